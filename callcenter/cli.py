@@ -1,0 +1,40 @@
+"""``callcenter …``: the command line. Each area keeps its commands in its own module; this
+file only mounts them."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import typer
+
+from callcenter.errors import CallcenterError
+
+app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks for Asterisk hotlines.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+# (module, attribute, name): a Typer sub-app mounted as `callcenter NAME …`, or a plain
+# function registered as the command NAME when it is not a Typer.
+MOUNTS: list[tuple[str, str, str]] = [
+    ("callcenter.db.cli", "app", "db"),
+]
+
+
+def _mount() -> None:
+    for module, attribute, name in MOUNTS:
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _mount()
+    try:
+        app()
+    except CallcenterError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

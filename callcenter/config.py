@@ -1,0 +1,187 @@
+"""Settings of one running service: environment variables plus the hotline file.
+
+Environment variables (all optional; the embedded defaults run the demo):
+
+==============================  ==============================================  =========================
+variable                        meaning                                         default
+==============================  ==============================================  =========================
+CALLCENTER_HOTLINE              path of the hotline TOML                        hotline.toml, else
+                                                                                hotline.example.toml
+CALLCENTER_DATABASE_URL         SQLAlchemy URL                                  sqlite:///var/callcenter.db
+CALLCENTER_AMI_HOST / _PORT     Asterisk manager interface                      (none: embedded pbxsim)
+CALLCENTER_AMI_USER / _SECRET   read-only listener user                         callcenter / (none)
+CALLCENTER_AMI_ACTION_USER /    user allowed to Originate/Redirect/QueuePause   the listener user
+  _ACTION_SECRET
+CALLCENTER_AGI_HOST / _PORT     where the FastAGI server listens                127.0.0.1 / 4573
+CALLCENTER_WEB_HOST / _PORT     where the web UI listens                        127.0.0.1 / 8080
+CALLCENTER_RING_CYCLE_SECONDS   overrides rules.ring_cycle_seconds (R1)         hotline file (5)
+CALLCENTER_RULE_RINGS           overrides rules.rule_rings (R1)                 hotline file (3)
+CALLCENTER_CENTRE_NAME          overrides centre.name (R3)                      hotline file
+CALLCENTER_VAR_DIR              state: database, recordings, models, secrets    var
+CALLCENTER_ASR_MODEL            Vosk model directory or name under models/      vosk-model-small-cn-0.22
+CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         1
+==============================  ==============================================  =========================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from callcenter.errors import ConfigError
+from callcenter.hotline import Hotline, load_hotline
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    host: str
+    port: int
+    user: str
+    secret: Secret = field(repr=True)
+    action_user: str
+    action_secret: Secret = field(repr=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    hotline: Hotline
+    hotline_path: Path
+    database_url: str
+    var_dir: Path
+    ami: AmiSettings | None
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    asr_model: str = "vosk-model-small-cn-0.22"
+    transcribe_workers: int = 1
+    sounds_dir: Path = Path("sounds")
+
+    @property
+    def ring_cycle_seconds(self) -> float:
+        return self.hotline.rules.ring_cycle_seconds
+
+    @property
+    def rule_rings(self) -> int:
+        return self.hotline.rules.rule_rings
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.var_dir / "recordings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 0, high: int = 65535) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is outside {low}..{high}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not a number") from None
+    if value <= 0:
+        raise ConfigError(name, f"{value} must be greater than zero")
+    return value
+
+
+def default_hotline_path(env: Mapping[str, str]) -> Path:
+    if env.get("CALLCENTER_HOTLINE"):
+        return Path(env["CALLCENTER_HOTLINE"])
+    return Path("hotline.toml") if Path("hotline.toml").exists() else Path("hotline.example.toml")
+
+
+def _ami(env: Mapping[str, str]) -> AmiSettings | None:
+    host = env.get("CALLCENTER_AMI_HOST")
+    if not host:
+        return None
+    user = env.get("CALLCENTER_AMI_USER", "callcenter")
+    secret = env.get("CALLCENTER_AMI_SECRET")
+    if not secret:
+        raise ConfigError("CALLCENTER_AMI_SECRET", "is required when CALLCENTER_AMI_HOST is set")
+    return AmiSettings(
+        host=host,
+        port=_int(env, "CALLCENTER_AMI_PORT", 5038, 1),
+        user=user,
+        secret=Secret(secret),
+        action_user=env.get("CALLCENTER_AMI_ACTION_USER", user),
+        action_secret=Secret(env.get("CALLCENTER_AMI_ACTION_SECRET", secret)),
+    )
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings; a bad value raises ConfigError naming it (start-up stops)."""
+    env = os.environ if env is None else env
+    path = default_hotline_path(env)
+    hotline = load_hotline(path)
+    rule_overrides: dict[str, object] = {}
+    cycle = _float(env, "CALLCENTER_RING_CYCLE_SECONDS")
+    if cycle is not None:
+        rule_overrides["ring_cycle_seconds"] = cycle
+    if env.get("CALLCENTER_RULE_RINGS"):
+        rule_overrides["rule_rings"] = _int(env, "CALLCENTER_RULE_RINGS", 3, 1, 20)
+    if rule_overrides:
+        hotline = hotline.model_copy(update={"rules": hotline.rules.model_copy(update=rule_overrides)})
+    if env.get("CALLCENTER_CENTRE_NAME"):
+        hotline = hotline.model_copy(
+            update={"centre": hotline.centre.model_copy(update={"name": env["CALLCENTER_CENTRE_NAME"]})}
+        )
+    var_dir = Path(env.get("CALLCENTER_VAR_DIR") or "var")
+    url = env.get("CALLCENTER_DATABASE_URL") or f"sqlite:///{var_dir / 'callcenter.db'}"
+    if "://" not in url:
+        raise ConfigError("CALLCENTER_DATABASE_URL", f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
+    return Settings(
+        hotline=hotline,
+        hotline_path=path,
+        database_url=url,
+        var_dir=var_dir,
+        ami=_ami(env),
+        agi_host=env.get("CALLCENTER_AGI_HOST", "127.0.0.1"),
+        agi_port=_int(env, "CALLCENTER_AGI_PORT", 4573),
+        web_host=env.get("CALLCENTER_WEB_HOST", "127.0.0.1"),
+        web_port=_int(env, "CALLCENTER_WEB_PORT", 8080),
+        asr_model=env.get("CALLCENTER_ASR_MODEL", "vosk-model-small-cn-0.22"),
+        transcribe_workers=_int(env, "CALLCENTER_TRANSCRIBE_WORKERS", 1, 1, 64),
+        sounds_dir=Path(env.get("CALLCENTER_SOUNDS_DIR") or "sounds"),
+    )
+
+
+def with_database(settings: Settings, url: str) -> Settings:
+    return replace(settings, database_url=url)

@@ -1,0 +1,236 @@
+"""The hotline description: centre, hours, menu, departments, agents, prompts and SLAs.
+
+Loaded from a TOML file (see ``hotline.example.toml``) and validated once; every problem is
+reported with the path of the setting (``departments[1].member_timeout_seconds``) and what is
+wrong with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from callcenter import rules
+from callcenter.errors import ConfigError
+
+Weekday = Annotated[int, Field(ge=1, le=7)]
+Category = Literal["repair", "complaint", "inquiry", "suggestion", "praise", "billing", "release", "other"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Centre(_Strict):
+    name: str = Field(min_length=1, description="物业服务中心名称, said in every greeting (R3)")
+    languages: list[str] = ["zh"]
+    timezone: str = "Asia/Shanghai"
+
+
+class Hours(_Strict):
+    """Opening hours (R18: outside them calls go to the on-duty line or a message)."""
+
+    open: dt.time = dt.time(8, 0)
+    close: dt.time = dt.time(20, 0)
+    days: list[Weekday] = [1, 2, 3, 4, 5, 6, 7]
+    on_duty_number: str | None = None
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> Hours:
+        if self.open >= self.close:
+            raise ValueError(f"open ({self.open}) must be before close ({self.close})")
+        return self
+
+
+class RuleSettings(_Strict):
+    ring_cycle_seconds: float = Field(rules.RING_CYCLE_SECONDS, gt=0)
+    rule_rings: int = Field(rules.RULE_RINGS, ge=1)
+    long_hold_seconds: float = Field(rules.LONG_HOLD_SECONDS, gt=0)
+    short_abandon_seconds: float = Field(rules.SHORT_ABANDON_SECONDS, ge=0)
+
+    @property
+    def window_seconds(self) -> float:
+        return rules.rule_window_seconds(self.ring_cycle_seconds, self.rule_rings)
+
+
+class MenuOption(_Strict):
+    key: str = Field(pattern=r"^[0-9*#]$")
+    label: str = Field(min_length=1)
+    department: str
+
+
+class Menu(_Strict):
+    timeout_seconds: int = Field(5, ge=1, le=30)
+    max_attempts: int = Field(3, ge=1, le=5)
+    default_department: str | None = None
+    options: list[MenuOption] = Field(min_length=1)
+
+    @field_validator("options")
+    @classmethod
+    def _unique_keys(cls, options: list[MenuOption]) -> list[MenuOption]:
+        seen: set[str] = set()
+        for option in options:
+            if option.key in seen:
+                raise ValueError(f"menu key {option.key!r} is used twice")
+            seen.add(option.key)
+        return options
+
+
+class Agent(_Strict):
+    id: str = Field(pattern=r"^[0-9]{1,6}$", description="工号, announced to the caller (R3)")
+    name: str = Field(min_length=1)
+    extension: str = Field(pattern=r"^[0-9]{2,8}$")
+    role: Literal["agent", "supervisor"] = "agent"
+
+
+class Department(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    queue: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    agents: list[str] = Field(min_length=1, description="agent IDs (工号) that are members of the queue")
+    member_timeout_seconds: int = Field(12, ge=1, description="ring time per member before rolling over (R13)")
+    categories: list[Category] = []
+
+
+class Prompts(_Strict):
+    """Texts of the prompts; {centre}, {agent_id} are filled in (R3, R2)."""
+
+    greeting: str = "您好，{centre}，很高兴为您服务"
+    menu: str = "报修请按1，缴费请按2，投诉与建议请按3，咨询请按4，人工服务请按0"
+    invalid_key: str = "对不起，您的输入有误，请重新选择"
+    please_hold: str = "请稍等，正在为您接通"
+    transferring: str = "请稍等，我为您转接"
+    after_hours: str = "您好，{centre}现在是非工作时间，请在提示音后留言，我们上班后会第一时间给您回电"
+    agent_answer: str = "工号{agent_id}为您服务"
+    agent_answer_apology: str = "对不起，让您久等了，工号{agent_id}为您服务"
+    callback: str = "您好，这里是{centre}，就您反映的问题给您回电"
+    transfer_failed: str = "对不起，您要找的同事暂时无法接听，请在提示音后留言，我们会尽快给您回电"
+    survey: str = "请对本次服务进行评价，非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1"
+    survey_thanks: str = "谢谢您的评价，再见"
+    blocked: str = "对不起，该号码暂时无法接入"
+
+
+class Sla(_Strict):
+    """Due times per ticket category, in minutes (R6, R7, R8)."""
+
+    inquiry_minutes: int = rules.INQUIRY_REPLY_MINUTES
+    complaint_minutes: int = rules.COMPLAINT_REPLY_HOURS * 60
+    repair_minutes: int = 24 * 60
+    urgent_repair_minutes: int = 30
+    default_minutes: int = 48 * 60
+
+
+class CallbackPolicy(_Strict):
+    max_attempts: int = Field(3, ge=1)
+    retry_interval_minutes: int = Field(10, ge=0)
+    calling_hours_start: dt.time = dt.time(8, 0)
+    calling_hours_end: dt.time = dt.time(21, 0)
+    escalate_after_minutes: int = Field(30, ge=0)
+    abandoned_minutes: int = rules.ABANDONED_CALLBACK_MINUTES
+    dropped_minutes: int = rules.DROPPED_CALLBACK_MINUTES
+    repair_reminder_minutes: int = 60
+
+
+class Hotline(_Strict):
+    centre: Centre
+    hours: Hours = Hours()
+    rules: RuleSettings = RuleSettings()
+    menu: Menu
+    departments: list[Department] = Field(min_length=1)
+    agents: list[Agent] = Field(min_length=1)
+    prompts: Prompts = Prompts()
+    sla: Sla = Sla()
+    callbacks: CallbackPolicy = CallbackPolicy()
+    blocked_numbers: list[str] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Hotline:
+        agent_ids = [a.id for a in self.agents]
+        _no_duplicates("agents", "id", agent_ids)
+        _no_duplicates("agents", "extension", [a.extension for a in self.agents])
+        _no_duplicates("departments", "id", [d.id for d in self.departments])
+        departments = {d.id for d in self.departments}
+        for option in self.menu.options:
+            if option.department not in departments:
+                raise ValueError(f"menu key {option.key!r} sends callers to unknown department {option.department!r}")
+        if self.menu.default_department and self.menu.default_department not in departments:
+            raise ValueError(f"menu.default_department {self.menu.default_department!r} is not a department")
+        members: set[str] = set()
+        window = self.rules.window_seconds
+        for dept in self.departments:
+            for agent_id in dept.agents:
+                if agent_id not in agent_ids:
+                    raise ValueError(f"department {dept.id!r} lists unknown agent {agent_id!r}")
+                members.add(agent_id)
+            # R13: a member's phone must stop ringing before the caller has heard three rings,
+            # so that the queue still has time to roll the call to a neighbour.
+            if dept.member_timeout_seconds >= window:
+                raise ValueError(
+                    f"department {dept.id!r}: member_timeout_seconds {dept.member_timeout_seconds} must be "
+                    f"below one {self.rules.rule_rings}-ring window ({window:g} s) so calls roll over in time (R13)"
+                )
+        for agent in self.agents:
+            if agent.role == "agent" and agent.id not in members:
+                raise ValueError(f"agent {agent.id!r} ({agent.name}) is in no department's queue")
+        return self
+
+    # Look-ups used all over the service.
+    def agent(self, agent_id: str) -> Agent | None:
+        return next((a for a in self.agents if a.id == agent_id), None)
+
+    def agent_by_extension(self, extension: str) -> Agent | None:
+        return next((a for a in self.agents if a.extension == extension), None)
+
+    def department(self, dept_id: str) -> Department | None:
+        return next((d for d in self.departments if d.id == dept_id), None)
+
+    def department_of_queue(self, queue: str) -> Department | None:
+        return next((d for d in self.departments if d.queue == queue), None)
+
+    def is_open(self, when: dt.datetime) -> bool:
+        """R18: whether the centre is staffed at local time ``when``."""
+        return when.isoweekday() in self.hours.days and self.hours.open <= when.time() < self.hours.close
+
+    def render(self, template: str, **values: str) -> str:
+        return template.format(centre=self.centre.name, **values)
+
+
+def _no_duplicates(section: str, field: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{section}: {field} {value!r} is used twice")
+        seen.add(value)
+
+
+def load_hotline(path: Path) -> Hotline:
+    """Read and validate a hotline file; raise ConfigError naming the bad setting."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("hotline", f"file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("hotline", f"{path} is not valid TOML: {exc}") from None
+    return parse_hotline(data, source=str(path))
+
+
+def parse_hotline(data: dict[str, object], source: str = "hotline") -> Hotline:
+    try:
+        return Hotline.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _location(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        setting = f"{source}: {where}" if where else source
+        raise ConfigError(setting, message) from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

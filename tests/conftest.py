@@ -1,0 +1,65 @@
+"""Fixtures shared by the whole suite.
+
+``database_url`` runs a test once on SQLite and once on a real PostgreSQL server that the
+suite starts itself (a throw-away cluster on a free port). Where PostgreSQL is not installed
+the PostgreSQL half is skipped with the reason -- unless CALLCENTER_REQUIRE_POSTGRES=1 (set by
+``make test`` and CI), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.postgres import PostgresCluster, PostgresUnavailable, start_cluster
+
+ROOT = Path(__file__).resolve().parents[1]
+# The shared material (AMI traces, transcripts) lies beside the checkout, in CI as here.
+SHARED = Path(os.environ.get("CALLCENTER_SHARED") or ROOT.parent / "shared")
+TRACES = SHARED / "ami-traces"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.fail(f"shared material not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def traces_dir(shared_dir: Path) -> Path:
+    return shared_dir / "ami-traces"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CALLCENTER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here: {exc}")
+        pytest.skip(f"PostgreSQL half skipped: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: once on SQLite, once on PostgreSQL."""
+    from callcenter.db.session import migrate
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        url = cluster.create_database()
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def hotline_path() -> Path:
+    return ROOT / "hotline.example.toml"

@@ -1,0 +1,84 @@
+"""Configuration: a bad or missing setting stops start-up with a message naming it."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from callcenter.config import load_settings
+from callcenter.errors import ConfigError
+from callcenter.hotline import parse_hotline
+
+
+def _example(hotline_path: Path) -> dict:
+    return tomllib.loads(hotline_path.read_text(encoding="utf-8"))
+
+
+def test_example_hotline_loads_with_rule_defaults(hotline_path: Path) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)})
+    assert settings.hotline.centre.name == "深科物业服务中心"
+    assert settings.ring_cycle_seconds == 5 and settings.rule_rings == 3  # R1
+    assert settings.database_url == "sqlite:///var/callcenter.db"
+    assert settings.ami is None  # no Asterisk configured: the embedded PBX is used
+
+
+def test_environment_overrides_rule_numbers(hotline_path: Path) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_RING_CYCLE_SECONDS": "6",
+                              "CALLCENTER_RULE_RINGS": "2", "CALLCENTER_CENTRE_NAME": "康泰物业服务中心"})
+    assert settings.hotline.rules.window_seconds == 12
+    assert settings.hotline.centre.name == "康泰物业服务中心"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CALLCENTER_RING_CYCLE_SECONDS": "five"}, "CALLCENTER_RING_CYCLE_SECONDS"),
+        ({"CALLCENTER_AMI_HOST": "10.0.0.5"}, "CALLCENTER_AMI_SECRET"),
+        ({"CALLCENTER_AMI_HOST": "pbx", "CALLCENTER_AMI_SECRET": "s", "CALLCENTER_AMI_PORT": "99999"},
+         "CALLCENTER_AMI_PORT"),
+        ({"CALLCENTER_DATABASE_URL": "callcenter.db"}, "CALLCENTER_DATABASE_URL"),
+        ({"CALLCENTER_HOTLINE": "/nonexistent/hotline.toml"}, "hotline"),
+    ],
+)
+def test_bad_setting_is_named(env: dict[str, str], named: str, hotline_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **env})
+    assert err.value.setting == named
+    assert named in str(err.value)
+
+
+def test_secret_never_shows_in_repr(hotline_path: Path) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_AMI_HOST": "127.0.0.1",
+                              "CALLCENTER_AMI_SECRET": "hunter2-very-secret"})
+    assert "hunter2" not in repr(settings)
+    assert settings.ami is not None and settings.ami.secret.reveal() == "hunter2-very-secret"
+
+
+def test_missing_centre_name_is_rejected(hotline_path: Path) -> None:
+    data = _example(hotline_path)
+    del data["centre"]["name"]
+    with pytest.raises(ConfigError, match=r"centre\.name"):
+        parse_hotline(data)
+
+
+def test_duplicate_menu_key_is_rejected(hotline_path: Path) -> None:
+    data = _example(hotline_path)
+    data["menu"]["options"].append({"key": "1", "label": "重复", "department": "service"})
+    with pytest.raises(ConfigError, match="menu key '1' is used twice"):
+        parse_hotline(data)
+
+
+def test_agent_in_no_queue_is_rejected(hotline_path: Path) -> None:
+    data = _example(hotline_path)
+    data["agents"].append({"id": "404", "name": "孙无组", "extension": "8404"})
+    with pytest.raises(ConfigError, match="agent '404'.*in no department"):
+        parse_hotline(data)
+
+
+def test_member_timeout_of_three_rings_is_rejected_r13(hotline_path: Path) -> None:
+    data = _example(hotline_path)
+    data["departments"][0]["member_timeout_seconds"] = 15  # = 3 x 5 s: no time left to roll over
+    with pytest.raises(ConfigError, match=r"departments\[0\]|member_timeout_seconds 15"):
+        parse_hotline(data)
