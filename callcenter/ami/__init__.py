@@ -1,0 +1,1 @@
+"""Asterisk's manager interface (AMI) and FastAGI: connection, typed events, actions, replay."""

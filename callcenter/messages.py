@@ -1,0 +1,79 @@
+"""Bus messages that cross areas (besides the tracker's own, in ``callcenter.calls.model``).
+
+Who publishes each one is named in its docstring; anyone may subscribe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from callcenter.calls.model import CallRecord
+
+
+@dataclass(frozen=True)
+class CallStored:
+    """Published by the tracker's writer once a finished call is committed (``calls.id``)."""
+
+    call_id: int
+    record: CallRecord
+
+
+@dataclass(frozen=True)
+class AgentStateChanged:
+    """Published by the tracker from QueueMemberStatus/QueueMemberPause/DeviceStateChange."""
+
+    interface: str
+    agent_id: str | None
+    state: Literal["available", "ringing", "talking", "paused", "logged_out", "unavailable"]
+    paused: bool
+    reason: str | None
+    queue: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class MessageLeft:
+    """Published by the IVR when a caller leaves a message after hours (R18) or after a
+    failed transfer (R12); the callbacks area schedules the call back."""
+
+    linkedid: str
+    caller: str | None
+    reason: Literal["after_hours", "transfer_failed"]
+    department: str | None
+    agent_id: str | None
+    recording: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class TranscriptReady:
+    """Published by the transcription worker when a call's transcript is stored."""
+
+    call_id: int
+    transcript_id: int
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    """Published by the tickets area on every change of a ticket."""
+
+    ticket_id: int
+    change: Literal["created", "attached", "updated", "done", "closed"]
+    category: str
+    urgent: bool
+    caller: str | None
+    owner: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class SupervisorAlert:
+    """Something a supervisor must see now: an emergency (R19), an overdue or escalated
+    callback (R6-R9), an overdue complaint reply (R7)."""
+
+    kind: Literal["emergency", "callback_overdue", "callback_escalated", "complaint_overdue"]
+    text: str
+    ticket_id: int | None
+    callback_id: int | None
+    at: float
