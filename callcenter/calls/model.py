@@ -182,3 +182,15 @@ class LiveCall:
     member_name: str | None = None
     attempts: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OriginateResult:
+    """Asterisk's OriginateResponse for an Originate the service sent (callbacks, click to call)."""
+
+    action_id: str
+    success: bool
+    reason: str  # Asterisk's Reason code: 4 = answered, 3 = no answer / timeout, 5 = busy, 0/1 = failure
+    channel: str | None
+    uniqueid: str | None
+    at: float
