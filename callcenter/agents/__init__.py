@@ -1,0 +1,1 @@
+"""Agents: softphone credentials, queue states over AMI, the screen pop and the desk's work."""

@@ -1,0 +1,190 @@
+"""Agent states over AMI: queue log-in/out, pauses with a reason, wrap-up after each call.
+
+The desk sends actions; what it shows comes back from Asterisk (``AgentStateChanged`` from the
+tracker), so an agent who pauses from the phone or is removed by a supervisor's console is
+shown the truth. A snapshot (``QueueStatus``) is taken at start, then updates (habit 8).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from callcenter.agents.hub import DeskHub
+from callcenter.agents.roster import agent_for_interface, interface_of, queues_of
+from callcenter.clock import Clock
+from callcenter.errors import CallcenterError
+from callcenter.hotline import Agent, Hotline
+from callcenter.messages import AgentStateChanged
+
+log = logging.getLogger(__name__)
+
+# Pause reasons: the key the desk sends, the Reason Asterisk stores (what a supervisor's
+# `queue show` lists), and the English label.
+PAUSE_REASONS: dict[str, tuple[str, str]] = {
+    "lunch": ("午餐", "Lunch"),
+    "training": ("培训", "Training"),
+    "wrap_up": ("话后处理", "After-call work"),
+}
+WRAP_UP = "wrap_up"
+DEFAULT_WRAP_UP_SECONDS = 30.0
+# QueueStatus member Status codes (Asterisk's AST_DEVICE_*).
+_DEVICE_STATES = {"1": "available", "2": "talking", "3": "talking", "4": "unavailable", "5": "unavailable",
+                  "6": "ringing", "7": "ringing", "8": "talking", "0": "available"}
+
+
+class UnknownAgent(CallcenterError):
+    pass
+
+
+class BadPauseReason(CallcenterError):
+    pass
+
+
+def wrap_up_seconds_from_env() -> float:
+    raw = os.environ.get("CALLCENTER_WRAP_UP_SECONDS", "")
+    return float(raw) if raw else DEFAULT_WRAP_UP_SECONDS
+
+
+@dataclass
+class AgentStatus:
+    agent_id: str
+    interface: str
+    queues: set[str] = field(default_factory=set)
+    state: str = "logged_out"
+    paused: bool = False
+    reason: str | None = None
+    since: float = 0.0
+    wrap_up_until: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"agent_id": self.agent_id, "interface": self.interface, "queues": sorted(self.queues),
+                "state": "paused" if self.paused and self.state == "available" else self.state,
+                "paused": self.paused, "reason": self.reason, "since": self.since,
+                "wrap_up_until": self.wrap_up_until}
+
+
+def reason_label(key: str) -> str:
+    if key not in PAUSE_REASONS:
+        raise BadPauseReason(f"未知的暂停原因 {key!r}（可选：{', '.join(PAUSE_REASONS)}）")
+    return PAUSE_REASONS[key][0]
+
+
+class AgentStates:
+    def __init__(self, hotline: Hotline, actions: Any, hub: DeskHub, clock: Clock,
+                 wrap_up_seconds: float = DEFAULT_WRAP_UP_SECONDS) -> None:
+        self.hotline = hotline
+        self.actions = actions
+        self.hub = hub
+        self.clock = clock
+        self.wrap_up_seconds = wrap_up_seconds
+        self._status = {a.id: AgentStatus(a.id, interface_of(a)) for a in hotline.agents}
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.hotline.agent(agent_id)
+        if agent is None:
+            raise UnknownAgent(f"没有工号为 {agent_id} 的坐席")
+        return agent
+
+    def status(self, agent_id: str) -> AgentStatus:
+        self._agent(agent_id)
+        return self._status[agent_id]
+
+    # --- actions (the answer comes back as AgentStateChanged) -------------------------------
+
+    async def log_in(self, agent_id: str) -> list[str]:
+        agent = self._agent(agent_id)
+        queues = [q for q in queues_of(self.hotline, agent_id) if q not in self._status[agent_id].queues]
+        for queue in queues:
+            await self.actions.queue_add(queue, interface_of(agent), member_name=agent.name, paused=False)
+        return queues
+
+    async def log_out(self, agent_id: str) -> list[str]:
+        agent = self._agent(agent_id)
+        status = self._status[agent_id]
+        queues = sorted(status.queues) or queues_of(self.hotline, agent_id)
+        for queue in queues:
+            await self.actions.queue_remove(queue, interface_of(agent))
+        status.wrap_up_until = None
+        return queues
+
+    async def pause(self, agent_id: str, reason_key: str) -> None:
+        label = reason_label(reason_key)
+        agent = self._agent(agent_id)
+        await self.actions.queue_pause(interface_of(agent), True, reason=label)
+        status = self._status[agent_id]
+        status.wrap_up_until = self.clock.time() + self.wrap_up_seconds if reason_key == WRAP_UP else None
+
+    async def resume(self, agent_id: str) -> None:
+        agent = self._agent(agent_id)
+        self._status[agent_id].wrap_up_until = None
+        await self.actions.queue_pause(interface_of(agent), False)
+
+    # --- what Asterisk says -----------------------------------------------------------------
+
+    def on_state_changed(self, message: AgentStateChanged) -> None:
+        agent = self.hotline.agent(message.agent_id) if message.agent_id else None
+        agent = agent or agent_for_interface(self.hotline, message.interface)
+        if agent is None:
+            return
+        status = self._status[agent.id]
+        if message.state == "logged_out":
+            if message.queue:
+                status.queues.discard(message.queue)
+            else:
+                status.queues.clear()
+            if status.queues:
+                self._publish(status)
+                return
+        elif message.queue:
+            status.queues.add(message.queue)
+        status.state = message.state
+        status.paused = message.paused or message.state == "paused"
+        status.reason = message.reason if status.paused else None
+        status.since = message.at
+        self._publish(status)
+
+    def _publish(self, status: AgentStatus) -> None:
+        self.hub.push(status.agent_id, "state", status.as_dict())
+
+    def apply_snapshot(self, events: list[dict[str, str]]) -> int:
+        """Take the members listed by a QueueStatus answer as the current truth."""
+        seen = 0
+        for event in events:
+            if event.get("Event") != "QueueMember":
+                continue
+            interface = event.get("StateInterface") or event.get("Location") or ""
+            agent = agent_for_interface(self.hotline, interface)
+            if agent is None:
+                continue
+            status = self._status[agent.id]
+            status.queues.add(event.get("Queue", ""))
+            status.paused = event.get("Paused") == "1"
+            status.reason = (event.get("PausedReason") or None) if status.paused else None
+            status.state = _DEVICE_STATES.get(event.get("Status", ""), "available")
+            status.since = self.clock.time()
+            seen += 1
+        for status in self._status.values():
+            self._publish(status)
+        return seen
+
+    async def snapshot(self) -> None:
+        events = await self.actions.send({"Action": "QueueStatus"})
+        log.info("agents: queue snapshot lists %d hotline members", self.apply_snapshot(events))
+
+    # --- wrap-up after each call ------------------------------------------------------------
+
+    async def start_wrap_up(self, agent_id: str) -> None:
+        if self.wrap_up_seconds <= 0 or not self._status[agent_id].queues:
+            return
+        await self.pause(agent_id, WRAP_UP)
+
+    async def tick(self, now: float) -> None:
+        """End wrap-ups whose time is over (still paused for 话后处理, nothing else chosen)."""
+        for status in self._status.values():
+            if status.wrap_up_until is not None and now >= status.wrap_up_until:
+                status.wrap_up_until = None
+                if status.paused and status.reason in (None, PAUSE_REASONS[WRAP_UP][0]):
+                    await self.resume(status.agent_id)
