@@ -1,0 +1,68 @@
+"""``callcenter report …``: the same figures as the web pages, on the command line."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+import typer
+
+from callcenter.config import load_settings
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.reports.answer_times import Scope, answer_time_report
+from callcenter.reports.measures import Thresholds
+from callcenter.reports.period import local_today, make_period
+from callcenter.reports.render import rows_for, to_csv, to_json, to_table
+
+app = typer.Typer(help="Reports: answer times against the three-ring rule (R1), follow-ups.",
+                  no_args_is_help=True)
+
+
+@app.callback()
+def _reports() -> None:
+    """Reports read the stored calls; figures match the web pages."""
+
+
+class ByChoice(str, Enum):
+    agent = "agent"
+    queue = "queue"
+    hour = "hour"
+    day = "day"
+
+
+class FormatChoice(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("answer-times")
+def answer_times(
+    first: str = typer.Option(None, "--from", help="first local day, YYYY-MM-DD (default: today)"),
+    last: str = typer.Option(None, "--to", help="last local day, inclusive (default: --from, or today)"),
+    by: ByChoice = typer.Option(ByChoice.agent, "--by", help="group rows by agent, queue, hour or day"),
+    fmt: FormatChoice = typer.Option(FormatChoice.table, "--format", help="table, csv or json"),
+    lang: str = typer.Option("zh", "--lang", help="labels: zh or en"),
+) -> None:
+    """Calls offered, answered within three rings, late with/without apology, abandons, holds (R1, R2, R10, R11)."""
+    import datetime as dt
+
+    settings = load_settings()
+    tz = settings.hotline.centre.timezone
+    period = make_period(first, last, local_today(dt.datetime.now(dt.UTC), tz), tz)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            report = answer_time_report(session, period, by.value, Thresholds.from_rules(settings.hotline.rules),
+                                        Scope())
+    finally:
+        engine.dispose()
+    if fmt is FormatChoice.json:
+        typer.echo(json.dumps(to_json(report, settings.hotline, lang), ensure_ascii=False, indent=2))
+        return
+    header, rows = rows_for(report, settings.hotline, lang)
+    if fmt is FormatChoice.csv:
+        typer.echo(to_csv(header, rows), nl=False)
+    else:
+        typer.echo(f"{'answer times' if lang == 'en' else '接听时效'} {period.label()} ({tz})")
+        typer.echo(to_table(header, rows))
