@@ -164,8 +164,8 @@ def test_an_agent_scope_sees_only_their_own_calls_r17(day_session: Session) -> N
 
 
 def test_drill_down_lists_the_calls_behind_a_figure(day_session: Session) -> None:
-    def names(drill: Drill, scope: Scope = Scope()) -> set[str]:
-        return {c.linkedid for c in drill_calls(day_session, PERIOD, scope, drill, RULES)[1]}
+    def names(drill: Drill, scope: Scope | None = None) -> set[str]:
+        return {c.linkedid for c in drill_calls(day_session, PERIOD, scope or Scope(), drill, RULES)[1]}
 
     assert names(Drill("late_no_apology")) == {"D"}
     assert names(Drill("short_abandoned")) == {"E"}

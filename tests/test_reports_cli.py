@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callcenter.reports.cli import app
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
+from callcenter.reports.cli import app
 from tests.test_reports_answer_times import store_known_day
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import Enum
+from typing import Annotated
 
 import typer
 
@@ -38,11 +39,11 @@ class FormatChoice(str, Enum):
 
 @app.command("answer-times")
 def answer_times(
-    first: str = typer.Option(None, "--from", help="first local day, YYYY-MM-DD (default: today)"),
-    last: str = typer.Option(None, "--to", help="last local day, inclusive (default: --from, or today)"),
-    by: ByChoice = typer.Option(ByChoice.agent, "--by", help="group rows by agent, queue, hour or day"),
-    fmt: FormatChoice = typer.Option(FormatChoice.table, "--format", help="table, csv or json"),
-    lang: str = typer.Option("zh", "--lang", help="labels: zh or en"),
+    first: Annotated[str | None, typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
+    by: Annotated[ByChoice, typer.Option("--by", help="group rows by agent, queue, hour or day")] = ByChoice.agent,
+    fmt: Annotated[FormatChoice, typer.Option("--format", help="table, csv or json")] = FormatChoice.table,
+    lang: Annotated[str, typer.Option("--lang", help="labels: zh or en")] = "zh",
 ) -> None:
     """Calls offered, answered within three rings, late with/without apology, abandons, holds (R1, R2, R10, R11)."""
     import datetime as dt

@@ -19,7 +19,8 @@ def nearest_rank_p90(session: Session, column: Any, where: ColumnElement[bool],
     if session.get_bind().dialect.name == "postgresql":
         value = func.percentile_disc(0.9).within_group(column)
         if key is None:
-            return {None: v for (v,) in session.execute(select(value).where(present)) if v is not None}
+            found = session.execute(select(value).where(present)).scalar()
+            return {} if found is None else {None: found}
         return dict(session.execute(select(key, value).where(present).group_by(key)).tuples().all())
     group = literal(0) if key is None else key
     ranked = select(
@@ -31,5 +32,5 @@ def nearest_rank_p90(session: Session, column: Any, where: ColumnElement[bool],
     stmt = select(ranked.c.k, ranked.c.v).where(ranked.c.rn == (ranked.c.n * 9 + 9) // 10)
     rows = session.execute(stmt).tuples().all()
     if key is None:
-        return {None: v for _, v in rows}
+        return {None: rows[0][1]} if rows else {}
     return dict(rows)
