@@ -1,0 +1,122 @@
+"""The agents component: desk hub, queue states, screen pop and the desk's outgoing calls.
+
+Started after tickets and callbacks and before the web (C2 order); the desk's web routes find
+it in ``ctx.extras["agents"]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from callcenter.agents.hub import DeskHub
+from callcenter.agents.pop import ScreenPop
+from callcenter.agents.states import AgentStates, wrap_up_seconds_from_env
+from callcenter.agents.tickets import ticket_view
+from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, GreetingDecision, OriginateResult
+from callcenter.db.session import unit_of_work
+from callcenter.messages import AgentStateChanged, TicketChanged
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.2
+
+
+class AgentsComponent:
+    name = "agents"
+
+    def __init__(self, ctx: Any, wrap_up_seconds: float | None = None) -> None:
+        self.ctx = ctx
+        self.hotline = ctx.settings.hotline
+        self.hub = DeskHub()
+        wrap_up = wrap_up_seconds_from_env() if wrap_up_seconds is None else wrap_up_seconds
+        self.states = AgentStates(self.hotline, ctx.actions, self.hub, ctx.clock, wrap_up)
+        self.pop = ScreenPop(self.hotline, self.hub, ctx.sessions, ctx.clock, on_call_done=self._after_call)
+        self.originated: dict[str, str] = {}  # ActionID -> agent id (click to call)
+        self._ticker: asyncio.Task[None] | None = None
+        self._wrap_ups: set[asyncio.Task[None]] = set()
+
+    @property
+    def actions(self) -> Any:
+        return self.ctx.actions
+
+    async def start(self) -> None:
+        bus = self.ctx.bus
+        # One subscriber for the whole ring-to-hang-up sequence keeps it in order.
+        bus.subscribe((AgentRinging, AgentRingEnded, GreetingDecision, CallEnded), self._on_call, name="agents:pop")
+        bus.subscribe(AgentStateChanged, self.states.on_state_changed, name="agents:states")
+        bus.subscribe(TicketChanged, self._on_ticket, name="agents:tickets")
+        bus.subscribe(OriginateResult, self._on_originate, name="agents:originate")
+        self.ctx.extras["agents"] = self
+        if self.actions is not None:
+            try:
+                await self.states.snapshot()
+            except Exception as exc:  # the desk still works from the updates that follow
+                log.warning("agents: queue snapshot failed: %s", exc)
+        self._ticker = asyncio.create_task(self._tick_forever(), name="agents:tick")
+
+    async def stop(self) -> None:
+        for task in [self._ticker, *self._wrap_ups]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._ticker = None
+
+    async def _on_call(self, message: object) -> None:
+        if isinstance(message, AgentRinging):
+            await self.pop.on_ringing(message)
+        elif isinstance(message, AgentRingEnded):
+            self.pop.on_ring_ended(message)
+        elif isinstance(message, GreetingDecision):
+            self.pop.on_greeting(message)
+        elif isinstance(message, CallEnded):
+            self.pop.on_call_ended(message)
+
+    def _after_call(self, agent_id: str) -> None:
+        task = asyncio.create_task(self._wrap_up(agent_id), name=f"agents:wrap-up:{agent_id}")
+        self._wrap_ups.add(task)
+        task.add_done_callback(self._wrap_ups.discard)
+
+    async def _wrap_up(self, agent_id: str) -> None:
+        try:
+            await self.states.start_wrap_up(agent_id)
+        except Exception as exc:
+            log.warning("agents: wrap-up pause for %s failed: %s", agent_id, exc)
+            self.hub.push(agent_id, "error", {"action": "wrap_up", "message": str(exc)})
+
+    async def tick(self) -> None:
+        now = self.ctx.clock.time()
+        self.pop.check_rings(now)
+        await self.states.tick(now)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("agents: tick failed")
+
+    def _load_ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        with unit_of_work(self.ctx.sessions) as session:
+            return ticket_view(session, ticket_id)
+
+    async def _on_ticket(self, message: TicketChanged) -> None:
+        if message.owner is None:
+            return
+        view = await asyncio.to_thread(self._load_ticket, message.ticket_id)
+        if view is not None:
+            self.hub.push(message.owner, "ticket", {"change": message.change, "ticket": view})
+
+    def _on_originate(self, message: OriginateResult) -> None:
+        agent_id = self.originated.pop(message.action_id, None)
+        if agent_id is not None:
+            self.hub.push(agent_id, "originate", {"action_id": message.action_id, "success": message.success,
+                                                  "reason": message.reason, "channel": message.channel})
+
+
+def build(ctx: Any) -> AgentsComponent:
+    return AgentsComponent(ctx)
