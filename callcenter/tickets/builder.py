@@ -1,0 +1,94 @@
+"""Transcript → ticket draft (R4, R5, R19): every field the standards ask to record, from the
+transcript first, then the caller's history and caller ID; what is still missing is flagged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.category import classify
+from callcenter.tickets.extract.name import extract_name
+from callcenter.tickets.extract.phone import extract_phone
+from callcenter.tickets.extract.summary import summarize
+from callcenter.tickets.extract.time import extract_preferred_time
+from callcenter.tickets.extract.urgent import emergency_kinds
+from callcenter.tickets.history import CallerHistory
+from callcenter.tickets.quality import QualityReport, check
+from callcenter.tickets.transcript import Transcript
+
+# R4: what every call's record must hold; a repair also needs a convenient time.
+REQUIRED_FIELDS = ("caller_name", "address", "phone")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What the transcript itself says (the CLI prints this; labels have the same meanings)."""
+
+    id: str
+    category: str
+    urgent: bool
+    emergency: list[str]
+    caller_name: str | None
+    address: str | None
+    phone: str | None
+    preferred_time: str | None
+    summary: str
+    quality: QualityReport
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "category": self.category, "urgent": self.urgent, "caller_name": self.caller_name,
+            "address": self.address, "phone": self.phone, "preferred_time": self.preferred_time,
+            "greeting_ok": self.quality.greeting_ok, "apology_given": self.quality.apology_given,
+            "forbidden_phrases": self.quality.forbidden_phrases, "closing_ok": self.quality.closing_ok,
+        }
+
+
+@dataclass
+class TicketDraft:
+    """The ticket's fields after history and caller ID filled the gaps."""
+
+    extraction: Extraction
+    caller: str | None
+    caller_name: str | None
+    address: str | None
+    phone: str | None
+    missing_fields: list[str] = field(default_factory=list)
+
+
+def extract(transcript: Transcript, centre_name: str | None = None) -> Extraction:
+    category = classify(transcript)
+    emergency = emergency_kinds(transcript)
+    urgent = bool(emergency)
+    address = extract_address(transcript)
+    return Extraction(
+        id=transcript.id,
+        category=category,
+        urgent=urgent,
+        emergency=emergency,
+        caller_name=extract_name(transcript),
+        address=address,
+        phone=extract_phone(transcript),
+        preferred_time=extract_preferred_time(transcript) if category == "repair" else None,
+        summary=summarize(transcript, category, urgent, address),
+        quality=check(transcript, centre_name),
+    )
+
+
+def draft(extraction: Extraction, caller: str | None, history: CallerHistory | None) -> TicketDraft:
+    """R4/R15: the transcript wins; the caller's history and caller ID fill what was not said."""
+    name = extraction.caller_name or (history.name if history else None)
+    address = extraction.address or (history.address if history else None)
+    phone = extraction.phone or caller
+    result = TicketDraft(extraction, caller, name, address, phone)
+    result.missing_fields = missing_fields(result)
+    return result
+
+
+def missing_fields(ticket: TicketDraft) -> list[str]:
+    missing = [name for name in REQUIRED_FIELDS if not getattr(ticket, name)]
+    if ticket.extraction.category == "repair" and not ticket.extraction.urgent \
+            and not ticket.extraction.preferred_time:
+        missing.append("preferred_time")
+    return missing

@@ -1,0 +1,1 @@
+"""Small extractors, one per ticket field, over the joined words of a transcript."""

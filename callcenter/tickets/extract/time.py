@@ -1,0 +1,84 @@
+"""R4: a convenient time for the repair, as the caller says it (明天晚上七点, 周六下午三点), and the
+visit time it stands for, when it names a day and an hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from callcenter.tickets.extract.numerals import positional_value
+from callcenter.tickets.transcript import Transcript
+
+_N = "[零一二两三四五六七八九十]+"
+_DAY = (r"(?:今天|明天|后天|大后天|明早|今晚|明晚|这周[一二三四五六日天末]?|下周[一二三四五六日天]?|周[一二三四五六日天末]"
+        r"|星期[一二三四五六日天]|礼拜[一二三四五六日天]|" + _N + r"号)")
+_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨)"
+_CLOCK = rf"(?:{_N}点(?:半|{_N}分?)?)"
+_RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|以前|之前|左右|前后)?"
+TIME = re.compile(rf"(?:{_DAY}{_PART}?(?:{_CLOCK})?|{_PART}{_CLOCK}?|{_CLOCK}){_RANGE}")
+_PAST = re.compile(r"昨天|前天|上周|上个|刚才|早就|已经|开始|的时候|那天")
+_ASKS_TIME = re.compile(r"什么时候|几点|时间|方便|哪天")
+_NOT_A_TIME = re.compile(r"^(?:白天|早上|晚上|中午|下午|上午)$")
+
+
+def _expressions(text: str) -> list[str]:
+    found = []
+    for match in TIME.finditer(text):
+        expr = match.group(0)
+        after = text[match.end():match.end() + 4]
+        before = text[max(0, match.start() - 3):match.start()]
+        if _PAST.search(before + expr + after[:3]) or _NOT_A_TIME.match(expr):
+            continue
+        found.append(expr)
+    return found
+
+
+def extract_preferred_time(transcript: Transcript) -> str | None:
+    """The caller's answer once the agent has asked for a time: the last one naming an hour, else
+    the last day/part of day."""
+    asked = False
+    found: list[str] = []
+    for turn in transcript.turns:
+        if turn.speaker == "agent":
+            asked = asked or bool(_ASKS_TIME.search(turn.joined))
+        elif asked:
+            found.extend(_expressions(turn.joined))
+    if not found:
+        return None
+    with_hour = [e for e in found if "点" in e]
+    return (with_hour or found)[-1]
+
+
+_WEEKDAYS = "一二三四五六日"
+_PART_HOURS = {"上午": 9, "早上": 8, "早晨": 8, "中午": 12, "下午": 14, "傍晚": 18, "晚上": 19, "夜里": 21}
+
+
+def visit_at(expr: str, now: dt.datetime, timezone: str) -> dt.datetime | None:
+    """The datetime the words stand for, in the centre's time zone; None if no day and hour."""
+    local = now.astimezone(ZoneInfo(timezone))
+    day = _day(expr, local.date())
+    hour_match = re.search(rf"({_N})点(半)?", expr)
+    part = next((p for p in _PART_HOURS if p in expr), None)
+    if day is None or (hour_match is None and part is None):
+        return None
+    hour = positional_value(hour_match.group(1)) if hour_match else _PART_HOURS[part or "上午"]
+    if hour is None or hour > 24:
+        return None
+    if part in ("下午", "晚上", "傍晚") and hour < 12:
+        hour += 12
+    minute = 30 if hour_match and hour_match.group(2) else 0
+    when = dt.datetime.combine(day, dt.time(hour % 24, minute), ZoneInfo(timezone))
+    return when.astimezone(dt.UTC)
+
+
+def _day(expr: str, today: dt.date) -> dt.date | None:
+    for word, offset in (("大后天", 3), ("后天", 2), ("明", 1), ("今", 0)):
+        if word in expr:
+            return today + dt.timedelta(days=offset)
+    match = re.search(r"(?:周|星期|礼拜)([一二三四五六日天])", expr)
+    if match:
+        target = _WEEKDAYS.index(match.group(1).replace("天", "日"))
+        ahead = (target - today.weekday()) % 7 or 7
+        return today + dt.timedelta(days=ahead + (7 if "下周" in expr else 0))
+    return None

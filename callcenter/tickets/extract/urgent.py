@@ -1,0 +1,36 @@
+"""R19: emergencies — gas smell, fire or smoke, serious flooding, people trapped in a lift, sparking
+electrics: danger to people or property now. A planned outage or one flat without power is urgent
+business, not an emergency. Read from the caller's words (the agent's questions may repeat them)."""
+
+from __future__ import annotations
+
+import re
+
+from callcenter.tickets.transcript import Transcript
+
+# Each pattern is a present danger; the recogniser's common homophones are included (然气 for 燃气).
+DANGERS: dict[str, re.Pattern[str]] = {
+    "gas": re.compile(r"(燃气|煤气|天然气|然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|一股[^。|]{0,3}(煤气|燃气)|漏气"),
+    "fire": re.compile(r"着火|起火|失火|火灾|冒烟|浓烟|烧起来|烧着了|火苗|明火|烟雾报警|好多烟|很大的烟|一股烟"),
+    "flood": re.compile(r"喷水|爆管|爆了|爆裂|水管裂|往下灌|灌进|淹了|淹到|水淹|流进电梯|流到电梯|止不住|关不住|漫到|水越来越大|哗哗"),
+    "lift": re.compile(r"(困|关|卡)在电梯|电梯里(出不来|困|关)|被困|电梯[^。|]{0,6}(困|关)[^。|]{0,3}(人|住)|人在里面出不来|出不来了"),
+    "sparks": re.compile(r"火花|打火|冒火|电火花|滋滋[^。|]{0,4}(火|冒)|烧焦|焦味|糊味"),
+}
+_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不)$")
+
+
+def _present(pattern: re.Pattern[str], text: str) -> bool:
+    for match in pattern.finditer(text):
+        before = text[max(0, match.start() - 3):match.start()]
+        if not _NEGATED.search(before):
+            return True
+    return False
+
+
+def emergency_kinds(transcript: Transcript) -> list[str]:
+    text = "|".join(t.joined for t in transcript.side("caller"))
+    return [kind for kind, pattern in DANGERS.items() if _present(pattern, text)]
+
+
+def is_emergency(transcript: Transcript) -> bool:
+    return bool(emergency_kinds(transcript))

@@ -1,0 +1,81 @@
+"""Quality checks on the agent's side of a call (R2, R3, R16): the standard greeting naming the
+centre, the apology of a late answer, forbidden phrases (with where they were said) and the
+closing courtesy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from callcenter.tickets.transcript import Transcript, Turn
+
+# R16's forbidden phrases: normal form → the spoken variants (joined words) that count as it.
+FORBIDDEN: dict[str, re.Pattern[str]] = {
+    "喂哪位": re.compile(r"^喂[，,]?(您|你)?哪位|^喂[，,]?谁啊"),
+    "你找谁": re.compile(r"你找谁|您找谁|你要找谁|找谁啊"),
+    "你是谁": re.compile(r"你是谁|您是谁|你谁啊"),
+    "不知道": re.compile(r"不知道(?![您你]|是否|能不能|方不方便|有没有)"),
+    "不清楚": re.compile(r"(?<![听看])不清楚"),
+    "我们不管": re.compile(r"我们不管|我们不负责管|我们管不了|这个我们不管|不归我们管"),
+    "跟我们没关系": re.compile(r"(跟|和|与)我们(没|没有)关系|跟我们无关|关我们什么事"),
+    "没办法解决": re.compile(r"没办法解决|没法解决|解决不了"),
+    "随便": re.compile(r"随便"),
+    "这个问题我不会处理": re.compile(r"这个问题我不会处理|这个我不会处理|我不会处理"),
+    "我现在很忙": re.compile(r"我现在很忙|我很忙|下次再打"),
+}
+_CENTRE = re.compile(r"物业|服务中心|客服中心|客服")
+_GREETING = re.compile(r"您好|你好")
+_APOLOGY = re.compile(r"(对不起|抱歉|不好意思)[^|]{0,6}(久等|等久|等了)")
+_CLOSING = re.compile(r"再见|拜拜")
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    phrase: str
+    at_seconds: float | None
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    greeting_ok: bool
+    apology_given: bool
+    closing_ok: bool
+    forbidden: list[PhraseHit] = field(default_factory=list)
+
+    @property
+    def forbidden_phrases(self) -> list[str]:
+        seen: list[str] = []
+        for hit in self.forbidden:
+            if hit.phrase not in seen:
+                seen.append(hit.phrase)
+        return seen
+
+
+def _at(turn: Turn, offset: int) -> float | None:
+    """Where in the recording: interpolated inside the turn when it carries start/end times."""
+    if turn.start is None:
+        return None
+    if turn.end is None or not turn.joined:
+        return turn.start
+    return round(turn.start + (turn.end - turn.start) * offset / len(turn.joined), 2)
+
+
+def forbidden_hits(agent_turns: list[Turn]) -> list[PhraseHit]:
+    hits: list[tuple[float, int, PhraseHit]] = []
+    for order, turn in enumerate(agent_turns):
+        for phrase, pattern in FORBIDDEN.items():
+            for match in pattern.finditer(turn.joined):
+                hits.append((order, match.start(), PhraseHit(phrase, _at(turn, match.start()))))
+    return [hit for _, _, hit in sorted(hits, key=lambda h: (h[0], h[1]))]
+
+
+def check(transcript: Transcript, centre_name: str | None = None) -> QualityReport:
+    agent = transcript.side("agent")
+    first = agent[0].joined if agent else ""
+    names_centre = bool(_CENTRE.search(first)) or bool(centre_name and centre_name in first)
+    return QualityReport(
+        greeting_ok=bool(_GREETING.search(first)) and names_centre and not FORBIDDEN["喂哪位"].search(first),
+        apology_given=bool(_APOLOGY.search(first)),
+        closing_ok=bool(agent) and bool(_CLOSING.search(agent[-1].joined)),
+        forbidden=forbidden_hits(agent),
+    )
