@@ -1,0 +1,82 @@
+"""pjsip.conf (one endpoint, auth and AOR per agent softphone) and manager.conf (two AMI users).
+
+Least privilege for AMI: the listener may only read events and ask for status snapshots; a
+second user may originate (callbacks), redirect/hang up (transfers) and change queue members,
+and reads only the call class its OriginateResponse events belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from callcenter.config import Settings
+from callcenter.errors import ConfigError
+from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
+from callcenter.ivr.secrets import AMI_SECRETS, SIP_SECRETS, SecretStore, secure_write
+
+LISTENER_READ = "system,call,agent,dialplan,agi"
+LISTENER_WRITE = "reporting"  # CoreShowChannels/Status/QueueStatus snapshots after a reconnect
+ACTION_READ = "call"  # OriginateResponse
+ACTION_WRITE = "originate,call,agent"  # Originate; Redirect/Hangup; QueueAdd/Remove/Pause
+DEFAULT_ACTION_USER = "callcenter-actions"
+
+
+def write_private(path: Path, text: str) -> None:
+    secure_write(path, text)
+
+
+def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
+    hotline = settings.hotline
+    store = SecretStore(settings.var_dir, env, SIP_SECRETS)
+    lines = ["; pjsip.conf: one softphone per agent of " + hotline.centre.name,
+             "; Rendered by `callcenter dialplan render`. Passwords: CALLCENTER_SIP_PASSWORD_<工号> or",
+             "; generated into var/sip-secrets.json (0600). Trunks are site-specific: add yours with",
+             "; context=callcenter-inbound.", "",
+             "[transport-udp]", "type = transport", "protocol = udp", "bind = 0.0.0.0:5060", "",
+             "[transport-tcp]", "type = transport", "protocol = tcp", "bind = 0.0.0.0:5060", ""]
+    for agent in hotline.agents:
+        ext = agent.extension
+        password = store.get(agent.id, f"CALLCENTER_SIP_PASSWORD_{agent.id}")
+        lines += [
+            f"; 工号 {agent.id} {agent.name} ({agent.role})",
+            f"[{ext}]", "type = endpoint", f"context = {AGENTS_CONTEXT}", "disallow = all", "allow = alaw,ulaw",
+            f"auth = {ext}-auth", f"aors = {ext}", f"callerid = \"{agent.id}\" <{ext}>", "language = zh",
+            "direct_media = no", "rtp_symmetric = yes", "force_rport = yes", "rewrite_contact = yes",
+            "device_state_busy_at = 1", "",
+            f"[{ext}-auth]", "type = auth", "auth_type = userpass", f"username = {ext}", f"password = {password}", "",
+            f"[{ext}]", "type = aor", "max_contacts = 1", "remove_existing = yes", "qualify_frequency = 30", "",
+        ]
+    store.save()
+    return "\n".join(lines)
+
+
+def ami_users(env: Mapping[str, str]) -> tuple[str, str]:
+    listener = env.get("CALLCENTER_AMI_USER") or "callcenter"
+    action = env.get("CALLCENTER_AMI_ACTION_USER") or DEFAULT_ACTION_USER
+    if listener == action:
+        raise ConfigError("CALLCENTER_AMI_ACTION_USER",
+                          f"must differ from CALLCENTER_AMI_USER ({listener!r}): the listener is read-only")
+    return listener, action
+
+
+def render_manager(settings: Settings, env: Mapping[str, str]) -> str:
+    listener, action = ami_users(env)
+    store = SecretStore(settings.var_dir, env, AMI_SECRETS)
+    listener_secret = store.get(listener, "CALLCENTER_AMI_SECRET")
+    action_secret = store.get(action, "CALLCENTER_AMI_ACTION_SECRET")
+    store.save()
+    lines = [
+        "; manager.conf: the service's two AMI users, loopback only.",
+        "; Rendered by `callcenter dialplan render`. Secrets: CALLCENTER_AMI_SECRET / CALLCENTER_AMI_ACTION_SECRET",
+        "; or generated into var/ami-secrets.json (0600).", "",
+        "[general]", "enabled = yes", "port = 5038", "bindaddr = 127.0.0.1",
+        "timestampevents = yes  ; ring times come from the events' Timestamp headers (R1)", "",
+        f"[{listener}]  ; the service's listener: events and status snapshots only", f"secret = {listener_secret}",
+        "deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255",
+        f"read = {LISTENER_READ}", f"write = {LISTENER_WRITE}", "",
+        f"[{action}]  ; callbacks, transfers, queue membership and pauses", f"secret = {action_secret}",
+        "deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255",
+        f"read = {ACTION_READ}", f"write = {ACTION_WRITE}", "",
+    ]
+    return "\n".join(lines)
