@@ -1,0 +1,149 @@
+"""AMI actions pbxsim understands, with Asterisk 20's responses and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from callcenter.pbxsim.channels import Channel, HangupRequest
+from callcenter.pbxsim.wire import Headers, all_of, first
+
+if TYPE_CHECKING:
+    from callcenter.pbxsim.ami_server import Session
+    from callcenter.pbxsim.pbx import Pbx
+
+Handler = Callable[["Pbx", "Session", Headers], Awaitable[None]]
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def _variables(action: Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in all_of(action, "Variable"):
+        for pair in item.split(","):
+            name, sep, value = pair.partition("=")
+            if sep:
+                out[name.strip()] = value
+    return out
+
+
+async def ping(pbx: Pbx, session: Session, action: Headers) -> None:
+    session.respond(action, "Success", ("Ping", "Pong"), ("Timestamp", f"{pbx.now():.6f}"))
+
+
+async def events(pbx: Pbx, session: Session, action: Headers) -> None:
+    mask = (first(action, "EventMask") or "on").lower()
+    session.events = mask not in ("off", "none", "0")
+    session.respond(action, "Success", ("Events", "On" if session.events else "Off"))
+
+
+async def setvar(pbx: Pbx, session: Session, action: Headers) -> None:
+    name, value = first(action, "Variable"), first(action, "Value") or ""
+    if not name:
+        session.respond(action, "Error", ("Message", "No variable specified"))
+        return
+    channel_name = first(action, "Channel")
+    if channel_name:
+        channel = pbx.channels.get(channel_name)
+        if channel is None:
+            session.respond(action, "Error", ("Message", "No such channel"))
+            return
+        pbx.set_var(channel, name, value)
+    else:
+        pbx.globals[name] = value
+    session.respond(action, "Success", ("Message", "Variable Set"))
+
+
+async def getvar(pbx: Pbx, session: Session, action: Headers) -> None:
+    name = first(action, "Variable") or ""
+    channel_name = first(action, "Channel")
+    if channel_name:
+        channel = pbx.channels.get(channel_name)
+        if channel is None:
+            session.respond(action, "Error", ("Message", "No such channel"))
+            return
+        value = channel.var(name)
+    else:
+        value = pbx.globals.get(name)
+    session.respond(action, "Success", ("Variable", name), ("Value", value or ""))
+
+
+async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
+    from callcenter.pbxsim.dialplan import originate_local
+    from callcenter.pbxsim.outbound import originate_device
+
+    target = first(action, "Channel") or ""
+    if "/" not in target:
+        session.respond(action, "Error", ("Message", "Channel not specified"))
+        return
+    application = first(action, "Application") or ""
+    data = first(action, "Data") or ""
+    wait = None
+    if application.lower() == "wait":
+        try:
+            wait = float(data)
+        except ValueError:
+            wait = None
+    async_ = _truthy(first(action, "Async"))
+    session.respond(action, "Success", ("Message", "Originate successfully queued"))
+    action_id = first(action, "ActionID")
+    caller_id = first(action, "CallerID") or ""
+    variables = _variables(action)
+    if target.startswith("Local/") and "@" in target:
+        exten, _, context = target[len("Local/"):].partition("@")
+        originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application, data)
+    else:
+        originate_device(pbx, target, action, variables, action_id)
+    del async_  # Async or not, the response comes first and OriginateResponse later (as with Async=true)
+
+
+def _find(pbx: Pbx, name: str | None) -> Channel | None:
+    return pbx.channels.get(name or "")
+
+
+async def redirect(pbx: Pbx, session: Session, action: Headers) -> None:
+    channel = _find(pbx, first(action, "Channel"))
+    if channel is None:
+        session.respond(action, "Error", ("Message", "Channel specified does not exist"))
+        return
+    context, exten = first(action, "Context") or "", first(action, "Exten") or ""
+    priority = int(first(action, "Priority") or "1")
+    channel.request(HangupRequest("redirect", None, (context, exten, priority)))
+    session.respond(action, "Success", ("Message", "Redirect successful"))
+
+
+async def hangup(pbx: Pbx, session: Session, action: Headers) -> None:
+    channel = _find(pbx, first(action, "Channel"))
+    if channel is None:
+        session.respond(action, "Error", ("Message", "No such channel"))
+        return
+    cause = int(first(action, "Cause") or "16")
+    caller = channel.bridged_with if channel.bridged_with is not None and channel.name.startswith(
+        ("Local/agent", "PJSIP/")) and channel.bridged_with.context != "agents" else None
+    if caller is not None:  # hanging up the agent's leg: the agent side ends the call
+        caller.request(HangupRequest("agent", cause))
+    else:
+        (channel.partner if channel.partner is not None and channel.name.endswith(";1") else channel).request(
+            HangupRequest("ami", cause))
+    session.respond(action, "Success", ("Message", "Channel Hungup"))
+
+
+async def blind_transfer(pbx: Pbx, session: Session, action: Headers) -> None:
+    channel = _find(pbx, first(action, "Channel"))
+    if channel is None:
+        session.respond(action, "Error", ("Message", "No such channel"))
+        return
+    context, exten = first(action, "Context") or channel.context, first(action, "Exten") or ""
+    channel.request(HangupRequest("transfer", None, (context, exten, 1)))
+    session.respond(action, "Success", ("Message", "Transfer succeeded"))
+
+
+from callcenter.pbxsim import ami_queue_actions  # noqa: E402  (handlers below use the helpers above)
+
+ACTIONS: dict[str, Handler] = {
+    "ping": ping, "events": events, "setvar": setvar, "getvar": getvar, "originate": originate,
+    "redirect": redirect, "hangup": hangup, "blindtransfer": blind_transfer,
+    **ami_queue_actions.ACTIONS,
+}

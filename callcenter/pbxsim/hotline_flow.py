@@ -1,0 +1,132 @@
+"""The hotline flow of contract C3, run natively.
+
+[callcenter-inbound] Answer, MixMonitor (one file per side), AGI(agi://…/inbound), Goto(callcenter-route,
+${CC_ROUTE},1); [callcenter-route] queue → Queue(${CC_TARGET},t,,,300,agi://…/answered),
+after_hours → Playback + message AGI, blocked → Playback + Hangup. With no FastAGI URL configured,
+pbxsim decides the route itself from the hotline file (greeting, menu key → department queue)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from callcenter.pbxsim.channels import Channel
+
+if TYPE_CHECKING:
+    from callcenter.pbxsim.pbx import Pbx
+
+Target = tuple[str, str, int] | None
+
+
+async def inbound(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    from callcenter.pbxsim.agi_client import run_agi
+    from callcenter.pbxsim.flows import _guard, answer
+
+    async def body() -> Target:
+        answer(pbx, channel, 1, on_answer)
+        pbx.newexten(channel, 2, "MixMonitor", "${UNIQUEID}.wav,r(${UNIQUEID}-caller.wav)t(${UNIQUEID}-agent.wav)")
+        pbx.set_var(channel, "MIXMONITOR_FILENAME", f"{pbx.config.recordings_dir}/{channel.uniqueid}.wav")
+        pbx.call_event("MixMonitorStart", channel)
+        url = pbx.config.inbound_agi
+        if url:
+            pbx.newexten(channel, 3, "AGI", url)
+            await run_agi(pbx, channel, url)
+        else:
+            await native_menu(pbx, channel)
+        route = channel.var("CC_ROUTE") or ""
+        pbx.newexten(channel, 4, "Goto", f"callcenter-route,{route},1")
+        return ("callcenter-route", route, 1)
+    return await _guard(pbx, channel, body())
+
+
+async def native_menu(pbx: Pbx, channel: Channel) -> None:
+    """Greeting (R3), then the menu key the scenario pressed; no answer → default department."""
+    from callcenter.pbxsim.flows import play
+
+    hotline = pbx.config.hotline
+    await play(pbx, channel, "callcenter/zh/greeting")
+    department = None
+    if hotline is not None:
+        for _attempt in range(hotline.menu.max_attempts):
+            await play(pbx, channel, "callcenter/zh/menu")
+            key = next_key(channel)
+            option = next((o for o in hotline.menu.options if o.key == key), None)
+            if option is not None:
+                department = hotline.department(option.department)
+                break
+            if key is None:
+                break
+            await play(pbx, channel, "callcenter/zh/invalid_key")
+        if department is None and hotline.menu.default_department:
+            department = hotline.department(hotline.menu.default_department)
+        department = department or hotline.departments[0]
+    queue = department.queue if department is not None else next(iter(pbx.queues))
+    pbx.set_var(channel, "CC_ROUTE", "queue")
+    pbx.set_var(channel, "CC_TARGET", queue)
+    if department is not None:
+        pbx.set_var(channel, "CC_DEPARTMENT", department.id)
+
+
+def next_key(channel: Channel) -> str | None:
+    """The next DTMF key the scenario has the caller press (``PBXSIM_DTMF``, consumed in order)."""
+    keys = channel.variables.get("PBXSIM_DTMF", "")
+    if not keys:
+        return None
+    channel.variables["PBXSIM_DTMF"] = keys[1:]
+    return keys[0]
+
+
+async def route_queue(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    from callcenter.pbxsim.flows import _after_queue, _guard
+    from callcenter.pbxsim.queue_app import queue_app
+
+    async def body() -> Target:
+        target = channel.var("CC_TARGET") or ""
+        answered = _answered_url(pbx)
+        pbx.newexten(channel, 1, "Queue", f"{target},t,,,300" + (f",{answered}" if answered else ""))
+        if target not in pbx.queues:
+            pbx.set_var(channel, "QUEUESTATUS", "UNKNOWN")
+            return await _after_queue(pbx, channel, None, 2)
+        request = await queue_app(pbx, channel, target, answered)
+        return await _after_queue(pbx, channel, request, 2)
+    return await _guard(pbx, channel, body())
+
+
+def _answered_url(pbx: Pbx) -> str | None:
+    url = pbx.config.inbound_agi
+    return url.rsplit("/", 1)[0] + "/answered" if url else None
+
+
+async def route_prompt_then_hangup(pbx: Pbx, channel: Channel, prompt: str, agi_script: str | None) -> Target:
+    from callcenter.pbxsim.agi_client import run_agi
+    from callcenter.pbxsim.flows import _guard, dialplan_hangup, playback
+
+    async def body() -> Target:
+        await playback(pbx, channel, 1, prompt)
+        url = pbx.config.inbound_agi
+        if agi_script and url:
+            await run_agi(pbx, channel, url.rsplit("/", 1)[0] + "/" + agi_script)
+        dialplan_hangup(pbx, channel)
+        return None
+    return await _guard(pbx, channel, body())
+
+
+async def after_hours(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    return await route_prompt_then_hangup(pbx, channel, "callcenter/zh/after_hours", "message")
+
+
+async def blocked(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    return await route_prompt_then_hangup(pbx, channel, "callcenter/zh/blocked", None)
+
+
+async def extension(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    # Dial(PJSIP/${CC_TARGET},20) is not simulated; the caller gets the transfer-failed message.
+    return await route_prompt_then_hangup(pbx, channel, "callcenter/zh/transfer_failed", "message")
+
+
+FLOWS = {
+    ("callcenter-inbound", "_X."): inbound,
+    ("callcenter-route", "queue"): route_queue,
+    ("callcenter-route", "after_hours"): after_hours,
+    ("callcenter-route", "blocked"): blocked,
+    ("callcenter-route", "extension"): extension,
+}

@@ -1,0 +1,67 @@
+"""Originate to a device (``PJSIP/8101``): the phone rings, answers after its RING_<ext> seconds
+(or never), then runs the Application or the Context/Exten given; OriginateResponse reports it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from callcenter.pbxsim.calllog import CallLog
+from callcenter.pbxsim.channels import RINGING, UP, Channel
+from callcenter.pbxsim.members import NEVER, phone_key
+from callcenter.pbxsim.wire import Headers, first
+
+if TYPE_CHECKING:
+    from callcenter.pbxsim.pbx import Pbx
+
+
+def originate_device(pbx: Pbx, target: str, action: Headers, variables: dict[str, str],
+                     action_id: str | None) -> Channel:
+    context, exten = first(action, "Context") or "default", first(action, "Exten") or "s"
+    channel = pbx.new_channel(f"{target}-{pbx.ids.suffix()}", context, exten, variables=variables)
+    number = (first(action, "CallerID") or "").partition(" ")[0]
+    channel.cid_num = number or "<unknown>"
+    pbx.call_event("Newchannel", channel)
+    pbx.calls[channel.linkedid] = CallLog(channel.linkedid, number, pbx.now())
+    pbx.spawn(_run(pbx, channel, target, action, action_id), name=channel.name)
+    return channel
+
+
+def _ring_seconds(pbx: Pbx, channel: Channel, target: str) -> float:
+    raw = channel.var(f"RING_{phone_key(target)}") or pbx.globals.get(f"RING_{phone_key(target)}")
+    if raw is None:
+        return pbx.config.default_ring_seconds
+    return NEVER if raw.lower() in ("never", "noanswer") else float(raw)
+
+
+async def _run(pbx: Pbx, channel: Channel, target: str, action: Headers, action_id: str | None) -> None:
+    from callcenter.pbxsim.dialplan import run_channel
+    from callcenter.pbxsim.flows import FLOWS
+
+    timeout = float(first(action, "Timeout") or "30000") / 1000
+    ring = _ring_seconds(pbx, channel, target)
+    pbx.set_state(channel, RINGING)
+    request = await pbx.wait(channel, min(ring, timeout))
+    application, data = first(action, "Application") or "", first(action, "Data") or ""
+    base = [("Channel", target), ("Context", channel.context), ("Exten", channel.exten)] if not application else [
+        ("Channel", target), ("Application", application), ("Data", data)]
+    if request is not None or ring > timeout:
+        pbx.hangup(channel, 16 if request is not None else 19)
+        reason = "1" if request is not None else "3"
+        pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+            ("Response", "Failure")] + base + [("Reason", reason), ("Uniqueid", "<null>"),
+                                                ("CallerIDNum", channel.cid_num), ("CallerIDName", "<unknown>")])
+        return
+    pbx.set_state(channel, UP)
+    pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+        ("Response", "Success")] + base + [("Reason", "4"), ("Uniqueid", channel.uniqueid),
+                                            ("CallerIDNum", channel.cid_num), ("CallerIDName", "<unknown>")])
+    if application:
+        seconds = float(data) if application.lower() == "wait" and data.replace(".", "", 1).isdigit() else (
+            pbx.config.default_talk_seconds)
+        request = await pbx.wait(channel, seconds)
+        pbx.hangup(channel, 16)
+        return
+    if (channel.context, channel.exten) in FLOWS:
+        await run_channel(pbx, channel)
+    else:
+        pbx.hangup(channel, 16)

@@ -1,0 +1,155 @@
+"""pbxsim's AMI server talks like Asterisk 20 (banner, login, errors, lists) and panoramisk, the
+library the listener uses, works against it unmodified."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from callcenter.ami._panoramisk import Manager
+from callcenter.clock import FrozenClock
+from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim.ami_server import AmiServer
+from callcenter.pbxsim.rawclient import RawAmiClient
+from callcenter.pbxsim.wire import first
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[AmiServer]:
+    pbx = Pbx(PbxConfig(), speed=50.0, clock=None)
+    ami = AmiServer(pbx, auth_failure_delay=0.05)
+    await ami.start()
+    yield ami
+    await pbx.stop()
+    await ami.stop()
+
+
+async def test_banner_and_plain_login_answer_like_asterisk(server: AmiServer) -> None:
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    assert client.banner == b"Asterisk Call Manager/9.0.0\r\n"
+    await client.send([("Action", "Login"), ("Username", "callcenter"), ("Secret", "secret"),
+                       ("Events", "on"), ("ActionID", "listener-login-1")])
+    assert await client.read() == [("Response", "Success"), ("ActionID", "listener-login-1"),
+                                   ("Message", "Authentication accepted")]
+    booted = await client.read()
+    assert booted is not None and first(booted, "Event") == "FullyBooted"
+    assert first(booted, "Timestamp") is None  # written straight into the session, as Asterisk does
+    auth = await client.read()
+    assert auth is not None and first(auth, "Event") == "SuccessfulAuth"
+    assert first(auth, "Privilege") == "security,all" and first(auth, "Timestamp") is not None
+    await client.close()
+
+
+async def test_wrong_secret_gets_the_exact_trace_bytes_then_close(server: AmiServer, traces_dir: Path) -> None:
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    await client.send([("Action", "Login"), ("Username", "callcenter"), ("Secret", "wrong"),
+                       ("Events", "on"), ("ActionID", "listener-login-1")])
+    assert await client.read() is not None
+    assert await client.read() is None  # the server closed the connection itself
+    assert bytes(client.raw) == (traces_dir / "login_failure.ami").read_bytes()
+    await client.close()
+
+
+async def test_md5_challenge_login(server: AmiServer) -> None:
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    challenge = await client.action("Challenge", ("AuthType", "MD5"))
+    key = hashlib.md5((first(challenge, "Challenge") or "").encode() + b"secret").hexdigest()
+    response = await client.action("Login", ("AuthType", "MD5"), ("Username", "callcenter"), ("Key", key))
+    assert first(response, "Message") == "Authentication accepted"
+    await client.close()
+
+
+async def test_errors_ping_vars_and_logoff(server: AmiServer) -> None:
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    denied = await client.action("Ping")
+    assert first(denied, "Response") == "Error" and first(denied, "Message") == "Authentication Required"
+    await client.login("callcenter", "secret", events="off")
+    unknown = await client.action("NoSuchThing")
+    assert [h for h in unknown if h[0] != "ActionID"] == [("Response", "Error"), ("Message", "Invalid/unknown command")]
+    pong = await client.action("Ping")
+    assert first(pong, "Ping") == "Pong" and first(pong, "ActionID") == "ping-4"
+    await client.action("Setvar", ("Variable", "RING_agent1"), ("Value", "4"))
+    got = await client.action("Getvar", ("Variable", "RING_agent1"))
+    assert first(got, "Value") == "4"
+    bye = await client.action("Logoff")
+    assert first(bye, "Response") == "Goodbye" and first(bye, "Message") == "Thanks for all the fish."
+    assert await client.read() is None
+    await client.close()
+    logged = [first(a, "Action") for a in server.all_sessions[-1].actions]
+    assert logged == ["Ping", "Login", "NoSuchThing", "Ping", "Setvar", "Getvar", "Logoff"]
+
+
+async def test_events_carry_timestamp_from_injected_clock() -> None:
+    clock = FrozenClock(1795634553.055087)
+    pbx = Pbx(PbxConfig(), speed=50.0, clock=clock)
+    ami = AmiServer(pbx)
+    await ami.start()
+    client = await RawAmiClient.connect("127.0.0.1", ami.port)
+    await client.login("callcenter", "secret")
+    await client.read()  # FullyBooted
+    auth = await client.read()
+    assert auth is not None and first(auth, "Timestamp") == "1795634553.055087"
+    await client.close()
+    await pbx.stop()
+    await ami.stop()
+
+
+async def test_queue_membership_actions_emit_member_events(server: AmiServer) -> None:
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    await client.login("callcenter", "secret")
+    added = await client.action("QueueAdd", ("Queue", "service"), ("Interface", "PJSIP/8101"),
+                                ("MemberName", "8101"))
+    assert first(added, "Message") == "Added interface to queue"
+    again = await client.action("QueueAdd", ("Queue", "service"), ("Interface", "PJSIP/8101"))
+    assert first(again, "Message") == "Unable to add interface: Already there"
+    paused = await client.action("QueuePause", ("Interface", "PJSIP/8101"), ("Paused", "true"),
+                                 ("Reason", "lunch"))
+    assert first(paused, "Message") == "Interface paused successfully"
+    removed = await client.action("QueueRemove", ("Queue", "service"), ("Interface", "PJSIP/8101"))
+    assert first(removed, "Message") == "Removed interface from queue"
+    missing = await client.action("QueuePause", ("Interface", "PJSIP/9999"), ("Paused", "true"))
+    assert first(missing, "Message") == "Interface not found"
+    events = client.skipped
+    names = [first(e, "Event") for e in events]
+    assert names == ["FullyBooted", "SuccessfulAuth", "QueueMemberAdded", "QueueMemberPause", "QueueMemberRemoved"]
+    pause = next(e for e in events if first(e, "Event") == "QueueMemberPause")
+    assert first(pause, "PausedReason") == "lunch" and first(pause, "Paused") == "1"
+    await client.close()
+
+
+async def test_panoramisk_logs_in_originates_and_lists(server: AmiServer) -> None:
+    seen: list[str] = []
+    manager = Manager(host="127.0.0.1", port=server.port, username="callcenter", secret="secret",
+                      ping_delay=60, reconnect_timeout=60)
+    manager.register_event("*", lambda _m, message: seen.append(message.event))
+    await manager.connect()
+    try:
+        for _ in range(100):
+            if manager.authenticated:
+                break
+            await asyncio.sleep(0.01)
+        assert manager.authenticated
+        result = await manager.send_action({
+            "Action": "Originate", "Channel": "Local/inbound@from-pstn", "Application": "Wait", "Data": "20",
+            "CallerID": "13800138000", "Async": "true", "Variable": "__RING_agent1=4"})
+        messages = result if isinstance(result, list) else [result]
+        assert any(m.event == "OriginateResponse" and m.reason == "4" for m in messages)
+        await asyncio.sleep(0.2)  # 10 simulated seconds: the caller is in the queue, agent1 rings
+        status = await manager.send_action({"Action": "QueueStatus", "Queue": "service"})
+        assert [m.event for m in status][-1] == "QueueStatusComplete"
+        assert any(m.event == "QueueEntry" for m in status) or any(
+            m.event == "QueueMember" and m.status in ("2", "6") for m in status)
+        channels = await manager.send_action({"Action": "CoreShowChannels"})
+        assert channels[-1].event == "CoreShowChannelsComplete"
+        assert int(channels[-1].listitems) == len([m for m in channels if m.event == "CoreShowChannel"]) >= 2
+        for _ in range(100):
+            if "AgentConnect" in seen:
+                break
+            await asyncio.sleep(0.02)
+        assert {"Newchannel", "QueueCallerJoin", "AgentCalled", "AgentConnect"} <= set(seen)
+    finally:
+        manager.close()
