@@ -1,0 +1,61 @@
+"""The callbacks component: subscribes to calls, tickets, messages, agent states and Originate
+outcomes, and runs the scheduler (contract C6; after the tickets component in start order)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from callcenter.callbacks.runtime import CallbackRuntime
+from callcenter.callbacks.scheduler import CallbackScheduler
+from callcenter.calls.model import AgentRinging, CallQueued, CallStarted, GreetingDecision, OriginateResult
+from callcenter.messages import AgentStateChanged, CallStored, MessageLeft, TicketChanged
+
+log = logging.getLogger(__name__)
+
+
+class CallbacksComponent:
+    name = "callbacks"
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        hotline = ctx.settings.hotline
+        self.runtime = CallbackRuntime(hotline, ctx.sessions, ctx.clock, ctx.bus.publish, lambda: ctx.actions)
+        self.scheduler = CallbackScheduler(ctx.settings.database_url, hotline.callbacks.scheduling,
+                                           hotline.callbacks.sweep_seconds)
+        ctx.extras["callbacks"] = self.runtime
+
+    async def start(self) -> None:
+        bus, runtime = self.ctx.bus, self.runtime
+        bus.subscribe(CallStored, self._on_call_stored, name="callbacks:calls")
+        bus.subscribe(TicketChanged, runtime.on_ticket_changed, name="callbacks:tickets")
+        bus.subscribe(MessageLeft, runtime.on_message_left, name="callbacks:messages")
+        bus.subscribe(GreetingDecision, self._on_greeting, name="callbacks:greetings")
+        bus.subscribe(OriginateResult, runtime.on_originate_result, name="callbacks:originate")
+        bus.subscribe_sync((CallStarted, CallQueued, AgentRinging), self._remember_caller)
+        bus.subscribe_sync(AgentStateChanged, self._on_agent_state)
+        runtime.waker = self.scheduler
+        await self.scheduler.start(runtime)
+        placed = await runtime.run_due()  # whatever fell due while the service was down, once
+        if placed:
+            log.info("callbacks: placed %d callbacks that fell due while the service was stopped", placed)
+
+    async def stop(self) -> None:
+        self.runtime.waker = None
+        await self.scheduler.stop()
+
+    async def _on_call_stored(self, msg: CallStored) -> None:
+        await self.runtime.on_call_stored(msg.call_id, msg.record)
+
+    async def _on_greeting(self, msg: GreetingDecision) -> None:
+        await self.runtime.on_greeting(msg.linkedid)
+
+    def _remember_caller(self, msg: CallStarted | CallQueued | AgentRinging) -> None:
+        self.runtime.remember_caller(msg.linkedid, msg.caller)
+
+    def _on_agent_state(self, msg: AgentStateChanged) -> None:
+        self.runtime.on_agent_state(msg.agent_id, msg.state)
+
+
+def build(ctx: Any) -> CallbacksComponent:
+    return CallbacksComponent(ctx)

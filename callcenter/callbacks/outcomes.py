@@ -1,0 +1,96 @@
+"""What happens after an attempt, and to callbacks past due (R7, R9, R22).
+
+Data functions (session passed in, no commit) returning the ``Changes`` to arm and announce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callcenter.callbacks import policies, store
+from callcenter.callbacks.policies import PolicySettings
+from callcenter.callbacks.store import CallbackView, Changes
+from callcenter.db.models.callbacks import Callback
+
+# An attempt whose OriginateResponse never came (connection lost, service stopped) counts as
+# unanswered after the originate timeout plus this margin.
+STALE_MARGIN = dt.timedelta(seconds=60)
+
+
+def attempt_result(session: Session, callback_id: int, attempt: int, answered: bool, detail: str,
+                   now: dt.datetime, cfg: PolicySettings, action_id: str | None = None) -> Changes:
+    """Record Asterisk's answer to attempt number ``attempt``; a late or repeated one is ignored."""
+    cb = session.get(Callback, callback_id)
+    if cb is None or cb.status != "running" or cb.attempts != attempt:
+        return Changes()
+    if answered:
+        return _answered(session, cb, now, cfg, detail, action_id)
+    return unanswered(session, cb, now, cfg, detail, action_id)
+
+
+def _answered(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySettings, detail: str,
+              action_id: str | None) -> Changes:
+    cb.status, cb.outcome = "done", detail
+    store.note(session, cb, "answered", now, detail, action_id=action_id)
+    return followup(session, cb, now, cfg)
+
+
+def followup(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySettings) -> Changes:
+    """R7: after a complaint reply, the next follow-up, until the ticket is closed."""
+    ticket = store.ticket_facts(session, cb.ticket_id)
+    number = store.followups_so_far(session, cb.ticket_id) + 1 if cb.ticket_id else 0
+    plan = policies.followup_after_reply(cb.reason, ticket, number, now, cfg)
+    return store.apply(session, [plan], now) if plan else Changes()
+
+
+def unanswered(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySettings, detail: str,
+               action_id: str | None = None) -> Changes:
+    store.note(session, cb, "no_answer", now, detail, action_id=action_id)
+    retry = policies.retry_at(cb.attempts, now, cfg)
+    if retry is not None:
+        cb.status, cb.due_at = "pending", retry
+        return Changes(armed=[(cb.id, retry)])
+    cb.status = "failed"
+    cb.outcome = f"not reached after {cb.attempts} attempts ({detail})"
+    text = f"回电{cb.attempts}次未接通 / callback not reached after {cb.attempts} attempts: {_label(cb)}"
+    return Changes(alerts=[("callback_overdue", CallbackView.of(cb), text)])
+
+
+def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
+    """R22: a promise past due and still not kept goes to anyone in the department, and a
+    supervisor hears of it (an overdue complaint reply as its own alert, R7)."""
+    limit = now - dt.timedelta(minutes=cfg.callbacks.escalate_after_minutes)
+    query = select(Callback).where(Callback.status.in_(("pending", "running", "failed")),
+                                   Callback.escalated_at.is_(None), Callback.due_at <= limit)
+    changes = Changes()
+    for cb in session.scalars(query):
+        previous = cb.owner
+        cb.owner, cb.escalated_at = None, now
+        store.note(session, cb, "escalated", now, f"owner {previous or '-'} -> department {cb.department or '-'}")
+        kind = policies.alert_kind(cb.reason)
+        title = "投诉回复超时" if kind == "complaint_overdue" else "回电超时，已转部门"
+        text = f"{title} / {kind.replace('_', ' ')}: {_label(cb)}"
+        changes.alerts.append((kind, CallbackView.of(cb), text))
+    return changes
+
+
+def expire_stale(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
+    limit = now - dt.timedelta(seconds=cfg.callbacks.originate_timeout_seconds) - STALE_MARGIN
+    query = select(Callback).where(Callback.status == "running", Callback.last_attempt_at <= limit)
+    changes = Changes()
+    for cb in session.scalars(query):
+        changes.merge(unanswered(session, cb, now, cfg, "no response from Asterisk"))
+    return changes
+
+
+def mask(number: str) -> str:
+    """R17: alerts and lists show a number's head and tail only."""
+    return number if len(number) < 7 else f"{number[:3]}****{number[-4:]}"
+
+
+def _label(cb: Callback) -> str:
+    who = f"owner {cb.owner}" if cb.owner else f"department {cb.department or '-'}"
+    return f"#{cb.id} {cb.reason} {mask(cb.caller)} due {cb.due_at:%Y-%m-%d %H:%M}Z ({who})"

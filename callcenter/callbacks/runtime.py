@@ -1,0 +1,203 @@
+"""The callbacks at work: bus messages in, callbacks created, due ones placed, outcomes recorded.
+
+Database work runs in a worker thread; the event loop only awaits it. Time comes from the
+injected clock, so tests drive ``run_due()``/``wake()`` with a frozen clock instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.callbacks import outcomes, policies, store
+from callcenter.callbacks.executor import Executor, describe_reason, parse_action_id
+from callcenter.callbacks.policies import CallFacts, Decision, PolicySettings
+from callcenter.callbacks.store import CallbackView, Changes
+from callcenter.calls.model import CallRecord, OriginateResult
+from callcenter.clock import Clock
+from callcenter.db.session import unit_of_work
+from callcenter.hotline import Hotline
+from callcenter.messages import MessageLeft, SupervisorAlert, TicketChanged
+
+log = logging.getLogger(__name__)
+BATCH = 100
+EARLY = dt.timedelta(milliseconds=50)  # a timer may fire a hair before the due time
+
+
+class Waker(Protocol):
+    async def changed(self, changes: Changes, next_wake: dt.datetime | None) -> None: ...
+
+
+class CallbackRuntime:
+    def __init__(self, hotline: Hotline, sessions: sessionmaker[Session], clock: Clock,
+                 publish: Callable[[Any], None], actions: Callable[[], Any]) -> None:
+        self.hotline = hotline
+        self.cfg = PolicySettings.from_hotline(hotline)
+        self.sessions = sessions
+        self.clock = clock
+        self.publish = publish
+        self.executor = Executor(hotline, actions, hotline.callbacks.originate_timeout_seconds)
+        self.waker: Waker | None = None
+        self._callers: OrderedDict[str, str] = OrderedDict()  # linkedid -> caller, for GreetingDecision
+        self._lock = asyncio.Lock()
+
+    # --- the unit of work, off the event loop ------------------------------------------------
+
+    async def _work(self, fn: Callable[[Session], Changes]) -> Changes:
+        def run() -> tuple[Changes, dt.datetime | None]:
+            with unit_of_work(self.sessions) as session:
+                changes = fn(session)
+                return changes, store.next_wake(session, self.cfg)
+        changes, next_wake = await asyncio.to_thread(run)
+        await self._announce(changes, next_wake)
+        return changes
+
+    async def _announce(self, changes: Changes, next_wake: dt.datetime | None) -> None:
+        at = self.clock.time()
+        for kind, cb, text in changes.alerts:
+            self.publish(SupervisorAlert(kind=kind, text=text, ticket_id=cb.ticket_id,  # type: ignore[arg-type]
+                                         callback_id=cb.id, at=at))
+        if self.waker is not None:
+            await self.waker.changed(changes, next_wake)
+
+    async def decide(self, decisions: list[Decision]) -> Changes:
+        now = self.clock.now()
+        return await self._work(lambda s: store.apply(s, decisions, now))
+
+    # --- bus messages -----------------------------------------------------------------------
+
+    async def on_call_stored(self, call_id: int, record: CallRecord) -> None:
+        agent = self._agent_of(record.agent)
+        dept = self.hotline.department_of_queue(record.queue) if record.queue else None
+        facts = CallFacts(call_id=call_id, caller=record.caller, direction=record.direction,
+                          answered=record.answered, abandoned=record.abandoned, dropped=record.dropped,
+                          ended_at=dt.datetime.fromtimestamp(record.ended_at, dt.UTC), agent_id=agent,
+                          department=dept.id if dept else None)
+        await self.decide(policies.for_call(facts, self.cfg))
+
+    def _agent_of(self, interface: str | None) -> str | None:
+        if not interface:
+            return None
+        agent = self.hotline.agent_by_extension(interface.rsplit("/", 1)[-1])
+        return agent.id if agent else None
+
+    async def on_ticket_changed(self, msg: TicketChanged) -> None:
+        now = self.clock.now()
+
+        def work(session: Session) -> Changes:
+            ticket = store.ticket_facts(session, msg.ticket_id)
+            if ticket is None:
+                log.warning("callbacks: ticket %s of a %s change is not in the database", msg.ticket_id, msg.change)
+                return Changes()
+            return store.apply(session, policies.for_ticket(msg.change, ticket, now, self.cfg), now)
+        await self._work(work)
+
+    async def on_message_left(self, msg: MessageLeft) -> None:
+        if not msg.caller:
+            log.warning("callbacks: message %s left without a caller number; nobody to call back", msg.linkedid)
+        await self.decide(policies.for_message(msg, self.cfg))
+
+    def remember_caller(self, linkedid: str, caller: str | None) -> None:
+        if caller:
+            self._callers[linkedid] = caller
+            while len(self._callers) > 10_000:
+                self._callers.popitem(last=False)
+
+    async def on_greeting(self, linkedid: str) -> None:
+        """The caller reached an agent: an abandoned-call callback for that number is cancelled."""
+        caller = self._callers.get(linkedid)
+        if caller:
+            await self.decide([policies.caller_got_through(caller)])
+
+    def on_agent_state(self, agent_id: str | None, state: str) -> None:
+        if agent_id:
+            self.executor.agent_states[agent_id] = state
+
+    async def on_originate_result(self, msg: OriginateResult) -> None:
+        ours = parse_action_id(msg.action_id)
+        if ours is None:
+            return
+        callback_id, attempt = ours
+        answered = msg.success and msg.reason == "4"
+        detail = describe_reason(msg.reason)
+        now = self.clock.now()
+        await self._work(lambda s: outcomes.attempt_result(s, callback_id, attempt, answered, detail, now,
+                                                            self.cfg, msg.action_id))
+
+    # --- waking -----------------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Escalate what is overdue, then place every callback that is due now."""
+        async with self._lock:
+            now = self.clock.now()
+            await self._work(lambda s: _housekeeping(s, now, self.cfg))
+            placed = 0
+            while True:
+                claimed = await self._claim(lambda s: store.due_ids(s, now + EARLY, BATCH), now)
+                for cb in claimed:
+                    await self._attempt(cb)
+                placed += len(claimed)
+                if len(claimed) < BATCH:
+                    return placed
+
+    async def wake(self, callback_id: int) -> bool:
+        """One callback's own wake-up; the row decides: done or not yet due means nothing to do."""
+        async with self._lock:
+            claimed = await self._claim(lambda s: [callback_id], self.clock.now())
+            for cb in claimed:
+                await self._attempt(cb)
+            return bool(claimed)
+
+    async def _claim(self, ids: Callable[[Session], list[int]], now: dt.datetime) -> list[CallbackView]:
+        claimed: list[CallbackView] = []
+
+        def work(session: Session) -> Changes:
+            changes = Changes()
+            for callback_id in ids(session):
+                cb = store.claim(session, callback_id, now + EARLY)
+                if cb is None:
+                    continue
+                if cb.reason == "abandoned" and store.caller_reached_agent_since(session, cb.caller, cb.created_at):
+                    cb.status, cb.outcome, cb.attempts = "cancelled", "the caller got through to an agent", 0
+                    store.note(session, cb, "cancelled", now, cb.outcome)
+                    continue
+                claimed.append(CallbackView.of(cb))
+            return changes
+        await self._work(work)
+        return claimed
+
+    async def _attempt(self, cb: CallbackView) -> None:
+        target = self.executor.target(cb)
+        try:
+            sent = await self.executor.originate(cb, target)
+        except Exception as exc:  # AMI error or no connection: an unanswered attempt, retried
+            log.warning("callbacks: originate for #%s failed: %s", cb.id, exc)
+            now = self.clock.now()
+            await self._work(lambda s: _failed_to_send(s, cb.id, cb.attempts, f"{target.who}: {exc}", now, self.cfg))
+            return
+        now = self.clock.now()
+
+        def logged(session: Session) -> Changes:
+            row = session.get(store.Callback, cb.id)
+            if row is not None:
+                store.note(session, row, "attempt", now, f"ringing {target.who}", action_id=sent,
+                           channel=target.channel)
+            return Changes()
+        await self._work(logged)
+
+
+def _housekeeping(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
+    changes = outcomes.expire_stale(session, now, cfg)
+    changes.merge(outcomes.escalate_overdue(session, now, cfg))
+    return changes
+
+
+def _failed_to_send(session: Session, callback_id: int, attempt: int, detail: str, now: dt.datetime,
+                    cfg: PolicySettings) -> Changes:
+    return outcomes.attempt_result(session, callback_id, attempt, False, detail, now, cfg)

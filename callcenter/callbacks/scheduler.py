@@ -1,0 +1,171 @@
+"""Waking callbacks on time: APScheduler 3 (``AsyncIOScheduler``) with a persistent
+``SQLAlchemyJobStore`` in the service's own database (table ``callback_jobs``).
+
+The callbacks table is the truth; a job only wakes the runtime. Two ways, chosen by the hotline
+file's ``callbacks.scheduling``:
+
+* ``per_callback``: one date job per callback, job id = callback id;
+* ``next_due``: one date job, re-armed to the earliest due (or escalation) time of the indexed
+  callbacks table after every change.
+
+Either way jobs survive restarts; a job missed while the service was down runs once at start-up
+(``misfire_grace_time=None`` runs it however late, ``coalesce`` runs it once); a periodic sweep
+catches what another process (the CLI) changed. Jobs name their function by text, so the pickled
+job holds no live object: the function finds the running runtime through ``bind``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any, Protocol
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine, select, text
+
+from callcenter.callbacks.store import Changes
+from callcenter.db.models.callbacks import Callback
+from callcenter.db.session import make_engine
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "callback_jobs"
+NEXT_DUE_JOB = "callbacks:next-due"
+SWEEP_JOB = "callbacks:sweep"
+STORE = "callbacks"
+
+
+class Wakeable(Protocol):
+    async def run_due(self) -> int: ...
+
+    async def wake(self, callback_id: int) -> bool: ...
+
+
+_bound: Wakeable | None = None
+
+
+def bind(target: Wakeable | None) -> None:
+    global _bound
+    _bound = target
+
+
+async def wake_callback(callback_id: int) -> None:
+    """Job function of ``per_callback`` jobs (referenced by text in the job store)."""
+    if _bound is None:
+        log.warning("callbacks: wake-up for #%s with no running service; the sweep will catch it", callback_id)
+        return
+    await _bound.wake(callback_id)
+
+
+async def wake_due() -> None:
+    """Job function of the ``next_due`` job and of the sweep."""
+    if _bound is not None:
+        await _bound.run_due()
+
+
+class CallbackScheduler:
+    def __init__(self, database_url: str, mode: str, sweep_seconds: int) -> None:
+        self.mode = mode
+        self._url = database_url
+        self._sweep_seconds = sweep_seconds
+        self._engine: Engine | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._armed_next: dt.datetime | None = None
+
+    async def start(self, target: Wakeable) -> None:
+        bind(target)
+        self._engine = make_engine(self._url)
+        self._scheduler = AsyncIOScheduler(
+            jobstores={STORE: SQLAlchemyJobStore(engine=self._engine, tablename=JOB_TABLE),
+                       "memory": MemoryJobStore()},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=dt.UTC,
+        )
+        if self.mode != "per_callback":
+            await asyncio.to_thread(self._drop_per_callback_jobs)
+        self._scheduler.start()
+        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "interval", seconds=self._sweep_seconds,
+                                id=SWEEP_JOB, jobstore="memory", replace_existing=True)
+        if self.mode == "per_callback":
+            await asyncio.to_thread(self._reconcile)
+
+    async def stop(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+        bind(None)
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    async def changed(self, changes: Changes, next_wake: dt.datetime | None) -> None:
+        # The job store is a database table: write it from a worker thread (add_job is
+        # thread-safe and wakes the scheduler through the event loop).
+        await asyncio.to_thread(self._apply, changes, next_wake)
+
+    def _apply(self, changes: Changes, next_wake: dt.datetime | None) -> None:
+        if self._scheduler is None:
+            return
+        if self.mode == "per_callback":
+            for callback_id, due in changes.armed:
+                self.arm(callback_id, due)
+            for callback_id in changes.disarmed:
+                self.disarm(callback_id)
+        else:
+            self.arm_next(next_wake)
+
+    # --- per_callback -----------------------------------------------------------------------
+
+    def arm(self, callback_id: int, due: dt.datetime) -> None:
+        assert self._scheduler is not None
+        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_callback", "date", run_date=due,
+                                args=[callback_id], id=str(callback_id), jobstore=STORE, replace_existing=True)
+
+    def disarm(self, callback_id: int) -> None:
+        assert self._scheduler is not None
+        try:
+            self._scheduler.remove_job(str(callback_id), jobstore=STORE)
+        except JobLookupError:
+            pass
+
+    def _reconcile(self) -> None:
+        """Arm any pending callback that has no job (a crash between the row and the job)."""
+        assert self._engine is not None
+        with self._engine.connect() as conn:
+            pending = dict(conn.execute(select(Callback.id, Callback.due_at).where(Callback.status == "pending")).all())
+            jobs = {row[0] for row in conn.execute(text(f"SELECT id FROM {JOB_TABLE}"))}
+        missing = [(i, due) for i, due in pending.items() if str(i) not in jobs]
+        for callback_id, due in missing:
+            self.arm(callback_id, due)
+        if missing:
+            log.info("callbacks: armed %d pending callbacks that had no job", len(missing))
+
+    def _drop_per_callback_jobs(self) -> None:
+        """Switched to ``next_due``: the table drives waking, per-callback jobs would only echo it."""
+        assert self._engine is not None
+        with self._engine.begin() as conn:
+            if self._engine.dialect.has_table(conn, JOB_TABLE):
+                conn.execute(text(f"DELETE FROM {JOB_TABLE} WHERE id != :keep"), {"keep": NEXT_DUE_JOB})
+
+    # --- next_due ---------------------------------------------------------------------------
+
+    def arm_next(self, when: dt.datetime | None) -> None:
+        assert self._scheduler is not None
+        if when == self._armed_next and self._scheduler.get_job(NEXT_DUE_JOB, jobstore=STORE) is not None:
+            return
+        self._armed_next = when
+        if when is None:
+            try:
+                self._scheduler.remove_job(NEXT_DUE_JOB, jobstore=STORE)
+            except JobLookupError:
+                pass
+            return
+        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "date", run_date=when, id=NEXT_DUE_JOB,
+                                jobstore=STORE, replace_existing=True)
+
+    def jobs(self) -> list[Any]:
+        return [] if self._scheduler is None else self._scheduler.get_jobs(jobstore=STORE)

@@ -1,0 +1,164 @@
+"""Callbacks in the database: create from plans, claim, record outcomes, escalate.
+
+Data functions: the session is passed in and nothing here commits (the caller frames the work).
+Claiming is one conditional UPDATE, so a callback runs once even if two wake-ups race (R22).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.callbacks import policies
+from callcenter.callbacks.policies import Cancel, Decision, Plan, PolicySettings, TicketFacts
+from callcenter.db.models.calls import Call
+from callcenter.db.models.callbacks import Callback, CallbackLog
+from callcenter.db.models.tickets import Ticket
+
+
+@dataclass(frozen=True)
+class CallbackView:
+    """A callback as the executor and the alerts see it, detached from any session."""
+
+    id: int
+    reason: str
+    caller: str
+    owner: str | None
+    department: str | None
+    ticket_id: int | None
+    due_at: dt.datetime
+    status: str
+    attempts: int
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, cb: Callback) -> CallbackView:
+        return cls(cb.id, cb.reason, cb.caller, cb.owner, cb.department, cb.ticket_id, cb.due_at, cb.status,
+                   cb.attempts, cb.created_at)
+
+
+@dataclass
+class Changes:
+    """What a unit of work did, for the scheduler (arm/disarm) and the bus (alerts)."""
+
+    armed: list[tuple[int, dt.datetime]] = field(default_factory=list)
+    disarmed: list[int] = field(default_factory=list)
+    alerts: list[tuple[str, CallbackView, str]] = field(default_factory=list)  # kind, callback, text
+
+    def merge(self, other: Changes) -> None:
+        self.armed += other.armed
+        self.disarmed += other.disarmed
+        self.alerts += other.alerts
+
+
+def note(session: Session, cb: Callback, kind: str, now: dt.datetime, detail: str = "", *,
+         action_id: str | None = None, channel: str | None = None) -> None:
+    session.add(CallbackLog(callback_id=cb.id, at=now, kind=kind, attempt=cb.attempts, action_id=action_id,
+                            channel=channel, detail=detail))
+
+
+def apply(session: Session, decisions: list[Decision], now: dt.datetime) -> Changes:
+    changes = Changes()
+    for decision in decisions:
+        if isinstance(decision, Cancel):
+            changes.disarmed += cancel(session, decision, now)
+        else:
+            created = create(session, decision, now)
+            if created is not None:
+                changes.armed.append((created.id, created.due_at))
+    return changes
+
+
+def create(session: Session, plan: Plan, now: dt.datetime) -> Callback | None:
+    """Insert the planned callback unless it exists already (same key) or, for abandoned calls,
+    the number already has one pending."""
+    if session.scalar(select(Callback.id).where(Callback.dedupe_key == plan.dedupe_key)) is not None:
+        return None
+    if plan.one_per_caller and session.scalar(
+            select(Callback.id).where(Callback.caller == plan.caller, Callback.reason == plan.reason,
+                                      Callback.status == "pending").limit(1)) is not None:
+        return None
+    cb = Callback(ticket_id=plan.ticket_id, call_id=plan.call_id, caller=plan.caller, owner=plan.owner,
+                  department=plan.department, reason=plan.reason, due_at=plan.due_at, status="pending",
+                  attempts=0, created_at=now, dedupe_key=plan.dedupe_key, note=plan.note or None)
+    session.add(cb)
+    session.flush()
+    note(session, cb, "created", now, f"due {plan.due_at.isoformat()}")
+    return cb
+
+
+def cancel(session: Session, order: Cancel, now: dt.datetime) -> list[int]:
+    query = select(Callback).where(Callback.status == "pending", Callback.reason.in_(order.reasons))
+    if order.ticket_id is not None:
+        query = query.where(Callback.ticket_id == order.ticket_id)
+    if order.caller is not None:
+        query = query.where(Callback.caller == order.caller)
+    if order.keep_key is not None:
+        query = query.where(Callback.dedupe_key != order.keep_key)
+    cancelled = []
+    for cb in session.scalars(query):
+        cb.status, cb.outcome = "cancelled", order.why
+        note(session, cb, "cancelled", now, order.why)
+        cancelled.append(cb.id)
+    return cancelled
+
+
+def claim(session: Session, callback_id: int, now: dt.datetime) -> Callback | None:
+    """Take a due, pending callback for one attempt; None if someone else has it or it is not due."""
+    result = session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, Callback.status == "pending", Callback.due_at <= now)
+        .values(status="running", attempts=Callback.attempts + 1, last_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    cb = session.get(Callback, callback_id, populate_existing=True)
+    assert cb is not None
+    return cb
+
+
+def due_ids(session: Session, now: dt.datetime, limit: int) -> list[int]:
+    query = (select(Callback.id).where(Callback.status == "pending", Callback.due_at <= now)
+             .order_by(Callback.due_at, Callback.id).limit(limit))
+    return list(session.scalars(query))
+
+
+def next_due_at(session: Session) -> dt.datetime | None:
+    return session.scalar(select(func.min(Callback.due_at)).where(Callback.status == "pending"))
+
+
+def next_wake(session: Session, cfg: PolicySettings) -> dt.datetime | None:
+    """The earliest moment something must happen: a callback falls due or one must escalate."""
+    due = next_due_at(session)
+    unescalated = session.scalar(select(func.min(Callback.due_at)).where(
+        Callback.status.in_(("pending", "failed")), Callback.escalated_at.is_(None)))
+    times = [t for t in (due, unescalated and policies.escalation_due(unescalated, cfg)) if t is not None]
+    return min(times) if times else None
+
+
+def caller_reached_agent_since(session: Session, caller: str, since: dt.datetime) -> bool:
+    """Whether this number has had an answered inbound call since ``since`` (abandoned callbacks)."""
+    query = select(Call.id).where(Call.caller == caller, Call.direction == "inbound", Call.answered.is_(True),
+                                  Call.ended_at >= since).limit(1)
+    return session.scalar(query) is not None
+
+
+def ticket_facts(session: Session, ticket_id: int | None) -> TicketFacts | None:
+    if ticket_id is None:
+        return None
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    ended = session.scalar(select(Call.ended_at).where(Call.id == ticket.call_id)) if ticket.call_id else None
+    return TicketFacts(id=ticket.id, category=ticket.category, status=ticket.status,
+                       number=ticket.phone or ticket.caller, owner=ticket.owner, department=ticket.department,
+                       visit_at=ticket.visit_at, call_ended_at=ended, created_at=ticket.created_at)
+
+
+def followups_so_far(session: Session, ticket_id: int) -> int:
+    return session.scalar(select(func.count(Callback.id)).where(
+        Callback.ticket_id == ticket_id, Callback.reason == "complaint_followup")) or 0
