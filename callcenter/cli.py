@@ -18,11 +18,13 @@ app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and 
 # function registered as the command NAME when it is not a Typer.
 MOUNTS: list[tuple[str, str, str]] = [
     ("callcenter.db.cli", "app", "db"),
+    ("callcenter.calls.cli", "replay", "replay"),
     ("callcenter.tickets.cli", "app", "tickets"),
     ("callcenter.reports.cli", "app", "report"),
     ("callcenter.agents.cli", "app", "agents"),
     ("callcenter.ivr.commands", "sounds_app", "sounds"),
     ("callcenter.ivr.commands", "dialplan_app", "dialplan"),
+    ("callcenter.callbacks.cli", "app", "callbacks"),
 ]
 
 

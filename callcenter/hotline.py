@@ -133,6 +133,18 @@ class CallbackPolicy(_Strict):
     abandoned_minutes: int = rules.ABANDONED_CALLBACK_MINUTES
     dropped_minutes: int = rules.DROPPED_CALLBACK_MINUTES
     repair_reminder_minutes: int = 60
+    # R7: after the first complaint reply, keep calling back until the ticket is closed.
+    complaint_followup_minutes: int = Field(24 * 60, ge=1)
+    # R8/R21: the follow-up call (回访) after a repair is marked done.
+    repair_followup_minutes: int = Field(60, ge=0)
+    # R12: a message left after a failed transfer is called back this soon (when open, R18).
+    message_minutes: int = Field(0, ge=0)
+    # How the scheduler wakes: one APScheduler job per callback, or one job re-armed to the
+    # next due callback of the (indexed) callbacks table.
+    scheduling: Literal["per_callback", "next_due"] = "next_due"
+    # A sweep of the table this often catches changes made from the CLI or another process.
+    sweep_seconds: int = Field(30, ge=1)
+    originate_timeout_seconds: int = Field(30, ge=5)
 
 
 class Hotline(_Strict):

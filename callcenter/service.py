@@ -53,7 +53,9 @@ ComponentFactory = Callable[[ServiceContext], Component | None]
 
 # "module:function" factories, in start order; a factory may return None to sit out
 # (for example the pbxsim component when a real Asterisk is configured).
-COMPONENTS: list[str] = []
+COMPONENTS: list[str] = [
+    "callcenter.callbacks.component:build",
+]
 
 
 def _factory(path: str) -> ComponentFactory:

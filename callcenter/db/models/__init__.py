@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 # Each area's models; add a module here when an area gets tables.
-MODULES = ("calls", "tickets")
+MODULES = ("calls", "tickets", "callbacks")
 
 
 def load_all() -> None:
