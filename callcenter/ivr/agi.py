@@ -1,0 +1,162 @@
+"""The FastAGI server Asterisk's dialplan calls (``AGI(agi://host:4573/<script>)``, contract C3).
+
+Built on panoramisk's FastAGI Application (imported only through ``callcenter.ami._panoramisk``),
+with two repairs: the environment is read with a timeout and EOF check (panoramisk loops forever
+on a peer that closes early), and a closed socket reads as a hang-up instead of a ValueError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from callcenter.ami._panoramisk import FastAgiApplication, FastAgiRequest, parse_agi_result
+
+log = logging.getLogger(__name__)
+ENVIRONMENT_TIMEOUT = 5.0
+MAX_ENVIRONMENT_BYTES = 16384
+
+
+class AgiHangup(Exception):
+    """The channel hung up (or the connection closed) while a script was talking to it."""
+
+
+class _Request(FastAgiRequest):  # type: ignore[misc]
+    async def _read_result(self) -> dict[str, Any]:
+        line = await self.reader.readline()
+        if not line:
+            return {"error": "AGIResultHangup", "msg": "connection closed"}
+        return parse_agi_result(line.decode(self.encoding, "replace").rstrip("\r\n"))  # type: ignore[no-any-return]
+
+
+def _quote(value: str) -> str:
+    # AGI arguments are split on spaces; quote, and keep quotes/newlines out of the value.
+    return '"' + value.replace("\\", "").replace('"', "'").replace("\n", " ").replace("\r", " ") + '"'
+
+
+@dataclass
+class AgiCall:
+    """One FastAGI session: the agi_* environment, its arrival time, and typed commands."""
+
+    request: Any
+    arrival: float
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.request.headers)
+
+    async def command(self, line: str) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = await self.request.send_command(line)
+        except (ConnectionError, OSError) as exc:
+            raise AgiHangup(str(exc)) from None
+        if result.get("error") in ("AGIResultHangup", "AGIAppError"):
+            raise AgiHangup(f"{line}: {result.get('msg')}")
+        if "error" in result:
+            log.warning("AGI %s failed: %s %s", line, result.get("error"), result.get("msg"))
+        return result
+
+    async def stream_file(self, prompt: str, escape_digits: str = "") -> None:
+        await self.command(f"STREAM FILE {prompt} {_quote(escape_digits)}")
+
+    async def get_data(self, prompt: str, timeout_ms: int, max_digits: int = 1) -> str | None:
+        """The digits pressed, or None when the caller pressed nothing before the timeout."""
+        result = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        value = str(result.get("result", ("", ""))[0])
+        return value if value and value not in ("-1",) and all(c in "0123456789*#" for c in value) else None
+
+    async def get_variable(self, name: str) -> str | None:
+        result = await self.command(f"GET VARIABLE {name}")
+        value, data = result.get("result", ("0", ""))
+        return str(data) if str(value) == "1" else None
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.command(f"SET VARIABLE {name} {_quote(value)}")
+
+
+Script = Callable[[AgiCall], Awaitable[None]]
+
+
+class AgiServer(FastAgiApplication):  # type: ignore[misc]
+    """Routes ``agi_network_script`` to a script; one task per connection, all cancelled at stop."""
+
+    def __init__(self, scripts: dict[str, Script], clock_time: Callable[[], float]) -> None:
+        super().__init__(loop=asyncio.get_running_loop())
+        self._time = clock_time
+        self._server: asyncio.Server | None = None
+        self._sessions: set[asyncio.Task[Any]] = set()
+        for name, script in scripts.items():
+            self.add_route(name, script)
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        self._server = await asyncio.start_server(self.handler, host, port)
+        bound = self._server.sockets[0].getsockname()
+        return str(bound[0]), int(bound[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for task in list(self._sessions):
+            task.cancel()
+        if self._sessions:
+            await asyncio.gather(*self._sessions, return_exceptions=True)
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        arrival = self._time()  # R2: the ring time of an answer not yet seen runs to this instant
+        task = asyncio.current_task()
+        if task is not None:
+            self._sessions.add(task)
+        try:
+            headers = await asyncio.wait_for(_read_environment(reader), ENVIRONMENT_TIMEOUT)
+            await self._run(headers, reader, writer, arrival)
+        except (TimeoutError, EOFError, ConnectionError, ValueError) as exc:
+            log.warning("FastAGI: bad or incomplete request from %s: %s", writer.get_extra_info("peername"),
+                        exc or type(exc).__name__)
+        finally:
+            if task is not None:
+                self._sessions.discard(task)
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, OSError):
+                pass
+
+    async def _run(self, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                   arrival: float) -> None:
+        name = headers.get("agi_network_script", "")
+        script = self._route.get(name)
+        if script is None:
+            log.error("FastAGI: no script %r (request %s)", name, headers.get("agi_request"))
+            return
+        call = AgiCall(_Request(self, headers, reader, writer, encoding=self.default_encoding), arrival)
+        try:
+            await script(call)
+        except AgiHangup as exc:
+            log.info("FastAGI %s on %s: caller hung up (%s)", name, headers.get("agi_channel"), exc)
+        except Exception:  # one bad call never stops the server
+            log.exception("FastAGI %s failed on %s (uniqueid %s)", name, headers.get("agi_channel"),
+                          headers.get("agi_uniqueid"))
+
+
+async def _read_environment(reader: asyncio.StreamReader) -> dict[str, str]:
+    """The ``agi_*: value`` lines up to the empty line that ends them."""
+    headers: dict[str, str] = {}
+    size = 0
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise EOFError("connection closed before the AGI environment ended")
+        size += len(line)
+        if size > MAX_ENVIRONMENT_BYTES:
+            raise ValueError("AGI environment too large")
+        text = line.decode("utf-8", "replace").rstrip("\r\n")
+        if not text:
+            return headers
+        key, sep, value = text.partition(":")
+        if sep:
+            headers[key.strip()] = value.strip()

@@ -1,0 +1,47 @@
+"""The IVR's part of the running service: the FastAGI server (contract C3) on agi_host:agi_port."""
+
+from __future__ import annotations
+
+import logging
+
+from callcenter.ivr import hours
+from callcenter.ivr.agi import AgiServer
+from callcenter.ivr.history import CallerHistorySource, TicketsHistory
+from callcenter.ivr.routing import AgentPresence
+from callcenter.ivr.scripts import IvrScripts
+from callcenter.messages import AgentStateChanged
+from callcenter.service import ServiceContext
+
+log = logging.getLogger(__name__)
+
+
+class IvrComponent:
+    name = "ivr"
+
+    def __init__(self, ctx: ServiceContext, history: CallerHistorySource | None = None) -> None:
+        self._ctx = ctx
+        hotline = ctx.settings.hotline
+        hours.centre_zone(hotline.centre.timezone)  # a bad time zone stops start-up, named (R18)
+        self.presence = AgentPresence(hotline)
+        # R14 needs every agent's state the moment a call arrives: kept inline, in memory.
+        ctx.bus.subscribe_sync(AgentStateChanged, self.presence.on_state)
+        self.scripts = IvrScripts(hotline, ctx.clock, ctx.bus, history or TicketsHistory(ctx.sessions),
+                                  self.presence, lambda: ctx.tracker)
+        self._server: AgiServer | None = None
+        self.address: tuple[str, int] | None = None
+
+    async def start(self) -> None:
+        settings = self._ctx.settings
+        self._server = AgiServer(self.scripts.routes(), self._ctx.clock.time)
+        self.address = await self._server.start(settings.agi_host, settings.agi_port)
+        self._ctx.extras["agi"] = self.address  # pbxsim and tests find a port-0 server here
+        log.info("FastAGI server listening on %s:%d", *self.address)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+
+
+def build(ctx: ServiceContext) -> IvrComponent:
+    return IvrComponent(ctx)
