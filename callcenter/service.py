@@ -56,6 +56,7 @@ ComponentFactory = Callable[[ServiceContext], Component | None]
 COMPONENTS: list[str] = [
     "callcenter.ivr.component:build",
     "callcenter.callbacks.component:build",
+    "callcenter.agents.component:build",
 ]
 
 

@@ -31,8 +31,8 @@ PAUSE_REASONS: dict[str, tuple[str, str]] = {
 WRAP_UP = "wrap_up"
 DEFAULT_WRAP_UP_SECONDS = 30.0
 # QueueStatus member Status codes (Asterisk's AST_DEVICE_*).
-_DEVICE_STATES = {"1": "available", "2": "talking", "3": "talking", "4": "unavailable", "5": "unavailable",
-                  "6": "ringing", "7": "ringing", "8": "talking", "0": "available"}
+_DEVICE_STATES = {"0": "unavailable", "1": "available", "2": "talking", "3": "talking", "4": "unavailable",
+                  "5": "unavailable", "6": "ringing", "7": "ringing", "8": "talking"}
 
 
 class UnknownAgent(CallcenterError):
@@ -96,9 +96,17 @@ class AgentStates:
 
     async def log_in(self, agent_id: str) -> list[str]:
         agent = self._agent(agent_id)
-        queues = [q for q in queues_of(self.hotline, agent_id) if q not in self._status[agent_id].queues]
+        status = self._status[agent_id]
+        queues = [q for q in queues_of(self.hotline, agent_id) if q not in status.queues]
         for queue in queues:
-            await self.actions.queue_add(queue, interface_of(agent), member_name=agent.name, paused=False)
+            try:
+                await self.actions.queue_add(queue, interface_of(agent), member_name=agent.name, paused=False)
+            except Exception as exc:
+                if "already there" not in str(exc).lower():
+                    raise
+            # Asterisk's Success answer is the truth here: app_queue sends no member-status
+            # change for a member it has just added.
+            self._joined(status, queue)
         return queues
 
     async def log_out(self, agent_id: str) -> list[str]:
@@ -106,9 +114,28 @@ class AgentStates:
         status = self._status[agent_id]
         queues = sorted(status.queues) or queues_of(self.hotline, agent_id)
         for queue in queues:
-            await self.actions.queue_remove(queue, interface_of(agent))
+            try:
+                await self.actions.queue_remove(queue, interface_of(agent))
+            except Exception as exc:
+                if "not there" not in str(exc).lower():
+                    raise
+            self._left(status, queue)
         status.wrap_up_until = None
         return queues
+
+    def _joined(self, status: AgentStatus, queue: str) -> None:
+        if not status.queues:
+            status.state, status.paused, status.reason = "available", False, None
+            status.since = self.clock.time()
+        status.queues.add(queue)
+        self._publish(status)
+
+    def _left(self, status: AgentStatus, queue: str) -> None:
+        status.queues.discard(queue)
+        if not status.queues:
+            status.state, status.paused, status.reason = "logged_out", False, None
+            status.since = self.clock.time()
+        self._publish(status)
 
     async def pause(self, agent_id: str, reason_key: str) -> None:
         label = reason_label(reason_key)
@@ -130,18 +157,21 @@ class AgentStates:
         if agent is None:
             return
         status = self._status[agent.id]
-        if message.state == "logged_out":
+        state = message.state
+        if state == "logged_out" and message.queue is None:
+            # A device that stopped answering (unregistered phone) is not out of its queues.
+            state = "unavailable"
+        if state == "logged_out":
             if message.queue:
-                status.queues.discard(message.queue)
+                self._left(status, message.queue)
             else:
                 status.queues.clear()
-            if status.queues:
-                self._publish(status)
-                return
-        elif message.queue:
+                self._left(status, "")
+            return
+        if message.queue:
             status.queues.add(message.queue)
-        status.state = message.state
-        status.paused = message.paused or message.state == "paused"
+        status.state = state
+        status.paused = message.paused or state == "paused"
         status.reason = message.reason if status.paused else None
         status.since = message.at
         self._publish(status)
@@ -150,13 +180,13 @@ class AgentStates:
         self.hub.push(status.agent_id, "state", status.as_dict())
 
     def apply_snapshot(self, events: list[dict[str, str]]) -> int:
-        """Take the members listed by a QueueStatus answer as the current truth."""
+        """Take the members listed by a QueueStatus answer as the whole current truth."""
+        members = [e for e in events if e.get("Event") == "QueueMember"]
+        for status in self._status.values():
+            status.queues.clear()
         seen = 0
-        for event in events:
-            if event.get("Event") != "QueueMember":
-                continue
-            interface = event.get("StateInterface") or event.get("Location") or ""
-            agent = agent_for_interface(self.hotline, interface)
+        for event in members:
+            agent = agent_for_interface(self.hotline, event.get("StateInterface") or event.get("Location") or "")
             if agent is None:
                 continue
             status = self._status[agent.id]
@@ -167,6 +197,8 @@ class AgentStates:
             status.since = self.clock.time()
             seen += 1
         for status in self._status.values():
+            if not status.queues:
+                status.state, status.paused, status.reason = "logged_out", False, None
             self._publish(status)
         return seen
 

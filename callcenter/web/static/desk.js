@@ -1,0 +1,250 @@
+// The agent's desk: live state, screen pop (R15), the fourth-ring reminder (R1/R2), the ticket
+// being worked on (R4, R14), callbacks, click to call and the agent's own quality.
+// Chinese first; ?lang=en switches the labels. Nothing is loaded from elsewhere.
+(function () {
+  "use strict";
+  const root = document.getElementById("desk");
+  if (!root) return;
+  const agentId = root.dataset.agent;
+  const en = (new URLSearchParams(location.search).get("lang") || document.documentElement.lang || "")
+    .startsWith("en");
+  const T = en ? {
+    logged_out: "Logged out", available: "Available", ringing: "Ringing", talking: "Talking",
+    paused: "Paused", unavailable: "Phone offline", ring: (n) => `Ring ${n}`, none: "None",
+    unknown_caller: "Unknown caller", answered: "answered", missed: "not answered", saved: "Saved",
+    confirmed: "Ticket confirmed", calling: "Calling…", call_ok: "Call connected", call_failed: "Call failed: ",
+    draft_arrived: "Draft ticket from the call has arrived: please check and confirm", due: "due",
+    ended: "Call ended", owner: "Owner", history_error: "History unavailable", missing: "Missing: ",
+    reason_needed: "A reason is required", rate: "Three-ring rate",
+  } : {
+    logged_out: "未签入", available: "空闲", ringing: "振铃中", talking: "通话中", paused: "暂停",
+    unavailable: "话机离线", ring: (n) => `第${n}声`, none: "无", unknown_caller: "未知来电",
+    answered: "已接通", missed: "未接通", saved: "已保存", confirmed: "工单已确认", calling: "正在呼叫…",
+    call_ok: "呼叫已接通", call_failed: "呼叫失败：", draft_arrived: "通话工单草稿已生成，请核对后确认",
+    due: "截止", ended: "通话结束", owner: "负责人", history_error: "历史记录暂时无法读取",
+    missing: "缺少：", reason_needed: "必须填写原因", rate: "三声接听率",
+  };
+  const $ = (id) => document.getElementById(id);
+  const q = (path) => `${path}${path.includes("?") ? "&" : "?"}agent=${encodeURIComponent(agentId)}`;
+  let ringTimer = null;
+  let currentTicket = null;
+
+  function text(el, value) { el.textContent = value == null || value === "" ? "—" : String(value); }
+  function item(parent, label, extra) {
+    const li = document.createElement("li");
+    li.textContent = label;
+    if (extra) li.appendChild(extra);
+    parent.appendChild(li);
+    return li;
+  }
+  function notify(message, isError) {
+    const box = $(isError ? "desk-error" : "desk-notice");
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  async function api(path, body) {
+    const init = body === undefined ? {} : {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    };
+    const response = await fetch(q(path), init);
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const message = data.error || data.detail || response.statusText;
+      notify(typeof message === "string" ? message : JSON.stringify(message), true);
+      throw new Error(message);
+    }
+    notify("", true);
+    return data;
+  }
+
+  // --- state ------------------------------------------------------------------------------
+  function showState(s) {
+    const badge = $("state-badge");
+    badge.dataset.state = s.state;
+    badge.textContent = (T[s.state] || s.state) + (s.paused && s.reason ? `（${s.reason}）` : "");
+    text($("state-queues"), (s.queues || []).join(", "));
+    $("btn-login").disabled = s.queues && s.queues.length > 0;
+    $("btn-logout").disabled = !(s.queues && s.queues.length > 0);
+    $("btn-resume").disabled = !s.paused;
+  }
+  function sendState(action, reason) {
+    return api("/desk/api/state", { action, reason }).catch(() => {});
+  }
+
+  // --- screen pop -------------------------------------------------------------------------
+  function ringNumber(pop) {
+    return Math.floor(Math.max(Date.now() / 1000 - pop.ring_started_at, 0) / pop.ring_cycle) + 1;
+  }
+  function showPop(pop) {
+    $("pop").hidden = false;
+    $("pop").dataset.phase = pop.phase;
+    const card = pop.card || {};
+    text($("pop-name"), card.name || T.unknown_caller);
+    text($("pop-caller"), pop.caller);
+    text($("pop-address"), card.address);
+    text($("pop-department"), pop.department);
+    $("pop-history-error").hidden = !pop.card_error;
+    fillList($("pop-tickets"), card.open_tickets, (t) =>
+      `#${t.id} ${t.category}${t.urgent ? " ⚠" : ""} ${t.summary} · ${T.owner} ${t.owner || T.none}`);
+    fillList($("pop-calls"), card.last_calls, (c) =>
+      `${c.started_at.slice(0, 16).replace("T", " ")} ${c.answered ? T.answered : T.missed}` +
+      (c.talk_seconds ? ` ${Math.round(c.talk_seconds)}s` : ""));
+    fillList($("pop-callbacks"), card.callbacks, (c) => `${c.reason} · ${T.due} ${c.due_at.slice(0, 16)}`);
+    clearInterval(ringTimer);
+    if (pop.phase === "ringing") {
+      const tick = () => text($("pop-ring"), T.ring(ringNumber(pop)));
+      tick();
+      ringTimer = setInterval(tick, 250);
+    } else {
+      text($("pop-ring"), T[pop.phase] || pop.phase);
+    }
+  }
+  function fillList(list, rows, label) {
+    list.replaceChildren();
+    if (!rows || rows.length === 0) { item(list, T.none); return; }
+    rows.forEach((row) => item(list, label(row)));
+  }
+  function clearPop() {
+    clearInterval(ringTimer);
+    $("pop").hidden = true;
+    $("apology").hidden = true;
+  }
+  function showApology(data) {
+    const box = $("apology");
+    box.textContent = en ? data.text_en : data.text;
+    box.hidden = false;
+  }
+
+  // --- tickets ----------------------------------------------------------------------------
+  const FIELDS = ["caller_name", "address", "phone", "category", "summary", "preferred_time", "department"];
+  function showTicket(t) {
+    currentTicket = t;
+    const form = $("ticket-form");
+    form.hidden = false;
+    text($("ticket-id"), `#${t.id} · ${t.status}`);
+    text($("ticket-owner"), t.owner);
+    FIELDS.forEach((name) => {
+      const input = form.elements[name];
+      if (!input) return;
+      input.value = t[name] == null ? "" : t[name];
+      input.classList.toggle("missing", (t.missing || []).includes(name));
+    });
+    form.elements.urgent.checked = !!t.urgent;
+    form.elements.visit_at.value = t.visit_at ? t.visit_at.slice(0, 16) : "";
+    text($("ticket-missing"), (t.missing || []).length ? T.missing + t.missing.join(", ") : "");
+    $("ticket-missing").hidden = !(t.missing || []).length;
+    fillList($("ticket-owner-changes"), t.owner_changes, (c) => `${c.from || "—"} → ${c.to}: ${c.reason}`);
+  }
+  function formFields() {
+    const form = $("ticket-form");
+    const out = {};
+    FIELDS.forEach((name) => { if (form.elements[name]) out[name] = form.elements[name].value || null; });
+    out.urgent = form.elements.urgent.checked;
+    const visit = form.elements.visit_at.value;
+    out.visit_at = visit ? new Date(visit).toISOString() : null;
+    return out;
+  }
+  async function ticketAction(path, body, message) {
+    if (!currentTicket) return;
+    const data = await api(`/desk/api/tickets/${currentTicket.id}${path}`, body).catch(() => null);
+    if (data && data.ticket) { showTicket(data.ticket); notify(message, false); loadTickets(); }
+  }
+  async function loadTickets() {
+    const rows = await api("/desk/api/tickets").catch(() => []);
+    const list = $("my-tickets");
+    list.replaceChildren();
+    if (!rows.length) item(list, T.none);
+    rows.forEach((t) => {
+      const open = button(`#${t.id}`, () => showTicket(t));
+      const li = item(list, ` ${t.category}${t.urgent ? " ⚠" : ""} ${t.summary || ""} `, open);
+      li.prepend(open);
+      li.appendChild(button(en ? "Call" : "拨打", () => call({ ticket_id: t.id })));
+      if ((t.missing || []).length) li.classList.add("has-missing");
+    });
+  }
+  async function loadCallbacks() {
+    const rows = await api("/desk/api/callbacks").catch(() => []);
+    const list = $("my-callbacks");
+    list.replaceChildren();
+    if (!rows.length) item(list, T.none);
+    rows.forEach((c) => {
+      const li = item(list, `${c.reason} · ${c.caller || ""} · ${T.due} ${(c.due_at || "").slice(0, 16)} `);
+      li.appendChild(button(en ? "Call" : "拨打", () => call({ callback_id: c.id })));
+    });
+  }
+  function button(label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  async function call(target) {
+    notify(T.calling, false);
+    const data = await api("/desk/api/call", target).catch(() => null);
+    if (data) $("call-status").textContent = `${T.calling} ${data.action_id}`;
+  }
+
+  // --- quality and audit ------------------------------------------------------------------
+  async function loadQuality() {
+    const data = await api("/desk/api/quality").catch(() => null);
+    if (!data) return;
+    const pct = (v) => (v == null ? "—" : `${Math.round(v * 100)}%`);
+    const rows = [["three_ring_rate", pct], ["answered", String], ["late", String],
+      ["hung_up_first", String], ["findings", String]];
+    rows.forEach(([name, fmt]) => {
+      text($(`q-own-${name}`), fmt(data.own[name]));
+      text($(`q-team-${name}`), data.team[name] == null ? "—" : fmt(data.team[name]));
+    });
+  }
+  async function loadAudit() {
+    const rows = await api("/desk/api/audit").catch(() => []);
+    fillList($("audit"), rows, (r) => `${r.at.slice(11, 19)} ${r.actor}${r.actor_role === "supervisor" ? "（主管）" : ""}` +
+      ` ${r.action} ${r.ok ? "✓" : "✗ " + (r.error || "")}`);
+  }
+
+  // --- live events ------------------------------------------------------------------------
+  function connect() {
+    const source = new EventSource(q("/desk/events"));
+    source.addEventListener("state", (e) => showState(JSON.parse(e.data)));
+    source.addEventListener("pop", (e) => showPop(JSON.parse(e.data)));
+    source.addEventListener("apology", (e) => showApology(JSON.parse(e.data)));
+    source.addEventListener("pop_end", () => clearPop());
+    source.addEventListener("call_ended", () => { clearPop(); notify(T.ended, false); loadQuality(); });
+    source.addEventListener("ticket", (e) => {
+      const data = JSON.parse(e.data);
+      showTicket(data.ticket);
+      if (data.change === "created") notify(T.draft_arrived, false);
+      loadTickets();
+    });
+    source.addEventListener("originate", (e) => {
+      const data = JSON.parse(e.data);
+      $("call-status").textContent = data.success ? T.call_ok : T.call_failed + data.reason;
+    });
+    source.addEventListener("error", () => { /* EventSource reconnects by itself */ });
+    source.addEventListener("open", () => { root.dataset.connected = "1"; });
+  }
+
+  $("btn-login").addEventListener("click", () => sendState("log_in"));
+  $("btn-logout").addEventListener("click", () => sendState("log_out"));
+  $("btn-resume").addEventListener("click", () => sendState("resume"));
+  $("btn-pause").addEventListener("click", () => sendState("pause", $("pause-reason").value));
+  $("btn-save").addEventListener("click", () => ticketAction("", formFields(), T.saved));
+  $("btn-confirm").addEventListener("click", () => ticketAction("/confirm", formFields(), T.confirmed));
+  $("btn-assign").addEventListener("click", () => ticketAction("/assign", formFields(), T.saved));
+  $("btn-close").addEventListener("click", () =>
+    ticketAction("/close", { outcome: $("close-outcome").value }, T.saved));
+  $("btn-transfer").addEventListener("click", () => {
+    const reason = $("transfer-reason").value.trim();
+    if (!reason) { notify(T.reason_needed, true); return; }
+    ticketAction("/transfer", { to: $("transfer-to").value, reason }, T.saved);
+  });
+  $("btn-call-ticket").addEventListener("click", () => currentTicket && call({ ticket_id: currentTicket.id }));
+  connect();
+  loadTickets();
+  loadCallbacks();
+  loadQuality();
+  loadAudit();
+  setInterval(loadAudit, 15000);
+}());
