@@ -1,0 +1,141 @@
+"""The mutable draft of one call in progress, turned into a final CallRecord by one validating step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callcenter.calls.model import CallRecord, Greeting, HangupSide, HoldRecord, LegOutcome, LegRecord
+from callcenter.calls.ringing import RingRule
+
+# Hangup causes of an orderly end: unknown (Local ;1 halves), normal clearing, busy, no response,
+# no answer, rejected, normal unspecified. Anything else while talking means the line broke (R9).
+NORMAL_CAUSES = frozenset({0, 16, 17, 18, 19, 21, 31})
+
+
+class CallRecordError(ValueError):
+    """A draft that cannot become a consistent record (the message says which call and why)."""
+
+
+@dataclass
+class LegDraft:
+    agent: str | None
+    member_name: str | None
+    channel: str
+    started_at: float
+    ring_started_at: float | None = None
+    ended_at: float | None = None
+    outcome: LegOutcome | None = None
+    ring_time_hint: float | None = None  # Asterisk's own RingTime, used when no ring start was seen
+
+    @property
+    def ring_from(self) -> float:
+        return self.started_at if self.ring_started_at is None else self.ring_started_at
+
+    def ring_seconds(self) -> float:
+        if self.ended_at is None:
+            return 0.0
+        if self.ring_started_at is None and self.ring_time_hint is not None:
+            return self.ring_time_hint
+        return max(0.0, self.ended_at - self.ring_from)
+
+    def record(self) -> LegRecord:
+        return LegRecord(self.agent, self.member_name, self.channel, self.started_at, self.ended_at,
+                         round(self.ring_seconds(), 6), self.outcome or "cancelled")
+
+
+@dataclass
+class CallDraft:
+    linkedid: str
+    server: str
+    started_at: float
+    last_event_at: float
+    caller: str | None = None
+    queue: str | None = None
+    queue_uniqueid: str | None = None  # the channel running Queue() (agi_uniqueid, C1)
+    queue_channel: str | None = None
+    queue_place: tuple[str | None, str | None] | None = None  # (context, exten) where Queue() ran
+    queue_entered_at: float | None = None
+    live: dict[str, str] = field(default_factory=dict)  # uniqueid → channel name, still up
+    gone: set[str] = field(default_factory=set)  # uniqueids already hung up
+    channels: set[str] = field(default_factory=set)  # every channel name seen for this call
+    legs: dict[str, LegDraft] = field(default_factory=dict)  # by member channel (DestChannel)
+    agent_bases: set[str] = field(default_factory=set)  # member channel names without ;1/;2
+    first_ring_at: float | None = None
+    ring_end_at: float | None = None
+    answer: LegDraft | None = None
+    answered_at: float | None = None
+    greeting: Greeting | None = None
+    bridged_at: float | None = None
+    talk_end_at: float | None = None
+    complete_reason: str | None = None
+    first_request_side: HangupSide | None = None  # first hangup request since the last bridge
+    abnormal_end: bool = False
+    abandoned: bool = False
+    transfers: int = 0
+    transfer_seen: bool = False  # a transfer already counted for the current conversation
+    hold_started_at: float | None = None
+    holds: list[HoldRecord] = field(default_factory=list)
+    ended_at: float | None = None
+    journal: list[tuple[float, str, str]] = field(default_factory=list)
+
+    # --- who is who -------------------------------------------------------------------------
+    def is_agent_channel(self, channel: str | None) -> bool:
+        return channel is not None and local_base(channel) in self.agent_bases
+
+    def side_of(self, channel: str) -> HangupSide:
+        return "agent" if self.is_agent_channel(channel) else "caller"
+
+    # --- finishing ----------------------------------------------------------------------------
+    def ringing_seconds(self, until: float) -> float | None:
+        return None if self.first_ring_at is None else max(0.0, until - self.first_ring_at)
+
+    def hangup_first(self) -> HangupSide:
+        """R10: AgentComplete's Reason when it names a side, else the first hangup request."""
+        if self.complete_reason in ("caller", "agent"):
+            return self.complete_reason  # type: ignore[return-value]
+        return self.first_request_side or "system"
+
+    def finish(self, rule: RingRule) -> CallRecord:
+        ended = self.ended_at if self.ended_at is not None else self.last_event_at
+        if ended < self.started_at:
+            raise CallRecordError(f"call {self.linkedid}: ends ({ended}) before it starts ({self.started_at})")
+        for leg in self.legs.values():
+            if leg.ended_at is None:
+                leg.ended_at = ended if self.answer is not leg else self.answered_at
+                leg.outcome = leg.outcome or "cancelled"
+        if self.hold_started_at is not None:
+            self.holds.append(HoldRecord(self.hold_started_at, ended))
+            self.hold_started_at = None
+        answered = self.answered_at is not None
+        ring_until = self.answered_at if answered else (self.ring_end_at or ended)
+        ring_s = self.ringing_seconds(ring_until)
+        side = self.hangup_first()
+        return CallRecord(
+            linkedid=self.linkedid, server=self.server, caller=self.caller, caller_name=None,
+            direction="inbound", queue=self.queue,
+            agent=self.answer.agent if self.answer else None,
+            member_name=self.answer.member_name if self.answer else None,
+            started_at=self.started_at, queue_entered_at=self.queue_entered_at,
+            answered_at=self.answered_at, ended_at=ended, answered=answered,
+            abandoned=not answered and (self.abandoned or (side == "caller" and self.first_ring_at is not None)),
+            ring_seconds=ring_s, rings=None if ring_s is None else rule.rings(ring_s),
+            within_rule=None if ring_s is None else rule.within_rule(ring_s),
+            greeting=self.greeting, wait_seconds=self._wait_seconds(ended),
+            talk_seconds=None if self.answered_at is None else max(0.0, (self.talk_end_at or ended) - self.answered_at),
+            hold_seconds=sum(h.seconds for h in self.holds), hangup_first=side, transfers=self.transfers,
+            dropped=answered and (self.abnormal_end or side in ("agent", "system")),
+            legs=tuple(sorted((leg.record() for leg in self.legs.values()), key=lambda leg: leg.started_at)),
+            holds=tuple(self.holds),
+        )
+
+    def _wait_seconds(self, ended: float) -> float | None:
+        if self.queue_entered_at is None:
+            return None
+        return max(0.0, (self.answered_at or ended) - self.queue_entered_at)
+
+
+def local_base(channel: str) -> str:
+    """``Local/agent1@agents-00000005;1`` and ``…;2`` are two halves of one leg."""
+    if channel.startswith("Local/") and channel[-2:-1] == ";":
+        return channel[:-2]
+    return channel

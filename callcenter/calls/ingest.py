@@ -1,0 +1,30 @@
+"""Raw AMI messages → the tracker, the same way for live traffic and for replayed captures."""
+
+from __future__ import annotations
+
+import logging
+
+from callcenter.ami.events import event_time, parse_event
+from callcenter.ami.framing import RawMessage
+from callcenter.calls.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+
+def ingest(tracker: CallTracker, message: RawMessage, arrival: float) -> None:
+    """One message: typed events go through the state machine, the rest of a call's messages
+    (VarSet, Newexten, …) only into its journal; unknown events are skipped at debug level."""
+    headers = message.headers
+    try:
+        event = parse_event(headers, arrival)
+    except Exception:  # a builder bug must not stop the stream
+        log.exception("ingest: could not read %s", headers.get("Event"))
+        return
+    if event is not None:
+        tracker.apply(event, message.raw)
+        return
+    linkedid = headers.get("Linkedid")
+    if linkedid is not None:
+        tracker.journal(linkedid, event_time(headers, arrival), headers.get("Event", "?"), message.raw)
+    elif "Event" in headers:
+        log.debug("ingest: skipping %s", headers["Event"])

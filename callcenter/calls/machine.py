@@ -1,0 +1,283 @@
+"""The call state machine: one handler per AMI event, listed in one table.
+
+A handler gets the call's draft (keyed by Linkedid), the event and the ring rule, updates the
+draft and returns the effects (bus messages) as data. No I/O, no clock: time is the event's.
+Ring start is the member leg's ringing indication (Newstate Ringing / DialState RINGING), else
+AgentCalled/DialBegin; the answer is DialEnd ANSWER on a member leg, where the greeting is
+decided (R2). The caller's ring time runs from the first ring of the first attempt to the
+answer, across roll-overs and the queue's retry gap (DOMAIN "Ring time", R13): the caller hears
+ringback the whole time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from callcenter.ami import events as ev
+from callcenter.calls.draft import NORMAL_CAUSES, CallDraft, LegDraft, local_base
+from callcenter.calls.model import (
+    AgentRingEnded,
+    AgentRinging,
+    CallQueued,
+    GreetingDecision,
+    HoldChanged,
+    HoldRecord,
+    LegOutcome,
+)
+from callcenter.calls.ringing import RingRule
+
+Effects = list[object]
+Handler = Callable[[CallDraft, ev.AmiEvent, RingRule], Effects]
+_NONE: Effects = []
+
+_DIAL_OUTCOMES: dict[str, LegOutcome] = {"NOANSWER": "no_answer", "CANCEL": "cancelled", "BUSY": "busy"}
+
+
+def _note_channel(call: CallDraft, e: ev.ChannelEvent) -> None:
+    call.channels.add(e.channel)
+    if e.caller_num and call.caller is None and not call.is_agent_channel(e.channel):
+        call.caller = e.caller_num
+
+
+def on_channel(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.ChannelEvent)
+    _note_channel(call, e)
+    if e.state_desc == "Ringing" and e.name == "Newstate":
+        return _ringing(call, e.channel, e.at)
+    return _NONE
+
+
+def on_hangup(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.Hangup)
+    call.live.pop(e.uniqueid, None)
+    call.gone.add(e.uniqueid)
+    talking = call.answered_at is not None and call.talk_end_at is None and call.first_request_side is None
+    if talking and e.state_desc == "Up" and e.cause not in NORMAL_CAUSES:
+        call.abnormal_end = True  # R9: the line broke mid-conversation
+    if not call.live:
+        call.ended_at = e.at
+    return _NONE
+
+
+def on_hangup_request(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.HangupRequest)
+    if call.first_request_side is None:
+        call.first_request_side = call.side_of(e.channel)
+    return _NONE
+
+
+def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    """An AMI Redirect of a bridged queue caller sends no transfer event: the caller's channel
+    simply moves on in the dialplan while the conversation is still up (traces README, 10)."""
+    assert isinstance(e, ev.Newexten)
+    moved = e.channel == call.queue_channel and call.bridged_at is not None and e.exten is not None
+    if moved and call.first_request_side is None and (e.context, e.exten) != call.queue_place:
+        if not call.transfer_seen:
+            call.transfers += 1
+            call.transfer_seen = True
+        call.queue_place = (e.context, e.exten)
+    return _NONE
+
+
+def on_queue_join(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.QueueCallerJoin)
+    _note_channel(call, e)
+    call.queue, call.queue_uniqueid, call.queue_channel = e.queue, e.uniqueid, e.channel
+    call.queue_place = (e.context, e.exten)
+    if call.queue_entered_at is None:
+        call.queue_entered_at = e.at
+    if e.caller_num:
+        call.caller = e.caller_num
+    return [CallQueued(call.linkedid, call.caller, e.queue, e.position, e.at)]
+
+
+def on_queue_abandon(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    if call.answered_at is None:
+        call.abandoned = True
+        call.ring_end_at = call.ring_end_at or e.at
+    return _NONE
+
+
+def on_agent_called(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.AgentEvent)
+    if e.dest_channel is None or e.dest_channel in call.legs:
+        return _NONE
+    if call.queue is None:
+        call.queue, call.queue_uniqueid, call.queue_channel = e.queue, e.uniqueid, e.channel
+    return _start_leg(call, e.dest_channel, e.interface, e.member_name, e.at)
+
+
+def on_dial_begin(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    """A plain Dial (no queue: extension routing, R12/R14) rings a leg without Agent* events."""
+    assert isinstance(e, ev.DialBegin)
+    if e.channel is None or e.dest_channel in call.legs:
+        return _NONE  # an Originate's own dial, or the AgentCalled twin
+    return _start_leg(call, e.dest_channel, interface_of(e.dest_channel), None, e.at)
+
+
+def on_dial_state(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.DialState)
+    return _ringing(call, e.dest_channel, e.at) if e.status == "RINGING" else _NONE
+
+
+def on_dial_end(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.DialEnd)
+    leg = call.legs.get(e.dest_channel)
+    if leg is None or leg.ended_at is not None:
+        return _NONE  # the Originate's dial, or the second DialEnd of a Local leg
+    if e.status == "ANSWER":
+        return _answer(call, leg, e.at, rule)
+    return _end_leg(call, leg, _DIAL_OUTCOMES.get(e.status, "failed"), e.at)
+
+
+def on_agent_ring_no_answer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.AgentEvent)
+    leg = call.legs.get(e.dest_channel or "")
+    if leg is None or leg.ended_at is not None:
+        return _NONE
+    leg.ring_time_hint = e.ring_time
+    return _end_leg(call, leg, "no_answer", e.at)
+
+
+def on_agent_connect(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    """The bridge is about to form. Normally DialEnd ANSWER came first; if it was lost, this is
+    the answer (decided late, but decided)."""
+    assert isinstance(e, ev.AgentEvent)
+    leg = call.legs.get(e.dest_channel or "")
+    if leg is None:
+        return _NONE
+    leg.member_name = leg.member_name or e.member_name
+    if call.answered_at is None:
+        return _answer(call, leg, e.at, rule)
+    return _NONE
+
+
+def on_agent_complete(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.AgentEvent)
+    call.complete_reason = e.reason
+    if call.talk_end_at is None:
+        call.talk_end_at = e.at
+    if e.reason == "transfer" and not call.transfer_seen:
+        call.transfers += 1
+        call.transfer_seen = True
+    return _NONE
+
+
+def on_bridge_enter(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.BridgeEnter)
+    if call.answered_at is not None and not call.is_agent_channel(e.channel):
+        call.bridged_at = e.at
+        call.first_request_side = None  # R10 looks at the first request after the (latest) bridge
+    return _NONE
+
+
+def on_hold(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    """R11: hold count and duration from Hold/Unhold."""
+    assert isinstance(e, ev.Hold)
+    if e.on_hold and call.hold_started_at is None:
+        call.hold_started_at = e.at
+        return [HoldChanged(call.linkedid, True, e.at)]
+    if not e.on_hold and call.hold_started_at is not None:
+        call.holds.append(HoldRecord(call.hold_started_at, e.at))
+        call.hold_started_at = None
+        return [HoldChanged(call.linkedid, False, e.at)]
+    return _NONE
+
+
+def on_blind_transfer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    call.transfers += 1
+    call.transfer_seen = True
+    return _NONE
+
+
+# --- shared steps -----------------------------------------------------------------------------
+def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str | None, at: float) -> Effects:
+    leg = LegDraft(interface, member, channel, at)
+    call.legs[channel] = leg
+    call.agent_bases.add(local_base(channel))
+    attempt = len(call.legs)
+    first_ring = call.first_ring_at if call.first_ring_at is not None else at
+    return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt, first_ring, at)]
+
+
+def _ringing(call: CallDraft, channel: str, at: float) -> Effects:
+    leg = call.legs.get(channel)
+    if leg is not None and leg.ring_started_at is None and leg.ended_at is None:
+        leg.ring_started_at = at
+        if call.first_ring_at is None:
+            call.first_ring_at = at
+    return _NONE
+
+
+def _end_leg(call: CallDraft, leg: LegDraft, outcome: LegOutcome, at: float) -> Effects:
+    if call.first_ring_at is None:
+        call.first_ring_at = leg.ring_from
+    leg.ended_at, leg.outcome = at, outcome
+    if call.answered_at is None and all(other.ended_at is not None for other in call.legs.values()):
+        call.ring_end_at = at
+    return [AgentRingEnded(call.linkedid, leg.agent, outcome, leg.ring_seconds(), at)]
+
+
+def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effects:
+    """R1/R2: the greeting is decided the moment the answer is seen."""
+    if call.first_ring_at is None:
+        call.first_ring_at = leg.ring_from
+    leg.ended_at, leg.outcome = at, "answered"
+    call.answer, call.answered_at = leg, at
+    call.transfer_seen = False
+    ring_s = max(0.0, at - call.first_ring_at)
+    call.greeting = rule.greeting(ring_s)
+    decision = GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent, leg.member_name, ring_s,
+                                rule.rings(ring_s), call.greeting, at)
+    return [AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at), decision]
+
+
+def interface_of(channel: str) -> str:
+    """``PJSIP/8101-0000002a`` → ``PJSIP/8101``: the device a dialled channel belongs to."""
+    base = local_base(channel)
+    head, sep, tail = base.rpartition("-")
+    return head if sep and len(tail) >= 8 and all(c in "0123456789abcdef" for c in tail) else base
+
+
+HANDLERS: dict[type[ev.AmiEvent], Handler] = {
+    ev.Newchannel: on_channel,
+    ev.CallerIdChanged: on_channel,
+    ev.Newstate: on_channel,
+    ev.ChannelSnapshot: on_channel,
+    ev.Newexten: on_newexten,
+    ev.Hangup: on_hangup,
+    ev.HangupRequest: on_hangup_request,
+    ev.DialBegin: on_dial_begin,
+    ev.DialState: on_dial_state,
+    ev.DialEnd: on_dial_end,
+    ev.QueueCallerJoin: on_queue_join,
+    ev.QueueCallerLeave: lambda call, e, rule: _NONE,
+    ev.QueueCallerAbandon: on_queue_abandon,
+    ev.BridgeEnter: on_bridge_enter,
+    ev.BridgeLeave: lambda call, e, rule: _NONE,
+    ev.Hold: on_hold,
+    ev.BlindTransfer: on_blind_transfer,
+}
+# Agent* events share one type; the table below picks the handler by event name.
+AGENT_HANDLERS: dict[str, Handler] = {
+    "AgentCalled": on_agent_called,
+    "AgentConnect": on_agent_connect,
+    "AgentRingNoAnswer": on_agent_ring_no_answer,
+    "AgentComplete": on_agent_complete,
+}
+
+
+def handler_for(event: ev.AmiEvent) -> Handler | None:
+    if isinstance(event, ev.AgentEvent):
+        return AGENT_HANDLERS.get(event.name)
+    return HANDLERS.get(type(event))
+
+
+def step(call: CallDraft, event: ev.AmiEvent, rule: RingRule) -> Effects:
+    """Apply one event to its call: channel bookkeeping, then the event's handler."""
+    call.last_event_at = max(call.last_event_at, event.at)
+    channel_up = isinstance(event, ev.ChannelEvent) and not isinstance(event, ev.Hangup)
+    if channel_up and event.uniqueid not in call.gone:  # type: ignore[attr-defined]
+        call.live[event.uniqueid] = event.channel  # type: ignore[attr-defined]
+    handler = handler_for(event)
+    return _NONE if handler is None else handler(call, event, rule)

@@ -1,0 +1,216 @@
+"""The call tracker: typed AMI events in arrival order → live call state, bus messages, records.
+
+It keeps one draft per Linkedid, hands each event to the state machine, publishes the effects,
+and when a call's last channel hangs up validates the draft into a CallRecord (CallEnded) and
+passes it with its event journal to the writer. It also turns queue member and device states
+into AgentStateChanged and OriginateResponse into OriginateResult. Unknown calls, duplicates and
+late events are logged and skipped; one bad event or call is logged with its Linkedid and never
+stops the others. Everything is synchronous and in memory: ``greeting_for`` answers in
+microseconds for the FastAGI server (contract C1).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+
+from callcenter.ami import events as ev
+from callcenter.calls import agent_state
+from callcenter.calls.draft import CallDraft
+from callcenter.calls.machine import step
+from callcenter.calls.model import (
+    CallEnded,
+    CallRecord,
+    CallStarted,
+    GreetingDecision,
+    LiveCall,
+    OriginateResult,
+)
+from callcenter.calls.ringing import RingRule
+
+log = logging.getLogger(__name__)
+
+Journal = list[tuple[float, str, str]]  # (time, event name, raw message)
+FinishedHook = Callable[[CallRecord, Journal], None]
+MAX_JOURNAL = 5000  # raw messages kept per call: an event flood cannot eat the memory
+_FINISHED_MEMORY = 4096  # how many finished Linkedids are remembered to ignore late events
+
+
+class CallTracker:
+    def __init__(self, rule: RingRule | None = None, publish: Callable[[object], None] | None = None,
+                 on_finished: FinishedHook | None = None, server: str = "pbx",
+                 agent_id_for: Callable[[str | None], str | None] | None = None) -> None:
+        self.rule = rule or RingRule()
+        self.server = server
+        self._publish = publish or (lambda message: None)
+        self._on_finished = on_finished
+        self._calls: dict[str, CallDraft] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._decisions: dict[str, GreetingDecision] = {}
+        self._agents = agent_state.AgentStates(agent_id_for or (lambda interface: None))
+        self._seen_at: dict[str, int] = {}  # Linkedid → sequence number of its latest event
+        self.seq = 0
+
+    # --- input --------------------------------------------------------------------------------
+    def apply(self, event: ev.AmiEvent, raw: str | None = None) -> None:
+        """Apply one event; never raises (a failure is logged with the call's Linkedid).
+        ``raw`` is the message as received, kept in the call's journal."""
+        self.seq += 1
+        linkedid = getattr(event, "linkedid", None)
+        try:
+            if linkedid is None:
+                self._apply_global(event)
+            else:
+                self._apply_call(linkedid, event, raw)
+        except Exception:
+            log.exception("tracker: event %s of call %s failed; the call goes on", event.name, linkedid)
+
+    def journal(self, linkedid: str | None, at: float, name: str, raw: str) -> None:
+        """Keep a raw message of a call in progress (written with the call, DESIGN habit 7)."""
+        call = self._calls.get(linkedid) if linkedid else None
+        if call is not None and len(call.journal) < MAX_JOURNAL:
+            call.journal.append((at, name, raw))
+
+    def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None) -> None:
+        call = self._calls.get(linkedid)
+        if call is None:
+            if linkedid in self._finished:
+                log.debug("tracker: late %s for finished call %s ignored", event.name, linkedid)
+                return
+            if isinstance(event, ev.ChannelSnapshot):
+                return
+            call = self._start(linkedid, event.at)
+        self._seen_at[linkedid] = self.seq
+        if raw is not None and len(call.journal) < MAX_JOURNAL:
+            call.journal.append((event.at, event.name, raw))
+        for effect in step(call, event, self.rule):
+            if isinstance(effect, GreetingDecision):
+                self._decisions[linkedid] = effect
+            self._publish(effect)
+        if call.ended_at is not None:
+            self._finish(call)
+
+    def _apply_global(self, event: ev.AmiEvent) -> None:
+        if isinstance(event, ev.OriginateResponse):
+            self._publish(OriginateResult(event.action_id, event.success, event.reason, event.channel,
+                                          event.uniqueid, event.at))
+            return
+        change = self._agents.apply(event)
+        if change is not None:
+            self._publish(change)
+
+    def _start(self, linkedid: str, at: float) -> CallDraft:
+        call = CallDraft(linkedid, self.server, at, at)
+        self._calls[linkedid] = call
+        self._publish(CallStarted(linkedid, None, at))
+        return call
+
+    def _finish(self, call: CallDraft) -> None:
+        self._calls.pop(call.linkedid, None)
+        self._decisions.pop(call.linkedid, None)
+        self._seen_at.pop(call.linkedid, None)
+        self._finished[call.linkedid] = None
+        while len(self._finished) > _FINISHED_MEMORY:
+            self._finished.popitem(last=False)
+        try:
+            record = call.finish(self.rule)
+        except Exception:
+            log.exception("tracker: call %s could not be recorded; its events stay in the log", call.linkedid)
+            return
+        self._publish(CallEnded(record))
+        if self._on_finished is not None:
+            self._on_finished(record, call.journal)
+
+    # --- resync after (re)connect: snapshot, then updates (DESIGN habit 8) ----------------------
+    def resync(self, snapshot: list[ev.ChannelSnapshot], since_seq: int, taken_at: float) -> None:
+        """Reconcile with CoreShowChannels: calls seen before ``since_seq`` that no longer exist
+        ended while the link was down; calls we missed are picked up; none is duplicated."""
+        by_call: dict[str, list[ev.ChannelSnapshot]] = {}
+        for item in snapshot:
+            by_call.setdefault(item.linkedid, []).append(item)
+        for linkedid, call in list(self._calls.items()):
+            if linkedid in by_call or self._seen_at.get(linkedid, 0) > since_seq:
+                continue
+            log.warning("tracker: call %s ended while the AMI link was down", linkedid)
+            call.ended_at = max(call.last_event_at, taken_at)
+            call.live.clear()
+            self._finish(call)
+        for linkedid, channels in by_call.items():
+            try:
+                self._adopt(linkedid, channels, taken_at)
+            except Exception:
+                log.exception("tracker: resync of call %s failed", linkedid)
+
+    def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], taken_at: float) -> None:
+        call = self._calls.get(linkedid)
+        if call is None:
+            if linkedid in self._finished:
+                return
+            call = self._start(linkedid, taken_at - max(c.duration_s for c in channels))
+            log.info("tracker: picked up call %s in progress (%d channels)", linkedid, len(channels))
+        alive = {c.uniqueid: c.channel for c in channels}
+        for uniqueid in set(call.live) - set(alive):
+            call.live.pop(uniqueid)
+            call.gone.add(uniqueid)
+        for item in channels:
+            if item.uniqueid not in call.gone:
+                call.live[item.uniqueid] = item.channel
+            step(call, item, self.rule)
+            if item.application == "Queue" and call.queue_channel is None:
+                call.queue_channel, call.queue_uniqueid = item.channel, item.uniqueid
+                call.queue = (item.application_data or "").split(",")[0] or None
+        self._seen_at[linkedid] = self.seq
+
+    def flush(self, at: float | None = None) -> None:
+        """End of a replayed stream: calls still open are recorded as they stand (nothing lost)."""
+        for call in list(self._calls.values()):
+            log.warning("tracker: call %s still open at end of stream; recorded as it stands", call.linkedid)
+            call.ended_at = call.last_event_at if at is None else max(at, call.last_event_at)
+            self._finish(call)
+
+    # --- queries (contract C1) -----------------------------------------------------------------
+    def greeting_for(self, caller_uniqueid: str | None, channel: str | None, now: float) -> GreetingDecision | None:
+        call = self._find(caller_uniqueid, channel)
+        if call is None:
+            return None
+        decided = self._decisions.get(call.linkedid)
+        if decided is not None:
+            return decided
+        ring_s = call.ringing_seconds(now) or 0.0
+        leg = next((leg for leg in call.legs.values() if leg.ended_at is None), None)
+        return GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent if leg else None,
+                                leg.member_name if leg else None, ring_s, self.rule.rings(ring_s),
+                                self.rule.greeting(ring_s), now)
+
+    def _find(self, uniqueid: str | None, channel: str | None) -> CallDraft | None:
+        for call in self._calls.values():
+            if uniqueid is not None and (uniqueid == call.queue_uniqueid or uniqueid in call.live):
+                return call
+            if channel is not None and (channel == call.queue_channel or channel in call.channels):
+                return call
+        return None
+
+    def live_calls(self) -> list[LiveCall]:
+        return [_live(call) for call in self._calls.values()]
+
+    @property
+    def open_calls(self) -> int:
+        return len(self._calls)
+
+
+def _live(call: CallDraft) -> LiveCall:
+    ringing = [leg for leg in call.legs.values() if leg.ended_at is None]
+    leg = call.answer or (ringing[-1] if ringing else None)
+    if call.hold_started_at is not None:
+        state, since = "hold", call.hold_started_at
+    elif call.answered_at is not None:
+        state, since = "talking", call.answered_at
+    elif ringing:
+        state, since = "ringing", ringing[-1].started_at
+    elif call.queue_entered_at is not None:
+        state, since = "waiting", call.queue_entered_at
+    else:
+        state, since = "ivr", call.started_at
+    return LiveCall(call.linkedid, call.caller, call.queue, state, since, call.first_ring_at,
+                    leg.agent if leg else None, leg.member_name if leg else None, len(call.legs))

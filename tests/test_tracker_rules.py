@@ -1,0 +1,215 @@
+"""The tracker's rules on variations of real calls: who hung up first (R10), dropped calls (R9),
+transfers (R12), plain Dial without a queue, holds (R11), agent states, originate results,
+duplicates and out-of-order events, and the C1 queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callcenter.ami import events as ev
+from callcenter.ami.framing import AmiFramer
+from callcenter.calls.ingest import ingest
+from callcenter.calls.model import (
+    AgentRingEnded,
+    AgentRinging,
+    CallEnded,
+    CallQueued,
+    CallRecord,
+    CallStarted,
+    GreetingDecision,
+    HoldChanged,
+    OriginateResult,
+)
+from callcenter.calls.replay import replay_chunks
+from callcenter.calls.tracker import CallTracker
+from callcenter.messages import AgentStateChanged
+
+
+def trace_messages(traces_dir: Path, name: str) -> tuple[bytes, list[bytes]]:
+    banner, _, rest = (traces_dir / f"{name}.ami").read_bytes().partition(b"\r\n")
+    return banner, [m for m in rest.split(b"\r\n\r\n") if m]
+
+
+def join(banner: bytes, messages: list[bytes]) -> bytes:
+    return banner + b"\r\n" + b"\r\n\r\n".join(messages) + b"\r\n\r\n"
+
+
+def message(**headers: str) -> bytes:
+    return "\r\n".join(f"{k}: {v}" for k, v in headers.items()).encode()
+
+
+def index_of(messages: list[bytes], *needles: bytes) -> int:
+    return next(i for i, m in enumerate(messages) if all(n in m for n in needles))
+
+
+CALLER2 = {"Channel": "Local/inbound@from-pstn-00000004;2", "Uniqueid": "1795634553.9", "Linkedid": "1795634553.8"}
+
+
+def test_agent_hanging_up_first_is_recorded_and_counts_as_dropped(traces_dir: Path) -> None:
+    """R10/R9: AgentComplete Reason agent → hangup_first agent, and the call is owed a callback."""
+    banner, messages = trace_messages(traces_dir, "answered_fast")
+    i = index_of(messages, b"Event: AgentComplete")
+    messages[i] = messages[i].replace(b"Reason: caller", b"Reason: agent")
+    (record,) = replay_chunks([join(banner, messages)])
+    assert (record.hangup_first, record.dropped) == ("agent", True)
+
+
+def test_without_agent_complete_the_first_hangup_request_after_the_bridge_decides(traces_dir: Path) -> None:
+    banner, messages = trace_messages(traces_dir, "sip_answered_fast")
+    messages = [m for m in messages if b"Event: AgentComplete" not in m]
+    (record,) = replay_chunks([join(banner, messages)])
+    assert record.hangup_first == "caller"  # HangupRequest on the SIP channel (a BYE)
+
+
+def test_line_broken_mid_conversation_is_dropped(traces_dir: Path) -> None:
+    """R9: the caller's leg dies with a network cause while talking (no hangup request first)."""
+    banner, messages = trace_messages(traces_dir, "sip_answered_fast")
+    messages = [m for m in messages if b"HangupRequest" not in m and b"Event: AgentComplete" not in m]
+    first_hangup = index_of(messages, b"Event: Hangup", b"Channel: SIP/")
+    messages[first_hangup] = messages[first_hangup].replace(b"Cause: 16", b"Cause: 38")
+    (record,) = replay_chunks([join(banner, messages)])
+    assert record.dropped is True
+    assert record.hangup_first == "system"
+
+
+def test_redirect_of_a_bridged_caller_counts_a_transfer(traces_dir: Path) -> None:
+    """R12, traces README 10: a Redirect shows only as the caller's Newexten elsewhere."""
+    banner, messages = trace_messages(traces_dir, "answered_fast")
+    i = index_of(messages, b"Event: BridgeEnter", b"from-pstn-00000004;2")
+    moved = message(Event="Newexten", Privilege="dialplan,all", Timestamp="1795634570.000000", **CALLER2,
+                    ChannelStateDesc="Up", Context="from-pstn", Exten="repair", Priority="1", Application="NoOp")
+    messages.insert(i + 1, moved)
+    (record,) = replay_chunks([join(banner, messages)])
+    assert record.transfers == 1
+    assert record.agent == "Local/agent1@agents"  # R14: the first answering agent stays the owner
+
+
+def test_blind_transfer_counts_once_with_its_agent_complete(traces_dir: Path) -> None:
+    banner, messages = trace_messages(traces_dir, "answered_fast")
+    i = index_of(messages, b"Event: AgentComplete")
+    messages[i] = messages[i].replace(b"Reason: caller", b"Reason: transfer")
+    blind = message(Event="BlindTransfer", Privilege="call,all", Timestamp="1795634570.000000", Result="Success",
+                    TransfererChannel="Local/agent1@agents-00000005;1", TransfererLinkedid="1795634553.8",
+                    TransfereeChannel="Local/inbound@from-pstn-00000004;2", TransfereeLinkedid="1795634553.8",
+                    Context="from-pstn", Extension="repair")
+    messages.insert(i, blind)
+    (record,) = replay_chunks([join(banner, messages)])
+    assert record.transfers == 1
+    assert record.hangup_first == "caller"  # the first request after the bridge: the caller's ;2
+
+
+def test_duplicated_and_reordered_events_do_not_change_the_record(traces_dir: Path) -> None:
+    banner, messages = trace_messages(traces_dir, "rollover")
+    (clean,) = replay_chunks([join(banner, messages)])
+    doubled = [m for msg in messages for m in ([msg, msg] if b"Event: Dial" in msg or b"Event: Agent" in msg else [msg])]
+    (again,) = replay_chunks([join(banner, doubled)])
+    assert again.as_replay_json() == clean.as_replay_json()
+    late = doubled + [messages[index_of(messages, b"Event: AgentConnect")]]  # long after the end
+    assert [r.as_replay_json() for r in replay_chunks([join(banner, late)])] == [clean.as_replay_json()]
+
+
+def test_bus_messages_of_a_rollover_call(traces_dir: Path) -> None:
+    published: list[object] = []
+    tracker = CallTracker(publish=published.append)
+    framer = AmiFramer()
+    for m in framer.feed((traces_dir / "rollover.ami").read_bytes()):
+        ingest(tracker, m, 0.0)
+    kinds = [type(m).__name__ for m in published]
+    assert kinds.count("AgentRinging") == 2 and kinds.count("CallEnded") == 1
+    assert kinds.index("CallStarted") < kinds.index("CallQueued") < kinds.index("AgentRinging")
+    ringing = [m for m in published if isinstance(m, AgentRinging)]
+    assert ringing[1].attempt == 2  # R13: the caller's ring start carries across attempts
+    assert ringing[1].caller_ring_started_at == pytest.approx(ringing[0].caller_ring_started_at, abs=0.001)
+    ended = [m for m in published if isinstance(m, AgentRingEnded)]
+    assert [e.outcome for e in ended] == ["no_answer", "answered"]
+    (decision,) = [m for m in published if isinstance(m, GreetingDecision)]
+    assert decision.greeting == "apology" and decision.rings == 5  # R2: 21 s of ringing
+    assert decision.caller_uniqueid == "1795634585.13"  # the ;2 running Queue() = agi_uniqueid
+    assert isinstance(published[-1], CallEnded) or any(isinstance(m, CallEnded) for m in published)
+    assert any(isinstance(m, CallQueued) for m in published) and any(isinstance(m, CallStarted) for m in published)
+
+
+def test_greeting_for_before_and_after_the_answer(traces_dir: Path) -> None:
+    """C1: the FastAGI asks at answer time; before DialEnd is seen ring time runs to `now`."""
+    tracker = CallTracker()
+    banner, messages = trace_messages(traces_dir, "queue_agi_greeting")
+    answer = index_of(messages, b"Event: DialEnd", b"DialStatus: ANSWER", b"agents")
+    framer = AmiFramer()
+    for m in framer.feed(join(banner, messages[:answer])):
+        ingest(tracker, m, 0.0)
+    (live,) = tracker.live_calls()
+    assert live.state == "ringing" and live.member_name == "Agent 1"
+    assert tracker.greeting_for("nope", "nope", 0.0) is None
+    early = tracker.greeting_for(None, "Local/inbound@from-pstn-00000021;2", live.ring_started_at + 16.0)  # type: ignore[operator]
+    assert early is not None and early.greeting == "apology" and early.ring_seconds == pytest.approx(16.0)
+    for m in framer.feed(b"\r\n\r\n".join(messages[answer:answer + 1]) + b"\r\n\r\n"):
+        ingest(tracker, m, 0.0)
+    decided = tracker.greeting_for(early.caller_uniqueid, None, 0.0)
+    assert decided is not None and decided.ring_seconds == pytest.approx(18.0, abs=0.2)
+    assert tracker.live_calls()[0].state == "talking"
+
+
+def test_hold_messages_and_live_state(traces_dir: Path) -> None:
+    published: list[object] = []
+    tracker = CallTracker(publish=published.append)
+    for m in AmiFramer().feed((traces_dir / "sip_hold.ami").read_bytes()):
+        ingest(tracker, m, 0.0)
+    holds = [m for m in published if isinstance(m, HoldChanged)]
+    assert [h.on_hold for h in holds] == [True, False]  # R11
+    assert holds[1].at - holds[0].at == pytest.approx(5.008, abs=0.01)
+
+
+def test_plain_dial_to_an_extension_is_tracked_without_queue_events() -> None:
+    """R12/R14 routing `extension`: Dial(PJSIP/8101) — a leg from DialBegin, agent id from the
+    extension, the agent's SoftHangupRequest decides who hung up first."""
+    published: list[object] = []
+    records: list[CallRecord] = []
+    tracker = CallTracker(publish=published.append, on_finished=lambda r, j: records.append(r),
+                          agent_id_for=lambda i: "1001" if i == "PJSIP/8101" else None)
+    caller = {"channel": "PJSIP/trunk-00000001", "uniqueid": "10.1", "linkedid": "10.1", "caller_num": "13800138000",
+                  "state_desc": "Up", "context": "callcenter-route", "exten": "extension"}
+    agent = dict(caller, channel="PJSIP/8101-00000002", uniqueid="10.2", caller_num=None, state_desc="Ringing")
+    dial = {"channel": "PJSIP/trunk-00000001", "uniqueid": "10.1", "linkedid": "10.1",
+                "dest_channel": "PJSIP/8101-00000002", "dest_uniqueid": "10.2"}
+    for event in [ev.Newchannel("Newchannel", 100.0, **caller), ev.Newchannel("Newchannel", 100.1, **agent),
+                  ev.DialBegin("DialBegin", 100.1, **dial), ev.Newstate("Newstate", 100.2, **agent),
+                  ev.DialEnd("DialEnd", 116.2, **dial, status="ANSWER"),
+                  ev.BridgeEnter("BridgeEnter", 116.3, **caller, bridge_id="b"),
+                  ev.HangupRequest("SoftHangupRequest", 130.0, **dict(agent, state_desc="Up"), cause=16, soft=True),
+                  ev.Hangup("Hangup", 130.0, **dict(agent, state_desc="Up"), cause=16),
+                  ev.Hangup("Hangup", 130.1, **caller, cause=16)]:
+        tracker.apply(event)
+    (record,) = records
+    assert record.agent == "PJSIP/8101" and record.queue is None
+    assert record.ring_seconds == pytest.approx(16.0) and record.greeting == "apology"  # R2
+    assert (record.hangup_first, record.dropped) == ("agent", True)  # R10, R9
+
+
+def test_agent_states_and_originate_results_are_published() -> None:
+    published: list[object] = []
+    tracker = CallTracker(publish=published.append, agent_id_for=lambda i: "1001" if i == "PJSIP/8101" else None)
+    tracker.apply(ev.MemberState("QueueMemberStatus", 1.0, "repair", "PJSIP/8101", "王工", 1, False, None))
+    tracker.apply(ev.MemberState("QueueMemberStatus", 1.5, "repair", "PJSIP/8101", "王工", 1, False, None))
+    tracker.apply(ev.MemberState("QueueMemberPause", 2.0, "repair", "PJSIP/8101", "王工", None, True, "午饭"))
+    tracker.apply(ev.DeviceState("DeviceStateChange", 3.0, "PJSIP/8101", "RINGING"))
+    tracker.apply(ev.DeviceState("DeviceStateChange", 3.0, "Queue:repair", "RINGING"))
+    tracker.apply(ev.OriginateResponse("OriginateResponse", 4.0, "cb-7", False, "3", "PJSIP/8101", None))
+    states = [(m.state, m.paused, m.reason, m.agent_id) for m in published if isinstance(m, AgentStateChanged)]
+    assert states == [("available", False, None, "1001"), ("paused", True, "午饭", "1001"),
+                      ("ringing", True, "午饭", "1001")]
+    (result,) = [m for m in published if isinstance(m, OriginateResult)]
+    assert (result.action_id, result.success, result.reason) == ("cb-7", False, "3")
+
+
+def test_a_failing_subscriber_or_bad_event_never_stops_the_tracker(traces_dir: Path) -> None:
+    def explode(message: object) -> None:
+        if isinstance(message, CallQueued):
+            raise TypeError("subscriber bug")
+
+    records: list[CallRecord] = []
+    tracker = CallTracker(publish=explode, on_finished=lambda r, j: records.append(r))
+    for m in AmiFramer().feed((traces_dir / "two_concurrent.ami").read_bytes()):
+        ingest(tracker, m, 0.0)
+    assert len(records) == 2  # the failures were logged with their Linkedid, the calls went on
