@@ -27,7 +27,8 @@ app = typer.Typer(help="Callbacks the centre owes its customers (R6-R9, R12, R18
 def _row(cb: Callback, now: dt.datetime, full: bool) -> dict[str, object]:
     return {"id": cb.id, "reason": cb.reason, "caller": cb.caller if full else mask(cb.caller),
             "owner": cb.owner, "department": cb.department, "ticket_id": cb.ticket_id,
-            "due_at": cb.due_at.isoformat(), "overdue": cb.due_at <= now, "status": cb.status,
+            "due_at": cb.due_at.isoformat(), "promised_at": cb.promised_at.isoformat(),
+            "overdue": cb.promised_at <= now, "status": cb.status,
             "attempts": cb.attempts, "escalated": cb.escalated_at is not None, "outcome": cb.outcome}
 
 

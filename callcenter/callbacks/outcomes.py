@@ -64,7 +64,7 @@ def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) ->
     supervisor hears of it (an overdue complaint reply as its own alert, R7)."""
     limit = now - dt.timedelta(minutes=cfg.callbacks.escalate_after_minutes)
     query = select(Callback).where(Callback.status.in_(("pending", "running", "failed")),
-                                   Callback.escalated_at.is_(None), Callback.due_at <= limit)
+                                   Callback.escalated_at.is_(None), Callback.promised_at <= limit)
     changes = Changes()
     for cb in session.scalars(query):
         previous = cb.owner
@@ -93,4 +93,4 @@ def mask(number: str) -> str:
 
 def _label(cb: Callback) -> str:
     who = f"owner {cb.owner}" if cb.owner else f"department {cb.department or '-'}"
-    return f"#{cb.id} {cb.reason} {mask(cb.caller)} due {cb.due_at:%Y-%m-%d %H:%M}Z ({who})"
+    return f"#{cb.id} {cb.reason} {mask(cb.caller)} promised {cb.promised_at:%Y-%m-%d %H:%M}Z ({who})"

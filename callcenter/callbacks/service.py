@@ -30,8 +30,8 @@ def due_for(session: Session, agent_id: str | None, now: dt.datetime, *, departm
         query = query.where(or_(mine, and_(Callback.owner.is_(None), Callback.department.in_(list(departments)))))
     if not include_upcoming:
         query = query.where(Callback.due_at <= now)
-    overdue_first = case((Callback.due_at <= now, 0), else_=1)
-    return list(session.scalars(query.order_by(overdue_first, Callback.due_at, Callback.id)))
+    overdue_first = case((Callback.promised_at <= now, 0), else_=1)
+    return list(session.scalars(query.order_by(overdue_first, Callback.promised_at, Callback.due_at, Callback.id)))
 
 
 def _get(session: Session, callback_id: int) -> Callback:
@@ -66,6 +66,7 @@ def reschedule(session: Session, callback_id: int, when: dt.datetime, reason: st
     if cb.status == "failed":
         cb.attempts = 0
     cb.status, cb.due_at, cb.note = "pending", when.astimezone(dt.UTC), reason.strip()
+    cb.promised_at, cb.escalated_at = cb.due_at, None  # a new promise, agreed with the customer
     store.note(session, cb, "rescheduled", now, f"to {cb.due_at.isoformat()}: {reason.strip()}"
                + (f" (by {by})" if by else ""))
     return cb

@@ -82,7 +82,8 @@ def create(session: Session, plan: Plan, now: dt.datetime) -> Callback | None:
                                       Callback.status == "pending").limit(1)) is not None:
         return None
     cb = Callback(ticket_id=plan.ticket_id, call_id=plan.call_id, caller=plan.caller, owner=plan.owner,
-                  department=plan.department, reason=plan.reason, due_at=plan.due_at, status="pending",
+                  department=plan.department, reason=plan.reason, due_at=plan.due_at, promised_at=plan.due_at,
+                  status="pending",
                   attempts=0, created_at=now, dedupe_key=plan.dedupe_key, note=plan.note or None)
     session.add(cb)
     session.flush()
@@ -134,7 +135,7 @@ def next_due_at(session: Session) -> dt.datetime | None:
 def next_wake(session: Session, cfg: PolicySettings) -> dt.datetime | None:
     """The earliest moment something must happen: a callback falls due or one must escalate."""
     due = next_due_at(session)
-    unescalated = session.scalar(select(func.min(Callback.due_at)).where(
+    unescalated = session.scalar(select(func.min(Callback.promised_at)).where(
         Callback.status.in_(("pending", "failed")), Callback.escalated_at.is_(None)))
     times = [t for t in (due, unescalated and policies.escalation_due(unescalated, cfg)) if t is not None]
     return min(times) if times else None

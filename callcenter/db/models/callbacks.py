@@ -24,6 +24,7 @@ class Callback(Base):
     __table_args__ = (
         # The scheduler's two look-ups: the next pending one, and the ones to escalate.
         Index("ix_callbacks_status_due", "status", "due_at"),
+        Index("ix_callbacks_escalation", "escalated_at", "promised_at"),
         Index("ix_callbacks_owner_status", "owner", "status"),
         Index("ix_callbacks_caller_status", "caller", "status"),
     )
@@ -35,7 +36,9 @@ class Callback(Base):
     owner: Mapped[str | None] = mapped_column(String(16))  # agent id (R14); None = anyone in the department
     department: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(24))
-    due_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime]  # when the next attempt is due (retries move it)
+    # The time promised to the customer; escalation counts from it, not from the retries (R22).
+    promised_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[dt.datetime | None]

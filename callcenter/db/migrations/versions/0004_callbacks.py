@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("department", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.String(length=24), nullable=False),
         sa.Column("due_at", UTCDateTime(), nullable=False),
+        sa.Column("promised_at", UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_attempt_at", UTCDateTime(), nullable=True),
@@ -47,6 +48,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_callbacks_call_id"), ["call_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_callbacks_ticket_id"), ["ticket_id"], unique=False)
         batch_op.create_index("ix_callbacks_status_due", ["status", "due_at"], unique=False)
+        batch_op.create_index("ix_callbacks_escalation", ["escalated_at", "promised_at"], unique=False)
         batch_op.create_index("ix_callbacks_owner_status", ["owner", "status"], unique=False)
         batch_op.create_index("ix_callbacks_caller_status", ["caller", "status"], unique=False)
 
