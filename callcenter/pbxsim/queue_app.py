@@ -38,7 +38,10 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str, agi: str | None 
     while True:
         member = pick_member(pbx, queue) if _may_ring(queue, entry) else None
         if member is None:
-            request = await pbx.wait(caller, queue.config.retry)
+            # app_queue re-checks every ``retry`` seconds counted from the caller's join (the
+            # two_concurrent trace: B rings 0.91 s after A's call ended, on its own beat)
+            beats = int((pbx.now() - entry.joined_at) / queue.config.retry) + 1
+            request = await pbx.wait(caller, entry.joined_at + beats * queue.config.retry - pbx.now())
             if request is not None:
                 _abandon(pbx, caller, queue, entry, None, request)
                 return request

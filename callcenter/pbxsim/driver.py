@@ -1,0 +1,100 @@
+"""Runs a scenario's calls against a running Pbx: Originate over a real AMI connection for
+``via = "originate"`` (as the traces' driver did), trunk channels directly for SIP/PJSIP callers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from callcenter.pbxsim.channels import Channel, HangupRequest
+from callcenter.pbxsim.dialplan import hold, trunk_call
+from callcenter.pbxsim.rawclient import RawAmiClient
+from callcenter.pbxsim.scenario import CallPlan, Scenario
+
+if TYPE_CHECKING:
+    from callcenter.pbxsim.pbx import Pbx
+
+
+class ScenarioDriver:
+    def __init__(self, pbx: Pbx, scenario: Scenario, ami_port: int, user: str = "callcenter",
+                 secret: str | None = None) -> None:
+        self.pbx, self.scenario, self.ami_port = pbx, scenario, ami_port
+        self.user = user
+        self.secret = secret if secret is not None else pbx.config.users[user]
+        self.channels: list[Channel] = []
+        self._client: RawAmiClient | None = None
+
+    async def connect(self) -> None:
+        """Open the driver's own AMI connection (Originate is sent from there, as in the traces)."""
+        if self._client is None:
+            self._client = await RawAmiClient.connect("127.0.0.1", self.ami_port)
+            await self._client.login(self.user, self.secret, events="off")
+
+    async def run(self) -> None:
+        """Place every call at its time (simulated seconds from now); returns after the last one."""
+        self.pbx.globals.update(self.scenario.globals)
+        start = self.pbx.timebase.time()
+        try:
+            for plan in self.scenario.calls:
+                delay = plan.at - (self.pbx.timebase.time() - start)
+                if delay > 0:
+                    await self.pbx.sleep(delay)
+                await self.place(plan)
+        finally:
+            if self._client is not None:
+                await self._client.close()
+                self._client = None
+
+    async def place(self, plan: CallPlan) -> None:
+        variables = dict(plan.variables)
+        if plan.keys:
+            variables["PBXSIM_DTMF"] = plan.keys
+        inbound = ("callcenter-inbound", plan.caller) if self.scenario.flow == "hotline" else ("from-pstn", "inbound")
+        if plan.via == "originate":
+            await self._originate(plan, variables, inbound)
+            return
+        channel = trunk_call(self.pbx, plan.caller, technology="SIP" if plan.via == "sip" else "PJSIP",
+                             context=inbound[0], exten=inbound[1], variables=variables)
+        self.channels.append(channel)
+        self._caller_timers(channel, plan)
+
+    async def _originate(self, plan: CallPlan, variables: dict[str, str], inbound: tuple[str, str]) -> None:
+        await self.connect()
+        assert self._client is not None
+        headers = [("Channel", f"Local/{inbound[1]}@{inbound[0]}"), ("Application", "Wait"),
+                   ("Data", f"{plan.hangup_after:g}" if plan.hangup_after is not None else "3600"),
+                   ("CallerID", plan.caller), ("Timeout", "30000"), ("Async", "true")]
+        headers += [("Variable", f"{k}={v}") for k, v in variables.items()]
+        await self._client.action("Originate", *headers)
+        if plan.holds or plan.redirect:
+            channel = next((c for c in reversed(list(self.pbx.channels.values()))
+                            if c.name.endswith(";2") and c.cid_num == plan.caller), None)
+            if channel is not None:
+                self._caller_timers(channel, plan, hangup=False)
+
+    def _caller_timers(self, channel: Channel, plan: CallPlan, hangup: bool = True) -> None:
+        pbx = self.pbx
+        if hangup and plan.hangup_after is not None:
+            pbx.later(plan.hangup_after, lambda: channel.request(HangupRequest("caller", None)))
+        for item in plan.holds:
+            pbx.later(item.at, lambda: hold(pbx, channel, True))
+            pbx.later(item.at + item.seconds, lambda: hold(pbx, channel, False))
+        if plan.redirect is not None:
+            at, context, exten = plan.redirect
+            pbx.later(at, lambda: channel.request(HangupRequest("redirect", None, (context, exten, 1))))
+
+
+async def run_scenario(pbx: Pbx, scenario: Scenario, ami_port: int, settle: float = 2.0,
+                       driver: ScenarioDriver | None = None) -> None:
+    """Place the calls and wait (simulated time) until the scenario's end and all calls are over."""
+    driver = driver or ScenarioDriver(pbx, scenario, ami_port)
+    start = pbx.timebase.time()
+    await driver.run()
+    remaining = scenario.end - (pbx.timebase.time() - start)
+    if remaining > 0:
+        await pbx.sleep(remaining)
+    for _ in range(int(600 / max(settle, 0.1))):
+        if not any(c for c in pbx.channels.values()):
+            break
+        await pbx.sleep(settle)
+    await asyncio.sleep(0)

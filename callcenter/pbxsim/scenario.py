@@ -1,0 +1,111 @@
+"""Scenarios: calls described step by step in TOML (who calls when, which key, which agents
+answer after how long or not at all, holds, who hangs up), run against a Pbx.
+
+    name = "answered_fast"
+    flow = "traces"                      # or "hotline" (contract C3)
+    [[queues]]                           # optional; the hotline flow builds them from the hotline file
+    name = "service"
+    members = [["Local/agent1@agents", "Agent 1"]]
+    timeout = 15
+    [globals]                            # dialplan globals, e.g. RING_agent1 = "4"
+    [[calls]]
+    at = 1.0                             # seconds after the start
+    via = "originate"                    # AMI Originate of Local/inbound@from-pstn (as the traces) | "sip" | "pjsip"
+    caller = "13800138000"
+    hangup_after = 22                    # the caller hangs up this long after the IVR answered
+    keys = "1"                           # menu keys pressed, in order (hotline flow)
+    variables = { __RING_agent1 = "8" }  # RING_<agent> / TALK_<agent>: answer after, talk for ("never")
+    holds = [{ at = 12, seconds = 5 }]   # caller holds, seconds after the IVR answered
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callcenter.errors import ConfigError
+from callcenter.pbxsim.pbx import QueueConfig
+
+SCENARIOS_DIR = Path(__file__).parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class Hold:
+    at: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    at: float
+    caller: str
+    via: str = "originate"
+    hangup_after: float | None = None
+    keys: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
+    holds: tuple[Hold, ...] = ()
+    redirect: tuple[float, str, str] | None = None  # (seconds after answer, context, exten)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    flow: str = "traces"
+    queues: tuple[QueueConfig, ...] = ()
+    globals: dict[str, str] = field(default_factory=dict)
+    calls: tuple[CallPlan, ...] = ()
+    duration: float | None = None
+
+    @property
+    def end(self) -> float:
+        if self.duration is not None:
+            return self.duration
+        return max((c.at + (c.hangup_after or 0) for c in self.calls), default=0.0) + 2.0
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    if not path.exists() and (SCENARIOS_DIR / f"{path}.toml").exists():
+        path = SCENARIOS_DIR / f"{path}.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("scenario", f"file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("scenario", f"{path} is not valid TOML: {exc}") from None
+    return parse_scenario(data, str(path))
+
+
+def parse_scenario(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    try:
+        queues = tuple(_queue(q) for q in data.get("queues", []))
+        calls = tuple(sorted((_call(c) for c in data.get("calls", [])), key=lambda c: c.at))
+        flow = str(data.get("flow", "traces"))
+        if flow not in ("traces", "hotline"):
+            raise ValueError(f"flow must be 'traces' or 'hotline', not {flow!r}")
+        return Scenario(name=str(data.get("name", Path(source).stem)), flow=flow, queues=queues,
+                        globals={k: str(v) for k, v in data.get("globals", {}).items()}, calls=calls,
+                        duration=float(data["duration"]) if "duration" in data else None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"scenario {source}", f"{type(exc).__name__}: {exc}") from None
+
+
+def _queue(raw: dict[str, Any]) -> QueueConfig:
+    members = tuple((str(m[0]), str(m[1])) for m in raw["members"])
+    return QueueConfig(name=str(raw["name"]), members=members, timeout=float(raw.get("timeout", 15)),
+                       retry=float(raw.get("retry", 1)), agi=raw.get("agi"))
+
+
+def _call(raw: dict[str, Any]) -> CallPlan:
+    via = str(raw.get("via", "originate"))
+    if via not in ("originate", "sip", "pjsip"):
+        raise ValueError(f"via must be originate, sip or pjsip, not {via!r}")
+    holds = tuple(Hold(float(h["at"]), float(h["seconds"])) for h in raw.get("holds", []))
+    redirect = raw.get("redirect")
+    return CallPlan(at=float(raw["at"]), caller=str(raw["caller"]), via=via,
+                    hangup_after=float(raw["hangup_after"]) if "hangup_after" in raw else None,
+                    keys=str(raw.get("keys", "")), variables={k: str(v) for k, v in raw.get("variables", {}).items()},
+                    holds=holds,
+                    redirect=(float(redirect["at"]), str(redirect["context"]), str(redirect["exten"])) if redirect else None)
