@@ -58,8 +58,8 @@ class TicketDraft:
 
 
 def extract(transcript: Transcript, centre_name: str | None = None) -> Extraction:
-    category = classify(transcript)
     emergency = emergency_kinds(transcript)
+    category = classify(transcript, bool(emergency))
     urgent = bool(emergency)
     address = extract_address(transcript)
     return Extraction(

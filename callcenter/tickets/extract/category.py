@@ -18,28 +18,32 @@ CATEGORIES = ("repair", "complaint", "inquiry", "suggestion", "praise", "billing
 DECLARED: list[tuple[str, re.Pattern[str]]] = [
     # A wrong number: the caller wanted someone else (the police station, a shop, a bank).
     ("other", re.compile(r"打错了|打错电话|派出所|是(?!物业)[^|]{1,6}(局|所|医院|银行|电视台|店|学校|公司)吗|外卖到了")),
-    ("release", re.compile(r"放行|搬家|搬走|搬出|搬东西出|出门条")),
-    ("praise", re.compile(r"表扬|锦旗|点赞|感谢信|夸一下|夸夸")),
+    ("release", re.compile(r"放行|放型|搬家|搬走|搬出|搬东西出|出门条")),
+    ("praise", re.compile(r"表扬|表羊|锦旗|点赞|感谢信|夸一下|夸夸")),
     ("complaint", re.compile(r"投诉|头诉|投数")),
     ("suggestion", re.compile(r"建议|提个意见|提一个意见|提点意见|提个想法")),
     ("repair", re.compile(r"报修|报个修|保修|抱修")),
 ]
 CUES: dict[str, re.Pattern[str]] = {
     "repair": re.compile(
-        r"坏了|坏掉|不亮|漏水|渗水|滴水|堵了|堵住|堵塞|不通|跳闸|没电|停电了|没水|没有水|水压|修一下|修理|维修|"
-        r"来修|上门|师傅|打不开|关不上|不出水|不热|裂了|掉了|松了|异响|故障|漏电|坏的|燃气|煤气|着火|冒烟|"
-        r"困在|被困|喷水|爆|火花|冒水|返水|下不去|马桶|水龙头|灯|门锁"),
+        r"坏了|坏掉|坏的|不亮|漏水|渗水|滴水|漏下来|堵了|堵住|堵塞|不通|跳闸|没电|没水|没有水|水压|修一下|修理|维修|"
+        r"来修|派人|看一下|师傅上门|打不开|刷不开|关不上|关不紧|不出水|不热|凉的|裂缝|裂了|墙皮|掉皮|松了|异响|故障|"
+        r"漏电|没反应|没声音|听不见|失灵|不灵|拧不动|返臭|返水|冒水|下不去|马桶|水龙头|下水道|地漏|插座|门锁|门禁|"
+        r"灯.{0,3}(坏|不亮|闪)|天花板|吊顶|防水|暖气"),
     "complaint": re.compile(
-        r"太吵|噪音|扰民|吵得|乱停|占着|占用|不管|没人管|态度|凶|不满意|好几次|多少次|一直没|还没|还不来|"
-        r"乱扔|垃圾.{0,4}(没人|不|臭)|狗|遛狗|高空抛物|抛物|装修.{0,6}(吵|早|晚)|太差|不负责|收了钱|凭什么|气死"),
+        r"太吵|噪音|扰民|吵得|吵死|乱停|占着|占用|消防通道|出不去|挡着|不管|没人管|态度|凶|不满意|好几次|"
+        r"第[二三四五几]次|又有人|多少次|一直没|还没人|还不来|乱扔|抽烟|烟味|没人清|臭死|苍蝇|狗屎|不拴绳|遛狗|"
+        r"高空抛物|抛物|半夜|放烟花|放炮|太差|不负责|收了钱|凭什么|气死|受不了|睡不着"),
     "inquiry": re.compile(
-        r"想问|问一下|问问|请问|咨询|打听|怎么办理|怎么弄|怎么办|需要带|要带|几点|什么时候|开放|能不能办|"
-        r"多少钱|在哪|哪里|有没有|是不是|流程|手续|了解一下"),
-    "suggestion": re.compile(r"能不能.{0,8}(装|加|增加|安排|设|建|改|多)|希望|可以考虑|最好|是不是可以|应该.{0,4}(装|加)"),
-    "praise": re.compile(r"感谢|谢谢你们.{0,6}(师傅|保安|管家)|特别好|非常好|很负责|很热情|辛苦了|服务真好|好人"),
+        r"想问|问一下|问问|请问|咨询|打听|怎么办理|怎么弄|需要带|要带|几点|什么时候|开放|能不能办|"
+        r"多少钱|在哪|哪里|有没有|是真的吗|要不要|流程|手续|了解一下"),
+    "suggestion": re.compile(
+        r"能不能.{0,8}(装|加|增加|安排|设|建|改|多|开)|希望|可以考虑|考虑一下|我觉得|最好|是不是可以|应该.{0,4}(装|加)"),
+    "praise": re.compile(r"表扬|表羊|感谢|谢谢你们.{0,6}(师傅|保安|管家)|特别好|非常好|特别细|很负责|太负责|很热情|"
+                         r"辛苦了|服务真好|好人|干干净净|捡到|送回来"),
     "billing": re.compile(
-        r"物业费|管理费|缴费|交费|交钱|扣款|代扣|滞纳金|发票|收据|停车费|水费|电费|燃气费|账单|欠费|催费|收费|"
-        r"费用|退费|预存|月卡|多扣|扣了"),
+        r"物业费|物业非|管理费|缴费|交费|交钱|扣款|代扣|滞纳金|发票|收据|停车费|停车非|水费|电费|燃气费|账单|欠费|"
+        r"催费|收费|费用|退费|预存|月卡|续费|多扣|扣了"),
 }
 # Words that settle a tie or a close call: a repair request asks someone to come and fix.
 _PRIORITY = ("repair", "billing", "complaint", "suggestion", "praise", "inquiry")
@@ -74,7 +78,9 @@ def _first_substantive(caller: list[str]) -> int:
     return 0
 
 
-def classify(transcript: Transcript) -> str:
+def classify(transcript: Transcript, emergency: bool = False) -> str:
+    if emergency:
+        return "repair"  # R19: an emergency is work for the engineers, whatever else is said
     declared = _declared("|".join(t.joined for t in transcript.side("caller")))
     if declared:
         return declared

@@ -1,5 +1,6 @@
 """R4/R15: the caller's name as the labels write it: the full name when the caller gives it
-(我叫李秀英), otherwise surname and title (王先生, 甘女士) from the caller or the agent's address."""
+(我叫李秀英), otherwise surname and title (王先生, 甘女士) from the caller's words or from how the
+agent addresses them. Read on the joined words, since the recogniser splits and merges names."""
 
 from __future__ import annotations
 
@@ -17,70 +18,58 @@ SURNAMES = set(
 )
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
 SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
-COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯"}
-TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "阿姨": "女士", "大姐": "女士", "太太": "女士",
-          "师傅": "先生", "大爷": "先生", "叔叔": "先生", "老师": None}
-_STOP = set("住是的在我叫姓啊呀吧呢了就要想家楼号栋幢座单元电话")
-_INTRO = re.compile(r"^(?:我叫|我的名字叫|名字叫|我是|叫)$")
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
+# 师傅 is left out: callers praise or blame workers (张师傅) by that title.
+TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
+_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
+_TITLE = "(?:" + "|".join(TITLES) + ")"
+TITLED = re.compile(rf"(?P<s>{_SURNAME})(?P<t>{_TITLE})")
+# A given name is one or two characters that are not the words that usually follow a name.
+_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来刚，。|"
+_NUMERAL = "零一幺二两三四五六七八九十百千"
+FULL = re.compile(rf"(?:我叫|我的名字叫|名字叫|我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
+STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
 
 
-def _surname(word: str) -> str | None:
-    if word in COMPOUND_SURNAMES or (len(word) == 1 and word in SURNAMES):
-        return word
+def _from_words(words: list[str]) -> str | None:
+    """Where the recogniser kept the name's own words: 叫 谭 丽萍 / 是 卢 明."""
+    for i, word in enumerate(words[:-2]):
+        if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
+            surname, given = words[i + 1], words[i + 2]
+            if re.fullmatch(_SURNAME, surname) and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
+                    and given not in TITLES and given[:1] not in "先女小太":
+                return surname + given
     return None
 
 
-def _full_name(words: list[str], i: int) -> str | None:
-    """After 我叫: a surname word then a given-name word (谭 丽萍), or one word 谭丽萍."""
-    first = words[i] if i < len(words) else ""
-    if 2 <= len(first) <= 3 and first[0] in SURNAMES and not set(first[1:]) & _STOP:
-        return first
-    surname = _surname(first)
-    if not surname or i + 1 >= len(words):
-        return None
-    given = words[i + 1]
-    if 1 <= len(given) <= 2 and not set(given) & _STOP and given not in TITLES:
-        return surname + given
+def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
+    from_words = _from_words(words)
+    if from_words:
+        return from_words
+    for text in caller_turns:
+        for match in FULL.finditer(text):
+            given = match.group("g")
+            if any(given.startswith(t) for t in TITLES) or given[:1] in "先女小太":
+                continue  # 我是王先生: a title, not a given name
+            return match.group("s") + given
     return None
 
 
-def _titled(words: list[str]) -> list[str]:
-    """Every 王 先生 / 王先生 in the words, normalised to 先生/女士."""
-    found: list[str] = []
-    for i, word in enumerate(words):
-        for title, normal in TITLES.items():
-            if normal is None:
-                continue
-            if word == title and i > 0 and _surname(words[i - 1]):
-                found.append(words[i - 1] + normal)
-            elif word.endswith(title) and _surname(word[: -len(title)]):
-                found.append(word[: -len(title)] + normal)
-    return found
+def _titled(turns: list[str]) -> list[str]:
+    return [m.group("s") + TITLES[m.group("t")] for text in turns for m in TITLED.finditer(text)]
 
 
 def extract_name(transcript: Transcript) -> str | None:
-    caller_words = [w for t in transcript.side("caller") for w in t.text.split()]
-    for i, word in enumerate(caller_words):
-        introduced = word in ("叫", "名字叫") or _INTRO.match(word) or (word == "是" and caller_words[i - 1:i] == ["我"])
-        if introduced:
-            name = _full_name(caller_words, i + 1)
-            if name:
-                return name
-    said = _titled(caller_words)
+    caller = [t.joined for t in transcript.side("caller")]
+    full = _full_name(caller, [w for t in transcript.side("caller") for w in t.text.split()])
+    if full:
+        return full
+    said = _titled(caller)
     if said:
         return said[0]
-    surname = _stated_surname(caller_words)
-    agent = _titled([w for t in transcript.side("agent") for w in t.text.split()])
-    if surname:
-        matching = [n for n in agent if n.startswith(surname)]
+    agent = _titled([t.joined for t in transcript.side("agent")])
+    stated = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
+    if stated:
+        matching = [n for n in agent if n.startswith(stated)]
         return matching[0] if matching else None
     return agent[0] if agent else None
-
-
-def _stated_surname(words: list[str]) -> str | None:
-    for i, word in enumerate(words):
-        if word in ("姓", "免贵姓") and i + 1 < len(words):
-            return _surname(words[i + 1]) or _surname(words[i + 1][:1])
-        if word.startswith("姓") and len(word) == 2:
-            return _surname(word[1])
-    return None
