@@ -28,17 +28,17 @@ def cfg(hotline_path: Path) -> PolicySettings:
 
 
 def call(**over: object) -> CallFacts:
-    base: dict[str, object] = dict(call_id=7, caller="13800138000", direction="inbound", answered=False,
-                                   abandoned=True, dropped=False, ended_at=local(2026, 11, 25, 10, 0),
-                                   agent_id=None, department="service")
+    base: dict[str, object] = {"call_id": 7, "caller": "13800138000", "direction": "inbound", "answered": False,
+                                   "abandoned": True, "dropped": False, "ended_at": local(2026, 11, 25, 10, 0),
+                                   "agent_id": None, "department": "service"}
     base.update(over)
     return CallFacts(**base)  # type: ignore[arg-type]
 
 
 def ticket(**over: object) -> TicketFacts:
-    base: dict[str, object] = dict(id=5, category="inquiry", status="open", number="13800138000", owner="101",
-                                   department="service", visit_at=None, call_ended_at=local(2026, 11, 25, 10, 0),
-                                   created_at=local(2026, 11, 25, 10, 3))
+    base: dict[str, object] = {"id": 5, "category": "inquiry", "status": "open", "number": "13800138000", "owner": "101",
+                                   "department": "service", "visit_at": None, "call_ended_at": local(2026, 11, 25, 10, 0),
+                                   "created_at": local(2026, 11, 25, 10, 3)}
     base.update(over)
     return TicketFacts(**base)  # type: ignore[arg-type]
 

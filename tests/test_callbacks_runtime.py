@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,19 +46,19 @@ class RecordingActions:
                         timeout_ms: int = 30000, action_id: str | None = None) -> str:
         if self.error is not None:
             raise self.error
-        self.sent.append(dict(channel=channel, context=context, exten=exten, priority=priority,
-                              variables=variables, caller_id=caller_id, timeout_ms=timeout_ms, action_id=action_id))
+        self.sent.append({"channel": channel, "context": context, "exten": exten, "priority": priority,
+                              "variables": variables, "caller_id": caller_id, "timeout_ms": timeout_ms, "action_id": action_id})
         return action_id or "generated"
 
 
 def record(**over: Any) -> CallRecord:
     ended = over.pop("ended", local(25, 10, 0))
-    base: dict[str, Any] = dict(
-        linkedid="1795634553.8", server="pbx", caller=CUSTOMER, caller_name=None, direction="inbound",
-        queue="service", agent=None, member_name=None, started_at=ended.timestamp() - 60,
-        queue_entered_at=ended.timestamp() - 55, answered_at=None, ended_at=ended.timestamp(), answered=False,
-        abandoned=True, ring_seconds=30.0, rings=7, within_rule=False, greeting=None, wait_seconds=None,
-        talk_seconds=None, hold_seconds=0.0, hangup_first="caller")
+    base: dict[str, Any] = {
+        "linkedid": "1795634553.8", "server": "pbx", "caller": CUSTOMER, "caller_name": None, "direction": "inbound",
+        "queue": "service", "agent": None, "member_name": None, "started_at": ended.timestamp() - 60,
+        "queue_entered_at": ended.timestamp() - 55, "answered_at": None, "ended_at": ended.timestamp(), "answered": False,
+        "abandoned": True, "ring_seconds": 30.0, "rings": 7, "within_rule": False, "greeting": None, "wait_seconds": None,
+        "talk_seconds": None, "hold_seconds": 0.0, "hangup_first": "caller"}
     base.update(over)
     return CallRecord(**base)
 
@@ -90,9 +90,9 @@ class Harness:
         return call_id
 
     def add_ticket(self, **over: Any) -> int:
-        base: dict[str, Any] = dict(caller=CUSTOMER, category="inquiry", status="open", owner="101",
-                                    department="service", summary="", secondary_categories=[], missing_fields=[],
-                                    created_at=self.clock.now(), updated_at=self.clock.now())
+        base: dict[str, Any] = {"caller": CUSTOMER, "category": "inquiry", "status": "open", "owner": "101",
+                                    "department": "service", "summary": "", "secondary_categories": [], "missing_fields": [],
+                                    "created_at": self.clock.now(), "updated_at": self.clock.now()}
         base.update(over)
         with unit_of_work(self.sessions) as s:
             ticket = Ticket(**base)

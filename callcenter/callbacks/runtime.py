@@ -176,10 +176,11 @@ class CallbackRuntime:
         target = self.executor.target(cb)
         try:
             sent = await self.executor.originate(cb, target)
-        except Exception as exc:  # AMI error or no connection: an unanswered attempt, retried
+        except Exception as exc:  # noqa: BLE001  (per-callback boundary: an AMI error or no connection
+            # is an unanswered attempt, retried by the policy; the other callbacks go on)
             log.warning("callbacks: originate for #%s failed: %s", cb.id, exc)
-            now = self.clock.now()
-            await self._work(lambda s: _failed_to_send(s, cb.id, cb.attempts, f"{target.who}: {exc}", now, self.cfg))
+            now, detail = self.clock.now(), f"{target.who}: {exc}"
+            await self._work(lambda s: _failed_to_send(s, cb.id, cb.attempts, detail, now, self.cfg))
             return
         now = self.clock.now()
 

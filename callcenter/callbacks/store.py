@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from callcenter.callbacks import policies
 from callcenter.callbacks.policies import Cancel, Decision, Plan, PolicySettings, TicketFacts
-from callcenter.db.models.calls import Call
 from callcenter.db.models.callbacks import Callback, CallbackLog
+from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket
 
 
