@@ -18,7 +18,7 @@ CATEGORIES = ("repair", "complaint", "inquiry", "suggestion", "praise", "billing
 DECLARED: list[tuple[str, re.Pattern[str]]] = [
     # A wrong number: the caller wanted someone else (the police station, a shop, a bank).
     ("other", re.compile(r"打错了|打错电话|派出所|是(?!物业)[^|]{1,6}(局|所|医院|银行|电视台|店|学校|公司)吗|外卖到了")),
-    ("release", re.compile(r"放行|放型|搬家|搬走|搬出|搬东西出|出门条")),
+    ("release", re.compile(r"放行|放型|搬家|搬走|搬出|搬东西出|出门条|出门手续|出门证|运出去|拉出去")),
     ("praise", re.compile(r"表扬|表羊|锦旗|点赞|感谢信|夸一下|夸夸")),
     ("complaint", re.compile(r"投诉|头诉|投数")),
     ("suggestion", re.compile(r"建议|提个意见|提一个意见|提点意见|提个想法")),

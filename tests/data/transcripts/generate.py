@@ -1,4 +1,4 @@
-"""Build the labeled transcript set (tune.jsonl, heldout.jsonl) from a fixed seed.
+"""Build the labeled transcript set (tune.jsonl, inspected.jsonl, heldout.jsonl) from fixed seeds.
 
     python tests/data/transcripts/generate.py
 
@@ -496,4 +496,7 @@ def write(path: Path, records: list[dict[str, object]]) -> None:
 
 if __name__ == "__main__":
     write(HERE / "tune.jsonl", generate(140, 20261125, "t", heldout=False))
-    write(HERE / "heldout.jsonl", generate(80, 4242, "h", heldout=True))
+    # The first held-out draw was inspected once (three generic fixes followed: lift wording,
+    # 不太清楚/不太知道, 出门手续); the held-out split reported is a fresh, uninspected draw.
+    write(HERE / "inspected.jsonl", generate(80, 4242, "h", heldout=True))
+    write(HERE / "heldout.jsonl", generate(100, 90210, "x", heldout=True))
