@@ -32,7 +32,7 @@ class AgentsComponent:
         self.hotline = ctx.settings.hotline
         self.hub = DeskHub()
         wrap_up = wrap_up_seconds_from_env() if wrap_up_seconds is None else wrap_up_seconds
-        self.states = AgentStates(self.hotline, ctx.actions, self.hub, ctx.clock, wrap_up)
+        self.states = AgentStates(self.hotline, lambda: ctx.actions, self.hub, ctx.clock, wrap_up)
         self.pop = ScreenPop(self.hotline, self.hub, ctx.sessions, ctx.clock, on_call_done=self._after_call)
         self.originated: dict[str, str] = {}  # ActionID -> agent id (click to call)
         self._ticker: asyncio.Task[None] | None = None
@@ -40,7 +40,7 @@ class AgentsComponent:
 
     @property
     def actions(self) -> Any:
-        return self.ctx.actions
+        return self.states.actions  # raises PhoneSystemUnavailable while Asterisk is not connected
 
     async def start(self) -> None:
         bus = self.ctx.bus
@@ -50,7 +50,7 @@ class AgentsComponent:
         bus.subscribe(TicketChanged, self._on_ticket, name="agents:tickets")
         bus.subscribe(OriginateResult, self._on_originate, name="agents:originate")
         self.ctx.extras["agents"] = self
-        if self.actions is not None:
+        if self.ctx.actions is not None:
             try:
                 await self.states.snapshot()
             except Exception as exc:  # the desk still works from the updates that follow

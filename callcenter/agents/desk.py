@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from callcenter.agents.roster import interface_of
+from callcenter.agents.states import PhoneSystemUnavailable
 from callcenter.db.models.agents import DeskAction
 from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
@@ -73,11 +74,15 @@ def desk_agent(hotline: Hotline, actor: Actor, requested: str | None) -> Agent:
     return agent
 
 
+class _NoAmiClient(Exception):
+    """Stands for AmiActionError where the AMI action client is not installed (never raised)."""
+
+
 def _ami_error() -> type[Exception]:
     try:
         from callcenter.ami.actions import AmiActionError
-    except ImportError:  # the action client is not part of this installation
-        return CallcenterError
+    except ImportError:
+        return _NoAmiClient
     return AmiActionError  # type: ignore[no-any-return]
 
 
@@ -93,12 +98,15 @@ async def perform(sessions: Any, actor: Actor, agent_id: str, action: str, detai
     """Run one desk action and audit it, whatever the outcome."""
     try:
         result = await run()
-    except _ami_error() as exc:
-        await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
-        raise PbxRefused(f"电话系统拒绝了操作：{exc} / the phone system refused: {exc}") from exc
     except DeskError as exc:
         await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
         raise
+    except PhoneSystemUnavailable as exc:
+        await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
+        raise PbxRefused(str(exc)) from exc
+    except _ami_error() as exc:
+        await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
+        raise PbxRefused(f"电话系统拒绝了操作：{exc} / the phone system refused: {exc}") from exc
     except ConnectionError as exc:
         await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
         raise PbxRefused("电话系统暂时连不上，请稍后再试 / the phone system cannot be reached, try again") from exc

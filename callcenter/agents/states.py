@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,10 @@ class BadPauseReason(CallcenterError):
     pass
 
 
+class PhoneSystemUnavailable(CallcenterError):
+    """No AMI action client: Asterisk is not connected (yet)."""
+
+
 def wrap_up_seconds_from_env() -> float:
     raw = os.environ.get("CALLCENTER_WRAP_UP_SECONDS", "")
     return float(raw) if raw else DEFAULT_WRAP_UP_SECONDS
@@ -73,14 +78,21 @@ def reason_label(key: str) -> str:
 
 
 class AgentStates:
-    def __init__(self, hotline: Hotline, actions: Any, hub: DeskHub, clock: Clock,
+    def __init__(self, hotline: Hotline, actions: Callable[[], Any], hub: DeskHub, clock: Clock,
                  wrap_up_seconds: float = DEFAULT_WRAP_UP_SECONDS) -> None:
         self.hotline = hotline
-        self.actions = actions
+        self._actions = actions  # read at each use: the AMI client may be (re)made after us
         self.hub = hub
         self.clock = clock
         self.wrap_up_seconds = wrap_up_seconds
         self._status = {a.id: AgentStatus(a.id, interface_of(a)) for a in hotline.agents}
+
+    @property
+    def actions(self) -> Any:
+        actions = self._actions()
+        if actions is None:
+            raise PhoneSystemUnavailable("电话系统未连接，请稍后再试 / the phone system is not connected")
+        return actions
 
     def _agent(self, agent_id: str) -> Agent:
         agent = self.hotline.agent(agent_id)

@@ -89,16 +89,17 @@ async def desk_page(request: Request, agent: str | None = None, who: Actor = Dep
     )
 
 
-async def _stream(hub: Any, agent_id: str, who: Actor) -> AsyncIterator[dict[str, str]]:
-    async for event in hub.subscribe(agent_id):
+async def _stream(component: Any, agent_id: str, who: Actor) -> AsyncIterator[dict[str, str]]:
+    # Snapshot first (the state as last heard from Asterisk), then the updates (habit 8).
+    yield {"event": "state", "data": DeskEvent("state", component.states.status(agent_id).as_dict()).encode()}
+    async for event in component.hub.subscribe(agent_id):
         yield {"event": event.kind, "data": DeskEvent(event.kind, mask_for(who, event.data)).encode()}
 
 
 @router.get("/events")
 async def desk_events(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> EventSourceResponse:
     target = _target(request, who, agent)
-    hub = _agents(request).hub
-    return EventSourceResponse(_stream(hub, target.id, who), ping=KEEPALIVE_SECONDS)
+    return EventSourceResponse(_stream(_agents(request), target.id, who), ping=KEEPALIVE_SECONDS)
 
 
 @router.get("/api/state")

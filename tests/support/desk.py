@@ -1,0 +1,97 @@
+"""The agent's desk under test: a service context on a real database, the web app served by a
+real uvicorn on a free port (so server-sent events stream as in production), and logins."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from callcenter.bus import EventBus
+from callcenter.clock import Clock, SystemClock
+from callcenter.config import Settings, load_settings
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.service import ServiceContext
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "desk-pass-{}"  # each account's test password: desk-pass-101 …
+
+
+def desk_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
+    return load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
+                          "CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": database_url,
+                          **env})
+
+
+def make_context(settings: Settings, clock: Clock | None = None) -> ServiceContext:
+    engine = make_engine(settings.database_url)
+    return ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+                          clock=clock or SystemClock())
+
+
+def create_accounts(ctx: ServiceContext) -> None:
+    from callcenter.web.passwords import ensure_accounts
+
+    env = {f"CALLCENTER_WEB_PASSWORD_{a.id}": PASSWORD.format(a.id) for a in ctx.settings.hotline.agents}
+    with unit_of_work(ctx.sessions) as session:
+        ensure_accounts(session, ctx.settings.hotline, env, ctx.settings.var_dir)
+
+
+@dataclass
+class RunningWeb:
+    url: str
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+
+@contextlib.asynccontextmanager
+async def serve_web(ctx: ServiceContext) -> AsyncIterator[RunningWeb]:
+    from callcenter.web.app import create_app
+
+    app = create_app(ctx)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield RunningWeb(f"http://127.0.0.1:{port}", server, task)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(task, 10)
+
+
+async def login(client: httpx.AsyncClient, user_id: str) -> None:
+    response = await client.post("/login", data={"user_id": user_id, "password": PASSWORD.format(user_id),
+                                                 "next": "/desk"})
+    assert response.status_code == 303, response.text
+
+
+class EventReader:
+    """Server-sent events of one open stream, read one at a time."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._lines = response.aiter_lines()
+
+    async def next(self, kinds: set[str], timeout: float = 5.0) -> dict[str, Any]:
+        """The next event of one of ``kinds`` (others are skipped): {"event", "data"}."""
+        import json
+
+        event: dict[str, Any] = {}
+        async with asyncio.timeout(timeout):
+            async for line in self._lines:
+                if line.startswith("event:"):
+                    event = {"event": line.split(":", 1)[1].strip()}
+                elif line.startswith("data:") and event.get("event") in kinds:
+                    event["data"] = json.loads(line.split(":", 1)[1].strip())
+                    return event
+        raise AssertionError(f"stream ended without any of {kinds}")
