@@ -37,8 +37,9 @@ def drill_filter(session: Session, period: Period, scope: Scope, drill: Drill,
                  thresholds: Thresholds) -> ColumnElement[bool]:
     if drill.figure not in DRILLABLE:
         raise UnknownFigure(f"no figure named {drill.figure!r}")
-    parts = [call_filter(period, scope)]
     if drill.figure == LEG_FIGURE:
+        # An agent's own ring-no-answers are legs of theirs on calls others answered (or nobody).
+        parts = [call_filter(period, Scope(queue=scope.queue))]
         leg_where = [CallLeg.call_id == Call.id, CallLeg.outcome == "no_answer"]
         if scope.agent_id is not None:
             leg_where.append(CallLeg.agent_id == scope.agent_id)
@@ -48,7 +49,7 @@ def drill_filter(session: Session, period: Period, scope: Scope, drill: Drill,
         if not drill.any_key and drill.by != "agent":
             parts.append(_group_match(group_key(session, drill.by, period), drill))
         return and_(*parts)
-    parts.append(condition(drill.figure, thresholds))
+    parts = [call_filter(period, scope), condition(drill.figure, thresholds)]
     if not drill.any_key and drill.by != "total":
         parts.append(_group_match(group_key(session, drill.by, period), drill))
     return and_(*parts)

@@ -1,0 +1,51 @@
+"""The web's own tables: login accounts (passwords hashed, never stored), the audit trail of
+what was looked at or exported (R17), and the marks of the supervisors' spot checks (R20)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db.base import Base, utcnow
+
+
+class WebUser(Base):
+    """A login for a hotline agent or supervisor; id = 工号, role comes from the hotline file."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # scrypt$n$r$p$salt$hash
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    password_set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """R17: who exported or looked at personal data, and when."""
+
+    __tablename__ = "web_audit"
+    __table_args__ = (Index("ix_web_audit_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))  # login, export_csv, export_xlsx, view_call, play_recording …
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SpotCheckMark(Base):
+    """R20: a sampled call a supervisor has reviewed."""
+
+    __tablename__ = "spot_check_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    day: Mapped[str] = mapped_column(String(10))  # local day of the sample, YYYY-MM-DD
+    agent_id: Mapped[str] = mapped_column(String(16))
+    reviewed_by: Mapped[str] = mapped_column(String(16))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")

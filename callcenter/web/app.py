@@ -1,0 +1,70 @@
+"""The web application (C7): ``create_app(ctx)``. Other areas add their routers to ``ROUTERS``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from callcenter.web.auth import NotAuthenticated
+from callcenter.web.live import LiveBoard
+
+# "module:router", included in this order.
+ROUTERS: list[str] = [
+    "callcenter.web.login:router",
+    "callcenter.web.pages:router",
+    "callcenter.web.calls:router",
+    "callcenter.web.exports:router",
+    "callcenter.web.api:router",
+    "callcenter.web.spot_checks:router",
+    "callcenter.web.wallboard:router",
+    "callcenter.web.desk:router",
+]
+STATIC = Path(__file__).with_name("static")
+SESSION_HOURS = 12
+
+
+def session_secret(var_dir: Path, env: dict[str, str] | None = None) -> str:
+    """CALLCENTER_WEB_SECRET, else a random key kept in <var>/web-session.key (0600)."""
+    env = dict(os.environ) if env is None else env
+    if env.get("CALLCENTER_WEB_SECRET"):
+        return env["CALLCENTER_WEB_SECRET"]
+    path = var_dir / "web-session.key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
+        return JSONResponse({"detail": "login required"}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def create_app(ctx: Any) -> FastAPI:
+    app = FastAPI(title="callcenter", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    app.state.live = ctx.extras.get("web_live") or LiveBoard(ctx)
+    ctx.extras["web_live"] = app.state.live
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(ctx.settings.var_dir),
+                       session_cookie="callcenter_session", max_age=SESSION_HOURS * 3600, same_site="lax")
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_exception_handler(NotAuthenticated, _login_required)
+    for path in ROUTERS:
+        module, _, name = path.partition(":")
+        app.include_router(getattr(importlib.import_module(module), name))
+    return app

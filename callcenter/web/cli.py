@@ -1,0 +1,42 @@
+"""``callcenter web …``: the web accounts."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from callcenter.config import load_settings
+from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
+from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, reset_password
+
+app = typer.Typer(help="Web UI accounts (工号 + password).", no_args_is_help=True)
+
+
+@app.callback()
+def _web() -> None:
+    """Web UI accounts."""
+
+
+@app.command("passwords")
+def passwords(
+    reset: Annotated[list[str] | None, typer.Option("--reset", help="give this 工号 a new random password")] = None,
+) -> None:
+    """Create missing accounts and print the passwords generated now (CALLCENTER_WEB_PASSWORD_<工号> wins)."""
+    settings = load_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            made = ensure_accounts(session, settings.hotline, os.environ, settings.var_dir)
+            for user_id in reset or []:
+                if settings.hotline.agent(user_id) is None:
+                    raise typer.BadParameter(f"{user_id} is not an agent or supervisor in {settings.hotline_path}")
+                made.append((user_id, reset_password(session, user_id)))
+    finally:
+        engine.dispose()
+    if not made:
+        typer.echo(f"every account exists; earlier generated passwords are in {settings.var_dir / INITIAL_FILE}")
+    for user_id, password in made:
+        typer.echo(f"{user_id}\t{password}")

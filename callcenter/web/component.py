@@ -1,0 +1,76 @@
+"""The web component: uvicorn serving ``create_app(ctx)`` inside the service's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from callcenter.db.session import unit_of_work
+from callcenter.web.app import create_app
+from callcenter.web.passwords import INITIAL_FILE, ensure_accounts
+
+log = logging.getLogger(__name__)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns SIGINT/SIGTERM and stops us."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class WebComponent:
+    name = "web"
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.app = create_app(ctx)
+        config = uvicorn.Config(self.app, host=ctx.settings.web_host, port=ctx.settings.web_port,
+                                log_level="warning", lifespan="off", timeout_graceful_shutdown=2,
+                                access_log=False)
+        self.server = _EmbeddedServer(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self._accounts)
+        self._task = asyncio.create_task(self.server.serve(), name="web:uvicorn")
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()  # raises why it could not start (port in use …)
+                raise RuntimeError("web server stopped while starting")
+            await asyncio.sleep(0.02)
+        log.info("web UI on http://%s:%s/", self.ctx.settings.web_host, self.port)
+
+    @property
+    def port(self) -> int:
+        servers = getattr(self.server, "servers", [])
+        for server in servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return int(self.ctx.settings.web_port)
+
+    def _accounts(self) -> None:
+        settings = self.ctx.settings
+        with unit_of_work(self.ctx.sessions) as session:
+            made = ensure_accounts(session, settings.hotline, os.environ, settings.var_dir)
+        if made:
+            log.warning("web: initial passwords for %s written to %s (shown once by `callcenter web passwords`)",
+                        ", ".join(user for user, _ in made), settings.var_dir / INITIAL_FILE)
+
+    async def stop(self) -> None:
+        await self.app.state.live.close()
+        self.server.should_exit = True
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+
+def build(ctx: Any) -> WebComponent:
+    return WebComponent(ctx)

@@ -1,0 +1,93 @@
+"""Chinese first, English second: the page texts and the ``?lang=en`` switch (kept in the session)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+
+LANGS = ("zh", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app": ("客服热线", "Hotline"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "user_id": ("工号", "Staff ID"),
+    "password": ("密码", "Password"),
+    "bad_login": ("工号或密码错误", "Wrong staff ID or password"),
+    "reports": ("接听时效报表", "Answer-time report"),
+    "calls": ("通话记录", "Calls"),
+    "call": ("通话详情", "Call detail"),
+    "wallboard": ("实时监控", "Wallboard"),
+    "spot_checks": ("每日抽检", "Spot checks"),
+    "followups": ("跟进报表", "Follow-ups"),
+    "from": ("开始日期", "From"),
+    "to": ("结束日期", "To"),
+    "by": ("分组", "Group by"),
+    "by_agent": ("按坐席", "by agent"),
+    "by_queue": ("按队列", "by queue"),
+    "by_hour": ("按时段", "by hour"),
+    "by_day": ("按日期", "by day"),
+    "show": ("查询", "Show"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "export_xlsx": ("导出 Excel", "Export XLSX"),
+    "ring_chart": ("接听前振铃声数分布", "Rings heard before answer"),
+    "sl_chart": ("各时段服务水平(三声内，不含放弃)", "Service level by hour (3 rings, abandons excluded)"),
+    "no_calls": ("该时段没有通话", "No calls in this period"),
+    "definitions": ("指标说明", "Definitions"),
+    "started": ("开始时间", "Started"),
+    "caller": ("主叫号码", "Caller"),
+    "queue": ("队列", "Queue"),
+    "agent": ("坐席", "Agent"),
+    "ring_seconds": ("振铃(秒)", "Ring (s)"),
+    "rings": ("声数", "Rings"),
+    "wait_seconds": ("等待(秒)", "Wait (s)"),
+    "talk_seconds": ("通话(秒)", "Talk (s)"),
+    "greeting": ("问候", "Greeting"),
+    "outcome": ("结果", "Outcome"),
+    "answered": ("已接听", "answered"),
+    "abandoned": ("放弃", "abandoned"),
+    "other": ("其他", "other"),
+    "hangup_first": ("先挂机", "Hung up first"),
+    "holds": ("保持", "Holds"),
+    "legs": ("振铃记录", "Ring attempts"),
+    "timeline": ("时间线", "Timeline"),
+    "journal": ("原始事件", "Raw events"),
+    "recordings": ("录音", "Recordings"),
+    "transcript": ("转写文本", "Transcript"),
+    "findings": ("质检发现", "Quality findings"),
+    "no_transcript": ("暂无转写", "No transcript yet"),
+    "total_calls": ("共 {n} 通", "{n} calls"),
+    "waiting": ("等待中", "Waiting"),
+    "ringing": ("振铃中", "Ringing"),
+    "talking": ("通话中", "Talking"),
+    "agents_state": ("坐席状态", "Agents"),
+    "today": ("今日指标", "Today"),
+    "alerts": ("提醒", "Alerts"),
+    "ring_no": ("第{n}声", "ring {n}"),
+    "reviewed": ("已审阅", "Reviewed"),
+    "mark_reviewed": ("标记已审阅", "Mark reviewed"),
+    "day": ("日期", "Day"),
+    "prev_page": ("上一页", "Previous"),
+    "next_page": ("下一页", "Next"),
+    "forbidden": ("无权查看", "Not allowed"),
+}
+
+
+def lang_of(request: Request) -> str:
+    """``?lang=`` wins and is remembered in the session; Chinese by default."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        request.session["lang"] = asked
+        return asked
+    remembered = request.session.get("lang")
+    return remembered if remembered in LANGS else "zh"
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **values: object) -> str:
+        zh, en = TEXTS.get(key, (key, key))
+        text = en if lang == "en" else zh
+        return text.format(**values) if values else text
+
+    return t

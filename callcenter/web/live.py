@@ -1,0 +1,200 @@
+"""The wallboard's live model: calls in progress, agents' states, today's figures and alerts.
+
+It is fed by the tracker's bus messages (C1) and starts from ``ctx.tracker.live_calls()`` when a
+tracker is present. Every change goes at once to each connected browser's queue; the browser
+counts rings itself from ``ring_started_at`` and the ring cycle (R1), so nothing is sent per ring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import logging
+from typing import Any
+
+from callcenter.calls.model import (
+    AgentRingEnded,
+    AgentRinging,
+    CallEnded,
+    CallQueued,
+    CallStarted,
+    GreetingDecision,
+    HoldChanged,
+    LiveCall,
+)
+from callcenter.hotline import Hotline
+from callcenter.messages import AgentStateChanged, CallStored, SupervisorAlert
+from callcenter.web.live_figures import today_figures
+
+log = logging.getLogger(__name__)
+MESSAGES = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision, HoldChanged, CallEnded,
+            AgentStateChanged, SupervisorAlert, CallStored)
+CLIENT_QUEUE = 1000
+FIGURES_DEBOUNCE_SECONDS = 1.0
+CLOSE = {"type": "close"}
+
+
+def agent_id_of(hotline: Hotline, ident: str | None) -> str | None:
+    """PJSIP/8101, 8101 or 101 → the hotline agent's 工号 (C1: Local/… interfaces have none)."""
+    if not ident:
+        return None
+    tail = ident.rsplit("/", 1)[-1].split("@", 1)[0].split("-", 1)[0]
+    agent = hotline.agent_by_extension(tail) or hotline.agent(tail)
+    return agent.id if agent else None
+
+
+class LiveBoard:
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.hotline: Hotline = ctx.settings.hotline
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.agents: dict[str, dict[str, Any]] = {
+            a.id: {"id": a.id, "name": a.name, "state": "logged_out", "reason": None, "since": None}
+            for a in self.hotline.agents if a.role == "agent"}
+        self.alerts: collections.deque[dict[str, Any]] = collections.deque(maxlen=20)
+        self.figures: dict[str, Any] | None = None
+        self._clients: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._refresh: asyncio.Task[None] | None = None
+        self._seeded = False
+        ctx.bus.subscribe(MESSAGES, self.on_message, name="web:wallboard")
+
+    # --- browsers -------------------------------------------------------------------------
+    def connect(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(CLIENT_QUEUE)
+        self._clients.add(queue)
+        return queue
+
+    def disconnect(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._clients.discard(queue)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        message["now"] = self.ctx.clock.time()
+        for queue in list(self._clients):
+            try:
+                queue.put_nowait(message)
+            except asyncio.QueueFull:  # a stalled browser: drop it; it reconnects and gets a snapshot
+                self._clients.discard(queue)
+
+    async def close(self) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+        for queue in list(self._clients):
+            queue.put_nowait(dict(CLOSE)) if not queue.full() else None
+        self._clients.clear()
+
+    async def snapshot(self) -> dict[str, Any]:
+        if not self._seeded:
+            self._seed_from_tracker()
+        if self.figures is None:
+            self.figures = await asyncio.to_thread(today_figures, self.ctx)
+        rules = self.hotline.rules
+        return {"type": "snapshot", "now": self.ctx.clock.time(), "ring_cycle": rules.ring_cycle_seconds,
+                "rule_rings": rules.rule_rings, "calls": list(self.calls.values()),
+                "agents": list(self.agents.values()), "alerts": list(self.alerts), "figures": self.figures}
+
+    def _seed_from_tracker(self) -> None:
+        self._seeded = True
+        tracker = self.ctx.tracker
+        if tracker is None or not hasattr(tracker, "live_calls"):
+            return
+        for live in tracker.live_calls():
+            self.calls.setdefault(live.linkedid, self._from_live(live))
+
+    def _from_live(self, live: LiveCall) -> dict[str, Any]:
+        row = self._row(live.linkedid, live.caller, live.since)
+        row.update(queue=live.queue, state=live.state, ring_started_at=live.ring_started_at,
+                   agent=agent_id_of(self.hotline, live.agent) or live.agent, attempts=live.attempts)
+        return row
+
+    # --- bus ---------------------------------------------------------------------------------
+    async def on_message(self, message: Any) -> None:
+        handler = _HANDLERS.get(type(message))
+        if handler is not None:
+            handler(self, message)
+
+    def _row(self, linkedid: str, caller: str | None, at: float) -> dict[str, Any]:
+        return {"linkedid": linkedid, "caller": caller, "queue": None, "state": "ivr", "since": at,
+                "ring_started_at": None, "agent": None, "member_name": None, "attempts": 0,
+                "rings": None, "greeting": None}
+
+    def _call(self, linkedid: str, caller: str | None, at: float) -> dict[str, Any]:
+        return self.calls.setdefault(linkedid, self._row(linkedid, caller, at))
+
+    def _changed(self, row: dict[str, Any]) -> None:
+        self._send({"type": "call", "call": dict(row)})
+
+    def on_started(self, m: CallStarted) -> None:
+        self._changed(self._call(m.linkedid, m.caller, m.at))
+
+    def on_queued(self, m: CallQueued) -> None:
+        row = self._call(m.linkedid, m.caller, m.at)
+        row.update(queue=m.queue, state="waiting", since=m.at)
+        self._changed(row)
+
+    def on_ringing(self, m: AgentRinging) -> None:
+        row = self._call(m.linkedid, m.caller, m.at)
+        row.update(queue=m.queue or row["queue"], state="ringing", ring_started_at=m.caller_ring_started_at,
+                   agent=agent_id_of(self.hotline, m.agent) or m.agent, member_name=m.member_name,
+                   attempts=m.attempt)
+        self._changed(row)
+
+    def on_ring_ended(self, m: AgentRingEnded) -> None:
+        row = self.calls.get(m.linkedid)
+        if row is not None and row["state"] == "ringing" and m.outcome != "answered":
+            row.update(state="waiting", agent=None)  # R13: rolls over, the caller's rings keep counting
+            self._changed(row)
+
+    def on_greeting(self, m: GreetingDecision) -> None:
+        row = self.calls.get(m.linkedid)
+        if row is not None:
+            row.update(state="talking", since=m.at, rings=m.rings, greeting=m.greeting,
+                       agent=agent_id_of(self.hotline, m.agent) or m.agent or row["agent"])
+            self._changed(row)
+
+    def on_hold(self, m: HoldChanged) -> None:
+        row = self.calls.get(m.linkedid)
+        if row is not None:
+            row.update(state="hold" if m.on_hold else "talking", since=m.at)
+            self._changed(row)
+
+    def on_ended(self, m: CallEnded) -> None:
+        if self.calls.pop(m.record.linkedid, None) is not None:
+            self._send({"type": "ended", "linkedid": m.record.linkedid})
+        self._schedule_figures()
+
+    def on_agent(self, m: AgentStateChanged) -> None:
+        key = m.agent_id or agent_id_of(self.hotline, m.interface) or m.interface
+        row = self.agents.setdefault(key, {"id": key, "name": key, "state": "logged_out", "reason": None,
+                                           "since": None})
+        row.update(state="paused" if m.paused else m.state, reason=m.reason if m.paused else None, since=m.at)
+        self._send({"type": "agent", "agent": dict(row)})
+
+    def on_alert(self, m: SupervisorAlert) -> None:
+        alert = dataclasses.asdict(m)
+        self.alerts.appendleft(alert)
+        self._send({"type": "alert", "alert": alert})
+
+    def on_stored(self, m: CallStored) -> None:
+        self._schedule_figures()
+
+    def _schedule_figures(self) -> None:
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._refresh_figures(), name="web:figures")
+
+    async def _refresh_figures(self) -> None:
+        await asyncio.sleep(FIGURES_DEBOUNCE_SECONDS)  # one query for a burst of finished calls
+        try:
+            self.figures = await asyncio.to_thread(today_figures, self.ctx)
+        except Exception:
+            log.exception("wallboard: today's figures failed")
+            return
+        self._send({"type": "figures", "figures": self.figures})
+
+
+_HANDLERS: dict[type, Any] = {
+    CallStarted: LiveBoard.on_started, CallQueued: LiveBoard.on_queued, AgentRinging: LiveBoard.on_ringing,
+    AgentRingEnded: LiveBoard.on_ring_ended, GreetingDecision: LiveBoard.on_greeting, HoldChanged: LiveBoard.on_hold,
+    CallEnded: LiveBoard.on_ended, AgentStateChanged: LiveBoard.on_agent, SupervisorAlert: LiveBoard.on_alert,
+    CallStored: LiveBoard.on_stored,
+}

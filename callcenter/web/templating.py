@@ -1,0 +1,24 @@
+"""Jinja2 pages with the user, the language and the translator filled in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import Response
+
+from callcenter.web.i18n import lang_of, translator
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    lang = lang_of(request)
+    ctx = request.app.state.ctx
+    context.setdefault("user", None)
+    context.update(lang=lang, t=translator(lang), centre=ctx.settings.hotline.centre.name)
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+
+

@@ -1,0 +1,65 @@
+"""The live wallboard: a page, its server-sent events, and a JSON snapshot (R1, R2 live)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sse_starlette.sse import EventSourceResponse
+
+from callcenter.web.auth import CurrentUser, User, mask_phone
+from callcenter.web.live import CLOSE, LiveBoard
+from callcenter.web.templating import render
+
+router = APIRouter()
+PING_SECONDS = 15
+
+
+def for_user(message: dict[str, Any], user: User) -> dict[str, Any]:
+    """R17: agents see callers' numbers masked on the wallboard too."""
+    if user.is_supervisor:
+        return message
+    out = dict(message)
+    if "call" in out:
+        out["call"] = {**out["call"], "caller": mask_phone(out["call"].get("caller"))}
+    if "calls" in out:
+        out["calls"] = [{**c, "caller": mask_phone(c.get("caller"))} for c in out["calls"]]
+    return out
+
+
+def live_of(request: Request) -> LiveBoard:
+    return request.app.state.live  # type: ignore[no-any-return]
+
+
+@router.get("/wallboard")
+def wallboard_page(request: Request, user: CurrentUser) -> Response:
+    rules = request.app.state.ctx.settings.hotline.rules
+    return render(request, "wallboard.html", user=user, ring_cycle=rules.ring_cycle_seconds,
+                  rule_rings=rules.rule_rings)
+
+
+@router.get("/api/wallboard")
+async def wallboard_snapshot(request: Request, user: CurrentUser) -> dict[str, Any]:
+    return for_user(await live_of(request).snapshot(), user)
+
+
+@router.get("/wallboard/events")
+async def wallboard_events(request: Request, user: CurrentUser) -> Response:
+    live = live_of(request)
+    queue = live.connect()  # before the snapshot, so no change falls between the two
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        try:
+            yield {"event": "snapshot", "data": json.dumps(for_user(await live.snapshot(), user))}
+            while True:
+                message = await queue.get()
+                if message.get("type") == CLOSE["type"]:
+                    return
+                yield {"event": message["type"], "data": json.dumps(for_user(message, user))}
+        finally:
+            live.disconnect(queue)
+
+    return EventSourceResponse(stream(), ping=PING_SECONDS, headers={"Cache-Control": "no-store"})

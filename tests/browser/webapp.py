@@ -1,0 +1,56 @@
+"""A web service context over the known day of calls (tests/test_reports_answer_times.py),
+with accounts whose passwords come from CALLCENTER_WEB_PASSWORD_<工号>."""
+
+from __future__ import annotations
+
+import datetime as dt
+import wave
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callcenter.bus import EventBus
+from callcenter.clock import Clock, FrozenClock
+from callcenter.config import load_settings
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.service import ServiceContext
+from callcenter.web.passwords import ensure_accounts
+from tests.test_reports_answer_times import DAY, store_known_day
+
+ROOT = Path(__file__).resolve().parents[2]
+NOON = dt.datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+SUPERVISOR, AGENT, OTHER_AGENT = "900", "101", "102"
+
+
+def password(user_id: str) -> str:
+    return f"pw-{user_id}-correct-horse"
+
+
+def write_wav(path: Path, seconds: float = 0.2) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x00" * int(8000 * seconds))
+
+
+def web_context(database_url: str, tmp_path: Path, clock: Clock | None = None, **env: str) -> ServiceContext:
+    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": database_url,
+                              "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), **env})
+    engine = make_engine(database_url)
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+                         clock=clock or FrozenClock(NOON))
+    passwords = {f"CALLCENTER_WEB_PASSWORD_{a.id}": password(a.id) for a in settings.hotline.agents}
+    with unit_of_work(ctx.sessions) as session:
+        store_known_day(session)
+        ensure_accounts(session, settings.hotline, passwords, settings.var_dir)
+    for name in ("A-caller.wav", "A-agent.wav"):
+        write_wav(settings.recordings_dir / name)
+    return ctx
+
+
+async def login(client: Any, user_id: str) -> None:
+    response = await client.post("/login", data={"user_id": user_id, "password": password(user_id)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
