@@ -18,6 +18,7 @@ app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and 
 # function registered as the command NAME when it is not a Typer.
 MOUNTS: list[tuple[str, str, str]] = [
     ("callcenter.db.cli", "app", "db"),
+    ("callcenter.runner", "run", "run"),
     ("callcenter.calls.cli", "replay", "replay"),
     ("callcenter.tickets.cli", "app", "tickets"),
     ("callcenter.reports.cli", "app", "report"),

@@ -54,6 +54,7 @@ ComponentFactory = Callable[[ServiceContext], Component | None]
 # "module:function" factories, in start order; a factory may return None to sit out
 # (for example the pbxsim component when a real Asterisk is configured).
 COMPONENTS: list[str] = [
+    "callcenter.pbxsim.component:build",
     "callcenter.ivr.component:build",
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",

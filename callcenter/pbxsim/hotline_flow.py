@@ -26,7 +26,7 @@ async def inbound(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
         pbx.newexten(channel, 2, "MixMonitor", "${UNIQUEID}.wav,r(${UNIQUEID}-caller.wav)t(${UNIQUEID}-agent.wav)")
         pbx.set_var(channel, "MIXMONITOR_FILENAME", f"{pbx.config.recordings_dir}/{channel.uniqueid}.wav")
         pbx.call_event("MixMonitorStart", channel)
-        url = pbx.config.inbound_agi
+        url = pbx.inbound_agi()
         if url:
             pbx.newexten(channel, 3, "AGI", url)
             await run_agi(pbx, channel, url)
@@ -92,7 +92,7 @@ async def route_queue(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 
 def _answered_url(pbx: Pbx) -> str | None:
-    url = pbx.config.inbound_agi
+    url = pbx.inbound_agi()
     return url.rsplit("/", 1)[0] + "/answered" if url else None
 
 
@@ -102,7 +102,7 @@ async def route_prompt_then_hangup(pbx: Pbx, channel: Channel, prompt: str, agi_
 
     async def body() -> Target:
         await playback(pbx, channel, 1, prompt)
-        url = pbx.config.inbound_agi
+        url = pbx.inbound_agi()
         if agi_script and url:
             await run_agi(pbx, channel, url.rsplit("/", 1)[0] + "/" + agi_script)
         dialplan_hangup(pbx, channel)

@@ -45,6 +45,7 @@ class PbxConfig:
     default_prompt_seconds: float = 2.0
     inbound: str = "traces"  # "traces": from-pstn flow of the traces; "hotline": contract C3
     inbound_agi: str | None = None  # agi://host:port/inbound for the hotline flow
+    agi_resolver: Any = None  # callable returning the inbound AGI URL once the FastAGI server is up
     hotline: Any = None  # callcenter.hotline.Hotline for the hotline flow
     speech: Any = None  # callcenter.pbxsim.recordings.Recorder, or None
 
@@ -55,7 +56,7 @@ class Pbx:
         self.config = config or PbxConfig()
         self.rng = random.Random(seed)
         self.recorder = self.config.speech
-        self.timebase = ScaledClock(speed)
+        self.timebase = clock if isinstance(clock, ScaledClock) else ScaledClock(speed)
         self.clock: Clock = clock or self.timebase
         self.ids = ChannelIds()
         self.channels: dict[str, Channel] = {}
@@ -178,6 +179,11 @@ class Pbx:
     def hangup_request(self, channel: Channel, cause: int | None, soft: bool = False) -> None:
         extra = [] if cause is None else [("Cause", str(cause))]
         self.call_event("SoftHangupRequest" if soft else "HangupRequest", channel, *extra)
+
+    def inbound_agi(self) -> str | None:
+        if self.config.agi_resolver is not None:
+            return self.config.agi_resolver()  # type: ignore[no-any-return]
+        return self.config.inbound_agi
 
     def prompt_seconds(self, name: str) -> float:
         return self.config.prompt_seconds.get(name, self.config.default_prompt_seconds)

@@ -167,7 +167,11 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
 async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, leg: MemberLeg, hold: int,
                 bridge: str) -> HangupRequest | None:
     connected_at = pbx.now()
-    request = await pbx.wait(caller, leg.talk_seconds)
+    caller_talk = caller.var("PBXSIM_TALK")  # scenario: the caller hangs up after talking this long
+    caller_first = caller_talk is not None and float(caller_talk) < leg.talk_seconds
+    request = await pbx.wait(caller, float(caller_talk) if caller_first and caller_talk else leg.talk_seconds)
+    if request is None and caller_first:
+        request = HangupRequest("caller", 0 if caller.partner is not None else None)
     talk = str(int(pbx.now() - connected_at))
     complete = [*leg.one.headers("Dest"), ("Queue", queue.name), ("Interface", leg.member.interface),
                 ("MemberName", leg.member.name), ("HoldTime", str(hold)), ("TalkTime", talk)]

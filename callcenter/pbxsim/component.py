@@ -1,0 +1,71 @@
+"""pbxsim as a service component (contract C2): sits out when a real Asterisk is configured,
+otherwise serves AMI on 127.0.0.1 (a free port) and publishes the settings to use in
+``ctx.extras["ami"]`` and itself in ``ctx.extras["pbxsim"]``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from callcenter.config import AmiSettings, Secret
+from callcenter.hotline import Hotline
+from callcenter.pbxsim.ami_server import AmiServer
+from callcenter.pbxsim.pbx import Pbx, PbxConfig, QueueConfig
+from callcenter.pbxsim.timebase import ScaledClock
+
+log = logging.getLogger(__name__)
+
+
+def hotline_queues(hotline: Hotline) -> list[QueueConfig]:
+    """One queue per department, members ``PJSIP/<extension>`` named by the agent (C1 identity)."""
+    queues = []
+    for department in hotline.departments:
+        members = []
+        for agent_id in department.agents:
+            agent = hotline.agent(agent_id)
+            if agent is not None:
+                members.append((f"PJSIP/{agent.extension}", agent.name))
+        queues.append(QueueConfig(department.queue, tuple(members), timeout=float(department.member_timeout_seconds)))
+    return queues
+
+
+class PbxsimComponent:
+    name = "pbxsim"
+
+    def __init__(self, ctx, speed: float, seed: int) -> None:  # type: ignore[no-untyped-def]
+        self._ctx = ctx
+        settings = ctx.settings
+        secret = secrets.token_hex(12)
+        self.secret = secret
+        config = PbxConfig(queues=hotline_queues(settings.hotline), users={"callcenter": secret},
+                           inbound="hotline", hotline=settings.hotline,
+                           recordings_dir=str(settings.recordings_dir.resolve()),
+                           agi_resolver=self._agi_url)
+        # One time base for the service and the PBX, so an accelerated demo stays consistent.
+        self.pbx = Pbx(config, speed=speed, seed=seed, clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)
+        self.server = AmiServer(self.pbx, "127.0.0.1", 0)
+
+    def _agi_url(self) -> str | None:
+        address = self._ctx.extras.get("agi")
+        return f"agi://{address[0]}:{address[1]}/inbound" if address else None
+
+    async def start(self) -> None:
+        await self.server.start()
+        self._ctx.extras["ami"] = AmiSettings(host="127.0.0.1", port=self.server.port, user="callcenter",
+                                              secret=Secret(self.secret), action_user="callcenter",
+                                              action_secret=Secret(self.secret))
+        self._ctx.extras["pbxsim"] = self
+        log.info("pbxsim (embedded PBX) serving AMI on 127.0.0.1:%d", self.server.port)
+
+    async def stop(self) -> None:
+        await self.pbx.stop()
+        await self.server.stop()
+
+
+def build(ctx) -> PbxsimComponent | None:  # type: ignore[no-untyped-def]
+    if ctx.settings.ami is not None:
+        return None  # a real Asterisk is configured (C2)
+    speed = float(os.environ.get("CALLCENTER_PBXSIM_SPEED") or "1")
+    seed = int(os.environ.get("CALLCENTER_PBXSIM_SEED") or "1")
+    return PbxsimComponent(ctx, speed, seed)

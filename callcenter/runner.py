@@ -1,0 +1,113 @@
+"""``callcenter run``: start the service; with no Asterisk configured, run the embedded pbxsim
+with a demo workload (or a scenario file) and say every few seconds what is happening."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from callcenter.config import load_settings
+from callcenter.service import Service
+
+
+def _stats(pbx: Any, window: float, rule_seconds: float) -> str:
+    now = pbx.now()
+    logs = list(pbx.calls.values())
+    recent = [c for c in logs if now - c.started_at <= window]
+    rang = [c for c in logs if c.ring_seconds is not None and (c.answered_at is not None or c.abandoned)]
+    within = [c for c in rang if c.answered_at is not None and c.ring_seconds < rule_seconds]
+    share = f"{100 * len(within) / len(rang):.0f}%" if rang else "-"
+    active = sum(1 for c in logs if c.ended_at is None)
+    return (f"calls/min {len(recent) * 60 / window:.1f} · active {active} · total {len(logs)} · "
+            f"answered within three rings {share}")
+
+
+async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None, duration: float | None,
+                 report: Path | None) -> None:
+    import os
+
+    os.environ.setdefault("CALLCENTER_PBXSIM_SPEED", str(speed))
+    os.environ.setdefault("CALLCENTER_PBXSIM_SEED", str(seed))
+    settings = load_settings()
+    from callcenter.pbxsim.timebase import ScaledClock
+
+    service = Service(settings, clock=ScaledClock(speed) if settings.ami is None else None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start()
+    try:
+        sim = service.context.extras.get("pbxsim")
+        if "callcenter.web.component:build" in service._factories or service.context.extras.get("web"):
+            typer.echo(f"open http://{settings.web_host}:{settings.web_port}/")
+        typer.echo(f"running: {', '.join(service.started)}")
+        traffic = _start_traffic(sim, settings, seed, calls_per_hour, scenario) if sim is not None else None
+        if sim is None:
+            typer.echo(f"connected to Asterisk at {settings.ami.host}:{settings.ami.port}" if settings.ami else "")
+        await _report_until(stop, sim, settings, duration)
+        if traffic is not None:
+            traffic.cancel()
+            await asyncio.gather(traffic, return_exceptions=True)
+        if report is not None and sim is not None:
+            report.write_text(json.dumps([c.as_dict() for c in sim.pbx.calls.values()], ensure_ascii=False, indent=1))
+    finally:
+        await service.stop()
+        typer.echo("stopped")
+
+
+def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float, scenario: Path | None) -> asyncio.Task[Any]:
+    from callcenter.pbxsim.driver import ScenarioDriver, run_scenario
+    from callcenter.pbxsim.scenario import Scenario, load_scenario
+    from callcenter.pbxsim.workload import Workload, generate
+
+    if scenario is not None:
+        plan = load_scenario(scenario)
+        typer.echo(f"pbxsim: scenario {plan.name} ({len(plan.calls)} calls)")
+        return asyncio.create_task(run_scenario(sim.pbx, plan, sim.server.port))
+    agents = [a.extension for a in settings.hotline.agents]
+
+    async def workload() -> None:
+        script = Scenario(name="demo", flow="hotline")
+        driver = ScenarioDriver(sim.pbx, script, sim.server.port)
+        start = sim.pbx.timebase.time()
+        for call in generate(Workload(calls_per_hour=calls_per_hour), agents, seed):
+            delay = call.at - (sim.pbx.timebase.time() - start)
+            if delay > 0:
+                await sim.pbx.sleep(delay)
+            await driver.place(call)
+    typer.echo(f"pbxsim: demo workload, {calls_per_hour:g} calls/hour, {len(agents)} agents, seed {seed}")
+    return asyncio.create_task(workload())
+
+
+async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: float | None) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = None if duration is None else loop.time() + duration
+    rule = settings.ring_cycle_seconds * settings.rule_rings
+    while not stop.is_set():
+        timeout = 5.0 if deadline is None else max(0.0, min(5.0, deadline - loop.time()))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        if sim is not None:
+            typer.echo(_stats(sim.pbx, 60.0, rule))
+        if deadline is not None and loop.time() >= deadline:
+            return
+
+
+def run(
+    speed: float = typer.Option(1.0, help="pbxsim time factor (60 = one simulated hour per minute)"),
+    seed: int = typer.Option(1, help="seed of the demo workload"),
+    calls_per_hour: float = typer.Option(120.0, help="demo workload arrival rate"),
+    scenario: Path | None = typer.Option(None, help="run this pbxsim scenario (TOML) instead of the workload"),
+    duration: float | None = typer.Option(None, help="stop after this many real seconds"),
+    report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),
+) -> None:
+    """Start the service (and, without an Asterisk configured, the embedded PBX with demo calls)."""
+    asyncio.run(_serve(speed, seed, calls_per_hour, scenario, duration, report))
