@@ -56,6 +56,7 @@ ComponentFactory = Callable[[ServiceContext], Component | None]
 COMPONENTS: list[str] = [
     "callcenter.pbxsim.component:build",
     "callcenter.ivr.component:build",
+    "callcenter.tickets.component:build",
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",
 ]

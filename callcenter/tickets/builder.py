@@ -82,13 +82,14 @@ def draft(extraction: Extraction, caller: str | None, history: CallerHistory | N
     address = extraction.address or (history.address if history else None)
     phone = extraction.phone or caller
     result = TicketDraft(extraction, caller, name, address, phone)
-    result.missing_fields = missing_fields(result)
+    result.missing_fields = missing_fields(extraction.category, extraction.urgent, caller_name=name,
+                                           address=address, phone=phone, preferred_time=extraction.preferred_time)
     return result
 
 
-def missing_fields(ticket: TicketDraft) -> list[str]:
-    missing = [name for name in REQUIRED_FIELDS if not getattr(ticket, name)]
-    if ticket.extraction.category == "repair" and not ticket.extraction.urgent \
-            and not ticket.extraction.preferred_time:
+def missing_fields(category: str, urgent: bool, **values: str | None) -> list[str]:
+    """R4: the fields still empty; a (non-emergency) repair also needs a convenient time."""
+    missing = [name for name in REQUIRED_FIELDS if not values.get(name)]
+    if category == "repair" and not urgent and not values.get("preferred_time"):
         missing.append("preferred_time")
     return missing

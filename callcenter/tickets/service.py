@@ -1,0 +1,149 @@
+"""The ticket service (C5): create, attach a repeat call, update fields, assign the department,
+set the promised time, mark done, close with outcome and satisfaction, and transfer ownership —
+only with a reason, every change kept (R14). The caller's session frames the work; nothing here
+commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callcenter.db.models.tickets import OwnerChange, Ticket, TicketCall
+from callcenter.errors import CallcenterError
+from callcenter.hotline import Hotline
+from callcenter.tickets import policy
+
+EDITABLE = {"caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "department"}
+STATUSES = ("open", "in_progress", "done", "closed")
+
+
+class TicketError(CallcenterError):
+    """A ticket change that the rules do not allow; the message says why."""
+
+
+def get(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketError(f"ticket {ticket_id} does not exist")
+    return ticket
+
+
+def create(session: Session, hotline: Hotline, now: dt.datetime, *, category: str, caller: str | None,
+           owner: str | None, call_id: int | None = None, visit_at: dt.datetime | None = None,
+           urgent: bool = False, **fields: Any) -> Ticket:
+    """A new matter; R14: the owner is the agent who took the call."""
+    unknown = set(fields) - EDITABLE - {"secondary_categories", "missing_fields"}
+    if unknown:
+        raise TicketError(f"unknown ticket field(s): {', '.join(sorted(unknown))}")
+    ticket = Ticket(category=category, caller=caller, owner=owner, call_id=call_id, urgent=urgent,
+                    visit_at=visit_at, status="open", created_at=now, updated_at=now,
+                    department=fields.pop("department", None) or policy.department_for(hotline, category),
+                    due_at=policy.due_at(hotline, category, urgent, now, visit_at),
+                    secondary_categories=fields.pop("secondary_categories", []),
+                    missing_fields=fields.pop("missing_fields", []), summary=fields.pop("summary", ""), **fields)
+    session.add(ticket)
+    ticket.calls.append(TicketCall(call_id=call_id, agent_id=owner, attached_at=now))
+    session.flush()
+    return ticket
+
+
+def attach_call(session: Session, ticket: Ticket, now: dt.datetime, *, call_id: int | None,
+                agent_id: str | None) -> None:
+    """A repeat call about the same open matter joins its ticket (no duplicate, R14)."""
+    if any(c.call_id == call_id for c in ticket.calls if call_id is not None):
+        return
+    ticket.calls.append(TicketCall(call_id=call_id, agent_id=agent_id, attached_at=now))
+    if ticket.owner is None and agent_id:
+        ticket.owner = agent_id
+    ticket.updated_at = now
+    session.flush()
+
+
+def update_fields(session: Session, ticket_id: int, now: dt.datetime, **fields: Any) -> Ticket:
+    ticket = get(session, ticket_id)
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise TicketError(f"field(s) not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.missing_fields = [f for f in ticket.missing_fields or [] if not getattr(ticket, f, None)]
+    ticket.updated_at = now
+    return ticket
+
+
+def assign_department(session: Session, hotline: Hotline, ticket_id: int, department: str,
+                      now: dt.datetime) -> Ticket:
+    if hotline.department(department) is None:
+        raise TicketError(f"department {department!r} is not in the hotline file")
+    return update_fields(session, ticket_id, now, department=department)
+
+
+def set_promised_time(session: Session, hotline: Hotline, ticket_id: int, visit_at: dt.datetime,
+                      now: dt.datetime, preferred_time: str | None = None) -> Ticket:
+    """R8: the visit time promised to the caller; for a repair it becomes the due time."""
+    ticket = get(session, ticket_id)
+    ticket.visit_at = visit_at
+    if preferred_time:
+        ticket.preferred_time = preferred_time
+    ticket.due_at = policy.due_at(hotline, ticket.category, ticket.urgent, ticket.created_at, visit_at)
+    ticket.missing_fields = [f for f in ticket.missing_fields or [] if f != "preferred_time"]
+    ticket.updated_at = now
+    return ticket
+
+
+def start_work(session: Session, ticket_id: int, now: dt.datetime) -> Ticket:
+    ticket = _open(session, ticket_id)
+    ticket.status, ticket.updated_at = "in_progress", now
+    return ticket
+
+
+def mark_done(session: Session, ticket_id: int, now: dt.datetime, outcome: str | None = None) -> Ticket:
+    ticket = _open(session, ticket_id)
+    ticket.status, ticket.updated_at = "done", now
+    if outcome:
+        ticket.outcome = outcome
+    return ticket
+
+
+def close(session: Session, ticket_id: int, now: dt.datetime, *, outcome: str,
+          satisfaction: int | None = None) -> Ticket:
+    """Resolved and followed up (R8 回访, R21 satisfaction 1–5)."""
+    ticket = get(session, ticket_id)
+    if ticket.status == "closed":
+        raise TicketError(f"ticket {ticket_id} is already closed")
+    if not outcome.strip():
+        raise TicketError("closing a ticket needs its outcome")
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise TicketError(f"satisfaction must be 1 to 5, not {satisfaction}")
+    ticket.status, ticket.outcome, ticket.satisfaction, ticket.updated_at = "closed", outcome, satisfaction, now
+    return ticket
+
+
+def transfer_ownership(session: Session, ticket_id: int, to_owner: str, *, reason: str, by: str | None,
+                       now: dt.datetime) -> Ticket:
+    """R14 (首问负责制): the first taker owns the matter; handing it on needs a stated reason."""
+    ticket = get(session, ticket_id)
+    if not reason or not reason.strip():
+        raise TicketError("an owner change needs a reason (R14: first-contact ownership)")
+    if to_owner == ticket.owner:
+        raise TicketError(f"agent {to_owner} already owns ticket {ticket_id}")
+    ticket.owner_changes.append(OwnerChange(from_owner=ticket.owner, to_owner=to_owner, reason=reason.strip(),
+                                            by=by, at=now))
+    ticket.owner, ticket.updated_at = to_owner, now
+    session.flush()
+    return ticket
+
+
+def tickets_of_call(session: Session, call_id: int) -> list[Ticket]:
+    query = select(Ticket).join(TicketCall).where(TicketCall.call_id == call_id).order_by(Ticket.id)
+    return list(session.scalars(query).unique())
+
+
+def _open(session: Session, ticket_id: int) -> Ticket:
+    ticket = get(session, ticket_id)
+    if not ticket.is_open:
+        raise TicketError(f"ticket {ticket_id} is {ticket.status}, not open")
+    return ticket
