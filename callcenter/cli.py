@@ -22,6 +22,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("callcenter.calls.cli", "replay", "replay"),
     ("callcenter.tickets.cli", "app", "tickets"),
     ("callcenter.reports.cli", "app", "report"),
+    ("callcenter.web.cli", "app", "web"),
     ("callcenter.agents.cli", "app", "agents"),
     ("callcenter.ivr.commands", "sounds_app", "sounds"),
     ("callcenter.ivr.commands", "dialplan_app", "dialplan"),

@@ -59,6 +59,7 @@ COMPONENTS: list[str] = [
     "callcenter.tickets.component:build",
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",
+    "callcenter.web.component:build",
 ]
 
 
