@@ -160,6 +160,7 @@ class CallTracker:
             if item.application == "Queue" and call.queue_channel is None:
                 call.queue_channel, call.queue_uniqueid = item.channel, item.uniqueid
                 call.queue = (item.application_data or "").split(",")[0] or None
+                call.queue_entered_at = call.queue_entered_at or taken_at - item.duration_s
         self._seen_at[linkedid] = self.seq
 
     def flush(self, at: float | None = None) -> None:

@@ -1,0 +1,113 @@
+"""The AMI action client (contract C1, ``ctx.actions``): Originate, queue membership and pause,
+Redirect, Hangup and any other action, on the *action* user (the listener's user is read-only).
+
+The session is opened on first use and re-opened once when the link broke; an action Asterisk
+refuses raises AmiActionError with Asterisk's own words (its ``Message:``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+
+from callcenter.ami.session import AmiConnectionError, AmiLoginError, AmiSession
+from callcenter.config import AmiSettings
+from callcenter.errors import CallcenterError
+
+log = logging.getLogger(__name__)
+_originate_ids = itertools.count(1)
+
+
+class AmiActionError(CallcenterError):
+    """Asterisk said no (or could not be reached); the message is meant for people."""
+
+
+class AmiActions:
+    def __init__(self, settings: AmiSettings, timeout: float = 10.0) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._session: AmiSession | None = None
+        self._lock = asyncio.Lock()
+
+    async def send(self, action: dict[str, str]) -> list[dict[str, str]]:
+        """The Response and, for list actions, the events up to EventList Complete."""
+        try:
+            reply = await self._send_once(action)
+        except AmiConnectionError:
+            await self._drop()
+            try:
+                reply = await self._send_once(action)
+            except AmiConnectionError as exc:
+                raise AmiActionError(f"{action.get('Action')} failed: the AMI link is down ({exc})") from None
+        except AmiLoginError as exc:
+            raise AmiActionError(str(exc)) from None
+        if reply and reply[0].get("Response") == "Error":
+            message = reply[0].get("Message") or "Asterisk refused it"
+            raise AmiActionError(f"{action.get('Action')} failed: {message}")
+        return reply
+
+    async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
+                        priority: int = 1, application: str | None = None, data: str | None = None,
+                        variables: dict[str, str] | None = None, caller_id: str | None = None,
+                        timeout_ms: int = 30000, action_id: str | None = None) -> str:
+        """Queue an Originate (Async): returns the ActionID; OriginateResult follows on the bus."""
+        action_id = action_id or f"cc-originate-{next(_originate_ids)}"
+        action = {"Action": "Originate", "ActionID": action_id, "Channel": channel, "Async": "true",
+                  "Timeout": str(timeout_ms)}
+        if application:
+            action |= {"Application": application, "Data": data or ""}
+        else:
+            action |= {"Context": context or "", "Exten": exten or "", "Priority": str(priority)}
+        if caller_id:
+            action["CallerID"] = caller_id
+        if variables:
+            action["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
+        await self.send(action)
+        return action_id
+
+    async def queue_add(self, queue: str, interface: str, member_name: str | None = None, paused: bool = False) -> None:
+        action = {"Action": "QueueAdd", "Queue": queue, "Interface": interface, "Paused": _bool(paused)}
+        if member_name:
+            action["MemberName"] = member_name
+        await self.send(action)
+
+    async def queue_remove(self, queue: str, interface: str) -> None:
+        await self.send({"Action": "QueueRemove", "Queue": queue, "Interface": interface})
+
+    async def queue_pause(self, interface: str, paused: bool, reason: str | None = None,
+                          queue: str | None = None) -> None:
+        action = {"Action": "QueuePause", "Interface": interface, "Paused": _bool(paused)}
+        if reason:
+            action["Reason"] = reason
+        if queue:
+            action["Queue"] = queue
+        await self.send(action)
+
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
+        await self.send({"Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten,
+                         "Priority": str(priority)})
+
+    async def hangup(self, channel: str) -> None:
+        await self.send({"Action": "Hangup", "Channel": channel})
+
+    async def close(self) -> None:
+        await self._drop()
+
+    async def _send_once(self, action: dict[str, str]) -> list[dict[str, str]]:
+        async with self._lock:
+            if self._session is None or self._session.closed.done():
+                s = self._settings
+                self._session = await AmiSession.open(s.host, s.port, s.action_user, s.action_secret.reveal(),
+                                                      events=False, timeout=self._timeout)
+            session = self._session
+        return await session.send(action, timeout=self._timeout)
+
+    async def _drop(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

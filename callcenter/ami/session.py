@@ -1,0 +1,146 @@
+"""One logged-in AMI session over TCP: login, actions matched by ActionID (with EventList
+collection), and everything else handed on, in arrival order, as raw messages.
+
+Why not panoramisk's Manager (1.4)? Its reconnect sleeps with ``time.sleep`` on the event loop,
+it has no ping timeout, no resync hook, fire-and-forget handlers, and it splits frames only on
+CRLFCRLF. The service needs the opposite of each, so it drives the protocol itself with the
+same framer as trace replay; panoramisk stays the pinned reference (bench, FastAGI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from callcenter.ami.framing import AmiFramer, RawMessage
+from callcenter.errors import CallcenterError
+
+log = logging.getLogger(__name__)
+
+MessageSink = Callable[[list[RawMessage], float, float], None]  # messages, wall arrival, perf arrival
+_ids = itertools.count(1)
+
+
+class AmiLoginError(CallcenterError):
+    """Asterisk refused the credentials: retrying cannot help, a person must fix the settings."""
+
+
+class AmiConnectionError(ConnectionError):
+    """The AMI link is down or answered nonsense; the caller may retry with backoff."""
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[list[dict[str, str]]]
+    messages: list[dict[str, str]] = field(default_factory=list)
+    is_list: bool = False
+
+
+class AmiSession:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sink: MessageSink | None,
+                 label: str) -> None:
+        self._reader, self._writer, self._sink, self.label = reader, writer, sink, label
+        self._framer = AmiFramer()
+        self._pending: dict[str, _Pending] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    async def open(cls, host: str, port: int, user: str, secret: str, *, events: bool,
+                   sink: MessageSink | None = None, timeout: float = 10.0) -> AmiSession:
+        """Connect and log in; AmiLoginError if refused, AmiConnectionError if unreachable."""
+        label = f"{user}@{host}:{port}"
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except (OSError, TimeoutError) as exc:
+            raise AmiConnectionError(f"cannot reach the AMI at {host}:{port}: {exc or 'timed out'}") from None
+        session = cls(reader, writer, sink, label)
+        session._task = asyncio.create_task(session._read_loop(), name=f"ami-read:{label}")
+        try:
+            reply = await session.send({"Action": "Login", "Username": user, "Secret": secret,
+                                        "Events": "on" if events else "off"}, timeout=timeout)
+        except BaseException:
+            await session.close()
+            raise
+        if reply[0].get("Response") != "Success":
+            await session.close()
+            why = reply[0].get("Message") or "refused"
+            raise AmiLoginError(f"Asterisk refused the AMI login of user {user!r} at {host}:{port}: {why}. "
+                                "Check the user and its secret in manager.conf against CALLCENTER_AMI_USER / "
+                                "CALLCENTER_AMI_SECRET (CALLCENTER_AMI_ACTION_USER / _ACTION_SECRET for actions).")
+        return session
+
+    async def send(self, action: dict[str, str], timeout: float = 10.0) -> list[dict[str, str]]:
+        """Send an action; the Response plus, for list actions, every event up to the
+        ``EventList: Complete`` one. AmiConnectionError if the link drops or times out."""
+        action_id = action.get("ActionID") or f"cc-{next(_ids)}"
+        action = {**action, "ActionID": action_id}
+        pending = _Pending(asyncio.get_running_loop().create_future())
+        self._pending[action_id] = pending
+        text = "".join(f"{key}: {value}\r\n" for key, value in action.items()) + "\r\n"
+        try:
+            if self.closed.done():
+                raise AmiConnectionError(f"AMI link {self.label} is closed")
+            self._writer.write(text.encode())
+            return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
+        except TimeoutError:
+            raise AmiConnectionError(f"no answer to {action['Action']} from {self.label} in {timeout:g} s") from None
+        finally:
+            self._pending.pop(action_id, None)
+
+    async def close(self) -> None:
+        if not self._writer.is_closing():
+            self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except (OSError, ConnectionError):
+            pass
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._fail_pending("closed")
+
+    async def _read_loop(self) -> None:
+        reason = "closed by Asterisk"
+        try:
+            while data := await self._reader.read(65536):
+                wall, perf = time.time(), time.perf_counter()
+                self._route(self._framer.feed(data), wall, perf)
+        except (OSError, ConnectionError) as exc:
+            reason = f"broken: {exc}"
+        finally:
+            self._fail_pending(reason)
+            if not self.closed.done():
+                self.closed.set_result(None)
+
+    def _route(self, messages: list[RawMessage], wall: float, perf: float) -> None:
+        events: list[RawMessage] = []
+        for message in messages:
+            pending = self._pending.get(message.headers.get("ActionID", ""))
+            if pending is None or pending.future.done():  # e.g. OriginateResponse after its Response
+                events.append(message)
+                continue
+            self._collect(pending, message.headers)
+        if events and self._sink is not None:
+            self._sink(events, wall, perf)
+
+    @staticmethod
+    def _collect(pending: _Pending, headers: dict[str, str]) -> None:
+        pending.messages.append(headers)
+        if len(pending.messages) == 1:
+            pending.is_list = headers.get("EventList", "").lower() == "start"
+        done = not pending.is_list or headers.get("EventList", "").lower() == "complete"
+        if done and not pending.future.done():
+            pending.future.set_result(pending.messages)
+
+    def _fail_pending(self, reason: str) -> None:
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_exception(AmiConnectionError(f"AMI link {self.label} {reason}"))
