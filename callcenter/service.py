@@ -55,6 +55,7 @@ ComponentFactory = Callable[[ServiceContext], Component | None]
 # (for example the pbxsim component when a real Asterisk is configured).
 COMPONENTS: list[str] = [
     "callcenter.pbxsim.component:build",
+    "callcenter.calls.component:build",
     "callcenter.ivr.component:build",
     "callcenter.tickets.component:build",
     "callcenter.callbacks.component:build",
