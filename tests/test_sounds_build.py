@@ -142,3 +142,13 @@ def test_wav_reader_names_a_bad_file(tmp_path: Path) -> None:
     bad.write_bytes(b"RIFF")
     with pytest.raises(tts.PromptError, match="x.wav"):
         tts.wav_info(bad)
+
+
+def test_prompts_are_whole_not_cut_short(built: Path, tmp_path: Path) -> None:
+    # pyttsx3 returns before espeak-ng's thread has delivered the audio; a build that did not
+    # wait would leave short or empty files. Compare with espeak-ng's own program (22 kHz).
+    hotline = load_hotline(ROOT / "hotline.example.toml")
+    texts = {p.name: p.text for p in prompts.prompt_catalogue(hotline)}
+    for name in ("greeting", "menu", "agent_101_apology"):
+        expected = tts.reference_seconds(texts[name], tts.VOICE, tts.RATE, tmp_path / "ref.wav")
+        assert _header(built / "sounds" / "zh" / f"{name}.wav")[3] == pytest.approx(expected, rel=0.05), name

@@ -117,6 +117,10 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
         except (TimeoutError, EOFError, ConnectionError, ValueError) as exc:
             log.warning("FastAGI: bad or incomplete request from %s: %s", writer.get_extra_info("peername"),
                         exc or type(exc).__name__)
+        except asyncio.CancelledError:
+            # Cancelled by stop(): end quietly; asyncio's stream callback would otherwise report
+            # the cancellation of a connection task as an unhandled error.
+            log.debug("FastAGI session cancelled at shutdown")
         finally:
             if task is not None:
                 self._sessions.discard(task)

@@ -15,6 +15,7 @@ import ctypes.util
 import io
 import shutil
 import subprocess
+import threading
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ RATE = 160
 SAMPLE_RATE = 8000
 SAMPLE_WIDTH = 2
 CHANNELS = 1
+SYNTH_TIMEOUT = 30.0
+# pyttsx3 and espeak-ng's own program give the same audio give or take a few ms; a file much
+# shorter than the program's lost buffers on the way (seen under load), and is made again.
+LENGTH_TOLERANCE = 0.05
 ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "/usr/local/lib/libespeak-ng.so.1", "libespeak.so.1")
 
 
@@ -102,18 +107,38 @@ class Synthesizer:
                 from None
         # A rejected voice is reported only to this callback (and the voice stays English).
         self._engine.connect("error", self._on_error)
+        # runAndWait() returns as soon as espeak-ng *starts*: the audio arrives from espeak's own
+        # thread, and the file is written when the utterance ends. Wait for that moment.
+        self._finished = threading.Event()
+        self._engine.connect("finished-utterance", self._on_finished)
         self._engine.setProperty("voice", voice)
         self._engine.setProperty("rate", rate)
 
     def _on_error(self, name: str | None = None, exception: BaseException | None = None, **_: Any) -> None:
         self._errors.append(str(exception))
 
-    def save(self, text: str, out: Path) -> None:
-        """Synthesise ``text`` into ``out`` (22 kHz WAV) and check that it really has frames."""
+    def _on_finished(self, **_: Any) -> None:
+        self._finished.set()
+
+    def save(self, text: str, out: Path, attempts: int = 3) -> None:
+        """Synthesise ``text`` into ``out`` (22 kHz WAV): it must exist, have frames, and be as long
+        as espeak-ng's own program makes it; a short file is made again."""
+        expected = reference_seconds(text, self.voice, self.rate, out.with_name(out.stem + ".ref.wav"))
+        for _ in range(attempts):
+            got = self._synthesise(text, out)
+            if abs(got - expected) <= max(0.15, expected * LENGTH_TOLERANCE):
+                return
+        raise PromptError(f"espeak-ng gave {got:.2f} s of audio for {out.name}, expected about {expected:.2f} s")
+
+    def _synthesise(self, text: str, out: Path) -> float:
         out.unlink(missing_ok=True)
+        self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
             self._engine.save_to_file(text, str(out))
             self._engine.runAndWait()  # after every save: queued saves overwrite each other
+            finished = self._finished.wait(SYNTH_TIMEOUT)
+        if not finished:
+            raise PromptError(f"espeak-ng did not finish {out.name} within {SYNTH_TIMEOUT:g} s")
         if self._errors:
             raise PromptError(f"espeak-ng refused the text or voice {self.voice!r}: {self._errors.pop()}")
         voice = str(self._engine.getProperty("voice"))
@@ -122,9 +147,25 @@ class Synthesizer:
                               "install the Debian package espeak-ng-data")
         if not out.exists() or wav_info(out).frames == 0:
             raise PromptError(f"espeak-ng wrote no audio for {out.name}")
+        return wav_info(out).seconds
 
     def close(self) -> None:
         self._engine.stop()
+
+
+def reference_seconds(text: str, voice: str, rate: int, scratch: Path) -> float:
+    """Length of ``text`` as the espeak-ng program speaks it (the check on pyttsx3's file)."""
+    try:
+        done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(scratch), text],
+                              check=False, capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise MissingTool("the espeak-ng program is not installed; apt-get install espeak-ng") from None
+    if done.returncode != 0:
+        raise PromptError(f"espeak-ng could not speak with voice {voice!r}: {done.stderr.strip()}")
+    try:
+        return wav_info(scratch).seconds
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def to_asterisk_wav(source: Path, out: Path) -> WavInfo:
