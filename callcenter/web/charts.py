@@ -19,7 +19,7 @@ class Bar:
 def bar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, unit: str = "",
               target: float | None = None, width: int = 640, height: int = 220) -> Markup:
     """A labelled bar chart; ``target`` draws a dashed reference line (e.g. 80 % service level)."""
-    left, bottom, top = 36, 28, 24
+    left, bottom, top = 36, 28, 34  # room above the bars for the title and the values
     plot_h = height - bottom - top
     peak = max_value or max([b.value or 0 for b in bars] + [1])
     step = (width - left - 8) / max(len(bars), 1)

@@ -54,3 +54,32 @@ async def login(client: Any, user_id: str) -> None:
     response = await client.post("/login", data={"user_id": user_id, "password": password(user_id)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def call_record(linkedid: str, caller: str, at: float) -> Any:
+    from callcenter.calls.model import CallRecord
+
+    return CallRecord(linkedid=linkedid, server="pbx", caller=caller, caller_name=None, direction="inbound",
+                      queue="service", agent="PJSIP/8101", member_name="李秀英", started_at=at - 30,
+                      queue_entered_at=at - 25, answered_at=at - 5, ended_at=at, answered=True, abandoned=False,
+                      ring_seconds=17.0, rings=4, within_rule=False, greeting="apology", wait_seconds=20.0,
+                      talk_seconds=5.0, hold_seconds=0.0, hangup_first="caller")
+
+
+def place_call(bus: Any, linkedid: str, caller: str, at: float, ring_started_at: float) -> None:
+    """What the tracker publishes for a caller who is queued and starts ringing at agent 101 (C1)."""
+    from callcenter.calls.model import AgentRinging, CallQueued, CallStarted
+
+    bus.publish(CallStarted(linkedid=linkedid, caller=caller, at=at - 8))
+    bus.publish(CallQueued(linkedid=linkedid, caller=caller, queue="service", position=1, at=at - 1))
+    bus.publish(AgentRinging(linkedid=linkedid, caller=caller, queue="service", agent="PJSIP/8101",
+                             member_name="李秀英", attempt=1, caller_ring_started_at=ring_started_at, at=at))
+
+
+def answer_call(bus: Any, linkedid: str, at: float, rings: int) -> None:
+    from callcenter.calls.model import AgentRingEnded, GreetingDecision
+
+    bus.publish(AgentRingEnded(linkedid=linkedid, agent="PJSIP/8101", outcome="answered", ring_seconds=3.0, at=at))
+    bus.publish(GreetingDecision(linkedid=linkedid, caller_uniqueid=f"{linkedid}-u", agent="PJSIP/8101",
+                                 member_name="李秀英", ring_seconds=rings * 5.0 - 2, rings=rings,
+                                 greeting="apology" if rings > 3 else "standard", at=at))

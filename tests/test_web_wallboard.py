@@ -1,0 +1,143 @@
+"""The live wallboard over a real uvicorn server: server-sent events follow the tracker's bus
+messages (C1) — a call rings, is answered and ends; agents' states and supervisor alerts
+arrive; agents see numbers masked (R17); the component stops with a stream still open."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from callcenter.calls.model import CallEnded
+from callcenter.clock import SystemClock
+from callcenter.db.session import migrate
+from callcenter.messages import AgentStateChanged, SupervisorAlert
+from callcenter.web.component import WebComponent
+from tests.browser.webapp import AGENT, SUPERVISOR, answer_call, call_record, login, place_call, web_context
+
+TIMEOUT = 5.0
+
+
+@pytest.fixture
+async def web(tmp_path: Path) -> AsyncIterator[WebComponent]:
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    migrate(url)
+    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0")
+
+    await ctx.bus.start()
+    component = WebComponent(ctx)
+    await component.start()
+    yield component
+    await component.stop()
+    await ctx.bus.stop()
+    ctx.engine.dispose()
+
+
+async def events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    kind = None
+    async for line in response.aiter_lines():
+        if line.startswith("event:"):
+            kind = line.split(":", 1)[1].strip()
+        elif line.startswith("data:") and kind:
+            yield kind, json.loads(line.split(":", 1)[1])
+
+
+async def next_event(stream: AsyncIterator[tuple[str, dict[str, Any]]], kind: str) -> dict[str, Any]:
+    async def find() -> dict[str, Any]:
+        async for got, data in stream:
+            if got == kind:
+                return data
+        raise AssertionError(f"stream ended before a {kind!r} event")
+
+    return await asyncio.wait_for(find(), TIMEOUT)
+
+
+async def open_stream(web: WebComponent, user_id: str) -> tuple[httpx.AsyncClient, Any, Any]:
+    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=TIMEOUT)
+    await login(client, user_id)
+    context = client.stream("GET", "/wallboard/events", headers={"accept": "text/event-stream"})
+    response = await context.__aenter__()
+    assert response.status_code == 200
+    return client, context, events(response)
+
+
+async def close_stream(client: httpx.AsyncClient, context: Any) -> None:
+    await context.__aexit__(None, None, None)
+    await client.aclose()
+
+
+async def test_a_call_rings_is_answered_and_ends_on_the_wallboard_r1(web: WebComponent) -> None:
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        snapshot = await next_event(stream, "snapshot")
+        assert snapshot["calls"] == [] and snapshot["ring_cycle"] == 5.0 and snapshot["rule_rings"] == 3
+        assert snapshot["figures"]["day"]  # today's figures come with the snapshot
+        now = web.ctx.clock.time()
+        place_call(web.ctx.bus, "L1", "13800138000", now, ring_started_at=now - 12)
+        ringing = None
+        while ringing is None or ringing["call"]["state"] != "ringing":
+            ringing = await next_event(stream, "call")
+        call = ringing["call"]
+        assert (call["caller"], call["agent"], call["queue"]) == ("13800138000", "101", "service")
+        assert call["ring_started_at"] == pytest.approx(now - 12)  # the browser counts rings from here
+        answer_call(web.ctx.bus, "L1", now + 5, rings=4)
+        talking = await next_event(stream, "call")
+        assert talking["call"]["state"] == "talking" and talking["call"]["rings"] == 4
+        web.ctx.bus.publish(CallEnded(call_record("L1", "13800138000", now + 10)))
+        assert (await next_event(stream, "ended"))["linkedid"] == "L1"
+    finally:
+        await close_stream(client, context)
+
+
+async def test_agent_states_and_supervisor_alerts_are_pushed(web: WebComponent) -> None:
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        snapshot = await next_event(stream, "snapshot")
+        assert {a["id"]: a["state"] for a in snapshot["agents"]}["102"] == "logged_out"
+        at = web.ctx.clock.time()
+        web.ctx.bus.publish(AgentStateChanged(interface="PJSIP/8102", agent_id=None, state="available", paused=True,
+                                              reason="午餐", queue="service", at=at))
+        agent = (await next_event(stream, "agent"))["agent"]
+        assert (agent["id"], agent["state"], agent["reason"]) == ("102", "paused", "午餐")
+        web.ctx.bus.publish(SupervisorAlert(kind="callback_overdue", text="回电已超时：138****8000", ticket_id=None,
+                                            callback_id=7, at=at))
+        assert (await next_event(stream, "alert"))["alert"]["callback_id"] == 7
+    finally:
+        await close_stream(client, context)
+
+
+async def test_agents_see_callers_masked_on_the_wallboard_r17(web: WebComponent) -> None:
+    client, context, stream = await open_stream(web, AGENT)
+    try:
+        await next_event(stream, "snapshot")
+        now = web.ctx.clock.time()
+        place_call(web.ctx.bus, "L2", "13912345678", now, ring_started_at=now)
+        assert (await next_event(stream, "call"))["call"]["caller"] == "139****5678"
+    finally:
+        await close_stream(client, context)
+
+
+async def test_the_snapshot_includes_calls_already_in_progress(web: WebComponent) -> None:
+    now = web.ctx.clock.time()
+    place_call(web.ctx.bus, "L3", "13800138000", now, ring_started_at=now - 3)
+    await web.ctx.bus.drain()
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        snapshot = await next_event(stream, "snapshot")
+        assert [(c["linkedid"], c["state"]) for c in snapshot["calls"]] == [("L3", "ringing")]
+    finally:
+        await close_stream(client, context)
+
+
+async def test_the_component_stops_with_a_stream_open(web: WebComponent) -> None:
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    await next_event(stream, "snapshot")
+    await asyncio.wait_for(web.stop(), TIMEOUT)
+    with pytest.raises((httpx.HTTPError, AssertionError, StopAsyncIteration)):
+        await next_event(stream, "call")
+    await close_stream(client, context)
