@@ -21,7 +21,7 @@ def findings_of(report: QualityReport, answered_late: bool | None) -> list[tuple
     """(kind, detail, at_seconds) for everything the agent missed or said against the standards."""
     found: list[tuple[str, str, float | None]] = []
     if not report.greeting_ok:
-        found.append(("greeting_missing", "开头没有标准问候并报出中心名称 (R3)", 0.0 if report.forbidden else None))
+        found.append(("greeting_missing", "开头没有标准问候并报出中心名称 (R3)", None))
     if answered_late and not report.apology_given:
         found.append(("apology_missing", "超过三声接听，未说“对不起，让您久等了” (R2)", None))
     for hit in report.forbidden:

@@ -1,0 +1,92 @@
+"""Accuracy of the transcript → ticket extraction against labeled transcripts (the format of the
+shared calls.jsonl): macro-F1 for the category, precision/recall for the urgent flag and each
+field, micro precision/recall for forbidden phrases. Used by the tests and the benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callcenter.tickets.builder import extract
+from callcenter.tickets.extract.category import CATEGORIES
+from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
+
+FIELDS = ("caller_name", "address", "phone", "preferred_time")
+FLAGS = ("greeting_ok", "apology_given", "closing_ok")
+
+
+@dataclass
+class Scores:
+    count: int = 0
+    category_macro_f1: float = 0.0
+    category_per_class: dict[str, dict[str, float]] = field(default_factory=dict)
+    urgent: dict[str, float] = field(default_factory=dict)
+    fields: dict[str, dict[str, float]] = field(default_factory=dict)
+    flags: dict[str, float] = field(default_factory=dict)
+    forbidden: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "errors"} | {"errors": self.errors[:50]}
+
+
+def load(path: Path) -> list[Transcript]:
+    items = list(read_jsonl(path))
+    bad = [str(i) for i in items if isinstance(i, TranscriptError)]
+    if bad:
+        raise TranscriptError("; ".join(bad))
+    return [i for i in items if isinstance(i, Transcript)]
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 1.0
+
+
+def _pr(pairs: list[tuple[Any, Any]], positive: Callable[[Any], bool]) -> dict[str, float]:
+    """Precision/recall of non-empty predictions; exact = share of records right (empty included)."""
+    predicted = sum(1 for got, _ in pairs if positive(got))
+    relevant = sum(1 for _, want in pairs if positive(want))
+    correct = sum(1 for got, want in pairs if positive(got) and got == want)
+    return {"precision": _ratio(correct, predicted), "recall": _ratio(correct, relevant),
+            "exact": _ratio(sum(1 for got, want in pairs if got == want), len(pairs))}
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, dict[str, float]]]:
+    per_class: dict[str, dict[str, float]] = {}
+    for cls in CATEGORIES:
+        tp = sum(1 for g, w in pairs if g == cls and w == cls)
+        fp = sum(1 for g, w in pairs if g == cls and w != cls)
+        fn = sum(1 for g, w in pairs if g != cls and w == cls)
+        if tp + fp + fn == 0:
+            continue
+        p, r = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        per_class[cls] = {"precision": p, "recall": r, "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                          "support": tp + fn}
+    f1 = sum(c["f1"] for c in per_class.values()) / len(per_class) if per_class else 0.0
+    return round(f1, 4), per_class
+
+
+def score(transcripts: Iterable[Transcript],
+          classify: Callable[[Transcript], str] | None = None) -> Scores:
+    rows = [(t, extract(t).as_json()) for t in transcripts]
+    result = Scores(count=len(rows))
+    categories = [(classify(t) if classify else got["category"], t.labels["category"]) for t, got in rows]
+    result.category_macro_f1, result.category_per_class = macro_f1(categories)
+    result.urgent = _pr([(got["urgent"], t.labels["urgent"]) for t, got in rows], bool)
+    for name in FIELDS:
+        result.fields[name] = _pr([(got[name], t.labels.get(name)) for t, got in rows], lambda v: v is not None)
+    for name in FLAGS:
+        result.flags[name] = _ratio(sum(1 for t, got in rows if got[name] == t.labels[name]), len(rows))
+    said = [(set(got["forbidden_phrases"]), set(t.labels["forbidden_phrases"])) for t, got in rows]
+    tp = sum(len(g & w) for g, w in said)
+    result.forbidden = {"precision": _ratio(tp, sum(len(g) for g, _ in said)),
+                        "recall": _ratio(tp, sum(len(w) for _, w in said))}
+    for t, got in rows:
+        wrong = [k for k in ("category", "urgent", *FIELDS, *FLAGS) if got[k] != t.labels.get(k)]
+        if set(got["forbidden_phrases"]) != set(t.labels["forbidden_phrases"]):
+            wrong.append("forbidden_phrases")
+        if wrong:
+            result.errors.append(f"{t.id}: {', '.join(wrong)}")
+    return result

@@ -1,0 +1,102 @@
+"""R2/R3/R16 quality checks on the agent's side: greeting naming the centre, the apology of a late
+answer, forbidden phrases with their time in the recording, the closing; stored per call and per
+agent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.db.models.tickets import QualityFinding
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.tickets import findings
+from callcenter.tickets.quality import check
+from callcenter.tickets.transcript import Transcript, Turn
+
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+def agent_says(*lines: str, timed: bool = False) -> Transcript:
+    turns = []
+    for i, line in enumerate(lines):
+        start, end = (i * 10.0, i * 10.0 + 4.0) if timed else (None, None)
+        turns.append(Turn("agent", line, start, end))
+        turns.append(Turn("caller", "嗯 好 的", None, None))
+    return Transcript(id="q", turns=tuple(turns))
+
+
+def test_standard_greeting_names_the_centre_r3() -> None:
+    assert check(agent_says("您好 康泰 物业 服务 中心 工号 三 一 二 很 高兴 为 您 服务")).greeting_ok
+    assert not check(agent_says("喂 你好")).greeting_ok
+    assert not check(agent_says("喂 哪位")).greeting_ok
+    assert check(agent_says("您好 深科 为 您 服务"), centre_name="深科").greeting_ok
+
+
+def test_apology_of_a_late_answer_only_in_the_opening_r2() -> None:
+    assert check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心")).apology_given
+    assert not check(agent_says("您好 物业 服务 中心", "非常 抱歉 上次 给 您 添 麻烦 了")).apology_given
+
+
+@pytest.mark.parametrize(("line", "phrases"), [
+    ("这个 我们 也 不 知道 啊", ["不知道"]),
+    ("我 刚 来 的 不 太 清楚", ["不清楚"]),
+    ("这 个 我们 不 管 的", ["我们不管"]),
+    ("那 是 供电局 的 事 跟 我们 没 关系", ["跟我们没关系"]),
+    ("这 个 我们 也 没 办法 解决", ["没办法解决"]),
+    ("随便 你 吧", ["随便"]),
+    ("你 找 谁", ["你找谁"]),
+    ("你 是 谁 啊", ["你是谁"]),
+    ("我 现在 很 忙 您 下次 再 打 电话 好 吗", ["我现在很忙"]),
+    ("这 个 问题 我 不 会 处理", ["这个问题我不会处理"]),
+    # polite look-alikes are not forbidden
+    ("不知道 您 明天 上午 方便 吗", []),
+    ("信号 不 好 我 听 不 清楚 麻烦 您 再 说 一 遍", []),
+    ("您 有 事 随时 打 这个 电话", []),
+    ("请问 您 找 哪 位 同事", []),
+])
+def test_forbidden_phrases_in_normal_form_r16(line: str, phrases: list[str]) -> None:
+    assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases
+
+
+def test_the_caller_saying_a_forbidden_phrase_is_not_the_agents_fault_r16() -> None:
+    t = Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"), Turn("caller", "那 你们 就 不 管 了 吗 我 不 知道")))
+    assert check(t).forbidden_phrases == []
+
+
+def test_opening_with_wei_nawei_is_a_forbidden_phrase_at_second_zero_r3_r16() -> None:
+    report = check(agent_says("喂 哪位", "不是 这 是 物业 你 找 谁", timed=True))
+    assert report.forbidden_phrases == ["喂哪位", "你找谁"]
+    assert report.forbidden[0].at_seconds == 0.0
+    assert 10.0 < (report.forbidden[1].at_seconds or 0) < 14.0  # inside the second agent turn
+
+
+def test_closing_is_the_agents_last_words_r16() -> None:
+    assert check(agent_says("您好 物业 服务 中心", "注意 安全 再见")).closing_ok
+    assert not check(agent_says("您好 物业 服务 中心 再见", "您 稍 等 一会儿")).closing_ok
+
+
+def test_findings_are_stored_per_call_and_counted_per_agent_r2_r16(database_url: str) -> None:
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    late_without_apology = check(agent_says("喂 你好", "这个 我 不 知道", timed=True))
+    fine = check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心", "感谢 您 的 来电 再见"))
+    with unit_of_work(sessions) as s:
+        findings.store(s, None, "101", late_without_apology, answered_late=True, now=NOW)
+        findings.store(s, None, "102", fine, answered_late=True, now=NOW)
+    with unit_of_work(sessions) as s:
+        rows = s.scalars(select(QualityFinding).order_by(QualityFinding.id)).all()
+        assert [(r.agent_id, r.kind) for r in rows] == [
+            ("101", "greeting_missing"), ("101", "apology_missing"), ("101", "forbidden_phrase"),
+            ("101", "closing_missing")]
+        assert rows[2].detail == "不知道" and rows[2].at_seconds is not None and 10 <= rows[2].at_seconds <= 14
+        assert findings.by_agent(s)["101"]["forbidden_phrase"] == 1
+        assert "102" not in findings.by_agent(s)
+    engine.dispose()
+
+
+def test_on_time_answer_needs_no_apology_r2() -> None:
+    report = check(agent_says("您好 物业 服务 中心", "再见"))
+    assert [k for k, _, _ in findings.findings_of(report, answered_late=False)] == []
+    assert [k for k, _, _ in findings.findings_of(report, answered_late=True)] == ["apology_missing"]

@@ -1,0 +1,132 @@
+"""Transcript → ticket fields on recogniser-style words (R4, R5, R19): Chinese numerals with 幺
+and 两, rooms digit by digit or as numbers, split and merged words, homophones."""
+
+from __future__ import annotations
+
+import pytest
+
+from callcenter.tickets.builder import extract
+from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.category import classify
+from callcenter.tickets.extract.name import extract_name
+from callcenter.tickets.extract.numerals import numeral_value
+from callcenter.tickets.extract.phone import extract_phone
+from callcenter.tickets.extract.time import extract_preferred_time, visit_at
+from callcenter.tickets.extract.urgent import is_emergency
+from callcenter.tickets.transcript import Transcript, Turn
+
+
+def call(*turns: tuple[str, str]) -> Transcript:
+    return Transcript(id="t", turns=tuple(Turn(speaker, text) for speaker, text in turns))  # type: ignore[arg-type]
+
+
+def caller(text: str) -> Transcript:
+    return call(("agent", "您好 物业 服务 中心"), ("caller", text))
+
+
+@pytest.mark.parametrize(("spoken", "value"), [
+    ("三十三", "33"), ("十二", "12"), ("一百零二", "102"), ("一千一百零一", "1101"), ("幺二", "12"),
+    ("二零二", "202"), ("五百", "500"), ("两", "2"),
+])
+def test_spoken_numerals(spoken: str, value: str) -> None:
+    assert numeral_value(spoken) == value
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 三 栋 二 单元 五 零 一", "3栋2单元501"),
+    ("我 是 十二 号 楼 一 零 二 的", "12号楼102"),
+    ("五 幢 三 零 二 室", "5幢302"),
+    ("B 座 一 八 零 三", "B座1803"),
+    ("幺 二 号楼 两 单元 六 零 一", "12号楼2单元601"),
+    ("三 栋 二 单元 五百零一", "3栋2单元501"),
+    ("我 住 二十 动 三 单园 幺 幺 零 二", "20栋3单元1102"),  # homophones of 栋 and 单元
+    ("三十 号楼 五 单元 三 二 零 二 楼下 的 配电箱", "30号楼5单元3202"),
+    ("四十 号 楼 九 楼 楼道 里 在 喷水", "40号楼"),  # 九楼 is a floor, not a room
+    ("我 想 问 一下 物业费 一 年 三千 六百 元", None),
+])
+def test_address_forms_r4(text: str, address: str | None) -> None:
+    assert extract_address(caller(text)) == address
+
+
+def test_room_said_apart_completes_the_building_r4() -> None:
+    t = call(("agent", "您好"), ("caller", "我 住 四十 号 楼 这边 厨房 漏水"), ("agent", "您 是 哪 一 户"),
+             ("caller", "我 是 九 零 二 的"))
+    assert extract_address(t) == "40号楼902"
+
+
+def test_last_confirmed_phone_wins_r4() -> None:
+    t = call(("agent", "您 的 电话"), ("caller", "一 三 八 零 零 一 三 八 零 零 零"),
+             ("agent", "一 三 八 零 零 一 三 八 零 零 九 对 吗"), ("caller", "不 对 是 一 三 八 零 零 一 三 八 零 零 零"))
+    assert extract_phone(t) == "13800138000"
+
+
+def test_phone_in_groups_with_yao_and_none_when_unspoken_r4() -> None:
+    assert extract_phone(caller("电话 是 幺三八 五七六二 零九幺四")) == "13857620914"
+    assert extract_phone(caller("就 打 这个 来电 号码")) is None
+    assert extract_phone(caller("我 打 一 一 四 查 的")) is None
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("caller", "我 叫 谭 丽萍 住 三十三 栋"),), "谭丽萍"),
+    ((("caller", "我叫谭丽萍三十三栋"),), "谭丽萍"),  # merged by the recogniser
+    ((("caller", "我 是 卢 明 问 一下"),), "卢明"),
+    ((("caller", "我 姓 侯"), ("agent", "侯 先生 您 家 门口")), "侯先生"),
+    ((("caller", "我 是 E 座 的 甘 女士"),), "甘女士"),
+    ((("caller", "我 叫 欧阳 国强"),), "欧阳国强"),
+    ((("caller", "想 表扬 一下 张 师傅"), ("agent", "好 的")), None),  # the worker, not the caller
+    ((("caller", "喂 你好"),), None),
+])
+def test_caller_name_forms_r4(turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(("agent", "您好"), *turns)) == name
+
+
+def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
+    t = call(("agent", "您 看 明天 什么 时候 方便"), ("caller", "昨天 晚上 八 点 就 开始 漏 了"),
+             ("caller", "明天 白天 我 要 上班 明天 晚上 七 点 可以 吗"))
+    assert extract_preferred_time(t) == "明天晚上七点"
+
+
+def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:
+    import datetime as dt
+
+    now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai, a Wednesday
+    assert visit_at("明天晚上七点", now, "Asia/Shanghai") == dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)
+    assert visit_at("周六下午三点半", now, "Asia/Shanghai") == dt.datetime(2026, 11, 28, 7, 30, tzinfo=dt.UTC)
+    assert visit_at("下午", now, "Asia/Shanghai") is None
+
+
+@pytest.mark.parametrize(("text", "urgent"), [
+    ("厨房 里 有 很 重 的 燃气 味", True),
+    ("楼道 电表箱 冒烟 了", True),
+    ("电梯 卡 在 两 层 中间 里面 关 着 两 个 人", True),
+    ("插座 冒 火花 滋滋 响", True),
+    ("楼上 水管 爆 了 水 往 下 灌", True),
+    ("明天 停电 检修 是 几 点 到 几 点", False),  # planned outage
+    ("就 我 一家 没 电 了 邻居 都 有 电", False),  # one flat without power
+    ("水龙头 一直 滴水", False),
+    ("楼下 有 人 抽烟 烟味 飘 上来", False),
+    ("我 家 马桶 堵 了 水 都 快 漫 出来 了", False),
+    ("燃气 公司 说 要 入户 安检", False),
+    ("没有 燃气 味 就是 灶 打 不 着", False),
+])
+def test_emergencies_and_their_look_alikes_r19(text: str, urgent: bool) -> None:
+    assert is_emergency(caller(text)) is urgent
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("我 家 厨房 下水道 堵 了", "repair"),
+    ("我 要 投诉 楼上 天天 半夜 蹦 跳", "complaint"),
+    ("想 问 一下 游泳池 什么 时候 开放", "inquiry"),
+    ("提 个 建议 门口 装 个 快递 柜", "suggestion"),
+    ("我 想 表扬 一下 保安 小 刘", "praise"),
+    ("物业费 银行 代扣 失败 了", "billing"),
+    ("我 搬家 门岗 要 放行 条", "release"),
+    ("是 城 南 派出所 吗", "other"),
+])
+def test_kinds_of_matter_r5(text: str, category: str) -> None:
+    assert classify(caller(text)) == category
+
+
+def test_an_emergency_is_a_repair_whatever_else_is_said_r19() -> None:
+    result = extract(caller("我 想 问 一下 楼道 里 一股 煤气 味 是 怎么 回事"))
+    assert result.urgent and result.category == "repair"
