@@ -120,3 +120,21 @@ async def test_a_callback_made_due_by_another_process_is_picked_up_by_the_sweep(
     engine.dispose()
     await wait_for(lambda: len(actions.sent) == 1, timeout=4)
     await service.stop()
+
+
+async def test_a_callback_moved_later_elsewhere_fires_at_its_new_time_not_the_old_one(
+        database_url: str, hotline_path: Path) -> None:
+    actions = RecordingActions()
+    service = make_service(database_url, hotline_path, "per_callback", actions)
+    await service.start()
+    runtime: CallbackRuntime = service.context.extras["callbacks"]
+    now = dt.datetime.now(dt.UTC)
+    await runtime.decide([plan("moved", now + dt.timedelta(seconds=0.3))])
+    moved_to = now + dt.timedelta(seconds=0.9)
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # `callcenter callbacks reschedule` from its own process
+        conn.execute(Callback.__table__.update().values(due_at=moved_to))
+    engine.dispose()
+    await wait_for(lambda: len(actions.sent) == 1, timeout=4)  # well before the 30 s sweep
+    assert dt.datetime.now(dt.UTC) >= moved_to - dt.timedelta(milliseconds=60)
+    await service.stop()

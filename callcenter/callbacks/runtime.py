@@ -21,6 +21,7 @@ from callcenter.callbacks.policies import CallFacts, Decision, PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
 from callcenter.calls.model import CallRecord, OriginateResult
 from callcenter.clock import Clock
+from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
 from callcenter.hotline import Hotline
 from callcenter.messages import MessageLeft, SupervisorAlert, TicketChanged
@@ -152,6 +153,8 @@ class CallbackRuntime:
             claimed = await self._claim(lambda s: [callback_id], self.clock.now())
             for cb in claimed:
                 await self._attempt(cb)
+            if not claimed:  # moved later meanwhile (CLI, another node): wake again at the new time
+                await self._work(lambda s: _rearm_if_pending(s, callback_id))
             return bool(claimed)
 
     async def _claim(self, ids: Callable[[Session], list[int]], now: dt.datetime) -> list[CallbackView]:
@@ -185,7 +188,7 @@ class CallbackRuntime:
         now = self.clock.now()
 
         def logged(session: Session) -> Changes:
-            row = session.get(store.Callback, cb.id)
+            row = session.get(Callback, cb.id)
             if row is not None:
                 store.note(session, row, "attempt", now, f"ringing {target.who}", action_id=sent,
                            channel=target.channel)
@@ -197,6 +200,11 @@ def _housekeeping(session: Session, now: dt.datetime, cfg: PolicySettings) -> Ch
     changes = outcomes.expire_stale(session, now, cfg)
     changes.merge(outcomes.escalate_overdue(session, now, cfg))
     return changes
+
+
+def _rearm_if_pending(session: Session, callback_id: int) -> Changes:
+    row = session.get(Callback, callback_id)
+    return Changes(armed=[(row.id, row.due_at)]) if row is not None and row.status == "pending" else Changes()
 
 
 def _failed_to_send(session: Session, callback_id: int, attempt: int, detail: str, now: dt.datetime,

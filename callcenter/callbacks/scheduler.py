@@ -123,7 +123,8 @@ class CallbackScheduler:
     def arm(self, callback_id: int, due: dt.datetime) -> None:
         assert self._scheduler is not None
         self._scheduler.add_job("callcenter.callbacks.scheduler:wake_callback", "date", run_date=due,
-                                args=[callback_id], id=str(callback_id), jobstore=STORE, replace_existing=True)
+                                args=[callback_id], id=str(callback_id), jobstore=STORE, replace_existing=True,
+                                max_instances=8)  # may be re-armed from inside its own run
 
     def disarm(self, callback_id: int) -> None:
         assert self._scheduler is not None
@@ -164,8 +165,10 @@ class CallbackScheduler:
             except JobLookupError:
                 pass
             return
+        # Re-armed from inside the running job itself: with the default max_instances=1 APScheduler
+        # would skip (and drop) the new run while the old one finishes. run_due has its own lock.
         self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "date", run_date=when, id=NEXT_DUE_JOB,
-                                jobstore=STORE, replace_existing=True)
+                                jobstore=STORE, replace_existing=True, max_instances=8)
 
     def jobs(self) -> list[Any]:
         return [] if self._scheduler is None else self._scheduler.get_jobs(jobstore=STORE)
