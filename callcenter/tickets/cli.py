@@ -14,6 +14,11 @@ app = typer.Typer(help="Tickets from transcripts (R4, R5, R19) and quality check
                   no_args_is_help=True)
 
 
+@app.callback()
+def tickets() -> None:
+    """Tickets from transcripts (R4, R5, R19) and quality checks (R2, R3, R16)."""
+
+
 @app.command("from-transcript")
 def from_transcript(
     file: Path = typer.Argument(..., help="JSON lines, one call each: {id, turns: [{speaker, text}]}; labels ignored"),

@@ -1,0 +1,94 @@
+"""The tickets component on the bus (C4 → C5): TranscriptReady → ticket, TicketChanged, and for an
+emergency a SupervisorAlert at once (R19); a broken transcript is logged and the next goes on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.bus import EventBus
+from callcenter.clock import FrozenClock
+from callcenter.config import load_settings
+from callcenter.db.models.calls import Call
+from callcenter.db.models.tickets import QualityFinding, Ticket
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.messages import SupervisorAlert, TicketChanged, TranscriptReady
+from callcenter.service import ServiceContext
+from callcenter.tickets.component import build
+
+speech = pytest.importorskip("callcenter.db.models.speech", reason="the speech area's transcripts table (C4)")
+NOW = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
+
+GAS_TURNS = [
+    {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "喂 哪位"},
+    {"speaker": "caller", "start": 3.5, "end": 9.0, "text": "物业 吗 我 家 厨房 有 很 重 的 燃气 味 我 叫 李 秀英 住 B 座 一 八 零 三"},
+    {"speaker": "agent", "start": 9.5, "end": 14.0, "text": "请 您 马上 关闭 阀门 打开 窗户 人 先 出去 我们 马上 到"},
+]
+
+
+@pytest.fixture
+async def context(database_url: str, hotline_path: Path) -> Any:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    engine = make_engine(database_url)
+    bus = EventBus()
+    ctx = ServiceContext(settings=settings, bus=bus, engine=engine, sessions=make_session_factory(engine),
+                         clock=FrozenClock(NOW))
+    await bus.start()
+    yield ctx
+    await bus.stop()
+    engine.dispose()
+
+
+def _stored(ctx: ServiceContext, turns: Any, greeting: str = "standard") -> tuple[int, int]:
+    with unit_of_work(ctx.sessions) as s:
+        call = Call(linkedid="1795634553.8", caller="13800138000", agent_id=None, started_at=NOW, ended_at=NOW,
+                    answered=True, greeting=greeting, within_rule=greeting == "standard", hangup_first="caller")
+        s.add(call)
+        s.flush()
+        row = speech.Transcript(call_id=call.id, turns=turns, model="vosk-model-small-cn-0.22", created_at=NOW)
+        s.add(row)
+        s.flush()
+        return call.id, row.id
+
+
+async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_supervisor_r19(context: Any) -> None:
+    seen: list[Any] = []
+    context.bus.subscribe((TicketChanged, SupervisorAlert), seen.append, name="test")
+    component = build(context)
+    await component.start()
+    call_id, transcript_id = _stored(context, GAS_TURNS, greeting="apology")
+    context.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
+    await context.bus.drain()
+    await context.bus.drain()  # the messages the component published in turn
+    changed = [m for m in seen if isinstance(m, TicketChanged)]
+    alerts = [m for m in seen if isinstance(m, SupervisorAlert)]
+    assert [(m.change, m.category, m.urgent) for m in changed] == [("created", "repair", True)]
+    assert len(alerts) == 1 and alerts[0].kind == "emergency" and alerts[0].ticket_id == changed[0].ticket_id
+    with unit_of_work(context.sessions) as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert (ticket.caller_name, ticket.address, ticket.call_id) == ("李秀英", "B座1803", call_id)
+        kinds = {(f.kind, f.detail, f.at_seconds) for f in s.scalars(select(QualityFinding))}
+        assert ("forbidden_phrase", "喂哪位", 0.0) in kinds
+        assert {k for k, _, _ in kinds} == {"greeting_missing", "apology_missing", "forbidden_phrase", "closing_missing"}
+    await component.stop()
+
+
+async def test_a_broken_transcript_is_skipped_and_the_next_one_is_handled(context: Any) -> None:
+    seen: list[Any] = []
+    context.bus.subscribe(TicketChanged, seen.append, name="test")
+    component = build(context)
+    await component.start()
+    bad_call, bad_transcript = _stored(context, [{"speaker": "robot", "text": "?"}])
+    context.bus.publish(TranscriptReady(call_id=bad_call, transcript_id=bad_transcript))
+    context.bus.publish(TranscriptReady(call_id=bad_call, transcript_id=99999))
+    with unit_of_work(context.sessions) as s:
+        s.add(speech.Transcript(call_id=bad_call, turns=GAS_TURNS, model="m", created_at=NOW))
+    context.bus.publish(TranscriptReady(call_id=bad_call, transcript_id=bad_transcript + 1))
+    await context.bus.drain()
+    await context.bus.drain()
+    assert [m.change for m in seen] == ["created"]
+    await component.stop()
