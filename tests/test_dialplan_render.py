@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from callcenter.config import load_settings
-from callcenter.ivr import dialplan, prompts, routing
+from callcenter.ivr import dialplan, greeting, routing
 
 ROOT = Path(__file__).resolve().parents[1]
 Plan = dict[str, dict[str, list[str]]]  # context -> extension -> applications by priority
@@ -110,16 +110,27 @@ def test_unanswered_transfer_falls_back_to_a_message_r12(rendered: Path) -> None
     assert owner[-1] == "Goto(callcenter-route,queue,1)" and "Set(CC_TARGET=${CC_QUEUE})" in owner
 
 
-def test_every_referenced_sound_is_a_built_prompt(rendered: Path, hotline_path: Path) -> None:
+@pytest.mark.speech
+def test_every_referenced_sound_exists_under_sounds(rendered: Path, hotline_path: Path) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)})
+    sounds = rendered / "sounds"
+    env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_SOUNDS_DIR": str(sounds)}
+    built = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "sounds", "build"],
+                           cwd=rendered, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert built.returncode == 0, built.stderr
     text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
-    referenced = set(re.findall(r"callcenter/zh/([a-z0-9_]+)", text))
-    names = set(prompts.prompt_names(load_settings({"CALLCENTER_HOTLINE": str(hotline_path)}).hotline))
-    assert referenced and referenced <= names
     for app in re.findall(r"(?:Playback|Background)\(([^)]*)\)", text):
         assert app.startswith("callcenter/zh/"), app  # nothing from outside sounds/
-    built = ROOT / "sounds" / "zh"
-    if all((built / f"{n}.wav").exists() for n in referenced):  # after `callcenter sounds build` here
-        assert all((built / f"{n}.wav").stat().st_size > 44 for n in referenced)
+    referenced = set(re.findall(r"callcenter/zh/([a-z0-9_]+)", text))
+    # ... and what the FastAGI scripts stream: greeting, menu, invalid_key, every agent's 工号 (R2/R3).
+    referenced |= {"greeting", "menu", "invalid_key", "agent", "agent_apology"}
+    for agent in settings.hotline.agents:
+        for greeting_kind in ("standard", "apology"):
+            referenced.add(greeting.announcement(agent, greeting_kind).prompt)  # type: ignore[arg-type]
+    assert len(referenced) > 20
+    for name in referenced:
+        wav = sounds / "zh" / f"{name}.wav"
+        assert wav.exists(), f"extensions.conf or the AGI plays callcenter/zh/{name}, missing in sounds/"
 
 
 def test_every_agent_has_endpoint_auth_aor_and_queue_membership(rendered: Path, hotline_path: Path) -> None:

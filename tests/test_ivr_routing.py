@@ -48,6 +48,11 @@ def test_owner_route_needs_a_free_owner_r14(hotline: Hotline) -> None:
     assert routing.owner_route(hotline, "999", owner_free=True, caller_name=None) is None  # left the centre
 
 
+def test_caller_name_cannot_break_the_dialplan_r15() -> None:
+    route = routing.Route("queue", "service", caller_name='王先生, (VIP) ${EXTEN}"')
+    assert route.variables()["CC_CALLER_NAME"] == "王先生 VIP EXTEN"
+
+
 def test_presence_tracks_the_latest_state_by_interface(hotline: Hotline) -> None:
     presence = routing.AgentPresence(hotline)
     assert not presence.is_free("101")  # never heard of: not free

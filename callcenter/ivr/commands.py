@@ -52,12 +52,14 @@ def list_prompts() -> None:
 @dialplan_app.command("render")
 def render(
     out_dir: Annotated[Path, typer.Option(help="where the .conf files go")] = Path("dialplans"),
+    agi_host: Annotated[str | None, typer.Option(help="address Asterisk uses to reach the FastAGI server "
+                                                     "(default: CALLCENTER_AGI_HOST, loopback)")] = None,
 ) -> None:
     """Write extensions.conf, queues.conf, pjsip.conf and manager.conf for Asterisk 20."""
     from callcenter.ivr import dialplan
 
     settings = load_settings()
-    written = dialplan.render_all(settings, out_dir, env=os.environ)
+    written = dialplan.render_all(settings, out_dir, env=os.environ, agi_host=agi_host)
     for path in written:
         typer.echo(f"wrote {path}")
     missing = prompts.missing_prompts(settings.hotline, settings.sounds_dir)

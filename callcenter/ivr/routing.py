@@ -30,8 +30,16 @@ class Route:
 
     def variables(self) -> dict[str, str]:
         return {"CC_ROUTE": self.route, "CC_TARGET": self.target, "CC_DEPARTMENT": self.department or "",
-                "CC_QUEUE": self.queue or "", "CC_CALLER_NAME": self.caller_name or "",
+                "CC_QUEUE": self.queue or "", "CC_CALLER_NAME": dialplan_safe(self.caller_name),
                 "CC_AGENT_ID": self.agent_id or ""}
+
+
+def dialplan_safe(text: str | None, limit: int = 32) -> str:
+    """A name as the dialplan can carry it: it ends up inside Set(CALLERID(name)=…) (R15), where a
+    comma, quote, bracket or '$' would split or re-expand the arguments."""
+    if not text:
+        return ""
+    return re.sub(r"[,;|()\[\]{}$\"'\\\r\n]", "", text).strip()[:limit]
 
 
 def normalise_number(number: str | None) -> str | None:
