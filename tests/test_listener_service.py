@@ -91,3 +91,25 @@ async def test_without_any_ami_the_component_tracks_nothing_but_starts_and_stops
     assert ctx.actions is None and ctx.tracker.live_calls() == []
     await component.stop()
     ctx.engine.dispose()
+
+
+async def test_service_with_embedded_pbx_connects_the_listener_and_stops_cleanly(tmp_path: Path,
+                                                                                  hotline_path: Path) -> None:
+    """C2: pbxsim starts first and publishes its AMI settings; the core listener uses them."""
+    from callcenter.service import Service
+
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'svc.db'}",
+                              "CALLCENTER_VAR_DIR": str(tmp_path)})
+    service = Service(settings, factories=["callcenter.pbxsim.component:build", "callcenter.calls.component:build"])
+    await service.start()
+    try:
+        assert service.started == ["pbxsim", "calls"]
+        component = next(c for c in service._started if c.name == "calls")
+        assert isinstance(component, CallsComponent) and component.listener is not None
+        async with asyncio.timeout(10):
+            await component.listener.connected.wait()
+    finally:
+        await service.stop()
+    assert service.started == []
+    assert component.listener._task is None and component.pump._task is None

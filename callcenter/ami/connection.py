@@ -63,8 +63,9 @@ class ListenerTiming:
 class AmiListener:
     def __init__(self, settings: AmiSettings, sink: Callable[[ListenerItem], None],
                  timing: ListenerTiming | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self._settings, self._sink = settings, sink
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 room: asyncio.Event | None = None) -> None:
+        self._settings, self._sink, self._room = settings, sink, room
         self.timing = timing or ListenerTiming()
         self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
@@ -118,7 +119,8 @@ class AmiListener:
     async def _open(self) -> AmiSession:
         s = self._settings
         session = await AmiSession.open(s.host, s.port, s.user, s.secret.reveal(), events=True,
-                                        sink=self._on_messages, timeout=self.timing.connect_timeout)
+                                        sink=self._on_messages, timeout=self.timing.connect_timeout,
+                                        room=self._room)
         self.connects += 1
         self._session = session
         # The marker goes in first, so the consumer knows which calls it had seen before.

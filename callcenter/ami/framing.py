@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import operator
 import re
 from dataclasses import dataclass
 
@@ -79,9 +80,23 @@ class AmiFramer:
         return out
 
     def _parse_chunk(self, chunk: str, out: list[RawMessage]) -> None:
+        lines = chunk.split("\n")
+        try:  # the fast path: a clean message, every line "Key: Value", no key twice
+            headers = dict(map(_split_header, lines))
+        except ValueError:
+            pass
+        else:
+            first = lines[0]
+            starts = first.startswith("Event: ") or (first.startswith("Response: ") and "Event" not in headers)
+            if starts and len(headers) == len(lines):
+                out.append(RawMessage(headers, chunk, self.stats.messages))
+                self.stats.messages += 1
+                return
+        self._parse_slowly(chunk, lines, out)
+
+    def _parse_slowly(self, chunk: str, lines: list[str], out: list[RawMessage]) -> None:
         headers: dict[str, str] = {}
         start = 0
-        lines = chunk.split("\n")
         for position, line in enumerate(lines):
             key, sep, value = line.partition(": ")
             if not sep:
@@ -123,6 +138,9 @@ class AmiFramer:
             return
         out.append(RawMessage(headers, raw, self.stats.messages))
         self.stats.messages += 1
+
+
+_split_header = operator.methodcaller("split", ": ", 1)
 
 
 def _plain_key(key: str) -> bool:

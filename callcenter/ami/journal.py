@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 Journal = list[tuple[float, str, str]]
 StoredHook = Callable[[int, CallRecord], None]
 _STOP = object()
+SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class CallWriter:
         self.stored = 0
 
     def start(self) -> None:
+        # CPython lets a busy thread keep the GIL for 5 ms before handing it over; the event loop
+        # must not wait that long behind a batch insert while an answer needs its greeting (R2).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
         self._thread.start()
 
@@ -128,11 +133,12 @@ class CallWriter:
                 legs += [_leg_row(call_id, leg, self.agent_id_for(leg.agent)) for leg in record.legs]
                 holds += [{"call_id": call_id, "started_at": _utc(h.started_at), "ended_at": _utc(h.ended_at),
                            "seconds": h.seconds} for h in record.holds]
-                events += [{"server": record.server, "linkedid": record.linkedid, "at": at, "name": name[:48],
-                            "raw": raw} for at, name, raw in journal]
-            for model, rows in ((CallLeg, legs), (CallHold, holds), (CallEvent, events)):
+                events += [(record.server, record.linkedid, at, name[:48], raw) for at, name, raw in journal]
+            for model, rows in ((CallLeg, legs), (CallHold, holds)):
                 if rows:
                     session.execute(insert(model), rows)
+            if events:
+                _insert_journal(session, events)
         return list(zip(ids, (record for record, _ in fresh), strict=True))
 
     def _ensure_agents(self, session: Session, batch: list[tuple[CallRecord, Journal]]) -> None:
@@ -163,6 +169,16 @@ class CallWriter:
             "transfers": r.transfers, "hangup_first": r.hangup_first, "dropped": r.dropped,
             "recordings": "\n".join(r.recordings) or None,
         }
+
+
+def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str]]) -> None:
+    """The journal is most of the rows (every raw message of every call): straight to the
+    driver's executemany, without building an ORM/Core parameter dict per row."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    table = CallEvent.__table__
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} (server, linkedid, at, name, raw) VALUES ({', '.join([mark] * 5)})", rows)
 
 
 def _not_yet_stored(session: Session, batch: list[tuple[CallRecord, Journal]]) -> list[tuple[CallRecord, Journal]]:

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 MessageSink = Callable[[list[RawMessage], float, float], None]  # messages, wall arrival, perf arrival
 _ids = itertools.count(1)
+# Bytes per read: small enough that one batch is processed in well under a millisecond, so an
+# answer waits behind little else before its greeting is decided (R2); large enough to keep
+# per-read overhead low under a flood.
+READ_SIZE = 16 * 1024
 
 
 class AmiLoginError(CallcenterError):
@@ -40,26 +44,53 @@ class _Pending:
     is_list: bool = False
 
 
+class _Protocol(asyncio.BufferedProtocol):
+    """Reads straight into a fixed buffer: at most READ_SIZE bytes per read (the public way to
+    bound asyncio's 256 KiB socket reads), so no burst sits in user space unprocessed."""
+
+    def __init__(self, session: AmiSession) -> None:
+        self._session = session
+        self._buffer = bytearray(READ_SIZE)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._session._transport = transport
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self._buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._session._received(bytes(self._buffer[:nbytes]))
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._session._lost(f"broken: {exc}" if exc else "closed by Asterisk")
+
+
 class AmiSession:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sink: MessageSink | None,
-                 label: str) -> None:
-        self._reader, self._writer, self._sink, self.label = reader, writer, sink, label
+    def __init__(self, sink: MessageSink | None, label: str, room: asyncio.Event | None = None) -> None:
+        self._sink, self.label, self._room = sink, label, room
         self._framer = AmiFramer()
         self._pending: dict[str, _Pending] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._transport: asyncio.Transport | None = None
+        self._resume: asyncio.Task[None] | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     @classmethod
     async def open(cls, host: str, port: int, user: str, secret: str, *, events: bool,
-                   sink: MessageSink | None = None, timeout: float = 10.0) -> AmiSession:
-        """Connect and log in; AmiLoginError if refused, AmiConnectionError if unreachable."""
+                   sink: MessageSink | None = None, timeout: float = 10.0,
+                   room: asyncio.Event | None = None) -> AmiSession:
+        """Connect and log in; AmiLoginError if refused, AmiConnectionError if unreachable.
+        ``room``, when given, is set while the consumer can take more: reading pauses otherwise."""
         label = f"{user}@{host}:{port}"
+        session = cls(sink, label, room)
+        loop = asyncio.get_running_loop()
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            await asyncio.wait_for(loop.create_connection(lambda: _Protocol(session), host, port), timeout)
         except (OSError, TimeoutError) as exc:
             raise AmiConnectionError(f"cannot reach the AMI at {host}:{port}: {exc or 'timed out'}") from None
-        session = cls(reader, writer, sink, label)
-        session._task = asyncio.create_task(session._read_loop(), name=f"ami-read:{label}")
         try:
             reply = await session.send({"Action": "Login", "Username": user, "Secret": secret,
                                         "Events": "on" if events else "off"}, timeout=timeout)
@@ -83,9 +114,9 @@ class AmiSession:
         self._pending[action_id] = pending
         text = "".join(f"{key}: {value}\r\n" for key, value in action.items()) + "\r\n"
         try:
-            if self.closed.done():
+            if self.closed.done() or self._transport is None:
                 raise AmiConnectionError(f"AMI link {self.label} is closed")
-            self._writer.write(text.encode())
+            self._transport.write(text.encode())
             return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
         except TimeoutError:
             raise AmiConnectionError(f"no answer to {action['Action']} from {self.label} in {timeout:g} s") from None
@@ -93,32 +124,32 @@ class AmiSession:
             self._pending.pop(action_id, None)
 
     async def close(self) -> None:
-        if not self._writer.is_closing():
-            self._writer.close()
-        try:
-            await self._writer.wait_closed()
-        except (OSError, ConnectionError):
-            pass
-        if self._task is not None and self._task is not asyncio.current_task():
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-        self._fail_pending("closed")
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.close()
+        if self._resume is not None:
+            self._resume.cancel()
+        self._lost("closed")
+        await asyncio.sleep(0)  # let the transport finish closing its socket
 
-    async def _read_loop(self) -> None:
-        reason = "closed by Asterisk"
-        try:
-            while data := await self._reader.read(65536):
-                wall, perf = time.time(), time.perf_counter()
-                self._route(self._framer.feed(data), wall, perf)
-        except (OSError, ConnectionError) as exc:
-            reason = f"broken: {exc}"
-        finally:
-            self._fail_pending(reason)
-            if not self.closed.done():
-                self.closed.set_result(None)
+    def _received(self, data: bytes) -> None:
+        wall, perf = time.time(), time.perf_counter()
+        self._route(self._framer.feed(data), wall, perf)
+        if self._room is not None and not self._room.is_set() and self._resume is None and self._transport:
+            # Backpressure: stop reading until the consumer catches up; TCP holds the rest.
+            self._transport.pause_reading()
+            self._resume = asyncio.get_running_loop().create_task(self._resume_when_room())
+
+    async def _resume_when_room(self) -> None:
+        assert self._room is not None
+        await self._room.wait()
+        self._resume = None
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def _lost(self, reason: str) -> None:
+        self._fail_pending(reason)
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def _route(self, messages: list[RawMessage], wall: float, perf: float) -> None:
         events: list[RawMessage] = []

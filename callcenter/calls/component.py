@@ -42,7 +42,7 @@ class CallsComponent:
         self.tracker = CallTracker(RingRule(settings.ring_cycle_seconds, settings.rule_rings), publish=publish,
                                    on_finished=self.writer.submit, agent_id_for=self.writer.agent_id_for)
         self.pump = EventPump(self.tracker)
-        self.listener = AmiListener(ami, self.pump.put, timing) if ami else None
+        self.listener = AmiListener(ami, self.pump.put, timing, room=self.pump.room) if ami else None
         self.actions = AmiActions(ami) if ami else None
         self._loop: asyncio.AbstractEventLoop | None = None
         ctx.tracker = self.tracker

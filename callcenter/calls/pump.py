@@ -16,9 +16,14 @@ log = logging.getLogger(__name__)
 
 
 class EventPump:
-    def __init__(self, tracker: CallTracker) -> None:
+    def __init__(self, tracker: CallTracker, max_backlog: int = 2) -> None:
         self.tracker = tracker
         self._queue: asyncio.Queue[ListenerItem] = asyncio.Queue()
+        # Set while the queue is short: the listener stops reading otherwise (TCP backpressure),
+        # so a flood waits in the kernel, not in memory, and an answer never queues behind it.
+        self.room = asyncio.Event()
+        self.room.set()
+        self._max_backlog = max_backlog
         self._task: asyncio.Task[None] | None = None
         self._since_seq = 0
         self.current_arrival_perf = 0.0  # arrival of the batch being applied (decision latency)
@@ -27,6 +32,8 @@ class EventPump:
 
     def put(self, item: ListenerItem) -> None:
         self._queue.put_nowait(item)
+        if self._queue.qsize() >= self._max_backlog:
+            self.room.clear()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="ami-pump")
@@ -52,6 +59,8 @@ class EventPump:
                 log.exception("pump: could not handle %s", type(item).__name__)
             finally:
                 self._queue.task_done()
+                if self._queue.qsize() < self._max_backlog:
+                    self.room.set()
 
     def handle(self, item: ListenerItem) -> None:
         if isinstance(item, Batch):
