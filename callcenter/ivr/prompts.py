@@ -136,40 +136,47 @@ def build_prompts(hotline: Hotline, sounds_dir: Path, *, voice: str = tts.VOICE,
     """Build every prompt that is missing or changed; a failing prompt is reported, the rest go on."""
     tts.check_tools()
     out_dir = language_dir(sounds_dir)
-    custom_dir = out_dir / "custom"
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes_path = out_dir / HASHES_FILE
     hashes = _load_hashes(hashes_path)
     result = BuildResult([], [], [], {})
     with _lazy_synthesizer(voice, rate) as synthesizer, tempfile.TemporaryDirectory() as scratch:
         for prompt in prompt_catalogue(hotline):
-            out = out_dir / f"{prompt.name}.wav"
-            custom = custom_dir / f"{prompt.name}.wav"
+            custom = out_dir / "custom" / f"{prompt.name}.wav"
             wanted = _file_hash(custom) if custom.exists() else _text_hash(prompt, voice, rate)
-            if not force and hashes.get(prompt.name) == wanted and out.exists():
-                result.unchanged.append(prompt.name)
-                _report(progress, prompt.name, "unchanged")
-                continue
-            try:
-                if custom.exists():
-                    tts.to_asterisk_wav(custom, out)
-                    result.custom.append(prompt.name)
+            if not force and hashes.get(prompt.name) == wanted and (out_dir / f"{prompt.name}.wav").exists():
+                outcome = "unchanged"
+            else:
+                outcome = _build_one(prompt, out_dir, custom, synthesizer, Path(scratch), result)
+                if outcome == "failed":
+                    hashes.pop(prompt.name, None)
                 else:
-                    raw = Path(scratch) / f"{prompt.name}.wav"
-                    synthesizer().save(prompt.text, raw)
-                    tts.to_asterisk_wav(raw, out)
-                    result.built.append(prompt.name)
-            except tts.MissingTool:
-                raise
-            except tts.PromptError as exc:
-                result.failed[prompt.name] = str(exc)
-                hashes.pop(prompt.name, None)
-                _report(progress, prompt.name, "failed")
-                continue
-            hashes[prompt.name] = wanted
-            _save_hashes(hashes_path, hashes)  # after each prompt: an interrupted build keeps its work
-            _report(progress, prompt.name, "custom" if custom.exists() else "built")
+                    hashes[prompt.name] = wanted
+                    _save_hashes(hashes_path, hashes)  # after each prompt: an interrupted build keeps its work
+            if outcome != "failed":  # failures are already in result.failed, with the reason
+                {"unchanged": result.unchanged, "built": result.built, "custom": result.custom}[outcome].append(
+                    prompt.name)
+            _report(progress, prompt.name, outcome)
     return result
+
+
+def _build_one(prompt: Prompt, out_dir: Path, custom: Path, synthesizer: Callable[[], tts.Synthesizer],
+               scratch: Path, result: BuildResult) -> str:
+    """Make one prompt's WAV from its custom recording or by synthesis; 'custom', 'built' or 'failed'."""
+    out = out_dir / f"{prompt.name}.wav"
+    try:
+        if custom.exists():
+            tts.to_asterisk_wav(custom, out)
+            return "custom"
+        raw = scratch / f"{prompt.name}.wav"
+        synthesizer().save(prompt.text, raw)
+        tts.to_asterisk_wav(raw, out)
+        return "built"
+    except tts.MissingTool:
+        raise
+    except tts.PromptError as exc:
+        result.failed[prompt.name] = str(exc)
+        return "failed"
 
 
 def _report(progress: ProgressCallback | None, name: str, what: str) -> None:
