@@ -1,4 +1,4 @@
-"""Convert handwritten.txt (hand-written, hand-labeled calls) into handwritten.jsonl, the format
+"""Convert handwritten*.txt (hand-written, hand-labeled calls) into handwritten*.jsonl, the format
 of the shared calls.jsonl.   python tests/data/transcripts/handwritten.py"""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def convert(text: str) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    with (HERE / "handwritten.jsonl").open("w", encoding="utf-8") as out:
-        for record in convert((HERE / "handwritten.txt").read_text(encoding="utf-8")):
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for name in ("handwritten", "handwritten2"):
+        with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as out:
+            for record in convert((HERE / f"{name}.txt").read_text(encoding="utf-8")):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
