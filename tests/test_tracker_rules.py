@@ -182,6 +182,8 @@ def test_plain_dial_to_an_extension_is_tracked_without_queue_events() -> None:
                   ev.Hangup("Hangup", 130.1, **caller, cause=16)]:
         tracker.apply(event)
     (record,) = records
+    (started,) = [m for m in published if isinstance(m, CallStarted)]
+    assert started.caller == "13800138000"  # a trunk caller's number is known from the start
     assert record.agent == "PJSIP/8101" and record.queue is None
     assert record.ring_seconds == pytest.approx(16.0) and record.greeting == "apology"  # R2
     assert (record.hangup_first, record.dropped) == ("agent", True)  # R10, R9

@@ -80,7 +80,7 @@ class CallTracker:
                 return
             if isinstance(event, ev.ChannelSnapshot):
                 return
-            call = self._start(linkedid, event.at)
+            call = self._start(linkedid, event.at, getattr(event, "caller_num", None))
         self._seen_at[linkedid] = self.seq
         if raw is not None and len(call.journal) < MAX_JOURNAL:
             call.journal.append((event.at, event.name, raw))
@@ -100,10 +100,10 @@ class CallTracker:
         if change is not None:
             self._publish(change)
 
-    def _start(self, linkedid: str, at: float) -> CallDraft:
-        call = CallDraft(linkedid, self.server, at, at)
+    def _start(self, linkedid: str, at: float, caller: str | None = None) -> CallDraft:
+        call = CallDraft(linkedid, self.server, at, at, caller=caller)
         self._calls[linkedid] = call
-        self._publish(CallStarted(linkedid, None, at))
+        self._publish(CallStarted(linkedid, caller, at))
         return call
 
     def _finish(self, call: CallDraft) -> None:
