@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callcenter.calls.replay import replay_chunks
+from tests.conftest import TRACES as TRACES_DIR
 
 TRACES = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_hold", "queue_agi_greeting"]
-SHARED_TRACES = Path(__file__).resolve().parents[2] / "shared" / "ami-traces"
+SHARED_TRACES = TRACES_DIR  # hypothesis cannot take the function-scoped fixture; same folder
 
 
 def messages_of(data: bytes) -> list[bytes]:

@@ -100,9 +100,10 @@ class AmiFramer:
         for position, line in enumerate(lines):
             key, sep, value = line.partition(": ")
             if not sep:
-                key, value = self._odd_line(line)
-                if key is None:
+                odd_key = self._odd_line(line)
+                if odd_key is None:
                     continue
+                key, value = odd_key, ""
             elif not (key.isascii() and key.isalnum()) and not _plain_key(key):
                 salvaged = _KEY_TAIL.search(key)
                 self.stats.garbage_lines += 1
@@ -120,16 +121,16 @@ class AmiFramer:
         if headers:
             self._emit(headers, "\n".join(lines[start:]) if start else chunk, out)
 
-    def _odd_line(self, line: str) -> tuple[str | None, str]:
+    def _odd_line(self, line: str) -> str | None:
         """A line without ``": "``: the banner, an empty-valued header, or garbage."""
         if line.startswith(BANNER_PREFIX) or BANNER_PREFIX in line:
             self.banner = line[line.index(BANNER_PREFIX):].strip()
-            return None, ""
+            return None
         if line.endswith(":") and _plain_key(line[:-1]):
-            return line[:-1], ""
+            return line[:-1]
         if line.strip():
             self.stats.garbage_lines += 1
-        return None, ""
+        return None
 
     def _emit(self, headers: dict[str, str], raw: str, out: list[RawMessage]) -> None:
         if "Event" not in headers and "Response" not in headers:

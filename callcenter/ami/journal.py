@@ -176,9 +176,8 @@ def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str
     driver's executemany, without building an ORM/Core parameter dict per row."""
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    table = CallEvent.__table__
     connection.exec_driver_sql(
-        f"INSERT INTO {table.name} (server, linkedid, at, name, raw) VALUES ({', '.join([mark] * 5)})", rows)
+        f"INSERT INTO {CallEvent.__tablename__} (server, linkedid, at, name, raw) VALUES ({', '.join([mark] * 5)})", rows)
 
 
 def _not_yet_stored(session: Session, batch: list[tuple[CallRecord, Journal]]) -> list[tuple[CallRecord, Journal]]:

@@ -107,7 +107,7 @@ class CallDraft:
             self.holds.append(HoldRecord(self.hold_started_at, ended))
             self.hold_started_at = None
         answered = self.answered_at is not None
-        ring_until = self.answered_at if answered else (self.ring_end_at or ended)
+        ring_until = self.answered_at if self.answered_at is not None else (self.ring_end_at or ended)
         ring_s = self.ringing_seconds(ring_until)
         side = self.hangup_first()
         return CallRecord(
@@ -122,7 +122,7 @@ class CallDraft:
             within_rule=None if ring_s is None else rule.within_rule(ring_s),
             greeting=self.greeting, wait_seconds=self._wait_seconds(ended),
             talk_seconds=None if self.answered_at is None else max(0.0, (self.talk_end_at or ended) - self.answered_at),
-            hold_seconds=sum(h.seconds for h in self.holds), hangup_first=side, transfers=self.transfers,
+            hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side, transfers=self.transfers,
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
             legs=tuple(sorted((leg.record() for leg in self.legs.values()), key=lambda leg: leg.started_at)),
             holds=tuple(self.holds),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Literal
 
 from callcenter.ami import events as ev
 from callcenter.calls import agent_state
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Journal = list[tuple[float, str, str]]  # (time, event name, raw message)
 FinishedHook = Callable[[CallRecord, Journal], None]
+LiveState = Literal["ivr", "waiting", "ringing", "talking", "hold"]
 MAX_JOURNAL = 5000  # raw messages kept per call: an event flood cannot eat the memory
 _FINISHED_MEMORY = 4096  # how many finished Linkedids are remembered to ignore late events
 
@@ -203,6 +205,7 @@ class CallTracker:
 def _live(call: CallDraft) -> LiveCall:
     ringing = [leg for leg in call.legs.values() if leg.ended_at is None]
     leg = call.answer or (ringing[-1] if ringing else None)
+    state: LiveState
     if call.hold_started_at is not None:
         state, since = "hold", call.hold_started_at
     elif call.answered_at is not None:
