@@ -13,8 +13,9 @@ from callcenter.tickets.transcript import Transcript, Turn
 FORBIDDEN: dict[str, re.Pattern[str]] = {
     "喂哪位": re.compile(r"^喂[，,]?(您|你)?哪位|^喂[，,]?谁啊"),
     "你找谁": re.compile(r"你找谁|您找谁|你要找谁|找谁啊"),
-    "你是谁": re.compile(r"你是谁|您是谁|你谁啊"),
-    "不知道": re.compile(r"不太?知道(?![您你]|是否|能不能|方不方便|有没有)"),
+    "你是谁": re.compile(r"(你是谁|您是谁)(?!家)|你谁啊"),
+    # 不知道您方便吗 / 不知道您是哪一户 is a polite question, not "I don't know".
+    "不知道": re.compile(r"不太?知道(?!(您|你)?[^|，。]{0,6}?(是否|方便|方不方便|能不能|有没有|是不是|可不可以|什么时候|是哪|住哪|贵姓|怎么称呼))"),
     "不清楚": re.compile(r"(?<![听看])不太?清楚"),
     "我们不管": re.compile(r"我们不管|我们不负责管|我们管不了|这个我们不管|不归我们管"),
     "跟我们没关系": re.compile(r"(跟|和|与)我们(没|没有)关系|跟我们无关|关我们什么事"),
@@ -74,7 +75,8 @@ def check(transcript: Transcript, centre_name: str | None = None) -> QualityRepo
     first = agent[0].joined if agent else ""
     names_centre = bool(_CENTRE.search(first)) or bool(centre_name and centre_name in first)
     return QualityReport(
-        greeting_ok=bool(_GREETING.search(first)) and names_centre and not FORBIDDEN["喂哪位"].search(first),
+        # R3: greet and name the centre; never open with 喂.
+        greeting_ok=bool(_GREETING.search(first)) and names_centre and not first.startswith("喂"),
         apology_given=bool(_APOLOGY.search(first)),
         closing_ok=bool(agent) and bool(_CLOSING.search(agent[-1].joined)),
         forbidden=forbidden_hits(agent),

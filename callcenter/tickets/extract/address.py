@@ -23,7 +23,9 @@ BUILDING = re.compile(
     rf"(?:(?P<u>{NUMERAL})(?:单元|单园|单员|担元))?"
     rf"(?P<room>{NUMERAL}{_NOT_ROOM})?"
 )
-STANDALONE_ROOM = re.compile(rf"(?:是|住|在|住在)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
+# A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二).
+STANDALONE_ROOM = re.compile(
+    rf"(?:是|住|在|住在|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,25 @@ SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
 # 师傅 is left out: callers praise or blame workers (张师傅) by that title.
 TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
+# How agents address callers they know (邓阿姨); read on the agent's side only.
+AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "叔叔": "先生", "大爷": "先生", "大哥": "先生"}
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
 _TITLE = "(?:" + "|".join(TITLES) + ")"
 TITLED = re.compile(rf"(?P<s>{_SURNAME})(?P<t>{_TITLE})")
+AGENT_TITLED = re.compile(rf"(?P<s>{_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来刚，。|"
 _NUMERAL = "零一幺二两三四五六七八九十百千"
 FULL = re.compile(rf"(?:我叫|我的名字叫|名字叫|我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
+
+
+# Words after a surname that name a role, not a given name (张师傅, 王经理).
+ROLES = ("师傅", "经理", "主管", "管家", "保安", "老师", "医生", "工", "总")
+
+
+def _is_title(word: str) -> bool:
+    return any(word.startswith(t) or t.startswith(word) for t in (*TITLES, *AGENT_TITLES, *ROLES))
 
 
 def _from_words(words: list[str]) -> str | None:
@@ -37,7 +48,10 @@ def _from_words(words: list[str]) -> str | None:
         if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
             surname, given = words[i + 1], words[i + 2]
             if re.fullmatch(_SURNAME, surname) and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
-                    and given not in TITLES and given[:1] not in "先女小太":
+                    and not _is_title(given):
+                more = words[i + 3] if i + 3 < len(words) else ""
+                if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL:
+                    given += more  # 邵 春 生: the recogniser split a two-character given name
                 return surname + given
     return None
 
@@ -46,17 +60,23 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     from_words = _from_words(words)
     if from_words:
         return from_words
+    for i, word in enumerate(words[:-2]):
+        # 我 是 D 座 一 五 零 二 的 周 丽华: the name after the address in a self-introduction
+        if word == "的" and "是" in words[max(0, i - 12):i] and re.fullmatch(_SURNAME, words[i + 1]) \
+                and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{2}}", words[i + 2]) and not _is_title(words[i + 2]):
+            return words[i + 1] + words[i + 2]
     for text in caller_turns:
         for match in FULL.finditer(text):
             given = match.group("g")
-            if any(given.startswith(t) for t in TITLES) or given[:1] in "先女小太":
+            if _is_title(given):
                 continue  # 我是王先生: a title, not a given name
             return match.group("s") + given
     return None
 
 
-def _titled(turns: list[str]) -> list[str]:
-    return [m.group("s") + TITLES[m.group("t")] for text in turns for m in TITLED.finditer(text)]
+def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED) -> list[str]:
+    titles = TITLES | AGENT_TITLES
+    return [m.group("s") + titles[m.group("t")] for text in turns for m in pattern.finditer(text)]
 
 
 def extract_name(transcript: Transcript) -> str | None:
@@ -67,7 +87,7 @@ def extract_name(transcript: Transcript) -> str | None:
     said = _titled(caller)
     if said:
         return said[0]
-    agent = _titled([t.joined for t in transcript.side("agent")])
+    agent = _titled([t.joined for t in transcript.side("agent")], AGENT_TITLED)
     stated = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
     if stated:
         matching = [n for n in agent if n.startswith(stated)]

@@ -13,37 +13,61 @@ from callcenter.tickets.transcript import Transcript
 _N = "[零一二两三四五六七八九十]+"
 _DAY = (r"(?:今天|明天|后天|大后天|明早|今晚|明晚|这周[一二三四五六日天末]?|下周[一二三四五六日天]?|周[一二三四五六日天末]"
         r"|星期[一二三四五六日天]|礼拜[一二三四五六日天]|" + _N + r"号)")
-_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨)"
+_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|全天|一整天)"
 _CLOCK = rf"(?:{_N}点(?:半|{_N}分?)?)"
 _RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|以前|之前|左右|前后)?"
 TIME = re.compile(rf"(?:{_DAY}{_PART}?(?:{_CLOCK})?|{_PART}{_CLOCK}?|{_CLOCK}){_RANGE}")
 _PAST = re.compile(r"昨天|前天|上周|上个|刚才|早就|已经|开始|的时候|那天")
-_ASKS_TIME = re.compile(r"什么时候|几点|时间|方便|哪天")
+_ASKS_TIME = re.compile(r"什么时候|几点|时间|方便|哪天|在家吗|在不在家|合适")
 _NOT_A_TIME = re.compile(r"^(?:白天|早上|晚上|中午|下午|上午)$")
 
 
-def _expressions(text: str) -> list[str]:
+def _expressions(text: str, bare_parts: bool = False) -> list[str]:
     found = []
     for match in TIME.finditer(text):
         expr = match.group(0)
         after = text[match.end():match.end() + 4]
         before = text[max(0, match.start() - 3):match.start()]
-        if _PAST.search(before + expr + after[:3]) or _NOT_A_TIME.match(expr):
+        if _PAST.search(before + expr + after[:3]) or (_NOT_A_TIME.match(expr) and not bare_parts):
             continue
         found.append(expr)
+    return found
+
+
+_DAY_RE = re.compile(_DAY)
+_PART_RE = re.compile(_PART)
+
+
+def _complete(expr: str, context: list[str]) -> str:
+    """五点之前 said after 今天下午 (by the caller, or in the agent's question) means 今天下午五点之前."""
+    for earlier in reversed(context):
+        day, part = _DAY_RE.match(earlier), _PART_RE.search(earlier)
+        has_day, has_part = bool(_DAY_RE.match(expr)), bool(_PART_RE.match(expr))
+        prefix = ("" if has_day or not day else day.group(0)) + ("" if has_day or has_part or not part else part.group(0))
+        if prefix:
+            return prefix + expr
+    return expr
+
+
+def _answers(transcript: Transcript) -> list[str]:
+    asked, agent_said = False, []
+    found: list[str] = []
+    for turn in transcript.turns:
+        if turn.speaker == "agent":
+            asked = asked or bool(_ASKS_TIME.search(turn.joined))
+            agent_said = [m.group(0) for m in TIME.finditer(turn.joined)]
+        elif asked:
+            said = [m.group(0) for m in TIME.finditer(turn.joined)]
+            for expr in _expressions(turn.joined, bare_parts=bool(agent_said)):
+                before = said[: said.index(expr)] if expr in said else []
+                found.append(_complete(expr, agent_said + before))
     return found
 
 
 def extract_preferred_time(transcript: Transcript) -> str | None:
     """The caller's answer once the agent has asked for a time: the last one naming an hour, else
     the last day/part of day."""
-    asked = False
-    found: list[str] = []
-    for turn in transcript.turns:
-        if turn.speaker == "agent":
-            asked = asked or bool(_ASKS_TIME.search(turn.joined))
-        elif asked:
-            found.extend(_expressions(turn.joined))
+    found = [e for e in _answers(transcript) if not _NOT_A_TIME.match(e)]
     if not found:
         return None
     with_hour = [e for e in found if "点" in e]

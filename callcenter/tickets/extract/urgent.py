@@ -11,11 +11,15 @@ from callcenter.tickets.transcript import Transcript
 # Each pattern is a present danger; the recogniser's common homophones are included (然气 for 燃气).
 DANGERS: dict[str, re.Pattern[str]] = {
     "gas": re.compile(r"(燃气|煤气|天然气|然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|一股[^。|]{0,3}(煤气|燃气)|漏气"),
-    "fire": re.compile(r"着火|起火|失火|火灾|冒烟|浓烟|烧起来|烧着了|火苗|明火|烟雾报警|好多烟|很大的烟|一股烟"),
-    "flood": re.compile(r"喷水|爆管|爆了|爆裂|水管裂|往下灌|灌进|淹了|淹到|水淹|流进电梯|流到电梯|止不住|关不住|漫到|水越来越大|哗哗"),
+    "fire": re.compile(r"着火|着了|起火|失火|火灾|冒烟|浓烟|全是烟|都是烟|好多烟|很大的烟|一股烟|烧起来|烧着了|火苗|明火|"
+                       r"烟雾报警"),
+    "flood": re.compile(r"喷水|喷出来|爆管|爆了|爆裂|水管裂|往下灌|灌进|淹了|淹到|水淹|流进电梯|流到电梯|止不住|关不住|漫到|"
+                        r"水越来越大|哗哗|进水了?[^|]{0,4}(好多|很多|大量|全是)|好多水|水[^|]{0,6}冲下来|泡了|泡水"),
     "lift": re.compile(r"电梯[^|]{0,20}(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}不动)|(困|关|卡)在电梯|被困|"
-                       r"人在里面出不来"),
-    "sparks": re.compile(r"火花|打火|冒火|电火花|滋滋[^。|]{0,4}(火|冒)|烧焦|焦味|糊味"),
+                       r"人在里面出不来|(里面|里头)[^|]{0,6}出不来|喊救命|救命"),
+    "sparks": re.compile(r"火花|打火|冒[^|]{0,4}火|电火花|滋滋[^|]{0,4}(火|冒)|烧焦|焦[^|]{0,2}味|糊味"),
+    # R19's "danger to people now": something about to fall on passers-by.
+    "falling": re.compile(r"(掉|砸)下来[^|]{0,4}砸|砸到人|砸伤人|要塌|塌下来"),
 }
 _NEGATED = re.compile(r"(没有|没|不是|并没有|无|不)$")
 
