@@ -57,6 +57,7 @@ COMPONENTS: list[str] = [
     "callcenter.pbxsim.component:build",
     "callcenter.calls.component:build",
     "callcenter.ivr.component:build",
+    "callcenter.speech.component:build",
     "callcenter.tickets.component:build",
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",

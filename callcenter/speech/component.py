@@ -1,0 +1,170 @@
+"""The speech component: queue a transcription job when a call with recordings is stored,
+run queued jobs on the worker pool, store the transcript and publish ``TranscriptReady`` (C4).
+
+A missing or broken model stops only this stage: the error is logged once with how to
+install a model, jobs keep queueing, and they run once a model is in place (checked again on
+every new call and every poll) or after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import socket
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+
+from callcenter.messages import CallStored, TranscriptReady
+from callcenter.db.session import unit_of_work
+from callcenter.service import ServiceContext
+from callcenter.speech import jobs
+from callcenter.speech.errors import ModelUnavailable
+from callcenter.speech.models import resolve_model
+from callcenter.speech.worker import JobOutcome, WorkerPool
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 30.0  # jobs from other machines' queues, expired leases, a newly installed model
+
+ExecutorFactory = Callable[[Path, int], Executor]
+
+
+class SpeechComponent:
+    name = "speech"
+
+    def __init__(self, ctx: ServiceContext, executor_factory: ExecutorFactory | None = None,
+                 lease: dt.timedelta = jobs.DEFAULT_LEASE) -> None:
+        self.ctx = ctx
+        self._executor_factory = executor_factory
+        self._lease = lease
+        self._worker = jobs.worker_id()
+        self._pool: WorkerPool | None = None
+        self._model_problem: str | None = None
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+
+    @property
+    def model_problem(self) -> str | None:
+        """Why transcription is waiting, or None while it runs."""
+        return self._model_problem
+
+    async def start(self) -> None:
+        released = await asyncio.to_thread(self._in_session, jobs.release_orphans, socket.gethostname(),
+                                           jobs.pid_alive, self.ctx.clock.now())
+        if released:
+            log.info("speech: %d job(s) left running by a stopped process are queued again", released)
+        self.ctx.bus.subscribe(CallStored, self._on_call_stored, name="speech:call-stored")
+        await self._ensure_pool()
+        self._loop_task = asyncio.create_task(self._dispatch_forever(), name="speech:dispatch")
+
+    async def stop(self) -> None:
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+        await asyncio.to_thread(self._in_session, jobs.release_claimed_by, self._worker, self.ctx.clock.now())
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+            self._pool = None
+
+    async def _on_call_stored(self, message: CallStored) -> None:
+        sides = jobs.recordings_by_side(message.record.recordings, self.ctx.settings.recordings_dir)
+        if not sides:
+            return  # unanswered calls and calls without per-side recordings have nothing to transcribe
+        await asyncio.to_thread(self._in_session, jobs.enqueue, message.call_id, sides, self.ctx.clock.now())
+        self._wake.set()
+
+    async def _ensure_pool(self) -> bool:
+        if self._pool is not None:
+            return True
+        try:
+            path = await asyncio.to_thread(resolve_model, self.ctx.settings)
+            workers = self.ctx.settings.transcribe_workers
+            executor = self._executor_factory(path, workers) if self._executor_factory else None
+            pool = WorkerPool(path, workers, executor)
+            try:
+                await pool.warm_up()
+            except ModelUnavailable:
+                await asyncio.to_thread(pool.close)
+                raise
+        except ModelUnavailable as exc:
+            if str(exc) != self._model_problem:
+                log.error("speech: transcription waits: %s", exc)
+            self._model_problem = str(exc)
+            return False
+        if self._model_problem:
+            log.info("speech: model %s loaded; transcription resumes", path)
+        self._pool, self._model_problem = pool, None
+        return True
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            try:
+                await self._dispatch()
+            except Exception:
+                log.exception("speech: dispatching jobs failed; retrying after the next wake-up")
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _dispatch(self) -> None:
+        if not await self._ensure_pool():
+            return
+        while len(self._running) < self.ctx.settings.transcribe_workers:
+            claimed = await asyncio.to_thread(self._claim)
+            if claimed is None:
+                return
+            task = asyncio.create_task(self._run(*claimed), name=f"speech:job:{claimed[0]}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    def _claim(self) -> tuple[int, int, list[dict[str, str]]] | None:
+        with unit_of_work(self.ctx.sessions) as session:
+            job = jobs.claim_next(session, self._worker, self.ctx.clock.now(), self._lease)
+            return None if job is None else (job.id, job.call_id, list(job.recordings))
+
+    async def _run(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
+        try:
+            await self._run_job(job_id, call_id, recordings)
+        except Exception:  # per-job boundary: the job's lease brings it back; the service goes on
+            log.exception("speech: job %d (call %d) could not be completed", job_id, call_id)
+
+    async def _run_job(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
+        pool = self._pool
+        if pool is None:
+            return
+        outcome = await pool.run(recordings)
+        transcript_id = await asyncio.to_thread(self._record, job_id, outcome, pool.model_name)
+        if outcome.model_missing:
+            self._model_problem, self._pool = outcome.error, None
+            await asyncio.to_thread(pool.close)
+        if transcript_id is not None:
+            self.ctx.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
+        self._wake.set()
+
+    def _record(self, job_id: int, outcome: JobOutcome, model: str) -> int | None:
+        now = self.ctx.clock.now()
+        with unit_of_work(self.ctx.sessions) as session:
+            if outcome.error is None:
+                return jobs.complete(session, job_id, outcome.turns, model, now).id
+            if outcome.retry:
+                jobs.retry_later(session, job_id, outcome.error, now, counts=not outcome.model_missing)
+            else:
+                log.warning("speech: job %d failed: %s", job_id, outcome.error)
+                jobs.fail(session, job_id, outcome.error, now)
+            return None
+
+    def _in_session(self, function: Callable[..., object], *args: object) -> object:
+        with unit_of_work(self.ctx.sessions) as session:
+            return function(session, *args)
+
+
+def build(ctx: ServiceContext) -> SpeechComponent:
+    return SpeechComponent(ctx)

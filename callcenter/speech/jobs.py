@@ -1,0 +1,145 @@
+"""The transcription queue in the database: data functions over ``transcription_jobs``.
+
+The caller owns the session and commits (STYLE habit 14). On PostgreSQL several workers, on
+any machine, claim jobs with ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from callcenter.db.models.speech import TranscriptionJob, Transcript
+
+MAX_ATTEMPTS = 3  # a recording that kills its worker three times is failed, not retried forever
+DEFAULT_LEASE = dt.timedelta(minutes=30)  # > the decoding time of a long call at RTF 0.1
+
+_SIDE = re.compile(r"-(caller|agent)\.wav$", re.IGNORECASE)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def recordings_by_side(paths: Iterable[str], recordings_dir: Path) -> list[dict[str, Any]]:
+    """One entry per side, from MixMonitor's ``…-caller.wav`` / ``…-agent.wav`` names (C3).
+    A mixed or unnamed file has no speaker and is left out."""
+    found = []
+    for raw in paths:
+        match = _SIDE.search(Path(raw).name)
+        if match is None:
+            continue
+        path = Path(raw) if Path(raw).is_absolute() else recordings_dir / raw
+        found.append({"speaker": match.group(1).lower(), "path": str(path)})
+    return found
+
+
+def enqueue(session: Session, call_id: int, recordings: list[dict[str, Any]], now: dt.datetime) -> TranscriptionJob:
+    """Queue the call once; a repeated CallStored for the same call returns the existing job."""
+    existing = session.scalars(select(TranscriptionJob).where(TranscriptionJob.call_id == call_id)).first()
+    if existing is not None:
+        return existing
+    job = TranscriptionJob(call_id=call_id, recordings=recordings, status="queued", attempts=0,
+                           created_at=now, updated_at=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def claim_next(session: Session, worker: str, now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE
+               ) -> TranscriptionJob | None:
+    """Take the oldest queued job, or a running one whose claimer's lease has run out."""
+    while True:
+        job = session.scalars(
+            select(TranscriptionJob)
+            .where(or_(TranscriptionJob.status == "queued",
+                       (TranscriptionJob.status == "running") & (TranscriptionJob.lease_until < now)))
+            .order_by(TranscriptionJob.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if job is None:
+            return None
+        if job.attempts >= MAX_ATTEMPTS:
+            _set_failed(job, f"gave up after {job.attempts} attempts (the last one never finished)", now)
+            continue
+        job.status, job.claimed_by, job.lease_until = "running", worker, now + lease
+        job.attempts += 1
+        job.updated_at = now
+        session.flush()
+        return job
+
+
+def release_orphans(session: Session, host: str, alive: Callable[[int], bool], now: dt.datetime) -> int:
+    """Requeue running jobs claimed on this host by processes that no longer exist."""
+    released = 0
+    running = session.scalars(select(TranscriptionJob).where(TranscriptionJob.status == "running")).all()
+    for job in running:
+        claimer_host, _, pid = (job.claimed_by or "").rpartition(":")
+        if claimer_host == host and pid.isdigit() and not alive(int(pid)):
+            _requeue(job, now)
+            released += 1
+    return released
+
+
+def release_claimed_by(session: Session, worker: str, now: dt.datetime) -> int:
+    """On an orderly stop: give this worker's unfinished jobs back to the queue."""
+    jobs = session.scalars(select(TranscriptionJob).where(
+        TranscriptionJob.status == "running", TranscriptionJob.claimed_by == worker)).all()
+    for job in jobs:
+        _requeue(job, now)
+        job.attempts = max(0, job.attempts - 1)  # an interrupted attempt is not a failed one
+    return len(jobs)
+
+
+def complete(session: Session, job_id: int, turns: list[dict[str, Any]], model: str, now: dt.datetime) -> Transcript:
+    job = session.get_one(TranscriptionJob, job_id)
+    transcript = Transcript(call_id=job.call_id, turns=turns, model=model, created_at=now)
+    session.add(transcript)
+    session.flush()
+    job.status, job.transcript_id, job.error = "done", transcript.id, None
+    job.claimed_by, job.lease_until, job.updated_at = None, None, now
+    return transcript
+
+
+def fail(session: Session, job_id: int, reason: str, now: dt.datetime) -> None:
+    _set_failed(session.get_one(TranscriptionJob, job_id), reason, now)
+
+
+def retry_later(session: Session, job_id: int, reason: str, now: dt.datetime, *, counts: bool = True) -> None:
+    """A failure that is not the recording's fault: back to the queue. A crashed worker counts
+    as an attempt; a missing model does not (the recordings wait for one)."""
+    job = session.get_one(TranscriptionJob, job_id)
+    if not counts:
+        job.attempts = max(0, job.attempts - 1)
+    elif job.attempts >= MAX_ATTEMPTS:
+        _set_failed(job, f"{reason} (after {job.attempts} attempts)", now)
+        return
+    _requeue(job, now)
+    job.error = reason
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _requeue(job: TranscriptionJob, now: dt.datetime) -> None:
+    job.status, job.claimed_by, job.lease_until, job.updated_at = "queued", None, None, now
+
+
+def _set_failed(job: TranscriptionJob, reason: str, now: dt.datetime) -> None:
+    job.status, job.error, job.claimed_by, job.lease_until, job.updated_at = "failed", reason, None, None, now
