@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -21,8 +22,10 @@ def tickets() -> None:
 
 @app.command("from-transcript")
 def from_transcript(
-    file: Path = typer.Argument(..., help="JSON lines, one call each: {id, turns: [{speaker, text}]}; labels ignored"),
-    centre: str = typer.Option(None, help="the centre's name, also accepted as naming the centre in the greeting"),
+    file: Annotated[Path, typer.Argument(help="JSON lines, one call each: {id, turns: [{speaker, text}]}; "
+                                              "labels ignored")],
+    centre: Annotated[str | None, typer.Option(help="the centre's name, also accepted as naming the centre "
+                                                    "in the greeting")] = None,
 ) -> None:
     """Print one JSON object per call: id, category, urgent, caller_name, address, phone,
     preferred_time, greeting_ok, apology_given, forbidden_phrases, closing_ok."""

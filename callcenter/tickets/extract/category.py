@@ -43,7 +43,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"气死|受不了|睡不着|没睡好|太过分|不像话"),
     "inquiry": re.compile(
         r"想问|问一下|问下|问问|请问|咨询|打听|怎么办理|怎么弄|怎么收费|需要带|要带|几点|几号|什么时候|开放|能不能办|"
-        r"多少钱|在哪|哪里|有没有|是真的吗|要不要|流程|手续|了解一下"),
+        r"多少钱|在哪|哪里|有没有|是真的吗|要不要|流程|手续|了解一下|听说|是哪|哪几"),
     "suggestion": re.compile(
         r"能不能.{0,8}(装|加|增加|安排|设|建|改|多|开|挪)|希望|可以考虑|考虑一下|我觉得|最好|是不是可以|"
         r"应该.{0,4}(装|加)|就好了"),
@@ -101,4 +101,6 @@ def classify(transcript: Transcript, emergency: bool = False) -> str:
         return declared
     totals = scores(transcript)
     best = max(_PRIORITY, key=lambda c: totals[c])
+    if best == "inquiry" and totals["billing"] > 0:
+        return "billing"  # a question about one's own fees is 缴费 business (R5)
     return best if totals[best] > 0 else "other"

@@ -18,8 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from phrases import (BILLINGS, CENTRES, COMPLAINTS, EMERGENCIES, GIVEN_NAMES, INQUIRIES, OTHERS,  # noqa: E402
-                     PRAISES, RELEASES, REPAIRS, SUGGESTIONS, SURNAMES, Matter)
+from phrases import (
+    BILLINGS,
+    CENTRES,
+    COMPLAINTS,
+    EMERGENCIES,
+    GIVEN_NAMES,
+    INQUIRIES,
+    OTHERS,
+    PRAISES,
+    RELEASES,
+    REPAIRS,
+    SUGGESTIONS,
+    SURNAMES,
+    Matter,
+)
 
 HERE = Path(__file__).parent
 DIGIT = "零一二三四五六七八九"
@@ -261,7 +274,7 @@ class Dialogue:
         self.call, self.plan, self.rng = Call(cid), plan, rng
         self.name_said = self.address_said = self.phone_said = False
         self.time_label: str | None = None
-        mode, surname, given, title = plan.name
+        mode, surname, given, _ = plan.name
         if mode != "none":
             self.call.protected.update({surname, given, surname + given})
 

@@ -1,0 +1,49 @@
+"""Acceptance of the transcript → ticket extraction (R4, R5, R16, R19) on the shared sample, on the
+generated held-out split (never inspected) and on the two hand-written sets (each scored once
+before the rule changes it led to; first runs in tests/data/transcripts/*_first_run.txt):
+category macro-F1 ≥ 0.90, urgent recall 1.0, phone and address exact ≥ 0.95, name ≥ 0.90,
+forbidden phrases precision and recall ≥ 0.95."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from callcenter.tickets.evaluate import Scores, load, score
+
+DATA = Path(__file__).parent / "data" / "transcripts"
+
+
+def _assert_acceptance(result: Scores) -> None:
+    assert result.category_macro_f1 >= 0.90, result.errors
+    assert result.urgent["recall"] == 1.0, result.errors
+    assert result.fields["phone"]["exact"] >= 0.95, result.errors
+    assert result.fields["address"]["exact"] >= 0.95, result.errors
+    assert result.fields["caller_name"]["exact"] >= 0.90, result.errors
+    assert result.forbidden["precision"] >= 0.95 and result.forbidden["recall"] >= 0.95, result.errors
+
+
+def test_acceptance_on_the_shared_sample(shared_dir: Path) -> None:
+    _assert_acceptance(score(load(shared_dir / "transcripts-sample" / "calls.jsonl")))
+
+
+@pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl"])
+def test_acceptance_on_held_out_transcripts(split: str) -> None:
+    _assert_acceptance(score(load(DATA / split)))
+
+
+def test_labeled_set_is_large_and_varied() -> None:
+    records = [json.loads(line) for f in DATA.glob("*.jsonl") for line in f.read_text(encoding="utf-8").splitlines()]
+    assert len(records) >= 150
+    labels = [r["labels"] for r in records]
+    assert set(Counter(lab["category"] for lab in labels)) == {
+        "repair", "complaint", "inquiry", "suggestion", "praise", "billing", "release", "other"}
+    assert sum(lab["urgent"] for lab in labels) >= 20
+    assert {a[-1] for a in (lab["address"] for lab in labels) if a} and \
+        all(any(k in (lab["address"] or "") for lab in labels) for k in ("栋", "号楼", "幢", "座", "单元"))
+    phrases = Counter(p for lab in labels for p in lab["forbidden_phrases"])
+    assert len(phrases) >= 8
+    assert any(not lab["greeting_ok"] for lab in labels) and any(lab["apology_given"] for lab in labels)
