@@ -1,27 +1,32 @@
-"""The answer-time report: one aggregate query per period and grouping (R1, R2, R10, R11, R13).
+"""The answer-time report (R1, R2, R10, R11, R13): figures per agent, queue, hour or day.
 
-Counting, summing and percentiles run in the database; Python only divides and labels.
+The database sums (``partials.py``); closed days come from their roll-ups (``rollup.py``), the
+rest — today, or everything when no ``today`` is given — straight from the calls. Python only
+adds the partial sums up, divides and labels.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.calls import Call, CallLeg
+from callcenter.db.models.web import report_rollup
+from callcenter.reports import rollup
 from callcenter.reports.buckets import group_key, leg_group_key
-from callcenter.reports.measures import CONDITIONS, Thresholds, abandon_wait, answer_wait
-from callcenter.reports.percentiles import nearest_rank_p90
+from callcenter.reports.measures import Thresholds
+from callcenter.reports.partials import Key, LegQuery, Partial, p90_from_histogram, query_partials
 from callcenter.reports.period import Period
 
+log = logging.getLogger(__name__)
 By = Literal["agent", "queue", "hour", "day", "total"]
 BY_CHOICES: tuple[By, ...] = ("agent", "queue", "hour", "day")
-_COUNTED = ("offered", "answered", "abandoned", "short_abandoned", "within_rule", "late", "late_apology",
-            "late_no_apology", "agent_hangup_first", "long_hold", "abandoned_in_window", "answered_15s",
-            *(f"rings_{n}" for n in range(1, 7)))
 
 
 @dataclass
@@ -70,6 +75,24 @@ def _rates(f: AnswerTimes) -> dict[str, float | None]:
     }
 
 
+def _mean(total: float, n: float) -> float | None:
+    return None if n <= 0 else round(total / n, 1)
+
+
+def finalize(key: str | None, p: Partial) -> AnswerTimes:
+    s = p.sums
+    return AnswerTimes(key=key, counts=dict(p.counts), ring_no_answer=p.ring_no_answer, transfers=int(s["transfers"]),
+                       seconds={
+                           "avg_ring": _mean(s["sum_ring"], s["n_ring"]),
+                           "p90_ring": p90_from_histogram(p.hist_ring),
+                           "avg_wait": _mean(s["sum_wait"], s["n_wait"]),
+                           "p90_wait": p90_from_histogram(p.hist_wait),
+                           "longest_wait": None if p.max_wait is None else round(p.max_wait, 1),
+                           "avg_abandon_wait": _mean(s["sum_abandon_wait"], p.counts["abandoned"]),
+                           "talk_seconds": round(s["talk_seconds"], 1),
+                       })
+
+
 @dataclass(frozen=True)
 class Scope:
     """Who is looking: an agent sees only their own calls and legs (R17)."""
@@ -87,33 +110,6 @@ def call_filter(period: Period, scope: Scope) -> ColumnElement[bool]:
     return and_(*parts)
 
 
-def _aggregates(t: Thresholds) -> list[Any]:
-    answered = Call.answered.is_(True)
-    cols: list[Any] = [func.sum(case((CONDITIONS[name](t), 1), else_=0)).label(name) for name in _COUNTED]
-    cols += [
-        func.avg(case((answered, Call.ring_seconds))).label("avg_ring"),
-        func.avg(case((answered, Call.wait_seconds))).label("avg_wait"),
-        func.max(answer_wait()).label("longest_wait"),
-        func.avg(case((CONDITIONS["abandoned"](t), abandon_wait()))).label("avg_abandon_wait"),
-        func.sum(Call.talk_seconds).label("talk_seconds"),
-        func.sum(Call.transfers).label("transfers"),
-    ]
-    return cols
-
-
-def _row_to_figures(key: str | None, row: Any) -> AnswerTimes:
-    mapping = row._mapping
-    figures = AnswerTimes(key=key, transfers=int(mapping["transfers"] or 0))
-    figures.counts = {name: int(mapping[name] or 0) for name in _COUNTED}
-    figures.seconds = {name: _round(mapping[name]) for name in
-                       ("avg_ring", "avg_wait", "longest_wait", "avg_abandon_wait", "talk_seconds")}
-    return figures
-
-
-def _round(value: Any) -> float | None:
-    return None if value is None else round(float(value), 1)
-
-
 @dataclass
 class AnswerTimeReport:
     period: Period
@@ -123,66 +119,65 @@ class AnswerTimeReport:
     thresholds: Thresholds
 
 
+def _direct(session: Session, period: Period, by: By, t: Thresholds, scope: Scope) -> dict[Key, Partial]:
+    keys = [] if by == "total" else [group_key(session, by, period)]
+    leg_keys = [] if by == "total" else [leg_group_key(session, by, period)]
+    legs = LegQuery(leg_keys, call_filter(period, Scope(queue=scope.queue)),
+                    [CallLeg.agent_id == scope.agent_id] if scope.agent_id is not None else [])
+    return query_partials(session, t, call_filter(period, scope), keys, legs)
+
+
+def _rolled(session: Session, period: Period, by: By, t: Thresholds, scope: Scope) -> dict[Key, Partial]:
+    rollup.refresh(session, period, t)
+    r = report_rollup.c
+    filters = [r.agent_key == scope.agent_id] if scope.agent_id is not None else []
+    filters += [r.queue == scope.queue] if scope.queue is not None else []
+    column = {"agent": r.agent_key, "queue": r.queue, "day": r.day, "hour": r.hour}.get(by)
+    found = rollup.rolled_partials(session, period, rollup.DH if by == "hour" else rollup.DAQ, column, filters)
+    if by == "hour":  # the roll-up keeps the hour as a number; calls give "07"
+        return {(None if k[0] is None else f"{int(k[0]):02d}",): p for k, p in found.items()}
+    return found
+
+
+def split(period: Period, today: dt.date | None) -> tuple[Period | None, Period | None]:
+    """(closed days to roll up, days to query directly)."""
+    if today is None or period.first >= today:
+        return None, period
+    closed = Period(period.first, min(period.last, today - dt.timedelta(days=1)), period.timezone)
+    rest = Period(today, period.last, period.timezone) if period.last >= today else None
+    return closed, rest
+
+
 def answer_time_report(session: Session, period: Period, by: By, thresholds: Thresholds,
-                       scope: Scope = Scope()) -> AnswerTimeReport:
-    """Figures per group (sorted by key, unanswered agent group last) and for the whole period."""
-    where = call_filter(period, scope)
-    groups: dict[str | None, AnswerTimes] = {}
-    if by != "total":
-        key = group_key(session, by, period).label("key")
-        stmt: Select[Any] = select(key, *_aggregates(thresholds)).where(where).group_by(key)
-        for row in session.execute(stmt):
-            groups[_key(row.key)] = _row_to_figures(_key(row.key), row)
-    total_row = session.execute(select(*_aggregates(thresholds)).where(where)).one()
-    total = _row_to_figures(None, total_row)
-    _add_percentiles(session, by, period, where, groups, total)
-    _add_ring_no_answer(session, by, period, scope, groups, total)
-    rows = sorted(groups.values(), key=lambda f: (f.key is None, f.key or ""))
-    return AnswerTimeReport(period, by, rows, total, thresholds)
+                       scope: Scope | None = None, today: dt.date | None = None) -> AnswerTimeReport:
+    """Figures per group (sorted by key, the group without a key last) and for the whole period.
+
+    With ``today`` (the centre's local date), days before it are served from roll-ups, which
+    this call refreshes where stale (the caller's unit of work commits them)."""
+    scope = scope or Scope()
+    closed, rest = split(period, today)
+    if closed is not None and by == "hour" and (scope.agent_id or scope.queue):
+        closed, rest = None, period  # hourly roll-ups are centre-wide; a scoped hour report reads the calls
+    groups: dict[str | None, Partial] = {}
+    parts: list[dict[Key, Partial]] = []
+    if closed is not None:
+        try:
+            with session.begin_nested():  # a refresh that loses a race with another writer is undone …
+                parts.append(_rolled(session, closed, by, thresholds, scope))
+        except (OperationalError, IntegrityError) as exc:
+            log.warning("report roll-up refresh failed (%s); reading the calls directly", exc.__class__.__name__)
+            closed, rest = None, period  # … and the figures come straight from the calls
+    if rest is not None:
+        parts.append(_direct(session, rest, by, thresholds, scope))
+    total = Partial()
+    for found in parts:
+        for key, partial in found.items():
+            total.merge(partial)
+            if by != "total":
+                groups.setdefault(_key(key[0]), Partial()).merge(partial)
+    rows = [finalize(k, p) for k, p in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
+    return AnswerTimeReport(period, by, rows, finalize(None, total), thresholds)
 
 
 def _key(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _add_percentiles(session: Session, by: By, period: Period, where: ColumnElement[bool],
-                     groups: dict[str | None, AnswerTimes], total: AnswerTimes) -> None:
-    answered = and_(where, Call.answered.is_(True))
-    key = None if by == "total" else group_key(session, by, period)
-    for name, column in (("p90_ring", Call.ring_seconds), ("p90_wait", Call.wait_seconds)):
-        if key is not None:
-            for group, value in nearest_rank_p90(session, column, answered, key).items():
-                if _key(group) in groups:
-                    groups[_key(group)].seconds[name] = _round(value)
-        total.seconds[name] = _round(nearest_rank_p90(session, column, answered, None).get(None))
-        for figures in groups.values():
-            figures.seconds.setdefault(name, None)
-
-
-def _add_ring_no_answer(session: Session, by: By, period: Period, scope: Scope,
-                        groups: dict[str | None, AnswerTimes], total: AnswerTimes) -> None:
-    """R13: legs that rang out, grouped by the leg's agent (by agent) or the call's group."""
-    where = [Call.direction == "inbound", Call.started_at >= period.start, Call.started_at < period.end,
-             CallLeg.outcome == "no_answer"]
-    if scope.agent_id is not None:
-        where.append(CallLeg.agent_id == scope.agent_id)
-    if scope.queue is not None:
-        where.append(Call.queue == scope.queue)
-    joined = select(func.count()).select_from(CallLeg).join(Call, Call.id == CallLeg.call_id).where(*where)
-    total.ring_no_answer = int(session.execute(joined).scalar_one())
-    if by == "total":
-        return
-    key = leg_group_key(session, by, period).label("key")
-    stmt = select(key, func.count()).select_from(CallLeg).join(Call, Call.id == CallLeg.call_id) \
-        .where(*where).group_by(key)
-    for group, count in session.execute(stmt):
-        figures = groups.setdefault(_key(group), _empty(_key(group)))
-        figures.ring_no_answer = int(count)
-
-
-def _empty(key: str | None) -> AnswerTimes:
-    figures = AnswerTimes(key=key)
-    figures.counts = {name: 0 for name in _COUNTED}
-    figures.seconds = dict.fromkeys(("avg_ring", "avg_wait", "longest_wait", "avg_abandon_wait", "talk_seconds",
-                                     "p90_ring", "p90_wait"))
-    return figures

@@ -50,12 +50,13 @@ def answer_times(
 
     settings = load_settings()
     tz = settings.hotline.centre.timezone
-    period = make_period(first, last, local_today(dt.datetime.now(dt.UTC), tz), tz)
+    today = local_today(dt.datetime.now(dt.UTC), tz)
+    period = make_period(first, last, today, tz)
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
             report = answer_time_report(session, period, by.value, Thresholds.from_rules(settings.hotline.rules),
-                                        Scope())
+                                        Scope(), today)
     finally:
         engine.dispose()
     if fmt is FormatChoice.json:

@@ -13,7 +13,7 @@ from callcenter.reports.drilldown import drill_calls
 from callcenter.reports.render import to_json
 from callcenter.web.auth import CurrentUser, User, shown_phone
 from callcenter.web.calls import call_view
-from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of
+from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of, today_of
 from callcenter.web.i18n import lang_of
 
 router = APIRouter(prefix="/api")
@@ -24,7 +24,7 @@ API_PAGE = 200
 def api_answer_times(request: Request, user: CurrentUser) -> dict[str, Any]:
     ctx, period, by = ctx_of(request), period_of(request), by_of(request)
     with unit_of_work(ctx.sessions) as session:
-        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user))
+        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user), today_of(request))
     return to_json(report, ctx.settings.hotline, lang_of(request))
 
 

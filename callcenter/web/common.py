@@ -3,6 +3,7 @@ viewer's scope (R17) and the thresholds of the hotline file."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +24,12 @@ def ctx_of(request: Request) -> Any:
 
 def thresholds_of(request: Request) -> Thresholds:
     return Thresholds.from_rules(ctx_of(request).settings.hotline.rules)
+
+
+def today_of(request: Request) -> dt.date:
+    """The centre's local date: days before it are served from roll-ups."""
+    ctx = ctx_of(request)
+    return local_today(ctx.clock.now(), ctx.settings.hotline.centre.timezone)
 
 
 def period_of(request: Request) -> Period:

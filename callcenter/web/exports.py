@@ -15,7 +15,7 @@ from callcenter.reports.answer_times import answer_time_report
 from callcenter.reports.drilldown import drill_calls
 from callcenter.reports.render import Cell, rows_for, to_csv
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
-from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of
+from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of, today_of
 from callcenter.web.i18n import lang_of
 
 router = APIRouter()
@@ -55,7 +55,7 @@ def _respond(fmt: str, header: list[str], rows: list[list[Cell]], name: str) -> 
 def export_report(request: Request, fmt: str, user: CurrentUser) -> Response:
     ctx, period, by, lang = ctx_of(request), period_of(request), by_of(request), lang_of(request)
     with unit_of_work(ctx.sessions) as session:
-        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user))
+        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user), today_of(request))
         audit(session, user, f"export_{fmt}", f"answer-times {period.first}..{period.last} by {by}")
     header, rows = rows_for(report, ctx.settings.hotline, lang)
     return _respond(fmt, header, rows, f"answer-times-{period.first}-{period.last}-{by}")

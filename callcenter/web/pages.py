@@ -16,7 +16,16 @@ from callcenter.reports.period import Period
 from callcenter.reports.render import key_label
 from callcenter.web.auth import CurrentUser, User
 from callcenter.web.charts import Bar, bar_chart
-from callcenter.web.common import NO_KEY, by_of, ctx_of, period_of, query_string, scope_of, thresholds_of
+from callcenter.web.common import (
+    NO_KEY,
+    by_of,
+    ctx_of,
+    period_of,
+    query_string,
+    scope_of,
+    thresholds_of,
+    today_of,
+)
 from callcenter.web.i18n import lang_of, translator
 from callcenter.web.templating import render
 
@@ -74,9 +83,10 @@ def charts(report: AnswerTimeReport, hourly: AnswerTimeReport, lang: str) -> lis
 def load_reports(request: Request, user: User) -> tuple[AnswerTimeReport, AnswerTimeReport]:
     ctx = ctx_of(request)
     period, by, thresholds, scope = period_of(request), by_of(request), thresholds_of(request), scope_of(user)
+    today = today_of(request)
     with unit_of_work(ctx.sessions) as session:
-        report = answer_time_report(session, period, by, thresholds, scope)
-        hourly = report if by == "hour" else answer_time_report(session, period, "hour", thresholds, scope)
+        report = answer_time_report(session, period, by, thresholds, scope, today)
+        hourly = report if by == "hour" else answer_time_report(session, period, "hour", thresholds, scope, today)
     return report, hourly
 
 

@@ -4,8 +4,9 @@ what was looked at or exported (R17), and the marks of the supervisors' spot che
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db.base import Base, utcnow
@@ -49,3 +50,41 @@ class SpotCheckMark(Base):
     reviewed_by: Mapped[str] = mapped_column(String(16))
     reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+def _rollup_values() -> list[Column[Any]]:
+    from callcenter.reports.partials import COUNTED, HIST_SIZE, SUMS
+
+    cols: list[Column[Any]] = [Column(name, Integer, nullable=False, default=0) for name in COUNTED]
+    cols += [Column(name, Float, nullable=False, default=0.0) for name in SUMS]
+    cols += [Column("max_wait", Float), Column("ring_no_answer", Integer, nullable=False, default=0)]
+    for measure in ("ring", "wait"):
+        cols += [Column(f"hist_{measure}_{i}", Integer, nullable=False, default=0) for i in range(HIST_SIZE)]
+    return cols
+
+
+# Report roll-ups of closed local days (reports/rollup.py): one row per (day, agent, queue) —
+# grain "daq" — and per (day, hour) — grain "dh" — holding the additive partial figures.
+report_rollup = Table(
+    "report_rollup", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("grain", String(3), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("hour", Integer),
+    Column("agent_key", String(128)),
+    Column("queue", String(64)),
+    *_rollup_values(),
+    Index("ix_report_rollup_grain_day", "grain", "day"),
+)
+
+
+class ReportRollupDay(Base):
+    """Which local days are rolled up, and the fingerprint of the calls they were built from."""
+
+    __tablename__ = "report_rollup_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    max_call_id: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(200))  # time zone and thresholds the figures used
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
