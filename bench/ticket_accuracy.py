@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.evaluate import load, macro_f1, score
+from callcenter.tickets.evaluate import load, macro_f1, score, unspaced
 from callcenter.tickets.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +83,11 @@ def main() -> None:
         report["category_approaches"][name] = {"rules": rules_f1, "char_bigram_bayes": bayes_f1}  # type: ignore[index]
         print(f"{name:13s} n={len(transcripts):3d}  {_summary(result)}  | bayes F1 {bayes_f1:.3f}"
               f"  {per_call_ms:.2f} ms/call")
+    report["unspaced"] = {}
+    for name, transcripts in loaded.items():
+        result = score(unspaced(transcripts)).as_json()
+        report["unspaced"][name] = result  # type: ignore[index]
+        print(f"{name + ' (no spaces)':25s} {_summary(result)}")
     first_runs = {p.stem: p.read_text(encoding="utf-8").splitlines()[0] for p in DATA.glob("*_first_run.txt")}
     report["first_runs_before_rule_changes"] = {k: json.loads(v) for k, v in first_runs.items()}
     RESULTS.parent.mkdir(exist_ok=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.tickets.evaluate import Scores, load, score
+from callcenter.tickets.evaluate import Scores, load, score, unspaced
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 
@@ -33,6 +33,13 @@ def test_acceptance_on_the_shared_sample(shared_dir: Path) -> None:
 @pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl"])
 def test_acceptance_on_held_out_transcripts(split: str) -> None:
     _assert_acceptance(score(load(DATA / split)))
+
+
+@pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten2.jsonl"])
+def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str, shared_dir: Path) -> None:
+    """C4 transcripts have the recogniser's spaces between Chinese words removed."""
+    _assert_acceptance(score(unspaced(load(DATA / split))))
+    _assert_acceptance(score(unspaced(load(shared_dir / "transcripts-sample" / "calls.jsonl"))))
 
 
 def test_labeled_set_is_large_and_varied() -> None:
