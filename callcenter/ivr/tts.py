@@ -124,16 +124,27 @@ class Synthesizer:
         """Synthesise ``text`` into ``out`` (22 kHz WAV): it must exist, have frames, and be as long
         as espeak-ng's own program makes it; a short file is made again."""
         expected = reference_seconds(text, self.voice, self.rate, out.with_name(out.stem + ".ref.wav"))
-        for _ in range(attempts):
-            got = self._synthesise(text, out)
+        problem = PromptError(f"espeak-ng made nothing for {out.name}")
+        for _ in range(attempts):  # espeak-ng's thread sometimes loses an utterance under load: retry
+            try:
+                got = self._synthesise(text, out)
+            except PromptError as exc:
+                problem = exc
+                continue
             if abs(got - expected) <= max(0.15, expected * LENGTH_TOLERANCE):
                 return
-        raise PromptError(f"espeak-ng gave {got:.2f} s of audio for {out.name}, expected about {expected:.2f} s")
+            problem = PromptError(f"espeak-ng gave {got:.2f} s of audio for {out.name}, expected about "
+                                  f"{expected:.2f} s")
+        raise problem
 
     def _synthesise(self, text: str, out: Path) -> float:
         out.unlink(missing_ok=True)
         self._finished.clear()
         with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
+            # Set again before every utterance: espeak-ng applies the rate on its own thread and,
+            # under load, a rate set once at start-up was seen to be lost (every prompt ~25% short).
+            self._engine.setProperty("voice", self.voice)
+            self._engine.setProperty("rate", self.rate)
             self._engine.save_to_file(text, str(out))
             self._engine.runAndWait()  # after every save: queued saves overwrite each other
             finished = self._finished.wait(SYNTH_TIMEOUT)
