@@ -21,9 +21,12 @@ from dataclasses import replace
 SPEED = 20.0
 
 
-async def capture(scenario: Scenario, speed: float = SPEED, agi: str | None = None) -> tuple[bytes, Pbx]:
+async def capture(scenario: Scenario, speed: float = SPEED, agi: str | None = None,
+                  **config: object) -> tuple[bytes, Pbx]:
+    """Run ``scenario`` on a fresh pbxsim and return every byte its AMI listener received."""
     queues = [replace(q, agi=agi) if q.agi else q for q in scenario.queues]
-    pbx = Pbx(PbxConfig(queues=queues), speed=speed)
+    config.setdefault("queues", queues)
+    pbx = Pbx(PbxConfig(**config), speed=speed)  # type: ignore[arg-type]
     ami = AmiServer(pbx)
     await ami.start()
     driver = ScenarioDriver(pbx, scenario, ami.port)

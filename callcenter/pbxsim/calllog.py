@@ -4,6 +4,7 @@ Tests compare this (the intended outcome) with the tracker's records."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -23,6 +24,7 @@ class CallLog:
     ended_at: float | None = None
     recordings: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    script: tuple[Any, ...] = ()  # recordings.Utterance lines the scenario gave this call
 
     @property
     def ring_seconds(self) -> float | None:

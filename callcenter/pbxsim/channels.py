@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callcenter.pbxsim.wire import Headers
@@ -43,6 +44,7 @@ class Channel:
     hungup: bool = False
     on_hold: bool = False
     pending: HangupRequest | None = None
+    on_hangup: list[Callable[[], None]] = field(default_factory=list)  # run just before its Hangup event
     signal: asyncio.Event = field(default_factory=asyncio.Event)
 
     def request(self, request: HangupRequest) -> None:

@@ -12,6 +12,7 @@ from callcenter.config import AmiSettings, Secret
 from callcenter.hotline import Hotline
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.pbx import Pbx, PbxConfig, QueueConfig
+from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.timebase import ScaledClock
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def hotline_queues(hotline: Hotline) -> list[QueueConfig]:
             agent = hotline.agent(agent_id)
             if agent is not None:
                 members.append((f"PJSIP/{agent.extension}", agent.name))
-        queues.append(QueueConfig(department.queue, tuple(members), timeout=float(department.member_timeout_seconds)))
+        queues.append(QueueConfig(department.queue, tuple(members), timeout=float(department.member_timeout_seconds),
+                                  monitor=False))  # C3 records from the answer, in the dialplan
     return queues
 
 
@@ -41,6 +43,7 @@ class PbxsimComponent:
         config = PbxConfig(queues=hotline_queues(settings.hotline), users={"callcenter": secret},
                            inbound="hotline", hotline=settings.hotline,
                            recordings_dir=str(settings.recordings_dir.resolve()),
+                           recorder=Recorder(settings.recordings_dir.resolve()),
                            agi_resolver=self._agi_url)
         # One time base for the service and the PBX, so an accelerated demo stays consistent.
         self.pbx = Pbx(config, speed=speed, seed=seed, clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)

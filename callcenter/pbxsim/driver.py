@@ -56,6 +56,7 @@ class ScenarioDriver:
         channel = trunk_call(self.pbx, plan.caller, technology="SIP" if plan.via == "sip" else "PJSIP",
                              context=inbound[0], exten=inbound[1], variables=variables)
         self.channels.append(channel)
+        self._script(channel, plan)
         self._caller_timers(channel, plan)
 
     async def _originate(self, plan: CallPlan, variables: dict[str, str], inbound: tuple[str, str]) -> None:
@@ -66,11 +67,19 @@ class ScenarioDriver:
                    ("CallerID", plan.caller), ("Timeout", "30000"), ("Async", "true")]
         headers += [("Variable", f"{k}={v}") for k, v in variables.items()]
         await self._client.action("Originate", *headers)
-        if plan.holds or plan.redirect:
-            channel = next((c for c in reversed(list(self.pbx.channels.values()))
-                            if c.name.endswith(";2") and c.cid_num == plan.caller), None)
-            if channel is not None:
-                self._caller_timers(channel, plan, hangup=False)
+        channel = next((c for c in reversed(list(self.pbx.channels.values()))
+                        if c.name.endswith(";2") and c.cid_num == plan.caller), None)
+        if channel is not None:
+            self._script(channel, plan)
+            self._caller_timers(channel, plan, hangup=False)
+
+    def _script(self, channel: Channel, plan: CallPlan) -> None:
+        """The call's speech, for the recordings; synthesis starts now so hang-up need not wait."""
+        call = self.pbx.calls.get(channel.linkedid)
+        if call is not None and plan.say:
+            call.script = plan.say
+            if self.pbx.recorder is not None:
+                self.pbx.recorder.prepare(plan.say)
 
     def _caller_timers(self, channel: Channel, plan: CallPlan, hangup: bool = True) -> None:
         pbx = self.pbx
@@ -79,9 +88,13 @@ class ScenarioDriver:
         for item in plan.holds:
             pbx.later(item.at, lambda: hold(pbx, channel, True))
             pbx.later(item.at + item.seconds, lambda: hold(pbx, channel, False))
-        if plan.redirect is not None:
-            at, context, exten = plan.redirect
-            pbx.later(at, lambda: channel.request(HangupRequest("redirect", None, (context, exten, 1))))
+        for kind, move in (("redirect", plan.redirect), ("transfer", plan.blind_transfer)):
+            if move is not None:
+                self._move_later(channel, kind, move)
+
+    def _move_later(self, channel: Channel, kind: str, move: tuple[float, str, str]) -> None:
+        at, context, exten = move
+        self.pbx.later(at, lambda: channel.request(HangupRequest(kind, None, (context, exten, 1))))
 
 
 async def run_scenario(pbx: Pbx, scenario: Scenario, ami_port: int, settle: float = 2.0,

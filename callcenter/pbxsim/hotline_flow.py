@@ -23,9 +23,7 @@ async def inbound(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
     async def body() -> Target:
         answer(pbx, channel, 1, on_answer)
-        pbx.newexten(channel, 2, "MixMonitor", "${UNIQUEID}.wav,r(${UNIQUEID}-caller.wav)t(${UNIQUEID}-agent.wav)")
-        pbx.set_var(channel, "MIXMONITOR_FILENAME", f"{pbx.config.recordings_dir}/{channel.uniqueid}.wav")
-        pbx.call_event("MixMonitorStart", channel)
+        mix_monitor(pbx, channel, 2)
         url = pbx.inbound_agi()
         if url:
             pbx.newexten(channel, 3, "AGI", url)
@@ -64,6 +62,17 @@ async def native_menu(pbx: Pbx, channel: Channel) -> None:
     pbx.set_var(channel, "CC_TARGET", queue)
     if department is not None:
         pbx.set_var(channel, "CC_DEPARTMENT", department.id)
+
+
+def mix_monitor(pbx: Pbx, channel: Channel, priority: int) -> None:
+    """C3's MixMonitor: Newexten shows the data with ${UNIQUEID} substituted (as Asterisk's does);
+    MIXMONITOR_FILENAME names the mixed file only, the side files are named after it."""
+    uid = channel.uniqueid
+    pbx.newexten(channel, priority, "MixMonitor", f"{uid}.wav,r({uid}-caller.wav)t({uid}-agent.wav)")
+    main = (pbx.recorder.start(pbx, channel) if pbx.recorder is not None
+            else f"{pbx.config.recordings_dir}/{uid}.wav")
+    pbx.set_var(channel, "MIXMONITOR_FILENAME", str(main))
+    pbx.call_event("MixMonitorStart", channel)
 
 
 def next_key(channel: Channel) -> str | None:

@@ -26,6 +26,7 @@ class QueueConfig:
     retry: float = 1.0
     strategy: str = "rrmemory"
     agi: str | None = None  # Queue()'s AGI argument, run on the caller when a member answers
+    monitor: bool = True  # queues.conf monitor-type=MixMonitor (the traces); the hotline records in the dialplan
 
 
 @dataclass
@@ -47,7 +48,7 @@ class PbxConfig:
     inbound_agi: str | None = None  # agi://host:port/inbound for the hotline flow
     agi_resolver: Any = None  # callable returning the inbound AGI URL once the FastAGI server is up
     hotline: Any = None  # callcenter.hotline.Hotline for the hotline flow
-    speech: Any = None  # callcenter.pbxsim.recordings.Recorder, or None
+    recorder: Any = None  # callcenter.pbxsim.recordings.Recorder: writes the scripted calls' WAV files
 
 
 class Pbx:
@@ -55,7 +56,7 @@ class Pbx:
                  seed: int = 0) -> None:
         self.config = config or PbxConfig()
         self.rng = random.Random(seed)
-        self.recorder = self.config.speech
+        self.recorder = self.config.recorder
         self.timebase = clock if isinstance(clock, ScaledClock) else ScaledClock(speed)
         self.clock: Clock = clock or self.timebase
         self.ids = ChannelIds()
@@ -120,6 +121,8 @@ class Pbx:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.recorder is not None:
+            await self.recorder.close()
 
     @property
     def busy(self) -> bool:
@@ -173,6 +176,10 @@ class Pbx:
         if channel.hungup:
             return
         channel.hungup = True
+        for hook in channel.on_hangup:  # e.g. a deferred AgentComplete (traces README, 10)
+            hook()
+        if self.recorder is not None:  # MixMonitor's files are closed before the Hangup goes out
+            self.recorder.hangup(self, channel)
         self.call_event("Hangup", channel, ("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
         self.channels.pop(channel.name, None)
 

@@ -122,9 +122,11 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     for channel in (caller, leg.one):
         for name, value in zip(MEMBER_VARS, values):
             pbx.set_var(channel, name, value)
-    recording = f"{pbx.config.recordings_dir}/{caller.uniqueid}.wav"
-    pbx.set_var(caller, "MIXMONITOR_FILENAME", recording)
-    pbx.call_event("MixMonitorStart", caller)
+    if queue.config.monitor:  # app_queue's own MixMonitor (option b: only while bridged)
+        recording = (str(pbx.recorder.start(pbx, caller)) if pbx.recorder is not None
+                     else f"{pbx.config.recordings_dir}/{caller.uniqueid}.wav")
+        pbx.set_var(caller, "MIXMONITOR_FILENAME", recording)
+        pbx.call_event("MixMonitorStart", caller)
     position = queue.position(entry)
     queue.waiting.remove(entry)
     pbx.agent_event("QueueCallerLeave", caller, ("Queue", queue.name), ("Position", str(position)),
@@ -135,7 +137,8 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     if log is not None:
         log.attempts.append((member.interface, "answered"))
         log.answered_by, log.answered_at = member.interface, answered_at
-        log.recordings.append(recording)
+        if queue.config.monitor and not log.recordings:
+            log.recordings.append(recording)
     if agi:
         from callcenter.pbxsim.agi_client import run_agi
 
@@ -160,7 +163,7 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     else:
         pbx.member_state[member.interface] = "inuse"
     if pbx.recorder is not None:
-        pbx.recorder.start(pbx, caller, leg, recording)
+        pbx.recorder.bridged(caller, pbx.now())
     return await _talk(pbx, caller, queue, entry, leg, hold, bridge)
 
 

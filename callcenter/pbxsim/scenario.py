@@ -16,6 +16,10 @@ answer after how long or not at all, holds, who hangs up), run against a Pbx.
     keys = "1"                           # menu keys pressed, in order (hotline flow)
     variables = { __RING_agent1 = "8" }  # RING_<agent> / TALK_<agent>: answer after, talk for ("never")
     holds = [{ at = 12, seconds = 5 }]   # caller holds, seconds after the IVR answered
+    redirect = { at = 20, context = "from-pstn", exten = "repair" }        # AMI Redirect of the caller
+    blind_transfer = { at = 20, context = "from-pstn", exten = "repair" }  # the agent's blind transfer
+    say = [{ side = "caller", at = 1.0, text = "我家水管漏水了" },          # speech for the recordings:
+           { side = "agent", at = 0.2, text = "您好，请讲" }]              # seconds after the bridge
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 from callcenter.errors import ConfigError
 from callcenter.pbxsim.pbx import QueueConfig
+from callcenter.pbxsim.recordings import SIDES, Utterance
 
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 
@@ -47,6 +52,8 @@ class CallPlan:
     variables: dict[str, str] = field(default_factory=dict)
     holds: tuple[Hold, ...] = ()
     redirect: tuple[float, str, str] | None = None  # (seconds after answer, context, exten)
+    blind_transfer: tuple[float, str, str] | None = None  # (seconds after answer, context, exten)
+    say: tuple[Utterance, ...] = ()  # what each side says, seconds after the conversation started
 
 
 @dataclass(frozen=True)
@@ -103,9 +110,24 @@ def _call(raw: dict[str, Any]) -> CallPlan:
     if via not in ("originate", "sip", "pjsip"):
         raise ValueError(f"via must be originate, sip or pjsip, not {via!r}")
     holds = tuple(Hold(float(h["at"]), float(h["seconds"])) for h in raw.get("holds", []))
-    redirect = raw.get("redirect")
     return CallPlan(at=float(raw["at"]), caller=str(raw["caller"]), via=via,
                     hangup_after=float(raw["hangup_after"]) if "hangup_after" in raw else None,
                     keys=str(raw.get("keys", "")), variables={k: str(v) for k, v in raw.get("variables", {}).items()},
-                    holds=holds,
-                    redirect=(float(redirect["at"]), str(redirect["context"]), str(redirect["exten"])) if redirect else None)
+                    holds=holds, redirect=_move(raw.get("redirect")), blind_transfer=_move(raw.get("blind_transfer")),
+                    say=tuple(sorted((_utterance(u) for u in raw.get("say", [])), key=lambda u: u.at)))
+
+
+def _move(raw: dict[str, Any] | None) -> tuple[float, str, str] | None:
+    return (float(raw["at"]), str(raw["context"]), str(raw["exten"])) if raw else None
+
+
+def _utterance(raw: dict[str, Any]) -> Utterance:
+    side, text = str(raw["side"]), str(raw["text"]).strip()
+    if side not in SIDES:
+        raise ValueError(f"say: side must be 'caller' or 'agent', not {side!r}")
+    if not text:
+        raise ValueError("say: text must not be empty")
+    at = float(raw["at"])
+    if at < 0:
+        raise ValueError(f"say: at must be zero or more seconds after the bridge, not {at:g}")
+    return Utterance(side, at, text)
