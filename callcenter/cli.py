@@ -27,6 +27,8 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("callcenter.ivr.commands", "sounds_app", "sounds"),
     ("callcenter.ivr.commands", "dialplan_app", "dialplan"),
     ("callcenter.callbacks.cli", "app", "callbacks"),
+    ("callcenter.speech.cli", "app", "models"),
+    ("callcenter.speech.cli", "transcribe", "transcribe"),
 ]
 
 

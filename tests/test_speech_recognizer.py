@@ -8,6 +8,7 @@ speech notes measured as stable.
 
 from __future__ import annotations
 
+import itertools
 import wave
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def test_streaming_decode_gives_monotonic_word_timestamps_at_the_files_own_rate(
     assert words, "espeak Korean speech produced no words at all"
     times = [(w.start, w.end) for w in words]
     assert all(0 <= s <= e <= result.seconds + 0.05 for s, e in times)
-    assert all(a[1] <= b[0] + 1e-6 for a, b in zip(times, times[1:])), times
+    assert all(a[1] <= b[0] + 1e-6 for a, b in itertools.pairwise(times)), times
     # Words of the second phrase are placed after the 1.5 s pause, not squeezed into the first.
     first_phrase = inspect_wav(ko_audio[rate].with_name(f"a{rate}.wav")).seconds
     assert words[0].start < first_phrase
@@ -96,7 +97,7 @@ def test_turns_of_both_sides_merge_by_time(ko_model: Any, tmp_path: Path) -> Non
     turns = merge_turns(segments)
     assert [t["speaker"] for t in turns] == ["agent", "caller", "agent"]
     assert [t["text"] for t in turns] == ["안녕하세요", "감사합니다", "안녕하세요"]
-    assert all(float(a["start"]) <= float(b["start"]) for a, b in zip(turns, turns[1:]))
+    assert all(float(a["start"]) <= float(b["start"]) for a, b in itertools.pairwise(turns))
 
 
 def test_missing_model_names_how_to_install_one(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
-from callcenter.messages import CallStored, TranscriptReady
 from callcenter.db.session import unit_of_work
+from callcenter.messages import CallStored, TranscriptReady
 from callcenter.service import ServiceContext
 from callcenter.speech import jobs
 from callcenter.speech.errors import ModelUnavailable

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from callcenter.db.models.speech import TranscriptionJob, Transcript
+from callcenter.db.models.speech import Transcript, TranscriptionJob
 
 MAX_ATTEMPTS = 3  # a recording that kills its worker three times is failed, not retried forever
 DEFAULT_LEASE = dt.timedelta(minutes=30)  # > the decoding time of a long call at RTF 0.1

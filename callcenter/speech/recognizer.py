@@ -80,7 +80,7 @@ def load_model(path: Path) -> Any:
     vosk.SetLogLevel(-1)
     try:
         return vosk.Model(str(path))
-    except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+    except Exception as exc:  # noqa: BLE001 -- vosk raises a bare Exception("Failed to create a model")
         raise ModelUnavailable(f"Vosk could not load {path}: {exc}") from None
 
 

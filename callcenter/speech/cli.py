@@ -1,0 +1,109 @@
+"""``callcenter models …`` (list, install, download) and ``callcenter transcribe FILE.wav``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callcenter.config import load_settings
+from callcenter.speech.download import KNOWN_MODELS, base_url, download_model
+from callcenter.speech.errors import ModelUnavailable
+from callcenter.speech.models import list_models, resolve_model
+
+app = typer.Typer(help="Vosk speech models: list, install, download.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_command() -> None:
+    """Show the models in the models directory and which one is configured."""
+    settings = load_settings()
+    models = list_models(settings.models_dir)
+    typer.echo(f"models directory: {settings.models_dir}")
+    for model in models:
+        state = "ok" if model.problem is None else f"BROKEN: {model.problem}"
+        typer.echo(f"  {model.name:32} {model.size_bytes / 1e6:9.1f} MB  {state}")
+    if not models:
+        typer.echo("  (none installed)")
+    try:
+        typer.echo(f"configured: {resolve_model(settings)}")
+    except ModelUnavailable as exc:  # a missing model is a normal state here, not a failure of `list`
+        typer.echo(f"configured: {exc}")
+    typer.echo("downloadable by name: " + ", ".join(KNOWN_MODELS))
+
+
+@app.command("install")
+def install_command(
+    source: Annotated[Path, typer.Argument(help="a model directory or a model .zip")],
+    name: Annotated[str | None, typer.Option(help="directory name under the models directory")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite an installed model of that name")] = False,
+) -> None:
+    """Install a model from a local directory or zip (checks its layout first)."""
+    from callcenter.speech.models import install_model
+
+    settings = load_settings()
+    target = install_model(source, settings.models_dir, name, replace=replace)
+    typer.echo(f"installed {target}")
+
+
+@app.command("download")
+def download_command(
+    name: Annotated[str, typer.Argument(help="e.g. vosk-model-small-cn-0.22 or vosk-model-cn-0.22")],
+    url: Annotated[str | None, typer.Option(help="model site (default: $CALLCENTER_MODELS_URL or the Vosk site)")] = None,
+    sha256: Annotated[str | None, typer.Option(help="expected SHA-256 of the zip")] = None,
+    size: Annotated[int | None, typer.Option(help="expected size of the zip in bytes")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite an installed model of that name")] = False,
+) -> None:
+    """Download NAME.zip from the model site (resumes an interrupted download), check it, unpack it."""
+    settings = load_settings()
+    source = url or base_url()
+    typer.echo(f"downloading {source}/{name}.zip")
+    bar = _ProgressLine(name)
+    installed, got = download_model(name, settings.models_dir, url_base=source, sha256=sha256, size=size,
+                                    progress=bar, replace=replace)
+    bar.finish()
+    how = "resumed" if got.resumed else ("restarted" if got.restarts else "complete")
+    typer.echo(f"downloaded {got.size} bytes ({how}), SHA-256 {got.sha256}")
+    if sha256 is None and (KNOWN_MODELS.get(name) is None or KNOWN_MODELS[name].sha256 is None):
+        typer.echo("note: no pinned checksum for this model; compare the SHA-256 above with a trusted source")
+    typer.echo(f"installed {installed}")
+
+
+class _ProgressLine:
+    """A progress line: redrawn in place on a terminal, one line per 10% step in a log."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stdout.isatty()
+        self._shown = -1
+
+    def __call__(self, done: int, total: int | None) -> None:
+        percent = int(100 * done / total) if total else None
+        step = percent // 10 if percent is not None else done >> 23  # every 8 MB without a total
+        if step == self._shown and not self.tty:
+            return
+        self._shown = step
+        size = f"{done / 1e6:.1f}" + (f"/{total / 1e6:.1f}" if total else "") + " MB"
+        line = f"{self.label} {percent:3d}% {size}" if percent is not None else f"{self.label} {size}"
+        typer.echo(f"\r{line}" if self.tty else line, nl=not self.tty)
+
+    def finish(self) -> None:
+        if self.tty:
+            typer.echo("")
+
+
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="a mono 16-bit PCM WAV (8 or 16 kHz)")],
+    model: Annotated[Path | None, typer.Option(help="model directory (default: the configured model)")] = None,
+) -> None:
+    """Transcribe one recording and print the result as JSON (words with timestamps)."""
+    from callcenter.speech.audio import inspect_wav
+    from callcenter.speech.recognizer import Recognizer
+
+    inspect_wav(file)  # refuse bad audio before paying for the model load
+    path = model if model is not None else resolve_model(load_settings())
+    result = Recognizer(path).transcribe(file)
+    typer.echo(json.dumps({"model": path.name, **result.as_json()}, ensure_ascii=False, indent=2))
