@@ -279,3 +279,35 @@ async def test_bad_requests_and_hangups_leave_the_server_running(ivr: Ivr, trace
     assert "CC_ROUTE" not in hung.variables
     channel = await agi_session(ivr.address, _inbound(traces_dir), Channel(keys=["3"]))
     assert channel.variables["CC_TARGET"] == "service"
+
+
+async def test_stop_ends_sessions_in_progress_and_frees_the_port(ivr: Ivr, traces_dir: Path) -> None:
+    reader, writer = await asyncio.open_connection(*ivr.address)
+    env = _inbound(traces_dir)
+    writer.write(("".join(f"{k}: {v}\n" for k, v in env.items()) + "\n").encode())
+    await writer.drain()
+    assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"STREAM FILE callcenter/zh/greeting")
+    # The caller is mid-greeting (no reply yet) when the service stops.
+    await asyncio.wait_for(ivr.component.stop(), 5)
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # the server closed the session
+    writer.close()
+    await writer.wait_closed()
+    with pytest.raises(OSError):
+        await asyncio.open_connection(*ivr.address)
+
+
+async def test_unknown_time_zone_stops_start_up(hotline_path: Path, tmp_path: Path) -> None:
+    from callcenter.errors import ConfigError
+
+    def odd_zone(settings: Settings) -> Settings:
+        centre = settings.hotline.centre.model_copy(update={"timezone": "Asia/Atlantis"})
+        return dataclasses.replace(settings, hotline=settings.hotline.model_copy(update={"centre": centre}))
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
+    ctx = ServiceContext(settings=_settings(hotline_path, tmp_path, odd_zone), bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine))
+    try:
+        with pytest.raises(ConfigError, match="Asia/Atlantis"):
+            IvrComponent(ctx)
+    finally:
+        engine.dispose()
