@@ -68,3 +68,27 @@ def answer_times(
     else:
         typer.echo(f"{'answer times' if lang == 'en' else '接听时效'} {period.label()} ({tz})")
         typer.echo(to_table(header, rows))
+
+
+@app.command("followups")
+def followups(
+    first: Annotated[str | None, typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
+) -> None:
+    """Tickets, callbacks on time (R6-R8), complaint replies within 48 h (R7), satisfaction (R21),
+    quality findings (R16) — as JSON."""
+    import datetime as dt
+
+    from callcenter.reports.followups import as_json, followup_report
+
+    settings = load_settings()
+    tz = settings.hotline.centre.timezone
+    now = dt.datetime.now(dt.UTC)
+    period = make_period(first, last, local_today(now, tz), tz)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            report = followup_report(session, period, now)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(as_json(report), ensure_ascii=False, indent=2))

@@ -25,6 +25,7 @@ ROUTERS: list[str] = [
     "callcenter.web.exports:router",
     "callcenter.web.api:router",
     "callcenter.web.spot_checks:router",
+    "callcenter.web.followups:router",
     "callcenter.web.wallboard:router",
     "callcenter.web.desk:router",
 ]

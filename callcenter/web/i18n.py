@@ -71,6 +71,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "prev_page": ("上一页", "Previous"),
     "next_page": ("下一页", "Next"),
     "forbidden": ("无权查看", "Not allowed"),
+    "fu_tickets": ("工单(按类别与状态)", "Tickets by category and status"),
+    "fu_callbacks": ("回电(按承诺时间)", "Callbacks by promised time"),
+    "fu_complaints": ("投诉48小时内回复(R7)", "Complaint replies within 48 h (R7)"),
+    "fu_satisfaction": ("满意度(R21)", "Satisfaction (R21)"),
+    "st_open": ("待处理", "open"), "st_in_progress": ("处理中", "in progress"), "st_done": ("已完成", "done"),
+    "st_closed": ("已关闭", "closed"),
+    "cat_repair": ("报修", "repair"), "cat_complaint": ("投诉", "complaint"), "cat_inquiry": ("咨询", "inquiry"),
+    "cat_suggestion": ("建议", "suggestion"), "cat_praise": ("表扬", "praise"), "cat_billing": ("缴费", "billing"),
+    "cat_release": ("放行", "release"), "cat_other": ("其他", "other"),
+    "cb_promised": ("承诺数", "promised"), "cb_on_time": ("按时", "on time"), "cb_late": ("迟了", "late"),
+    "cb_overdue": ("已超时未回", "overdue"), "cb_to_come": ("未到期", "to come"), "cb_cancelled": ("已取消", "cancelled"),
+    "cr_complaints": ("投诉数", "complaints"), "cr_replied_in_time": ("48小时内回复", "replied in 48 h"),
+    "cr_replied_late": ("超时回复", "replied late"), "cr_overdue": ("超时未回复", "overdue"),
+    "cr_waiting": ("未到期", "waiting"),
 }
 
 
