@@ -210,3 +210,18 @@ def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path
     assert sorted(p.name for p in (tmp_path / "dialplans").iterdir()) == \
         ["extensions.conf", "manager.conf", "pjsip.conf", "queues.conf"]
     assert "sounds build" in done.stderr  # warns that the prompts are not built in this directory
+
+
+def test_provisioned_softphone_gets_its_digest_not_a_password(tmp_path: Path, hotline_path: Path) -> None:
+    from callcenter.agents.credentials import CredentialStore, credentials_path, md5_cred, provision
+
+    env = {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var")}
+    settings = load_settings(env)
+    [issued] = provision(settings.hotline, CredentialStore(credentials_path(settings.var_dir)), "102")
+    assert issued.password is not None
+    dialplan.render_all(settings, tmp_path / "d", env=env)
+    pjsip = (tmp_path / "d" / "pjsip.conf").read_text(encoding="utf-8")
+    auth = pjsip.split("[8102-auth]")[1].split("\n\n")[0]
+    assert "auth_type = md5" in auth and f"md5_cred = {md5_cred('8102', 'callcenter', issued.password)}" in auth
+    assert "password =" not in auth and issued.password not in pjsip
+    assert "auth_type = userpass" in pjsip.split("[8101-auth]")[1].split("\n\n")[0]  # not provisioned yet

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from callcenter.config import Settings
 from callcenter.errors import ConfigError
@@ -30,25 +31,47 @@ def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
     hotline = settings.hotline
     store = SecretStore(settings.var_dir, env, SIP_SECRETS)
     lines = ["; pjsip.conf: one softphone per agent of " + hotline.centre.name,
-             "; Rendered by `callcenter dialplan render`. Passwords: CALLCENTER_SIP_PASSWORD_<工号> or",
-             "; generated into var/sip-secrets.json (0600). Trunks are site-specific: add yours with",
+             "; Rendered by `callcenter dialplan render`. Auth: CALLCENTER_SIP_PASSWORD_<工号>, else the digest",
+             "; from `callcenter agents provision`, else a password generated into var/sip-secrets.json (0600).",
+             "; Trunks are site-specific: add yours with",
              "; context=callcenter-inbound.", "",
              "[transport-udp]", "type = transport", "protocol = udp", "bind = 0.0.0.0:5060", "",
              "[transport-tcp]", "type = transport", "protocol = tcp", "bind = 0.0.0.0:5060", ""]
+    provisioned = _provisioned_digests(settings)
     for agent in hotline.agents:
         ext = agent.extension
-        password = store.get(agent.id, f"CALLCENTER_SIP_PASSWORD_{agent.id}")
         lines += [
             f"; 工号 {agent.id} {agent.name} ({agent.role})",
             f"[{ext}]", "type = endpoint", f"context = {AGENTS_CONTEXT}", "disallow = all", "allow = alaw,ulaw",
             f"auth = {ext}-auth", f"aors = {ext}", f"callerid = \"{agent.id}\" <{ext}>", "language = zh",
             "direct_media = no", "rtp_symmetric = yes", "force_rport = yes", "rewrite_contact = yes",
             "device_state_busy_at = 1", "",
-            f"[{ext}-auth]", "type = auth", "auth_type = userpass", f"username = {ext}", f"password = {password}", "",
+            f"[{ext}-auth]", "type = auth", *_auth_lines(agent.id, ext, env, store, provisioned), "",
             f"[{ext}]", "type = aor", "max_contacts = 1", "remove_existing = yes", "qualify_frequency = 30", "",
         ]
     store.save()
     return "\n".join(lines)
+
+
+def _provisioned_digests(settings: Settings) -> dict[str, Any]:
+    """Softphones provisioned by ``callcenter agents provision`` (only an md5 digest is kept)."""
+    try:
+        from callcenter.agents.credentials import pjsip_auths
+    except ImportError:
+        return {}
+    return dict(pjsip_auths(settings.hotline, settings.var_dir))
+
+
+def _auth_lines(agent_id: str, ext: str, env: Mapping[str, str], store: SecretStore,
+                provisioned: Mapping[str, Any]) -> list[str]:
+    """An explicit CALLCENTER_SIP_PASSWORD_<工号> wins; then the provisioned digest (what the phone
+    was given); else a generated password kept in var/sip-secrets.json."""
+    env_name = f"CALLCENTER_SIP_PASSWORD_{agent_id}"
+    digest = provisioned.get(ext)
+    if not env.get(env_name) and digest is not None:
+        return ["auth_type = md5", f"username = {digest.username}", f"realm = {digest.realm}",
+                f"md5_cred = {digest.md5_cred}"]
+    return ["auth_type = userpass", f"username = {ext}", f"password = {store.get(agent_id, env_name)}"]
 
 
 def ami_users(env: Mapping[str, str]) -> tuple[str, str]:
