@@ -96,7 +96,8 @@ def test_inbound_path_follows_contract_c3(rendered: Path) -> None:
     assert "Playback(callcenter/zh/after_hours)" in after
     assert plan["callcenter-message"]["record"][0].startswith("Record(") and plan["callcenter-message"]["record"][0]\
         .endswith(",k)")
-    assert plan["callcenter-message-left"]["s"] == ["AGI(agi://127.0.0.1:4573/message)", "Return()"]
+    assert plan["callcenter-message-left"]["s"] == ["Set(AGISIGHUP=no)", "AGI(agi://127.0.0.1:4573/message)",
+                                                   "Return()"]
 
 
 def test_unanswered_transfer_falls_back_to_a_message_r12(rendered: Path) -> None:

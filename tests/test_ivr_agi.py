@@ -31,7 +31,9 @@ NIGHT = dt.datetime(2026, 11, 25, 22, 30, tzinfo=SHANGHAI)
 class Channel:
     """Answers AGI commands like Asterisk does, and remembers what the caller heard."""
 
-    def __init__(self, variables: dict[str, str] | None = None, keys: list[str | None] | None = None) -> None:
+    def __init__(self, variables: dict[str, str] | None = None, keys: list[str | None] | None = None,
+                 hung_up: bool = False) -> None:
+        self.hung_up = hung_up  # a dead channel: Asterisk sends a HANGUP notice before the first reply
         self.variables = dict(variables or {})
         self.keys = list(keys or [])
         self.commands: list[str] = []
@@ -39,6 +41,11 @@ class Channel:
 
     def answer(self, command: str) -> str:
         self.commands.append(command)
+        if self.hung_up and len(self.commands) == 1:
+            return "HANGUP\n" + self._reply(command)
+        return self._reply(command)
+
+    def _reply(self, command: str) -> str:
         words = command.split(" ", 3)
         verb = " ".join(words[:2])
         if verb == "GET VARIABLE":
@@ -259,6 +266,14 @@ async def test_message_after_hours_is_published_for_a_callback_r18(ivr: Ivr, tra
                                                  "CHANNEL(linkedid)": "1795635060.69"}))
     assert ivr.messages == [MessageLeft("1795635060.69", "13800138000", "after_hours", "service", None,
                                         "/var/spool/asterisk/monitor/m-1.wav", ivr.clock.time())]
+
+
+async def test_message_from_a_hung_up_channel_is_still_published_r12(ivr: Ivr, traces_dir: Path) -> None:
+    env = _inbound(traces_dir) | {"agi_network_script": "message"}
+    await agi_session(ivr.address, env, Channel({"CC_MESSAGE_REASON": "transfer_failed", "CC_AGENT_ID": "201"},
+                                                hung_up=True))
+    [message] = ivr.messages
+    assert (message.reason, message.agent_id) == ("transfer_failed", "201")
 
 
 async def test_message_without_variables_infers_the_reason(ivr: Ivr, traces_dir: Path) -> None:

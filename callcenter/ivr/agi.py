@@ -25,11 +25,19 @@ class AgiHangup(Exception):
 
 
 class _Request(FastAgiRequest):  # type: ignore[misc]
+    hung_up = False
+
     async def _read_result(self) -> dict[str, Any]:
-        line = await self.reader.readline()
-        if not line:
-            return {"error": "AGIResultHangup", "msg": "connection closed"}
-        return parse_agi_result(line.decode(self.encoding, "replace").rstrip("\r\n"))  # type: ignore[no-any-return]
+        while True:
+            line = await self.reader.readline()
+            if not line:
+                return {"error": "AGIResultHangup", "msg": "connection closed"}
+            text = line.decode(self.encoding, "replace").rstrip("\r\n")
+            if text != "HANGUP":
+                return parse_agi_result(text)  # type: ignore[no-any-return]
+            # Asterisk's hang-up notice comes in between; the command's own reply follows it
+            # (on a dead channel GET VARIABLE still answers, which the message script relies on).
+            self.hung_up = True
 
 
 def _quote(value: str) -> str:

@@ -128,7 +128,8 @@ def _message(agi: str) -> list[str]:
         " same => n,Hangup()",
         "",
         "[callcenter-message-left]",
-        f"exten => s,1,AGI({agi}/message)  ; service: MessageLeft -> callback",
+        "exten => s,1,Set(AGISIGHUP=no)  ; the channel is already gone: no HANGUP notices to the AGI",
+        f" same => n,AGI({agi}/message)  ; service: MessageLeft -> callback",
         " same => n,Return()",
         "",
     ]
