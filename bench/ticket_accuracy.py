@@ -4,8 +4,8 @@ the keyword rules against a character-bigram naive Bayes classifier trained on t
     python -m bench ticket_accuracy      → bench/results/ticket_accuracy.json
 
 Sets: the shared sample (12), the generated tuning split (140), the first generated held-out draw
-(80, inspected once), the generated held-out split (100, never inspected), two hand-written sets
-(36 and 20; each was scored once before any rule change it led to — those first runs are kept
+(80, inspected once), the generated held-out split (100, never inspected), three hand-written sets
+(36, 20 and 20; each was scored once before any rule change it led to — those first runs are kept
 beside them as *_first_run.txt).
 """
 
@@ -27,7 +27,8 @@ SAMPLE = ROOT.parent / "shared" / "transcripts-sample" / "calls.jsonl"
 RESULTS = Path(__file__).with_name("results") / "ticket_accuracy.json"
 SETS = {"sample": SAMPLE, "tune": DATA / "tune.jsonl", "inspected": DATA / "inspected.jsonl",
         "heldout": DATA / "heldout.jsonl", "handwritten": DATA / "handwritten.jsonl",
-        "handwritten2": DATA / "handwritten2.jsonl"}
+        "handwritten2": DATA / "handwritten2.jsonl",
+        "handwritten3": DATA / "handwritten3.jsonl"}
 
 
 class BigramBayes:

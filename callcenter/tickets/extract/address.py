@@ -25,7 +25,8 @@ BUILDING = re.compile(
 )
 # A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二).
 STANDALONE_ROOM = re.compile(
-    rf"(?:是|住|在|住在|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
+    rf"(?:住|住在)(?P<room3>{NUMERAL}){_NOT_ROOM}|"
+    rf"(?:是|在|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def candidates(text: str) -> list[Address]:
 
 def standalone_room(text: str) -> str | None:
     for match in STANDALONE_ROOM.finditer(text):
-        room = _room(match.group("room") or match.group("room2"))
+        room = _room(match.group("room") or match.group("room2") or match.group("room3"))
         if room:
             return room
     return None

@@ -18,7 +18,8 @@ CATEGORIES = ("repair", "complaint", "inquiry", "suggestion", "praise", "billing
 DECLARED: list[tuple[str, re.Pattern[str]]] = [
     # A wrong number: the caller wanted someone else (the police station, a shop, a bank).
     ("other", re.compile(r"打错了|打错电话|派出所|是(?!物业)[^|]{1,6}(局|所|医院|银行|电视台|店|学校|公司)吗|外卖到了")),
-    ("release", re.compile(r"放行|放型|出门条|出门单|出门手续|出门证|搬家|退房|退租|(搬|运|拉)[^|]{0,8}(出去|出小区|走)|"
+    ("release", re.compile(r"放行|放型|出门条|出门单|出门手续|出门证|开条子|大件|搬家|退房|退租|"
+                           r"(搬|运|拉)[^|]{0,8}(出去|出小区|走)|"
                            r"(门口|保安|门岗)[^|]{0,4}不让(走|出)")),
     ("praise", re.compile(r"表扬|表羊|锦旗|点[^|]{0,2}赞|感谢信|夸一下|夸夸|想谢谢|要谢谢|谢谢(他|她)")),
     ("complaint", re.compile(r"投诉|头诉|投数")),
@@ -28,12 +29,14 @@ DECLARED: list[tuple[str, re.Pattern[str]]] = [
 _NEGATION = re.compile(r"(不是|不|没|不想|不用)$")
 
 THINGS = re.compile(
-    r"水管|管子|龙头|花洒|马桶|下水道|地漏|水池|水箱|热水器|阀|灯|开关|插座|电闸|空调|风扇|门禁|对讲|门铃|锁|门|窗|玻璃|"
-    r"晾衣架|电梯|墙|天花板|吊顶|屋顶|防水|暖气|地板|瓷砖|柜子|闭门器|监控|道闸|水压|线路|电路|电|水")
+    r"水管|管子|龙头|花洒|马桶|下水道|地漏|水池|水箱|热水器|阀|灯|开关|插座|电闸|空调|风扇|门禁|对讲|门铃|锁|门(?![口岗卫])|窗|玻璃|"
+    r"晾衣架|电梯|墙|天花板|吊顶|屋顶|防水|暖气|地板|瓷砖|地砖|柜子|闭门器|监控|道闸|水压|线路|电路|井盖|盖板|栏杆|扶手|"
+    r"路灯|台阶|管道|电|水")
 FAILURES = re.compile(
     r"坏|不亮|不转|不动|不响|不热|不出|不通|没电|没水|没反应|没声音|漏|楼水|渗|滴|喷|滋|堵|裂|断|松|脱落|卡住|夹|晃|"
     r"异响|开不了|打不开|关不上|关不严|关不紧|合不上|摇不下来|用不了|不好用|失灵|不灵|跳闸|短路|湿|泡|发霉|鼓包|返|臭|"
-    r"拧不动|下不去|冲不下去|不行|刷不开|刷不了|不开|开不开|流水|停不下来|水小|洗不了|不够")
+    r"拧不动|下不去|冲不下去|不行|刷不开|刷不了|不开|开不开|流水|停不下来|水小|洗不了|不够|鼓起|起鼓|空鼓|会动|松动|"
+    r"翘起|塌|破|碎|歪")
 CUES: dict[str, re.Pattern[str]] = {
     "repair": re.compile(r"修一下|修理|维修|来修|派人|师傅上门|上门看|故障|漏电|跳闸"),
     "complaint": re.compile(
@@ -43,7 +46,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"气死|受不了|睡不着|没睡好|太过分|不像话"),
     "inquiry": re.compile(
         r"想问|问一下|问下|问问|请问|咨询|打听|怎么办理|怎么弄|怎么收费|需要带|要带|几点|几号|什么时候|开放|能不能办|"
-        r"多少钱|在哪|哪里|有没有|是真的吗|要不要|流程|手续|了解一下|听说|是哪|哪几"),
+        r"多少钱|在哪|哪里|有没有|是真的吗|要不要|流程|手续|了解一下|听说|是哪|哪几|办什么|要什么|要准备|预约"),
     "suggestion": re.compile(
         r"能不能.{0,8}(装|加|增加|安排|设|建|改|多|开|挪)|希望|可以考虑|考虑一下|我觉得|最好|是不是可以|"
         r"应该.{0,4}(装|加)|就好了"),
@@ -103,4 +106,14 @@ def classify(transcript: Transcript, emergency: bool = False) -> str:
     best = max(_PRIORITY, key=lambda c: totals[c])
     if best == "inquiry" and totals["billing"] > 0:
         return "billing"  # a question about one's own fees is 缴费 business (R5)
-    return best if totals[best] > 0 else "other"
+    if totals[best] > 0:
+        return best
+    return "inquiry" if _asks(transcript) else "other"
+
+
+_QUESTION = re.compile(r"什么|怎么|哪|几|多少|能不能|可不可以|要不要|有没有")
+
+
+def _asks(transcript: Transcript) -> bool:
+    """A caller who asks something (not "can you hear me") with no other cue is inquiring."""
+    return any(_QUESTION.search(t.joined) for t in transcript.side("caller"))

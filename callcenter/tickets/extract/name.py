@@ -16,6 +16,7 @@ SURNAMES = set(
     "窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池"
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
 )
+_ALL_SURNAMES = set(SURNAMES)
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
 SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
@@ -25,8 +26,10 @@ TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": 
 AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "叔叔": "先生", "大爷": "先生", "大哥": "先生"}
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
 _TITLE = "(?:" + "|".join(TITLES) + ")"
-TITLED = re.compile(rf"(?P<s>{_SURNAME})(?P<t>{_TITLE})")
-AGENT_TITLED = re.compile(rf"(?P<s>{_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
+# Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
+_ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_SURNAMES - {"位"})) + "])"
+TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
+AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来刚，。|"
 _NUMERAL = "零一幺二两三四五六七八九十百千"
