@@ -7,7 +7,8 @@ every pending callback already has its job) and ``next_due`` (one job re-armed t
 callback of the indexed callbacks table). As the baseline, each also starts on an empty table.
 Of the 100,000 callbacks, 99,000 are due over the next 30 days and 1,000 fall due, evenly spread,
 over 5 s starting 12 s after the table was filled; lateness = the Originate's time minus due time.
-The AMI side records the Originates (no PBX: the scheduler is what is measured). SQLite file.
+The AMI side records the Originates (no PBX: the scheduler is what is measured). On a SQLite file,
+and on a throw-away PostgreSQL server when one can be started (as the test suite does).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 RESULTS = Path(__file__).with_name("results")
 ROOT = Path(__file__).resolve().parents[1]
-TOTAL, SOON = 100_000, 1_000
+TOTAL, SOON, COLD = 100_000, 1_000, 10_000
 SOON_AFTER_S, SOON_SPREAD_S = 12.0, 5.0
 
 
@@ -38,36 +39,39 @@ def _rss_mb(field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def prepare(url: str, mode: str, total: int) -> float:
-    """Fill the table (and, for per_callback, the job store); return the epoch of the first soon due."""
-    from sqlalchemy import insert
-
-    from callcenter.db.models.callbacks import Callback
+def prepare(url: str, mode: str, total: int, fill_jobs: bool = True) -> float:
+    """Fill the table (and, for per_callback, the job store); return the epoch of the first soon due.
+    The far ones go in first, so that filling time never eats into the soon ones' lead."""
     from callcenter.db.session import make_engine, migrate
 
     migrate(url)
-    now = dt.datetime.now(dt.UTC)
-    soon_start = now + dt.timedelta(seconds=SOON_AFTER_S)
-    soon = min(SOON, total)
-    rows = []
-    for i in range(total):
-        if i < soon:
-            due = soon_start + dt.timedelta(seconds=SOON_SPREAD_S * i / soon)
-        else:
-            due = now + dt.timedelta(days=1 + 29 * (i / total))
-        rows.append({"caller": f"138{i:08d}", "department": "service", "reason": "abandoned", "due_at": due,
-                     "promised_at": due, "status": "pending", "attempts": 0, "created_at": now,
-                     "dedupe_key": f"bench:{i}"})
     engine = make_engine(url)
-    if not rows:
-        engine.dispose()
-        return soon_start.timestamp()
-    with engine.begin() as conn:
-        conn.execute(insert(Callback), rows)
-    if mode == "per_callback":
-        _fill_job_store(engine, rows)
+    soon = min(SOON, total)
+    now = dt.datetime.now(dt.UTC)
+    far = [now + dt.timedelta(days=1 + 29 * (i / total)) for i in range(soon, total)]
+    _insert(engine, mode, fill_jobs, range(soon, total), far, now)
+    soon_start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=SOON_AFTER_S)
+    near = [soon_start + dt.timedelta(seconds=SOON_SPREAD_S * i / soon) for i in range(soon)]
+    _insert(engine, mode, fill_jobs, range(soon), near, now)
     engine.dispose()
     return soon_start.timestamp()
+
+
+def _insert(engine: Any, mode: str, fill_jobs: bool, numbers: range, dues: list[dt.datetime],
+            now: dt.datetime) -> None:
+    from sqlalchemy import insert
+
+    from callcenter.db.models.callbacks import Callback
+
+    rows = [{"caller": f"138{i:08d}", "department": "service", "reason": "abandoned", "due_at": due,
+             "promised_at": due, "status": "pending", "attempts": 0, "created_at": now, "dedupe_key": f"bench:{i}"}
+            for i, due in zip(numbers, dues, strict=True)]
+    if not rows:
+        return
+    with engine.begin() as conn:
+        conn.execute(insert(Callback), rows)
+    if mode == "per_callback" and fill_jobs:
+        _fill_job_store(engine, rows)
 
 
 def _fill_job_store(engine: Any, rows: list[dict[str, Any]]) -> None:
@@ -151,16 +155,16 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"lateness_p50_s": None, "lateness_p99_s": None, "lateness_max_s": None}
     ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return {"lateness_p50_s": round(statistics.median(ordered), 4), "lateness_p99_s": round(p99, 4),
             "lateness_max_s": round(ordered[-1], 4)}
 
 
-def _run(mode: str, total: int) -> dict[str, Any]:
+def _run(mode: str, total: int, fill_jobs: bool = True, pg: Any = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="callbacks-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        url = pg.create_database("bench") if pg is not None else f"sqlite:///{Path(tmp) / 'bench.db'}"
         filled = time.perf_counter()
-        soon_start = prepare(url, mode, total)
+        soon_start = prepare(url, mode, total, fill_jobs)
         fill_seconds = time.perf_counter() - filled
         out = subprocess.run([sys.executable, "-m", "bench.callbacks_pending", "--child", url, mode, str(total),
                               str(soon_start)], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -168,16 +172,33 @@ def _run(mode: str, total: int) -> dict[str, Any]:
             raise RuntimeError(f"{mode} run failed: {out.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         result["fill_seconds"] = round(fill_seconds, 1)
+        result["database"] = "postgresql" if pg is not None else "sqlite"
+        result["job_store_filled_before_start"] = fill_jobs if mode == "per_callback" else None
         return result
 
 
 def main() -> None:
     runs = [_run(mode, total) for mode in ("per_callback", "next_due") for total in (0, TOTAL)]
-    results = {"target": {"startup_seconds": 5.0, "lateness_p99_s": 1.0}, "database": "sqlite", "runs": runs}
+    # per_callback after a crash or a switch from next_due: every job re-created at start-up
+    # (measured at a tenth of the size; it grows linearly with the number of jobs).
+    runs.append(_run("per_callback", COLD, fill_jobs=False))
+    skipped = None
+    try:
+        from tests.support.postgres import PostgresUnavailable, start_cluster
+        cluster = start_cluster()
+    except (ImportError, PostgresUnavailable) as exc:
+        skipped = f"PostgreSQL runs skipped: {exc}"
+        print(skipped)
+    else:
+        try:
+            runs += [_run(mode, TOTAL, pg=cluster) for mode in ("per_callback", "next_due")]
+        finally:
+            cluster.stop()
+    results = {"target": {"startup_seconds": 5.0, "lateness_p99_s": 1.0}, "runs": runs, "skipped": skipped}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "callbacks_pending.json").write_text(json.dumps(results, indent=2) + "\n")
     for r in runs:
-        print(f"{r['mode']:<13} {r['pending']:>7} pending: start-up {r['startup_seconds']:.2f} s, RSS "
+        print(f"{r['database']:<10} {r['mode']:<13}{'' if r['job_store_filled_before_start'] is not False else ' (no jobs yet)'} {r['pending']:>7} pending: start-up {r['startup_seconds']:.2f} s, RSS "
               f"{r['rss_mb_after_start']:.0f} MB (peak {r['rss_mb_peak']:.0f}), fired {r['fired']}/{r['due_expected']},"
               f" lateness p50 {r['lateness_p50_s']} s p99 {r['lateness_p99_s']} s max {r['lateness_max_s']} s")
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.callbacks import outcomes, policies, store
-from callcenter.callbacks.executor import Executor, describe_reason, parse_action_id
+from callcenter.callbacks.executor import Executor, Target, describe_reason, parse_action_id
 from callcenter.callbacks.policies import CallFacts, Decision, PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
 from callcenter.calls.model import CallRecord, OriginateResult
@@ -32,7 +32,9 @@ EARLY = dt.timedelta(milliseconds=50)  # a timer may fire a hair before the due 
 
 
 class Waker(Protocol):
-    async def changed(self, changes: Changes, next_wake: dt.datetime | None) -> None: ...
+    wants_next_wake: bool  # whether changed() needs the next wake-up time (one job re-armed)
+
+    async def changed(self, changes: Changes, next_wake: dt.datetime | None, rearm: bool) -> None: ...
 
 
 class CallbackRuntime:
@@ -50,22 +52,26 @@ class CallbackRuntime:
 
     # --- the unit of work, off the event loop ------------------------------------------------
 
-    async def _work(self, fn: Callable[[Session], Changes]) -> Changes:
+    async def _work(self, fn: Callable[[Session], Changes], rearm: bool = True) -> Changes:
+        """One unit of work in a worker thread; then alerts out and the scheduler told. ``rearm``
+        False inside run_due's loop: the next wake-up is worked out once, at its end."""
+        wants_next = rearm and self.waker is not None and self.waker.wants_next_wake
+
         def run() -> tuple[Changes, dt.datetime | None]:
             with unit_of_work(self.sessions) as session:
                 changes = fn(session)
-                return changes, store.next_wake(session, self.cfg)
+                return changes, store.next_wake(session, self.cfg) if wants_next else None
         changes, next_wake = await asyncio.to_thread(run)
-        await self._announce(changes, next_wake)
+        await self._announce(changes, next_wake, wants_next)
         return changes
 
-    async def _announce(self, changes: Changes, next_wake: dt.datetime | None) -> None:
+    async def _announce(self, changes: Changes, next_wake: dt.datetime | None, rearm: bool) -> None:
         at = self.clock.time()
         for kind, cb, text in changes.alerts:
             self.publish(SupervisorAlert(kind=kind, text=text, ticket_id=cb.ticket_id,  # type: ignore[arg-type]
                                          callback_id=cb.id, at=at))
         if self.waker is not None:
-            await self.waker.changed(changes, next_wake)
+            await self.waker.changed(changes, next_wake, rearm)
 
     async def decide(self, decisions: list[Decision]) -> Changes:
         now = self.clock.now()
@@ -137,22 +143,22 @@ class CallbackRuntime:
         """Escalate what is overdue, then place every callback that is due now."""
         async with self._lock:
             now = self.clock.now()
-            await self._work(lambda s: _housekeeping(s, now, self.cfg))
+            await self._work(lambda s: _housekeeping(s, now, self.cfg), rearm=False)
             placed = 0
             while True:
                 claimed = await self._claim(lambda s: store.due_ids(s, now + EARLY, BATCH), now)
-                for cb in claimed:
-                    await self._attempt(cb)
+                await self._place(claimed)
                 placed += len(claimed)
                 if len(claimed) < BATCH:
-                    return placed
+                    break
+            await self._work(lambda s: Changes())  # the next wake-up, once
+            return placed
 
     async def wake(self, callback_id: int) -> bool:
         """One callback's own wake-up; the row decides: done or not yet due means nothing to do."""
         async with self._lock:
             claimed = await self._claim(lambda s: [callback_id], self.clock.now())
-            for cb in claimed:
-                await self._attempt(cb)
+            await self._place(claimed)
             if not claimed:  # moved later meanwhile (CLI, another node): wake again at the new time
                 await self._work(lambda s: _rearm_if_pending(s, callback_id))
             return bool(claimed)
@@ -161,7 +167,6 @@ class CallbackRuntime:
         claimed: list[CallbackView] = []
 
         def work(session: Session) -> Changes:
-            changes = Changes()
             for callback_id in ids(session):
                 cb = store.claim(session, callback_id, now + EARLY)
                 if cb is None:
@@ -171,29 +176,25 @@ class CallbackRuntime:
                     store.note(session, cb, "cancelled", now, cb.outcome)
                     continue
                 claimed.append(CallbackView.of(cb))
-            return changes
-        await self._work(work)
+            return Changes()
+        await self._work(work, rearm=False)
         return claimed
 
-    async def _attempt(self, cb: CallbackView) -> None:
-        target = self.executor.target(cb)
-        try:
-            sent = await self.executor.originate(cb, target)
-        except Exception as exc:  # noqa: BLE001  (per-callback boundary: an AMI error or no connection
-            # is an unanswered attempt, retried by the policy; the other callbacks go on)
-            log.warning("callbacks: originate for #%s failed: %s", cb.id, exc)
-            now, detail = self.clock.now(), f"{target.who}: {exc}"
-            await self._work(lambda s: _failed_to_send(s, cb.id, cb.attempts, detail, now, self.cfg))
+    async def _place(self, claimed: list[CallbackView]) -> None:
+        """Originate each claimed callback, then record all the attempts in one unit of work."""
+        if not claimed:
             return
+        sent: list[tuple[CallbackView, Target, str | None, str | None]] = []
+        for cb in claimed:
+            target = self.executor.target(cb)
+            try:
+                sent.append((cb, target, await self.executor.originate(cb, target), None))
+            except Exception as exc:  # noqa: BLE001  (per-callback boundary: an AMI error or no
+                # connection is an unanswered attempt, retried by the policy; the others go on)
+                log.warning("callbacks: originate for #%s failed: %s", cb.id, exc)
+                sent.append((cb, target, None, f"{target.who}: {exc}"))
         now = self.clock.now()
-
-        def logged(session: Session) -> Changes:
-            row = session.get(Callback, cb.id)
-            if row is not None:
-                store.note(session, row, "attempt", now, f"ringing {target.who}", action_id=sent,
-                           channel=target.channel)
-            return Changes()
-        await self._work(logged)
+        await self._work(lambda s: _record_attempts(s, sent, now, self.cfg), rearm=False)
 
 
 def _housekeeping(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
@@ -207,6 +208,15 @@ def _rearm_if_pending(session: Session, callback_id: int) -> Changes:
     return Changes(armed=[(row.id, row.due_at)]) if row is not None and row.status == "pending" else Changes()
 
 
-def _failed_to_send(session: Session, callback_id: int, attempt: int, detail: str, now: dt.datetime,
-                    cfg: PolicySettings) -> Changes:
-    return outcomes.attempt_result(session, callback_id, attempt, False, detail, now, cfg)
+def _record_attempts(session: Session, sent: list[tuple[CallbackView, Target, str | None, str | None]],
+                     now: dt.datetime, cfg: PolicySettings) -> Changes:
+    changes = Changes()
+    for cb, target, action_id, error in sent:
+        if error is not None:
+            changes.merge(outcomes.attempt_result(session, cb.id, cb.attempts, False, error, now, cfg))
+            continue
+        row = session.get(Callback, cb.id)
+        if row is not None:
+            store.note(session, row, "attempt", now, f"ringing {target.who}", action_id=action_id,
+                       channel=target.channel)
+    return changes

@@ -102,21 +102,25 @@ class CallbackScheduler:
             self._engine.dispose()
             self._engine = None
 
-    async def changed(self, changes: Changes, next_wake: dt.datetime | None) -> None:
-        # The job store is a database table: write it from a worker thread (add_job is
-        # thread-safe and wakes the scheduler through the event loop).
-        await asyncio.to_thread(self._apply, changes, next_wake)
+    @property
+    def wants_next_wake(self) -> bool:
+        return self.mode != "per_callback"
 
-    def _apply(self, changes: Changes, next_wake: dt.datetime | None) -> None:
+    async def changed(self, changes: Changes, next_wake: dt.datetime | None, rearm: bool) -> None:
         if self._scheduler is None:
             return
-        if self.mode == "per_callback":
-            for callback_id, due in changes.armed:
-                self.arm(callback_id, due)
-            for callback_id in changes.disarmed:
-                self.disarm(callback_id)
-        else:
-            self.arm_next(next_wake)
+        if self.mode == "per_callback" and (changes.armed or changes.disarmed):
+            # The job store is a database table: write it from a worker thread (add_job is
+            # thread-safe and wakes the scheduler through the event loop).
+            await asyncio.to_thread(self._apply, changes)
+        elif self.mode != "per_callback" and rearm:
+            await asyncio.to_thread(self.arm_next, next_wake)
+
+    def _apply(self, changes: Changes) -> None:
+        for callback_id, due in changes.armed:
+            self.arm(callback_id, due)
+        for callback_id in changes.disarmed:
+            self.disarm(callback_id)
 
     # --- per_callback -----------------------------------------------------------------------
 

@@ -135,8 +135,13 @@ def next_due_at(session: Session) -> dt.datetime | None:
 def next_wake(session: Session, cfg: PolicySettings) -> dt.datetime | None:
     """The earliest moment something must happen: a callback falls due or one must escalate."""
     due = next_due_at(session)
-    unescalated = session.scalar(select(func.min(Callback.promised_at)).where(
-        Callback.status.in_(("pending", "failed")), Callback.escalated_at.is_(None)))
+    # One status at a time, each an ordered walk of the partial index ix_callbacks_escalation
+    # (status, promised_at) WHERE escalated_at IS NULL: with an IN list PostgreSQL read every
+    # pending row (16 ms at 100,000 pending) instead of stopping at the first.
+    promises = [session.scalar(select(Callback.promised_at).where(
+        Callback.status == status, Callback.escalated_at.is_(None)).order_by(Callback.promised_at).limit(1))
+        for status in ("pending", "failed")]
+    unescalated = min((p for p in promises if p is not None), default=None)
     times = [t for t in (due, unescalated and policies.escalation_due(unescalated, cfg)) if t is not None]
     return min(times) if times else None
 

@@ -48,7 +48,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_callbacks_call_id"), ["call_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_callbacks_ticket_id"), ["ticket_id"], unique=False)
         batch_op.create_index("ix_callbacks_status_due", ["status", "due_at"], unique=False)
-        batch_op.create_index("ix_callbacks_escalation", ["escalated_at", "promised_at"], unique=False)
+        batch_op.create_index("ix_callbacks_escalation", ["status", "promised_at"], unique=False,
+                              postgresql_where=sa.text("escalated_at IS NULL"),
+                              sqlite_where=sa.text("escalated_at IS NULL"))
         batch_op.create_index("ix_callbacks_owner_status", ["owner", "status"], unique=False)
         batch_op.create_index("ix_callbacks_caller_status", ["caller", "status"], unique=False)
 
