@@ -141,3 +141,26 @@ async def test_the_component_stops_with_a_stream_open(web: WebComponent) -> None
     with pytest.raises((httpx.HTTPError, AssertionError, StopAsyncIteration)):
         await next_event(stream, "call")
     await close_stream(client, context)
+
+
+async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from callcenter.config import load_settings
+    from callcenter.service import COMPONENTS, Service
+
+    assert COMPONENTS[-1] == "callcenter.web.component:build"
+    monkeypatch.setenv("CALLCENTER_WEB_PASSWORD_900", "pw-900-correct-horse")
+    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_WEB_PORT": "0",
+                              "CALLCENTER_HOTLINE": str(Path(__file__).parents[1] / "hotline.example.toml")})
+    service = Service(settings, clock=SystemClock(), factories=["callcenter.web.component:build"])
+    await service.start()
+    try:
+        assert service.started == ["web"]
+        web = service._started[0]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", follow_redirects=True) as client:  # type: ignore[attr-defined]
+            assert (await client.get("/api/calls")).status_code == 401
+            response = await client.post("/login", data={"user_id": "900", "password": "pw-900-correct-horse"})
+            assert response.status_code == 200 and "接听时效报表" in response.text
+    finally:
+        await service.stop()
+    assert service.started == []
+    assert (tmp_path / "var" / "web-initial-passwords.txt").exists()  # the others got generated ones
