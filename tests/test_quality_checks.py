@@ -81,7 +81,7 @@ def test_findings_are_stored_per_call_and_counted_per_agent_r2_r16(database_url:
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     late_without_apology = check(agent_says("喂 你好", "这个 我 不 知道", timed=True))
-    fine = check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心", "感谢 您 的 来电 再见"))
+    fine = check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心 工号 一 零 二", "感谢 您 的 来电 再见"))
     with unit_of_work(sessions) as s:
         findings.store(s, None, "101", late_without_apology, answered_late=True, now=NOW)
         findings.store(s, None, "102", fine, answered_late=True, now=NOW)
@@ -97,6 +97,14 @@ def test_findings_are_stored_per_call_and_counted_per_agent_r2_r16(database_url:
 
 
 def test_on_time_answer_needs_no_apology_r2() -> None:
-    report = check(agent_says("您好 物业 服务 中心", "再见"))
+    report = check(agent_says("您好 物业 服务 中心 工号 一 零 一", "再见"))
     assert [k for k, _, _ in findings.findings_of(report, answered_late=False)] == []
     assert [k for k, _, _ in findings.findings_of(report, answered_late=True)] == ["apology_missing"]
+
+
+def test_a_greeting_without_the_agents_number_is_flagged_r3() -> None:
+    anonymous = check(agent_says("你好 康泰 物业 服务 中心 请问 有 什么 可以 帮 您", "再见"))
+    assert anonymous.greeting_ok and not anonymous.identified
+    assert [k for k, _, _ in findings.findings_of(anonymous, answered_late=False)] == ["self_id_missing"]
+    assert check(agent_says("您好 康泰 物业 服务 中心 工号 三 一 二 很 高兴 为 您 服务")).identified
+    assert check(agent_says("您好 物业 服务 中心 三 一 八 号 为 您 服务")).identified

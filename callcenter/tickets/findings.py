@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from callcenter.db.models.tickets import QualityFinding
 from callcenter.tickets.quality import QualityReport
 
-KINDS = ("greeting_missing", "apology_missing", "forbidden_phrase", "closing_missing")
+KINDS = ("greeting_missing", "self_id_missing", "apology_missing", "forbidden_phrase", "closing_missing")
 
 
 def findings_of(report: QualityReport, answered_late: bool | None) -> list[tuple[str, str, float | None]]:
@@ -22,6 +22,8 @@ def findings_of(report: QualityReport, answered_late: bool | None) -> list[tuple
     found: list[tuple[str, str, float | None]] = []
     if not report.greeting_ok:
         found.append(("greeting_missing", "开头没有标准问候并报出中心名称 (R3)", None))
+    elif not report.identified:
+        found.append(("self_id_missing", "问候中没有报工号或姓名 (R3)", None))
     if answered_late and not report.apology_given:
         found.append(("apology_missing", "超过三声接听，未说“对不起，让您久等了” (R2)", None))
     for hit in report.forbidden:

@@ -26,6 +26,8 @@ FORBIDDEN: dict[str, re.Pattern[str]] = {
 }
 _CENTRE = re.compile(r"物业|服务中心|客服中心|客服")
 _GREETING = re.compile(r"您好|你好")
+# R3: the agent identifies themself (工号三一二 / 三一二号为您服务 / 我是小王).
+_SELF_ID = re.compile(r"工号|号为您服务|号很高兴|我是[^|]{1,4}(为您|很高兴)")
 _APOLOGY = re.compile(r"(对不起|抱歉|不好意思)[^|]{0,6}(久等|等久|等了)")
 _CLOSING = re.compile(r"再见|拜拜")
 
@@ -42,6 +44,7 @@ class QualityReport:
     apology_given: bool
     closing_ok: bool
     forbidden: list[PhraseHit] = field(default_factory=list)
+    identified: bool = True
 
     @property
     def forbidden_phrases(self) -> list[str]:
@@ -80,4 +83,5 @@ def check(transcript: Transcript, centre_name: str | None = None) -> QualityRepo
         apology_given=bool(_APOLOGY.search(first)),
         closing_ok=bool(agent) and bool(_CLOSING.search(agent[-1].joined)),
         forbidden=forbidden_hits(agent),
+        identified=bool(_SELF_ID.search(first)),
     )
