@@ -92,3 +92,15 @@ async def test_a_broken_transcript_is_skipped_and_the_next_one_is_handled(contex
     await context.bus.drain()
     assert [m.change for m in seen] == ["created"]
     await component.stop()
+
+
+async def test_the_service_starts_and_stops_the_tickets_component(database_url: str, hotline_path: Path) -> None:
+    from callcenter.service import COMPONENTS, Service
+
+    assert "callcenter.tickets.component:build" in COMPONENTS
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    service = Service(settings, clock=FrozenClock(NOW), factories=["callcenter.tickets.component:build"])
+    await service.start()
+    assert service.started == ["tickets"]
+    await service.stop()
+    assert service.started == []
