@@ -7,6 +7,8 @@ tap, cigarette smoke from a neighbour)."""
 
 from __future__ import annotations
 
+import random
+
 Matter = tuple[str, list[str], bool, str]
 
 REPAIRS: list[Matter] = [
@@ -114,3 +116,90 @@ SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"
             "潘", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "沈", "姚", "卢", "崔", "谭", "陆",
             "范", "金", "石", "廖", "夏", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "侯", "龚", "欧阳"]
 CENTRES = ["康泰", "云栖 苑", "锦绣 华庭", "阳光 花园", "翠湖 湾", "金地 名苑"]
+
+
+# --- the agent's side ------------------------------------------------------------------------
+
+FORBIDDEN_LINES = [
+    ("不知道", "这 个 我 也 不 知道 啊 您 问问 别人 吧"),
+    ("不知道", "具体 什么 时候 弄 好 我 不 知道"),
+    ("不清楚", "这 个 情况 我 不 清楚"),
+    ("我们不管", "这 个 我们 不 管 的 您 去 找 社区"),
+    ("跟我们没关系", "那 是 供电局 的 事 跟 我们 没 关系"),
+    ("没办法解决", "这 个 问题 我们 也 没 办法 解决"),
+    ("随便", "那 随便 你 吧"),
+    ("你是谁", "你 是 谁 啊 哪 一 户 的"),
+    ("我现在很忙", "我 现在 很 忙 您 下次 再 打 电话 好 吗"),
+    ("这个问题我不会处理", "这 个 问题 我 不 会 处理 您 明天 再 打 吧"),
+]
+HELDOUT_FORBIDDEN = [
+    ("不清楚", "我 刚 来 的 不 太 清楚"),
+    ("我们不管", "楼上 楼下 的 矛盾 我们 不 管"),
+]
+# Polite or neutral phrases that look like forbidden ones but are not (R16 precision).
+LOOKALIKES = [
+    "不知道 您 明天 上午 方便 吗",
+    "信号 不 好 我 听 不 清楚 麻烦 您 再 说 一 遍",
+    "您 有 事 随时 打 这个 电话",
+    "请问 您 找 哪 位 同事 我 帮 您 转",
+    "这 件 事 我们 一定 管 到底",
+]
+GOOD_GREETINGS = [
+    "您好 {centre} 物业 服务 中心 工号 {agent} 很 高兴 为 您 服务",
+    "您好 {centre} 物业 服务 中心 {agent} 号 为 您 服务",
+    "您好 这里 是 {centre} 物业 客服 中心 工号 {agent} 请问 有 什么 可以 帮 您",
+    "你好 {centre} 物业 服务 中心 请问 有 什么 可以 帮 您",
+]
+BAD_GREETINGS = [("喂 你好", []), ("喂 哪位", ["喂哪位"]), ("你好 请 讲", []), ("嗯 你好 说 吧", []),
+                 ("喂 哪位 啊", ["喂哪位"])]
+APOLOGIES = ["对不起 让 您 久 等 了", "不好意思 让 您 久 等 了", "抱歉 让 您 久 等 了"]
+CLOSINGS = ["感谢 您 的 来电 再见", "好 的 不 客气 再见", "那 就 这样 再见", "感谢 您 的 来电 祝 您 生活 愉快 再见",
+            "有 问题 随时 联系 我们 再见"]
+NO_CLOSINGS = ["好 的", "嗯 那 您 先 等 一下", "行 我们 尽快 处理", "好 我 记 下 了"]
+REPAIR_TIMES = [
+    ("明天 上午", "明天上午"), ("明天 下午 三 点", "明天下午三点"), ("后天 晚上 七 点 半", "后天晚上七点半"),
+    ("周六 上午 十 点", "周六上午十点"), ("今天 下午 四 点 以后", "今天下午四点以后"),
+    ("星期天 上午 九 点 到 十一 点", "星期天上午九点到十一点"), ("下周一 上午", "下周一上午"),
+    ("明天 中午 十二 点", "明天中午十二点"), ("今天 晚上 六 点 以后", "今天晚上六点以后"),
+    ("周三 下午 两 点", "周三下午两点"), ("后天 上午 九 点", "后天上午九点"),
+]
+
+AGENT_REPLIES = {
+    "repair": ["好 的 我 记录 一下 马上 给 您 安排 维修 师傅", "您 先 别 着急 我 这边 给 您 派 单"],
+    "complaint": ["非常 抱歉 给 您 带来 不便 我们 马上 安排 人 去 处理 四十八 小时 内 给 您 回复",
+                  "您 反映 的 情况 我 记 下 了 会 交 给 主管 跟进 处理 结果 给 您 回电"],
+    "inquiry": ["您好 这 个 我 帮 您 查 一下 稍 等", "是 的 可以 的 具体 您 到 前台 办理 就 行 带 上 身份证"],
+    "suggestion": ["谢谢 您 的 建议 我 会 反馈 给 项目 经理 研究 一下", "您 的 建议 很 好 我们 会 提交 上去"],
+    "praise": ["谢谢 您 的 表扬 我们 一定 转达 给 他 也 会 上报 公司", "太 感谢 您 了 我们 会 转告 同事 的"],
+    "billing": ["您 可以 在 公众号 的 我 的 缴费 里 交 也 可以 到 前台 交", "这 个 我 帮 您 查 一下 账单 稍 等"],
+    "release": ["搬 出 大件 物品 需要 业主 签字 确认 您 到 前台 来 开 放行 条 就 行",
+                "好 的 我们 先 联系 业主 确认 一下 确认 了 就 给 您 开 放行 条"],
+}
+GAS_ADVICE = "请 您 马上 关闭 燃气 阀门 打开 窗户 不要 开关 电器 人 先 到 门外 去"
+EMERGENCY_ADVICE = [
+    "请 您 先 离开 现场 注意 安全 我 马上 通知 工程部 和 安保 过去",
+    "好 的 我 马上 通知 工程 人员 和 维保 单位 赶 过去 请 您 不要 靠近",
+]
+OPENERS = ["喂 你好", "你好", "喂", "哎 你好", "嗯 你好", "你好 是 物业 吗", ""]
+TITLE_BY_GENDER = {"m": "先生", "f": "女士"}
+
+
+def pick_name(rng: random.Random) -> tuple[str, str, str, str]:
+    """(mode, surname, given, title): mode full | titled | surname | none."""
+    mode = rng.choices(["full", "titled", "surname", "none"], [40, 20, 25, 15])[0]
+    surname = rng.choice(SURNAMES)
+    return mode, surname, rng.choice(GIVEN_NAMES), TITLE_BY_GENDER[rng.choice("mf")]
+
+
+def name_words(mode: str, surname: str, given: str, title: str, rng: random.Random) -> str:
+    if mode == "full":
+        return rng.choice([f"我 叫 {surname} {given}", f"我 是 {surname} {given}", f"我 叫 {surname}{given}"])
+    if mode == "titled":
+        return f"我 是 {surname} {title}"
+    if mode == "surname":
+        return rng.choice([f"我 姓 {surname}", f"免贵 姓 {surname}"])
+    return ""
+
+
+def name_label(mode: str, surname: str, given: str, title: str) -> str | None:
+    return {"full": surname + given, "titled": surname + title, "surname": surname + title}.get(mode)
