@@ -126,34 +126,42 @@ async def test_after_hours_caller_leaves_a_message_and_gets_a_callback_r18(night
     assert [(r[0], r[1]) for r in rows] == [("13800000004", "message")]
 
 
-async def test_repeat_caller_goes_to_the_free_owner_first_r14(open_hotline: Hotline) -> None:
-    with unit_of_work(open_hotline.service.context.sessions) as session:
-        session.add(Ticket(caller="13800000005", caller_name="王先生", category="repair", owner="201",
-                           status="open", summary="水管漏水"))
-    pbx = open_hotline.pbx
+def _spy_variables(pbx: Any, caller: str) -> dict[str, str]:
+    """What the AGI set on the caller's channel (pbxsim's set_var, wrapped)."""
     variables: dict[str, str] = {}
     set_var = pbx.set_var
 
-    def record(channel: Any, name: str, value: str) -> None:  # what the AGI set on the caller's channel
-        if channel.cid_num == "13800000005" and name.startswith("CC_"):
-            variables[name] = value
+    def record(channel: Any, name: str, value: str) -> None:
+        if channel.cid_num == caller and name.startswith("CC_"):
+            variables.setdefault(name, value)  # the first value: the routing decision
         set_var(channel, name, value)
 
     pbx.set_var = record
-    logs = await open_hotline.run(_call("13800000005", "2"))
+    return variables
+
+
+def _open_ticket(hotline: Hotline, caller: str, owner: str) -> None:
+    with unit_of_work(hotline.service.context.sessions) as session:
+        session.add(Ticket(caller=caller, caller_name="王先生", category="repair", owner=owner, status="open",
+                           summary="水管漏水"))
+
+
+async def test_repeat_caller_goes_to_the_free_owner_first_r14(open_hotline: Hotline) -> None:
+    _open_ticket(open_hotline, "13800000005", "201")
+    variables = _spy_variables(open_hotline.pbx, "13800000005")
+    logs = await open_hotline.run(_call("13800000005", "2", **{"8201": "3"}))
     repeat = logs["13800000005"]
-    assert repeat.heard[0] == "callcenter/zh/greeting" and "callcenter/zh/menu" not in repeat.heard
     assert {k: variables.get(k) for k in ("CC_ROUTE", "CC_TARGET", "CC_QUEUE", "CC_CALLER_NAME")} == \
         {"CC_ROUTE": "extension", "CC_TARGET": "8201", "CC_QUEUE": "repair", "CC_CALLER_NAME": "王先生"}  # R14, R15
-    # pbxsim does not simulate Dial(): an "extension" route ends in the transfer-failed message,
-    # which comes back to the service as a message for the owner to call back (R12).
-    assert repeat.heard[1:] == ["callcenter/zh/transfer_failed"]
-    await open_hotline.service.context.bus.drain()
-    await open_hotline.service.stop()
-    engine = sa.create_engine(open_hotline.database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("select caller, reason, owner from callbacks")).all()
-    finally:
-        engine.dispose()
-    assert [tuple(r) for r in rows] == [("13800000005", "message", "201")]
+    # No menu: the owner's phone rings and announces its 工号 to the caller (Dial A(), R3).
+    assert repeat.heard == ["callcenter/zh/greeting", "callcenter/zh/agent_201"]
+    assert repeat.answered_by == "PJSIP/8201"
+
+
+async def test_owner_not_answering_falls_back_to_the_department_queue_r14(open_hotline: Hotline) -> None:
+    _open_ticket(open_hotline, "13800000006", "201")
+    logs = await open_hotline.run(_call("13800000006", "1", **{"8201": "never", "8202": "2"}))
+    repeat = logs["13800000006"]
+    assert repeat.heard[0] == "callcenter/zh/greeting" and "callcenter/zh/menu" not in repeat.heard
+    assert repeat.answered_by == "PJSIP/8202"  # the repair queue, after the owner's phone
+    assert any(p.startswith("callcenter/zh/agent_202") for p in repeat.heard)
