@@ -165,3 +165,26 @@ async def test_owner_not_answering_falls_back_to_the_department_queue_r14(open_h
     assert repeat.heard[0] == "callcenter/zh/greeting" and "callcenter/zh/menu" not in repeat.heard
     assert repeat.answered_by == "PJSIP/8202"  # the repair queue, after the owner's phone
     assert any(p.startswith("callcenter/zh/agent_202") for p in repeat.heard)
+
+
+async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r12(open_hotline: Hotline) -> None:
+    # The scenario's redirect time counts from the moment the IVR answered: greeting, menu, a 2 s
+    # ring and a few seconds of talk lie before it; then 8301 sends the caller to 8103, who is away.
+    call = _call("13800000007", "2", **{"8301": "2", "8103": "never"})
+    plan = dataclasses.replace(call, variables=call.variables | {"PBXSIM_TALK": "30"},
+                               redirect=(16.0, "callcenter-transfer", "8103"))
+    logs = await open_hotline.run(plan)
+    moved = logs["13800000007"]
+    heard = moved.heard
+    assert "callcenter/zh/agent_301" in heard  # answered by 8301 first (R3)
+    after = heard[heard.index("callcenter/zh/agent_301") + 1:]
+    assert after[:2] == ["callcenter/zh/transferring", "callcenter/zh/transfer_failed"]  # 请稍等，我为您转接 (R12)
+    await open_hotline.service.context.bus.drain()
+    await open_hotline.service.stop()
+    engine = sa.create_engine(open_hotline.database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("select caller, reason, owner from callbacks")).all()
+    finally:
+        engine.dispose()
+    assert ("13800000007", "message", "103") in [tuple(r) for r in rows]  # the colleague calls back
