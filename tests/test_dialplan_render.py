@@ -226,3 +226,24 @@ def test_provisioned_softphone_gets_its_digest_not_a_password(tmp_path: Path, ho
     assert "auth_type = md5" in auth and f"md5_cred = {md5_cred('8102', 'callcenter', issued.password)}" in auth
     assert "password =" not in auth and issued.password not in pjsip
     assert "auth_type = userpass" in pjsip.split("[8101-auth]")[1].split("\n\n")[0]  # not provisioned yet
+
+
+def test_broken_secrets_file_is_named_not_overwritten(tmp_path: Path, hotline_path: Path) -> None:
+    from callcenter.errors import ConfigError
+
+    env = {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var")}
+    (tmp_path / "var").mkdir()
+    broken = tmp_path / "var" / "sip-secrets.json"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="sip-secrets.json"):
+        dialplan.render_all(load_settings(env), tmp_path / "d", env=env)
+    assert broken.read_text(encoding="utf-8") == "{not json"  # nothing lost
+
+
+def test_password_that_would_break_the_conf_file_is_refused(tmp_path: Path, hotline_path: Path) -> None:
+    from callcenter.errors import ConfigError
+
+    env = {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+           "CALLCENTER_SIP_PASSWORD_103": "abc;def"}
+    with pytest.raises(ConfigError, match="CALLCENTER_SIP_PASSWORD_103"):
+        dialplan.render_all(load_settings(env), tmp_path / "d", env=env)
