@@ -18,7 +18,7 @@ from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import Scenario, load_scenario
 from dataclasses import replace
 
-SPEED = 20.0
+SPEED = 10.0  # 0.25 s bursts = 25 ms of real time: room for a busy shared machine
 
 
 async def capture(scenario: Scenario, speed: float = SPEED, agi: str | None = None,

@@ -131,12 +131,23 @@ async def hangup(pbx: Pbx, session: Session, action: Headers) -> None:
 
 
 async def blind_transfer(pbx: Pbx, session: Session, action: Headers) -> None:
+    """``Channel`` is the transferer (the agent's leg, or the caller); its bridge peer moves to
+    Context/Exten. pbxsim moves only the queue caller: naming the caller transfers the caller."""
     channel = _find(pbx, first(action, "Channel"))
     if channel is None:
-        session.respond(action, "Error", ("Message", "No such channel"))
+        session.respond(action, "Error", ("Message", "Channel specified does not exist"))
         return
-    context, exten = first(action, "Context") or channel.context, first(action, "Exten") or ""
-    channel.request(HangupRequest("transfer", None, (context, exten, 1)))
+    exten = first(action, "Exten") or ""
+    if not exten:
+        session.respond(action, "Error", ("Message", "No extension specified"))
+        return
+    peer = channel.bridged_with
+    if peer is None:  # not in a bridge: Asterisk's AST_BRIDGE_TRANSFER_INVALID
+        session.respond(action, "Error", ("Message", "Transfer invalid"))
+        return
+    transferee = peer if channel.role == "member" else channel
+    context = first(action, "Context") or transferee.context
+    transferee.request(HangupRequest("transfer", None, (context, exten, 1)))
     session.respond(action, "Success", ("Message", "Transfer succeeded"))
 
 

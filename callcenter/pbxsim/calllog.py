@@ -24,6 +24,7 @@ class CallLog:
     ended_at: float | None = None
     recordings: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    transfers: list[tuple[str, str]] = field(default_factory=list)  # ("redirect"|"transfer", "context,exten")
     script: tuple[Any, ...] = ()  # recordings.Utterance lines the scenario gave this call
 
     @property
@@ -39,5 +40,5 @@ class CallLog:
             "attempts": [list(a) for a in self.attempts], "queue": self.queue,
             "answered_by": self.answered_by, "abandoned": self.abandoned,
             "ring_seconds": self.ring_seconds, "hangup_first": self.hangup_first,
-            "recordings": list(self.recordings),
+            "recordings": list(self.recordings), "transfers": [list(t) for t in self.transfers],
         }

@@ -43,6 +43,7 @@ class Channel:
     bridged_with: Channel | None = None
     hungup: bool = False
     on_hold: bool = False
+    role: str = ""  # "member": a leg app_queue or Dial() rang for an agent
     pending: HangupRequest | None = None
     on_hangup: list[Callable[[], None]] = field(default_factory=list)  # run just before its Hangup event
     signal: asyncio.Event = field(default_factory=asyncio.Event)

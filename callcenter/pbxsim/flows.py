@@ -80,7 +80,7 @@ async def _guard(pbx: Pbx, channel: Channel, body: Awaitable[Target]) -> Target:
     try:
         return await body
     except CallEnded as ended:
-        if ended.request.side == "redirect" and ended.request.target is not None:
+        if ended.request.side in ("redirect", "transfer") and ended.request.target is not None:
             return ended.request.target
         end_by_request(pbx, channel, ended.request)
         return None
@@ -92,7 +92,7 @@ async def _after_queue(pbx: Pbx, channel: Channel, request: HangupRequest | None
         pbx.newexten(channel, priority + 1, "Hangup", "")
         dialplan_hangup(pbx, channel)
         return None
-    if request.side == "redirect":
+    if request.side in ("redirect", "transfer"):
         return request.target
     return None
 

@@ -128,8 +128,91 @@ async def blocked(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 
 async def extension(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
-    # Dial(PJSIP/${CC_TARGET},20) is not simulated; the caller gets the transfer-failed message.
+    """R14: the repeat caller's ticket owner rings first (Goto callcenter-owner,${CC_TARGET},1)."""
+    target = channel.var("CC_TARGET") or ""
+    pbx.newexten(channel, 1, "Goto", f"callcenter-owner,{target},1")
+    return ("callcenter-owner", target, 1)
+
+
+async def owner(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    """[callcenter-owner]: Dial the owner; unanswered → the department's queue (CC_QUEUE) when
+    the service named one, else the transfer-failed message (C3, R12)."""
+    async def body() -> Target:
+        answered = await _dial_step(pbx, channel, 1)
+        if answered:
+            return ("callcenter-route", "done", 1)
+        queue = channel.var("CC_QUEUE")
+        if queue:
+            pbx.set_var(channel, "CC_TARGET", queue)
+            return ("callcenter-route", "queue", 1)
+        return ("callcenter-message", "transfer_failed", 1)
+    return await _guarded(pbx, channel, body())
+
+
+async def transfer(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    """[callcenter-transfer]: 请稍等，我为您转接, Dial the colleague; unanswered → message (R12)."""
+    from callcenter.pbxsim.flows import playback
+
+    async def body() -> Target:
+        agent = _agent(pbx, channel.exten)
+        if agent is not None:
+            pbx.newexten(channel, 1, "Set", f"CC_AGENT_ID={agent.id}")
+            pbx.set_var(channel, "CC_AGENT_ID", agent.id)
+        await playback(pbx, channel, 2, "callcenter/zh/transferring")
+        answered = await _dial_step(pbx, channel, 3)
+        return ("callcenter-route", "done", 1) if answered else ("callcenter-message", "transfer_failed", 1)
+    return await _guarded(pbx, channel, body())
+
+
+async def _dial_step(pbx: Pbx, channel: Channel, priority: int) -> bool:
+    from callcenter.pbxsim.dial_app import DEFAULT_TIMEOUT, dial
+    from callcenter.pbxsim.flows import CallEnded
+
+    extension = channel.exten
+    agent = _agent(pbx, extension)
+    timeout = _ring_timeout(pbx, agent.id) if agent is not None else DEFAULT_TIMEOUT
+    announce = f"callcenter/zh/agent_{agent.id}" if agent is not None else None
+    options = f",A({announce}:{announce})" if announce else ""
+    pbx.newexten(channel, priority, "Dial", f"PJSIP/{extension},{timeout:g}{options}")
+    request = await dial(pbx, channel, extension, timeout, announce)
+    if request is not None:
+        if channel.hungup:
+            return True  # dial() already ended the call; nothing more runs
+        raise CallEnded(request)
+    return channel.var("DIALSTATUS") == "ANSWER"
+
+
+def _agent(pbx: Pbx, extension: str) -> Any:
+    hotline = pbx.config.hotline
+    return hotline.agent_by_extension(extension) if hotline is not None else None
+
+
+def _ring_timeout(pbx: Pbx, agent_id: str) -> float:
+    # As the rendered dialplan: a direct call rings no longer than the agent's member timeout (R13).
+    departments = pbx.config.hotline.departments
+    timeouts = [d.member_timeout_seconds for d in departments if agent_id in d.agents]
+    return float(min(timeouts) if timeouts else min(d.member_timeout_seconds for d in departments))
+
+
+async def _guarded(pbx: Pbx, channel: Channel, body: Any) -> Target:
+    from callcenter.pbxsim.flows import _guard
+
+    target = await _guard(pbx, channel, body)
+    return None if channel.hungup else target
+
+
+async def transfer_failed(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    pbx.newexten(channel, 1, "Set", "CC_MESSAGE_REASON=transfer_failed")
+    pbx.set_var(channel, "CC_MESSAGE_REASON", "transfer_failed")
     return await route_prompt_then_hangup(pbx, channel, "callcenter/zh/transfer_failed", "message")
+
+
+async def done(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
+    from callcenter.pbxsim.flows import dialplan_hangup
+
+    pbx.newexten(channel, 1, "Hangup", "")
+    dialplan_hangup(pbx, channel)
+    return None
 
 
 FLOWS = {
@@ -138,4 +221,8 @@ FLOWS = {
     ("callcenter-route", "after_hours"): after_hours,
     ("callcenter-route", "blocked"): blocked,
     ("callcenter-route", "extension"): extension,
+    ("callcenter-route", "done"): done,
+    ("callcenter-owner", "_X."): owner,
+    ("callcenter-transfer", "_X."): transfer,
+    ("callcenter-message", "transfer_failed"): transfer_failed,
 }

@@ -64,6 +64,7 @@ def dial_member(pbx: Pbx, caller: Channel, queue: QueueState, member: Member) ->
         two = None
     for leg_channel in (one, two):
         if leg_channel is not None:
+            leg_channel.role = "member"
             leg_channel.cid_num = leg_channel.conn_num = caller.cid_num
             if leg_channel is two:
                 leg_channel.cid_name = caller.cid_name

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.members import (
     MemberLeg, answer_leg, bridge_headers, cancel_leg, dial_member, finish_leg, hangup_answered_leg)
-from callcenter.pbxsim.queues import QueueState, Waiting, interface_free, pick_member, set_member_state
+from callcenter.pbxsim.transfers import is_move, leave_bridge
+from callcenter.pbxsim.queues import (
+    QueueState, Waiting, device_state_change, interface_free, pick_member, set_member_state)
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
@@ -160,8 +162,9 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     caller.bridged_with, leg.one.bridged_with = leg.one, caller
     if not leg.local:
         set_member_state(pbx, member.interface, "inuse")
-    else:
+    else:  # a Local member's status stays INUSE (2): devices change, no QueueMemberStatus (trace)
         pbx.member_state[member.interface] = "inuse"
+        device_state_change(pbx, member.interface, "inuse")
     if pbx.recorder is not None:
         pbx.recorder.bridged(caller, pbx.now())
     return await _talk(pbx, caller, queue, entry, leg, hold, bridge)
@@ -194,6 +197,10 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
         if log is not None:
             log.hangup_first = "agent"
         return None
+    if is_move(request):  # Redirect or blind transfer out of the bridge (traces README, 10)
+        leave_bridge(pbx, caller, queue, leg, bridge, hold, connected_at, request)
+        queue.completed += 1
+        return request
     _hangup_request(pbx, caller, request)
     pbx.agent_event("AgentComplete", caller, *complete, ("Reason", "caller"))
     pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + caller.headers())

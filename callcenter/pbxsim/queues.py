@@ -83,12 +83,24 @@ def member_headers(pbx: Pbx, queue: QueueState, member: Member) -> Headers:
     ]
 
 
+# DeviceStateChange's State for a device pbxsim rings or connects. Local channels report INUSE
+# while ringing (answered_fast: ``Local/agent1@agents INUSE`` right after the ;1 rings).
+_DEVICE_STATE = {"ringing": "RINGING", "inuse": "INUSE", None: "NOT_INUSE"}
+
+
+def device_state_change(pbx: Pbx, interface: str, state: str | None) -> None:
+    shown = "INUSE" if state == "ringing" and interface.startswith("Local/") else _DEVICE_STATE[state]
+    pbx.emit("DeviceStateChange", "call,all", [("Device", interface), ("State", shown)])
+
+
 def set_member_state(pbx: Pbx, interface: str, state: str | None) -> None:
-    """Change a device's state and send QueueMemberStatus for every queue it belongs to."""
+    """Change a device's state: DeviceStateChange, then QueueMemberStatus for every queue it
+    belongs to (the order of the traces)."""
     if state is None:
         pbx.member_state.pop(interface, None)
     else:
         pbx.member_state[interface] = state
+    device_state_change(pbx, interface, state)
     for queue in sorted(pbx.queues.values(), key=lambda q: q.name):
         member = queue.member(interface)
         if member is not None:
