@@ -1,0 +1,74 @@
+"""The report over calls made for real: pbxsim runs the hotline flow (C3), the service's AMI
+listener, tracker and writer (C1) store the calls, and the answer-time report counts them as
+the scenario was designed — fast, late after a roll-over with the apology (R1, R2, R13), and
+abandoned; the same from the calls and from the roll-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from callcenter.config import load_settings
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.pbxsim.driver import run_scenario
+from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.pbxsim.timebase import ScaledClock
+from callcenter.reports.answer_times import answer_time_report
+from callcenter.reports.measures import Thresholds
+from callcenter.reports.period import Period
+from callcenter.service import Service
+
+pytestmark = pytest.mark.slow
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+MORNING = dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+DAY = Period(MORNING.date(), MORNING.date(), "Asia/Shanghai")
+SPEED = 6.0
+FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build", "callcenter.ivr.component:build"]
+
+
+def call(caller: str, keys: str, at: float, hangup_after: float | None = None, **ring: str) -> CallPlan:
+    variables = {f"__RING_{ext}": seconds for ext, seconds in ring.items()} | {"PBXSIM_TALK": "3"}
+    return CallPlan(at=at, caller=caller, via="pjsip", keys=keys, variables=variables, hangup_after=hangup_after)
+
+
+async def test_a_morning_of_pbxsim_calls_reports_as_designed_r1_r2_r13(hotline_path: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_DATABASE_URL": url})
+    service = Service(dataclasses.replace(settings, agi_port=0), clock=ScaledClock(SPEED, start=MORNING.timestamp()),
+                      factories=FACTORIES)
+    await service.start()
+    try:
+        await asyncio.sleep(0.5)  # the listener logs in and takes its first snapshot
+        sim = service.context.extras["pbxsim"]
+        calls = (
+            call("13800000001", "2", 0.5, **{"8301": "4"}),  # billing: answered after 4 s
+            call("13800000002", "1", 0.9, **{"8201": "never", "8202": "4", "8101": "never"}),  # rolls over: late
+            call("13800000003", "4", 1.3, hangup_after=30, **{"8101": "never", "8102": "never", "8103": "never"}),
+        )
+        await asyncio.wait_for(run_scenario(sim.pbx, Scenario("report_e2e", flow="hotline", calls=calls),
+                                            sim.server.port), timeout=120)
+    finally:
+        await service.stop()  # the writer has committed every record
+    engine = make_engine(url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            direct = answer_time_report(session, DAY, "agent", Thresholds.from_rules(settings.hotline.rules))
+            rolled = answer_time_report(session, DAY, "agent", Thresholds.from_rules(settings.hotline.rules),
+                                        today=MORNING.date() + dt.timedelta(days=1))
+    finally:
+        engine.dispose()
+    total = direct.total
+    assert (total.count("offered"), total.count("answered"), total.count("abandoned"),
+            total.count("short_abandoned")) == (3, 2, 1, 0)
+    assert (total.count("within_rule"), total.count("late_apology"), total.count("late_no_apology")) == (1, 1, 0)
+    rows = {r.key: r for r in direct.rows}
+    assert rows["301"].count("within_rule") == 1
+    assert rows["202"].count("late_apology") == 1 and rows["202"].count("rings_4") == 1  # ~17 s: the 4th ring
+    assert rows["201"].ring_no_answer == 1  # R13: rang out before the roll-over
+    assert rows["101"].ring_no_answer >= 1
+    assert [(r.key, r.counts, r.seconds) for r in rolled.rows] == [(r.key, r.counts, r.seconds) for r in direct.rows]
