@@ -157,7 +157,11 @@ class CallbackRuntime:
     async def wake(self, callback_id: int) -> bool:
         """One callback's own wake-up; the row decides: done or not yet due means nothing to do."""
         async with self._lock:
-            claimed = await self._claim(lambda s: [callback_id], self.clock.now())
+            now = self.clock.now()
+            # Whatever else is due goes along in the same unit of work: a burst of due callbacks
+            # then costs a few transactions, not two per callback; their own wake-ups find them
+            # taken and do nothing.
+            claimed = await self._claim(lambda s: _with_due(s, callback_id, now), now)
             await self._place(claimed)
             if not claimed:  # moved later meanwhile (CLI, another node): wake again at the new time
                 await self._work(lambda s: _rearm_if_pending(s, callback_id))
@@ -201,6 +205,11 @@ def _housekeeping(session: Session, now: dt.datetime, cfg: PolicySettings) -> Ch
     changes = outcomes.expire_stale(session, now, cfg)
     changes.merge(outcomes.escalate_overdue(session, now, cfg))
     return changes
+
+
+def _with_due(session: Session, callback_id: int, now: dt.datetime) -> list[int]:
+    others = store.due_ids(session, now + EARLY, BATCH)
+    return [callback_id] + [i for i in others if i != callback_id]
 
 
 def _rearm_if_pending(session: Session, callback_id: int) -> Changes:
