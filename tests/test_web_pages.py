@@ -122,3 +122,24 @@ def test_missing_accounts_get_env_or_generated_passwords_written_once(ctx: Servi
     with unit_of_work(ctx.sessions) as session:
         assert verify_password("from-the-env-1", session.get(WebUser, "103").password_hash)  # type: ignore[union-attr]
         assert ensure_accounts(session, ctx.settings.hotline, {}, var) == []  # second start: nothing new
+
+
+def test_web_passwords_command_prints_generated_passwords_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from callcenter.web.cli import app
+
+    monkeypatch.setenv("CALLCENTER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CALLCENTER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("CALLCENTER_HOTLINE", str(Path(__file__).parents[1] / "hotline.example.toml"))
+    monkeypatch.setenv("CALLCENTER_WEB_PASSWORD_900", "supervisor-from-env")
+    first = CliRunner().invoke(app, ["passwords"])
+    assert first.exit_code == 0, first.output
+    printed = dict(line.split("\t") for line in first.output.splitlines())
+    assert set(printed) == {"101", "102", "103", "201", "202", "301"}  # 900's came from the environment
+    second = CliRunner().invoke(app, ["passwords"])
+    assert "every account exists" in second.output
+    reset = CliRunner().invoke(app, ["passwords", "--reset", "101"])
+    (line,) = reset.output.splitlines()
+    assert line.startswith("101\t") and line.split("\t")[1] != printed["101"]
+    assert CliRunner().invoke(app, ["passwords", "--reset", "999"]).exit_code != 0

@@ -5,6 +5,7 @@ arrive; agents see numbers masked (R17); the component stops with a stream still
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from callcenter.calls.model import CallEnded
+from callcenter.calls.model import CallEnded, LiveCall
 from callcenter.clock import SystemClock
 from callcenter.db.session import migrate
 from callcenter.messages import AgentStateChanged, SupervisorAlert
@@ -164,3 +165,46 @@ async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path, monk
         await service.stop()
     assert service.started == []
     assert (tmp_path / "var" / "web-initial-passwords.txt").exists()  # the others got generated ones
+
+
+class _Tracker:
+    """Contract C1's snapshot: calls already in progress when the web starts."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def live_calls(self) -> list[LiveCall]:
+        return [LiveCall(linkedid="T1", caller="13800138000", queue="repair", state="ringing", since=self.at,
+                         ring_started_at=self.at - 16, agent="PJSIP/8201", member_name="陈师傅", attempts=2)]
+
+
+async def test_the_first_snapshot_comes_from_the_tracker(web: WebComponent) -> None:
+    web.ctx.tracker = _Tracker(web.ctx.clock.time())
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        (call,) = (await next_event(stream, "snapshot"))["calls"]
+        assert (call["linkedid"], call["agent"], call["state"], call["attempts"]) == ("T1", "201", "ringing", 2)
+    finally:
+        await close_stream(client, context)
+
+
+async def test_todays_figures_follow_stored_calls(web: WebComponent) -> None:
+    from callcenter.db.session import unit_of_work
+    from callcenter.messages import CallStored
+    from tests.test_reports_answer_times import make_call
+
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        before = (await next_event(stream, "snapshot"))["figures"]["offered"]
+        with unit_of_work(web.ctx.sessions) as session:
+            call = make_call("today-1", web.ctx.clock.now() - dt.timedelta(seconds=1), agent="101", ring=4, wait=5,
+                             talk=30, greeting="standard")
+            session.add(call)
+            session.flush()
+            call_id = call.id
+        now = web.ctx.clock.time()
+        web.ctx.bus.publish(CallStored(call_id, call_record("today-1", "13800138000", now)))
+        figures = (await next_event(stream, "figures"))["figures"]
+        assert figures["offered"] == before + 1 and figures["within_rule_pct"] == 100.0
+    finally:
+        await close_stream(client, context)
