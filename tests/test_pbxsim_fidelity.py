@@ -62,6 +62,26 @@ async def test_pbxsim_matches_trace(name: str, traces_dir: Path) -> None:
     assert stream.endswith(b"Response: Goodbye\r\nActionID: listener-logoff-1\r\nMessage: Thanks for all the fish.\r\n\r\n")
 
 
+def member_device_states(stream: bytes) -> dict[str, list[str]]:
+    """Each agent device's DeviceStateChange states, repeats collapsed (Asterisk's device-state
+    cache sends some twice, depending on timing; the changes are what matter)."""
+    states: dict[str, list[str]] = {}
+    for message in messages(stream):
+        headers = dict(message)
+        if headers.get("Event") == "DeviceStateChange" and headers["Device"].startswith("Local/agent"):
+            seen = states.setdefault(headers["Device"], [])
+            if not seen or seen[-1] != headers["State"]:
+                seen.append(headers["State"])
+    return states
+
+
+@pytest.mark.parametrize("name", ["rollover", "two_concurrent", "sip_hold"])
+async def test_member_device_states_change_as_in_the_trace(name: str, traces_dir: Path) -> None:
+    stream, _pbx = await capture(load_scenario(name))
+    expected = member_device_states((traces_dir / f"{name}.ami").read_bytes())
+    assert expected and member_device_states(stream) == expected
+
+
 async def test_login_failure_matches_trace_byte_for_byte(traces_dir: Path) -> None:
     pbx = Pbx(PbxConfig())
     ami = AmiServer(pbx, auth_failure_delay=0.05)
