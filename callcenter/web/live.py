@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import logging
 from typing import Any
@@ -80,7 +81,8 @@ class LiveBoard:
         if self._refresh is not None:
             self._refresh.cancel()
         for queue in list(self._clients):
-            queue.put_nowait(dict(CLOSE)) if not queue.full() else None
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue's reader is gone anyway
+                queue.put_nowait(dict(CLOSE))
         self._clients.clear()
 
     async def snapshot(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ router = APIRouter()
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never redirect a fresh login to another host.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/reports"
 
