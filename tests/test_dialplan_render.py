@@ -247,3 +247,19 @@ def test_password_that_would_break_the_conf_file_is_refused(tmp_path: Path, hotl
            "CALLCENTER_SIP_PASSWORD_103": "abc;def"}
     with pytest.raises(ConfigError, match="CALLCENTER_SIP_PASSWORD_103"):
         dialplan.render_all(load_settings(env), tmp_path / "d", env=env)
+
+
+def test_callbacks_land_in_contexts_that_exist_r14_r21(rendered: Path, hotline_path: Path) -> None:
+    from callcenter.callbacks.executor import CALLBACK_CONTEXT, QUEUE_CONTEXT
+
+    plan = _plan(rendered)
+    hotline = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)}).hotline
+    # The executor's agent leg Local/<queue>@callcenter-queues, then the customer at CALLBACK_CONTEXT.
+    assert set(plan[QUEUE_CONTEXT]) == {d.queue for d in hotline.departments}
+    assert plan[QUEUE_CONTEXT]["service"][0] == "Queue(service,r,,,60)"
+    dial = plan[CALLBACK_CONTEXT]["_X."][2]
+    assert dial.startswith("Dial(PJSIP/${EXTEN}@${CALLCENTER_TRUNK},45,A(callcenter/zh/callback)")
+    [(context, exten)] = re.findall(r"\?F\(([^\^]+)\^([^\^]+)\^1\)", dial)  # R21: survey after a repair follow-up
+    assert exten in plan[context] and plan[context][exten][0].startswith("Read(CC_SURVEY_SCORE,callcenter/zh/survey,")
+    text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
+    assert "CALLCENTER_TRUNK=trunk" in text.split("[globals]")[1]

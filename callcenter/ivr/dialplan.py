@@ -13,7 +13,7 @@ from pathlib import Path
 
 from callcenter.config import Settings
 from callcenter.hotline import Agent, Department, Hotline
-from callcenter.ivr import accounts
+from callcenter.ivr import accounts, dialplan_callbacks
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 
 PROMPT = "callcenter/zh/{}"
@@ -143,14 +143,15 @@ def _agents(hotline: Hotline) -> list[str]:
     return lines + [""]
 
 
-def render_extensions(settings: Settings, agi_host: str | None = None) -> str:
+def render_extensions(settings: Settings, agi_host: str | None = None, env: Mapping[str, str] | None = None) -> str:
     hotline = settings.hotline
     agi = agi_base(settings, agi_host)
     header = ["; extensions.conf for the hotline of " + hotline.centre.name,
               "; Rendered by `callcenter dialplan render` from the hotline file; edit that file, not this one.",
-              "; Prompts live in Asterisk's sounds directory under callcenter/zh/ (see README).", ""]
+              "; Prompts live in Asterisk's sounds directory under callcenter/zh/ (see README).", "",
+              *dialplan_callbacks.globals_section(env or {})]
     body = (_inbound(agi, _default_department(hotline).queue) + _owner(hotline) + _transfer(hotline)
-            + _message(agi) + _agents(hotline))
+            + _message(agi) + _agents(hotline) + dialplan_callbacks.callback_contexts(hotline))
     return "\n".join(header + body)
 
 
@@ -189,7 +190,7 @@ def render_queues(hotline: Hotline) -> str:
 def render_all(settings: Settings, out_dir: Path, env: Mapping[str, str], agi_host: str | None = None) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
-        "extensions.conf": render_extensions(settings, agi_host),
+        "extensions.conf": render_extensions(settings, agi_host, env),
         "queues.conf": render_queues(settings.hotline),
         "pjsip.conf": accounts.render_pjsip(settings, env),
         "manager.conf": accounts.render_manager(settings, env),
