@@ -138,3 +138,35 @@ async def test_a_callback_moved_later_elsewhere_fires_at_its_new_time_not_the_ol
     await wait_for(lambda: len(actions.sent) == 1, timeout=4)  # well before the 30 s sweep
     assert dt.datetime.now(dt.UTC) >= moved_to - dt.timedelta(milliseconds=60)
     await service.stop()
+
+
+async def test_one_scheduler_holds_the_postgresql_lock_and_a_standby_takes_over(
+        database_url: str, hotline_path: Path) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the scheduler lock is a PostgreSQL advisory lock; SQLite serves a single process")
+    sent_a, sent_b = RecordingActions(), RecordingActions()
+    services = []
+    for actions in (sent_a, sent_b):
+        service = make_service(database_url, hotline_path, "next_due", actions)
+        hotline = service.context.settings.hotline
+        fast = hotline.model_copy(update={"callbacks": hotline.callbacks.model_copy(update={"sweep_seconds": 1})})
+        service.context.settings = replace(service.context.settings, hotline=fast)
+        services.append(service)
+    first, second = services
+    await first.start()
+    await second.start()
+    try:
+        assert first.context.extras["callbacks"].waker.active
+        assert not second.context.extras["callbacks"].waker.active  # standing by
+        now = dt.datetime.now(dt.UTC)
+        await first.context.extras["callbacks"].decide([plan("one", now + dt.timedelta(seconds=0.2))])
+        await wait_for(lambda: len(sent_a.sent) == 1)
+        await first.stop()
+        await second.context.extras["callbacks"].decide([plan("two", dt.datetime.now(dt.UTC))])
+        await wait_for(lambda: len(sent_b.sent) == 1, timeout=5)  # the standby took over
+        assert second.context.extras["callbacks"].waker.active
+    finally:
+        await second.stop()
+        if first.started:
+            await first.stop()
+    assert len(sent_a.sent) == 1 and len(sent_b.sent) == 1  # each callback placed once, by one node

@@ -36,6 +36,8 @@ class CallbacksComponent:
         bus.subscribe_sync(AgentStateChanged, self._on_agent_state)
         runtime.waker = self.scheduler
         await self.scheduler.start(runtime)
+        if not self.scheduler.active:
+            return  # a standby: the active node places the callbacks (PostgreSQL advisory lock)
         placed = await runtime.run_due()  # whatever fell due while the service was down, once
         if placed:
             log.info("callbacks: placed %d callbacks that fell due while the service was stopped", placed)

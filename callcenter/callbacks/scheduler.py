@@ -27,6 +27,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, select, text
 
+from callcenter.callbacks.leader import Leadership
 from callcenter.callbacks.store import Changes
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import make_engine
@@ -75,11 +76,37 @@ class CallbackScheduler:
         self._engine: Engine | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._armed_next: dt.datetime | None = None
+        self._leader: Leadership | None = None
+        self._standby: asyncio.Task[None] | None = None
+        self._target: Wakeable | None = None
 
     async def start(self, target: Wakeable) -> None:
-        bind(target)
+        """Become the active scheduler, or (PostgreSQL, another node active) a standby that keeps
+        trying every sweep_seconds and takes over when the lock comes free."""
+        self._target = target
         self._engine = make_engine(self._url)
-        self._scheduler = AsyncIOScheduler(
+        self._leader = Leadership(self._engine)
+        if await asyncio.to_thread(self._leader.try_acquire):
+            await self._activate()
+        else:
+            log.info("callbacks: another scheduler holds the lock; standing by")
+            self._standby = asyncio.create_task(self._wait_for_lead(target), name="callbacks:standby")
+
+    @property
+    def active(self) -> bool:
+        return self._scheduler is not None
+
+    async def _wait_for_lead(self, target: Wakeable) -> None:
+        while not await asyncio.to_thread(self._leader.try_acquire):
+            await asyncio.sleep(self._sweep_seconds)
+        log.info("callbacks: scheduler lock taken over; this node now places the callbacks")
+        await self._activate()
+        await target.run_due()
+
+    async def _activate(self) -> None:
+        assert self._engine is not None and self._target is not None
+        bind(self._target)  # only the active scheduler's jobs may reach a runtime
+        scheduler = AsyncIOScheduler(
             jobstores={STORE: SQLAlchemyJobStore(engine=self._engine, tablename=JOB_TABLE),
                        "memory": MemoryJobStore()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
@@ -87,17 +114,28 @@ class CallbackScheduler:
         )
         if self.mode != "per_callback":
             await asyncio.to_thread(self._drop_per_callback_jobs)
-        self._scheduler.start()
-        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "interval", seconds=self._sweep_seconds,
-                                id=SWEEP_JOB, jobstore="memory", replace_existing=True)
+        scheduler.start()
+        scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "interval", seconds=self._sweep_seconds,
+                          id=SWEEP_JOB, jobstore="memory", replace_existing=True)
+        self._scheduler = scheduler
         if self.mode == "per_callback":
             await asyncio.to_thread(self._reconcile)
 
     async def stop(self) -> None:
+        if self._standby is not None:
+            self._standby.cancel()
+            try:
+                await self._standby
+            except asyncio.CancelledError:
+                pass
+            self._standby = None
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._scheduler is not None and _bound is self._target:
+            bind(None)
         self._scheduler = None
-        bind(None)
+        if self._leader is not None:
+            await asyncio.to_thread(self._leader.release)
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
