@@ -95,3 +95,70 @@ class EventReader:
                     event["data"] = json.loads(line.split(":", 1)[1].strip())
                     return event
         raise AssertionError(f"stream ended without any of {kinds}")
+
+
+# A small hotline for calls against pbxsim: the repair queue (menu key 1) has agent 101 alone,
+# so a scripted call rings exactly that desk.
+SMALL_HOTLINE = """
+[centre]
+name = "深科物业服务中心"
+[hours]
+open = 00:00:00
+close = 23:59:59
+[rules]
+ring_cycle_seconds = 5
+rule_rings = 3
+[menu]
+timeout_seconds = 2
+default_department = "service"
+options = [{ key = "1", label = "报修", department = "repair" }, { key = "0", label = "人工服务", department = "service" }]
+[[departments]]
+id = "service"
+name = "客服中心"
+queue = "service"
+agents = ["102"]
+member_timeout_seconds = 12
+[[departments]]
+id = "repair"
+name = "工程维修"
+queue = "repair"
+agents = ["101"]
+member_timeout_seconds = 12
+[[agents]]
+id = "101"
+name = "李秀英"
+extension = "8101"
+[[agents]]
+id = "102"
+name = "王磊"
+extension = "8102"
+[[agents]]
+id = "900"
+name = "周主管"
+extension = "8900"
+role = "supervisor"
+"""
+
+PBX_COMPONENTS = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
+                  "callcenter.agents.component:build"]
+
+
+def small_hotline_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
+    path = tmp_path / "hotline.toml"
+    path.write_text(SMALL_HOTLINE, encoding="utf-8")
+    return load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                          "CALLCENTER_DATABASE_URL": database_url, "CALLCENTER_WRAP_UP_SECONDS": "0", **env})
+
+
+async def wait_until(predicate: Any, timeout: float = 5.0, what: str = "condition") -> None:
+    """Poll a real peer (pbxsim over TCP) until ``predicate()`` holds; bounded by ``timeout``."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
+    assert predicate(), what
+
+
+def sent_actions(pbxsim: Any, name: str) -> list[dict[str, str]]:
+    """Every action of this name pbxsim received, as header dicts, across its sessions."""
+    sessions = [*pbxsim.server.sessions, *pbxsim.server.closed_sessions]
+    return [dict(a) for s in sessions for a in s.actions if dict(a).get("Action", "").lower() == name.lower()]

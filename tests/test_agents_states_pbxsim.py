@@ -1,0 +1,103 @@
+"""Agent states against pbxsim over real AMI: the desk's actions reach the PBX with the right
+headers, and what the desk shows comes back from AMI events, even for changes made elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.agents import desk as core
+from callcenter.agents.component import AgentsComponent
+from callcenter.service import Service
+from tests.support.desk import PBX_COMPONENTS, sent_actions, small_hotline_settings, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    service = Service(small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}"), factories=PBX_COMPONENTS)
+    await service.start()
+    yield service
+    try:
+        await asyncio.wait_for(service.stop(), 6)
+    except asyncio.TimeoutError:
+        for t in asyncio.all_tasks():
+            print("TASK", t, flush=True)
+        raise
+
+
+def _parts(service: Service) -> tuple[AgentsComponent, Any]:
+    return service.context.extras["agents"], service.context.extras["pbxsim"]
+
+
+def _member(pbxsim: Any, queue: str, interface: str) -> Any:
+    return pbxsim.pbx.queues[queue].member(interface)
+
+
+async def test_the_snapshot_shows_static_members_logged_in(service: Service) -> None:
+    agents, _ = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"}, what="QueueStatus snapshot")
+    assert agents.states.status("101").state == "available"
+
+
+async def test_log_out_and_in_send_queue_remove_and_add_with_the_agents_name(service: Service) -> None:
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await agents.states.log_out("101")
+    assert _member(pbxsim, "repair", "PJSIP/8101") is None
+    removed = sent_actions(pbxsim, "QueueRemove")[-1]
+    assert (removed["Queue"], removed["Interface"]) == ("repair", "PJSIP/8101")
+    assert agents.states.status("101").as_dict()["state"] == "logged_out"
+    await agents.states.log_in("101")
+    added = sent_actions(pbxsim, "QueueAdd")[-1]
+    assert (added["Queue"], added["Interface"], added["MemberName"], added["Paused"]) == (
+        "repair", "PJSIP/8101", "李秀英", "false")
+    assert _member(pbxsim, "repair", "PJSIP/8101") is not None
+    assert agents.states.status("101").as_dict()["state"] == "available"
+
+
+async def test_pause_with_a_reason_reaches_the_pbx_and_the_state_comes_back_from_ami(service: Service) -> None:
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await agents.states.pause("101", "lunch")
+    pause = sent_actions(pbxsim, "QueuePause")[-1]
+    assert (pause["Interface"], pause["Paused"], pause["Reason"]) == ("PJSIP/8101", "true", "午餐")
+    member = _member(pbxsim, "repair", "PJSIP/8101")
+    assert member.paused and member.paused_reason == "午餐"
+    await wait_until(lambda: agents.states.status("101").paused, what="QueueMemberPause back over AMI")
+    assert agents.states.status("101").as_dict()["state"] == "paused"
+    assert agents.states.status("101").reason == "午餐"
+    await agents.states.resume("101")
+    await wait_until(lambda: not agents.states.status("101").paused, what="unpause back over AMI")
+    assert not _member(pbxsim, "repair", "PJSIP/8101").paused
+
+
+async def test_a_pause_made_elsewhere_shows_on_the_desk(service: Service) -> None:
+    """The supervisor's console (here: a second AMI client) pauses the agent: the desk shows it."""
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    actions = service.context.actions
+    await actions.queue_pause("PJSIP/8101", True, reason="培训")  # not through the desk's AgentStates
+    await wait_until(lambda: agents.states.status("101").reason == "培训", what="pause made elsewhere")
+    latest = agents.hub.latest("101", "state")
+    assert latest is not None and latest.data["paused"] and latest.data["reason"] == "培训"
+    assert pbxsim is not None
+
+
+async def test_an_ami_error_reaches_the_agent_in_plain_words(service: Service) -> None:
+    agents, _ = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await agents.states.log_out("101")
+    actor = core.Actor("101", "agent")
+
+    with pytest.raises(core.PbxRefused) as refused:
+        await core.perform(service.context.sessions, actor, "101", "pause", {"reason": "lunch"},
+                           lambda: agents.states.pause("101", "lunch"))
+    assert "电话系统拒绝了操作" in str(refused.value) and "Interface not found" in str(refused.value)
+    trail = core.recent_actions(service.context.sessions, "101")
+    assert trail[0]["ok"] is False and "Interface not found" in trail[0]["error"]
