@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.callbacks.runtime import CallbackRuntime
-from callcenter.calls.model import CallRecord, OriginateResult
+from callcenter.calls.model import AgentRingEnded, CallRecord, OriginateResult
 from callcenter.clock import FrozenClock
 from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.models.calls import Call
@@ -118,10 +118,15 @@ class Harness:
             return list(s.scalars(select(CallbackLog.kind).where(CallbackLog.callback_id == callback_id)
                                   .order_by(CallbackLog.id)))
 
-    async def answer(self, index: int = -1, reason: str = "4") -> None:
+    async def answer(self, index: int = -1, reason: str = "4", customer: str | None = "answered") -> None:
+        """Asterisk's OriginateResponse for the agent leg; on Reason 4, the customer leg's DialEnd
+        as the tracker reports it (``customer`` None: not reported)."""
         sent = self.actions.sent[index]
         await self.runtime.on_originate_result(OriginateResult(sent["action_id"], reason == "4", reason,
                                                                sent["channel"], "1795635000.1", self.clock.time()))
+        if reason == "4" and customer is not None:
+            await self.runtime.on_customer_leg(AgentRingEnded("1795635000.1", "PJSIP/trunk", customer,  # type: ignore[arg-type]
+                                                              3.0, self.clock.time()))
 
 
 @pytest.fixture
@@ -152,8 +157,8 @@ async def test_abandoned_call_is_called_back_at_its_time_agent_first(harness: Ha
     assert sent["variables"]["CC_CALLBACK_ID"] == str(cb.id)
     await harness.answer()
     [cb] = harness.callbacks()
-    assert (cb.status, cb.attempts, cb.outcome) == ("done", 1, "Reason 4: answered")
-    assert harness.log(cb.id) == ["created", "attempt", "answered"]
+    assert (cb.status, cb.attempts, cb.outcome) == ("done", 1, "customer answered (rang 3 s)")
+    assert harness.log(cb.id) == ["created", "attempt", "agent_answered", "answered"]
 
 
 async def test_r9_r14_dropped_call_rings_the_owner_extension_at_once(harness: Harness) -> None:

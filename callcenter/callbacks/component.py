@@ -8,7 +8,14 @@ from typing import Any
 
 from callcenter.callbacks.runtime import CallbackRuntime
 from callcenter.callbacks.scheduler import CallbackScheduler
-from callcenter.calls.model import AgentRinging, CallQueued, CallStarted, GreetingDecision, OriginateResult
+from callcenter.calls.model import (
+    AgentRingEnded,
+    AgentRinging,
+    CallQueued,
+    CallStarted,
+    GreetingDecision,
+    OriginateResult,
+)
 from callcenter.messages import AgentStateChanged, CallStored, MessageLeft, TicketChanged
 
 log = logging.getLogger(__name__)
@@ -31,7 +38,8 @@ class CallbacksComponent:
         bus.subscribe(TicketChanged, runtime.on_ticket_changed, name="callbacks:tickets")
         bus.subscribe(MessageLeft, runtime.on_message_left, name="callbacks:messages")
         bus.subscribe(GreetingDecision, self._on_greeting, name="callbacks:greetings")
-        bus.subscribe(OriginateResult, runtime.on_originate_result, name="callbacks:originate")
+        # One subscriber for both, so the customer leg's outcome never overtakes the agent's answer.
+        bus.subscribe((OriginateResult, AgentRingEnded), self._on_attempt_event, name="callbacks:attempts")
         bus.subscribe_sync((CallStarted, CallQueued, AgentRinging), self._remember_caller)
         bus.subscribe_sync(AgentStateChanged, self._on_agent_state)
         runtime.waker = self.scheduler
@@ -48,6 +56,12 @@ class CallbacksComponent:
 
     async def _on_call_stored(self, msg: CallStored) -> None:
         await self.runtime.on_call_stored(msg.call_id, msg.record)
+
+    async def _on_attempt_event(self, msg: OriginateResult | AgentRingEnded) -> None:
+        if isinstance(msg, OriginateResult):
+            await self.runtime.on_originate_result(msg)
+        else:
+            await self.runtime.on_customer_leg(msg)
 
     async def _on_greeting(self, msg: GreetingDecision) -> None:
         await self.runtime.on_greeting(msg.linkedid)

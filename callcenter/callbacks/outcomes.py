@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.callbacks import policies, store
+from callcenter.callbacks.customer_leg import Attempt, CustomerOutcome
 from callcenter.callbacks.policies import PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
+from callcenter.calls.model import CallRecord
 from callcenter.db.models.callbacks import Callback
 
 # An attempt whose OriginateResponse never came (connection lost, service stopped) counts as
@@ -29,6 +31,30 @@ def attempt_result(session: Session, callback_id: int, attempt: int, answered: b
     if answered:
         return _answered(session, cb, now, cfg, detail, action_id)
     return unanswered(session, cb, now, cfg, detail, action_id)
+
+
+def agent_answered(session: Session, callback_id: int, attempt: int, linkedid: str, channel: str | None,
+                   now: dt.datetime, action_id: str) -> Changes:
+    """The agent took the callback; it stays running until the customer leg's outcome is known."""
+    cb = session.get(Callback, callback_id)
+    if cb is not None and cb.status == "running" and cb.attempts == attempt:
+        store.note(session, cb, "agent_answered", now, f"agent answered, dialling the customer (call {linkedid})",
+                   action_id=action_id, channel=channel)
+    return Changes()
+
+
+def call_stored(session: Session, attempt: Attempt, call_id: int, record: CallRecord, outcome: CustomerOutcome,
+                now: dt.datetime, cfg: PolicySettings) -> Changes:
+    """The attempt's call is in ``calls``: logged against the callback; an attempt whose customer
+    leg was not reported on its own is settled from the record."""
+    cb = session.get(Callback, attempt.callback_id)
+    if cb is None:
+        return Changes()
+    talk = f", talked {record.talk_seconds:.0f} s" if record.talk_seconds is not None else ""
+    store.note(session, cb, "call", now, f"call {call_id} stored: {outcome.detail}{talk}",
+               action_id=attempt.action_id)
+    return attempt_result(session, attempt.callback_id, attempt.attempt, outcome.answered, outcome.detail, now, cfg,
+                          attempt.action_id)
 
 
 def _answered(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySettings, detail: str,

@@ -15,11 +15,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from callcenter.callbacks import outcomes, policies, store
-from callcenter.callbacks.executor import Executor, Target, describe_reason, parse_action_id
+from callcenter.callbacks import customer_leg, outcomes, policies, store
+from callcenter.callbacks.customer_leg import Attempt, AttemptsInFlight, CustomerOutcome
+from callcenter.callbacks.executor import ANSWERED_REASON, Executor, Target, describe_reason, parse_action_id
 from callcenter.callbacks.policies import CallFacts, Decision, PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
-from callcenter.calls.model import CallRecord, OriginateResult
+from callcenter.calls.model import AgentRingEnded, CallRecord, OriginateResult
 from callcenter.clock import Clock
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
@@ -48,6 +49,7 @@ class CallbackRuntime:
         self.executor = Executor(hotline, actions, hotline.callbacks.originate_timeout_seconds)
         self.waker: Waker | None = None
         self._callers: OrderedDict[str, str] = OrderedDict()  # linkedid -> caller, for GreetingDecision
+        self.in_flight = AttemptsInFlight()  # our callbacks' calls whose agent answered, by linkedid
         self._lock = asyncio.Lock()
 
     # --- the unit of work, off the event loop ------------------------------------------------
@@ -80,6 +82,12 @@ class CallbackRuntime:
     # --- bus messages -----------------------------------------------------------------------
 
     async def on_call_stored(self, call_id: int, record: CallRecord) -> None:
+        attempt = self.in_flight.finished(record.linkedid)
+        if attempt is not None:  # one of our own callbacks: no new promise comes of it
+            outcome = customer_leg.from_record(record)
+            now = self.clock.now()
+            await self._work(lambda s: outcomes.call_stored(s, attempt, call_id, record, outcome, now, self.cfg))
+            return
         agent = self._agent_of(record.agent)
         dept = self.hotline.department_of_queue(record.queue) if record.queue else None
         facts = CallFacts(call_id=call_id, caller=record.caller, direction=record.direction,
@@ -131,11 +139,29 @@ class CallbackRuntime:
         if ours is None:
             return
         callback_id, attempt = ours
-        answered = msg.success and msg.reason == "4"
-        detail = describe_reason(msg.reason)
         now = self.clock.now()
+        if msg.success and msg.reason == ANSWERED_REASON and msg.uniqueid:
+            # Only the agent has answered: the customer leg (same Linkedid) decides the attempt.
+            linkedid = msg.uniqueid
+            self.in_flight.agent_answered(linkedid, Attempt(callback_id, attempt, msg.action_id))
+            await self._work(lambda s: outcomes.agent_answered(s, callback_id, attempt, linkedid, msg.channel, now,
+                                                                msg.action_id))
+            return
+        answered = msg.success and msg.reason == ANSWERED_REASON  # no Uniqueid: nothing more to follow
+        detail = describe_reason(msg.reason)
         await self._work(lambda s: outcomes.attempt_result(s, callback_id, attempt, answered, detail, now,
                                                             self.cfg, msg.action_id))
+
+    async def on_customer_leg(self, msg: AgentRingEnded) -> None:
+        """The customer leg's DialEnd (ANSWER | NOANSWER | BUSY | CANCEL) settles the attempt."""
+        attempt = self.in_flight.get(msg.linkedid)
+        if attempt is not None:
+            await self._settle(attempt, customer_leg.describe(msg.outcome, msg.ring_seconds))
+
+    async def _settle(self, attempt: Attempt, outcome: CustomerOutcome) -> None:
+        now = self.clock.now()
+        await self._work(lambda s: outcomes.attempt_result(s, attempt.callback_id, attempt.attempt, outcome.answered,
+                                                            outcome.detail, now, self.cfg, attempt.action_id))
 
     # --- waking -----------------------------------------------------------------------------
 
