@@ -136,3 +136,13 @@ async def test_live_events_reach_the_desk_with_the_number_masked_for_agents_r15_
         component.hub.push("101", "pop", {"linkedid": "x", "caller": CALLER, "card": {"name": "张先生"}})
         event = await events.next({"pop"})
     assert event["data"]["caller"] == "138****8000" and event["data"]["card"]["name"] == "张先生"
+
+
+async def test_a_masked_number_sent_back_by_an_agents_form_leaves_the_phone_as_it_was_r17(desk: tuple) -> None:
+    ctx, _, url = desk
+    async with _client(url, "101") as client:
+        answer = await client.post("/desk/api/tickets/1", json={"phone": "138****8000", "caller_name": "张建国"})
+        assert answer.status_code == 200
+    with unit_of_work(ctx.sessions) as s:
+        ticket = s.get(Ticket, 1)
+        assert ticket is not None and ticket.phone == CALLER and ticket.caller_name == "张建国"

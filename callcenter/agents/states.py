@@ -182,6 +182,9 @@ class AgentStates:
             return
         if message.queue:
             status.queues.add(message.queue)
+        if state == "paused" and not message.paused:
+            # An unpause reported with the member's last shown state: the member is free again.
+            state = "available"
         status.state = state
         status.paused = message.paused or state == "paused"
         status.reason = message.reason if status.paused else None

@@ -62,6 +62,8 @@ def update_fields(session: Session, hotline: Hotline, ticket_id: int, fields: di
     for name, value in fields.items():
         if name not in EDITABLE or (name == "category" and not value):
             continue
+        if name == "phone" and isinstance(value, str) and "*" in value:
+            continue  # the masked number an agent's form shows (R17): left as it was
         setattr(ticket, name, _check(hotline, name, value) if value not in (None, "") or name == "urgent" else None)
     ticket.missing_fields = [n for n in R4_FIELDS if not getattr(ticket, n)
                              and (n != "preferred_time" or ticket.category == "repair")]

@@ -106,24 +106,24 @@ name = "深科物业服务中心"
 open = 00:00:00
 close = 23:59:59
 [rules]
-ring_cycle_seconds = 5
+ring_cycle_seconds = {cycle}
 rule_rings = 3
 [menu]
 timeout_seconds = 2
 default_department = "service"
-options = [{ key = "1", label = "报修", department = "repair" }, { key = "0", label = "人工服务", department = "service" }]
+options = [{{ key = "1", label = "报修", department = "repair" }}, {{ key = "0", label = "人工服务", department = "service" }}]
 [[departments]]
 id = "service"
 name = "客服中心"
 queue = "service"
 agents = ["102"]
-member_timeout_seconds = 12
+member_timeout_seconds = {member_timeout}
 [[departments]]
 id = "repair"
 name = "工程维修"
 queue = "repair"
 agents = ["101"]
-member_timeout_seconds = 12
+member_timeout_seconds = {member_timeout}
 [[agents]]
 id = "101"
 name = "李秀英"
@@ -143,9 +143,11 @@ PBX_COMPONENTS = ["callcenter.pbxsim.component:build", "callcenter.calls.compone
                   "callcenter.agents.component:build"]
 
 
-def small_hotline_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
+def small_hotline_settings(tmp_path: Path, database_url: str, cycle: float = 5, member_timeout: int = 12,
+                           **env: str) -> Settings:
+    """R1's cycle is configurable; a short one keeps the real-time calls of the browser tests short."""
     path = tmp_path / "hotline.toml"
-    path.write_text(SMALL_HOTLINE, encoding="utf-8")
+    path.write_text(SMALL_HOTLINE.format(cycle=cycle, member_timeout=member_timeout), encoding="utf-8")
     return load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
                           "CALLCENTER_DATABASE_URL": database_url, "CALLCENTER_WRAP_UP_SECONDS": "0", **env})
 

@@ -1,0 +1,170 @@
+"""The agent's desk in headless Chromium against pbxsim (real AMI, real calls in real time):
+log in, go available, pause with a reason, the screen pop before answer (R15), the apology
+reminder at the fourth ring (R2), the draft ticket confirmed after hang-up (R4), click to call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.calls.model import CallEnded
+from callcenter.db.models.tickets import Ticket
+from callcenter.db.session import unit_of_work
+from callcenter.messages import TicketChanged
+from callcenter.pbxsim.driver import ScenarioDriver
+from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.service import Service
+from tests.support.desk import (
+    PASSWORD, PBX_COMPONENTS, create_accounts, sent_actions, serve_web, small_hotline_settings, wait_until,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+playwright_api = pytest.importorskip("playwright.async_api", reason="python playwright is not installed")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CALLER = "13800138000"
+CYCLE = 2.0  # R1's cycle is configurable; 2 s keeps these real-time calls short (4th ring at 6 s)
+
+
+@dataclass
+class Desk:
+    service: Service
+    url: str
+    page: Any
+
+    @property
+    def pbxsim(self) -> Any:
+        return self.service.context.extras["pbxsim"]
+
+    @property
+    def agents(self) -> Any:
+        return self.service.context.extras["agents"]
+
+    async def call(self, **variables: str) -> None:
+        """A caller dials in and presses 1 (repair: agent 101's queue)."""
+        pbx = self.pbxsim.pbx
+        driver = ScenarioDriver(pbx, Scenario(name="desk", flow="hotline"), self.pbxsim.server.port)
+        try:
+            await driver.place(CallPlan(at=0, caller=CALLER, keys="1", hangup_after=40,
+                                        variables={f"__{k}": v for k, v in variables.items()}))
+        finally:
+            if driver._client is not None:
+                await driver._client.close()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}", cycle=CYCLE, member_timeout=5)
+    service = Service(settings, factories=PBX_COMPONENTS)
+    await service.start()
+    ctx = service.context
+    create_accounts(ctx)
+    with unit_of_work(ctx.sessions) as s:
+        s.add(Ticket(caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501", category="repair",
+                     summary="厨房水管漏水", owner="101", status="open"))
+    async with serve_web(ctx) as web, playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await browser.new_page()
+        await page.goto(f"{web.url}/login?next=/desk")
+        await page.fill("input[name=user_id]", "101")
+        await page.fill("input[name=password]", PASSWORD.format("101"))
+        await page.click("button[type=submit]")
+        await page.wait_for_url("**/desk")
+        yield Desk(service, web.url, page)
+        await browser.close()
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(service.stop(), 15)
+
+
+async def _badge(desk: Desk, text: str) -> None:
+    await playwright_api.expect(desk.page.locator("#state-badge")).to_contain_text(text, timeout=5000)
+
+
+async def test_agent_logs_in_goes_available_and_pauses_with_a_reason(desk: Desk) -> None:
+    await _badge(desk, "空闲")  # static member: in its queue from the start (QueueStatus snapshot)
+    await desk.page.click("#btn-logout")
+    await _badge(desk, "未签入")
+    await desk.page.click("#btn-login")
+    await _badge(desk, "空闲")
+    added = sent_actions(desk.pbxsim, "QueueAdd")[-1]
+    assert (added["Queue"], added["Interface"], added["MemberName"]) == ("repair", "PJSIP/8101", "李秀英")
+    await desk.page.select_option("#pause-reason", "lunch")
+    await desk.page.click("#btn-pause")
+    await _badge(desk, "午餐")
+    member = desk.pbxsim.pbx.queues["repair"].member("PJSIP/8101")
+    assert member.paused and member.paused_reason == "午餐"  # pbxsim shows the member paused
+    await desk.page.click("#btn-resume")
+    await _badge(desk, "空闲")
+    assert not member.paused
+
+
+async def test_screen_pop_shows_name_and_open_ticket_before_answer_r15(desk: Desk) -> None:
+    await _badge(desk, "空闲")
+    await desk.call(RING_8101="4", TALK_8101="2")  # answered in the 3rd ring
+    pop = desk.page.locator("#pop[data-phase=ringing]")
+    await playwright_api.expect(pop).to_be_visible(timeout=10000)
+    await playwright_api.expect(desk.page.locator("#pop-name")).to_have_text("张先生")
+    await playwright_api.expect(desk.page.locator("#pop-tickets")).to_contain_text("厨房水管漏水")
+    await playwright_api.expect(desk.page.locator("#pop-caller")).to_have_text("138****8000")  # R17
+    calls = [c for c in desk.pbxsim.pbx.calls.values() if c.caller == CALLER]
+    assert len(calls) == 1 and calls[0].answered_by is None  # the pop came while the phone still rang
+    await playwright_api.expect(desk.page.locator("#pop[data-phase=talking]")).to_be_visible(timeout=10000)
+    assert calls[0].answered_by == "PJSIP/8101"
+    await playwright_api.expect(desk.page.locator("#apology")).to_be_hidden()  # within three rings
+
+
+async def test_apology_reminder_appears_at_the_fourth_ring_r2(desk: Desk) -> None:
+    await _badge(desk, "空闲")
+    # 101 does not answer the first attempt (5 s); the queue rings 101 again; the caller's
+    # rings run across attempts (R13), so the 4th ring begins at 6 s, during the 2nd attempt.
+    await desk.call(RING_8101="never")
+    apology = desk.page.locator("#apology")
+    await playwright_api.expect(apology).to_be_visible(timeout=15000)
+    await playwright_api.expect(apology).to_have_text("请先致歉：对不起，让您久等了")
+    text = await desk.page.locator("#pop-ring").inner_text()
+    assert text in ("第4声", "第5声")
+
+
+async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: Desk) -> None:
+    await _badge(desk, "空闲")
+    await desk.call(RING_8101="2", TALK_8101="2")
+    ended: list[CallEnded] = []
+    desk.service.context.bus.subscribe_sync(CallEnded, ended.append)
+    await wait_until(lambda: bool(ended), timeout=30, what="the call ends")
+    await playwright_api.expect(desk.page.locator("#pop")).to_be_hidden(timeout=5000)
+    # The tickets area (C4/C5) builds the draft from the transcript and publishes TicketChanged.
+    ctx = desk.service.context
+    with unit_of_work(ctx.sessions) as s:
+        draft = Ticket(caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501", category="repair",
+                       summary="卫生间灯不亮", owner="101", status="open", missing_fields=["preferred_time"])
+        s.add(draft)
+        s.flush()
+        draft_id = draft.id
+    ctx.bus.publish(TicketChanged(draft_id, "created", "repair", False, CALLER, "101", ctx.clock.time()))
+    form = desk.page.locator("#ticket-form")
+    await playwright_api.expect(form).to_be_visible(timeout=5000)
+    await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text(f"#{draft_id}")
+    await playwright_api.expect(form.locator("input[name=preferred_time]")).to_have_class("missing")
+    await form.locator("input[name=preferred_time]").fill("明天上午")
+    await desk.page.click("#btn-confirm")
+    await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text("in_progress", timeout=5000)
+    with unit_of_work(ctx.sessions) as s:
+        stored = s.get(Ticket, draft_id)
+        assert stored is not None and stored.status == "in_progress" and stored.preferred_time == "明天上午"
+    # Click to call from the ticket: the agent's phone first, then the customer (C1 originate).
+    await desk.page.click("#btn-call-ticket")
+    await playwright_api.expect(desk.page.locator("#call-status")).to_contain_text("呼叫已接通", timeout=15000)
+    originate = next(a for a in sent_actions(desk.pbxsim, "Originate") if a["Channel"].startswith("PJSIP/"))
+    assert (originate["Channel"], originate["Context"], originate["Exten"]) == (
+        "PJSIP/8101", "callcenter-callback", CALLER)
+    assert f"CC_TICKET={draft_id}" in originate["Variable"] and originate["Async"] == "true"
