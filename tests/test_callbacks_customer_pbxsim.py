@@ -1,0 +1,236 @@
+"""A callback keeps its promise only when the *customer* is reached (R6-R9, R14, R21, R22).
+
+The running service (pbxsim, the real AMI listener/tracker/writer and action client, the callbacks
+component) places the callback: the owner's phone rings first, and once the agent answers pbxsim
+runs ``[callcenter-callback]`` and dials the customer on the trunk. The customer leg's DialEnd,
+followed by the tracker on the same Linkedid as the OriginateResponse's Uniqueid, decides the
+attempt. The callbacks' clock is a FrozenClock, so retries are checked to the second; pbxsim runs
+on its own accelerated clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.callbacks.policies import Plan
+from callcenter.callbacks.runtime import CallbackRuntime
+from callcenter.calls.model import OriginateResult
+from callcenter.clock import FrozenClock
+from callcenter.config import load_settings
+from callcenter.db.models.callbacks import Callback, CallbackLog
+from callcenter.db.models.calls import Call, CallLeg
+from callcenter.db.session import unit_of_work
+from callcenter.messages import SupervisorAlert
+from callcenter.pbxsim.pbx import Pbx
+from callcenter.pbxsim.wire import Headers, first
+from callcenter.service import Service
+
+CUSTOMER = "13800138000"
+SH = ZoneInfo("Asia/Shanghai")
+FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
+             "callcenter.callbacks.component:build"]
+
+
+# A week ahead of the wall clock: the scheduler's own wake-ups (APScheduler keeps wall-clock time)
+# then lie in the future and leave the placing to the test's run_due() and the periodic sweep.
+DAY = dt.datetime.now(SH).date() + dt.timedelta(days=7)
+
+
+def local(h: int, mi: int = 0, s: int = 0) -> dt.datetime:
+    return dt.datetime(DAY.year, DAY.month, DAY.day, h, mi, s, tzinfo=SH).astimezone(dt.UTC)
+
+
+class Running:
+    """The service with its pbxsim, every pbxsim event and every bus message kept."""
+
+    def __init__(self, service: Service, clock: FrozenClock) -> None:
+        self.service, self.clock = service, clock
+        self.runtime: CallbackRuntime = service.context.extras["callbacks"]
+        self.pbx: Pbx = service.context.extras["pbxsim"].pbx
+        self.events: list[Headers] = []
+        self.pbx.listeners.append(self.events.append)
+        self.results: list[OriginateResult] = []
+        self.alerts: list[SupervisorAlert] = []
+        service.context.bus.subscribe(OriginateResult, self.results.append)
+        service.context.bus.subscribe(SupervisorAlert, self.alerts.append)
+
+    def originates(self) -> list[Headers]:
+        server = self.service.context.extras["pbxsim"].server
+        return [a for s in server.all_sessions for a in s.actions if first(a, "Action") == "Originate"]
+
+    def named(self, event: str, **match: str) -> list[Headers]:
+        return [e for e in self.events if first(e, "Event") == event
+                and all((first(e, k) or "").startswith(v) for k, v in match.items())]
+
+    def callback(self) -> Callback:
+        with unit_of_work(self.service.context.sessions) as s:
+            return s.scalars(select(Callback)).one()
+
+    def log(self) -> list[tuple[str, str]]:
+        with unit_of_work(self.service.context.sessions) as s:
+            return [(e.kind, e.detail) for e in s.scalars(select(CallbackLog).order_by(CallbackLog.id))]
+
+    async def promise(self, reason: str = "dropped") -> None:
+        await self.runtime.decide([Plan(reason, self.clock.now(), CUSTOMER, f"test:{reason}", owner="101",
+                                        department="service")])
+
+    async def settled(self, attempts: int) -> Callback:
+        """Wait until attempt ``attempts`` is decided and its call is stored."""
+        def done() -> bool:
+            cb = self.callback()
+            return cb.attempts == attempts and cb.status != "running" and sum(
+                1 for kind, _ in self.log() if kind == "call") == attempts
+        await until(done)
+        return self.callback()
+
+
+async def until(condition: Any, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await asyncio.to_thread(condition):
+            await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def running(database_url: str, hotline_path: Path, tmp_path: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("CALLCENTER_PBXSIM_SPEED", "40")  # the 45 s customer dial takes about 1 s
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url,
+                              "CALLCENTER_VAR_DIR": str(tmp_path / "var")})
+    clock = FrozenClock(local(10, 0))
+    service = Service(settings, clock=clock, factories=FACTORIES)
+    await service.start()
+    try:
+        calls = next(c for c in service._started if c.name == "calls")
+        async with asyncio.timeout(10):
+            await calls.listener.connected.wait()  # type: ignore[attr-defined]
+        yield Running(service, clock)
+    finally:
+        await service.stop()
+
+
+async def test_r14_owner_rings_first_then_the_customer_who_hears_the_callback_announcement(
+        running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "2", f"RING_{CUSTOMER}": "3", "TALK_8101": "6"})
+    await running.promise()
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.attempts) == ("done", 1)
+    assert cb.outcome == "customer answered"
+    assert [kind for kind, _ in running.log()] == ["created", "attempt", "agent_answered", "answered", "call"]
+    # pbxsim's side: the Originate rang the owner's phone with the customer as the callback's extension...
+    [originate] = running.originates()
+    assert (first(originate, "Channel"), first(originate, "Context"), first(originate, "Exten"),
+            first(originate, "ActionID")) == ("PJSIP/8101", "callcenter-callback", CUSTOMER, "callback-1-1")
+    # ...the agent leg's own dial came first, the customer's Dial on the trunk only after the answer.
+    names = [first(e, "Event") for e in running.events]
+    [agent_begin] = running.named("DialBegin", DestChannel="PJSIP/8101-")
+    [customer_begin] = running.named("DialBegin", DestChannel="PJSIP/trunk-")
+    assert first(agent_begin, "Channel") is None
+    assert (first(customer_begin, "Channel") or "").startswith("PJSIP/8101-")
+    assert first(customer_begin, "DialString") == f"{CUSTOMER}@trunk"
+    assert (running.events.index(agent_begin) < names.index("OriginateResponse")
+            < running.events.index(customer_begin))
+    [customer_end] = running.named("DialEnd", DestChannel="PJSIP/trunk-")
+    assert first(customer_end, "DialStatus") == "ANSWER"
+    [result] = running.results
+    linkedid = result.uniqueid
+    assert linkedid is not None and first(customer_begin, "Linkedid") == linkedid
+    assert running.pbx.calls[linkedid].heard == ["callcenter/zh/callback"]
+
+
+async def test_the_callback_call_is_tracked_into_the_calls_table_like_any_other(running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "4", "TALK_8101": "10"})
+    await running.promise()
+    await running.runtime.run_due()
+    await running.settled(1)
+    [result] = running.results
+    with unit_of_work(running.service.context.sessions) as s:
+        call = s.scalars(select(Call).where(Call.linkedid == result.uniqueid)).one()
+        legs = list(s.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+        assert (call.caller, call.answered, call.abandoned, call.attempts) == (CUSTOMER, True, False, 1)
+        assert call.talk_seconds == pytest.approx(10, abs=1.0)
+        [leg] = legs
+        assert leg.channel.startswith("PJSIP/trunk-") and leg.outcome == "answered"
+        # The tracker's ring time runs to DialEnd ANSWER, which A() holds back for the announcement.
+        assert leg.ring_seconds == pytest.approx(4 + running.pbx.prompt_seconds("callcenter/zh/callback"), abs=1.0)
+    assert ("call", f"call {call.id} stored: customer answered, talked 10 s") in running.log()
+
+
+@pytest.mark.xfail(strict=True, reason="tracker gap (callcenter/calls/ is not the callbacks area's): a call "
+                   "whose first channel is an Originate of the agent's phone is recorded as inbound, with the "
+                   "customer's trunk leg as its 'agent' leg, so the sides of who hung up are swapped")
+async def test_the_callback_call_is_outbound_and_the_agent_hung_up_first(running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "2", "TALK_8101": "5"})
+    await running.promise()
+    await running.runtime.run_due()
+    await running.settled(1)
+    [result] = running.results
+    with unit_of_work(running.service.context.sessions) as s:
+        call = s.scalars(select(Call).where(Call.linkedid == result.uniqueid)).one()
+        assert (call.direction, call.agent_interface, call.hangup_first) == ("outbound", "PJSIP/8101", "agent")
+
+
+async def test_r22_customer_not_answering_is_retried_each_interval_and_fails_after_max_attempts(
+        running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "never"})
+    await running.promise()
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.due_at) == ("pending", local(10, 10))  # retry_interval_minutes = 10
+    assert ("no_answer", "customer did not answer (rang 45 s)") in running.log()
+    running.clock.set(local(10, 9, 59))
+    await running.runtime.run_due()
+    assert (running.callback().attempts, len(running.originates())) == (1, 1)  # not a second early
+    running.clock.set(local(10, 10))
+    await running.runtime.run_due()  # (or the periodic sweep, whichever claims it first)
+    cb = await running.settled(2)
+    assert (cb.status, cb.due_at) == ("pending", local(10, 20))
+    running.clock.set(local(10, 20))
+    await running.runtime.run_due()
+    cb = await running.settled(3)
+    assert cb.status == "failed"  # max_attempts = 3
+    assert cb.outcome == "not reached after 3 attempts (customer did not answer (rang 45 s))"
+    assert [a.kind for a in running.alerts] == ["callback_overdue"]
+    # Every attempt rang the owner first and then the customer, who never answered (pbxsim's side).
+    assert [first(a, "ActionID") for a in running.originates()] == [f"callback-1-{n}" for n in (1, 2, 3)]
+    ends = running.named("DialEnd", DestChannel="PJSIP/trunk-")
+    assert [first(e, "DialStatus") for e in ends] == ["NOANSWER"] * 3
+    running.clock.set(local(10, 40))
+    await running.runtime.run_due()
+    assert len(running.originates()) == 3  # nothing more is placed
+
+
+async def test_r22_a_busy_customer_is_retried(running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "busy"})
+    await running.promise()
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, local(10, 10))
+    assert ("no_answer", "customer busy") in running.log()
+    [end] = running.named("DialEnd", DestChannel="PJSIP/trunk-")
+    assert first(end, "DialStatus") == "BUSY"
+
+
+async def test_r21_repair_followup_hands_the_customer_to_the_survey_when_the_agent_hangs_up(
+        running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "1", "TALK_8101": "4",
+                                f"SURVEY_{CUSTOMER}": "5"})
+    await running.promise("repair_followup")
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert cb.status == "done"
+    [originate] = running.originates()
+    assert "CC_SURVEY=1" in ",".join(v for k, v in originate if k == "Variable").split(",")
+    [result] = running.results
+    assert result.uniqueid is not None
+    assert running.pbx.calls[result.uniqueid].heard == [
+        "callcenter/zh/callback", "callcenter/zh/survey", "callcenter/zh/survey_thanks"]
+    [survey] = running.named("UserEvent", UserEvent="CallcenterSurvey")
+    assert (first(survey, "CallbackID"), first(survey, "Score")) == (str(cb.id), "5")
