@@ -77,8 +77,8 @@ class Running:
         with unit_of_work(self.service.context.sessions) as s:
             return [(e.kind, e.detail) for e in s.scalars(select(CallbackLog).order_by(CallbackLog.id))]
 
-    async def promise(self, reason: str = "dropped") -> None:
-        await self.runtime.decide([Plan(reason, self.clock.now(), CUSTOMER, f"test:{reason}", owner="101",
+    async def promise(self, reason: str = "dropped", owner: str | None = "101") -> None:
+        await self.runtime.decide([Plan(reason, self.clock.now(), CUSTOMER, f"test:{reason}", owner=owner,
                                         department="service")])
 
     async def settled(self, attempts: int) -> Callback:
@@ -143,6 +143,29 @@ async def test_r14_owner_rings_first_then_the_customer_who_hears_the_callback_an
     linkedid = result.uniqueid
     assert linkedid is not None and first(customer_begin, "Linkedid") == linkedid
     assert running.pbx.calls[linkedid].heard == ["callcenter/zh/callback"]
+
+
+async def test_r14_without_an_owner_the_department_queue_rings_first_then_the_customer(running: Running) -> None:
+    running.pbx.globals.update({f"RING_{CUSTOMER}": "2", **{f"RING_810{n}": "1" for n in (1, 2, 3)},
+                                **{f"TALK_810{n}": "8" for n in (1, 2, 3)}})
+    await running.promise(owner=None)
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.outcome) == ("done", "customer answered")
+    [originate] = running.originates()
+    assert (first(originate, "Channel"), first(originate, "Context"), first(originate, "Exten")) == (
+        "Local/service@callcenter-queues", "callcenter-callback", CUSTOMER)
+    # The queue's member is connected first (the Local channel answers only then), then the customer.
+    [connect] = running.named("AgentConnect", Channel="Local/service@callcenter-queues-")
+    [response] = running.named("OriginateResponse")
+    [customer_begin] = running.named("DialBegin", DestChannel="PJSIP/trunk-")
+    assert running.events.index(connect) < running.events.index(response) < running.events.index(customer_begin)
+    queue_half = first(connect, "Channel") or ""
+    assert first(response, "Reason") == "4"
+    assert first(customer_begin, "Channel") == queue_half.replace(";2", ";1")  # the originated ;1 dials
+    [result] = running.results
+    assert result.uniqueid is not None
+    assert "callcenter/zh/callback" in running.pbx.calls[result.uniqueid].heard
 
 
 async def test_the_callback_call_is_tracked_into_the_calls_table_like_any_other(running: Running) -> None:

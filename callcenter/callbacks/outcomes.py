@@ -24,8 +24,9 @@ STALE_MARGIN = dt.timedelta(seconds=60)
 
 def attempt_result(session: Session, callback_id: int, attempt: int, answered: bool, detail: str,
                    now: dt.datetime, cfg: PolicySettings, action_id: str | None = None) -> Changes:
-    """Record Asterisk's answer to attempt number ``attempt``; a late or repeated one is ignored."""
-    cb = session.get(Callback, callback_id)
+    """Record Asterisk's answer to attempt number ``attempt``; a late or repeated one is ignored.
+    The row is locked (PostgreSQL): the customer leg and the stored call may report at once."""
+    cb = session.get(Callback, callback_id, with_for_update=True)
     if cb is None or cb.status != "running" or cb.attempts != attempt:
         return Changes()
     if answered:

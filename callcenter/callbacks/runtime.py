@@ -50,6 +50,7 @@ class CallbackRuntime:
         self.waker: Waker | None = None
         self._callers: OrderedDict[str, str] = OrderedDict()  # linkedid -> caller, for GreetingDecision
         self.in_flight = AttemptsInFlight()  # our callbacks' calls whose agent answered, by linkedid
+        self._settling = asyncio.Lock()  # the customer leg and the stored call report on two bus tasks
         self._lock = asyncio.Lock()
 
     # --- the unit of work, off the event loop ------------------------------------------------
@@ -85,8 +86,9 @@ class CallbackRuntime:
         attempt = self.in_flight.finished(record.linkedid)
         if attempt is not None:  # one of our own callbacks: no new promise comes of it
             outcome = customer_leg.from_record(record)
-            now = self.clock.now()
-            await self._work(lambda s: outcomes.call_stored(s, attempt, call_id, record, outcome, now, self.cfg))
+            async with self._settling:
+                now = self.clock.now()
+                await self._work(lambda s: outcomes.call_stored(s, attempt, call_id, record, outcome, now, self.cfg))
             return
         agent = self._agent_of(record.agent)
         dept = self.hotline.department_of_queue(record.queue) if record.queue else None
@@ -159,9 +161,11 @@ class CallbackRuntime:
             await self._settle(attempt, customer_leg.describe(msg.outcome, msg.ring_seconds))
 
     async def _settle(self, attempt: Attempt, outcome: CustomerOutcome) -> None:
-        now = self.clock.now()
-        await self._work(lambda s: outcomes.attempt_result(s, attempt.callback_id, attempt.attempt, outcome.answered,
-                                                            outcome.detail, now, self.cfg, attempt.action_id))
+        async with self._settling:
+            now = self.clock.now()
+            await self._work(lambda s: outcomes.attempt_result(
+                s, attempt.callback_id, attempt.attempt, outcome.answered, outcome.detail, now, self.cfg,
+                attempt.action_id))
 
     # --- waking -----------------------------------------------------------------------------
 

@@ -91,7 +91,13 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
     action_id = first(action, "ActionID")
     caller_id = first(action, "CallerID") or ""
     variables = _variables(action)
-    if target.startswith("Local/") and "@" in target:
+    if target.startswith("Local/") and target.endswith("@callcenter-queues") and first(action, "Context"):
+        from callcenter.pbxsim.callback_queue import originate_queue
+        from callcenter.pbxsim.outbound import caller_id_number
+
+        queue = target[len("Local/"):].partition("@")[0]  # a callback for a department (C6)
+        originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)
+    elif target.startswith("Local/") and "@" in target:
         exten, _, context = target[len("Local/"):].partition("@")
         originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application, data)
     else:

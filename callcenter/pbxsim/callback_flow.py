@@ -49,7 +49,8 @@ def _seconds(pbx: Pbx, channel: Channel, name: str) -> float:
 
 
 async def callback(pbx: Pbx, agent: Channel, agent_key: str) -> None:
-    """The agent answered the Originate: dial the customer (the Originate's Exten), then hang up."""
+    """The agent answered the Originate: dial the customer (the Originate's Exten), then hang up.
+    ``agent_key`` names the phone's RING_/TALK_ globals; "" for the ;1 of a department's Local pair."""
     number = agent.exten
     callback_id = agent.var("CC_CALLBACK_ID") or ""
     pbx.newexten(agent, 1, "Set", f"__CC_CALLBACK_ID={callback_id}")
@@ -126,7 +127,9 @@ async def _talk(pbx: Pbx, agent: Channel, customer: Channel, agent_key: str, sur
         channel.bridge = bridge
         pbx.emit("BridgeEnter", "call,all", bridge_headers(bridge, count) + channel.headers())
     agent.bridged_with, customer.bridged_with = customer, agent
-    agent_talk = _seconds(pbx, agent, f"TALK_{agent_key}")
+    # A department's callback (agent_key ""): the member's own talk time ends Queue() on the Local
+    # pair's other half, which then takes this leg down.
+    agent_talk = _seconds(pbx, agent, f"TALK_{agent_key}") if agent_key else NEVER
     customer_talk = _seconds(pbx, customer, f"TALK_{customer.exten}")
     customer_gone = asyncio.ensure_future(customer.signal.wait())
     try:
