@@ -12,6 +12,7 @@ import pytest
 
 from callcenter.agents import desk as core
 from callcenter.agents.component import AgentsComponent
+from callcenter.clock import FrozenClock
 from callcenter.service import Service
 from tests.support.desk import PBX_COMPONENTS, sent_actions, small_hotline_settings, wait_until
 
@@ -101,3 +102,37 @@ async def test_an_ami_error_reaches_the_agent_in_plain_words(service: Service) -
     assert "电话系统拒绝了操作" in str(refused.value) and "Interface not found" in str(refused.value)
     trail = core.recent_actions(service.context.sessions, "101")
     assert trail[0]["ok"] is False and "Interface not found" in trail[0]["error"]
+
+
+async def test_wrap_up_pauses_after_a_call_and_ends_by_itself(service: Service) -> None:
+    """After-call work (话后处理): paused at hang-up, back in the queue when the time is over."""
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    clock = FrozenClock(1_795_600_000.0)
+    agents.states.clock = clock
+    agents.states.wrap_up_seconds = 30
+    await agents.states.start_wrap_up("101")
+    pause = sent_actions(pbxsim, "QueuePause")[-1]
+    assert (pause["Paused"], pause["Reason"]) == ("true", "话后处理")
+    await wait_until(lambda: agents.states.status("101").paused)
+    clock.advance(29.9)
+    await agents.states.tick(clock.time())
+    assert _member(pbxsim, "repair", "PJSIP/8101").paused
+    clock.advance(0.1)
+    await agents.states.tick(clock.time())
+    assert not _member(pbxsim, "repair", "PJSIP/8101").paused
+    assert sent_actions(pbxsim, "QueuePause")[-1]["Paused"] == "false"
+
+
+async def test_wrap_up_does_not_end_a_pause_the_agent_chose_since(service: Service) -> None:
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    clock = FrozenClock(1_795_600_000.0)
+    agents.states.clock = clock
+    agents.states.wrap_up_seconds = 30
+    await agents.states.start_wrap_up("101")
+    await agents.states.pause("101", "lunch")
+    await wait_until(lambda: agents.states.status("101").reason == "午餐")
+    clock.advance(60)
+    await agents.states.tick(clock.time())
+    assert _member(pbxsim, "repair", "PJSIP/8101").paused_reason == "午餐"

@@ -168,3 +168,36 @@ async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: 
     assert (originate["Channel"], originate["Context"], originate["Exten"]) == (
         "PJSIP/8101", "callcenter-callback", CALLER)
     assert f"CC_TICKET={draft_id}" in originate["Variable"] and originate["Async"] == "true"
+
+
+async def test_an_ami_error_is_shown_to_the_agent_in_plain_words(desk: Desk) -> None:
+    await _badge(desk, "空闲")
+    await desk.page.click("#btn-logout")
+    await _badge(desk, "未签入")
+    await desk.page.click("#btn-pause")  # not in any queue: Asterisk answers "Interface not found"
+    error = desk.page.locator("#desk-error")
+    await playwright_api.expect(error).to_be_visible(timeout=5000)
+    await playwright_api.expect(error).to_contain_text("电话系统拒绝了操作")
+    await playwright_api.expect(error).to_contain_text("Interface not found")
+
+
+async def test_a_supervisor_acts_for_an_agent_and_the_audit_shows_it_r17(desk: Desk) -> None:
+    browser = desk.page.context.browser
+    assert browser is not None
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{desk.url}/login?next=/desk%3Fagent%3D101")
+    await page.fill("input[name=user_id]", "900")
+    await page.fill("input[name=password]", PASSWORD.format("900"))
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/desk?agent=101")
+    await playwright_api.expect(page.locator("#acting-for")).to_contain_text("李秀英")
+    await playwright_api.expect(page.locator("#state-badge")).to_contain_text("空闲", timeout=5000)
+    await page.select_option("#pause-reason", "training")
+    await page.click("#btn-pause")
+    await playwright_api.expect(page.locator("#state-badge")).to_contain_text("培训", timeout=5000)
+    assert desk.pbxsim.pbx.queues["repair"].member("PJSIP/8101").paused_reason == "培训"
+    await _badge(desk, "培训")  # the agent's own desk shows it too
+    await page.reload()
+    await playwright_api.expect(page.locator("#audit")).to_contain_text("900（主管） pause ✓", timeout=5000)
+    await context.close()
