@@ -197,10 +197,15 @@ def test_agent_states_and_originate_results_are_published() -> None:
     tracker.apply(ev.MemberState("QueueMemberPause", 2.0, "repair", "PJSIP/8101", "王工", None, True, "午饭"))
     tracker.apply(ev.DeviceState("DeviceStateChange", 3.0, "PJSIP/8101", "RINGING"))
     tracker.apply(ev.DeviceState("DeviceStateChange", 3.0, "Queue:repair", "RINGING"))
+    tracker.apply(ev.DeviceState("DeviceStateChange", 3.5, "PJSIP/8101", "NOT_INUSE"))
+    tracker.apply(ev.MemberState("QueueMemberPause", 3.6, "repair", "PJSIP/8101", "王工", None, True, "培训"))
+    tracker.apply(ev.MemberState("QueueMemberPause", 3.7, "repair", "PJSIP/8101", "王工", None, False, None))
     tracker.apply(ev.OriginateResponse("OriginateResponse", 4.0, "cb-7", False, "3", "PJSIP/8101", None))
     states = [(m.state, m.paused, m.reason, m.agent_id) for m in published if isinstance(m, AgentStateChanged)]
     assert states == [("available", False, None, "1001"), ("paused", True, "午饭", "1001"),
-                      ("ringing", True, "午饭", "1001")]
+                      ("ringing", True, "午饭", "1001"), ("paused", True, "午饭", "1001"),
+                      ("paused", True, "培训", "1001"),  # a new reason is news (the desk shows it)
+                      ("available", False, None, "1001")]  # unpaused: back to the device's state
     (result,) = [m for m in published if isinstance(m, OriginateResult)]
     assert (result.action_id, result.success, result.reason) == ("cb-7", False, "3")
 

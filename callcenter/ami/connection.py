@@ -41,10 +41,9 @@ class Connected:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """CoreShowChannel and QueueStatus list items, as taken right after a (re)connect."""
+    """CoreShowChannel list items, as taken right after a (re)connect."""
 
     channels: list[dict[str, str]]
-    queue_status: list[dict[str, str]]
     taken_at: float
 
 
@@ -145,9 +144,10 @@ class AmiListener:
     async def _resync(self, session: AmiSession) -> None:
         timeout = self.timing.connect_timeout
         channels = await session.send({"Action": "CoreShowChannels"}, timeout=timeout)
-        queues = await session.send({"Action": "QueueStatus"}, timeout=timeout)
-        self._sink(Snapshot([m for m in channels if m.get("Event") == "CoreShowChannel"],
-                            [m for m in queues if m.get("Event") in ("QueueMember", "QueueEntry")], time.time()))
+        self._sink(Snapshot([m for m in channels if m.get("Event") == "CoreShowChannel"], time.time()))
+        # Member states are applied where they fall in the stream (QueueMember items among the
+        # live QueueMemberPause/Status events): the newer of the two always wins.
+        await session.send({"Action": "QueueStatus"}, timeout=timeout, stream=True)
 
     async def _watch(self, session: AmiSession) -> None:
         """Ping every interval; a missing Pong within the timeout means the link is dead."""

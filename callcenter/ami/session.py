@@ -42,6 +42,7 @@ class _Pending:
     future: asyncio.Future[list[dict[str, str]]]
     messages: list[dict[str, str]] = field(default_factory=list)
     is_list: bool = False
+    stream: bool = False  # also hand the list items on, in stream order, with the events
 
 
 class _Protocol(asyncio.BufferedProtocol):
@@ -88,7 +89,8 @@ class AmiSession:
         session = cls(sink, label, room)
         loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait_for(loop.create_connection(lambda: _Protocol(session), host, port), timeout)
+            async with asyncio.timeout(timeout):
+                await loop.create_connection(lambda: _Protocol(session), host, port)
         except (OSError, TimeoutError) as exc:
             raise AmiConnectionError(f"cannot reach the AMI at {host}:{port}: {exc or 'timed out'}") from None
         try:
@@ -105,19 +107,24 @@ class AmiSession:
                                 "CALLCENTER_AMI_SECRET (CALLCENTER_AMI_ACTION_USER / _ACTION_SECRET for actions).")
         return session
 
-    async def send(self, action: dict[str, str], timeout: float = 10.0) -> list[dict[str, str]]:
+    async def send(self, action: dict[str, str], timeout: float = 10.0, stream: bool = False) -> list[dict[str, str]]:
         """Send an action; the Response plus, for list actions, every event up to the
-        ``EventList: Complete`` one. AmiConnectionError if the link drops or times out."""
+        ``EventList: Complete`` one. AmiConnectionError if the link drops or times out.
+        With ``stream``, the list's items also go to the sink where they fall among the live
+        events, so a snapshot item never overrides a newer event."""
         action_id = action.get("ActionID") or f"cc-{next(_ids)}"
         action = {**action, "ActionID": action_id}
-        pending = _Pending(asyncio.get_running_loop().create_future())
+        pending = _Pending(asyncio.get_running_loop().create_future(), stream=stream)
         self._pending[action_id] = pending
         text = "".join(f"{key}: {value}\r\n" for key, value in action.items()) + "\r\n"
         try:
             if self.closed.done() or self._transport is None:
                 raise AmiConnectionError(f"AMI link {self.label} is closed")
             self._transport.write(text.encode())
-            return await asyncio.wait_for(asyncio.shield(pending.future), timeout)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that
+            # coincides with the reply, which would keep a stopping listener alive.
+            async with asyncio.timeout(timeout):
+                return await pending.future
         except TimeoutError:
             raise AmiConnectionError(f"no answer to {action['Action']} from {self.label} in {timeout:g} s") from None
         finally:
@@ -159,6 +166,8 @@ class AmiSession:
                 events.append(message)
                 continue
             self._collect(pending, message.headers)
+            if pending.stream and "Event" in message.headers:
+                events.append(message)
         if events and self._sink is not None:
             self._sink(events, wall, perf)
 

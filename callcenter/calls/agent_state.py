@@ -20,7 +20,8 @@ _DEVICE_STATE = {"NOT_INUSE": "available", "INUSE": "talking", "BUSY": "talking"
 class AgentStates:
     def __init__(self, agent_id_for: Callable[[str | None], str | None]) -> None:
         self._agent_id_for = agent_id_for
-        self._last: dict[str, tuple[str, bool]] = {}
+        self._last: dict[str, tuple[str, bool, str | None]] = {}  # what was last published
+        self._base: dict[str, str] = {}  # the device state underneath a pause
         self._paused: dict[str, tuple[bool, str | None]] = {}
 
     def apply(self, event: ev.AmiEvent) -> AgentStateChanged | None:
@@ -33,7 +34,7 @@ class AgentStates:
     def _member(self, e: ev.MemberState) -> AgentStateChanged | None:
         if e.name == "QueueMemberPause" or e.status is None:
             self._paused[e.interface] = (e.paused, e.reason)
-            state = self._last.get(e.interface, ("available", False))[0]
+            state = self._base.get(e.interface, "available")
         else:
             self._paused[e.interface] = (e.paused, e.reason if e.paused else None)
             state = _MEMBER_STATUS.get(e.status, "unavailable")
@@ -46,10 +47,11 @@ class AgentStates:
         return self._change(e.device, _DEVICE_STATE.get(e.state, "unavailable"), None, e.at)
 
     def _change(self, interface: str, state: str, queue: str | None, at: float) -> AgentStateChanged | None:
+        self._base[interface] = state
         paused, reason = self._paused.get(interface, (False, None))
         shown = "paused" if paused and state == "available" else state
-        if self._last.get(interface) == (shown, paused):
-            return None
-        self._last[interface] = (shown, paused)
+        if self._last.get(interface) == (shown, paused, reason):
+            return None  # a new pause reason is news too
+        self._last[interface] = (shown, paused, reason)
         return AgentStateChanged(interface, self._agent_id_for(interface), shown,  # type: ignore[arg-type]
                                  paused, reason, queue, at)

@@ -76,9 +76,5 @@ class EventPump:
     def _resync(self, snapshot: Snapshot) -> None:
         channels = [e for h in snapshot.channels
                     if isinstance(e := ev.parse_event(h, snapshot.taken_at), ev.ChannelSnapshot)]
-        for headers in snapshot.queue_status:
-            member = ev.parse_event(headers, snapshot.taken_at)
-            if member is not None:
-                self.tracker.apply(member)
         self.tracker.resync(channels, self._since_seq, snapshot.taken_at)
         log.info("resync: %d live channels, %d calls in progress", len(channels), self.tracker.open_calls)

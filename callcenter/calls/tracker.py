@@ -140,11 +140,11 @@ class CallTracker:
             self._finish(call)
         for linkedid, channels in by_call.items():
             try:
-                self._adopt(linkedid, channels, taken_at)
+                self._adopt(linkedid, channels, since_seq, taken_at)
             except Exception:
                 log.exception("tracker: resync of call %s failed", linkedid)
 
-    def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], taken_at: float) -> None:
+    def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int, taken_at: float) -> None:
         call = self._calls.get(linkedid)
         if call is None:
             if linkedid in self._finished:
@@ -152,9 +152,12 @@ class CallTracker:
             call = self._start(linkedid, taken_at - max(c.duration_s for c in channels))
             log.info("tracker: picked up call %s in progress (%d channels)", linkedid, len(channels))
         alive = {c.uniqueid: c.channel for c in channels}
-        for uniqueid in set(call.live) - set(alive):
-            call.live.pop(uniqueid)
-            call.gone.add(uniqueid)
+        if self._seen_at.get(linkedid, 0) <= since_seq:
+            # No news since the reconnect: channels missing from the snapshot hung up meanwhile.
+            # (With news, the events are newer than the snapshot and are trusted instead.)
+            for uniqueid in set(call.live) - set(alive):
+                call.live.pop(uniqueid)
+                call.gone.add(uniqueid)
         for item in channels:
             if item.uniqueid not in call.gone:
                 call.live[item.uniqueid] = item.channel
