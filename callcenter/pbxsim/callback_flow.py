@@ -10,7 +10,8 @@ The customer leg is a plain Dial (traces README: DialBegin / DialState RINGING /
 Agent* events). A(): the customer hears the callback announcement before the bridge, and DialEnd
 ANSWER waits for it. Customers are modelled by dialplan globals (scenario ``[globals]``):
 ``RING_<number>`` = seconds until they answer | ``never`` | ``busy`` (default: the PBX's ring
-time), ``TALK_<number>`` = when they hang up, ``SURVEY_<number>`` = the key pressed in the survey.
+time, or drawn with ``CUSTOMER_BUSY_PROBABILITY`` / ``CUSTOMER_NO_ANSWER_PROBABILITY``),
+``TALK_<number>`` = when they hang up, ``SURVEY_<number>`` = the key pressed in the survey.
 """
 
 from __future__ import annotations
@@ -33,12 +34,24 @@ BUSY_AFTER = 0.5  # seconds from DialBegin to a busy signal
 
 
 def customer_ring(pbx: Pbx, number: str) -> float:
-    raw = (pbx.globals.get(f"RING_{number}") or "").strip().lower()
+    raw = (pbx.globals.get(f"RING_{number}") or "").strip().lower() or _drawn(pbx)
     if raw == "busy":
         return BUSY
     if raw in ("never", "noanswer", "inf"):
         return NEVER
     return float(raw) if raw else pbx.config.default_ring_seconds
+
+
+def _drawn(pbx: Pbx) -> str:
+    """A customer without RING_<number>: busy / not answering with the probabilities in the globals
+    ``CUSTOMER_BUSY_PROBABILITY`` and ``CUSTOMER_NO_ANSWER_PROBABILITY`` (demo workloads; drawn
+    from the PBX's seeded generator), else answering after the PBX's ring time."""
+    busy = float(pbx.globals.get("CUSTOMER_BUSY_PROBABILITY") or 0)
+    no_answer = float(pbx.globals.get("CUSTOMER_NO_ANSWER_PROBABILITY") or 0)
+    if not busy and not no_answer:
+        return ""
+    draw = pbx.rng.random()
+    return "busy" if draw < busy else "never" if draw < busy + no_answer else ""
 
 
 def _seconds(pbx: Pbx, channel: Channel, name: str) -> float:
