@@ -24,12 +24,8 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     service = Service(small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}"), factories=PBX_COMPONENTS)
     await service.start()
     yield service
-    try:
-        await asyncio.wait_for(service.stop(), 6)
-    except asyncio.TimeoutError:
-        for t in asyncio.all_tasks():
-            print("TASK", t, flush=True)
-        raise
+    # Bounded: a stop that hangs fails the test instead of the whole run.
+    await asyncio.wait_for(service.stop(), 15)
 
 
 def _parts(service: Service) -> tuple[AgentsComponent, Any]:

@@ -53,7 +53,7 @@ class AgentsComponent:
         if self.ctx.actions is not None:
             try:
                 await self.states.snapshot()
-            except Exception as exc:  # the desk still works from the updates that follow
+            except Exception as exc:  # noqa: BLE001 - the desk still works from the updates that follow
                 log.warning("agents: queue snapshot failed: %s", exc)
         self._ticker = asyncio.create_task(self._tick_forever(), name="agents:tick")
 
@@ -83,7 +83,7 @@ class AgentsComponent:
     async def _wrap_up(self, agent_id: str) -> None:
         try:
             await self.states.start_wrap_up(agent_id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one agent's wrap-up never stops the service
             log.warning("agents: wrap-up pause for %s failed: %s", agent_id, exc)
             self.hub.push(agent_id, "error", {"action": "wrap_up", "message": str(exc)})
 

@@ -33,7 +33,7 @@ def _when(value: Any, name: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
     try:
-        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(str(value))
     except ValueError:
         raise TicketWorkError(f"{name}: {value!r} 不是有效的时间 / not a date and time") from None
     if when.tzinfo is None:

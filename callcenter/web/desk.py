@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -20,6 +20,7 @@ from sse_starlette import EventSourceResponse
 
 from callcenter.agents import desk as core
 from callcenter.agents.desk import Actor, DeskError, Forbidden, NotFound
+from callcenter.agents.desk_texts import desk_translator
 from callcenter.agents.hub import DeskEvent
 from callcenter.agents.quality import own_quality
 from callcenter.agents.roster import departments_of, queues_of
@@ -29,8 +30,7 @@ from callcenter.agents.tickets import PHONE_FIELDS, agent_tickets, as_view, may_
 from callcenter.callbacks.service import CallbackError, due_for, run_now
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
-from callcenter.agents.desk_texts import desk_translator
-from callcenter.web.auth import current_user, mask_phone, user_from_hotline
+from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
 from callcenter.web.i18n import lang_of
 from callcenter.web.templating import render
 
@@ -38,8 +38,11 @@ router = APIRouter(prefix="/desk", tags=["desk"])
 KEEPALIVE_SECONDS = 15
 
 
-def actor(user: Any = Depends(current_user)) -> Actor:
-    return Actor(id=str(user.id), role=str(user.role), name=str(getattr(user, "name", "") or ""))
+def actor(user: Annotated[User, Depends(current_user)]) -> Actor:
+    return Actor(id=user.id, role=user.role, name=user.name)
+
+
+Who = Annotated[Actor, Depends(actor)]
 
 
 def _ctx(request: Request) -> Any:
@@ -77,7 +80,7 @@ def _target(request: Request, who: Actor, agent: str | None) -> Any:
 
 
 @router.get("", response_class=HTMLResponse)
-async def desk_page(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def desk_page(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     hotline = _ctx(request).settings.hotline
     return render(
@@ -97,13 +100,13 @@ async def _stream(component: Any, agent_id: str, who: Actor) -> AsyncIterator[di
 
 
 @router.get("/events")
-async def desk_events(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> EventSourceResponse:
+async def desk_events(request: Request, who: Who, agent: str | None = None) -> EventSourceResponse:
     target = _target(request, who, agent)
     return EventSourceResponse(_stream(_agents(request), target.id, who), ping=KEEPALIVE_SECONDS)
 
 
 @router.get("/api/state")
-async def get_state(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def get_state(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     return _agents(request).states.status(target.id).as_dict()
 
@@ -114,8 +117,8 @@ class StateChange(BaseModel):
 
 
 @router.post("/api/state")
-async def change_state(request: Request, body: StateChange, agent: str | None = None,
-                       who: Actor = Depends(actor)) -> Any:
+async def change_state(request: Request, body: StateChange, who: Who,
+                       agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     component = _agents(request)
     states = component.states
@@ -132,7 +135,7 @@ async def change_state(request: Request, body: StateChange, agent: str | None = 
 
 
 @router.get("/api/quality")
-async def quality(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def quality(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     ctx = _ctx(request)
 
@@ -144,7 +147,7 @@ async def quality(request: Request, agent: str | None = None, who: Actor = Depen
 
 
 @router.get("/api/audit")
-async def audit_trail(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def audit_trail(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     return await asyncio.to_thread(core.recent_actions, _ctx(request).sessions, target.id)
 
@@ -176,7 +179,7 @@ def _read(request: Request, work: Any) -> Any:
 
 
 @router.get("/api/tickets")
-async def my_tickets(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def my_tickets(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     rows = await _read(request, lambda s: agent_tickets(s, target.id))
     return mask_for(who, rows)
@@ -192,13 +195,13 @@ async def _visible_ticket(request: Request, who: Actor, target: Any, ticket_id: 
 
 
 @router.get("/api/tickets/{ticket_id}")
-async def one_ticket(request: Request, ticket_id: int, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def one_ticket(request: Request, ticket_id: int, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     return mask_for(who, await _visible_ticket(request, who, target, ticket_id))
 
 
 @router.get("/api/callbacks")
-async def my_callbacks(request: Request, agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def my_callbacks(request: Request, who: Who, agent: str | None = None) -> Any:
     target = _target(request, who, agent)
     departments = departments_for(request, target.id)
     now = today(request)
@@ -213,8 +216,8 @@ class CallRequest(BaseModel):
 
 
 @router.post("/api/call")
-async def click_to_call(request: Request, body: CallRequest, agent: str | None = None,
-                        who: Actor = Depends(actor)) -> Any:
+async def click_to_call(request: Request, body: CallRequest, who: Who,
+                        agent: str | None = None) -> Any:
     """Agent first: the agent's phone rings, then Asterisk dials the customer (tracked like any
     other call; the OriginateResponse comes back on the desk's event stream)."""
     target = _target(request, who, agent)
@@ -282,8 +285,8 @@ TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer")
 
 @router.post("/api/tickets/{ticket_id}")
 @router.post("/api/tickets/{ticket_id}/{action}")
-async def change_ticket(request: Request, ticket_id: int, body: TicketAction, action: str = "update",
-                        agent: str | None = None, who: Actor = Depends(actor)) -> Any:
+async def change_ticket(request: Request, ticket_id: int, body: TicketAction, who: Who, action: str = "update",
+                         agent: str | None = None) -> Any:
     """R4/R8/R14: correct, confirm, assign, close or hand over a ticket; published to every desk
     and area that follows tickets (TicketChanged)."""
     if action not in TICKET_ACTIONS:
