@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import re
+from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.calllog import CallLog
 from callcenter.pbxsim.channels import RINGING, UP, Channel
