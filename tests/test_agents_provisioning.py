@@ -13,7 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from callcenter.agents.credentials import (
-    REALM, CredentialsError, CredentialStore, credentials_path, md5_cred, pjsip_auths, provision, verify,
+    REALM,
+    CredentialsError,
+    CredentialStore,
+    credentials_path,
+    md5_cred,
+    pjsip_auths,
+    provision,
+    verify,
 )
 from callcenter.cli import _mount, app
 from callcenter.hotline import Hotline, load_hotline

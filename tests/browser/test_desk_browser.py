@@ -21,7 +21,13 @@ from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
 from tests.support.desk import (
-    PASSWORD, PBX_COMPONENTS, create_accounts, sent_actions, serve_web, small_hotline_settings, wait_until,
+    PASSWORD,
+    PBX_COMPONENTS,
+    create_accounts,
+    sent_actions,
+    serve_web,
+    small_hotline_settings,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
