@@ -14,6 +14,7 @@ from callcenter.agents.hub import DeskEvent, DeskHub
 from callcenter.agents.pop import APOLOGY_TEXT, ScreenPop, ring_number
 from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, CallRecord, GreetingDecision
 from callcenter.clock import FrozenClock
+from callcenter.db.models.callbacks import Callback
 from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
@@ -38,6 +39,11 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
         s.add(Ticket(caller=CALLER, caller_name="张先生", address="3栋2单元501", category="repair",
                      summary="厨房水管漏水", owner="101", status="open"))
         s.add(Ticket(caller=CALLER, category="inquiry", summary="已办结的咨询", status="closed"))
+        due = T0 + dt.timedelta(minutes=30)
+        s.add(Callback(caller=CALLER, owner="101", reason="repair_reminder", due_at=due, promised_at=due,
+                       status="pending", dedupe_key="pop-1"))
+        s.add(Callback(caller=CALLER, owner="101", reason="dropped", due_at=T0, promised_at=T0, status="done",
+                       dedupe_key="pop-2"))
     yield factory
     engine.dispose()
 
@@ -89,6 +95,7 @@ async def test_ringing_pops_name_address_open_ticket_and_last_call_r15(
     assert card["name"] == "张先生" and card["address"] == "3栋2单元501"
     assert [t["summary"] for t in card["open_tickets"]] == ["厨房水管漏水"]  # the closed one is not shown
     assert card["last_calls"][0]["talk_seconds"] == 95.0
+    assert [c["reason"] for c in card["callbacks"]] == ["repair_reminder"]  # what is still owed
     assert event.data["department"] == "工程维修" and event.data["caller"] == CALLER
 
 
