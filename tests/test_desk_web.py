@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from callcenter.agents.component import AgentsComponent
 from callcenter.db.models.agents import DeskAction
+from callcenter.db.models.callbacks import Callback
 from callcenter.db.models.tickets import OwnerChange, Ticket
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
@@ -146,3 +147,23 @@ async def test_a_masked_number_sent_back_by_an_agents_form_leaves_the_phone_as_i
     with unit_of_work(ctx.sessions) as s:
         ticket = s.get(Ticket, 1)
         assert ticket is not None and ticket.phone == CALLER and ticket.caller_name == "张建国"
+
+
+async def test_callbacks_listed_for_their_owner_and_run_now_by_the_callbacks_area_r22(desk: tuple) -> None:
+    ctx, _, url = desk
+    due = dt.datetime(2026, 11, 25, 1, 0, tzinfo=dt.UTC)
+    with unit_of_work(ctx.sessions) as s:
+        s.add(Callback(id=7, caller=CALLER, owner="101", department="repair", reason="repair_followup", due_at=due,
+                       promised_at=due, status="failed", attempts=3, dedupe_key="desk-7"))
+        s.add(Callback(id=8, caller="13900139000", owner="102", department="service", reason="inquiry_30min",
+                       due_at=due, promised_at=due, status="pending", dedupe_key="desk-8"))
+    async with _client(url, "101") as client:
+        listed = (await client.get("/desk/api/callbacks")).json()
+        assert [c["id"] for c in listed] == [7] and listed[0]["caller"] == "138****8000"
+        refused = await client.post("/desk/api/call", json={"callback_id": 8})
+        assert refused.status_code == 403
+        placed = await client.post("/desk/api/call", json={"callback_id": 7})
+        assert placed.status_code == 200 and placed.json()["callback"]["status"] == "pending"
+    with unit_of_work(ctx.sessions) as s:
+        callback = s.get(Callback, 7)
+        assert callback is not None and callback.status == "pending" and callback.attempts == 0
