@@ -132,3 +132,13 @@ async def test_wrap_up_does_not_end_a_pause_the_agent_chose_since(service: Servi
     clock.advance(60)
     await agents.states.tick(clock.time())
     assert _member(pbxsim, "repair", "PJSIP/8101").paused_reason == "午餐"
+
+
+async def test_a_member_removed_elsewhere_shows_logged_out_after_the_next_snapshot(service: Service) -> None:
+    agents, _ = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await service.context.actions.queue_remove("repair", "PJSIP/8101")  # a console, not the desk
+    await agents.states.snapshot()
+    assert agents.states.status("101").as_dict()["state"] == "logged_out"
+    latest = agents.hub.latest("101", "state")
+    assert latest is not None and latest.data["queues"] == []

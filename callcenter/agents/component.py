@@ -22,6 +22,9 @@ from callcenter.messages import AgentStateChanged, TicketChanged
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
+# Queue membership changed outside the desk (a console, a feature code) has no member-state
+# event the tracker maps, so the QueueStatus snapshot is taken again this often.
+RESYNC_SECONDS = 60.0
 
 
 class AgentsComponent:
@@ -93,10 +96,15 @@ class AgentsComponent:
         await self.states.tick(now)
 
     async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_sync = loop.time()
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
                 await self.tick()
+                if self.ctx.actions is not None and loop.time() - last_sync >= RESYNC_SECONDS:
+                    last_sync = loop.time()
+                    await self.states.snapshot()
             except Exception:
                 log.exception("agents: tick failed")
 
