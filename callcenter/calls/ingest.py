@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from callcenter.ami.events import event_time, parse_event
+from callcenter.ami.events import parse_event
 from callcenter.ami.framing import RawMessage
 from callcenter.calls.tracker import CallTracker
 
@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 
 
 def ingest(tracker: CallTracker, message: RawMessage, arrival: float) -> None:
-    """One message: typed events go through the state machine, the rest of a call's messages
-    (VarSet, Newexten, …) only into its journal; unknown events are skipped at debug level."""
+    """One message: typed events go through the state machine (and, raw, into their call's
+    journal: everything a record is rebuilt from); the rest (VarSet, RTCPSent, LocalBridge, …,
+    more than half of the stream) is skipped at debug level."""
     headers = message.headers
     try:
         event = parse_event(headers, arrival)
@@ -22,9 +23,5 @@ def ingest(tracker: CallTracker, message: RawMessage, arrival: float) -> None:
         return
     if event is not None:
         tracker.apply(event, message.raw)
-        return
-    linkedid = headers.get("Linkedid")
-    if linkedid is not None:
-        tracker.journal(linkedid, event_time(headers, arrival), headers.get("Event", "?"), message.raw)
     elif "Event" in headers:
         log.debug("ingest: skipping %s", headers["Event"])

@@ -68,12 +68,6 @@ class CallTracker:
         except Exception:
             log.exception("tracker: event %s of call %s failed; the call goes on", event.name, linkedid)
 
-    def journal(self, linkedid: str | None, at: float, name: str, raw: str) -> None:
-        """Keep a raw message of a call in progress (written with the call, DESIGN habit 7)."""
-        call = self._calls.get(linkedid) if linkedid else None
-        if call is not None and len(call.journal) < MAX_JOURNAL:
-            call.journal.append((at, name, raw))
-
     def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None) -> None:
         call = self._calls.get(linkedid)
         if call is None:
