@@ -39,7 +39,8 @@ def originate_queue(pbx: Pbx, queue: str, action: Headers, variables: dict[str, 
         pbx.call_event("Newchannel", channel)
     local_bridge(pbx, one, two)
     pbx.emit("DialBegin", "call,all", one.headers("Dest") + [("DialString", f"{queue}@{QUEUE_CONTEXT}")])
-    pbx.calls[one.linkedid] = CallLog(one.linkedid, number, pbx.now())
+    # The centre calls out: the log's caller stays empty, the customer is the callee.
+    pbx.calls[one.linkedid] = CallLog(one.linkedid, "", pbx.now(), variables={"CC_CUSTOMER": customer})
     timeout = float(first(action, "Timeout") or "30000") / 1000
     pbx.spawn(_run(pbx, one, two, queue, customer, timeout, action_id), name=two.name)
     return one

@@ -33,7 +33,10 @@ def originate_device(pbx: Pbx, target: str, action: Headers, variables: dict[str
     pbx.call_event("Newchannel", channel)
     # The Originate's own dial: DialBegin/DialEnd name only the destination (traces README).
     pbx.emit("DialBegin", "call,all", channel.headers("Dest") + [("DialString", target.split("/", 1)[1])])
-    pbx.calls[channel.linkedid] = CallLog(channel.linkedid, number, pbx.now())
+    if context == "callcenter-callback":  # the centre calls out: the customer is the callee
+        pbx.calls[channel.linkedid] = CallLog(channel.linkedid, "", pbx.now(), variables={"CC_CUSTOMER": exten})
+    else:
+        pbx.calls[channel.linkedid] = CallLog(channel.linkedid, number, pbx.now())
     pbx.spawn(_run(pbx, channel, target, action, action_id), name=channel.name)
     return channel
 
