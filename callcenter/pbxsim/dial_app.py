@@ -85,7 +85,12 @@ async def _talk(pbx: Pbx, caller: Channel, phone: Channel, interface: str, talk:
     set_member_state(pbx, interface, "inuse")
     if pbx.recorder is not None:
         pbx.recorder.bridged(caller, pbx.now())
-    request = await pbx.wait(caller, None if talk == NEVER else talk)
+    caller_talk = caller.var("PBXSIM_TALK")  # scenario: the caller hangs up after talking this long
+    caller_first = caller_talk is not None and float(caller_talk) < talk
+    wait = float(caller_talk) if caller_first and caller_talk else talk
+    request = await pbx.wait(caller, None if wait == NEVER else wait)
+    if request is None and caller_first:
+        request = HangupRequest("caller", 0 if caller.partner is not None else None)
     caller.bridged_with = phone.bridged_with = None
     log = pbx.calls.get(caller.linkedid)
     if request is None:  # the phone hung up (BYE): Dial() returns, the dialplan goes on
