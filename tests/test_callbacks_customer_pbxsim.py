@@ -257,3 +257,17 @@ async def test_r21_repair_followup_hands_the_customer_to_the_survey_when_the_age
         "callcenter/zh/callback", "callcenter/zh/survey", "callcenter/zh/survey_thanks"]
     [survey] = running.named("UserEvent", UserEvent="CallcenterSurvey")
     assert (first(survey, "CallbackID"), first(survey, "Score")) == (str(cb.id), "5")
+
+
+async def test_r22_the_agent_hanging_up_while_the_customer_rings_is_an_unanswered_attempt(running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "never"})
+    await running.promise()
+    await running.runtime.run_due()
+    await until(lambda: running.named("DialState", DestChannel="PJSIP/trunk-"))
+    [begin] = running.named("DialBegin", DestChannel="PJSIP/trunk-")
+    await running.service.context.actions.hangup(first(begin, "Channel"))  # the real AMI action client
+    cb = await running.settled(1)
+    assert (cb.status, cb.due_at) == ("pending", local(10, 10))
+    assert ("no_answer", "the agent hung up before the customer answered") in running.log()
+    [end] = running.named("DialEnd", DestChannel="PJSIP/trunk-")
+    assert first(end, "DialStatus") == "CANCEL"
