@@ -5,6 +5,7 @@ fields (identifiers and times aside; see callcenter/pbxsim/fidelity.py for what 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,8 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.driver import ScenarioDriver, run_scenario
 from callcenter.pbxsim.fidelity import differences, messages
-from callcenter.pbxsim.pbx import QueueConfig
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import Scenario, load_scenario
-from dataclasses import replace
 
 SPEED = 10.0  # 0.25 s bursts = 25 ms of real time: room for a busy shared machine
 
@@ -55,7 +54,7 @@ async def _drain(client: RawAmiClient) -> None:
 @pytest.mark.parametrize("name", ["answered_fast", "rollover", "abandoned", "two_concurrent",
                                   "sip_answered_fast", "sip_abandoned", "sip_hold"])
 async def test_pbxsim_matches_trace(name: str, traces_dir: Path) -> None:
-    stream, pbx = await capture(load_scenario(name))
+    stream, _pbx = await capture(load_scenario(name))
     expected = (traces_dir / f"{name}.ami").read_bytes()
     assert differences(expected, stream) == []
     assert stream.startswith(b"Asterisk Call Manager/9.0.0\r\n")

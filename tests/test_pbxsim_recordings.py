@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_pbxsim_fidelity import capture
 
 from callcenter.calls.replay import replay_chunks
 from callcenter.config import load_settings
@@ -18,7 +19,6 @@ from callcenter.pbxsim.component import hotline_queues
 from callcenter.pbxsim.fidelity import messages
 from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.scenario import parse_scenario
-from test_pbxsim_fidelity import capture
 
 AGENT_LINE = {"side": "agent", "at": 0.3, "text": "您好，物业服务中心，请讲"}
 CALLER_LINE = {"side": "caller", "at": 4.0, "text": "我家厨房的水管漏水了，请派人来修"}
@@ -95,7 +95,7 @@ async def test_hotline_flow_records_from_the_answer_and_places_lines_after_the_b
     data = _scenario(via="pjsip", keys="1", variables={f"__RING_{extension}": "2"})
     data |= {"flow": "hotline", "queues": []}
     recorder = Recorder(tmp_path)
-    stream, pbx = await capture(parse_scenario(data), speed=10.0, recorder=recorder, inbound="hotline",
+    stream, _pbx = await capture(parse_scenario(data), speed=10.0, recorder=recorder, inbound="hotline",
                                 hotline=settings.hotline, queues=queues)
     newexten = _event(stream, "Newexten", Application="MixMonitor")
     uid = newexten["Uniqueid"]
@@ -119,7 +119,7 @@ def test_bad_say_lines_are_refused_with_the_reason() -> None:
 async def test_unscripted_calls_report_the_file_but_write_nothing(tmp_path: Path) -> None:
     data = _scenario()
     del data["calls"][0]["say"]
-    stream, pbx = await capture(parse_scenario(data), speed=20.0, recorder=Recorder(tmp_path))
+    stream, _pbx = await capture(parse_scenario(data), speed=20.0, recorder=Recorder(tmp_path))
     assert _event(stream, "MixMonitorStart")
     assert list(tmp_path.iterdir()) == []
 

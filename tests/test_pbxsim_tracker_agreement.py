@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_pbxsim_fidelity import FastAgiRecorder, capture
 
 from callcenter.calls.model import CallRecord
 from callcenter.calls.replay import replay_file
 from callcenter.pbxsim import PbxConfig
 from callcenter.pbxsim.scenario import Scenario, load_scenario
-from test_pbxsim_fidelity import FastAgiRecorder, capture
 
 SPEED = 5.0  # 0.2 s of tolerance = 40 ms of real time on a shared, busy machine
 GREETING = PbxConfig().prompt_seconds["hello-world"]  # Playback before Queue() in the traces' dialplan
@@ -100,14 +100,14 @@ async def test_tracker_records_the_outcome_the_scenario_intends(name: str, tmp_p
 @pytest.mark.parametrize("kind", ["redirect", "blind_transfer"])
 async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kind: str, tmp_path: Path) -> None:
     from test_pbxsim_transfers import _moved_call
+
     from callcenter.pbxsim.scenario import parse_scenario
 
     scenario = parse_scenario(_moved_call(kind))
-    stream, pbx = await capture(scenario, speed=SPEED)
+    stream, _pbx = await capture(scenario, speed=SPEED)
     trace = tmp_path / "moved.ami"
     trace.write_bytes(stream)
     (record,) = replay_file(trace)
-    (log,) = pbx.calls.values()
     assert record.transfers == 1 and record.hangup_first == "caller"
     assert record.ring_seconds == pytest.approx(ring(scenario, "agent1"), abs=0.2)  # R1/R2 at the first answer
     assert record.talk_seconds == pytest.approx(record.ended_at - record.legs[0].ended_at, abs=0.5)

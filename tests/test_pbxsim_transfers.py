@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_pbxsim_fidelity import capture
 
-from callcenter.calls.agent_state import AgentStates
 from callcenter.ami.events import parse_event
+from callcenter.calls.agent_state import AgentStates
 from callcenter.config import load_settings
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
@@ -19,7 +20,6 @@ from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.fidelity import messages
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import parse_scenario
-from test_pbxsim_fidelity import capture
 
 QUEUES = [{"name": "service", "members": [["Local/agent1@agents", "Agent 1"]]},
           {"name": "repair", "members": [["Local/agent2@agents", "Agent 2"]]}]

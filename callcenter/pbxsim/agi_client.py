@@ -42,7 +42,7 @@ async def run_agi(pbx: Pbx, channel: Channel, url: str) -> str:
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4573), CONNECT_TIMEOUT)
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         log.warning("FastAGI %s unreachable (%s): AGISTATUS=FAILURE, dialplan continues", url, exc)
         pbx.set_var(channel, "AGISTATUS", "FAILURE")
         return "FAILURE"
@@ -136,7 +136,7 @@ async def _stream(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
 async def _get_data(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
     from callcenter.pbxsim.hotline_flow import next_key
 
-    reply, hangup = await _stream(pbx, channel, prompt)
+    _reply, hangup = await _stream(pbx, channel, prompt)
     if hangup:
         return "200 result=-1", True
     key = next_key(channel)

@@ -157,7 +157,7 @@ async def blind_transfer(pbx: Pbx, session: Session, action: Headers) -> None:
     session.respond(action, "Success", ("Message", "Transfer succeeded"))
 
 
-from callcenter.pbxsim import ami_queue_actions  # noqa: E402  (handlers below use the helpers above)
+from callcenter.pbxsim import ami_queue_actions
 
 ACTIONS: dict[str, Handler] = {
     "ping": ping, "events": events, "setvar": setvar, "getvar": getvar, "originate": originate,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.queues import Member, device_status, member_headers, available
+from callcenter.pbxsim.queues import Member, available, member_headers
 from callcenter.pbxsim.wire import Headers, first
 
 if TYPE_CHECKING:

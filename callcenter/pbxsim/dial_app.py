@@ -33,7 +33,7 @@ async def dial(pbx: Pbx, caller: Channel, extension: str, timeout: float,
     log = pbx.calls.get(caller.linkedid)
     if log is not None and log.ring_started_at is None:
         log.ring_started_at = pbx.now()
-    request = await pbx.wait(caller, ring if ring <= timeout else timeout)
+    request = await pbx.wait(caller, min(ring, timeout))
     if request is not None or ring > timeout:
         status = "CANCEL" if request is not None else "NOANSWER"
         if request is not None and not is_move(request):
@@ -92,27 +92,37 @@ async def _talk(pbx: Pbx, caller: Channel, phone: Channel, interface: str, talk:
     if request is None and caller_first:
         request = HangupRequest("caller", 0 if caller.partner is not None else None)
     caller.bridged_with = phone.bridged_with = None
-    log = pbx.calls.get(caller.linkedid)
-    if request is None:  # the phone hung up (BYE): Dial() returns, the dialplan goes on
-        pbx.hangup_request(phone, None)
-        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + phone.headers())
-        pbx.hangup(phone, 16)
-        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + caller.headers())
-        pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
-        if log is not None:
-            log.hangup_first = log.hangup_first or "agent"
-    else:  # the caller hung up (or was moved elsewhere): the phone's leg is cleared, Cause 16
-        moved = is_move(request)
-        if not moved:
-            _caller_hangs_up(pbx, caller, request)
-        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + caller.headers())
-        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + phone.headers())
-        pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
-        pbx.hangup(phone, 16)
-        if not moved:
-            _caller_gone(pbx, caller, abandoned=False)
+    if request is None:
+        _phone_hangs_up(pbx, caller, phone, bridge)
+    else:
+        _caller_leaves(pbx, caller, phone, bridge, request)
     set_member_state(pbx, interface, None)
     return request
+
+
+def _phone_hangs_up(pbx: Pbx, caller: Channel, phone: Channel, bridge: str) -> None:
+    """The phone hung up (BYE): Dial() returns and the caller's dialplan goes on."""
+    pbx.hangup_request(phone, None)
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + phone.headers())
+    pbx.hangup(phone, 16)
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + caller.headers())
+    pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
+    log = pbx.calls.get(caller.linkedid)
+    if log is not None:
+        log.hangup_first = log.hangup_first or "agent"
+
+
+def _caller_leaves(pbx: Pbx, caller: Channel, phone: Channel, bridge: str, request: HangupRequest) -> None:
+    """The caller hung up (or was moved elsewhere): the phone's leg is cleared with Cause 16."""
+    moved = is_move(request)
+    if not moved:
+        _caller_hangs_up(pbx, caller, request)
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + caller.headers())
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + phone.headers())
+    pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
+    pbx.hangup(phone, 16)
+    if not moved:
+        _caller_gone(pbx, caller, abandoned=False)
 
 
 def _caller_hangs_up(pbx: Pbx, caller: Channel, request: HangupRequest) -> None:

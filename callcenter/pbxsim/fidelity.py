@@ -50,7 +50,7 @@ def event_key(message: Headers) -> Key:
 
 
 def messages(stream: bytes) -> list[Headers]:
-    banner, _, rest = stream.partition(b"\r\n")
+    _banner, _, rest = stream.partition(b"\r\n")
     return split_messages(bytearray(rest))
 
 

@@ -10,10 +10,23 @@ from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.members import (
-    MemberLeg, answer_leg, bridge_headers, cancel_leg, dial_member, finish_leg, hangup_answered_leg)
-from callcenter.pbxsim.transfers import is_move, leave_bridge
+    MemberLeg,
+    answer_leg,
+    bridge_headers,
+    cancel_leg,
+    dial_member,
+    finish_leg,
+    hangup_answered_leg,
+)
 from callcenter.pbxsim.queues import (
-    QueueState, Waiting, device_state_change, interface_free, pick_member, set_member_state)
+    QueueState,
+    Waiting,
+    device_state_change,
+    interface_free,
+    pick_member,
+    set_member_state,
+)
+from callcenter.pbxsim.transfers import is_move, leave_bridge
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
@@ -75,7 +88,7 @@ def _may_ring(queue: QueueState, entry: Waiting) -> bool:
 
 
 def _no_answer(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
-    ring_ms = int(round((pbx.now() - leg.started_at) * 1000))
+    ring_ms = round((pbx.now() - leg.started_at) * 1000)
     pbx.agent_event("AgentRingNoAnswer", caller, *leg.one.headers("Dest"), ("Queue", leg.queue.name),
                     ("Interface", leg.member.interface), ("MemberName", leg.member.name), ("RingTime", str(ring_ms)))
     cancel_leg(pbx, caller, leg, no_answer=True)
@@ -214,4 +227,4 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
     return request
 
 
-__all__ = ["queue_app", "interface_free"]
+__all__ = ["interface_free", "queue_app"]
