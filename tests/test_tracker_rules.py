@@ -220,3 +220,84 @@ def test_a_failing_subscriber_or_bad_event_never_stops_the_tracker(traces_dir: P
     for m in AmiFramer().feed((traces_dir / "two_concurrent.ami").read_bytes()):
         ingest(tracker, m, 0.0)
     assert len(records) == 2  # the failures were logged with their Linkedid, the calls went on
+
+
+def _caller(**over: object) -> dict[str, object]:
+    base: dict[str, object] = {"channel": "PJSIP/trunk-00000001", "uniqueid": "20.1", "linkedid": "20.1",
+                               "caller_num": "13800138000", "state_desc": "Up", "context": "callcenter-route",
+                               "exten": "queue"}
+    return base | over
+
+
+def _leg(name: str, uniqueid: str) -> dict[str, object]:
+    return _caller(channel=name, uniqueid=uniqueid, caller_num=None, state_desc="Ringing", context="agents")
+
+
+def _agent(at: float, name: str, queue: str, dest: str, member: str, reason: str | None = None) -> ev.AgentEvent:
+    return ev.AgentEvent(name, at, **_caller(), queue=queue, interface=dest.rsplit("-", 1)[0],  # type: ignore[arg-type]
+                         member_name=member, dest_channel=dest, ring_time=None, reason=reason)
+
+
+def test_a_transferred_call_keeps_its_first_answer_and_its_whole_talk_time() -> None:
+    """R12/R14: after a blind transfer the next agent's answer gets its own greeting, but the
+    record keeps the first answer (ring time, greeting, agent) and talks until the caller leaves."""
+    published: list[object] = []
+    records: list[CallRecord] = []
+    tracker = CallTracker(publish=published.append, on_finished=lambda r, j: records.append(r))
+    one, two = "PJSIP/8101-00000002", "PJSIP/8201-00000003"
+    dial = {"channel": "PJSIP/trunk-00000001", "uniqueid": "20.1", "linkedid": "20.1"}
+    for event in [
+        ev.Newchannel("Newchannel", 100.0, **_caller()),  # type: ignore[arg-type]
+        ev.QueueCallerJoin("QueueCallerJoin", 101.0, **_caller(), queue="service", position=1),  # type: ignore[arg-type]
+        _agent(101.0, "AgentCalled", "service", one, "李秀英"),
+        ev.Newstate("Newstate", 101.0, **_leg(one, "20.2")),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 104.0, **dial, dest_channel=one, dest_uniqueid="20.2", status="ANSWER"),
+        ev.BridgeEnter("BridgeEnter", 104.1, **_caller(), bridge_id="b1"),  # type: ignore[arg-type]
+        ev.BlindTransfer("BlindTransfer", 110.0, "20.1", one, "callcenter-route", "repair"),
+        _agent(110.0, "AgentComplete", "service", one, "李秀英", reason="transfer"),
+        ev.Hangup("Hangup", 110.0, **_leg(one, "20.2") | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
+        _agent(111.0, "AgentCalled", "repair", two, "陈师傅"),
+        ev.Newstate("Newstate", 111.0, **_leg(two, "20.3")),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 127.0, **dial, dest_channel=two, dest_uniqueid="20.3", status="ANSWER"),
+        ev.BridgeEnter("BridgeEnter", 127.1, **_caller(), bridge_id="b2"),  # type: ignore[arg-type]
+        ev.HangupRequest("HangupRequest", 150.0, **_caller(), cause=None, soft=False),  # type: ignore[arg-type]
+        _agent(150.0, "AgentComplete", "repair", two, "陈师傅", reason="caller"),
+        ev.Hangup("Hangup", 150.0, **_leg(two, "20.3") | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 150.1, **_caller(), cause=16),  # type: ignore[arg-type]
+    ]:
+        tracker.apply(event)
+    (record,) = records
+    assert (record.agent, record.ring_seconds, record.greeting) == ("PJSIP/8101", 3.0, "standard")
+    assert record.talk_seconds == pytest.approx(150.0 - 104.0) and record.transfers == 1
+    assert [leg.outcome for leg in record.legs] == ["answered", "answered"]
+    decisions = [m for m in published if isinstance(m, GreetingDecision)]
+    assert [(d.agent, d.ring_seconds, d.greeting) for d in decisions] == [
+        ("PJSIP/8101", 3.0, "standard"), ("PJSIP/8201", 16.0, "apology")]  # R2 for the second agent too
+
+
+def test_a_callback_from_an_agents_phone_is_outbound_and_its_sides_are_right() -> None:
+    """The callbacks' agent-first Originate: the agent's phone is the first channel, the customer
+    is the dialled leg; the agent hanging up first is the agent side (R10), not the customer."""
+    records: list[CallRecord] = []
+    tracker = CallTracker(on_finished=lambda r, j: records.append(r),
+                          agent_id_for=lambda i: "101" if i == "PJSIP/8101" else None)
+    phone = {"channel": "PJSIP/8101-00000001", "uniqueid": "30.1", "linkedid": "30.1", "caller_num": "13800138000",
+             "state_desc": "Up", "context": "callcenter-callback", "exten": "s"}
+    trunk = phone | {"channel": "PJSIP/trunk-00000002", "uniqueid": "30.2", "state_desc": "Ringing"}
+    dial = {"channel": "PJSIP/8101-00000001", "uniqueid": "30.1", "linkedid": "30.1",
+            "dest_channel": "PJSIP/trunk-00000002", "dest_uniqueid": "30.2"}
+    for event in [ev.Newchannel("Newchannel", 10.0, **phone),  # type: ignore[arg-type]
+                  ev.Newchannel("Newchannel", 11.0, **trunk),  # type: ignore[arg-type]
+                  ev.DialBegin("DialBegin", 11.0, **dial), ev.Newstate("Newstate", 11.1, **trunk),  # type: ignore[arg-type]
+                  ev.DialEnd("DialEnd", 15.0, **dial, status="ANSWER"),
+                  ev.BridgeEnter("BridgeEnter", 15.1, **phone, bridge_id="b"),  # type: ignore[arg-type]
+                  ev.BridgeEnter("BridgeEnter", 15.1, **trunk, bridge_id="b"),  # type: ignore[arg-type]
+                  ev.HangupRequest("HangupRequest", 20.0, **phone, cause=16, soft=False),  # type: ignore[arg-type]
+                  ev.Hangup("Hangup", 20.0, **phone, cause=16),  # type: ignore[arg-type]
+                  ev.Hangup("Hangup", 20.1, **trunk, cause=16)]:  # type: ignore[arg-type]
+        tracker.apply(event)
+    (record,) = records
+    assert (record.direction, record.agent, record.caller, record.hangup_first) == (
+        "outbound", "PJSIP/8101", "13800138000", "agent")
+    assert record.answered and record.attempts == 1 and record.legs[0].channel == "PJSIP/trunk-00000002"
+    assert record.greeting is None and record.within_rule is None  # R1/R2 are about callers waiting

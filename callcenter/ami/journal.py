@@ -143,8 +143,8 @@ class CallWriter:
 
     def _ensure_agents(self, session: Session, batch: list[tuple[CallRecord, Journal]]) -> None:
         """The FK needs the agent's row; the hotline file is the source of truth for it."""
-        wanted = {row.id: row for record, _ in batch for leg in record.legs
-                  if (row := self._agents.get(leg.agent or "")) is not None}
+        interfaces = {leg.agent for record, _ in batch for leg in record.legs} | {r.agent for r, _ in batch}
+        wanted = {row.id: row for interface in interfaces if (row := self._agents.get(interface or "")) is not None}
         missing = set(wanted) - self._known_agents
         if not missing:
             return

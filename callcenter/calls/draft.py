@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from callcenter.calls.model import CallRecord, Greeting, HangupSide, HoldRecord, LegOutcome, LegRecord
 from callcenter.calls.ringing import RingRule
@@ -60,7 +61,10 @@ class CallDraft:
     channels: set[str] = field(default_factory=set)  # every channel name seen for this call
     legs: dict[str, LegDraft] = field(default_factory=dict)  # by member channel (DestChannel)
     agent_bases: set[str] = field(default_factory=set)  # member channel names without ;1/;2
+    direction: Literal["inbound", "outbound"] = "inbound"
+    outbound_agent: str | None = None  # a callback: the agent's device the call started from
     first_ring_at: float | None = None
+    ring_restart_at: float | None = None  # first ring after a transfer (the next answer's greeting)
     ring_end_at: float | None = None
     answer: LegDraft | None = None
     answered_at: float | None = None
@@ -109,17 +113,18 @@ class CallDraft:
         answered = self.answered_at is not None
         ring_until = self.answered_at if self.answered_at is not None else (self.ring_end_at or ended)
         ring_s = self.ringing_seconds(ring_until)
+        inbound = self.direction == "inbound"  # R1 is about callers waiting, not customers called
         side = self.hangup_first()
         return CallRecord(
             linkedid=self.linkedid, server=self.server, caller=self.caller, caller_name=None,
-            direction="inbound", queue=self.queue,
-            agent=self.answer.agent if self.answer else None,
-            member_name=self.answer.member_name if self.answer else None,
+            direction=self.direction, queue=self.queue,
+            agent=self.outbound_agent if not inbound else self.answer.agent if self.answer else None,
+            member_name=self.answer.member_name if self.answer and inbound else None,
             started_at=self.started_at, queue_entered_at=self.queue_entered_at,
             answered_at=self.answered_at, ended_at=ended, answered=answered,
             abandoned=not answered and (self.abandoned or (side == "caller" and self.first_ring_at is not None)),
-            ring_seconds=ring_s, rings=None if ring_s is None else rule.rings(ring_s),
-            within_rule=None if ring_s is None else rule.within_rule(ring_s),
+            ring_seconds=ring_s, rings=None if ring_s is None or not inbound else rule.rings(ring_s),
+            within_rule=None if ring_s is None or not inbound else rule.within_rule(ring_s),
             greeting=self.greeting, wait_seconds=self._wait_seconds(ended),
             talk_seconds=None if self.answered_at is None else max(0.0, (self.talk_end_at or ended) - self.answered_at),
             hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side, transfers=self.transfers,

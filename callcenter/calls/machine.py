@@ -155,8 +155,8 @@ def on_agent_connect(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects
 def on_agent_complete(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.AgentEvent)
     call.complete_reason = e.reason
-    if call.talk_end_at is None:
-        call.talk_end_at = e.at
+    if e.reason in ("caller", "agent"):
+        call.talk_end_at = e.at  # a transfer hands the conversation on: the talk goes on
     if e.reason == "transfer" and not call.transfer_seen:
         call.transfers += 1
         call.transfer_seen = True
@@ -194,7 +194,8 @@ def on_blind_transfer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effect
 def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str | None, at: float) -> Effects:
     leg = LegDraft(interface, member, channel, at)
     call.legs[channel] = leg
-    call.agent_bases.add(local_base(channel))
+    if call.direction == "inbound":  # a callback's dialled leg is the customer, not an agent
+        call.agent_bases.add(local_base(channel))
     attempt = len(call.legs)
     first_ring = call.first_ring_at if call.first_ring_at is not None else at
     return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt, first_ring, at)]
@@ -206,6 +207,8 @@ def _ringing(call: CallDraft, channel: str, at: float) -> Effects:
         leg.ring_started_at = at
         if call.first_ring_at is None:
             call.first_ring_at = at
+        if call.answered_at is not None and call.ring_restart_at is None:
+            call.ring_restart_at = at  # ringing again after a transfer
     return _NONE
 
 
@@ -219,17 +222,26 @@ def _end_leg(call: CallDraft, leg: LegDraft, outcome: LegOutcome, at: float) -> 
 
 
 def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effects:
-    """R1/R2: the greeting is decided the moment the answer is seen."""
+    """R1/R2: the greeting is decided the moment the answer is seen. The call's record keeps its
+    first answer (R14: the first agent owns it); a later one, after a transfer, gets a greeting
+    of its own, from the ringing since the last conversation."""
     if call.first_ring_at is None:
         call.first_ring_at = leg.ring_from
     leg.ended_at, leg.outcome = at, "answered"
-    call.answer, call.answered_at = leg, at
-    call.transfer_seen = False
-    ring_s = max(0.0, at - call.first_ring_at)
-    call.greeting = rule.greeting(ring_s)
-    decision = GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent, leg.member_name, ring_s,
-                                rule.rings(ring_s), call.greeting, at)
-    return [AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at), decision]
+    ended = AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at)
+    first = call.answered_at is None
+    ring_from = call.first_ring_at if first else (call.ring_restart_at or leg.ring_from)
+    call.ring_restart_at, call.talk_end_at, call.transfer_seen = None, None, False
+    if first:
+        call.answer, call.answered_at = leg, at
+    if call.direction == "outbound":
+        return [ended]  # a callback: the customer answered; no announcement to decide
+    ring_s = max(0.0, at - ring_from)
+    greeting = rule.greeting(ring_s)
+    if first:
+        call.greeting = greeting
+    return [ended, GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent, leg.member_name, ring_s,
+                                    rule.rings(ring_s), greeting, at)]
 
 
 def interface_of(channel: str) -> str:

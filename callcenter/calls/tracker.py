@@ -18,8 +18,8 @@ from typing import Literal
 
 from callcenter.ami import events as ev
 from callcenter.calls import agent_state
-from callcenter.calls.draft import CallDraft
-from callcenter.calls.machine import step
+from callcenter.calls.draft import CallDraft, local_base
+from callcenter.calls.machine import interface_of, step
 from callcenter.calls.model import (
     CallEnded,
     CallRecord,
@@ -50,7 +50,8 @@ class CallTracker:
         self._calls: dict[str, CallDraft] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
         self._decisions: dict[str, GreetingDecision] = {}
-        self._agents = agent_state.AgentStates(agent_id_for or (lambda interface: None))
+        self._agent_id_for = agent_id_for or (lambda interface: None)
+        self._agents = agent_state.AgentStates(self._agent_id_for)
         self._seen_at: dict[str, int] = {}  # Linkedid → sequence number of its latest event
         self.seq = 0
 
@@ -77,6 +78,7 @@ class CallTracker:
             if isinstance(event, ev.ChannelSnapshot):
                 return
             call = self._start(linkedid, event.at, getattr(event, "caller_num", None))
+            self._mark_callback(call, event)
         self._seen_at[linkedid] = self.seq
         if raw is not None and len(call.journal) < MAX_JOURNAL:
             call.journal.append((event.at, event.name, raw))
@@ -101,6 +103,16 @@ class CallTracker:
         self._calls[linkedid] = call
         self._publish(CallStarted(linkedid, caller, at))
         return call
+
+    def _mark_callback(self, call: CallDraft, event: ev.AmiEvent) -> None:
+        """A call whose first channel is a hotline agent's own phone (Originate of the agent,
+        then Dial of the customer) is a callback: outbound, that phone is the agent side."""
+        if not isinstance(event, ev.Newchannel) or event.uniqueid != call.linkedid:
+            return
+        device = interface_of(event.channel)
+        if self._agent_id_for(device) is not None:
+            call.direction, call.outbound_agent = "outbound", device
+            call.agent_bases.add(local_base(event.channel))
 
     def _finish(self, call: CallDraft) -> None:
         self._calls.pop(call.linkedid, None)
