@@ -301,3 +301,24 @@ def test_a_callback_from_an_agents_phone_is_outbound_and_its_sides_are_right() -
         "outbound", "PJSIP/8101", "13800138000", "agent")
     assert record.answered and record.attempts == 1 and record.legs[0].channel == "PJSIP/trunk-00000002"
     assert record.greeting is None and record.within_rule is None  # R1/R2 are about callers waiting
+
+
+def test_recordings_come_from_mixmonitor_for_the_transcript(traces_dir: Path) -> None:
+    """C3/C4: the dialplan's MixMonitor names one file per side, beside the file MIXMONITOR_FILENAME
+    names; the speech area transcribes the sides. A queue's own MixMonitor names only the mix."""
+    banner, messages = trace_messages(traces_dir, "answered_fast")
+    (record,) = replay_chunks([join(banner, messages)])
+    assert record.recordings == ("/var/spool/asterisk/monitor/1795634553.9.wav",
+                                 "/var/spool/asterisk/monitor/1795634553.9-caller.wav",
+                                 "/var/spool/asterisk/monitor/1795634553.9-agent.wav")
+    mix = message(Event="Newexten", Privilege="dialplan,all", Timestamp="1795634553.06", **CALLER2,
+                  ChannelStateDesc="Up", Context="callcenter-inbound", Exten="s", Priority="2",
+                  Application="MixMonitor",
+                  AppData="1795634553.9.wav,r(1795634553.9-caller.wav)t(1795634553.9-agent.wav)")
+    var = message(Event="VarSet", Privilege="dialplan,all", Timestamp="1795634553.07", **CALLER2,
+                  Variable="MIXMONITOR_FILENAME", Value="/srv/rec/1795634553.9.wav")
+    i = index_of(messages, b"Event: QueueCallerJoin")
+    without_queue_recording = [m for m in messages if b"MIXMONITOR_FILENAME" not in m]
+    (record,) = replay_chunks([join(banner, without_queue_recording[:i] + [mix, var] + without_queue_recording[i:])])
+    assert record.recordings == ("/srv/rec/1795634553.9.wav", "/srv/rec/1795634553.9-caller.wav",
+                                 "/srv/rec/1795634553.9-agent.wav")

@@ -49,6 +49,14 @@ class Newstate(ChannelEvent): ...
 @dataclass(frozen=True, slots=True)
 class Newexten(ChannelEvent):
     application: str | None
+    app_data: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStarted(ChannelEvent):
+    """``VarSet MIXMONITOR_FILENAME``: where MixMonitor writes the call's mixed recording."""
+
+    path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +228,14 @@ def _hangup_request(name: str, h: dict[str, str], at: float) -> AmiEvent:
 
 
 def _newexten(name: str, h: dict[str, str], at: float) -> AmiEvent:
-    return Newexten(name, at, *_channel_fields(h), h.get("Application"))
+    return Newexten(name, at, *_channel_fields(h), h.get("Application"), h.get("AppData"))
+
+
+def _varset(name: str, h: dict[str, str], at: float) -> AmiEvent | None:
+    """Of the many VarSets (most of the stream) only the recording's file name matters."""
+    if h.get("Variable") != "MIXMONITOR_FILENAME" or not h.get("Value"):
+        return None
+    return RecordingStarted(name, at, *_channel_fields(h), h["Value"])
 
 
 def _dial(name: str, h: dict[str, str], at: float) -> AmiEvent:
@@ -293,11 +308,12 @@ def _duration(text: str | None) -> float:
     return seconds
 
 
-_BUILDERS: dict[str, Callable[[str, dict[str, str], float], AmiEvent]] = {
+_BUILDERS: dict[str, Callable[[str, dict[str, str], float], AmiEvent | None]] = {
     "Newchannel": _plain(Newchannel),
     "NewCallerid": _plain(CallerIdChanged),
     "Newstate": _plain(Newstate),
     "Newexten": _newexten,
+    "VarSet": _varset,
     "Hangup": _hangup,
     "HangupRequest": _hangup_request,
     "SoftHangupRequest": _hangup_request,

@@ -81,6 +81,8 @@ class CallDraft:
     holds: list[HoldRecord] = field(default_factory=list)
     ended_at: float | None = None
     journal: list[tuple[float, str, str]] = field(default_factory=list)
+    recording_files: list[str] = field(default_factory=list)  # as MixMonitor was given them
+    recording_dir: str | None = None  # where MIXMONITOR_FILENAME says they are written
 
     # --- who is who -------------------------------------------------------------------------
     def is_agent_channel(self, channel: str | None) -> bool:
@@ -130,8 +132,22 @@ class CallDraft:
             hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side, transfers=self.transfers,
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
             legs=tuple(sorted((leg.record() for leg in self.legs.values()), key=lambda leg: leg.started_at)),
-            holds=tuple(self.holds),
+            holds=tuple(self.holds), recordings=self._recordings(),
         )
+
+    def _recordings(self) -> tuple[str, ...]:
+        """Relative names (the side files of ``MixMonitor(x.wav,r(x-caller.wav)t(x-agent.wav))``)
+        live beside the mixed file that MIXMONITOR_FILENAME names. When only the mixed file was
+        announced (a queue's own MixMonitor), the side files are the ones C3 names after it."""
+        out: list[str] = []
+        for name in self.recording_files:
+            path = name if name.startswith("/") or self.recording_dir is None else f"{self.recording_dir}/{name}"
+            if path not in out:
+                out.append(path)
+        if out and not any(p.endswith(("-caller.wav", "-agent.wav")) for p in out):
+            stem = out[0].removesuffix(".wav")
+            out += [f"{stem}-caller.wav", f"{stem}-agent.wav"]
+        return tuple(out)
 
     def _wait_seconds(self, ended: float) -> float | None:
         if self.queue_entered_at is None:

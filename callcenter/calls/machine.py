@@ -11,6 +11,7 @@ ringback the whole time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from callcenter.ami import events as ev
@@ -30,6 +31,7 @@ Effects = list[object]
 Handler = Callable[[CallDraft, ev.AmiEvent, RingRule], Effects]
 _NONE: Effects = []
 
+_MIX_SIDES = re.compile(r"([rt])\(([^)]*)\)")
 _DIAL_OUTCOMES: dict[str, LegOutcome] = {"NOANSWER": "no_answer", "CANCEL": "cancelled", "BUSY": "busy"}
 
 
@@ -70,12 +72,32 @@ def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     """An AMI Redirect of a bridged queue caller sends no transfer event: the caller's channel
     simply moves on in the dialplan while the conversation is still up (traces README, 10)."""
     assert isinstance(e, ev.Newexten)
+    if e.application == "MixMonitor":
+        on_mixmonitor(call, e)
+        return _NONE
     moved = e.channel == call.queue_channel and call.bridged_at is not None and e.exten is not None
     if moved and call.first_request_side is None and (e.context, e.exten) != call.queue_place:
         if not call.transfer_seen:
             call.transfers += 1
             call.transfer_seen = True
         call.queue_place = (e.context, e.exten)
+    return _NONE
+
+
+def on_mixmonitor(call: CallDraft, e: ev.Newexten) -> None:
+    """C3's MixMonitor(<uid>.wav,r(<uid>-caller.wav)t(<uid>-agent.wav)): one file per side, for
+    the transcript's speakers (C4)."""
+    main, _, options = (e.app_data or "").partition(",")
+    names = [main.strip()] + [m.group(2) for m in _MIX_SIDES.finditer(options)]
+    call.recording_files += [n for n in names if n and n not in call.recording_files]
+
+
+def on_recording(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.RecordingStarted)
+    directory, _, name = e.path.rpartition("/")
+    call.recording_dir = call.recording_dir or directory or None
+    if e.path not in call.recording_files and name not in call.recording_files:
+        call.recording_files.insert(0, e.path)
     return _NONE
 
 
@@ -257,6 +279,7 @@ HANDLERS: dict[type[ev.AmiEvent], Handler] = {
     ev.Newstate: on_channel,
     ev.ChannelSnapshot: on_channel,
     ev.Newexten: on_newexten,
+    ev.RecordingStarted: on_recording,
     ev.Hangup: on_hangup,
     ev.HangupRequest: on_hangup_request,
     ev.DialBegin: on_dial_begin,
