@@ -209,6 +209,28 @@ async def test_missing_model_leaves_recordings_queued_until_a_model_is_installed
         await restarted.stop()
 
 
+async def test_a_model_that_vosk_cannot_load_stops_only_transcription(harness: Harness, tmp_path: Path) -> None:
+    fake = tmp_path / "models" / "broken"
+    for name in ("am/final.mdl", "conf/model.conf", "graph/HCLG.fst"):
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake / name).write_bytes(b"not a model")  # the layout is complete, the content is not
+    harness.ctx.settings = replace(harness.ctx.settings, asr_model=str(fake))
+    component = SpeechComponent(harness.ctx, executor_factory=lambda path, n: ThreadPoolExecutor(
+        1, initializer=worker.init_worker, initargs=(str(path),)))
+    await component.start()  # must not raise: the rest of the service keeps running
+    try:
+        stored = harness.add_call("broken", ("/r/broken-agent.wav",))
+        harness.ctx.bus.publish(stored)
+        await harness.ctx.bus.drain()
+        assert component.model_problem is not None and "Vosk could not load" in component.model_problem
+        assert "callcenter models install" in component.model_problem
+    finally:
+        await component.stop()
+        worker.install(None)
+    job = harness.job(stored.call_id)
+    assert job is not None and job.status == "queued"
+
+
 async def test_a_job_left_running_by_a_dead_process_is_picked_up_after_restart(
     harness: Harness, recognizer: Recognizer, sides: dict[str, Path], tmp_path: Path
 ) -> None:

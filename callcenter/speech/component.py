@@ -92,7 +92,9 @@ class SpeechComponent:
             except ModelUnavailable:
                 await asyncio.to_thread(pool.close)
                 raise
-        except ModelUnavailable as exc:
+        except Exception as exc:
+            if not isinstance(exc, ModelUnavailable):
+                log.exception("speech: starting the transcription workers failed")
             if str(exc) != self._model_problem:
                 log.error("speech: transcription waits: %s", exc)
             self._model_problem = str(exc)
@@ -108,10 +110,13 @@ class SpeechComponent:
                 await self._dispatch()
             except Exception:
                 log.exception("speech: dispatching jobs failed; retrying after the next wake-up")
+            # A timer sets the event rather than wait_for(): on 3.11, cancelling wait_for at the
+            # moment its inner wait completes can leave the task hanging in "cancelling".
+            timer = asyncio.get_running_loop().call_later(POLL_SECONDS, self._wake.set)
             try:
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            except TimeoutError:
-                pass
+                await self._wake.wait()
+            finally:
+                timer.cancel()
             self._wake.clear()
 
     async def _dispatch(self) -> None:
@@ -135,19 +140,32 @@ class SpeechComponent:
             await self._run_job(job_id, call_id, recordings)
         except Exception:  # per-job boundary: the job's lease brings it back; the service goes on
             log.exception("speech: job %d (call %d) could not be completed", job_id, call_id)
+        finally:
+            # Free the slot before waking the dispatcher (a done-callback would run too late).
+            self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._wake.set()
 
     async def _run_job(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
         pool = self._pool
         if pool is None:
             return
-        outcome = await pool.run(recordings)
+        keeper = asyncio.create_task(self._keep_lease(job_id), name=f"speech:lease:{job_id}")
+        try:
+            outcome = await pool.run(recordings)
+        finally:
+            keeper.cancel()
         transcript_id = await asyncio.to_thread(self._record, job_id, outcome, pool.model_name)
         if outcome.model_missing:
             self._model_problem, self._pool = outcome.error, None
             await asyncio.to_thread(pool.close)
         if transcript_id is not None:
             self.ctx.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
-        self._wake.set()
+
+    async def _keep_lease(self, job_id: int) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            await asyncio.to_thread(self._in_session, jobs.renew_lease, job_id, self._worker,
+                                    self.ctx.clock.now(), self._lease)
 
     def _record(self, job_id: int, outcome: JobOutcome, model: str) -> int | None:
         now = self.ctx.clock.now()

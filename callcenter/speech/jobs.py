@@ -78,6 +78,15 @@ def claim_next(session: Session, worker: str, now: dt.datetime, lease: dt.timede
         return job
 
 
+def renew_lease(session: Session, job_id: int, worker: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Extend a running job's lease while its worker is still at it (very long calls)."""
+    job = session.get(TranscriptionJob, job_id)
+    if job is None or job.status != "running" or job.claimed_by != worker:
+        return False
+    job.lease_until, job.updated_at = now + lease, now
+    return True
+
+
 def release_orphans(session: Session, host: str, alive: Callable[[int], bool], now: dt.datetime) -> int:
     """Requeue running jobs claimed on this host by processes that no longer exist."""
     released = 0

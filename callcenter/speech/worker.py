@@ -33,10 +33,13 @@ _load_error: str | None = None
 def init_worker(model_path: str) -> None:
     """Process initializer: load the model once for the life of the process."""
     global _recognizer, _load_error
+    _recognizer, _load_error = None, None
     try:
         _recognizer = Recognizer(Path(model_path))
     except ModelUnavailable as exc:
         _load_error = str(exc)
+    except Exception as exc:  # noqa: BLE001 -- an initializer that raises breaks the whole pool
+        _load_error = f"loading {model_path} failed: {exc!r}"
 
 
 def install(recognizer: Recognizer | None) -> None:
@@ -105,7 +108,11 @@ class WorkerPool:
     async def warm_up(self) -> None:
         """Start every worker and load its model now, not when the first call ends."""
         loop = asyncio.get_running_loop()
-        errors = await asyncio.gather(*(loop.run_in_executor(self._executor, warm_up) for _ in range(self.workers)))
+        try:
+            errors = await asyncio.gather(*(loop.run_in_executor(self._executor, warm_up)
+                                            for _ in range(self.workers)))
+        except BrokenProcessPool as exc:
+            raise ModelUnavailable(f"the transcription workers could not start ({exc})") from None
         problem = next((e for e in errors if e), None)
         if problem:
             raise ModelUnavailable(problem)
