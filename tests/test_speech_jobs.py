@@ -67,12 +67,13 @@ class Harness:
         with unit_of_work(self.ctx.sessions) as s:
             return s.scalars(select(TranscriptionJob).where(TranscriptionJob.call_id == call_id)).first()
 
-    async def settled(self, call_id: int, timeout: float = 60.0) -> TranscriptionJob:
-        """Wait (bounded) for the real recognizer to finish the call's job."""
+    async def settled(self, call_id: int, timeout: float = 60.0,
+                      statuses: tuple[str, ...] = ("done", "failed")) -> TranscriptionJob:
+        """Wait (bounded) for the real recognizer to bring the call's job to one of ``statuses``."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
             job = await asyncio.to_thread(self.job, call_id)
-            if job is not None and job.status in ("done", "failed"):
+            if job is not None and job.status in statuses:
                 await self.ctx.bus.drain()
                 return job
             await asyncio.sleep(0.05)
@@ -229,6 +230,30 @@ async def test_a_model_that_vosk_cannot_load_stops_only_transcription(harness: H
         worker.install(None)
     job = harness.job(stored.call_id)
     assert job is not None and job.status == "queued"
+
+
+async def test_a_recording_written_after_the_call_is_stored_is_waited_for(
+    harness: Harness, recognizer: Recognizer, sides: dict[str, Path], tmp_path: Path
+) -> None:
+    late, never = tmp_path / "late-agent.wav", tmp_path / "never-agent.wav"
+    component = SpeechComponent(harness.ctx, executor_factory=_thread_executor(recognizer),
+                                recording_retry=dt.timedelta(seconds=0.2))
+    await component.start()
+    try:
+        stored, lost = harness.add_call("late", (str(late),)), harness.add_call("never", (str(never),))
+        harness.ctx.bus.publish(stored)
+        harness.ctx.bus.publish(lost)
+        for call_id in (stored.call_id, lost.call_id):
+            job = await harness.settled(call_id, statuses=("waiting",))
+            assert job.attempts == 0 and "recording not found" in (job.error or "")
+        _copy(sides["agent"], late)  # MixMonitor closes the file a moment later
+        harness.clock.advance(1)
+        assert (await harness.settled(stored.call_id)).status == "done"
+        harness.clock.advance(jobs.RECORDING_GRACE.total_seconds())  # never appears
+        gone = await harness.settled(lost.call_id)
+    finally:
+        await component.stop()
+    assert gone.status == "failed" and "recording not found (600 s after the call ended)" in (gone.error or "")
 
 
 async def test_a_job_left_running_by_a_dead_process_is_picked_up_after_restart(

@@ -35,8 +35,10 @@ class SpeechComponent:
     name = "speech"
 
     def __init__(self, ctx: ServiceContext, executor_factory: ExecutorFactory | None = None,
-                 lease: dt.timedelta = jobs.DEFAULT_LEASE) -> None:
+                 lease: dt.timedelta = jobs.DEFAULT_LEASE,
+                 recording_retry: dt.timedelta = dt.timedelta(seconds=5)) -> None:
         self.ctx = ctx
+        self._recording_retry = recording_retry
         self._executor_factory = executor_factory
         self._lease = lease
         self._worker = jobs.worker_id()
@@ -155,6 +157,8 @@ class SpeechComponent:
         finally:
             keeper.cancel()
         transcript_id = await asyncio.to_thread(self._record, job_id, outcome, pool.model_name)
+        if outcome.files_missing:
+            asyncio.get_running_loop().call_later(self._recording_retry.total_seconds(), self._wake.set)
         if outcome.model_missing:
             self._model_problem, self._pool = outcome.error, None
             await asyncio.to_thread(pool.close)
@@ -172,7 +176,10 @@ class SpeechComponent:
         with unit_of_work(self.ctx.sessions) as session:
             if outcome.error is None:
                 return jobs.complete(session, job_id, outcome.turns, model, now).id
-            if outcome.retry:
+            if outcome.files_missing:
+                if not jobs.wait_for_recordings(session, job_id, outcome.error, now, self._recording_retry):
+                    log.warning("speech: job %d failed: %s", job_id, outcome.error)
+            elif outcome.retry:
                 jobs.retry_later(session, job_id, outcome.error, now, counts=not outcome.model_missing)
             else:
                 log.warning("speech: job %d failed: %s", job_id, outcome.error)

@@ -21,6 +21,7 @@ from callcenter.db.models.speech import Transcript, TranscriptionJob
 
 MAX_ATTEMPTS = 3  # a recording that kills its worker three times is failed, not retried forever
 DEFAULT_LEASE = dt.timedelta(minutes=30)  # > the decoding time of a long call at RTF 0.1
+RECORDING_GRACE = dt.timedelta(minutes=10)  # how long a recording may take to appear after the call
 
 _SIDE = re.compile(r"-(caller|agent)\.wav$", re.IGNORECASE)
 
@@ -61,7 +62,7 @@ def claim_next(session: Session, worker: str, now: dt.datetime, lease: dt.timede
         job = session.scalars(
             select(TranscriptionJob)
             .where(or_(TranscriptionJob.status == "queued",
-                       (TranscriptionJob.status == "running") & (TranscriptionJob.lease_until < now)))
+                       TranscriptionJob.status.in_(("running", "waiting")) & (TranscriptionJob.lease_until < now)))
             .order_by(TranscriptionJob.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -117,6 +118,19 @@ def complete(session: Session, job_id: int, turns: list[dict[str, Any]], model: 
     job.status, job.transcript_id, job.error = "done", transcript.id, None
     job.claimed_by, job.lease_until, job.updated_at = None, None, now
     return transcript
+
+
+def wait_for_recordings(session: Session, job_id: int, reason: str, now: dt.datetime, retry_in: dt.timedelta,
+                        grace: dt.timedelta = RECORDING_GRACE) -> bool:
+    """A recording is not on disk yet: try again after ``retry_in`` (not counted as an
+    attempt), until ``grace`` after the job was queued. Returns False when it gave up."""
+    job = session.get_one(TranscriptionJob, job_id)
+    if now - job.created_at > grace:
+        _set_failed(job, f"{reason} ({int(grace.total_seconds())} s after the call ended)", now)
+        return False
+    job.status, job.claimed_by, job.lease_until, job.updated_at = "waiting", None, now + retry_in, now
+    job.attempts, job.error = max(0, job.attempts - 1), reason
+    return True
 
 
 def fail(session: Session, job_id: int, reason: str, now: dt.datetime) -> None:

@@ -55,6 +55,7 @@ class SideResult:
     segments: tuple[tuple[float, float, str], ...] = ()
     error: str | None = None
     model_missing: bool = False
+    file_missing: bool = False
 
 
 def warm_up() -> str | None:
@@ -65,6 +66,8 @@ def warm_up() -> str | None:
 def transcribe_side(speaker: str, path: str) -> SideResult:
     if _recognizer is None:
         return SideResult(speaker, path, error=_load_error or "no model loaded", model_missing=True)
+    if not Path(path).exists():  # MixMonitor may still be closing it when the call is stored
+        return SideResult(speaker, path, error=f"{path}: recording not found", file_missing=True)
     try:
         result = _recognizer.transcribe(Path(path))
     except BadAudio as exc:
@@ -85,6 +88,7 @@ class JobOutcome:
     error: str | None = None
     retry: bool = False  # not the recording's fault: requeue
     model_missing: bool = False
+    files_missing: bool = False  # not written yet: try again shortly
 
 
 class WorkerPool:
@@ -143,6 +147,8 @@ def _outcome(sides: list[SideResult]) -> JobOutcome:
     if missing is not None:
         return JobOutcome(error=missing.error, retry=True, model_missing=True)
     errors = [s.error for s in sides if s.error]
+    if any(s.file_missing for s in sides):
+        return JobOutcome(error="; ".join(errors), files_missing=True)
     if errors:
         return JobOutcome(error="; ".join(errors))
     segments = [Segment(s.speaker, start, end, text)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db.base import Base, utcnow
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+JOB_STATUSES = ("queued", "running", "waiting", "done", "failed")  # waiting: for a recording to appear
 
 
 class TranscriptionJob(Base):
