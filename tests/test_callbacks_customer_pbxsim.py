@@ -186,9 +186,6 @@ async def test_the_callback_call_is_tracked_into_the_calls_table_like_any_other(
     assert ("call", f"call {call.id} stored: customer answered, talked 10 s") in running.log()
 
 
-@pytest.mark.xfail(strict=True, reason="tracker gap (callcenter/calls/ is not the callbacks area's): a call "
-                   "whose first channel is an Originate of the agent's phone is recorded as inbound, with the "
-                   "customer's trunk leg as its 'agent' leg, so the sides of who hung up are swapped")
 async def test_the_callback_call_is_outbound_and_the_agent_hung_up_first(running: Running) -> None:
     running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "2", "TALK_8101": "5"})
     await running.promise()
@@ -274,8 +271,8 @@ async def test_r22_the_agent_hanging_up_while_the_customer_rings_is_an_unanswere
 
 
 async def test_r9_a_callback_the_customer_ends_is_not_itself_called_back(running: Running) -> None:
-    # The tracker stores this call as cut by its "agent" side (dropped, see the xfail above); the
-    # callbacks area knows the call as its own attempt and makes no new promise of it.
+    # The customer ends the callback: not a dropped call (R9), and the callbacks area knows the
+    # call as its own attempt and makes no new promise of it.
     running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "2", "TALK_8101": "50",
                                 f"TALK_{CUSTOMER}": "4"})
     await running.promise()
@@ -283,4 +280,4 @@ async def test_r9_a_callback_the_customer_ends_is_not_itself_called_back(running
     await running.settled(1)
     with unit_of_work(running.service.context.sessions) as s:
         assert [(cb.reason, cb.status) for cb in s.scalars(select(Callback))] == [("dropped", "done")]
-        assert s.scalars(select(Call.dropped)).one() is True
+        assert s.scalars(select(Call.dropped)).one() is False

@@ -124,9 +124,6 @@ async def test_unscripted_calls_report_the_file_but_write_nothing(tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="callcenter/calls/draft.py never fills CallRecord.recordings: the "
-                   "tracker ignores VarSet MIXMONITOR_FILENAME and MixMonitor's Newexten, so the speech "
-                   "component gets no recordings to transcribe (reported to the tracker's owner)")
 async def test_recording_paths_reach_the_tracker_record(tmp_path: Path) -> None:
     stream, _pbx = await capture(parse_scenario(_scenario()), speed=10.0, recorder=Recorder(tmp_path))
     (record,) = replay_chunks([stream])

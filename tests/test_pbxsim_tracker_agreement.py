@@ -93,10 +93,6 @@ async def test_tracker_records_the_outcome_the_scenario_intends(name: str, tmp_p
         assert got == want, name
 
 
-@pytest.mark.xfail(strict=True, reason="tracker: callcenter/calls/machine.py _answer() runs again on the second "
-                   "queue's DialEnd ANSWER after a transfer and overwrites answered_at, answer, greeting and the "
-                   "ring time (then ~13.7 s instead of 3 s); talk_seconds then counts only the last conversation "
-                   "(0.0 after a blind transfer, whose AgentComplete set talk_end_at earlier)")
 @pytest.mark.parametrize("kind", ["redirect", "blind_transfer"])
 async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kind: str, tmp_path: Path) -> None:
     from test_pbxsim_transfers import _moved_call
