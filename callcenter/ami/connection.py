@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from callcenter.aio import cancel_and_wait
 from callcenter.ami.framing import RawMessage
 from callcenter.ami.session import AmiConnectionError, AmiLoginError, AmiSession
 from callcenter.config import AmiSettings
@@ -77,13 +78,8 @@ class AmiListener:
         self._task = asyncio.create_task(self._run(), name="ami-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from callcenter.aio import cancel_and_wait
 from callcenter.ami import events as ev
 from callcenter.ami.connection import Batch, Connected, ListenerItem, Snapshot
 from callcenter.calls.ingest import ingest
@@ -42,13 +43,8 @@ class EventPump:
         await self._queue.join()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:
