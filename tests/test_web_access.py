@@ -7,30 +7,29 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy import select
 
 from callcenter.db.models.calls import Call
 from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from callcenter.web.app import create_app
 from callcenter.web.auth import mask_phone
-from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, password, web_context
+from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, password
+from tests.support.web import app_client, known_day_context
 
 DAY = "from=2026-11-24&to=2026-11-24"
 
 
 @pytest.fixture
 def ctx(database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
-    context = web_context(database_url, tmp_path)
-    yield context
-    context.engine.dispose()
+    with known_day_context(database_url, tmp_path) as context:
+        yield context
 
 
 @pytest.fixture
 async def client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=create_app(ctx)), base_url="http://testserver") as http:
+    async with app_client(ctx) as http:
         yield http
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -19,9 +19,9 @@ from callcenter.db.models.web import SpotCheckMark, WebUser
 from callcenter.db.session import unit_of_work
 from callcenter.reports.spot_checks import daily_sample
 from callcenter.service import ServiceContext
-from callcenter.web.app import create_app
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, hash_password, verify_password
-from tests.browser.webapp import AGENT, SUPERVISOR, login, web_context
+from tests.browser.webapp import AGENT, SUPERVISOR, login
+from tests.support.web import app_client, known_day_context
 from tests.test_reports_answer_times import DAY
 
 Q = "from=2026-11-24&to=2026-11-24"
@@ -29,14 +29,13 @@ Q = "from=2026-11-24&to=2026-11-24"
 
 @pytest.fixture
 def ctx(database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
-    context = web_context(database_url, tmp_path)
-    yield context
-    context.engine.dispose()
+    with known_day_context(database_url, tmp_path) as context:
+        yield context
 
 
 @pytest.fixture
 async def client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=create_app(ctx)), base_url="http://testserver") as http:
+    async with app_client(ctx) as http:
         yield http
 
 

@@ -16,27 +16,18 @@ import pytest
 
 from callcenter.calls.model import CallEnded, LiveCall
 from callcenter.clock import SystemClock
-from callcenter.db.session import migrate
 from callcenter.messages import AgentStateChanged, SupervisorAlert
 from callcenter.web.component import WebComponent
-from tests.browser.webapp import AGENT, SUPERVISOR, answer_call, call_record, login, place_call, web_context
+from tests.browser.webapp import AGENT, SUPERVISOR, answer_call, call_record, login, place_call
+from tests.support.web import running_web
 
 TIMEOUT = 5.0
 
 
 @pytest.fixture
 async def web(tmp_path: Path) -> AsyncIterator[WebComponent]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    migrate(url)
-    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0")
-
-    await ctx.bus.start()
-    component = WebComponent(ctx)
-    await component.start()
-    yield component
-    await component.stop()
-    await ctx.bus.stop()
-    ctx.engine.dispose()
+    async with running_web(tmp_path) as component:
+        yield component
 
 
 async def events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:

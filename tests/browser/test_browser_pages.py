@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from callcenter.clock import SystemClock
-from callcenter.db.session import migrate
 from callcenter.web.component import WebComponent
-from tests.browser.webapp import SUPERVISOR, answer_call, password, place_call, web_context
+from tests.browser.webapp import SUPERVISOR, answer_call, password, place_call
+from tests.support.web import running_web
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -26,16 +25,8 @@ WAIT_MS = 5000
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[WebComponent]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    migrate(url)
-    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0")
-    await ctx.bus.start()
-    component = WebComponent(ctx)
-    await component.start()
-    yield component
-    await component.stop()
-    await ctx.bus.stop()
-    ctx.engine.dispose()
+    async with running_web(tmp_path) as component:
+        yield component
 
 
 @pytest.fixture
