@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from callcenter.agents import desk as core
+from callcenter.agents import states
 from callcenter.agents.component import AgentsComponent
+from callcenter.ami.actions import AmiActionError
 from callcenter.clock import FrozenClock
 from callcenter.service import Service
 from tests.support.desk import PBX_COMPONENTS, sent_actions, small_hotline_settings, wait_until
@@ -42,9 +44,46 @@ async def test_the_snapshot_shows_static_members_logged_in(service: Service) -> 
     assert agents.states.status("101").state == "available"
 
 
-async def test_log_out_and_in_send_queue_remove_and_add_with_the_agents_name(service: Service) -> None:
+async def test_log_out_of_a_static_member_pauses_it_for_off_duty_and_log_in_unpauses(service: Service) -> None:
+    """queues.conf lists agents as static members: Asterisk refuses QueueRemove ("Member not
+    dynamic"), so log-out parks the member paused for 下班 and the desk shows it logged out."""
     agents, pbxsim = _parts(service)
     await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await agents.states.log_out("101")
+    member = _member(pbxsim, "repair", "PJSIP/8101")
+    assert member is not None and member.paused and member.paused_reason == "下班"
+    pause = sent_actions(pbxsim, "QueuePause")[-1]
+    assert (pause["Queue"], pause["Interface"], pause["Paused"], pause["Reason"]) == (
+        "repair", "PJSIP/8101", "true", "下班")
+    shown_at_log_out = agents.hub.latest("101", "state")
+    await wait_until(lambda: agents.hub.latest("101", "state") is not shown_at_log_out, what="下班 back over AMI")
+    shown = agents.states.status("101").as_dict()
+    assert shown["state"] == "logged_out" and shown["queues"] == []
+    with pytest.raises(states.NotLoggedIn):
+        await agents.states.pause("101", "lunch")
+    assert await agents.states.log_in("101") == ["repair"]
+    assert not _member(pbxsim, "repair", "PJSIP/8101").paused
+    assert sent_actions(pbxsim, "QueuePause")[-1]["Paused"] == "false"
+    assert not sent_actions(pbxsim, "QueueAdd")
+    await wait_until(lambda: agents.states.status("101").as_dict()["state"] == "available", what="unpause over AMI")
+    assert agents.states.status("101").queues == {"repair"}
+
+
+async def test_the_snapshot_shows_an_off_duty_static_member_logged_out(service: Service) -> None:
+    agents, _ = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    await agents.states.log_out("101")
+    await agents.states.snapshot()
+    assert agents.states.status("101").as_dict()["state"] == "logged_out"
+    assert agents.states.status("101").off_duty == {"repair"}
+    await agents.states.log_in("101")
+    assert not agents.states.status("101").off_duty
+
+
+async def test_log_out_and_in_of_a_dynamic_member_send_queue_remove_and_add(service: Service) -> None:
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    _member(pbxsim, "repair", "PJSIP/8101").dynamic = True  # as if added by QueueAdd, not queues.conf
     await agents.states.log_out("101")
     assert _member(pbxsim, "repair", "PJSIP/8101") is None
     removed = sent_actions(pbxsim, "QueueRemove")[-1]
@@ -89,14 +128,13 @@ async def test_a_pause_made_elsewhere_shows_on_the_desk(service: Service) -> Non
 async def test_an_ami_error_reaches_the_agent_in_plain_words(service: Service) -> None:
     agents, _ = _parts(service)
     await wait_until(lambda: agents.states.status("101").queues == {"repair"})
-    await agents.states.log_out("101")
-    actor = core.Actor("101", "agent")
+    actor = core.Actor("900", "supervisor")  # in no queue: Asterisk knows no such member
 
     with pytest.raises(core.PbxRefused) as refused:
-        await core.perform(service.context.sessions, actor, "101", "pause", {"reason": "lunch"},
-                           lambda: agents.states.pause("101", "lunch"))
+        await core.perform(service.context.sessions, actor, "900", "pause", {"reason": "lunch"},
+                           lambda: agents.states.pause("900", "lunch"))
     assert "电话系统拒绝了操作" in str(refused.value) and "Interface not found" in str(refused.value)
-    trail = core.recent_actions(service.context.sessions, "101")
+    trail = core.recent_actions(service.context.sessions, "900")
     assert trail[0]["ok"] is False and "Interface not found" in trail[0]["error"]
 
 
@@ -134,9 +172,17 @@ async def test_wrap_up_does_not_end_a_pause_the_agent_chose_since(service: Servi
     assert _member(pbxsim, "repair", "PJSIP/8101").paused_reason == "午餐"
 
 
+async def test_removing_a_static_member_is_refused_like_asterisk(service: Service) -> None:
+    await wait_until(lambda: service.context.extras["agents"].states.status("101").queues == {"repair"})
+    with pytest.raises(AmiActionError, match="Member not dynamic"):
+        await service.context.actions.queue_remove("repair", "PJSIP/8101")
+    assert _member(service.context.extras["pbxsim"], "repair", "PJSIP/8101") is not None
+
+
 async def test_a_member_removed_elsewhere_shows_logged_out_after_the_next_snapshot(service: Service) -> None:
-    agents, _ = _parts(service)
+    agents, pbxsim = _parts(service)
     await wait_until(lambda: agents.states.status("101").queues == {"repair"})
+    _member(pbxsim, "repair", "PJSIP/8101").dynamic = True  # as if added by QueueAdd, not queues.conf
     await service.context.actions.queue_remove("repair", "PJSIP/8101")  # a console, not the desk
     await agents.states.snapshot()
     assert agents.states.status("101").as_dict()["state"] == "logged_out"

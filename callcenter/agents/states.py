@@ -30,6 +30,10 @@ PAUSE_REASONS: dict[str, tuple[str, str]] = {
     "wrap_up": ("话后处理", "After-call work"),
 }
 WRAP_UP = "wrap_up"
+# A member listed in queues.conf (static) cannot leave its queue over AMI: Asterisk answers
+# QueueRemove with "Member not dynamic". Log-out then pauses it with this reason, and the desk
+# and wallboard show such a member as logged out, not as paused.
+OFF_DUTY_REASON = "下班"
 DEFAULT_WRAP_UP_SECONDS = 30.0
 # QueueStatus member Status codes (Asterisk's AST_DEVICE_*).
 _DEVICE_STATES = {"0": "unavailable", "1": "available", "2": "talking", "3": "talking", "4": "unavailable",
@@ -48,6 +52,10 @@ class PhoneSystemUnavailable(CallcenterError):
     """No AMI action client: Asterisk is not connected (yet)."""
 
 
+class NotLoggedIn(CallcenterError):
+    pass
+
+
 def wrap_up_seconds_from_env() -> float:
     raw = os.environ.get("CALLCENTER_WRAP_UP_SECONDS", "")
     return float(raw) if raw else DEFAULT_WRAP_UP_SECONDS
@@ -63,6 +71,8 @@ class AgentStatus:
     reason: str | None = None
     since: float = 0.0
     wrap_up_until: float | None = None
+    # Static memberships parked by log-out (paused for 下班): out of service, not in `queues`.
+    off_duty: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, Any]:
         return {"agent_id": self.agent_id, "interface": self.interface, "queues": sorted(self.queues),
@@ -109,6 +119,11 @@ class AgentStates:
     async def log_in(self, agent_id: str) -> list[str]:
         agent = self._agent(agent_id)
         status = self._status[agent_id]
+        parked = sorted(status.off_duty)
+        for queue in parked:
+            await self.actions.queue_pause(interface_of(agent), False, queue=queue)
+            status.off_duty.discard(queue)
+            self._joined(status, queue)
         queues = [q for q in queues_of(self.hotline, agent_id) if q not in status.queues]
         for queue in queues:
             try:
@@ -119,21 +134,34 @@ class AgentStates:
             # Asterisk's Success answer is the truth here: app_queue sends no member-status
             # change for a member it has just added.
             self._joined(status, queue)
-        return queues
+        return parked + queues
 
     async def log_out(self, agent_id: str) -> list[str]:
         agent = self._agent(agent_id)
         status = self._status[agent_id]
         queues = sorted(status.queues) or queues_of(self.hotline, agent_id)
+        static: list[str] = []
         for queue in queues:
             try:
                 await self.actions.queue_remove(queue, interface_of(agent))
             except Exception as exc:
+                if "member not dynamic" in str(exc).lower():
+                    static.append(queue)
+                    continue
                 if "not there" not in str(exc).lower():
                     raise
             self._left(status, queue)
+        for queue in static:
+            await self.actions.queue_pause(interface_of(agent), True, reason=OFF_DUTY_REASON, queue=queue)
+            self._went_off_duty(status, queue)
         status.wrap_up_until = None
         return queues
+
+    def _went_off_duty(self, status: AgentStatus, queue: str | None) -> None:
+        if queue:
+            status.off_duty.add(queue)
+            if queue in status.queues or not status.queues:
+                self._left(status, queue)
 
     def _joined(self, status: AgentStatus, queue: str) -> None:
         if not status.queues:
@@ -149,15 +177,23 @@ class AgentStates:
             status.since = self.clock.time()
         self._publish(status)
 
+    def _require_logged_in(self, agent_id: str) -> None:
+        status = self._status[agent_id]
+        if status.off_duty and not status.queues:
+            # A paused or resumed 下班 member would take calls again without logging in.
+            raise NotLoggedIn(f"坐席 {agent_id} 已签出，请先签入 / agent {agent_id} is logged out, log in first")
+
     async def pause(self, agent_id: str, reason_key: str) -> None:
         label = reason_label(reason_key)
         agent = self._agent(agent_id)
+        self._require_logged_in(agent_id)
         await self.actions.queue_pause(interface_of(agent), True, reason=label)
         status = self._status[agent_id]
         status.wrap_up_until = self.clock.time() + self.wrap_up_seconds if reason_key == WRAP_UP else None
 
     async def resume(self, agent_id: str) -> None:
         agent = self._agent(agent_id)
+        self._require_logged_in(agent_id)
         self._status[agent_id].wrap_up_until = None
         await self.actions.queue_pause(interface_of(agent), False)
 
@@ -169,6 +205,11 @@ class AgentStates:
         if agent is None:
             return
         status = self._status[agent.id]
+        if message.paused and message.reason == OFF_DUTY_REASON:
+            self._went_off_duty(status, message.queue)
+            return
+        if message.queue:
+            status.off_duty.discard(message.queue)  # unpaused (or removed) elsewhere
         state = message.state
         if state == "logged_out" and message.queue is None:
             # A device that stopped answering (unregistered phone) is not out of its queues.
@@ -199,12 +240,16 @@ class AgentStates:
         members = [e for e in events if e.get("Event") == "QueueMember"]
         for status in self._status.values():
             status.queues.clear()
+            status.off_duty.clear()
         seen = 0
         for event in members:
             agent = agent_for_interface(self.hotline, event.get("StateInterface") or event.get("Location") or "")
             if agent is None:
                 continue
             status = self._status[agent.id]
+            if event.get("Paused") == "1" and event.get("PausedReason") == OFF_DUTY_REASON:
+                status.off_duty.add(event.get("Queue", ""))
+                continue
             status.queues.add(event.get("Queue", ""))
             status.paused = event.get("Paused") == "1"
             status.reason = (event.get("PausedReason") or None) if status.paused else None

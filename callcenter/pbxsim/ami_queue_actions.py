@@ -95,6 +95,10 @@ async def queue_remove(pbx: Pbx, session: Session, action: Headers) -> None:
     if member is None:
         session.respond(action, "Error", ("Message", "Unable to remove interface: Not there"))
         return
+    if not member.dynamic:
+        # app_queue's RES_NOT_DYNAMIC: a member listed in queues.conf cannot be removed over AMI.
+        session.respond(action, "Error", ("Message", "Member not dynamic"))
+        return
     queue.members.remove(member)
     pbx.emit("QueueMemberRemoved", "agent,all", member_headers(pbx, queue, member))
     session.respond(action, "Success", ("Message", "Removed interface from queue"))
