@@ -10,8 +10,10 @@ CALLCENTER_HOTLINE              path of the hotline TOML                        
 CALLCENTER_DATABASE_URL         SQLAlchemy URL                                  sqlite:///var/callcenter.db
 CALLCENTER_AMI_HOST / _PORT     Asterisk manager interface                      (none: embedded pbxsim)
 CALLCENTER_AMI_USER / _SECRET   read-only listener user                         callcenter / (none)
-CALLCENTER_AMI_ACTION_USER /    user allowed to Originate/Redirect/QueuePause   the listener user
-  _ACTION_SECRET
+CALLCENTER_AMI_ACTION_USER /    user allowed to Originate/Redirect/QueuePause   callcenter-actions when
+  _ACTION_SECRET                (the read-only listener user may not)           _ACTION_SECRET is set,
+                                                                                else the listener user
+                                                                                (a start-up warning)
 CALLCENTER_AGI_HOST / _PORT     where the FastAGI server listens                127.0.0.1 / 4573
 CALLCENTER_WEB_HOST / _PORT     where the web UI listens                        127.0.0.1 / 8080
 CALLCENTER_RING_CYCLE_SECONDS   overrides rules.ring_cycle_seconds (R1)         hotline file (5)
@@ -25,6 +27,7 @@ CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +35,12 @@ from pathlib import Path
 
 from callcenter.errors import ConfigError
 from callcenter.hotline import Hotline, load_hotline
+
+log = logging.getLogger(__name__)
+
+# The AMI user `callcenter dialplan render` writes into manager.conf for actions; the listener
+# user it renders is read-only, so the two defaults must agree.
+DEFAULT_ACTION_USER = "callcenter-actions"
 
 
 class Secret:
@@ -136,14 +145,26 @@ def _ami(env: Mapping[str, str]) -> AmiSettings | None:
     secret = env.get("CALLCENTER_AMI_SECRET")
     if not secret:
         raise ConfigError("CALLCENTER_AMI_SECRET", "is required when CALLCENTER_AMI_HOST is set")
+    action_user, action_secret = _action_account(env, user, secret)
     return AmiSettings(
         host=host,
         port=_int(env, "CALLCENTER_AMI_PORT", 5038, 1),
         user=user,
         secret=Secret(secret),
-        action_user=env.get("CALLCENTER_AMI_ACTION_USER", user),
-        action_secret=Secret(env.get("CALLCENTER_AMI_ACTION_SECRET", secret)),
+        action_user=action_user,
+        action_secret=Secret(action_secret),
     )
+
+
+def _action_account(env: Mapping[str, str], listener: str, listener_secret: str) -> tuple[str, str]:
+    action_secret = env.get("CALLCENTER_AMI_ACTION_SECRET")
+    if action_secret:
+        return env.get("CALLCENTER_AMI_ACTION_USER") or DEFAULT_ACTION_USER, action_secret
+    user = env.get("CALLCENTER_AMI_ACTION_USER") or listener
+    if user == listener:
+        log.warning("CALLCENTER_AMI_ACTION_SECRET is not set: originate, redirect and pause go through the "
+                    "listener AMI user %r, which `callcenter dialplan render` makes read-only", listener)
+    return user, listener_secret
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

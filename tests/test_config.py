@@ -10,6 +10,7 @@ import pytest
 from callcenter.config import load_settings
 from callcenter.errors import ConfigError
 from callcenter.hotline import parse_hotline
+from callcenter.ivr.accounts import ami_users
 
 
 def _example(hotline_path: Path) -> dict:
@@ -82,3 +83,34 @@ def test_member_timeout_of_three_rings_is_rejected_r13(hotline_path: Path) -> No
     data["departments"][0]["member_timeout_seconds"] = 15  # = 3 x 5 s: no time left to roll over
     with pytest.raises(ConfigError, match=r"departments\[0\]|member_timeout_seconds 15"):
         parse_hotline(data)
+
+
+_AMI = {"CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_SECRET": "listener-secret"}
+
+
+def test_an_action_secret_alone_means_the_rendered_action_user(hotline_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """`callcenter dialplan render` writes a read-only listener and callcenter-actions: the defaults agree."""
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **_AMI,
+                              "CALLCENTER_AMI_ACTION_SECRET": "action-secret"})
+    assert settings.ami is not None
+    assert (settings.ami.user, settings.ami.action_user) == ("callcenter", "callcenter-actions")
+    assert settings.ami.action_user == ami_users({})[1]
+    assert settings.ami.action_secret.reveal() == "action-secret"
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_named_action_user_wins_over_the_default(hotline_path: Path) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **_AMI,
+                              "CALLCENTER_AMI_ACTION_USER": "desk-actions", "CALLCENTER_AMI_ACTION_SECRET": "s"})
+    assert settings.ami is not None and settings.ami.action_user == "desk-actions"
+
+
+def test_without_an_action_secret_actions_use_the_listener_and_say_so_once(
+        hotline_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **_AMI})
+    assert settings.ami is not None
+    assert (settings.ami.action_user, settings.ami.action_secret.reveal()) == ("callcenter", "listener-secret")
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "listener" in warnings[0].getMessage()
+    assert "listener-secret" not in warnings[0].getMessage()

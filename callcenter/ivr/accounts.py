@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from callcenter.config import Settings
+from callcenter.config import DEFAULT_ACTION_USER, Settings
 from callcenter.errors import ConfigError
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 from callcenter.ivr.secrets import AMI_SECRETS, SIP_SECRETS, SecretStore, secure_write
@@ -20,7 +20,6 @@ LISTENER_READ = "system,call,agent,dialplan,agi"
 LISTENER_WRITE = "reporting"  # CoreShowChannels/Status/QueueStatus snapshots after a reconnect
 ACTION_READ = "call"  # OriginateResponse
 ACTION_WRITE = "originate,call,agent"  # Originate; Redirect/Hangup; QueueAdd/Remove/Pause
-DEFAULT_ACTION_USER = "callcenter-actions"
 
 
 def write_private(path: Path, text: str) -> None:
