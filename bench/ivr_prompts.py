@@ -3,16 +3,13 @@ incremental rebuild of the same set in the same run (hash check only), and the a
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from bench._common import ROOT, write_result
 from callcenter.hotline import load_hotline
 from callcenter.ivr import prompts, tts
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("results")
 
 
 def main() -> None:
@@ -32,8 +29,7 @@ def main() -> None:
               "audio_total_s": round(sum(seconds.values()), 2),
               "greeting_s": round(seconds["greeting"], 2), "agent_101_s": round(seconds["agent_101"], 2),
               "agent_101_apology_s": round(seconds["agent_101_apology"], 2)}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ivr_prompts.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("ivr_prompts", result)
     print(f"{result['prompts']} prompts in {result['full_build_s']} s ({result['per_prompt_ms']} ms each); "
           f"rebuild with nothing changed {result['incremental_rebuild_s']} s; "
           f"{result['audio_total_s']} s of audio (agent_101 {result['agent_101_s']} s, "

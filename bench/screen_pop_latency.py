@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import random
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench._common import ROOT, SseClient, percentile, write_result
 from callcenter.agents.component import AgentsComponent
 from callcenter.agents.lookup import caller_card
 from callcenter.calls.model import AgentRingEnded, AgentRinging
@@ -29,8 +28,6 @@ from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import migrate, unit_of_work
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("results")
 CALLERS = 2000
 TICKETS = 6000
 CALLS = 20000
@@ -39,44 +36,22 @@ RATE_PER_SECOND = 10
 TARGET_P95_S = 0.5
 
 
-class DeskClient(threading.Thread):
-    def __init__(self, base: str, user: str, password: str) -> None:
-        super().__init__(daemon=True)
-        self.base, self.user, self.password = base, user, password
-        self.arrivals: dict[str, float] = {}  # linkedid -> perf_counter at arrival
-        self.ready = threading.Event()
-        self.stop = threading.Event()
+class DeskClient(SseClient):
+    path, ready_kind, stamped_kind = "/desk/events", "state", "pop"
+
+    def stamp(self, data: dict[str, Any]) -> None:
+        self.arrivals.setdefault(data["linkedid"], time.perf_counter())  # linkedid -> arrival
 
     def run(self) -> None:
         try:
-            self._read()
+            super().run()
         except httpx.HTTPError:
             if not self.stop.is_set():
                 raise  # the service went away before the run was over
 
-    def _read(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=30) as http:
-            http.post("/login", data={"user_id": self.user, "password": self.password})
-            with http.stream("GET", "/desk/events") as response:
-                kind = None
-                for line in response.iter_lines():
-                    if line.startswith("event:"):
-                        kind = line[6:].strip()
-                        if kind == "state":
-                            self.ready.set()
-                    elif line.startswith("data:") and kind == "pop":
-                        self.arrivals.setdefault(json.loads(line[5:])["linkedid"], time.perf_counter())
-                    if self.stop.is_set():
-                        return
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
 
 def _ms(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(_percentile(values, 0.5) * 1000, 2), "p95_ms": round(_percentile(values, 0.95) * 1000, 2),
+    return {"p50_ms": round(percentile(values, 0.5) * 1000, 2), "p95_ms": round(percentile(values, 0.95) * 1000, 2),
             "max_ms": round(max(values) * 1000, 2)}
 
 
@@ -151,14 +126,13 @@ async def run() -> dict[str, Any]:
               "calls": CALLS, "delivered": len(latencies), "database": "sqlite",
               **_ms(latencies), "baseline_bus": _ms(bus), "baseline_history_lookup": _ms(lookup),
               "target_p95_ms": TARGET_P95_S * 1000,
-              "meets_target": bool(latencies) and len(latencies) == RINGS and _percentile(latencies, 0.95) < TARGET_P95_S}
+              "meets_target": bool(latencies) and len(latencies) == RINGS and percentile(latencies, 0.95) < TARGET_P95_S}
     return result
 
 
 def main() -> None:
     result = asyncio.run(run())
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "screen_pop_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("screen_pop_latency", result)
     print(f"screen pop: {result['delivered']}/{result['rings']} pops, p50 {result['p50_ms']} ms, "
           f"p95 {result['p95_ms']} ms, max {result['max_ms']} ms (target p95 < {result['target_p95_ms']:g} ms); "
           f"baselines: bus p95 {result['baseline_bus']['p95_ms']} ms, history look-up p95 "

@@ -9,24 +9,19 @@ delivery time for the same messages (the part no web code adds).
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench._common import ROOT, SseClient, percentile, write_result
 from callcenter.calls.model import HoldChanged
 from callcenter.clock import SystemClock
 from callcenter.db.session import migrate
 from callcenter.web.component import WebComponent
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("results")
 CALLS_IN_PROGRESS = 50
 EVENTS = 400
 RATE_PER_SECOND = 50
@@ -34,33 +29,11 @@ CLIENTS = 3
 TARGET_P95_S = 1.0
 
 
-class Client(threading.Thread):
-    def __init__(self, base: str, user: str, password: str) -> None:
-        super().__init__(daemon=True)
-        self.base, self.user, self.password = base, user, password
-        self.arrivals: dict[float, float] = {}  # the event's `since` (unique per message) -> perf_counter
-        self.ready = threading.Event()
-        self.stop = threading.Event()
+class Client(SseClient):
+    path, ready_kind, stamped_kind = "/wallboard/events", "snapshot", "call"
 
-    def run(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=30) as http:
-            http.post("/login", data={"user_id": self.user, "password": self.password})
-            with http.stream("GET", "/wallboard/events") as response:
-                kind = None
-                for line in response.iter_lines():
-                    if line.startswith("event:"):
-                        kind = line[6:].strip()
-                        if kind == "snapshot":
-                            self.ready.set()
-                    elif line.startswith("data:") and kind == "call":
-                        self.arrivals[json.loads(line[5:])["call"]["since"]] = time.perf_counter()
-                    if self.stop.is_set():
-                        return
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    def stamp(self, data: dict[str, Any]) -> None:
+        self.arrivals[data["call"]["since"]] = time.perf_counter()  # `since` is unique per message
 
 
 async def run() -> dict[str, Any]:
@@ -101,16 +74,15 @@ async def run() -> dict[str, Any]:
     bus = [bus_arrivals[at] - t for at, t in sent.items() if at in bus_arrivals]
     return {"calls_in_progress": CALLS_IN_PROGRESS, "events": EVENTS, "clients": CLIENTS,
             "delivered": len(latencies), "expected": EVENTS * CLIENTS,
-            "p50_ms": round(statistics.median(latencies) * 1000, 2), "p95_ms": round(_percentile(latencies, 0.95) * 1000, 2),
+            "p50_ms": round(statistics.median(latencies) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
             "max_ms": round(max(latencies) * 1000, 2),
-            "baseline_bus_p95_ms": round(_percentile(bus, 0.95) * 1000, 3),
-            "target_p95_ms": TARGET_P95_S * 1000, "meets_target": _percentile(latencies, 0.95) < TARGET_P95_S}
+            "baseline_bus_p95_ms": round(percentile(bus, 0.95) * 1000, 3),
+            "target_p95_ms": TARGET_P95_S * 1000, "meets_target": percentile(latencies, 0.95) < TARGET_P95_S}
 
 
 def main() -> None:
     result = asyncio.run(run())
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "wallboard_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("wallboard_latency", result)
     print(f"wallboard: {result['delivered']}/{result['expected']} events, p50 {result['p50_ms']} ms, "
           f"p95 {result['p95_ms']} ms (target < {result['target_p95_ms']:.0f} ms), max {result['max_ms']} ms; "
           f"bus alone p95 {result['baseline_bus_p95_ms']} ms")
