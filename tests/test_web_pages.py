@@ -50,6 +50,14 @@ async def test_report_page_is_chinese_first_with_inline_svg_and_no_cdn(client: A
     assert "Answer-time report" in (await client.get(f"/reports?{Q}")).text  # the choice is remembered
 
 
+async def test_navigation_links_to_the_agent_desk_once_logged_in(client: AsyncClient) -> None:
+    assert 'href="/desk"' not in (await client.get("/login")).text
+    await login(client, AGENT)
+    page = (await client.get(f"/reports?{Q}")).text
+    assert '<a href="/desk">坐席工作台</a>' in page
+    assert '<a href="/desk">Agent desk</a>' in (await client.get(f"/reports?{Q}&lang=en")).text
+
+
 async def test_figures_link_to_the_calls_behind_them(client: AsyncClient) -> None:
     await login(client, SUPERVISOR)
     page = (await client.get(f"/calls?{Q}&figure=late_apology")).text

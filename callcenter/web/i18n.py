@@ -19,6 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "calls": ("通话记录", "Calls"),
     "call": ("通话详情", "Call detail"),
     "wallboard": ("实时监控", "Wallboard"),
+    "desk": ("坐席工作台", "Agent desk"),
     "spot_checks": ("每日抽检", "Spot checks"),
     "followups": ("跟进报表", "Follow-ups"),
     "from": ("开始日期", "From"),
