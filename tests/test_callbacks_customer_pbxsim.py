@@ -21,15 +21,19 @@ from sqlalchemy import select
 
 from callcenter.callbacks.policies import Plan
 from callcenter.callbacks.runtime import CallbackRuntime
-from callcenter.calls.model import OriginateResult
+from callcenter.callbacks.survey import SurveyRecorder
+from callcenter.calls.model import OriginateResult, SurveyScored
 from callcenter.clock import FrozenClock
 from callcenter.config import load_settings
 from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.models.calls import Call, CallLeg
+from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import unit_of_work
 from callcenter.messages import SupervisorAlert
 from callcenter.pbxsim.pbx import Pbx
 from callcenter.pbxsim.wire import Headers, first
+from callcenter.reports.followups import satisfaction_by_owner
+from callcenter.reports.period import Period
 from callcenter.service import Service
 
 CUSTOMER = "13800138000"
@@ -281,3 +285,47 @@ async def test_r9_a_callback_the_customer_ends_is_not_itself_called_back(running
     with unit_of_work(running.service.context.sessions) as s:
         assert [(cb.reason, cb.status) for cb in s.scalars(select(Callback))] == [("dropped", "done")]
         assert s.scalars(select(Call.dropped)).one() is False
+
+
+def _repair_ticket(running: Running) -> int:
+    with unit_of_work(running.service.context.sessions) as s:
+        ticket = Ticket(caller=CUSTOMER, category="repair", owner="101", department="repair", status="done",
+                        created_at=local(9, 0))
+        s.add(ticket)
+        s.flush()
+        return ticket.id
+
+
+def _satisfaction(running: Running, ticket_id: int) -> int | None:
+    with unit_of_work(running.service.context.sessions) as s:
+        return s.get(Ticket, ticket_id).satisfaction  # type: ignore[union-attr]
+
+
+async def test_r21_the_survey_score_lands_on_the_ticket_and_in_the_followup_report(running: Running) -> None:
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "1", "TALK_8101": "4",
+                                f"SURVEY_{CUSTOMER}": "4"})
+    ticket_id = _repair_ticket(running)
+    await running.runtime.decide([Plan("repair_followup", running.clock.now(), CUSTOMER, "test:survey",
+                                       owner="101", department="repair", ticket_id=ticket_id)])
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    await until(lambda: _satisfaction(running, ticket_id) is not None)
+    assert _satisfaction(running, ticket_id) == 4
+    assert ("survey", "score 4") in running.log()
+    with unit_of_work(running.service.context.sessions) as s:
+        marks = satisfaction_by_owner(s, Period(DAY, DAY))
+    assert marks["101"]["n"] == 1 and marks["101"]["average"] == 4 and marks["101"]["marks"][4] == 1
+    assert cb.status == "done"
+
+
+async def test_r21_a_score_that_is_not_1_to_5_or_names_no_callback_is_dropped(running: Running) -> None:
+    ticket_id = _repair_ticket(running)
+    await running.runtime.decide([Plan("repair_followup", local(11, 0), CUSTOMER, "test:survey",
+                                       owner="101", department="repair", ticket_id=ticket_id)])
+    cb_id = str(running.callback().id)
+    recorder = SurveyRecorder(running.service.context.sessions, running.clock)
+    for keyed, callback_id in (("", cb_id), ("7", cb_id), ("0", cb_id), ("5", "99999"), ("5", "")):
+        assert await recorder.on_survey(SurveyScored("L1", callback_id, keyed, 0.0)) is None
+    assert _satisfaction(running, ticket_id) is None
+    assert await recorder.on_survey(SurveyScored("L1", cb_id, "2", 0.0)) == ticket_id
+    assert _satisfaction(running, ticket_id) == 2

@@ -170,6 +170,15 @@ class OriginateResponse(AmiEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyAnswered(ChannelEvent):
+    """``UserEvent: CallcenterSurvey`` from [callcenter-survey] (R21): the keypad score as keyed
+    (empty when the customer keyed nothing), for the callback named by ``CallbackID``."""
+
+    callback_id: str
+    score: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelSnapshot(ChannelEvent):
     """CoreShowChannel: one live channel in a resync snapshot."""
 
@@ -293,6 +302,14 @@ def _originate(name: str, h: dict[str, str], at: float) -> AmiEvent:
                              h.get("Reason", ""), h.get("Channel"), h.get("Uniqueid"))
 
 
+def _user_event(name: str, h: dict[str, str], at: float) -> AmiEvent | None:
+    """Of the UserEvents any dialplan may send, only the survey's is ours."""
+    if h.get("UserEvent") != "CallcenterSurvey":
+        return None
+    return SurveyAnswered(name, at, *_channel_fields(h), h.get("CallbackID", "").strip(),
+                          h.get("Score", "").strip())
+
+
 def _snapshot(name: str, h: dict[str, str], at: float) -> AmiEvent:
     return ChannelSnapshot(name, at, *_channel_fields(h), h.get("Application"),
                            h.get("ApplicationData"), _duration(h.get("Duration")), h.get("BridgeId") or None)
@@ -337,5 +354,6 @@ _BUILDERS: dict[str, Callable[[str, dict[str, str], float], AmiEvent | None]] = 
     "QueueMember": _member,
     "DeviceStateChange": _device,
     "OriginateResponse": _originate,
+    "UserEvent": _user_event,
     "CoreShowChannel": _snapshot,
 }

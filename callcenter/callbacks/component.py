@@ -8,6 +8,7 @@ from typing import Any
 
 from callcenter.callbacks.runtime import CallbackRuntime
 from callcenter.callbacks.scheduler import CallbackScheduler
+from callcenter.callbacks.survey import SurveyRecorder
 from callcenter.calls.model import (
     AgentRingEnded,
     AgentRinging,
@@ -15,6 +16,7 @@ from callcenter.calls.model import (
     CallStarted,
     GreetingDecision,
     OriginateResult,
+    SurveyScored,
 )
 from callcenter.messages import AgentStateChanged, CallStored, MessageLeft, TicketChanged
 
@@ -30,6 +32,7 @@ class CallbacksComponent:
         self.runtime = CallbackRuntime(hotline, ctx.sessions, ctx.clock, ctx.bus.publish, lambda: ctx.actions)
         self.scheduler = CallbackScheduler(ctx.settings.database_url, hotline.callbacks.scheduling,
                                            hotline.callbacks.sweep_seconds)
+        self.surveys = SurveyRecorder(ctx.sessions, ctx.clock)
         ctx.extras["callbacks"] = self.runtime
 
     async def start(self) -> None:
@@ -38,6 +41,7 @@ class CallbacksComponent:
         bus.subscribe(TicketChanged, runtime.on_ticket_changed, name="callbacks:tickets")
         bus.subscribe(MessageLeft, runtime.on_message_left, name="callbacks:messages")
         bus.subscribe(GreetingDecision, self._on_greeting, name="callbacks:greetings")
+        bus.subscribe(SurveyScored, self.surveys.on_survey, name="callbacks:surveys")  # R21
         # One subscriber for both, so the customer leg's outcome never overtakes the agent's answer.
         bus.subscribe((OriginateResult, AgentRingEnded), self._on_attempt_event, name="callbacks:attempts")
         bus.subscribe_sync((CallStarted, CallQueued, AgentRinging), self._remember_caller)

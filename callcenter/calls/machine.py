@@ -24,6 +24,7 @@ from callcenter.calls.model import (
     HoldChanged,
     HoldRecord,
     LegOutcome,
+    SurveyScored,
 )
 from callcenter.calls.ringing import RingRule
 
@@ -213,6 +214,12 @@ def on_blind_transfer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effect
 
 
 # --- shared steps -----------------------------------------------------------------------------
+def on_survey(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    """R21: the score keyed after a callback's follow-up, passed on to the callbacks area."""
+    assert isinstance(e, ev.SurveyAnswered)
+    return [SurveyScored(call.linkedid, e.callback_id, e.score, e.at)]
+
+
 def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str | None, at: float) -> Effects:
     leg = LegDraft(interface, member, channel, at)
     call.legs[channel] = leg
@@ -292,6 +299,7 @@ HANDLERS: dict[type[ev.AmiEvent], Handler] = {
     ev.BridgeLeave: lambda call, e, rule: _NONE,
     ev.Hold: on_hold,
     ev.BlindTransfer: on_blind_transfer,
+    ev.SurveyAnswered: on_survey,
 }
 # Agent* events share one type; the table below picks the handler by event name.
 AGENT_HANDLERS: dict[str, Handler] = {

@@ -185,6 +185,17 @@ class LiveCall:
 
 
 @dataclass(frozen=True)
+class SurveyScored:
+    """R21: the customer's keypad score after a callback (UserEvent CallcenterSurvey), as keyed;
+    whoever records it checks it is 1-5."""
+
+    linkedid: str
+    callback_id: str
+    score: str
+    at: float
+
+
+@dataclass(frozen=True)
 class OriginateResult:
     """Asterisk's OriginateResponse for an Originate the service sent (callbacks, click to call)."""
 

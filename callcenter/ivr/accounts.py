@@ -16,7 +16,7 @@ from callcenter.errors import ConfigError
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 from callcenter.ivr.secrets import AMI_SECRETS, SIP_SECRETS, SecretStore, secure_write
 
-LISTENER_READ = "system,call,agent,dialplan,agi"
+LISTENER_READ = "system,call,agent,dialplan,agi,user"  # user: the survey's UserEvent (R21)
 LISTENER_WRITE = "reporting"  # CoreShowChannels/Status/QueueStatus snapshots after a reconnect
 ACTION_READ = "call"  # OriginateResponse
 ACTION_WRITE = "originate,call,agent"  # Originate; Redirect/Hangup; QueueAdd/Remove/Pause
