@@ -13,13 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.tickets import OPEN_STATUSES, Ticket
+from callcenter.tickets.service import R4_FIELDS
 
-# R4: what every call's record must hold (date and time come from the call itself).
-R4_FIELDS = ("caller_name", "address", "phone", "category", "summary", "preferred_time")
 # Fields that carry phone numbers: masked for roles that do not need them (R17).
 PHONE_FIELDS = ("caller", "phone")
-EDITABLE = ("caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "visit_at",
-            "department", "due_at")
 
 
 def missing_r4(ticket: Ticket) -> list[str]:

@@ -15,8 +15,14 @@ from callcenter.db.models.tickets import OwnerChange, Ticket, TicketCall
 from callcenter.errors import CallcenterError
 from callcenter.hotline import Hotline
 from callcenter.tickets import policy
+from callcenter.tickets.extract.category import CATEGORIES
 
 EDITABLE = {"caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "department"}
+# What the agent may correct at the desk: the fields above plus the promised and due times (R4, R8).
+DESK_EDITABLE = ("caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "visit_at",
+                 "department", "due_at")
+# R4: what every call's record must hold (date and time come from the call itself).
+R4_FIELDS = ("caller_name", "address", "phone", "category", "summary", "preferred_time")
 STATUSES = ("open", "in_progress", "done", "closed")
 
 
@@ -27,7 +33,7 @@ class TicketError(CallcenterError):
 def get(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
-        raise TicketError(f"ticket {ticket_id} does not exist")
+        raise TicketError(f"没有编号为 {ticket_id} 的工单 / ticket {ticket_id} does not exist")
     return ticket
 
 
@@ -74,6 +80,48 @@ def update_fields(session: Session, ticket_id: int, now: dt.datetime, **fields: 
     return ticket
 
 
+def correct(session: Session, hotline: Hotline, ticket_id: int, fields: dict[str, Any], now: dt.datetime) -> Ticket:
+    """R4: the agent fills in or corrects, at the desk, what the transcript missed or got wrong; the
+    values come as the desk's form sends them (text, ISO times) and are checked here."""
+    ticket = get(session, ticket_id)
+    if not ticket.is_open:
+        raise TicketError(f"工单 {ticket_id} 已{ticket.status}，不能修改 / ticket is {ticket.status}")
+    for name, value in fields.items():
+        if name not in DESK_EDITABLE or (name == "category" and not value):
+            continue
+        if name == "phone" and isinstance(value, str) and "*" in value:
+            continue  # the masked number an agent's form shows (R17): left as it was
+        setattr(ticket, name, _checked(hotline, name, value) if value not in (None, "") or name == "urgent" else None)
+    ticket.missing_fields = [n for n in R4_FIELDS if not getattr(ticket, n)
+                             and (n != "preferred_time" or ticket.category == "repair")]
+    ticket.updated_at = now
+    return ticket
+
+
+def _checked(hotline: Hotline, name: str, value: Any) -> Any:
+    if name == "category" and value not in CATEGORIES:
+        raise TicketError(f"未知类别 {value!r} / unknown category")
+    if name == "department" and value and hotline.department(value) is None:
+        raise TicketError(f"未知部门 {value!r} / unknown department")
+    if name in ("visit_at", "due_at"):
+        return _when(value, name)
+    if name == "urgent":
+        return bool(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _when(value: Any, name: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise TicketError(f"{name}: {value!r} 不是有效的时间 / not a date and time") from None
+    if when.tzinfo is None:
+        raise TicketError(f"{name}: 请带时区 / give the time zone")
+    return when.astimezone(dt.UTC)
+
+
 def assign_department(session: Session, hotline: Hotline, ticket_id: int, department: str,
                       now: dt.datetime) -> Ticket:
     if hotline.department(department) is None:
@@ -94,8 +142,23 @@ def set_promised_time(session: Session, hotline: Hotline, ticket_id: int, visit_
     return ticket
 
 
-def start_work(session: Session, ticket_id: int, now: dt.datetime) -> Ticket:
+def start_work(session: Session, ticket_id: int, now: dt.datetime, *, confirmed: bool = False) -> Ticket:
+    """Work begins. ``confirmed``: the agent has read the key points back (R4) and takes the draft as
+    the record, which needs every R4 field filled in first."""
     ticket = _open(session, ticket_id)
+    if confirmed and ticket.missing_fields:
+        raise TicketError("请先补全：" + "、".join(ticket.missing_fields) + " / fill in the missing fields first")
+    ticket.status, ticket.updated_at = "in_progress", now
+    return ticket
+
+
+def dispatch(session: Session, ticket_id: int, now: dt.datetime) -> Ticket:
+    """R8: handed to its department, the visit time promised to the caller becoming the due time."""
+    ticket = _open(session, ticket_id)
+    if not ticket.department:
+        raise TicketError("请选择部门 / choose a department")
+    if ticket.visit_at is not None:
+        ticket.due_at = ticket.visit_at
     ticket.status, ticket.updated_at = "in_progress", now
     return ticket
 
@@ -113,9 +176,9 @@ def close(session: Session, ticket_id: int, now: dt.datetime, *, outcome: str,
     """Resolved and followed up (R8 回访, R21 satisfaction 1–5)."""
     ticket = get(session, ticket_id)
     if ticket.status == "closed":
-        raise TicketError(f"ticket {ticket_id} is already closed")
+        raise TicketError(f"工单 {ticket_id} 已关闭 / ticket {ticket_id} is already closed")
     if not outcome.strip():
-        raise TicketError("closing a ticket needs its outcome")
+        raise TicketError("请填写处理结果 / closing a ticket needs its outcome")
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise TicketError(f"satisfaction must be 1 to 5, not {satisfaction}")
     ticket.status, ticket.outcome, ticket.satisfaction, ticket.updated_at = "closed", outcome, satisfaction, now
@@ -123,13 +186,16 @@ def close(session: Session, ticket_id: int, now: dt.datetime, *, outcome: str,
 
 
 def transfer_ownership(session: Session, ticket_id: int, to_owner: str, *, reason: str, by: str | None,
-                       now: dt.datetime) -> Ticket:
-    """R14 (首问负责制): the first taker owns the matter; handing it on needs a stated reason."""
-    ticket = get(session, ticket_id)
+                       now: dt.datetime, hotline: Hotline | None = None) -> Ticket:
+    """R14 (首问负责制): the first taker owns the matter; handing it on needs a stated reason. With
+    ``hotline``, the new owner must be one of its agents."""
     if not reason or not reason.strip():
-        raise TicketError("an owner change needs a reason (R14: first-contact ownership)")
+        raise TicketError("转交必须说明原因（首问负责制）/ an owner change needs a reason (R14: first-contact ownership)")
+    if hotline is not None and hotline.agent(to_owner) is None:
+        raise TicketError(f"没有工号为 {to_owner} 的坐席 / no agent {to_owner}")
+    ticket = get(session, ticket_id)
     if to_owner == ticket.owner:
-        raise TicketError(f"agent {to_owner} already owns ticket {ticket_id}")
+        raise TicketError(f"工单已由 {to_owner} 负责 / agent {to_owner} already owns ticket {ticket_id}")
     ticket.owner_changes.append(OwnerChange(from_owner=ticket.owner, to_owner=to_owner, reason=reason.strip(),
                                             by=by, at=now))
     ticket.owner, ticket.updated_at = to_owner, now

@@ -25,11 +25,12 @@ from callcenter.agents.hub import DeskEvent
 from callcenter.agents.quality import own_quality
 from callcenter.agents.roster import departments_of, queues_of
 from callcenter.agents.states import PAUSE_REASONS
-from callcenter.agents.ticket_work import TicketWorkError, ticket_change, ticket_changed
+from callcenter.agents.ticket_work import ticket_change, ticket_changed
 from callcenter.agents.tickets import PHONE_FIELDS, agent_tickets, as_view, may_see, ticket_view
 from callcenter.callbacks.service import CallbackError, due_for, run_now
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
+from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
 from callcenter.web.i18n import lang_of
 from callcenter.web.templating import render
@@ -308,7 +309,7 @@ async def change_ticket(request: Request, ticket_id: int, body: TicketAction, wh
     async def run() -> tuple[dict[str, Any], Any]:
         try:
             return await asyncio.to_thread(work)
-        except TicketWorkError as exc:
+        except TicketError as exc:
             raise DeskError(str(exc)) from None
 
     detail = {"ticket_id": ticket_id, **({"to": body.to, "reason": body.reason} if action == "transfer" else {})}
