@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         try:
             module.main()
             summary[name] = {"ok": True, "seconds": round(time.perf_counter() - started, 1)}
-        except Exception:
+        except Exception:  # noqa: BLE001 -- one failing benchmark is reported; the others still run
             traceback.print_exc()
             summary[name] = {"ok": False, "seconds": round(time.perf_counter() - started, 1)}
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -93,7 +93,7 @@ async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: 
         timeout = 5.0 if deadline is None else max(0.0, min(5.0, deadline - loop.time()))
         try:
             await asyncio.wait_for(stop.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         if sim is not None:
             typer.echo(_stats(sim.pbx, 60.0, rule))
@@ -105,9 +105,9 @@ def run(
     speed: float = typer.Option(1.0, help="pbxsim time factor (60 = one simulated hour per minute)"),
     seed: int = typer.Option(1, help="seed of the demo workload"),
     calls_per_hour: float = typer.Option(120.0, help="demo workload arrival rate"),
-    scenario: Path | None = typer.Option(None, help="run this pbxsim scenario (TOML) instead of the workload"),
+    scenario: Path | None = typer.Option(None, help="run this pbxsim scenario (TOML) instead of the workload"),  # noqa: B008
     duration: float | None = typer.Option(None, help="stop after this many real seconds"),
-    report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),
+    report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),  # noqa: B008
 ) -> None:
     """Start the service (and, without an Asterisk configured, the embedded PBX with demo calls)."""
     asyncio.run(_serve(speed, seed, calls_per_hour, scenario, duration, report))

@@ -19,5 +19,5 @@ FastAgiApplication = fast_agi.Application
 FastAgiRequest = fast_agi.Request
 parse_agi_result = fast_agi.parse_agi_result
 
-__all__ = ["AMIProtocol", "FastAgiApplication", "FastAgiRequest", "Manager", "Message", "PINNED",
+__all__ = ["PINNED", "AMIProtocol", "FastAgiApplication", "FastAgiRequest", "Manager", "Message",
            "panoramisk", "parse_agi_result"]

@@ -12,7 +12,6 @@ from alembic import op
 
 from callcenter.db.base import UTCDateTime
 
-
 revision = '0001_core'
 down_revision = None
 branch_labels = ('core',)
