@@ -100,14 +100,17 @@ async def test_agent_logs_in_goes_available_and_pauses_with_a_reason(desk: Desk)
     await _badge(desk, "空闲")  # static member: in its queue from the start (QueueStatus snapshot)
     await desk.page.click("#btn-logout")
     await _badge(desk, "未签入")
+    # A queues.conf member cannot be removed ("Member not dynamic"): log-out pauses it as 下班.
+    member = desk.pbxsim.pbx.queues["repair"].member("PJSIP/8101")
+    assert member.paused and member.paused_reason == "下班"
     await desk.page.click("#btn-login")
     await _badge(desk, "空闲")
-    added = sent_actions(desk.pbxsim, "QueueAdd")[-1]
-    assert (added["Queue"], added["Interface"], added["MemberName"]) == ("repair", "PJSIP/8101", "李秀英")
+    resumed = sent_actions(desk.pbxsim, "QueuePause")[-1]
+    assert (resumed["Interface"], resumed["Paused"].lower()) == ("PJSIP/8101", "false")
+    assert not member.paused
     await desk.page.select_option("#pause-reason", "lunch")
     await desk.page.click("#btn-pause")
     await _badge(desk, "午餐")
-    member = desk.pbxsim.pbx.queues["repair"].member("PJSIP/8101")
     assert member.paused and member.paused_reason == "午餐"  # pbxsim shows the member paused
     await desk.page.click("#btn-resume")
     await _badge(desk, "空闲")
@@ -178,9 +181,11 @@ async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: 
 
 async def test_an_ami_error_is_shown_to_the_agent_in_plain_words(desk: Desk) -> None:
     await _badge(desk, "空闲")
-    await desk.page.click("#btn-logout")
-    await _badge(desk, "未签入")
-    await desk.page.click("#btn-pause")  # not in any queue: Asterisk answers "Interface not found"
+    # Someone removes the agent from every queue at the Asterisk console behind the desk's back:
+    # the next pause is refused by Asterisk ("Interface not found").
+    for queue in desk.pbxsim.pbx.queues.values():
+        queue.members = [m for m in queue.members if m.interface != "PJSIP/8101"]
+    await desk.page.click("#btn-pause")
     error = desk.page.locator("#desk-error")
     await playwright_api.expect(error).to_be_visible(timeout=5000)
     await playwright_api.expect(error).to_contain_text("电话系统拒绝了操作")
