@@ -141,6 +141,9 @@ role = "supervisor"
 
 PBX_COMPONENTS = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
                   "callcenter.agents.component:build"]
+# The same service with the real tickets component, in the service's order (… → tickets → agents):
+# a stored transcript becomes a draft ticket on the desk (C4/C5, R4).
+PBX_TICKETS_COMPONENTS = [*PBX_COMPONENTS[:2], "callcenter.tickets.component:build", *PBX_COMPONENTS[2:]]
 
 
 def small_hotline_settings(tmp_path: Path, database_url: str, cycle: float = 5, member_timeout: int = 12,
