@@ -43,6 +43,8 @@ def _mount() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic's plugin set-up lines say nothing to the people running the service.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     _mount()
     try:
         app()

@@ -4,14 +4,17 @@ with a demo workload (or a scenario file) and say every few seconds what is happ
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
-from callcenter.config import load_settings
+from callcenter.config import Settings, load_settings
 from callcenter.service import Service
 
 
@@ -34,6 +37,8 @@ async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path 
     os.environ.setdefault("CALLCENTER_PBXSIM_SPEED", str(speed))
     os.environ.setdefault("CALLCENTER_PBXSIM_SEED", str(seed))
     settings = load_settings()
+    if settings.ami is None and scenario is None:
+        settings = demo_hours(settings)
     from callcenter.pbxsim.timebase import ScaledClock
 
     service = Service(settings, clock=ScaledClock(speed) if settings.ami is None else None)
@@ -59,6 +64,22 @@ async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path 
     finally:
         await service.stop()
         typer.echo("stopped")
+
+
+def demo_hours(settings: Settings, now: dt.datetime | None = None) -> Settings:
+    """The demo runs whenever it is started: when the centre is closed at this hour (R18 sends
+    every call to the after-hours message), keep it open around the clock for the demo and say so."""
+    hotline = settings.hotline
+    local = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(hotline.centre.timezone))
+    if hotline.is_open(local):
+        return settings
+    hours = hotline.hours
+    typer.echo(f"demo: the centre is closed now ({hours.open:%H:%M}-{hours.close:%H:%M} "
+               f"{hotline.centre.timezone}); for the demo it stays open around the clock "
+               "(the after-hours path runs with a real Asterisk or a scenario file)")
+    always = hours.model_copy(update={"open": dt.time(0, 0), "close": dt.time(23, 59, 59),
+                                      "days": [1, 2, 3, 4, 5, 6, 7]})
+    return replace(settings, hotline=hotline.model_copy(update={"hours": always}))
 
 
 def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float, scenario: Path | None) -> asyncio.Task[Any]:
