@@ -3,9 +3,6 @@ numbers, supervisors see all, every export and every call view is audited."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
@@ -16,21 +13,11 @@ from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
 from callcenter.web.auth import mask_phone
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, password
-from tests.support.web import app_client, known_day_context
+from tests.support import web as web_fixtures
 
 DAY = "from=2026-11-24&to=2026-11-24"
-
-
-@pytest.fixture
-def ctx(database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
-    with known_day_context(database_url, tmp_path) as context:
-        yield context
-
-
-@pytest.fixture
-async def client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
-    async with app_client(ctx) as http:
-        yield http
+ctx = web_fixtures.ctx  # the hand-computed day (tests/support/web.py)
+client = web_fixtures.client
 
 
 def call_id(ctx: ServiceContext, linkedid: str) -> int:

@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import stat
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,12 @@ from callcenter.reports.spot_checks import daily_sample
 from callcenter.service import ServiceContext
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, hash_password, verify_password
 from tests.browser.webapp import AGENT, SUPERVISOR, login
-from tests.support.web import app_client, known_day_context
+from tests.support import web as web_fixtures
 from tests.test_reports_answer_times import DAY
 
 Q = "from=2026-11-24&to=2026-11-24"
-
-
-@pytest.fixture
-def ctx(database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
-    with known_day_context(database_url, tmp_path) as context:
-        yield context
-
-
-@pytest.fixture
-async def client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
-    async with app_client(ctx) as http:
-        yield http
+ctx = web_fixtures.ctx  # the hand-computed day (tests/support/web.py)
+client = web_fixtures.client
 
 
 async def test_report_page_is_chinese_first_with_inline_svg_and_no_cdn(client: AsyncClient) -> None:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import pytest
 from httpx import ASGITransport, AsyncClient
 
 from callcenter.clock import SystemClock
@@ -47,3 +48,16 @@ async def running_web(tmp_path: Path) -> AsyncIterator[WebComponent]:
         await component.stop()
         await ctx.bus.stop()
         ctx.engine.dispose()
+
+
+# Fixtures for the web tests over the hand-computed day; test modules import them by name.
+@pytest.fixture
+def ctx(database_url: str, tmp_path: Path) -> Iterator[ServiceContext]:
+    with known_day_context(database_url, tmp_path) as context:
+        yield context
+
+
+@pytest.fixture
+async def client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
+    async with app_client(ctx) as http:
+        yield http
