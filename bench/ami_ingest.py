@@ -37,7 +37,7 @@ from callcenter.config import AmiSettings, Secret
 from callcenter.db.session import make_engine, make_session_factory, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACES = ROOT.parent / "shared" / "ami-traces"
+TRACES = ROOT / "tests" / "data" / "ami-traces"
 RESULTS = Path(__file__).with_name("results")
 NAMES = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_answered_fast", "sip_abandoned",
          "sip_hold", "queue_agi_greeting"]

@@ -3,7 +3,7 @@ the keyword rules against a character-bigram naive Bayes classifier trained on t
 
     python -m bench ticket_accuracy      → bench/results/ticket_accuracy.json
 
-Sets: the shared sample (12), the generated tuning split (140), the first generated held-out draw
+Sets: the labeled sample (12, tests/data/transcripts-sample), the generated tuning split (140), the first generated held-out draw
 (80, inspected once), the generated held-out split (100, never inspected), three hand-written sets
 (36, 20 and 20; each was scored once before any rule change it led to — those first runs are kept
 beside them as *_first_run.txt).
@@ -23,7 +23,7 @@ from callcenter.tickets.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "transcripts"
-SAMPLE = ROOT.parent / "shared" / "transcripts-sample" / "calls.jsonl"
+SAMPLE = ROOT / "tests" / "data" / "transcripts-sample" / "calls.jsonl"
 RESULTS = Path(__file__).with_name("results") / "ticket_accuracy.json"
 SETS = {"sample": SAMPLE, "tune": DATA / "tune.jsonl", "inspected": DATA / "inspected.jsonl",
         "heldout": DATA / "heldout.jsonl", "handwritten": DATA / "handwritten.jsonl",

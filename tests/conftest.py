@@ -17,21 +17,21 @@ import pytest
 from tests.support.postgres import PostgresCluster, PostgresUnavailable, start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
-# The shared material (AMI traces, transcripts) lies beside the checkout, in CI as here.
-SHARED = Path(os.environ.get("CALLCENTER_SHARED") or ROOT.parent / "shared")
-TRACES = SHARED / "ami-traces"
+# The real AMI traces and the labeled transcript sample live in the clone (tests/data/README.md):
+# the suite reads nothing from beside the checkout.
+DATA = ROOT / "tests" / "data"
+TRACES = DATA / "ami-traces"
+TRANSCRIPTS_SAMPLE = DATA / "transcripts-sample" / "calls.jsonl"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.fail(f"shared material not found at {SHARED}")
-    return SHARED
+def traces_dir() -> Path:
+    return TRACES
 
 
 @pytest.fixture(scope="session")
-def traces_dir(shared_dir: Path) -> Path:
-    return shared_dir / "ami-traces"
+def transcripts_sample() -> Path:
+    return TRANSCRIPTS_SAMPLE
 
 
 @pytest.fixture(scope="session")

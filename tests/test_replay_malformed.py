@@ -10,10 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callcenter.calls.replay import replay_chunks
-from tests.conftest import TRACES as TRACES_DIR
+from tests.conftest import TRACES as TRACES_DIR  # hypothesis cannot take a function-scoped fixture
 
 TRACES = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_hold", "queue_agi_greeting"]
-SHARED_TRACES = TRACES_DIR  # hypothesis cannot take the function-scoped fixture; same folder
 
 
 def messages_of(data: bytes) -> list[bytes]:
@@ -64,7 +63,7 @@ def mutate(messages: list[bytes], edits: dict[int, tuple[str, bytes]]) -> bytes:
        chunk_sizes=st.lists(st.integers(1, 3000), min_size=1, max_size=5))
 def test_mutated_real_traces_give_the_same_call_records(name: str, edits: dict[int, tuple[str, bytes]],
                                                         lf_only: bool, chunk_sizes: list[int]) -> None:
-    data = (SHARED_TRACES / f"{name}.ami").read_bytes()
+    data = (TRACES_DIR / f"{name}.ami").read_bytes()
     banner, _, rest = data.partition(b"\r\n")
     clean = records_json(data, [65536])
     mutated = banner + b"\r\n" + mutate(messages_of(rest), edits)
@@ -74,7 +73,7 @@ def test_mutated_real_traces_give_the_same_call_records(name: str, edits: dict[i
 
 
 def test_traces_dir_fixture_points_at_the_same_traces(traces_dir: Path) -> None:
-    assert traces_dir.resolve() == SHARED_TRACES.resolve()
+    assert traces_dir.resolve() == TRACES_DIR.resolve()
 
 
 def test_cut_and_garbled_relevant_events_never_crash(traces_dir: Path) -> None:

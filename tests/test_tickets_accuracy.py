@@ -1,4 +1,4 @@
-"""Acceptance of the transcript → ticket extraction (R4, R5, R16, R19) on the shared sample, on the
+"""Acceptance of the transcript → ticket extraction (R4, R5, R16, R19) on the labeled sample (tests/data/transcripts-sample), on the
 generated held-out split (never inspected) and on the two hand-written sets (each scored once
 before the rule changes it led to; first runs in tests/data/transcripts/*_first_run.txt):
 category macro-F1 ≥ 0.90, urgent recall 1.0, phone and address exact ≥ 0.95, name ≥ 0.90,
@@ -26,8 +26,8 @@ def _assert_acceptance(result: Scores) -> None:
     assert result.forbidden["precision"] >= 0.95 and result.forbidden["recall"] >= 0.95, result.errors
 
 
-def test_acceptance_on_the_shared_sample(shared_dir: Path) -> None:
-    _assert_acceptance(score(load(shared_dir / "transcripts-sample" / "calls.jsonl")))
+def test_acceptance_on_the_labeled_sample(transcripts_sample: Path) -> None:
+    _assert_acceptance(score(load(transcripts_sample)))
 
 
 @pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
@@ -36,10 +36,10 @@ def test_acceptance_on_held_out_transcripts(split: str) -> None:
 
 
 @pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
-def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str, shared_dir: Path) -> None:
+def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str, transcripts_sample: Path) -> None:
     """C4 transcripts have the recogniser's spaces between Chinese words removed."""
     _assert_acceptance(score(unspaced(load(DATA / split))))
-    _assert_acceptance(score(unspaced(load(shared_dir / "transcripts-sample" / "calls.jsonl"))))
+    _assert_acceptance(score(unspaced(load(transcripts_sample))))
 
 
 def test_labeled_set_is_large_and_varied() -> None:

@@ -15,12 +15,11 @@ KEYS = ["id", "category", "urgent", "caller_name", "address", "phone", "preferre
         "apology_given", "forbidden_phrases", "closing_ok"]
 
 
-def test_from_transcript_reproduces_the_sample_labels(shared_dir: Path) -> None:
-    sample = shared_dir / "transcripts-sample" / "calls.jsonl"
-    result = CliRunner().invoke(app, ["from-transcript", str(sample)])
+def test_from_transcript_reproduces_the_sample_labels(transcripts_sample: Path) -> None:
+    result = CliRunner().invoke(app, ["from-transcript", str(transcripts_sample)])
     assert result.exit_code == 0, result.output
     printed = [json.loads(line) for line in result.stdout.splitlines()]
-    expected = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    expected = [json.loads(line) for line in transcripts_sample.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [p["id"] for p in printed] == [e["id"] for e in expected]
     for got, want in zip(printed, expected, strict=True):
         assert list(got) == KEYS

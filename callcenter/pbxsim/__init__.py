@@ -2,7 +2,7 @@
 
 Debian ships no Asterisk, so the demo, the integration tests and the benchmarks talk to this
 instead. It speaks AMI on a local TCP port exactly as the recorded traces in
-``shared/ami-traces`` show, runs the hotline's call flow natively, and calls the service's
+``tests/data/ami-traces`` show, runs the hotline's call flow natively, and calls the service's
 FastAGI server where the dialplan would. It is a test double, not a PBX: no media, no SIP.
 """
 

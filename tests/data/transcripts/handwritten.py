@@ -1,5 +1,5 @@
 """Convert handwritten*.txt (hand-written, hand-labeled calls) into handwritten*.jsonl, the format
-of the shared calls.jsonl.   python tests/data/transcripts/handwritten.py"""
+of tests/data/transcripts-sample/calls.jsonl.   python tests/data/transcripts/handwritten.py"""
 
 from __future__ import annotations
 
