@@ -182,7 +182,8 @@ async def test_call_that_ended_while_disconnected_is_closed_by_the_snapshot(trac
         await run_listener(pbx.settings(), lambda: bool(records), tracker=tracker)
     (record,) = records
     assert record.answered and record.greeting == "standard"
-    assert record.hangup_first == "system"  # nobody saw who hung up: not blamed on either side
+    # Nobody saw who hung up: not blamed on either side, and a lost link is not a dropped call (R9).
+    assert record.hangup_first == "unknown" and not record.dropped
 
 
 async def test_call_in_progress_at_connect_is_picked_up_from_the_snapshot(traces_dir: Path) -> None:

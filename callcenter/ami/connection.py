@@ -140,10 +140,22 @@ class AmiListener:
     async def _resync(self, session: AmiSession) -> None:
         timeout = self.timing.connect_timeout
         channels = await session.send({"Action": "CoreShowChannels"}, timeout=timeout)
-        self._sink(Snapshot([m for m in channels if m.get("Event") == "CoreShowChannel"], time.time()))
+        taken_at = await self._pbx_time(session)
+        self._sink(Snapshot([m for m in channels if m.get("Event") == "CoreShowChannel"], taken_at))
         # Member states are applied where they fall in the stream (QueueMember items among the
         # live QueueMemberPause/Status events): the newer of the two always wins.
         await session.send({"Action": "QueueStatus"}, timeout=timeout, stream=True)
+
+    async def _pbx_time(self, session: AmiSession) -> float:
+        """When the snapshot was taken, on Asterisk's clock: the channels' ``Duration`` counts on
+        that clock, and so do the events' ``Timestamp``s. Asterisk's Ping answer carries it."""
+        asked = time.time()
+        try:
+            reply = await session.send({"Action": "Ping"}, timeout=self.timing.ping_timeout)
+            stamp = float(reply[0].get("Timestamp", ""))
+        except (AmiConnectionError, ValueError):
+            return asked  # a dead link is found by the watch that follows
+        return stamp if 0.0 < stamp < 1e11 else time.time()
 
     async def _watch(self, session: AmiSession) -> None:
         """Ping every interval; a missing Pong within the timeout means the link is dead."""

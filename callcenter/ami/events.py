@@ -117,6 +117,8 @@ class AgentEvent(ChannelEvent):
     dest_channel: str | None
     ring_time: float | None  # seconds (AgentRingNoAnswer's milliseconds converted)
     reason: str | None  # AgentComplete: caller | agent | transfer
+    hold_time: float | None = None  # AgentConnect/AgentComplete: whole seconds in the queue until answered
+    talk_time: float | None = None  # AgentComplete: whole seconds from the answer to the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,16 @@ class MemberState(AmiEvent):
     status: int | None  # app_queue device status: 1 not in use, 2 in use, 5 unavailable, 6 ringing…
     paused: bool
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry(AmiEvent):
+    """QueueStatus list item: a caller waiting in a queue, ``wait`` whole seconds so far."""
+
+    queue: str
+    uniqueid: str
+    channel: str
+    wait: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +281,16 @@ def _agent(name: str, h: dict[str, str], at: float) -> AmiEvent:
     ring = h.get("RingTime")
     ring_s = None if not ring else float(ring) / (1000.0 if name == "AgentRingNoAnswer" else 1.0)
     return AgentEvent(name, at, *_channel_fields(h), h["Queue"], h.get("Interface"), h.get("MemberName"),
-                      h.get("DestChannel"), ring_s, h.get("Reason"))
+                      h.get("DestChannel"), ring_s, h.get("Reason"), _float_or_none(h.get("HoldTime")),
+                      _float_or_none(h.get("TalkTime")))
+
+
+def _float_or_none(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0.0 <= seconds < 1e9 else None
 
 
 def _bridge(name: str, h: dict[str, str], at: float) -> AmiEvent:
@@ -352,6 +373,8 @@ _BUILDERS: dict[str, Callable[[str, dict[str, str], float], AmiEvent | None]] = 
     "QueueMemberStatus": _member,
     "QueueMemberPause": _member,
     "QueueMember": _member,
+    "QueueEntry": lambda name, h, at: QueueEntry(name, at, h["Queue"], h["Uniqueid"], h["Channel"],
+                                                 _float_or_none(h.get("Wait")) or 0.0),
     "DeviceStateChange": _device,
     "OriginateResponse": _originate,
     "UserEvent": _user_event,

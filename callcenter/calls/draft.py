@@ -83,6 +83,11 @@ class CallDraft:
     journal: list[tuple[float, str, str]] = field(default_factory=list)
     recording_files: list[str] = field(default_factory=list)  # as MixMonitor was given them
     recording_dir: str | None = None  # where MIXMONITOR_FILENAME says they are written
+    # Adopted from a snapshot (calls/adoption.py): these times are estimates until refined.
+    adopted: bool = False
+    answer_estimated: bool = False
+    queue_entry_estimated: bool = False
+    ended_unseen: bool = False  # ended while the AMI link was down: no hang-up was seen
 
     # --- who is who -------------------------------------------------------------------------
     def is_agent_channel(self, channel: str | None) -> bool:
@@ -99,6 +104,8 @@ class CallDraft:
         """R10: AgentComplete's Reason when it names a side, else the first hangup request."""
         if self.complete_reason in ("caller", "agent"):
             return self.complete_reason  # type: ignore[return-value]
+        if self.first_request_side is None and self.ended_unseen:
+            return "unknown"  # a lost link is not a lost call (R9 is for calls that broke)
         return self.first_request_side or "system"
 
     def finish(self, rule: RingRule) -> CallRecord:
@@ -160,3 +167,10 @@ def local_base(channel: str) -> str:
     if channel.startswith("Local/") and channel[-2:-1] == ";":
         return channel[:-2]
     return channel
+
+
+def interface_of(channel: str) -> str:
+    """``PJSIP/8101-0000002a`` → ``PJSIP/8101``: the device a dialled channel belongs to."""
+    base = local_base(channel)
+    head, sep, tail = base.rpartition("-")
+    return head if sep and len(tail) >= 8 and all(c in "0123456789abcdef" for c in tail) else base

@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable
 
 from callcenter.ami import events as ev
-from callcenter.calls.draft import NORMAL_CAUSES, CallDraft, LegDraft, local_base
+from callcenter.calls.adoption import refine_answer
+from callcenter.calls.draft import NORMAL_CAUSES, CallDraft, LegDraft, interface_of, local_base
 from callcenter.calls.model import (
     AgentRingEnded,
     AgentRinging,
@@ -177,6 +178,7 @@ def on_agent_connect(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects
 
 def on_agent_complete(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.AgentEvent)
+    refine_answer(call, e)
     call.complete_reason = e.reason
     if e.reason in ("caller", "agent"):
         call.talk_end_at = e.at  # a transfer hands the conversation on: the talk goes on
@@ -271,13 +273,6 @@ def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effect
         call.greeting = greeting
     return [ended, GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent, leg.member_name, ring_s,
                                     rule.rings(ring_s), greeting, at)]
-
-
-def interface_of(channel: str) -> str:
-    """``PJSIP/8101-0000002a`` → ``PJSIP/8101``: the device a dialled channel belongs to."""
-    base = local_base(channel)
-    head, sep, tail = base.rpartition("-")
-    return head if sep and len(tail) >= 8 and all(c in "0123456789abcdef" for c in tail) else base
 
 
 HANDLERS: dict[type[ev.AmiEvent], Handler] = {

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Greeting = Literal["standard", "apology"]
-HangupSide = Literal["caller", "agent", "system"]
+# "unknown": the call ended while the AMI link was down and nothing Asterisk kept says who
+# hung up: never "system", which would read as a dropped call (R9).
+HangupSide = Literal["caller", "agent", "system", "unknown"]
 LegOutcome = Literal["answered", "no_answer", "cancelled", "busy", "failed"]
 
 

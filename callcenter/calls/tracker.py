@@ -18,8 +18,9 @@ from typing import Literal
 
 from callcenter.ami import events as ev
 from callcenter.calls import agent_state
-from callcenter.calls.draft import CallDraft, local_base
-from callcenter.calls.machine import interface_of, step
+from callcenter.calls.adoption import adopt_channels, apply_queue_entry
+from callcenter.calls.draft import CallDraft, interface_of, local_base
+from callcenter.calls.machine import step
 from callcenter.calls.model import (
     CallEnded,
     CallRecord,
@@ -94,6 +95,11 @@ class CallTracker:
             self._publish(OriginateResult(event.action_id, event.success, event.reason, event.channel,
                                           event.uniqueid, event.at))
             return
+        if isinstance(event, ev.QueueEntry):
+            call = self._find(event.uniqueid, event.channel)
+            if call is not None:
+                apply_queue_entry(call, event)
+            return
         change = self._agents.apply(event)
         if change is not None:
             self._publish(change)
@@ -142,6 +148,7 @@ class CallTracker:
                 continue
             log.warning("tracker: call %s ended while the AMI link was down", linkedid)
             call.ended_at = max(call.last_event_at, taken_at)
+            call.ended_unseen = True
             call.live.clear()
             self._finish(call)
         for linkedid, channels in by_call.items():
@@ -156,7 +163,7 @@ class CallTracker:
             if linkedid in self._finished:
                 return
             call = self._start(linkedid, taken_at - max(c.duration_s for c in channels))
-            log.info("tracker: picked up call %s in progress (%d channels)", linkedid, len(channels))
+            call.adopted = True
         alive = {c.uniqueid: c.channel for c in channels}
         if self._seen_at.get(linkedid, 0) <= since_seq:
             # No news since the reconnect: channels missing from the snapshot hung up meanwhile.
@@ -164,14 +171,15 @@ class CallTracker:
             for uniqueid in set(call.live) - set(alive):
                 call.live.pop(uniqueid)
                 call.gone.add(uniqueid)
+            adopt_channels(call, channels, taken_at)
         for item in channels:
             if item.uniqueid not in call.gone:
                 call.live[item.uniqueid] = item.channel
             step(call, item, self.rule)
-            if item.application == "Queue" and call.queue_channel is None:
-                call.queue_channel, call.queue_uniqueid = item.channel, item.uniqueid
-                call.queue = (item.application_data or "").split(",")[0] or None
-                call.queue_entered_at = call.queue_entered_at or taken_at - item.duration_s
+        if call.adopted:
+            state = "answered" if call.answered_at is not None else "ringing" if call.legs else "not ringing yet"
+            log.info("tracker: picked up call %s in progress (%d channels, %s, %d agent legs)", linkedid,
+                     len(channels), state, len(call.legs))
         self._seen_at[linkedid] = self.seq
 
     def flush(self, at: float | None = None) -> None:

@@ -129,9 +129,10 @@ async def core_show_channels(pbx: Pbx, session: Session, action: Headers) -> Non
     for channel in channels:
         seconds = int(pbx.now() - channel.created_at)
         duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        # manager.c action_coreshowchannels: the channel's state, then these four, in this order.
         _send(session, action, "CoreShowChannel", channel.headers() + [
-            ("BridgeId", channel.bridge or ""), ("Application", channel.application or "AppDial"),
-            ("ApplicationData", ""), ("Duration", duration)])
+            ("Application", channel.application), ("ApplicationData", channel.app_data),
+            ("Duration", duration), ("BridgeId", channel.bridge or "")])
     _send(session, action, "CoreShowChannelsComplete", [("EventList", "Complete"), ("ListItems", str(len(channels)))])
 
 

@@ -95,6 +95,7 @@ async def _dial_customer(pbx: Pbx, agent: Channel, agent_key: str, number: str, 
     customer = pbx.new_channel(f"PJSIP/{trunk}-{pbx.ids.suffix()}", "from-pstn", number,
                                linkedid=agent.linkedid, variables=agent.inherited())
     customer.cid_num, customer.conn_num = agent.cid_num, number
+    customer.application, customer.app_data = "AppDial", "(Outgoing Line)"
     pbx.call_event("Newchannel", customer)
     pbx.call_event("DialBegin", agent, *customer.headers("Dest"), ("DialString", f"{number}@{trunk}"))
     ring = customer_ring(pbx, number)

@@ -36,7 +36,8 @@ class Channel:
     conn_num: str = "<unknown>"
     conn_name: str = "<unknown>"
     created_at: float = 0.0
-    application: str = ""
+    application: str = ""  # what CoreShowChannels lists: the dialplan application running
+    app_data: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     partner: Channel | None = None  # the other half of a Local pair
     bridge: str | None = None

@@ -60,6 +60,7 @@ def _ring(pbx: Pbx, caller: Channel, interface: str, extension: str) -> Channel:
     phone = pbx.new_channel(f"{interface}-{pbx.ids.suffix()}", "from-internal", extension,
                             linkedid=caller.linkedid, variables=caller.inherited())
     phone.role = "member"
+    phone.application, phone.app_data = "AppDial", "(Outgoing Line)"  # app_dial.c: dial_exec_full
     phone.cid_num = phone.conn_num = caller.cid_num
     pbx.call_event("Newchannel", phone)
     pbx.call_event("DialBegin", caller, *phone.headers("Dest"), ("DialString", interface.split("/", 1)[1]))

@@ -24,6 +24,7 @@ def originate_local(pbx: Pbx, exten: str, context: str, caller_id: str, variable
     one = pbx.new_channel(f"{base};1", context, exten, variables=variables)
     two = pbx.new_channel(f"{base};2", context, exten, linkedid=one.linkedid, state=RING, variables=variables)
     one.partner, two.partner = two, one
+    one.application, one.app_data = application, data  # the ;1 half runs the Originate's application
     pbx.call_event("Newchannel", one)
     pbx.call_event("Newchannel", two)
     number, _, _ = caller_id.partition(" ")

@@ -65,6 +65,8 @@ def dial_member(pbx: Pbx, caller: Channel, queue: QueueState, member: Member) ->
     for leg_channel in (one, two):
         if leg_channel is not None:
             leg_channel.role = "member"
+            if leg_channel is one:  # app_queue's dialled channel (app_queue.c: ring_entry)
+                leg_channel.application, leg_channel.app_data = "AppQueue", "(Outgoing Line)"
             leg_channel.cid_num = leg_channel.conn_num = caller.cid_num
             if leg_channel is two:
                 leg_channel.cid_name = caller.cid_name

@@ -164,7 +164,7 @@ class Pbx:
 
     def newexten(self, channel: Channel, priority: int, application: str, data: str) -> None:
         channel.priority = priority
-        channel.application = application
+        channel.application, channel.app_data = application, data
         self.call_event("Newexten", channel, ("Extension", channel.exten), ("Application", application),
                         ("AppData", data))
 

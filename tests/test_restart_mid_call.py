@@ -1,0 +1,134 @@
+"""Restart safety over real TCP against pbxsim (Asterisk 20's CoreShowChannels with BridgeId,
+QueueStatus with QueueEntry Wait): a call in progress when the service restarts is adopted with its
+state (answered or ringing, which member, since when) and the events that follow complete it. It is
+stored once, answered, with its agent and its ring time to the whole second Asterisk reports (R1),
+and who hung up first (R10); it is never taken for a dropped call (R9)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Self
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.bus import EventBus
+from callcenter.calls.component import CallsComponent
+from callcenter.calls.model import AgentRinging, GreetingDecision
+from callcenter.config import AmiSettings, Secret, load_settings
+from callcenter.db.models.calls import Call
+from callcenter.db.session import make_engine, make_session_factory
+from callcenter.messages import CallStored
+from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim.ami_server import AmiServer
+from callcenter.service import ServiceContext
+
+SPEED = 10.0
+RING = PbxConfig().default_ring_seconds
+
+
+@pytest.fixture
+async def pbx() -> AsyncIterator[AmiServer]:
+    pbx = Pbx(PbxConfig(), speed=SPEED, clock=None)
+    server = AmiServer(pbx, auth_failure_delay=0.05)
+    await server.start()
+    yield server
+    await pbx.stop()
+    await server.stop()
+
+
+class Run:
+    """One run of the call-tracking service (listener, tracker, writer) on a shared database."""
+
+    def __init__(self, pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
+        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+        engine = make_engine(database_url)
+        self.ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                                  sessions=make_session_factory(engine))
+        self.ami = AmiSettings("127.0.0.1", pbx.port, "callcenter", Secret("secret"), "callcenter", Secret("secret"))
+        self.seen: list[object] = []
+        self.ctx.bus.subscribe((CallStored, GreetingDecision, AgentRinging), self.seen.append)
+        self.component = CallsComponent(self.ctx, self.ami)
+
+    async def __aenter__(self) -> Self:
+        await self.ctx.bus.start()
+        await self.component.start()
+        assert self.component.listener is not None
+        async with asyncio.timeout(10):
+            await self.component.listener.connected.wait()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.component.stop()  # like a restart: calls still open are not written
+        await self.ctx.bus.stop()
+        self.ctx.engine.dispose()
+
+    async def until(self, check: Callable[[], bool], timeout: float = 20.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not check():
+                await asyncio.sleep(0.01)
+
+    def stored(self) -> list[CallStored]:
+        return [m for m in self.seen if isinstance(m, CallStored)]
+
+
+async def originate(run: Run, talk_after_answer: float) -> str:
+    assert run.ctx.actions is not None
+    await run.ctx.actions.originate("Local/inbound@from-pstn", application="Wait",
+                                    data=f"{RING + talk_after_answer:g}", caller_id="13800138000")
+    await run.until(lambda: run.ctx.tracker.open_calls == 1)
+    linkedid: str = run.ctx.tracker.live_calls()[0].linkedid
+    return linkedid
+
+
+def stored_rows(database_url: str) -> list[Call]:
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return list(session.scalars(select(Call)))
+    finally:
+        engine.dispose()
+
+
+async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_and_ring_time(
+        pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
+    async with Run(pbx, database_url, hotline_path) as first:
+        linkedid = await originate(first, talk_after_answer=25.0)
+        await first.until(lambda: any(isinstance(m, GreetingDecision) for m in first.seen))
+    assert stored_rows(database_url) == []  # the restart lost the call's memory, nothing was written
+    async with Run(pbx, database_url, hotline_path) as second:
+        live = second.ctx.tracker.live_calls()
+        assert [(c.linkedid, c.state, c.agent) for c in live] == [(linkedid, "talking", "Local/agent1@agents")]
+        await second.until(lambda: bool(second.stored()))
+    truth = pbx.pbx.calls[linkedid]
+    (record,) = [m.record for m in second.stored()]
+    assert record.linkedid == linkedid and record.answered and not record.abandoned
+    assert record.agent == truth.answered_by == "Local/agent1@agents" and record.member_name == "Agent 1"
+    assert truth.ring_seconds is not None and truth.answered_at is not None and truth.ended_at is not None
+    assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0)  # Asterisk's whole seconds
+    assert record.within_rule is True and record.rings == 2  # R1: 8 s of ringing is the second ring
+    assert record.answered_at == pytest.approx(truth.answered_at, abs=1.0)
+    assert record.talk_seconds == pytest.approx(truth.ended_at - truth.answered_at, abs=1.0)
+    assert record.hangup_first == truth.hangup_first == "caller" and not record.dropped  # R10, not R9
+    assert [leg.outcome for leg in record.legs] == ["answered"]
+    (row,) = stored_rows(database_url)
+    assert row.linkedid == linkedid and row.answered and row.agent_interface == "Local/agent1@agents"
+
+
+async def test_restart_while_the_agent_rings_adopts_the_ringing_leg_and_decides_the_greeting(
+        pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
+    async with Run(pbx, database_url, hotline_path) as first:
+        linkedid = await originate(first, talk_after_answer=5.0)
+        await first.until(lambda: any(isinstance(m, AgentRinging) for m in first.seen))
+    async with Run(pbx, database_url, hotline_path) as second:
+        live = second.ctx.tracker.live_calls()
+        assert [(c.linkedid, c.state) for c in live] in ([(linkedid, "ringing")], [(linkedid, "talking")])
+        await second.until(lambda: bool(second.stored()))
+    truth = pbx.pbx.calls[linkedid]
+    (record,) = [m.record for m in second.stored()]
+    assert record.answered and record.agent == "Local/agent1@agents" and record.hangup_first == "caller"
+    assert truth.ring_seconds is not None
+    assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0)
+    assert not record.dropped and len(stored_rows(database_url)) == 1
