@@ -167,8 +167,12 @@ def _action_account(env: Mapping[str, str], listener: str, listener_secret: str)
     return user, listener_secret
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings; a bad value raises ConfigError naming it (start-up stops)."""
+def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> Settings:
+    """Build the settings; a bad value raises ConfigError naming it (start-up stops).
+
+    ``ami=False`` leaves the AMI connection out (``settings.ami`` is None): for the commands that
+    write Asterisk's files before any AMI secret exists (``dialplan render`` makes them).
+    """
     env = os.environ if env is None else env
     path = default_hotline_path(env)
     hotline = load_hotline(path)
@@ -193,7 +197,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hotline_path=path,
         database_url=url,
         var_dir=var_dir,
-        ami=_ami(env),
+        ami=_ami(env) if ami else None,
         agi_host=env.get("CALLCENTER_AGI_HOST", "127.0.0.1"),
         agi_port=_int(env, "CALLCENTER_AGI_PORT", 4573),
         web_host=env.get("CALLCENTER_WEB_HOST", "127.0.0.1"),

@@ -112,3 +112,22 @@ def test_cli_text_output_has_an_ascii_qr_code(tmp_path: Path, hotline_path: Path
     assert code == 0
     assert "工号 102 王磊" in out and "sip:8102:" in out
     assert "█" in out and "▀" in out  # the QR code's block characters
+
+
+def test_cli_tells_how_to_load_new_passwords_with_a_command_asterisk_20_has(tmp_path: Path,
+                                                                             hotline_path: Path) -> None:
+    code, _, err = _run(["agents", "provision", "--agent", "101"], tmp_path, hotline_path)
+    assert code == 0
+    assert "callcenter dialplan render && asterisk -rx 'module reload res_pjsip.so'" in err
+    assert "'pjsip reload'" not in err  # no such command in Asterisk 20
+
+
+def test_cli_provisions_before_any_ami_secret_exists(tmp_path: Path, hotline_path: Path) -> None:
+    """Provisioning precedes the first render, which is what makes the AMI secrets: an AMI host
+    already set for the service must not stop it."""
+    _mount()
+    env = {"CALLCENTER_VAR_DIR": str(tmp_path), "CALLCENTER_HOTLINE": str(hotline_path),
+           "CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_SECRET": "", "CALLCENTER_AMI_ACTION_SECRET": ""}
+    result = CliRunner().invoke(app, ["agents", "provision", "--agent", "101", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert verify(tmp_path, "8101", json.loads(result.stdout)[0]["password"])

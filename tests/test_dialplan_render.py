@@ -7,6 +7,7 @@ priorities) and every jump, prompt and agent is checked against what exists.
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import stat
@@ -211,6 +212,21 @@ def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path
     assert sorted(p.name for p in (tmp_path / "dialplans").iterdir()) == \
         ["extensions.conf", "manager.conf", "pjsip.conf", "queues.conf"]
     assert "sounds build" in done.stderr  # warns that the prompts are not built in this directory
+
+
+def test_render_command_makes_the_ami_secrets_when_an_ami_host_is_already_set(tmp_path: Path,
+                                                                              hotline_path: Path) -> None:
+    """Rendering is how the AMI secrets are made: an AMI host set for the service, with no secret
+    yet, must not stop it; the generated secrets land in var/ami-secrets.json and manager.conf."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_AMI_")}
+    env |= {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_AMI_HOST": "127.0.0.1"}
+    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan", "render"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    generated = json.loads((tmp_path / "var" / "ami-secrets.json").read_text(encoding="utf-8"))
+    manager = (tmp_path / "dialplans" / "manager.conf").read_text(encoding="utf-8")
+    assert sorted(generated) == ["callcenter", "callcenter-actions"]
+    assert all(f"secret = {secret}" in manager for secret in generated.values())
 
 
 def test_provisioned_softphone_gets_its_digest_not_a_password(tmp_path: Path, hotline_path: Path) -> None:

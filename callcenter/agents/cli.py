@@ -78,9 +78,9 @@ def provision_command(
     """Issue SIP passwords to the agents and show what each softphone needs.
 
     A password is shown only when it is issued; Asterisk keeps only its md5 digest. After
-    issuing or rotating, render the dialplans again and reload PJSIP.
+    issuing or rotating, render the dialplans again and reload res_pjsip.
     """
-    settings = load_settings()
+    settings = load_settings(ami=False)  # provisioning comes before the render that makes the AMI secrets
     store = CredentialStore(credentials_path(settings.var_dir))
     issued = provision(settings.hotline, store, agent, rotate=rotate)
     phones = [phone_settings(item, server, port, transport) for item in issued]
@@ -90,4 +90,4 @@ def provision_command(
         typer.echo("\n\n".join(_text(p, qr) for p in phones))
     if any(p.password for p in phones):
         typer.echo("请重新生成拨号方案并重载 PJSIP / render the dialplans again and reload PJSIP: "
-                   "callcenter dialplan render && asterisk -rx 'pjsip reload'", err=True)
+                   "callcenter dialplan render && asterisk -rx 'module reload res_pjsip.so'", err=True)

@@ -23,7 +23,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="rebuild every prompt, changed or not")] = False,
 ) -> None:
     """Synthesise every prompt (custom recordings in sounds/zh/custom/ win); only changed ones are redone."""
-    settings = load_settings()
+    settings = load_settings(ami=False)  # step 1 of deploying, before the render makes the AMI secrets
     target = sounds_dir or settings.sounds_dir
     names = prompts.prompt_names(settings.hotline)
     with typer.progressbar(length=len(names), label="building prompts") as bar:
@@ -45,7 +45,7 @@ def build(
 @sounds_app.command("list")
 def list_prompts() -> None:
     """Print every prompt's name and text."""
-    for prompt in prompts.prompt_catalogue(load_settings().hotline):
+    for prompt in prompts.prompt_catalogue(load_settings(ami=False).hotline):
         typer.echo(f"{prompt.name}\t{prompt.text}")
 
 
@@ -58,7 +58,7 @@ def render(
     """Write extensions.conf, queues.conf, pjsip.conf and manager.conf for Asterisk 20."""
     from callcenter.ivr import dialplan
 
-    settings = load_settings()
+    settings = load_settings(ami=False)  # the render makes the AMI secrets; it needs none
     written = dialplan.render_all(settings, out_dir, env=os.environ, agi_host=agi_host)
     for path in written:
         typer.echo(f"wrote {path}")
