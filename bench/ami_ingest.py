@@ -6,7 +6,7 @@ Uniqueids, Linkedids, channel names and times) and served over loopback TCP by a
 Asterisk stand-in (banner, Login, CoreShowChannels/QueueStatus lists, Ping). It is measured
 twice in the same run:
 
-* the service: AmiListener → EventPump → CallTracker → CallWriter (SQLite, WAL) — from the first
+* the service: AmiListener → EventPump → CallTracker → CallWriter (spool fsync'd, then SQLite, WAL) — from the first
   byte sent until the last call is committed; decision latency = from the read that delivered a
   DialEnd ANSWER to the GreetingDecision being published;
 * the baseline: panoramisk's bare protocol parser (AMIProtocol.data_received → Message →
@@ -28,13 +28,14 @@ from typing import Any
 
 from callcenter.ami._panoramisk import AMIProtocol
 from callcenter.ami.connection import AmiListener, ListenerTiming
-from callcenter.ami.journal import CallWriter
 from callcenter.calls.model import CallRecord, GreetingDecision
 from callcenter.calls.pump import EventPump
 from callcenter.calls.replay import replay_chunks
 from callcenter.calls.tracker import CallTracker
 from callcenter.config import AmiSettings, Secret
 from callcenter.db.session import make_engine, make_session_factory, migrate
+from callcenter.store.spool import Spool
+from callcenter.store.writer import CallWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACES = ROOT / "tests" / "data" / "ami-traces"
@@ -112,7 +113,7 @@ class StandIn:
             await writer.drain()
 
 
-async def run_service(stream: bytes, messages: int, calls: int, db_url: str) -> dict[str, Any]:
+async def run_service(stream: bytes, messages: int, calls: int, db_url: str, spool_dir: Path) -> dict[str, Any]:
     stand_in = StandIn(stream, login=True)
     port = await stand_in.start()
     engine = make_engine(db_url)
@@ -126,7 +127,7 @@ async def run_service(stream: bytes, messages: int, calls: int, db_url: str) -> 
         if len(stored) == calls:
             loop.call_soon_threadsafe(done.set)
 
-    writer = CallWriter(make_session_factory(engine), on_stored=on_stored)
+    writer = CallWriter(make_session_factory(engine), Spool(spool_dir, 1 << 32), on_stored=on_stored)
     pump_ref: list[EventPump] = []
 
     def publish(message: object) -> None:
@@ -202,7 +203,7 @@ async def _main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         await asyncio.to_thread(migrate, url)
-        service = await run_service(stream, messages, calls, url)
+        service = await run_service(stream, messages, calls, url, Path(tmp) / "spool")
     apologies = sum(r.greeting == "apology" for r in round_records) * ROUNDS
     if service["calls_stored"] != calls or service["apology_greetings"] != apologies:
         raise RuntimeError(f"the service got the copies wrong: {service['calls_stored']} calls stored "

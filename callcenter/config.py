@@ -22,12 +22,17 @@ CALLCENTER_CENTRE_NAME          overrides centre.name (R3)                      
 CALLCENTER_VAR_DIR              state: database, recordings, models, secrets    var
 CALLCENTER_ASR_MODEL            Vosk model directory or name under models/      vosk-model-small-cn-0.22
 CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         1
+CALLCENTER_PBX_NAME             the Asterisk's name on its calls (key with      pbx
+                                Linkedid: one name per Asterisk)
+CALLCENTER_SPOOL_MAX_MB         bound of the write-ahead spool var/spool        1024
 ==============================  ==============================================  =========================
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -87,6 +92,21 @@ class Settings:
     asr_model: str = "vosk-model-small-cn-0.22"
     transcribe_workers: int = 1
     sounds_dir: Path = Path("sounds")
+    pbx_name: str = "pbx"
+    spool_max_mb: int = 1024
+
+    @property
+    def spool_dir(self) -> Path:
+        """The write-ahead spool of finished calls: one per database, since its records wait for
+        that database (var/spool/<short hash of the URL>, the URL without password beside them)."""
+        return self.var_dir / "spool" / hashlib.sha256(self.database_label.encode()).hexdigest()[:12]
+
+    @property
+    def database_label(self) -> str:
+        """The database URL without its password, for logs and files."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def ring_cycle_seconds(self) -> float:
@@ -126,6 +146,8 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
         value = float(raw)
     except ValueError:
         raise ConfigError(name, f"{raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(name, f"{raw!r} is not a finite number; give seconds, e.g. 5")
     if value <= 0:
         raise ConfigError(name, f"{value} must be greater than zero")
     return value
@@ -205,7 +227,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         asr_model=env.get("CALLCENTER_ASR_MODEL", "vosk-model-small-cn-0.22"),
         transcribe_workers=_int(env, "CALLCENTER_TRANSCRIBE_WORKERS", 1, 1, 64),
         sounds_dir=Path(env.get("CALLCENTER_SOUNDS_DIR") or "sounds"),
+        pbx_name=_pbx_name(env),
+        spool_max_mb=_int(env, "CALLCENTER_SPOOL_MAX_MB", 1024, 1, 1024 * 1024),
     )
+
+
+def _pbx_name(env: Mapping[str, str]) -> str:
+    name = env.get("CALLCENTER_PBX_NAME") or "pbx"
+    if len(name) > 64 or not name.isprintable() or name.strip() != name:
+        raise ConfigError("CALLCENTER_PBX_NAME", f"{name!r} must be 1-64 printable characters without spaces at the ends")
+    return name
 
 
 def with_database(settings: Settings, url: str) -> Settings:

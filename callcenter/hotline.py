@@ -22,7 +22,8 @@ Category = Literal["repair", "complaint", "inquiry", "suggestion", "praise", "bi
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are refused: a ring cycle of "nan" would make every ring sum meaningless.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Centre(_Strict):

@@ -361,3 +361,39 @@ async def test_an_attempt_without_any_originate_response_counts_as_unanswered(ha
     [cb] = harness.callbacks()
     assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, harness.clock.now() + dt.timedelta(minutes=10))
     assert harness.log(cb.id) == ["created", "attempt", "no_answer"]
+
+
+def _awaiting(harness: Harness, call_id: int) -> bool:
+    with unit_of_work(harness.sessions) as s:
+        call = s.get(Call, call_id)
+        assert call is not None
+        return call.awaiting_decisions
+
+
+async def test_a_call_stored_while_callbacks_were_not_listening_is_called_back_once_from_its_row(
+        harness: Harness) -> None:
+    # The writer committed the call (awaiting its decisions) but the service died before the
+    # callbacks area saw CallStored: at start-up the stored row decides it.
+    call_id = harness.store_call(record(ended=local(25, 10, 0)))
+    with unit_of_work(harness.sessions) as s:
+        row = s.get(Call, call_id)
+        assert row is not None
+        row.awaiting_decisions = True
+    assert await harness.runtime.decide_waiting_calls() == 1
+    [cb] = harness.callbacks()
+    assert (cb.reason, cb.call_id, cb.due_at) == ("abandoned", call_id, local(25, 10, 10))
+    assert not _awaiting(harness, call_id)
+    assert await harness.runtime.decide_waiting_calls() == 0  # decided once
+    # A late CallStored for the same call (the spool drained after the sweep) doubles nothing.
+    await harness.runtime.on_call_stored(call_id, record(ended=local(25, 10, 0)))
+    assert len(harness.callbacks()) == 1
+
+
+async def test_a_dropped_call_delivered_twice_gets_one_r9_callback(harness: Harness) -> None:
+    rec = record(answered=True, abandoned=False, dropped=True, agent="PJSIP/8101", answered_at=1.0,
+                 hangup_first="agent")
+    call_id = harness.store_call(rec)
+    await harness.runtime.on_call_stored(call_id, rec)
+    await harness.runtime.on_call_stored(call_id, rec)
+    assert [cb.reason for cb in harness.callbacks()] == ["dropped"]
+    assert not _awaiting(harness, call_id)

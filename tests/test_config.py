@@ -36,6 +36,12 @@ def test_environment_overrides_rule_numbers(hotline_path: Path) -> None:
     ("env", "named"),
     [
         ({"CALLCENTER_RING_CYCLE_SECONDS": "five"}, "CALLCENTER_RING_CYCLE_SECONDS"),
+        # NaN or infinity would make every ring sum meaningless and lose every call (issue 11).
+        ({"CALLCENTER_RING_CYCLE_SECONDS": "nan"}, "CALLCENTER_RING_CYCLE_SECONDS"),
+        ({"CALLCENTER_RING_CYCLE_SECONDS": "inf"}, "CALLCENTER_RING_CYCLE_SECONDS"),
+        ({"CALLCENTER_RING_CYCLE_SECONDS": "-Infinity"}, "CALLCENTER_RING_CYCLE_SECONDS"),
+        ({"CALLCENTER_SPOOL_MAX_MB": "0"}, "CALLCENTER_SPOOL_MAX_MB"),
+        ({"CALLCENTER_PBX_NAME": " pbx"}, "CALLCENTER_PBX_NAME"),
         ({"CALLCENTER_AMI_HOST": "10.0.0.5"}, "CALLCENTER_AMI_SECRET"),
         ({"CALLCENTER_AMI_HOST": "pbx", "CALLCENTER_AMI_SECRET": "s", "CALLCENTER_AMI_PORT": "99999"},
          "CALLCENTER_AMI_PORT"),
@@ -114,3 +120,19 @@ def test_without_an_action_secret_actions_use_the_listener_and_say_so_once(
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "listener" in warnings[0].getMessage()
     assert "listener-secret" not in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_hotline_file_with_a_nan_or_infinite_ring_cycle_is_refused(value: str, tmp_path: Path,
+                                                                     hotline_path: Path) -> None:
+    text = hotline_path.read_text(encoding="utf-8")
+    bad = tmp_path / "hotline.toml"
+    if "ring_cycle_seconds" in text:
+        import re
+        bad.write_text(re.sub(r"ring_cycle_seconds\s*=\s*[^\n]+", f"ring_cycle_seconds = {value}", text),
+                       encoding="utf-8")
+    else:
+        bad.write_text(text + f"\n[rules]\nring_cycle_seconds = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings({"CALLCENTER_HOTLINE": str(bad)})
+    assert "ring_cycle_seconds" in str(err.value) and "\n" not in str(err.value).strip()

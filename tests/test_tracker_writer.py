@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from callcenter.ami.journal import CallWriter
 from callcenter.calls.component import agent_rows
 from callcenter.calls.model import CallRecord
 from callcenter.calls.replay import read_chunks
@@ -17,6 +16,8 @@ from callcenter.calls.tracker import CallTracker, Journal
 from callcenter.db.models.calls import Agent, Call, CallEvent, CallHold, CallLeg
 from callcenter.db.session import make_engine, make_session_factory
 from callcenter.hotline import load_hotline
+from callcenter.store.spool import Spool
+from callcenter.store.writer import CallWriter
 
 
 def replayed(traces_dir: Path, name: str) -> list[tuple[CallRecord, Journal]]:
@@ -33,11 +34,11 @@ def replayed(traces_dir: Path, name: str) -> list[tuple[CallRecord, Journal]]:
 
 
 def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str, traces_dir: Path,
-                                                                hotline_path: Path) -> None:
+                                                                hotline_path: Path, tmp_path: Path) -> None:
     engine = make_engine(database_url)
     try:
         stored: list[tuple[int, CallRecord]] = []
-        writer = CallWriter(make_session_factory(engine), agent_rows(load_hotline(hotline_path)),
+        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), agent_rows(load_hotline(hotline_path)),
                             on_stored=lambda call_id, record: stored.append((call_id, record)))
         writer.start()
         calls = replayed(traces_dir, "rollover") + replayed(traces_dir, "sip_hold") + replayed(traces_dir, "two_concurrent")
@@ -70,13 +71,13 @@ def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str
 
 
 def test_pjsip_member_maps_to_the_hotline_agent_and_its_row(database_url: str, traces_dir: Path,
-                                                             hotline_path: Path) -> None:
+                                                             hotline_path: Path, tmp_path: Path) -> None:
     (record, journal), = replayed(traces_dir, "answered_fast")
     legs = tuple(dataclasses.replace(leg, agent="PJSIP/8101", channel="PJSIP/8101-00000001") for leg in record.legs)
     record = dataclasses.replace(record, agent="PJSIP/8101", legs=legs)
     engine = make_engine(database_url)
     try:
-        writer = CallWriter(make_session_factory(engine), agent_rows(load_hotline(hotline_path)))
+        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), agent_rows(load_hotline(hotline_path)))
         writer.start()
         writer.submit(record, journal)
         writer.stop()

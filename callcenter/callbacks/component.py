@@ -3,6 +3,7 @@ outcomes, and runs the scheduler (contract C6; after the tickets component in st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -34,6 +35,7 @@ class CallbacksComponent:
                                            hotline.callbacks.sweep_seconds)
         self.surveys = SurveyRecorder(ctx.sessions, ctx.clock)
         ctx.extras["callbacks"] = self.runtime
+        self._retry: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         bus, runtime = self.ctx.bus, self.runtime
@@ -48,6 +50,8 @@ class CallbacksComponent:
         bus.subscribe_sync(AgentStateChanged, self._on_agent_state)
         runtime.waker = self.scheduler
         await self.scheduler.start(runtime)
+        if not await self._decide_waiting():
+            self._retry_later()
         if not self.scheduler.active:
             return  # a standby: the active node places the callbacks (PostgreSQL advisory lock)
         placed = await runtime.run_due()  # whatever fell due while the service was down, once
@@ -55,11 +59,41 @@ class CallbacksComponent:
             log.info("callbacks: placed %d callbacks that fell due while the service was stopped", placed)
 
     async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         self.runtime.waker = None
         await self.scheduler.stop()
 
     async def _on_call_stored(self, msg: CallStored) -> None:
-        await self.runtime.on_call_stored(msg.call_id, msg.record)
+        try:
+            await self.runtime.on_call_stored(msg.call_id, msg.record)
+        except Exception as exc:  # noqa: BLE001 (the database went away after the call's commit)
+            log.warning("callbacks: call %s could not be decided now (%s); retried from its stored row",
+                        msg.record.linkedid, exc)
+            self._retry_later()
+
+    async def _decide_waiting(self) -> bool:
+        """Decide the stored calls still awaiting their callbacks; False if the database is away."""
+        try:
+            decided = await self.runtime.decide_waiting_calls()
+        except Exception as exc:  # noqa: BLE001 (the database may be down: the calls wait in it)
+            log.warning("callbacks: stored calls awaiting their callbacks could not be read now (%s)", exc)
+            return False
+        if decided:
+            log.info("callbacks: decided the callbacks of %d stored calls that were awaiting them", decided)
+        return True
+
+    def _retry_later(self) -> None:
+        if self._retry is None or self._retry.done():
+            self._retry = asyncio.create_task(self._retry_until_decided(), name="callbacks:decide-waiting")
+
+    async def _retry_until_decided(self) -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            if await self._decide_waiting():
+                return
+            delay = min(30.0, delay * 2)
 
     async def _on_attempt_event(self, msg: OriginateResult | AgentRingEnded) -> None:
         if isinstance(msg, OriginateResult):

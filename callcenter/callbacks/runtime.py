@@ -83,12 +83,18 @@ class CallbackRuntime:
     # --- bus messages -----------------------------------------------------------------------
 
     async def on_call_stored(self, call_id: int, record: CallRecord) -> None:
+        """A call's record is committed: its callbacks are decided, and the call marked decided,
+        in one unit of work (a crash in between leaves it for ``decide_waiting_calls``)."""
         attempt = self.in_flight.finished(record.linkedid)
         if attempt is not None:  # one of our own callbacks: no new promise comes of it
             outcome = customer_leg.from_record(record)
             async with self._settling:
                 now = self.clock.now()
-                await self._work(lambda s: outcomes.call_stored(s, attempt, call_id, record, outcome, now, self.cfg))
+
+                def settle(s: Session) -> Changes:
+                    store.mark_decided(s, call_id)
+                    return outcomes.call_stored(s, attempt, call_id, record, outcome, now, self.cfg)
+                await self._work(settle)
             return
         agent = self._agent_of(record.agent)
         dept = self.hotline.department_of_queue(record.queue) if record.queue else None
@@ -96,7 +102,39 @@ class CallbackRuntime:
                           answered=record.answered, abandoned=record.abandoned, dropped=record.dropped,
                           ended_at=dt.datetime.fromtimestamp(record.ended_at, dt.UTC), agent_id=agent,
                           department=dept.id if dept else None)
-        await self.decide(policies.for_call(facts, self.cfg))
+        now = self.clock.now()
+        decisions = policies.for_call(facts, self.cfg)
+
+        def decide(s: Session) -> Changes:
+            store.mark_decided(s, call_id)
+            return store.apply(s, decisions, now)
+        await self._work(decide)
+
+    async def decide_waiting_calls(self) -> int:
+        """Calls stored but not yet decided (stored while this component was not listening, or a
+        crash between the two commits): decide them now from their stored rows, oldest first."""
+        done = 0
+        while True:
+            sizes: list[int] = []
+            now = self.clock.now()
+            await self._work(lambda s, now=now, sizes=sizes: self._decide_stored(s, now, sizes))  # type: ignore[misc]
+            done += sizes[0]
+            if sizes[0] < BATCH:
+                return done
+
+    def _decide_stored(self, session: Session, now: dt.datetime, sizes: list[int]) -> Changes:
+        facts = store.awaiting_decisions(session, BATCH, self._agent_of, self._department_of)
+        sizes.append(len(facts))
+        changes = Changes()
+        for fact in facts:
+            if fact.call_id is not None:
+                store.mark_decided(session, fact.call_id)
+            changes.merge(store.apply(session, policies.for_call(fact, self.cfg), now))
+        return changes
+
+    def _department_of(self, queue: str | None) -> str | None:
+        dept = self.hotline.department_of_queue(queue) if queue else None
+        return dept.id if dept else None
 
     def _agent_of(self, interface: str | None) -> str | None:
         if not interface:

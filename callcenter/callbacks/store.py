@@ -7,6 +7,7 @@ Claiming is one conditional UPDATE, so a callback runs once even if two wake-ups
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -144,6 +145,22 @@ def next_wake(session: Session, cfg: PolicySettings) -> dt.datetime | None:
     unescalated = min((p for p in promises if p is not None), default=None)
     times = [t for t in (due, unescalated and policies.escalation_due(unescalated, cfg)) if t is not None]
     return min(times) if times else None
+
+
+def mark_decided(session: Session, call_id: int) -> None:
+    """This call's callbacks are decided (committed with the decisions themselves)."""
+    session.execute(update(Call).where(Call.id == call_id, Call.awaiting_decisions.is_(True))
+                    .values(awaiting_decisions=False).execution_options(synchronize_session=False))
+
+
+def awaiting_decisions(session: Session, limit: int, agent_of: Callable[[str | None], str | None],
+                       department_of: Callable[[str | None], str | None]) -> list[policies.CallFacts]:
+    """Stored calls whose callbacks are not decided yet, oldest first, as the policies see them."""
+    rows = session.scalars(select(Call).where(Call.awaiting_decisions.is_(True)).order_by(Call.id).limit(limit))
+    return [policies.CallFacts(call_id=c.id, caller=c.caller, direction=c.direction, answered=c.answered,
+                               abandoned=c.abandoned, dropped=c.dropped, ended_at=c.ended_at,
+                               agent_id=c.agent_id or agent_of(c.agent_interface),
+                               department=department_of(c.queue)) for c in rows]
 
 
 def caller_reached_agent_since(session: Session, caller: str, since: dt.datetime) -> bool:

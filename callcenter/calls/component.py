@@ -1,5 +1,6 @@
-"""The call-tracking component of the service: AMI listener → pump → tracker → writer, plus the
-action client. It publishes ``ctx.tracker`` and ``ctx.actions`` (contract C1) and connects to
+"""The call-tracking component of the service: AMI listener → pump → tracker → writer (spool,
+then database), plus the action client. It publishes ``ctx.tracker`` and ``ctx.actions``
+(contract C1), the store's health as ``ctx.extras["store_health"]``, and connects to
 ``ctx.extras["ami"]`` (the embedded pbxsim, contract C2) or the configured Asterisk.
 """
 
@@ -11,7 +12,6 @@ from collections.abc import Callable
 
 from callcenter.ami.actions import AmiActions
 from callcenter.ami.connection import AmiListener, ListenerTiming
-from callcenter.ami.journal import AgentRow, CallWriter
 from callcenter.calls.model import CallRecord
 from callcenter.calls.pump import EventPump
 from callcenter.calls.ringing import RingRule
@@ -20,6 +20,8 @@ from callcenter.config import AmiSettings
 from callcenter.hotline import Hotline
 from callcenter.messages import CallStored
 from callcenter.service import ServiceContext
+from callcenter.store.spool import Spool
+from callcenter.store.writer import AgentRow, CallWriter
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +39,23 @@ class CallsComponent:
                  publish_hook: Callable[[object], None] | None = None) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        self.writer = CallWriter(ctx.sessions, agent_rows(settings.hotline), on_stored=self._stored)
+        spool = Spool(settings.spool_dir, settings.spool_max_mb * 1024 * 1024, label=settings.database_label)
+        self.writer = CallWriter(ctx.sessions, spool, agent_rows(settings.hotline), on_stored=self._stored)
         publish = ctx.bus.publish if publish_hook is None else _both(ctx.bus.publish, publish_hook)
         self.tracker = CallTracker(RingRule(settings.ring_cycle_seconds, settings.rule_rings), publish=publish,
-                                   on_finished=self.writer.submit, agent_id_for=self.writer.agent_id_for)
+                                   on_finished=self.writer.submit, agent_id_for=self.writer.agent_id_for,
+                                   server=settings.pbx_name)
         self.pump = EventPump(self.tracker)
         self.listener = AmiListener(ami, self.pump.put, timing, room=self.pump.room) if ami else None
         self.actions = AmiActions(ami) if ami else None
         self._loop: asyncio.AbstractEventLoop | None = None
         ctx.tracker = self.tracker
         ctx.actions = self.actions
+        ctx.extras["store_health"] = self.writer.health
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.writer.start()
+        await asyncio.to_thread(self.writer.start)  # reads back the spool: written before anything new
         await self.pump.start()
         if self.listener is None:
             log.warning("no AMI configured (no CALLCENTER_AMI_HOST and no embedded PBX): calls are not tracked")

@@ -40,6 +40,16 @@ class PostgresCluster:
     data_dir: Path
     bin_dir: Path
     run_as: list[str]
+    options: str = ""
+
+    def halt(self) -> None:
+        """Stop the server but keep its data (a database outage); ``resume`` starts it again."""
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
+                        "stop"], capture_output=True, check=True)
+
+    def resume(self) -> None:
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", self.options,
+                        "-l", str(self.data_dir.parent / "log"), "-w", "start"], capture_output=True, check=True)
 
     @property
     def admin_url(self) -> str:
@@ -91,4 +101,4 @@ def start_cluster() -> PostgresCluster:
     if start.returncode != 0:
         log = (base / "log").read_text() if (base / "log").exists() else ""
         raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr.strip()} {log[-500:]}")
-    return PostgresCluster(port=port, data_dir=data, bin_dir=bin_dir, run_as=run_as)
+    return PostgresCluster(port=port, data_dir=data, bin_dir=bin_dir, run_as=run_as, options=options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.db.base import Base, utcnow
@@ -65,6 +65,9 @@ class Call(Base):
     hangup_first: Mapped[str] = mapped_column(String(8))
     dropped: Mapped[bool] = mapped_column(Boolean, default=False)
     recordings: Mapped[str | None] = mapped_column(Text)  # newline-separated paths, one per side
+    # True from the writer's commit until the callbacks area has taken its decisions for the call
+    # (R6-R9) in its own commit; at start-up it takes the ones still open (a crash in between).
+    awaiting_decisions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     legs: Mapped[list[CallLeg]] = relationship(back_populates="call", cascade="all, delete-orphan",
                                                order_by="CallLeg.started_at")
@@ -73,6 +76,8 @@ class Call(Base):
 
 
 Index("uq_calls_server_linkedid", Call.server, Call.linkedid, unique=True)
+Index("ix_calls_awaiting_decisions", Call.id, postgresql_where=Call.awaiting_decisions.is_(True),
+      sqlite_where=Call.awaiting_decisions.is_(True))
 
 
 class CallLeg(Base):

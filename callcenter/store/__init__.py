@@ -1,0 +1,1 @@
+"""Where finished calls are kept: the local spool, the database writer, and their health."""

@@ -1,0 +1,350 @@
+"""The durable writer: finished calls (calls, call_legs, call_holds) and their raw AMI messages
+(call_events, the journal a record can be rebuilt from) go first to the local spool (fsync'd,
+one write per batch), then to the database, by one worker thread, never on the event loop.
+
+The spool is drained in order with capped backoff until the database accepts: an outage, a
+locked SQLite file or a full disk delays records, never loses them; a segment is deleted only
+after its records are committed. Writes are idempotent, keyed by (PBX name, Linkedid): a call
+already stored (a replayed spool, a double delivery) is skipped, not doubled. ``CallStored`` is
+announced only after the commit. A record the database refuses for good (not an outage) is
+moved to ``rejected.jsonl`` beside the spool with the reason, and health says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exc, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from callcenter.calls.model import CallRecord, LegRecord
+from callcenter.db.models.calls import Agent, Call, CallEvent, CallHold, CallLeg
+from callcenter.db.session import unit_of_work
+from callcenter.store.codec import record_from_json, record_to_json
+from callcenter.store.health import StoreHealth
+from callcenter.store.spool import Entry, Spool, SpoolFull
+
+log = logging.getLogger(__name__)
+
+Journal = list[tuple[float, str, str]]
+StoredHook = Callable[[int, CallRecord], None]
+_STOP = object()
+SWITCH_INTERVAL_S = 0.001
+BACKOFF_FIRST_S = 0.25
+BACKOFF_CAP_S = 5.0  # an outage's backlog starts draining within 5 s of the database's return
+# Errors that mean "the database cannot take anything now" (down, locked, disk full): wait and retry.
+TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError, OSError)
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """A hotline agent by member interface (``PJSIP/<extension>``, contract C1)."""
+
+    id: str
+    name: str
+    extension: str
+    interface: str
+
+
+@dataclass
+class _Waiting:
+    record: CallRecord
+    journal: Journal
+    entry: Entry | None  # None: the spool could not take it (full, not writable); kept in memory
+    taken_at: float
+
+
+class CallWriter:
+    def __init__(self, sessions: sessionmaker[Session], spool: Spool, agents: dict[str, AgentRow] | None = None,
+                 on_stored: StoredHook | None = None, batch_max: int = 500,
+                 backoff_cap: float = BACKOFF_CAP_S) -> None:
+        self._sessions = sessions
+        self.spool = spool
+        self._agents = agents or {}
+        self._on_stored = on_stored
+        self._batch_max = batch_max
+        self._backoff_cap = backoff_cap
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._known_agents: set[str] = set()
+        self._waiting: list[_Waiting] = []
+        self._backoff = 0.0
+        self._next_try = 0.0
+        self.health = StoreHealth()
+        self.stored = 0
+        self.rejected_path = spool.directory / "rejected.jsonl"
+
+    def start(self) -> None:
+        """Read back what the spool still holds (written first), then start the thread."""
+        # CPython lets a busy thread keep the GIL for 5 ms before handing it over; the event loop
+        # must not wait that long behind a batch insert while an answer needs its greeting (R2).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+        now = time.time()
+        for entry in self.spool.open():
+            try:
+                record, journal = record_from_json(entry.payload)
+            except (KeyError, TypeError, ValueError) as error:
+                self._reject_payload(entry.payload, f"unreadable spool entry: {error}")
+                self.spool.done([entry])
+                continue
+            self._waiting.append(_Waiting(record, journal, entry, entry.payload.get("taken_at", now)))
+        if self._waiting:
+            log.warning("writer: %d calls from the spool are written to the database first", len(self._waiting))
+        self._publish_health()
+        self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: CallRecord, journal: Journal) -> None:
+        """Called on the event loop: only enqueues."""
+        self._queue.put((record, list(journal)))
+
+    def flush(self) -> None:
+        """Block until everything submitted so far is in the spool and, if the database accepts,
+        committed (call via asyncio.to_thread)."""
+        self._queue.join()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread (call via asyncio.to_thread). What the
+        database did not take stays in the spool for the next start."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+        self.spool.close()
+        if self._waiting:
+            log.warning("writer: %d calls not yet in the database stay in %s for the next start",
+                        len(self._waiting), self.spool.directory)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def agent_id_for(self, interface: str | None) -> str | None:
+        row = self._agents.get(interface or "")
+        return row.id if row else None
+
+    # --- the thread --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            wait = None if not self._waiting else max(0.0, self._next_try - time.monotonic())
+            batch, stop, taken = self._take(wait)
+            try:
+                if batch:
+                    self._spool(batch)
+                if self._waiting and (stop or time.monotonic() >= self._next_try):
+                    self._drain()
+            except Exception:
+                log.exception("writer: unexpected error; the records stay in the spool and are retried")
+                self._failed("unexpected error")
+            finally:
+                for _ in range(taken):
+                    self._queue.task_done()
+
+    def _take(self, wait: float | None) -> tuple[list[tuple[CallRecord, Journal]], bool, int]:
+        batch: list[tuple[CallRecord, Journal]] = []
+        try:
+            item = self._queue.get(timeout=wait) if wait is None or wait > 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return batch, False, 0
+        taken, stop = 1, item is _STOP
+        if not stop:
+            batch.append(item)  # type: ignore[arg-type]
+        while not stop and len(batch) < self._batch_max:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            taken += 1
+            if more is _STOP:
+                stop = True
+            else:
+                batch.append(more)  # type: ignore[arg-type]
+        return batch, stop, taken
+
+    def _spool(self, batch: list[tuple[CallRecord, Journal]]) -> None:
+        now = time.time()
+        try:
+            entries: list[Entry | None] = list(self.spool.append(
+                [record_to_json(record, journal, now) for record, journal in batch]))
+            if self.health.view().spool_problem:
+                self.health.update(spool_problem=None)
+        except (SpoolFull, OSError) as error:
+            if not self.health.view().spool_problem:
+                log.error("writer: the spool cannot take records (%s); %d calls are kept in memory until the "
+                          "database accepts them", error, len(batch))
+            self.health.update(spool_problem=str(error))
+            entries = [None] * len(batch)
+        self._waiting += [_Waiting(record, journal, entry, now)
+                          for (record, journal), entry in zip(batch, entries, strict=True)]
+
+    def _drain(self) -> None:
+        while self._waiting:
+            chunk = self._waiting[:self._batch_max]
+            try:
+                self._write_chunk(chunk)
+            except TRANSIENT as error:
+                self._failed(_one_line(error))
+                return
+            del self._waiting[:len(chunk)]
+            self.spool.done(w.entry for w in chunk if w.entry is not None)
+            if self._backoff:
+                log.warning("writer: the database accepts records again; %d still waiting", len(self._waiting))
+            self._backoff = 0.0
+            self._publish_health()
+
+    def _write_chunk(self, chunk: list[_Waiting]) -> None:
+        """Commit the chunk; if the database refuses it for a reason other than an outage, each
+        call alone, so one bad call cannot hold the others back."""
+        try:
+            stored = self._write(chunk)
+        except TRANSIENT:
+            raise
+        except Exception as error:  # noqa: BLE001 (a refused row: find which, keep the rest going)
+            if len(chunk) == 1:
+                self._reject(chunk[0], _one_line(error))
+                return
+            log.warning("writer: a batch of %d calls was refused; storing them one by one", len(chunk))
+            for one in chunk:
+                self._write_chunk([one])
+            return
+        self.stored += len(stored)
+        if self._on_stored is not None:
+            for call_id, record in stored:
+                self._on_stored(call_id, record)
+
+    def _failed(self, reason: str) -> None:
+        if not self._backoff:
+            log.error("writer: the database does not accept records (%s); %d calls wait in the spool and are "
+                      "retried", reason, len(self._waiting))
+        self._backoff = min(self._backoff_cap, max(BACKOFF_FIRST_S, self._backoff * 2))
+        self._next_try = time.monotonic() + self._backoff
+        self._publish_health(database_ok=False)
+
+    def _publish_health(self, database_ok: bool = True) -> None:
+        self.health.update(waiting=len(self._waiting), database_ok=database_ok,
+                           since=self._waiting[0].taken_at if self._waiting else None)
+
+    def _reject(self, waiting: _Waiting, reason: str) -> None:
+        log.error("writer: the database refused call %s for good (%s); kept in %s", waiting.record.linkedid,
+                  reason, self.rejected_path)
+        self._reject_payload(record_to_json(waiting.record, waiting.journal, waiting.taken_at), reason)
+
+    def _reject_payload(self, payload: dict[str, Any], reason: str) -> None:
+        line = json.dumps({**payload, "rejected": reason}, ensure_ascii=False) + "\n"
+        with self.rejected_path.open("a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        self.health.update(rejected=self.health.view().rejected + 1)
+
+    # --- one transaction ---------------------------------------------------------------------
+
+    def _write(self, chunk: list[_Waiting]) -> list[tuple[int, CallRecord]]:
+        with unit_of_work(self._sessions) as session:
+            fresh = _not_yet_stored(session, chunk)
+            if not fresh:
+                return []
+            added = self._ensure_agents(session, fresh)
+            ids = session.execute(insert(Call).returning(Call.id, sort_by_parameter_order=True),
+                                  [self._call_row(w.record) for w in fresh]).scalars().all()
+            legs, holds, events = [], [], []
+            for call_id, w in zip(ids, fresh, strict=True):
+                record = w.record
+                legs += [_leg_row(call_id, leg, self.agent_id_for(leg.agent)) for leg in record.legs]
+                holds += [{"call_id": call_id, "started_at": _utc(h.started_at), "ended_at": _utc(h.ended_at),
+                           "seconds": h.seconds} for h in record.holds]
+                events += [(record.server, record.linkedid, at, name[:48], raw) for at, name, raw in w.journal]
+            for model, rows in ((CallLeg, legs), (CallHold, holds)):
+                if rows:
+                    session.execute(insert(model), rows)
+            if events:
+                _insert_journal(session, events)
+        self._known_agents |= added
+        return list(zip(ids, (w.record for w in fresh), strict=True))
+
+    def _ensure_agents(self, session: Session, batch: list[_Waiting]) -> set[str]:
+        """The FK needs the agent's row; the hotline file is the source of truth for it."""
+        interfaces = {leg.agent for w in batch for leg in w.record.legs} | {w.record.agent for w in batch}
+        wanted = {row.id: row for interface in interfaces if (row := self._agents.get(interface or "")) is not None}
+        missing = set(wanted) - self._known_agents
+        if not missing:
+            return set()
+        present = set(session.scalars(select(Agent.id).where(Agent.id.in_(missing))))
+        for agent_id in missing - present:
+            row = wanted[agent_id]
+            session.add(Agent(id=row.id, name=row.name, extension=row.extension, interface=row.interface))
+        session.flush()
+        return missing
+
+    def _call_row(self, r: CallRecord) -> dict[str, object]:
+        return {
+            "server": r.server, "linkedid": r.linkedid, "direction": r.direction, "caller": r.caller,
+            "caller_name": r.caller_name, "queue": r.queue, "agent_interface": r.agent,
+            "agent_id": self.agent_id_for(r.agent), "member_name": r.member_name,
+            "started_at": _utc(r.started_at), "queue_entered_at": _utc(r.queue_entered_at),
+            "answered_at": _utc(r.answered_at), "ended_at": _utc(r.ended_at), "answered": r.answered,
+            "abandoned": r.abandoned, "ring_seconds": r.ring_seconds, "rings": r.rings,
+            "within_rule": r.within_rule, "greeting": r.greeting, "wait_seconds": r.wait_seconds,
+            "talk_seconds": r.talk_seconds, "hold_seconds": r.hold_seconds, "hold_count": len(r.holds),
+            "longest_hold_seconds": max((h.seconds for h in r.holds), default=0.0), "attempts": r.attempts,
+            "transfers": r.transfers, "hangup_first": r.hangup_first, "dropped": r.dropped,
+            "recordings": "\n".join(r.recordings) or None, "awaiting_decisions": True,
+        }
+
+
+def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str]]) -> None:
+    """The journal is most of the rows (every raw message of every call): straight to the
+    driver's executemany, without building an ORM/Core parameter dict per row."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {CallEvent.__tablename__} (server, linkedid, at, name, raw) VALUES ({', '.join([mark] * 5)})", rows)
+
+
+def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
+    linkedids = {w.record.linkedid for w in batch}
+    stored = {(server, linkedid) for server, linkedid in session.execute(
+        select(Call.server, Call.linkedid).where(Call.linkedid.in_(linkedids)))}
+    fresh, seen = [], set()
+    for w in batch:
+        key = (w.record.server, w.record.linkedid)
+        if key in stored or key in seen:
+            log.info("writer: call %s is already stored; skipped", w.record.linkedid)
+            continue
+        seen.add(key)
+        fresh.append(w)
+    return fresh
+
+
+def _leg_row(call_id: int, leg: LegRecord, agent_id: str | None) -> dict[str, object]:
+    return {"call_id": call_id, "agent_interface": leg.agent, "agent_id": agent_id, "member_name": leg.member_name,
+            "channel": leg.channel, "started_at": _utc(leg.started_at), "ended_at": _utc(leg.ended_at),
+            "ring_seconds": leg.ring_seconds, "outcome": leg.outcome}
+
+
+LATEST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z
+
+
+def _utc(epoch: float | None) -> dt.datetime | None:
+    if epoch is None:
+        return None
+    if not 0.0 <= epoch <= LATEST_EPOCH:  # also NaN; fromtimestamp would raise OSError, taken for an outage
+        raise ValueError(f"time {epoch!r} is not a date")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
