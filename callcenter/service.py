@@ -86,13 +86,17 @@ class Service:
     async def start(self) -> None:
         await asyncio.to_thread(migrate, self.context.settings.database_url)
         await self.context.bus.start()
-        for path in self._factories:
-            component = _factory(path)(self.context)
-            if component is None:
-                continue
-            log.info("starting %s", component.name)
-            await component.start()
-            self._started.append(component)
+        try:
+            for path in self._factories:
+                component = _factory(path)(self.context)
+                if component is None:
+                    continue
+                log.info("starting %s", component.name)
+                await component.start()
+                self._started.append(component)
+        except BaseException:
+            await self.stop()  # what started is stopped again, in reverse order, before the error goes up
+            raise
 
     async def stop(self) -> None:
         while self._started:

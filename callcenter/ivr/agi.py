@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,8 +100,9 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
         for name, script in scripts.items():
             self.add_route(name, script)
 
-    async def start(self, host: str, port: int) -> tuple[str, int]:
-        self._server = await asyncio.start_server(self.handler, host, port)
+    async def start(self, sock: socket.socket) -> tuple[str, int]:
+        """Serve on ``sock``, bound by the caller (``callcenter.listening``)."""
+        self._server = await asyncio.start_server(self.handler, sock=sock)
         bound = self._server.sockets[0].getsockname()
         return str(bound[0]), int(bound[1])
 

@@ -9,6 +9,7 @@ from callcenter.ivr.agi import AgiServer
 from callcenter.ivr.history import CallerHistorySource, TicketsHistory
 from callcenter.ivr.routing import AgentPresence
 from callcenter.ivr.scripts import IvrScripts
+from callcenter.listening import listening_socket
 from callcenter.messages import AgentStateChanged
 from callcenter.service import ServiceContext
 
@@ -33,7 +34,9 @@ class IvrComponent:
     async def start(self) -> None:
         settings = self._ctx.settings
         self._server = AgiServer(self.scripts.routes(), self._ctx.clock.time)
-        self.address = await self._server.start(settings.agi_host, settings.agi_port)
+        sock = listening_socket(settings.agi_host, settings.agi_port, host_setting="CALLCENTER_AGI_HOST",
+                                port_setting="CALLCENTER_AGI_PORT")
+        self.address = await self._server.start(sock)
         self._ctx.extras["agi"] = self.address  # pbxsim and tests find a port-0 server here
         log.info("FastAGI server listening on %s:%d", *self.address)
 

@@ -12,6 +12,7 @@ from typing import Any
 import uvicorn
 
 from callcenter.db.session import unit_of_work
+from callcenter.listening import listening_socket
 from callcenter.web.app import create_app
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts
 
@@ -40,10 +41,13 @@ class WebComponent:
 
     async def start(self) -> None:
         await asyncio.to_thread(self._accounts)
-        self._task = asyncio.create_task(self.server.serve(), name="web:uvicorn")
+        settings = self.ctx.settings
+        sock = listening_socket(settings.web_host, settings.web_port, host_setting="CALLCENTER_WEB_HOST",
+                                port_setting="CALLCENTER_WEB_PORT")
+        self._task = asyncio.create_task(self.server.serve(sockets=[sock]), name="web:uvicorn")
         while not self.server.started:
             if self._task.done():
-                self._task.result()  # raises why it could not start (port in use …)
+                self._task.result()
                 raise RuntimeError("web server stopped while starting")
             await asyncio.sleep(0.02)
         log.info("web UI on http://%s:%s/", self.ctx.settings.web_host, self.port)
