@@ -43,6 +43,7 @@ bench: debs-test $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check callcenter tests bench
+	$(BIN)/mypy --strict callcenter
 
 clean:
 	rm -rf $(VENV) var/*.db build *.egg-info

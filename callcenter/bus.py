@@ -36,7 +36,7 @@ class EventBus:
     def subscribe(self, kinds: type | tuple[type, ...], handler: Handler, name: str | None = None) -> None:
         """Deliver messages of these types to ``handler`` in order, on a task of its own."""
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-        sub = _Subscriber(name or getattr(handler, "__qualname__", "subscriber"), kinds, handler)
+        sub = _Subscriber(name or str(getattr(handler, "__qualname__", "subscriber")), kinds, handler)
         self._subscribers.append(sub)
         try:
             asyncio.get_running_loop()

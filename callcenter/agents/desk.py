@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from callcenter.agents.roster import interface_of
 from callcenter.agents.states import PhoneSystemUnavailable
+from callcenter.ami.actions import AmiActionError
 from callcenter.db.models.agents import DeskAction
 from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
@@ -74,18 +75,6 @@ def desk_agent(hotline: Hotline, actor: Actor, requested: str | None) -> Agent:
     return agent
 
 
-class _NoAmiClient(Exception):
-    """Stands for AmiActionError where the AMI action client is not installed (never raised)."""
-
-
-def _ami_error() -> type[Exception]:
-    try:
-        from callcenter.ami.actions import AmiActionError
-    except ImportError:
-        return _NoAmiClient
-    return AmiActionError  # type: ignore[no-any-return]
-
-
 def audit(sessions: Any, actor: Actor, agent_id: str, action: str, detail: dict[str, Any], error: str | None) -> None:
     with unit_of_work(sessions) as session:
         session.add(DeskAction(actor=actor.id, actor_role=actor.role, agent_id=agent_id, action=action,
@@ -104,7 +93,7 @@ async def perform(sessions: Any, actor: Actor, agent_id: str, action: str, detai
     except PhoneSystemUnavailable as exc:
         await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
         raise PbxRefused(str(exc)) from exc
-    except _ami_error() as exc:
+    except AmiActionError as exc:
         await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
         raise PbxRefused(f"电话系统拒绝了操作：{exc} / the phone system refused: {exc}") from exc
     except ConnectionError as exc:

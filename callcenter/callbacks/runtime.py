@@ -33,7 +33,8 @@ EARLY = dt.timedelta(milliseconds=50)  # a timer may fire a hair before the due 
 
 
 class Waker(Protocol):
-    wants_next_wake: bool  # whether changed() needs the next wake-up time (one job re-armed)
+    @property
+    def wants_next_wake(self) -> bool: ...  # whether changed() needs the next wake-up time (one job re-armed)
 
     async def changed(self, changes: Changes, next_wake: dt.datetime | None, rearm: bool) -> None: ...
 

@@ -85,19 +85,19 @@ class CallbackScheduler:
         trying every sweep_seconds and takes over when the lock comes free."""
         self._target = target
         self._engine = make_engine(self._url)
-        self._leader = Leadership(self._engine)
-        if await asyncio.to_thread(self._leader.try_acquire):
+        self._leader = leader = Leadership(self._engine)
+        if await asyncio.to_thread(leader.try_acquire):
             await self._activate()
         else:
             log.info("callbacks: another scheduler holds the lock; standing by")
-            self._standby = asyncio.create_task(self._wait_for_lead(target), name="callbacks:standby")
+            self._standby = asyncio.create_task(self._wait_for_lead(leader, target), name="callbacks:standby")
 
     @property
     def active(self) -> bool:
         return self._scheduler is not None
 
-    async def _wait_for_lead(self, target: Wakeable) -> None:
-        while not await asyncio.to_thread(self._leader.try_acquire):
+    async def _wait_for_lead(self, leader: Leadership, target: Wakeable) -> None:
+        while not await asyncio.to_thread(leader.try_acquire):
             await asyncio.sleep(self._sweep_seconds)
         log.info("callbacks: scheduler lock taken over; this node now places the callbacks")
         await self._activate()
@@ -179,7 +179,8 @@ class CallbackScheduler:
         """Arm any pending callback that has no job (a crash between the row and the job)."""
         assert self._engine is not None
         with self._engine.connect() as conn:
-            pending = dict(conn.execute(select(Callback.id, Callback.due_at).where(Callback.status == "pending")).all())
+            rows = conn.execute(select(Callback.id, Callback.due_at).where(Callback.status == "pending"))
+            pending = {callback_id: due for callback_id, due in rows}
             jobs = {row[0] for row in conn.execute(text(f"SELECT id FROM {JOB_TABLE}"))}
         missing = [(i, due) for i, due in pending.items() if str(i) not in jobs]
         for callback_id, due in missing:

@@ -12,7 +12,7 @@ A member not answering within the Originate's Timeout fails it (Reason 3).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from callcenter.ivr.dialplan_callbacks import QUEUE_RING_SECONDS
 from callcenter.pbxsim.calllog import CallLog
@@ -50,7 +50,7 @@ async def _run(pbx: Pbx, one: Channel, two: Channel, queue: str, customer: str, 
                action_id: str | None) -> None:
     from callcenter.pbxsim.queue_app import queue_app
 
-    connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    connected: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def watch(event: Headers) -> None:  # app_queue answers ;2 when the member is connected
         if first(event, "Event") == "AgentConnect" and first(event, "Channel") == two.name and not connected.done():

@@ -7,7 +7,7 @@ import logging
 import random
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from callcenter.clock import Clock
 from callcenter.pbxsim.channels import CAUSE_TEXT, Channel, ChannelIds, HangupRequest
@@ -79,6 +79,13 @@ class Pbx:
 
     async def sleep(self, seconds: float) -> None:
         await self.timebase.sleep(seconds)
+
+    @overload
+    async def wait(self, channel: Channel, seconds: float | None) -> HangupRequest | None: ...
+
+    @overload
+    async def wait(self, channel: Channel, seconds: float | None,
+                   *others: asyncio.Future[Any]) -> HangupRequest | asyncio.Future[Any] | None: ...
 
     async def wait(self, channel: Channel, seconds: float | None,
                    *others: asyncio.Future[Any]) -> HangupRequest | asyncio.Future[Any] | None:

@@ -39,7 +39,7 @@ def group_key(session: Session, by: str, period: Period) -> ColumnElement[Any]:
     if by == "agent":
         return func.coalesce(Call.agent_id, Call.agent_interface)
     if by == "queue":
-        return Call.queue
+        return Call.queue.expression
     if by == "hour":
         return local_hour(session, period)
     if by == "day":

@@ -100,7 +100,8 @@ def _build(session: Session, chunk: Period, t: Thresholds) -> None:
     day = local_day(session, chunk)
     agent, leg_agent = func.coalesce(Call.agent_id, Call.agent_interface), \
         func.coalesce(CallLeg.agent_id, CallLeg.agent_interface)
-    daq = query_partials(session, t, where, [day, agent, Call.queue], LegQuery([day, leg_agent, Call.queue], where))
+    queue = Call.queue.expression
+    daq = query_partials(session, t, where, [day, agent, queue], LegQuery([day, leg_agent, queue], where))
     dh_keys = [day, local_hour(session, chunk)]
     dh = query_partials(session, t, where, dh_keys, LegQuery(dh_keys, where))
     rows = [_row(DAQ, k[0], None, k[1], k[2], p) for k, p in daq.items()]

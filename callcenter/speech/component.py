@@ -144,7 +144,7 @@ class SpeechComponent:
             log.exception("speech: job %d (call %d) could not be completed", job_id, call_id)
         finally:
             # Free the slot before waking the dispatcher (a done-callback would run too late).
-            self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._running.discard(asyncio.current_task())
             self._wake.set()
 
     async def _run_job(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:

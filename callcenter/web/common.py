@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from fastapi import HTTPException, Request
 
@@ -47,7 +47,7 @@ def by_of(request: Request, default: str = "agent") -> By:
     by = request.query_params.get("by") or default
     if by not in (*BY_CHOICES, "total"):
         raise HTTPException(status_code=400, detail=f"by must be one of {', '.join(BY_CHOICES)}")
-    return cast(By, by)
+    return by
 
 
 def scope_of(user: User) -> Scope:

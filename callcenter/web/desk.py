@@ -30,6 +30,7 @@ from callcenter.agents.tickets import PHONE_FIELDS, agent_tickets, as_view, may_
 from callcenter.callbacks.service import CallbackError, due_for, run_now
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
+from callcenter.errors import CallcenterError
 from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
 from callcenter.web.i18n import lang_of
@@ -130,7 +131,7 @@ async def change_state(request: Request, body: StateChange, who: Who,
                            runs[body.action])
     except DeskError as exc:
         return _error(exc)
-    except core.CallcenterError as exc:
+    except CallcenterError as exc:
         return _error(DeskError(str(exc)))
     return {"sent": body.action, "state": states.status(target.id).as_dict()}
 

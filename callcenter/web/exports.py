@@ -32,7 +32,7 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 
 def to_xlsx(header: list[str], rows: list[list[Cell]], title: str) -> bytes:
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # the one sheet a new workbook starts with
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:

@@ -83,7 +83,7 @@ def standalone_room(text: str) -> str | None:
 def extract_address(transcript: Transcript) -> str | None:
     """The caller's own address: the fullest building mention, completed by a room said apart."""
     for speaker in ("caller", "agent"):
-        text = "|".join(t.joined for t in transcript.side(speaker))  # type: ignore[arg-type]
+        text = "|".join(t.joined for t in transcript.side(speaker))
         found = candidates(text)
         if not found:
             continue

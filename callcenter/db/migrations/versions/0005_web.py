@@ -6,6 +6,8 @@ Revises: 0001_core
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -65,7 +67,7 @@ def upgrade() -> None:
 
 
 def _rollups() -> None:
-    values = [sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS]
+    values: list[sa.Column[Any]] = [sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS]
     values += [sa.Column(name, sa.Float(), nullable=False) for name in _SUMS]
     values += [sa.Column("max_wait", sa.Float(), nullable=True), sa.Column("ring_no_answer", sa.Integer(), nullable=False)]
     for measure in ("ring", "wait"):
