@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from callcenter.speech import synth
+from tests.support import synth
 
 RESULTS = Path(__file__).with_name("results")
 CALL_SECONDS = 180.0

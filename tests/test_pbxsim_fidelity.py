@@ -13,9 +13,9 @@ import pytest
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.driver import ScenarioDriver, run_scenario
-from callcenter.pbxsim.fidelity import differences, messages
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import Scenario, load_scenario
+from tests.support.fidelity import differences, messages
 
 SPEED = 10.0  # 0.25 s bursts = 25 ms of real time: room for a busy shared machine
 

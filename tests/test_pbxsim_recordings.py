@@ -16,9 +16,9 @@ from callcenter.calls.replay import replay_chunks
 from callcenter.config import load_settings
 from callcenter.errors import ConfigError
 from callcenter.pbxsim.component import hotline_queues
-from callcenter.pbxsim.fidelity import messages
 from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.scenario import parse_scenario
+from tests.support.fidelity import messages
 
 AGENT_LINE = {"side": "agent", "at": 0.3, "text": "您好，物业服务中心，请讲"}
 CALLER_LINE = {"side": "caller", "at": 4.0, "text": "我家厨房的水管漏水了，请派人来修"}

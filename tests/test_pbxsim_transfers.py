@@ -17,9 +17,9 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.component import hotline_queues
 from callcenter.pbxsim.driver import run_scenario
-from callcenter.pbxsim.fidelity import messages
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import parse_scenario
+from tests.support.fidelity import messages
 
 QUEUES = [{"name": "service", "members": [["Local/agent1@agents", "Agent 1"]]},
           {"name": "repair", "members": [["Local/agent2@agents", "Agent 2"]]}]

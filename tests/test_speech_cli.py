@@ -20,8 +20,8 @@ from callcenter.db.models.speech import Transcript, TranscriptionJob
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
 from callcenter.messages import CallStored, TranscriptReady
 from callcenter.service import ServiceContext
-from callcenter.speech import synth
 from callcenter.speech.component import build
+from tests.support import synth
 from tests.test_speech_jobs import _record
 
 pytestmark = pytest.mark.speech

@@ -24,9 +24,10 @@ from callcenter.db.models.speech import Transcript, TranscriptionJob
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.messages import CallStored, TranscriptReady
 from callcenter.service import ServiceContext
-from callcenter.speech import jobs, synth, worker
+from callcenter.speech import jobs, worker
 from callcenter.speech.component import SpeechComponent
 from callcenter.speech.recognizer import Recognizer
+from tests.support import synth
 
 pytestmark = pytest.mark.speech
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)

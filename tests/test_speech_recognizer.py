@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from callcenter.speech import synth
 from callcenter.speech.audio import inspect_wav
 from callcenter.speech.errors import BadAudio, ModelUnavailable
 from callcenter.speech.recognizer import Recognizer, load_model
 from callcenter.speech.text import Segment, merge_turns, strip_cjk_spaces
+from tests.support import synth
 
 pytestmark = pytest.mark.speech
 
