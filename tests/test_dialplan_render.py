@@ -204,6 +204,19 @@ def test_same_ami_user_for_both_roles_is_rejected(tmp_path: Path, hotline_path: 
         dialplan.render_all(load_settings(env), tmp_path / "d", env=env)
 
 
+def test_rendered_ports_follow_the_settings(tmp_path: Path, hotline_path: Path) -> None:
+    from callcenter.errors import ConfigError
+
+    env = {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+           "CALLCENTER_AMI_PORT": "15038", "CALLCENTER_SIP_HOST": "127.0.0.1", "CALLCENTER_SIP_PORT": "15060"}
+    dialplan.render_all(load_settings(env), tmp_path / "p", env=env)
+    pjsip = (tmp_path / "p" / "pjsip.conf").read_text(encoding="utf-8")
+    assert pjsip.count("bind = 127.0.0.1:15060") == 2  # UDP and TCP
+    assert "port = 15038" in (tmp_path / "p" / "manager.conf").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="CALLCENTER_SIP_PORT"):
+        dialplan.render_all(load_settings(env), tmp_path / "q", env={**env, "CALLCENTER_SIP_PORT": "sip"})
+
+
 def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path) -> None:
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path)}
     done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan", "render"],

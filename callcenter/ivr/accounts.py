@@ -22,6 +22,13 @@ ACTION_READ = "call"  # OriginateResponse
 ACTION_WRITE = "originate,call,agent"  # Originate; Redirect/Hangup; QueueAdd/Remove/Pause
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(name, f"{raw!r} is not a port number (1..65535)")
+    return int(raw)
+
+
 def write_private(path: Path, text: str) -> None:
     secure_write(path, text)
 
@@ -29,13 +36,14 @@ def write_private(path: Path, text: str) -> None:
 def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
     hotline = settings.hotline
     store = SecretStore(settings.var_dir, env, SIP_SECRETS)
+    bind = f"{env.get('CALLCENTER_SIP_HOST') or '0.0.0.0'}:{_port(env, 'CALLCENTER_SIP_PORT', 5060)}"
     lines = ["; pjsip.conf: one softphone per agent of " + hotline.centre.name,
              "; Rendered by `callcenter dialplan render`. Auth: CALLCENTER_SIP_PASSWORD_<工号>, else the digest",
              "; from `callcenter agents provision`, else a password generated into var/sip-secrets.json (0600).",
              "; Trunks are site-specific: add yours with",
              "; context=callcenter-inbound.", "",
-             "[transport-udp]", "type = transport", "protocol = udp", "bind = 0.0.0.0:5060", "",
-             "[transport-tcp]", "type = transport", "protocol = tcp", "bind = 0.0.0.0:5060", ""]
+             "[transport-udp]", "type = transport", "protocol = udp", f"bind = {bind}", "",
+             "[transport-tcp]", "type = transport", "protocol = tcp", f"bind = {bind}", ""]
     provisioned = _provisioned_digests(settings)
     for agent in hotline.agents:
         ext = agent.extension
@@ -92,7 +100,7 @@ def render_manager(settings: Settings, env: Mapping[str, str]) -> str:
         "; manager.conf: the service's two AMI users, loopback only.",
         "; Rendered by `callcenter dialplan render`. Secrets: CALLCENTER_AMI_SECRET / CALLCENTER_AMI_ACTION_SECRET",
         "; or generated into var/ami-secrets.json (0600).", "",
-        "[general]", "enabled = yes", "port = 5038", "bindaddr = 127.0.0.1",
+        "[general]", "enabled = yes", f"port = {_port(env, 'CALLCENTER_AMI_PORT', 5038)}", "bindaddr = 127.0.0.1",
         "timestampevents = yes  ; ring times come from the events' Timestamp headers (R1)", "",
         f"[{listener}]  ; the service's listener: events and status snapshots only", f"secret = {listener_secret}",
         "deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255",
