@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from callcenter import rules
+from callcenter import phones, rules
 from callcenter.errors import ConfigError
 
 Weekday = Annotated[int, Field(ge=1, le=7)]
@@ -39,6 +39,11 @@ class Hours(_Strict):
     close: dt.time = dt.time(20, 0)
     days: list[Weekday] = [1, 2, 3, 4, 5, 6, 7]
     on_duty_number: str | None = None
+
+    @field_validator("on_duty_number")
+    @classmethod
+    def _dialable(cls, number: str | None) -> str | None:
+        return None if number is None else phones.normalise(number, international=True)
 
     @model_validator(mode="after")
     def _open_before_close(self) -> Hours:
@@ -148,6 +153,14 @@ class CallbackPolicy(_Strict):
     originate_timeout_seconds: int = Field(30, ge=5)
 
 
+class Phones(_Strict):
+    """Which numbers the centre dials (callbacks, click to call); see ``callcenter.phones``."""
+
+    # A property hotline calls back residents: numbers abroad (the usual toll-fraud target) are
+    # refused unless the centre really serves callers from abroad.
+    international: bool = False
+
+
 class Hotline(_Strict):
     centre: Centre
     hours: Hours = Hours()
@@ -159,6 +172,13 @@ class Hotline(_Strict):
     sla: Sla = Sla()
     callbacks: CallbackPolicy = CallbackPolicy()
     blocked_numbers: list[str] = []
+    phones: Phones = Phones()
+
+    @field_validator("blocked_numbers")
+    @classmethod
+    def _blocked_normalised(cls, numbers: list[str]) -> list[str]:
+        # Compared with caller IDs, never dialled: numbers abroad may be blocked whatever the policy.
+        return [phones.normalise(n, international=True) for n in numbers]
 
     @model_validator(mode="after")
     def _consistent(self) -> Hotline:
@@ -189,6 +209,9 @@ class Hotline(_Strict):
         for agent in self.agents:
             if agent.role == "agent" and agent.id not in members:
                 raise ValueError(f"agent {agent.id!r} ({agent.name}) is in no department's queue")
+        duty = self.hours.on_duty_number
+        if duty and not self.phones.international and duty.startswith(phones.INTERNATIONAL_PREFIX):
+            raise ValueError(f"hours.on_duty_number {duty} is abroad but phones.international is false")
         return self
 
     # Look-ups used all over the service.

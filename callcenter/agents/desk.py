@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from callcenter import phones
 from callcenter.agents.roster import interface_of
 from callcenter.agents.states import PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
@@ -114,12 +115,18 @@ def recent_actions(sessions: Any, agent_id: str, limit: int = 20) -> list[dict[s
 
 
 async def originate_agent_first(actions: Any, agent: Agent, number: str, *, label: str,
-                                variables: dict[str, str]) -> str:
-    """Ring the agent's phone first; when it answers, Asterisk dials the customer."""
-    if not number or not number.replace("+", "").isdigit():
+                                variables: dict[str, str], international: bool = False) -> str:
+    """Ring the agent's phone first; when it answers, Asterisk dials the customer (the number
+    normalised by callcenter.phones: digits only, so nothing else reaches the AMI)."""
+    if not number:
         raise DeskError("没有可拨打的电话号码 / there is no number to call")
+    try:
+        dial = phones.normalise(number, international=international)
+    except phones.PhoneError as exc:
+        raise DeskError(str(exc)) from None
+    clean_label = "".join(c for c in label if c.isprintable() and c not in '"<>\\')[:40]
     return str(await actions.originate(
-        interface_of(agent), context=OUTBOUND_CONTEXT, exten=number, priority=1,
-        caller_id=f'"{label}" <{agent.extension}>', variables={"CC_AGENT": agent.id, **variables},
+        interface_of(agent), context=OUTBOUND_CONTEXT, exten=dial, priority=1,
+        caller_id=f'"{clean_label}" <{agent.extension}>', variables={"CC_AGENT": agent.id, **variables},
         timeout_ms=ORIGINATE_TIMEOUT_MS,
     ))

@@ -10,13 +10,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
+from collections.abc import Mapping
 
-from callcenter.ami.session import AmiConnectionError, AmiLoginError, AmiSession
+from callcenter.ami.session import Action, AmiConnectionError, AmiHeaderError, AmiLoginError, AmiSession
 from callcenter.config import AmiSettings
 from callcenter.errors import CallcenterError
 
 log = logging.getLogger(__name__)
 _originate_ids = itertools.count(1)
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# Asterisk splits an Originate's Variable header on commas (honouring quotes, brackets and
+# backslashes) and the dialplan substitutes values into application arguments, where a comma,
+# '|' or bracket would split Dial()'s arguments and '$' or quotes would change an expression.
+_EXTEN = re.compile(r"[0-9A-Za-z*#+_-]{1,40}")
+_UNSAFE_VALUE = re.compile(r"[,|;()\[\]{}$\"'\\`\x00-\x1f\x7f]")
 
 
 class AmiActionError(CallcenterError):
@@ -30,8 +38,9 @@ class AmiActions:
         self._session: AmiSession | None = None
         self._lock = asyncio.Lock()
 
-    async def send(self, action: dict[str, str]) -> list[dict[str, str]]:
+    async def send(self, action: Action) -> list[dict[str, str]]:
         """The Response and, for list actions, the events up to EventList Complete."""
+        name = _name(action)
         try:
             reply = await self._send_once(action)
         except AmiConnectionError:
@@ -39,12 +48,12 @@ class AmiActions:
             try:
                 reply = await self._send_once(action)
             except AmiConnectionError as exc:
-                raise AmiActionError(f"{action.get('Action')} failed: the AMI link is down ({exc})") from None
-        except AmiLoginError as exc:
+                raise AmiActionError(f"{name} failed: the AMI link is down ({exc})") from None
+        except (AmiLoginError, AmiHeaderError) as exc:
             raise AmiActionError(str(exc)) from None
         if reply and reply[0].get("Response") == "Error":
             message = reply[0].get("Message") or "Asterisk refused it"
-            raise AmiActionError(f"{action.get('Action')} failed: {message}")
+            raise AmiActionError(f"{name} failed: {message}")
         return reply
 
     async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
@@ -53,16 +62,19 @@ class AmiActions:
                         timeout_ms: int = 30000, action_id: str | None = None) -> str:
         """Queue an Originate (Async): returns the ActionID; OriginateResult follows on the bus."""
         action_id = action_id or f"cc-originate-{next(_originate_ids)}"
-        action = {"Action": "Originate", "ActionID": action_id, "Channel": channel, "Async": "true",
-                  "Timeout": str(timeout_ms)}
+        if exten is not None and not _EXTEN.fullmatch(exten):
+            raise AmiActionError(f"Originate refused: {exten[:40]!r} is not a dialplan extension")
+        action = [("Action", "Originate"), ("ActionID", action_id), ("Channel", channel), ("Async", "true"),
+                  ("Timeout", str(timeout_ms))]
         if application:
-            action |= {"Application": application, "Data": data or ""}
+            action += [("Application", application), ("Data", data or "")]
         else:
-            action |= {"Context": context or "", "Exten": exten or "", "Priority": str(priority)}
+            action += [("Context", context or ""), ("Exten", exten or ""), ("Priority", str(priority))]
         if caller_id:
-            action["CallerID"] = caller_id
-        if variables:
-            action["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
+            action.append(("CallerID", caller_id))
+        # One Variable header per variable (Asterisk 20 reads every one), each value checked, so
+        # that no value can add a variable of its own.
+        action += [("Variable", f"{k}={v}") for k, v in checked_variables(variables or {}).items()]
         await self.send(action)
         return action_id
 
@@ -94,7 +106,7 @@ class AmiActions:
     async def close(self) -> None:
         await self._drop()
 
-    async def _send_once(self, action: dict[str, str]) -> list[dict[str, str]]:
+    async def _send_once(self, action: Action) -> list[dict[str, str]]:
         async with self._lock:
             if self._session is None or self._session.closed.done():
                 s = self._settings
@@ -107,6 +119,32 @@ class AmiActions:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def checked_variables(variables: Mapping[str, str]) -> dict[str, str]:
+    """Channel variables for an Originate, or AmiActionError naming the one that could split
+    into more variables or into more dialplan arguments (nothing is sent then)."""
+    for name, value in variables.items():
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise AmiActionError(f"Originate refused: {name[:40]!r} is not a channel variable name")
+        if _UNSAFE_VALUE.search(value) or len(value) > 256:
+            raise AmiActionError(f"Originate refused: the value of {name} holds characters the dialplan would "
+                                 "split on (comma, quote, bracket, $, control characters) or is too long")
+    return dict(variables)
+
+
+def caller_id(name: str, number: str) -> str:
+    """``"name" <number>`` as Asterisk parses it: quotes, angle brackets and control characters
+    cannot reach the name, and the number must be digits (callcenter.phones normalised it)."""
+    if not number.isascii() or not number.isdigit():
+        raise AmiActionError("Originate refused: the caller ID number is not digits")
+    clean = "".join(c for c in name if c.isprintable() and c not in '"<>\\')[:40]
+    return f'"{clean}" <{number}>'
+
+
+def _name(action: Action) -> str:
+    pairs = action.items() if isinstance(action, Mapping) else action
+    return next((v for k, v in pairs if k == "Action"), "?")
 
 
 def _bool(value: bool) -> str:

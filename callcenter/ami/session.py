@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from callcenter.ami.framing import AmiFramer, RawMessage
@@ -35,6 +36,28 @@ class AmiLoginError(CallcenterError):
 
 class AmiConnectionError(ConnectionError):
     """The AMI link is down or answered nonsense; the caller may retry with backoff."""
+
+
+class AmiHeaderError(CallcenterError, ValueError):
+    """An action header that would break AMI's framing (CR, LF or NUL): nothing was sent."""
+
+
+Action = Mapping[str, str] | Sequence[tuple[str, str]]
+_FORBIDDEN = ("\r", "\n", "\0")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def encode_action(headers: Sequence[tuple[str, str]]) -> bytes:
+    """The action's wire form. A CR or LF in a header would end it and start another action
+    (AMI injection), a NUL cuts it short in Asterisk's C strings: refused, never stripped."""
+    for key, value in headers:
+        if not _KEY.fullmatch(key):
+            raise AmiHeaderError(f"refusing to send an AMI action: header name {key[:40]!r} is not a plain name")
+        if any(c in value for c in _FORBIDDEN):
+            action = next((v for k, v in headers if k == "Action"), "?")
+            raise AmiHeaderError(f"refusing to send AMI action {action[:40]!r}: header {key!r} holds a line break "
+                                 "or NUL (value not sent)")
+    return ("".join(f"{key}: {value}\r\n" for key, value in headers) + "\r\n").encode()
 
 
 @dataclass
@@ -107,26 +130,30 @@ class AmiSession:
                                 "CALLCENTER_AMI_SECRET (CALLCENTER_AMI_ACTION_USER / _ACTION_SECRET for actions).")
         return session
 
-    async def send(self, action: dict[str, str], timeout: float = 10.0, stream: bool = False) -> list[dict[str, str]]:
-        """Send an action; the Response plus, for list actions, every event up to the
-        ``EventList: Complete`` one. AmiConnectionError if the link drops or times out.
+    async def send(self, action: Action, timeout: float = 10.0, stream: bool = False) -> list[dict[str, str]]:
+        """Send an action (a mapping, or header pairs where a key repeats, e.g. one ``Variable``
+        per channel variable); the Response plus, for list actions, every event up to the
+        ``EventList: Complete`` one. AmiConnectionError if the link drops or times out,
+        AmiHeaderError (nothing sent) if a header would break the framing.
         With ``stream``, the list's items also go to the sink where they fall among the live
         events, so a snapshot item never overrides a newer event."""
-        action_id = action.get("ActionID") or f"cc-{next(_ids)}"
-        action = {**action, "ActionID": action_id}
+        headers = list(action.items()) if isinstance(action, Mapping) else list(action)
+        action_id = next((v for k, v in headers if k == "ActionID" and v), None) or f"cc-{next(_ids)}"
+        headers = [(k, v) for k, v in headers if k != "ActionID"] + [("ActionID", action_id)]
+        name = next((v for k, v in headers if k == "Action"), "?")
+        data = encode_action(headers)
         pending = _Pending(asyncio.get_running_loop().create_future(), stream=stream)
         self._pending[action_id] = pending
-        text = "".join(f"{key}: {value}\r\n" for key, value in action.items()) + "\r\n"
         try:
             if self.closed.done() or self._transport is None:
                 raise AmiConnectionError(f"AMI link {self.label} is closed")
-            self._transport.write(text.encode())
+            self._transport.write(data)
             # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that
             # coincides with the reply, which would keep a stopping listener alive.
             async with asyncio.timeout(timeout):
                 return await pending.future
         except TimeoutError:
-            raise AmiConnectionError(f"no answer to {action['Action']} from {self.label} in {timeout:g} s") from None
+            raise AmiConnectionError(f"no answer to {name} from {self.label} in {timeout:g} s") from None
         finally:
             self._pending.pop(action_id, None)
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from callcenter import phones
+from callcenter.ami.actions import caller_id
 from callcenter.callbacks.store import CallbackView
 from callcenter.hotline import Hotline
 
@@ -78,13 +80,15 @@ class Executor:
         actions = self._actions()
         if actions is None:
             raise ConnectionError("no AMI action client: Asterisk is not connected")
+        # Checked again right before dialling: a row changed by hand or by an older version
+        # must not reach Asterisk unless it is a number this hotline dials.
+        number = phones.normalise(cb.caller, international=self._hotline.phones.international)
         variables = {"CC_CALLBACK_ID": str(cb.id), "CC_CALLBACK_REASON": cb.reason,
-                     "CC_CUSTOMER": cb.caller,
+                     "CC_CUSTOMER": number,
                      # R8/R21: the follow-up after a repair ends with the satisfaction survey.
                      "CC_SURVEY": "1" if cb.reason == "repair_followup" else "0"}
         # The agent's phone shows whom they are about to call back (R15).
-        caller_id = f'"回电 {cb.caller}" <{cb.caller}>'
         sent: str = await actions.originate(
-            target.channel, context=CALLBACK_CONTEXT, exten=cb.caller, priority=1, variables=variables,
-            caller_id=caller_id, timeout_ms=self._timeout_ms, action_id=action_id(cb.id, cb.attempts))
+            target.channel, context=CALLBACK_CONTEXT, exten=number, priority=1, variables=variables,
+            caller_id=caller_id(f"回电 {number}", number), timeout_ms=self._timeout_ms, action_id=action_id(cb.id, cb.attempts))
         return sent

@@ -7,9 +7,10 @@ Each policy cites its rule; every number comes from the hotline file's ``[callba
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from callcenter import phones
 from callcenter.callbacks.calendar import next_opening, within_calling_hours
 from callcenter.hotline import CallbackPolicy, Hotline, Hours, Sla
 from callcenter.messages import MessageLeft
@@ -24,13 +25,20 @@ class PolicySettings:
     sla: Sla
     hours: Hours
     tz: ZoneInfo
+    international: bool = False  # the hotline file's [phones] international
 
     @classmethod
     def from_hotline(cls, hotline: Hotline) -> PolicySettings:
-        return cls(hotline.callbacks, hotline.sla, hotline.hours, ZoneInfo(hotline.centre.timezone))
+        return cls(hotline.callbacks, hotline.sla, hotline.hours, ZoneInfo(hotline.centre.timezone),
+                   hotline.phones.international)
 
     def calling_time(self, when: dt.datetime) -> dt.datetime:
         return within_calling_hours(when, self.callbacks, self.tz)
+
+    def number(self, raw: str | None) -> str | None:
+        """The number to call back, normalised (callcenter.phones); None when there is none the
+        centre may dial (hidden, garbage, abroad when not allowed): no callback is planned then."""
+        return phones.dialable(raw, international=self.international)
 
 
 @dataclass(frozen=True)
@@ -91,26 +99,30 @@ class TicketFacts:
 
 def caller_got_through(caller: str) -> Cancel:
     """The number that gave up has now reached an agent: its abandoned-call callback is moot."""
-    return Cancel("the caller got through to an agent", ("abandoned",), caller=caller)
+    return Cancel("the caller got through to an agent", ("abandoned",),
+                  caller=phones.dialable(caller, international=True) or caller)
 
 
 def for_call(call: CallFacts, cfg: PolicySettings) -> list[Decision]:
+    number = cfg.number(call.caller)
     if call.direction != "inbound" or not call.caller:
         return []
     decisions: list[Decision] = []
     if call.answered:
         decisions.append(caller_got_through(call.caller))
+    if number is None:
+        return decisions
     if call.answered and call.dropped:
         # R9: a dropped call is called back at once, by the agent who was on it (R14);
         # no calling-hours delay, the customer was on the line a moment ago.
         due = call.ended_at + dt.timedelta(minutes=cfg.callbacks.dropped_minutes)
-        decisions.append(Plan("dropped", due, call.caller, f"call:{call.call_id}:dropped", owner=call.agent_id,
+        decisions.append(Plan("dropped", due, number, f"call:{call.call_id}:dropped", owner=call.agent_id,
                               department=call.department, call_id=call.call_id))
     elif call.abandoned:
         # A caller who gave up waiting is called back within abandoned_minutes, unless the same
         # number gets through first (cancelled by caller_got_through).
         due = cfg.calling_time(call.ended_at + dt.timedelta(minutes=cfg.callbacks.abandoned_minutes))
-        decisions.append(Plan("abandoned", due, call.caller, f"call:{call.call_id}:abandoned",
+        decisions.append(Plan("abandoned", due, number, f"call:{call.call_id}:abandoned",
                               department=call.department, call_id=call.call_id, one_per_caller=True))
     return decisions
 
@@ -120,6 +132,10 @@ def for_ticket(change: str, ticket: TicketFacts, now: dt.datetime, cfg: PolicySe
         return [Cancel("the ticket is closed", TICKET_REASONS, ticket_id=ticket.id)]
     if not ticket.number:
         return []
+    number = cfg.number(ticket.number)
+    if number is None:
+        return []
+    ticket = replace(ticket, number=number)
     if change == "done" and ticket.category == "repair":
         return _repair_done(ticket, now, cfg)
     if ticket.status not in OPEN_TICKET:
@@ -167,13 +183,14 @@ def _repair_done(ticket: TicketFacts, now: dt.datetime, cfg: PolicySettings) -> 
 
 
 def for_message(msg: MessageLeft, cfg: PolicySettings) -> list[Decision]:
-    if not msg.caller:
+    number = cfg.number(msg.caller)
+    if number is None:
         return []
     left = dt.datetime.fromtimestamp(msg.at, dt.UTC)
     # R18: an after-hours message is called back when the centre opens; R12: a message after a
     # failed transfer is called back (by the person the caller wanted) as soon as possible.
     due = next_opening(left, cfg.hours, cfg.tz) + dt.timedelta(minutes=cfg.callbacks.message_minutes)
-    return [Plan("message", cfg.calling_time(due), msg.caller, f"message:{msg.linkedid}", owner=msg.agent_id,
+    return [Plan("message", cfg.calling_time(due), number, f"message:{msg.linkedid}", owner=msg.agent_id,
                  department=msg.department, note=msg.reason)]
 
 
@@ -182,10 +199,11 @@ def followup_after_reply(reason: str, ticket: TicketFacts | None, number: int, n
     """R7: a complaint is followed up again and again until its ticket is closed."""
     if reason not in ("complaint_48h", "complaint_followup") or ticket is None:
         return None
-    if ticket.status == "closed" or not ticket.number:
+    dial = cfg.number(ticket.number)
+    if ticket.status == "closed" or dial is None:
         return None
     due = cfg.calling_time(now + dt.timedelta(minutes=cfg.callbacks.complaint_followup_minutes))
-    return Plan("complaint_followup", due, ticket.number, f"ticket:{ticket.id}:complaint_followup:{number}",
+    return Plan("complaint_followup", due, dial, f"ticket:{ticket.id}:complaint_followup:{number}",
                 owner=ticket.owner, department=ticket.department, ticket_id=ticket.id)
 
 

@@ -151,6 +151,9 @@ class CallbackRuntime:
             if ticket is None:
                 log.warning("callbacks: ticket %s of a %s change is not in the database", msg.ticket_id, msg.change)
                 return Changes()
+            number = self.cfg.number(ticket.number)
+            if number is not None:
+                store.follow_number(session, ticket.id, number, now)
             return store.apply(session, policies.for_ticket(msg.change, ticket, now, self.cfg), now)
         await self._work(work)
 

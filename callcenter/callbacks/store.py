@@ -7,17 +7,21 @@ Claiming is one conditional UPDATE, so a callback runs once even if two wake-ups
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from callcenter import phones
 from callcenter.callbacks import policies
 from callcenter.callbacks.policies import Cancel, Decision, Plan, PolicySettings, TicketFacts
 from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,12 @@ def apply(session: Session, decisions: list[Decision], now: dt.datetime) -> Chan
 
 def create(session: Session, plan: Plan, now: dt.datetime) -> Callback | None:
     """Insert the planned callback unless it exists already (same key) or, for abandoned calls,
-    the number already has one pending."""
+    the number already has one pending. Plans carry numbers the policies normalised; anything
+    else is refused here too, so no stored callback can dial a value that is not a number."""
+    if phones.dialable(plan.caller, international=True) != plan.caller:
+        log.warning("callbacks: %s plan %s refused: %r is not a normalised phone number", plan.reason,
+                    plan.dedupe_key, phones.mask(phones.caller_id(plan.caller)) or "(not a number)")
+        return None
     if session.scalar(select(Callback.id).where(Callback.dedupe_key == plan.dedupe_key)) is not None:
         return None
     if plan.one_per_caller and session.scalar(
@@ -106,6 +115,20 @@ def cancel(session: Session, order: Cancel, now: dt.datetime) -> list[int]:
         note(session, cb, "cancelled", now, order.why)
         cancelled.append(cb.id)
     return cancelled
+
+
+def follow_number(session: Session, ticket_id: int, number: str, now: dt.datetime) -> int:
+    """A ticket's phone was corrected (R4): its pending callbacks dial the new number (already
+    normalised by the policies). Running attempts are left to finish. Returns how many moved."""
+    moved = 0
+    query = select(Callback).where(Callback.ticket_id == ticket_id, Callback.status == "pending",
+                                   Callback.caller != number)
+    for cb in session.scalars(query):
+        note(session, cb, "number_changed", now,
+             f"ticket {ticket_id}'s phone corrected: {phones.mask(cb.caller)} -> {phones.mask(number)}")
+        cb.caller = number
+        moved += 1
+    return moved
 
 
 def claim(session: Session, callback_id: int, now: dt.datetime) -> Callback | None:
@@ -165,7 +188,8 @@ def awaiting_decisions(session: Session, limit: int, agent_of: Callable[[str | N
 
 def caller_reached_agent_since(session: Session, caller: str, since: dt.datetime) -> bool:
     """Whether this number has had an answered inbound call since ``since`` (abandoned callbacks)."""
-    query = select(Call.id).where(Call.caller == caller, Call.direction == "inbound", Call.answered.is_(True),
+    query = select(Call.id).where(Call.caller.in_(phones.variants(caller)), Call.direction == "inbound",
+                                  Call.answered.is_(True),
                                   Call.ended_at >= since).limit(1)
     return session.scalar(query) is not None
 

@@ -42,8 +42,11 @@ class _Request(FastAgiRequest):  # type: ignore[misc]
 
 
 def _quote(value: str) -> str:
-    # AGI arguments are split on spaces; quote, and keep quotes/newlines out of the value.
-    return '"' + value.replace("\\", "").replace('"', "'").replace("\n", " ").replace("\r", " ") + '"'
+    # AGI arguments are split on spaces and a command ends at a line break: quote, and keep
+    # quotes, backslashes and every control character (CR, LF, NUL, …) out of the value, so
+    # caller data (a caller ID name) can neither end the command nor start another.
+    kept = "".join(" " if not c.isprintable() else c for c in value.replace("\\", "").replace('"', "'"))
+    return f'"{kept}"'
 
 
 @dataclass

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from callcenter import phones
 from callcenter.hotline import Department, Hotline, Menu
 from callcenter.messages import AgentStateChanged
 
@@ -43,11 +44,9 @@ def dialplan_safe(text: str | None, limit: int = 32) -> str:
 
 
 def normalise_number(number: str | None) -> str | None:
-    """Caller ID as digits (a leading + kept); Asterisk's 'unknown'/empty mean no number."""
-    if not number or number.strip().lower() in ("unknown", "anonymous", "<unknown>"):
-        return None
-    cleaned = re.sub(r"[^\d+]", "", number)
-    return cleaned or None
+    """Caller ID as digits (a leading + kept), for look-ups; Asterisk's 'unknown'/empty, or
+    anything that is not a phone number, mean no number."""
+    return phones.caller_id(number)
 
 
 def default_department(hotline: Hotline) -> Department:
@@ -58,8 +57,8 @@ def default_department(hotline: Hotline) -> Department:
 
 def gate(hotline: Hotline, caller: str | None, open_now: bool) -> Route | None:
     """Decided before the greeting: refused numbers, then after hours (R18). None: come in."""
-    blocked = {normalise_number(n) for n in hotline.blocked_numbers}
-    if caller is not None and caller in blocked:
+    blocked = {phones.dialable(n, international=True) for n in hotline.blocked_numbers} - {None}
+    if caller is not None and phones.dialable(caller, international=True) in blocked:
         return Route("blocked")
     if not open_now:
         dept = default_department(hotline)

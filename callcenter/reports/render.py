@@ -50,11 +50,30 @@ def rows_for(report: AnswerTimeReport, hotline: Hotline | None, lang: str = "zh"
     return header, rows
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…), +cmd|…,
+# @SUM(…)) or, after a tab or CR, may do so on import (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: Cell) -> Cell:
+    """A text cell that a spreadsheet would run as a formula, prefixed with a single quote so it
+    stays text (OWASP's advice); numbers and every other text are left as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def safe_rows(header: list[str], rows: list[list[Cell]]) -> tuple[list[Cell], list[list[Cell]]]:
+    """What any export writes: every cell neutralised (caller IDs and names come from outside)."""
+    return [neutralised(h) for h in header], [[neutralised(v) for v in row] for row in rows]
+
+
 def to_csv(header: list[str], rows: list[list[Cell]]) -> str:
+    safe_header, safe = safe_rows(header, rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow(safe_header)
+    writer.writerows([["" if v is None else v for v in row] for row in safe])
     return out.getvalue()
 
 

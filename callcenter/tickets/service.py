@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callcenter import phones
 from callcenter.db.models.tickets import OwnerChange, Ticket, TicketCall
 from callcenter.errors import CallcenterError
 from callcenter.hotline import Hotline
@@ -107,6 +108,11 @@ def _checked(hotline: Hotline, name: str, value: Any) -> Any:
         return _when(value, name)
     if name == "urgent":
         return bool(value)
+    if name == "phone":
+        try:  # R4: a number the centre can call back on, digits only (nothing else reaches Asterisk)
+            return phones.normalise(str(value), international=hotline.phones.international)
+        except phones.PhoneError as exc:
+            raise TicketError(f"phone: {exc}") from None
     return value.strip() if isinstance(value, str) else value
 
 

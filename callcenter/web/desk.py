@@ -234,7 +234,8 @@ async def click_to_call(request: Request, body: CallRequest, who: Who,
     async def run() -> str:
         action_id = await core.originate_agent_first(
             component.actions, target, number, label=f"工单{body.ticket_id}",
-            variables={"CC_TICKET": str(body.ticket_id)})
+            variables={"CC_TICKET": str(body.ticket_id)},
+            international=_ctx(request).settings.hotline.phones.international)
         component.originated[action_id] = target.id
         return action_id
 

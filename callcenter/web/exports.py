@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from callcenter.db.session import unit_of_work
 from callcenter.reports.answer_times import answer_time_report
 from callcenter.reports.drilldown import drill_calls
-from callcenter.reports.render import Cell, rows_for, to_csv
+from callcenter.reports.render import Cell, rows_for, safe_rows, to_csv
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
 from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of, today_of
 from callcenter.web.i18n import lang_of
@@ -34,8 +34,9 @@ def to_xlsx(header: list[str], rows: list[list[Cell]], title: str) -> bytes:
     book = Workbook()
     sheet = book.worksheets[0]  # the one sheet a new workbook starts with
     sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
+    safe_header, safe = safe_rows(header, rows)  # openpyxl stores "=…" text as a live formula
+    sheet.append(safe_header)
+    for row in safe:
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)
