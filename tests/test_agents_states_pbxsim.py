@@ -4,6 +4,8 @@ headers, and what the desk shows comes back from AMI events, even for changes ma
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,10 @@ import pytest
 
 from callcenter.agents import desk as core
 from callcenter.agents import states
-from callcenter.agents.component import AgentsComponent
+from callcenter.agents.component import RESYNC_SECONDS, TICK_SECONDS, AgentsComponent
 from callcenter.ami.actions import AmiActionError
 from callcenter.clock import FrozenClock
+from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import Service
 from tests.support.desk import PBX_COMPONENTS, sent_actions, small_hotline_settings, wait_until
 
@@ -188,3 +191,36 @@ async def test_a_member_removed_elsewhere_shows_logged_out_after_the_next_snapsh
     assert agents.states.status("101").as_dict()["state"] == "logged_out"
     latest = agents.hub.latest("101", "state")
     assert latest is not None and latest.data["queues"] == []
+
+
+async def test_an_ami_outage_logs_one_warning_and_its_end_one_line(service: Service,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """An AMI outage is expected: one WARNING without a traceback when the link goes down, nothing
+    per tick while it stays down, one line and a fresh snapshot when it is back."""
+    agents, pbxsim = _parts(service)
+    await wait_until(lambda: agents.states.status("101").queues == {"repair"}, what="QueueStatus snapshot")
+    caplog.set_level(logging.DEBUG, logger="callcenter.agents")
+    port = pbxsim.server.port
+    await pbxsim.server.stop()
+    # Beats an hour ahead of the loop's clock: the service's own ticker never reaches a resync
+    # in between, so these beats alone decide what is logged.
+    ahead = asyncio.get_running_loop().time() + 3600 + RESYNC_SECONDS
+    beats = (ahead + n * TICK_SECONDS for n in itertools.count())
+    for _ in range(300):  # a minute of ticks: many resync attempts, all refused
+        await agents.beat(next(beats))
+    logged = [r for r in caplog.records if r.name.startswith("callcenter.agents") and r.levelno >= logging.INFO]
+    assert [(r.levelname, r.exc_info) for r in logged] == [("WARNING", None)]
+    assert "AMI" in logged[0].getMessage()
+    revived = AmiServer(pbxsim.pbx, port=port)
+    await revived.start()
+    try:
+        agents.states.status("101").queues.clear()  # the snapshot after the outage puts it back
+        for _ in range(int(RESYNC_SECONDS / TICK_SECONDS)):
+            await agents.beat(next(beats))
+        back = [r for r in caplog.records if r.name.startswith("callcenter.agents")
+                and r.levelno >= logging.INFO][len(logged):]
+        assert [r.levelname for r in back if "back" in r.getMessage()] == ["INFO"]
+        assert all(r.levelno < logging.WARNING for r in back)
+        assert agents.states.status("101").queues == {"repair"}
+    finally:
+        await revived.stop()

@@ -13,8 +13,9 @@ from typing import Any
 
 from callcenter.agents.hub import DeskHub
 from callcenter.agents.pop import ScreenPop
-from callcenter.agents.states import AgentStates, wrap_up_seconds_from_env
+from callcenter.agents.states import AgentStates, PhoneSystemUnavailable, wrap_up_seconds_from_env
 from callcenter.agents.tickets import ticket_view
+from callcenter.ami.actions import AmiActionError, AmiLinkDown
 from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, GreetingDecision, OriginateResult
 from callcenter.db.session import unit_of_work
 from callcenter.messages import AgentStateChanged, TicketChanged
@@ -25,6 +26,9 @@ TICK_SECONDS = 0.2
 # Queue membership changed outside the desk (a console, a feature code) has no member-state
 # event the tracker maps, so the QueueStatus snapshot is taken again this often.
 RESYNC_SECONDS = 60.0
+# While the AMI link is down the snapshot is retried this often: it is how the ticker learns
+# the link is back.
+RETRY_SECONDS = 5.0
 
 
 class AgentsComponent:
@@ -40,6 +44,8 @@ class AgentsComponent:
         self.originated: dict[str, str] = {}  # ActionID -> agent id (click to call)
         self._ticker: asyncio.Task[None] | None = None
         self._wrap_ups: set[asyncio.Task[None]] = set()
+        self._next_sync = 0.0
+        self._link_down = False
 
     @property
     def actions(self) -> Any:
@@ -97,16 +103,32 @@ class AgentsComponent:
 
     async def _tick_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        last_sync = loop.time()
+        self._next_sync = loop.time() + RESYNC_SECONDS
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            try:
-                await self.tick()
-                if self.ctx.actions is not None and loop.time() - last_sync >= RESYNC_SECONDS:
-                    last_sync = loop.time()
-                    await self.states.snapshot()
-            except Exception:
-                log.exception("agents: tick failed")
+            await self.beat(loop.time())
+
+    async def beat(self, mono: float) -> None:
+        """One beat of the ticker at monotonic time ``mono``: the tick, then the resync when due.
+        An AMI outage is expected: one warning when it starts, the snapshot retried every
+        RETRY_SECONDS (the only way to learn it is over), one line and a fresh snapshot after."""
+        try:
+            await self.tick()
+            if self.ctx.actions is not None and mono >= self._next_sync:
+                self._next_sync = mono + RESYNC_SECONDS
+                await self.states.snapshot()
+                if self._link_down:
+                    self._link_down = False
+                    log.info("agents: the AMI link is back; queue states taken afresh")
+        except (AmiLinkDown, PhoneSystemUnavailable) as exc:
+            self._next_sync = mono + RETRY_SECONDS
+            if not self._link_down:
+                self._link_down = True
+                log.warning("agents: %s; the desk shows the last known states until the link is back", exc)
+        except AmiActionError as exc:
+            log.warning("agents: %s", exc)  # Asterisk refused one action: said, the ticker carries on
+        except Exception:
+            log.exception("agents: tick failed")
 
     def _load_ticket(self, ticket_id: int) -> dict[str, Any] | None:
         with unit_of_work(self.ctx.sessions) as session:

@@ -31,6 +31,10 @@ class AmiActionError(CallcenterError):
     """Asterisk said no (or could not be reached); the message is meant for people."""
 
 
+class AmiLinkDown(AmiActionError):
+    """Asterisk could not be reached: an outage, expected now and then, not a refusal."""
+
+
 class AmiActions:
     def __init__(self, settings: AmiSettings, timeout: float = 10.0) -> None:
         self._settings = settings
@@ -48,7 +52,7 @@ class AmiActions:
             try:
                 reply = await self._send_once(action)
             except AmiConnectionError as exc:
-                raise AmiActionError(f"{name} failed: the AMI link is down ({exc})") from None
+                raise AmiLinkDown(f"{name} failed: the AMI link is down ({exc})") from None
         except (AmiLoginError, AmiHeaderError) as exc:
             raise AmiActionError(str(exc)) from None
         if reply and reply[0].get("Response") == "Error":
