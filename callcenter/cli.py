@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import typer
 
+from callcenter import privacy
 from callcenter.errors import CallcenterError
 
 app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks for Asterisk hotlines.",
@@ -43,6 +45,10 @@ def _mount() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # R17: callers' numbers are masked in the log unless CALLCENTER_LOG_PII=1 (debugging).
+    if not privacy.mask_log_handlers(os.environ):
+        logging.getLogger(__name__).warning("%s=1: the log holds callers' whole phone numbers",
+                                            privacy.LOG_PII_SETTING)
     # Alembic's plugin set-up lines say nothing to the people running the service.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     _mount()

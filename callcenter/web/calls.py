@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
+from callcenter.privacy import masked_turns
 from callcenter.reports.drilldown import drill_calls
 from callcenter.reports.measures import FIGURE_BY_NAME
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
@@ -58,13 +61,19 @@ def load_call(session: Session, user: User, call_id: int) -> Call:
     return call
 
 
+def _transcript_for(user: User, turns: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return turns if user.is_supervisor else masked_turns(turns)
+
+
 def call_view(request: Request, user: User, call_id: int) -> CallView:
     ctx = ctx_of(request)
     with unit_of_work(ctx.sessions) as session:
         call = load_call(session, user, call_id)
         view = CallView(call=call, caller=shown_phone(user, call.caller), timeline=timeline(call),
                         recordings=recording_paths(call, ctx.settings.recordings_dir),
-                        transcript=transcript_turns(session, call.id), findings=quality_findings(session, call.id),
+                        # R17: the transcript masks numbers for whoever sees the ticket's number masked.
+                        transcript=_transcript_for(user, transcript_turns(session, call.id)),
+                        findings=quality_findings(session, call.id),
                         # Raw AMI events carry full numbers: supervisors only (R17).
                         journal=journal(session, call) if user.is_supervisor else [])
         audit(session, user, "view_call", f"call {call.id} ({call.linkedid})")

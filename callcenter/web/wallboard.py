@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sse_starlette.sse import EventSourceResponse
 
+from callcenter.privacy import alert_for_role
 from callcenter.web.auth import CurrentUser, User, mask_phone
 from callcenter.web.live import CLOSE, LiveBoard
 from callcenter.web.templating import render
@@ -19,7 +20,8 @@ PING_SECONDS = 15
 
 
 def for_user(message: dict[str, Any], user: User) -> dict[str, Any]:
-    """R17: agents see callers' numbers masked on the wallboard too."""
+    """R17: agents see callers' numbers masked on the wallboard too, and alerts without the
+    caller's details."""
     if user.is_supervisor:
         return message
     out = dict(message)
@@ -27,6 +29,11 @@ def for_user(message: dict[str, Any], user: User) -> dict[str, Any]:
         out["call"] = {**out["call"], "caller": mask_phone(out["call"].get("caller"))}
     if "calls" in out:
         out["calls"] = [{**c, "caller": mask_phone(c.get("caller"))} for c in out["calls"]]
+    # An emergency alert's summary can name the caller's address: its head only (R17).
+    if "alert" in out:
+        out["alert"] = alert_for_role(out["alert"], sees_personal_data=False)
+    if "alerts" in out:
+        out["alerts"] = [alert_for_role(a, sees_personal_data=False) for a in out["alerts"]]
     return out
 
 
