@@ -4,6 +4,8 @@ figures in each trace's sidecar: its `observed` event times and its `expect` blo
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -178,3 +180,36 @@ def test_replay_command_reports_a_missing_trace_in_plain_words(tmp_path: Path) -
     result = CliRunner().invoke(cli(), ["replay", str(tmp_path / "nope.ami")])
     assert result.exit_code != 0
     assert "does not exist" in str(result.exception) or "does not exist" in result.output
+
+
+def _callcenter(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(Path(sys.executable).parent / "callcenter"), *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_replay_refuses_a_capture_without_timestamps_unless_given_its_arrivals(traces_dir: Path) -> None:
+    """Without Timestamp headers or arrival times every ring would read 0.0 s, within the rule,
+    standard greeting (R1, R2): a figure that looks right and is not. Say so instead."""
+    trace = traces_dir / "no-timestamps" / "rollover.ami"
+    done = _callcenter("replay", str(trace))
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert str(trace) in line and "Timestamp" in line and "--arrivals" in line
+    with_arrivals = _callcenter("replay", str(trace), "--arrivals", str(trace.with_suffix(".json")))
+    assert with_arrivals.returncode == 0 and json.loads(with_arrivals.stdout)["ring_seconds"] > 15
+
+
+def test_replay_refuses_a_sidecar_that_belongs_to_another_capture(traces_dir: Path) -> None:
+    folder = traces_dir / "no-timestamps"
+    done = _callcenter("replay", str(folder / "answered_fast.ami"), "--arrivals", str(folder / "rollover.json"))
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    messages = len(json.loads((folder / "answered_fast.json").read_text())["message_arrival_s"])
+    arrivals = len(json.loads((folder / "rollover.json").read_text())["message_arrival_s"])
+    assert f"{arrivals} arrival times" in line and f"{messages} messages" in line and "rollover.json" in line
+
+
+@pytest.mark.parametrize("trace", [*(f"no-timestamps/{n}" for n in UNSTAMPED), *TIMESTAMPED])
+def test_every_recorded_sidecar_matches_its_capture(traces_dir: Path, trace: str) -> None:
+    path = traces_dir / f"{trace}.ami"
+    assert replay_file(path, arrivals_path=path.with_suffix(".json"))  # not refused, calls come out
