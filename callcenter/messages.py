@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from callcenter.calls.model import CallRecord
+from callcenter.store.health import HealthView
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,14 @@ class CallStored:
 
     call_id: int
     record: CallRecord
+
+
+@dataclass(frozen=True)
+class StoreHealthChanged:
+    """Published by the calls component when the store's health changes: records waiting in the
+    spool, the database reachable or not (issue 11: nothing pretends to be fine)."""
+
+    health: HealthView
 
 
 @dataclass(frozen=True)

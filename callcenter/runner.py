@@ -55,7 +55,7 @@ async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path 
         traffic = _start_traffic(sim, settings, seed, calls_per_hour, scenario) if sim is not None else None
         if sim is None:
             typer.echo(f"connected to Asterisk at {settings.ami.host}:{settings.ami.port}" if settings.ami else "")
-        await _report_until(stop, sim, settings, duration)
+        await _report_until(stop, sim, settings, duration, service.context.extras.get("store_health"))
         if traffic is not None:
             traffic.cancel()
             await asyncio.gather(traffic, return_exceptions=True)
@@ -106,7 +106,8 @@ def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float, sc
     return asyncio.create_task(workload())
 
 
-async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: float | None) -> None:
+async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: float | None,
+                        health: Any = None) -> None:
     loop = asyncio.get_running_loop()
     deadline = None if duration is None else loop.time() + duration
     rule = settings.ring_cycle_seconds * settings.rule_rings
@@ -118,6 +119,9 @@ async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: 
             pass
         if sim is not None:
             typer.echo(_stats(sim.pbx, 60.0, rule))
+        problem = None if health is None else health.view().describe(settings.hotline.centre.timezone)
+        if problem:
+            typer.echo(f"存储：{problem} (store: {health.view().describe(settings.hotline.centre.timezone, 'en')})")
         if deadline is not None and loop.time() >= deadline:
             return
 

@@ -199,3 +199,39 @@ async def test_todays_figures_follow_stored_calls(web: WebComponent) -> None:
         assert figures["offered"] == before + 1 and figures["within_rule_pct"] == 100.0
     finally:
         await close_stream(client, context)
+
+
+async def test_the_wallboard_says_when_the_database_is_down_and_how_many_calls_wait(
+        web: WebComponent, tmp_path: Path, traces_dir: Path) -> None:
+    from callcenter.db.session import make_engine, make_session_factory
+    from callcenter.messages import StoreHealthChanged
+    from callcenter.store.spool import Spool
+    from callcenter.store.writer import CallWriter
+    from tests.test_store_durability import calls
+
+    # A writer whose database is unreachable (nothing listens there), wired as the calls component does.
+    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1")
+    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), backoff_cap=0.2)
+    loop = asyncio.get_running_loop()
+    writer.health.on_change = lambda view: loop.call_soon_threadsafe(web.ctx.bus.publish, StoreHealthChanged(view))
+    web.ctx.extras["store_health"] = writer.health
+    writer.start()
+    client, context, stream = await open_stream(web, SUPERVISOR)
+    try:
+        assert (await next_event(stream, "snapshot"))["store"]["ok"] is True
+        for record, journal in calls(traces_dir, 3, "down"):
+            writer.submit(record, journal)
+        store = (await next_event(stream, "store"))["store"]
+        while store["waiting"] < 3:
+            store = (await next_event(stream, "store"))["store"]
+        assert store["ok"] is False and store["database_ok"] is False
+        since = dt.datetime.fromtimestamp(writer.health.view().since or 0, dt.UTC).astimezone(
+            __import__("zoneinfo").ZoneInfo("Asia/Shanghai")).strftime("%H:%M")  # the hotline's local time
+        assert store["zh"] == f"数据库不可用，3 条记录待写入，自 {since} 起"
+        assert store["en"] == f"database unavailable, 3 records waiting to be written, since {since}"
+        snapshot = (await client.get("/api/wallboard")).json()
+        assert snapshot["store"]["zh"] == store["zh"]
+    finally:
+        await close_stream(client, context)
+        await asyncio.to_thread(writer.stop)
+        engine.dispose()

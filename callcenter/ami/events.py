@@ -200,14 +200,28 @@ class ChannelSnapshot(ChannelEvent):
     bridge_id: str | None
 
 
+# A Timestamp outside these bounds (1e308, negative, NaN, a clock years off) is no time of
+# any call: the arrival time stands in and the reader is told (``timestamp_refused``).
+EARLIEST_STAMP = 946684800.0  # 2000-01-01
+LATEST_STAMP = 4102444800.0  # 2100-01-01
+
+
+def _stamp(headers: dict[str, str]) -> float | None:
+    try:
+        value = float(headers.get("Timestamp") or "")
+    except ValueError:
+        return None
+    return value if EARLIEST_STAMP <= value <= LATEST_STAMP else None  # also False for NaN
+
+
+def timestamp_refused(headers: dict[str, str]) -> bool:
+    """The message has a Timestamp header, but not a usable one."""
+    return bool(headers.get("Timestamp")) and _stamp(headers) is None
+
+
 def event_time(headers: dict[str, str], arrival: float) -> float:
-    stamp = headers.get("Timestamp")
-    if stamp:
-        try:
-            return float(stamp)
-        except ValueError:
-            pass
-    return arrival
+    stamp = _stamp(headers)
+    return arrival if stamp is None else stamp
 
 
 def parse_event(headers: dict[str, str], arrival: float) -> AmiEvent | None:

@@ -18,8 +18,9 @@ from callcenter.calls.ringing import RingRule
 from callcenter.calls.tracker import CallTracker
 from callcenter.config import AmiSettings
 from callcenter.hotline import Hotline
-from callcenter.messages import CallStored
+from callcenter.messages import CallStored, StoreHealthChanged
 from callcenter.service import ServiceContext
+from callcenter.store.health import HealthView
 from callcenter.store.spool import Spool
 from callcenter.store.writer import AgentRow, CallWriter
 
@@ -52,6 +53,7 @@ class CallsComponent:
         ctx.tracker = self.tracker
         ctx.actions = self.actions
         ctx.extras["store_health"] = self.writer.health
+        self.writer.health.on_change = self._health_changed
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -75,6 +77,12 @@ class CallsComponent:
         """Runs on the writer thread, after the commit: hand the news to the loop."""
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.ctx.bus.publish, CallStored(call_id, record))
+
+
+    def _health_changed(self, view: HealthView) -> None:
+        """Runs on the writer thread: hand the news to the loop."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.ctx.bus.publish, StoreHealthChanged(view))
 
 
 def _both(first: Callable[[object], None], second: Callable[[object], None]) -> Callable[[object], None]:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
 from callcenter.calls.model import CallRecord, Greeting, HangupSide, HoldRecord, LegOutcome, LegRecord
 from callcenter.calls.ringing import RingRule
 
+log = logging.getLogger(__name__)
+
 # Hangup causes of an orderly end: unknown (Local ;1 halves), normal clearing, busy, no response,
 # no answer, rejected, normal unspecified. Anything else while talking means the line broke (R9).
 NORMAL_CAUSES = frozenset({0, 16, 17, 18, 19, 21, 31})
-
-
-class CallRecordError(ValueError):
-    """A draft that cannot become a consistent record (the message says which call and why)."""
 
 
 @dataclass
@@ -81,6 +80,7 @@ class CallDraft:
     holds: list[HoldRecord] = field(default_factory=list)
     ended_at: float | None = None
     journal: list[tuple[float, str, str]] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)  # fields recorded from elsewhere than the events say
     recording_files: list[str] = field(default_factory=list)  # as MixMonitor was given them
     recording_dir: str | None = None  # where MIXMONITOR_FILENAME says they are written
     # Adopted from a snapshot (calls/adoption.py): these times are estimates until refined.
@@ -110,8 +110,11 @@ class CallDraft:
 
     def finish(self, rule: RingRule) -> CallRecord:
         ended = self.ended_at if self.ended_at is not None else self.last_event_at
-        if ended < self.started_at:
-            raise CallRecordError(f"call {self.linkedid}: ends ({ended}) before it starts ({self.started_at})")
+        if ended < self.started_at:  # a clock stepped back mid-call: kept, flagged, no negative durations
+            log.warning("call %s ends (%s) before it starts (%s); recorded as ending at its start, flagged",
+                        self.linkedid, ended, self.started_at)
+            ended = self.started_at
+            self.flags.add("ended_before_start")
         for leg in self.legs.values():
             if leg.ended_at is None:
                 leg.ended_at = ended if self.answer is not leg else self.answered_at
@@ -139,7 +142,7 @@ class CallDraft:
             hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side, transfers=self.transfers,
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
             legs=tuple(sorted((leg.record() for leg in self.legs.values()), key=lambda leg: leg.started_at)),
-            holds=tuple(self.holds), recordings=self._recordings(),
+            holds=tuple(self.holds), recordings=self._recordings(), flags=tuple(sorted(self.flags)),
         )
 
     def _recordings(self) -> tuple[str, ...]:

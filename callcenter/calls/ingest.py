@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from callcenter.ami.events import parse_event
+from callcenter.ami.events import parse_event, timestamp_refused
 from callcenter.ami.framing import RawMessage
 from callcenter.calls.tracker import CallTracker
 
@@ -22,6 +22,11 @@ def ingest(tracker: CallTracker, message: RawMessage, arrival: float) -> None:
         log.exception("ingest: could not read %s", headers.get("Event"))
         return
     if event is not None:
+        if timestamp_refused(headers):  # the arrival time stands in; the call's record says so
+            log.warning("ingest: %s of call %s has an impossible Timestamp %r; its arrival time is used",
+                        event.name, getattr(event, "linkedid", "-"), headers.get("Timestamp", "")[:40])
+            tracker.apply(event, message.raw, flag="time_from_arrival")
+            return
         tracker.apply(event, message.raw)
     elif "Event" in headers:
         log.debug("ingest: skipping %s", headers["Event"])

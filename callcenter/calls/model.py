@@ -69,6 +69,9 @@ class CallRecord:
     legs: tuple[LegRecord, ...] = ()
     holds: tuple[HoldRecord, ...] = ()
     recordings: tuple[str, ...] = ()
+    # Fields recorded from elsewhere than the events say: time_from_arrival (an impossible
+    # Timestamp), ended_before_start (end moved to the start). Never a reason to drop the call.
+    flags: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:

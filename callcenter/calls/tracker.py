@@ -57,20 +57,21 @@ class CallTracker:
         self.seq = 0
 
     # --- input --------------------------------------------------------------------------------
-    def apply(self, event: ev.AmiEvent, raw: str | None = None) -> None:
+    def apply(self, event: ev.AmiEvent, raw: str | None = None, flag: str | None = None) -> None:
         """Apply one event; never raises (a failure is logged with the call's Linkedid).
-        ``raw`` is the message as received, kept in the call's journal."""
+        ``raw`` is the message as received, kept in the call's journal; ``flag`` marks the call's
+        record (a field taken from somewhere else than the event says, e.g. time_from_arrival)."""
         self.seq += 1
         linkedid = getattr(event, "linkedid", None)
         try:
             if linkedid is None:
                 self._apply_global(event)
             else:
-                self._apply_call(linkedid, event, raw)
+                self._apply_call(linkedid, event, raw, flag)
         except Exception:
             log.exception("tracker: event %s of call %s failed; the call goes on", event.name, linkedid)
 
-    def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None) -> None:
+    def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None, flag: str | None = None) -> None:
         call = self._calls.get(linkedid)
         if call is None:
             if linkedid in self._finished:
@@ -81,6 +82,8 @@ class CallTracker:
             call = self._start(linkedid, event.at, getattr(event, "caller_num", None))
             self._mark_callback(call, event)
         self._seen_at[linkedid] = self.seq
+        if flag is not None:
+            call.flags.add(flag)
         if raw is not None and len(call.journal) < MAX_JOURNAL:
             call.journal.append((event.at, event.name, raw))
         for effect in step(call, event, self.rule):

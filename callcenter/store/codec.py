@@ -15,6 +15,7 @@ def record_to_json(record: CallRecord, journal: list[tuple[float, str, str]], ta
     fields["legs"] = [dataclasses.asdict(leg) for leg in record.legs]
     fields["holds"] = [dataclasses.asdict(hold) for hold in record.holds]
     fields["recordings"] = list(record.recordings)
+    fields["flags"] = list(record.flags)
     return {"v": VERSION, "taken_at": taken_at, "record": fields, "journal": [list(j) for j in journal]}
 
 
@@ -25,5 +26,6 @@ def record_from_json(payload: dict[str, Any]) -> tuple[CallRecord, list[tuple[fl
     fields["legs"] = tuple(LegRecord(**leg) for leg in fields.get("legs", ()))
     fields["holds"] = tuple(HoldRecord(**hold) for hold in fields.get("holds", ()))
     fields["recordings"] = tuple(fields.get("recordings", ()))
+    fields["flags"] = tuple(fields.get("flags", ()))
     journal = [(float(at), str(name), str(raw)) for at, name, raw in payload.get("journal", ())]
     return CallRecord(**fields), journal

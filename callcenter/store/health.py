@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -43,11 +44,13 @@ class HealthView:
 
 
 class StoreHealth:
-    """Written by the writer thread, read by anyone (a copy under a lock)."""
+    """Written by the writer thread, read by anyone (a copy under a lock). ``on_change`` hears
+    every change, on the writer's thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[HealthView], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._view = HealthView()
+        self.on_change = on_change
 
     def view(self) -> HealthView:
         with self._lock:
@@ -55,4 +58,13 @@ class StoreHealth:
 
     def update(self, **changes: object) -> None:
         with self._lock:
-            self._view = replace(self._view, **changes)  # type: ignore[arg-type]
+            before = self._view
+            self._view = view = replace(before, **changes)  # type: ignore[arg-type]
+        if view != before and self.on_change is not None:
+            self.on_change(view)
+
+    def as_json(self, timezone: str) -> dict[str, object]:
+        """What the wallboard shows: both languages, local times already rendered."""
+        view = self.view()
+        return {"ok": view.ok, "waiting": view.waiting, "database_ok": view.database_ok,
+                "zh": view.describe(timezone, "zh"), "en": view.describe(timezone, "en")}

@@ -301,6 +301,7 @@ class CallWriter:
             "longest_hold_seconds": max((h.seconds for h in r.holds), default=0.0), "attempts": r.attempts,
             "transfers": r.transfers, "hangup_first": r.hangup_first, "dropped": r.dropped,
             "recordings": "\n".join(r.recordings) or None, "awaiting_decisions": True,
+            "flags": ",".join(r.flags) or None,
         }
 
 

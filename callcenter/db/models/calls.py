@@ -67,6 +67,9 @@ class Call(Base):
     recordings: Mapped[str | None] = mapped_column(Text)  # newline-separated paths, one per side
     # True from the writer's commit until the callbacks area has taken its decisions for the call
     # (R6-R9) in its own commit; at start-up it takes the ones still open (a crash in between).
+    # Fields recorded from elsewhere than the AMI events said (comma-separated): time_from_arrival,
+    # ended_before_start. The call is kept; reports can tell it apart.
+    flags: Mapped[str | None] = mapped_column(String(128))
     awaiting_decisions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     legs: Mapped[list[CallLeg]] = relationship(back_populates="call", cascade="all, delete-orphan",

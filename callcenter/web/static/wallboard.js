@@ -75,6 +75,12 @@
     ul.insertBefore(li, ul.firstChild);
   }
 
+  function renderStore(s) {  // the database or the spool in trouble: records wait (issue 11)
+    var el = document.getElementById("store-health");
+    var line = s && !s.ok ? (en ? s.en : s.zh) : null;
+    el.hidden = !line; text(el, line);
+  }
+
   function clock(m) { if (m.now != null) offset = m.now - Date.now() / 1000; }
 
   function connect() {
@@ -87,7 +93,7 @@
       agents = {}; m.agents.forEach(function (a) { agents[a.id] = a; });
       document.getElementById("alerts").textContent = "";
       m.alerts.slice().reverse().forEach(addAlert);
-      renderFigures(m.figures); renderCalls(); renderAgents();
+      renderFigures(m.figures); renderCalls(); renderAgents(); renderStore(m.store);
       text(status, T.live); status.className = "status live";
     });
     source.addEventListener("call", function (e) { var m = JSON.parse(e.data); clock(m); calls[m.call.linkedid] = m.call; renderCalls(); });
@@ -95,6 +101,7 @@
     source.addEventListener("agent", function (e) { var m = JSON.parse(e.data); agents[m.agent.id] = m.agent; renderAgents(); });
     source.addEventListener("alert", function (e) { addAlert(JSON.parse(e.data).alert); });
     source.addEventListener("figures", function (e) { renderFigures(JSON.parse(e.data).figures); });
+    source.addEventListener("store", function (e) { renderStore(JSON.parse(e.data).store); });
     source.onerror = function () { text(status, T.lost); status.className = "status lost"; };
   }
 
