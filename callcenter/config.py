@@ -15,6 +15,7 @@ CALLCENTER_AMI_ACTION_USER /    user allowed to Originate/Redirect/QueuePause   
                                                                                 else the listener user
                                                                                 (a start-up warning)
 CALLCENTER_AGI_HOST / _PORT     where the FastAGI server listens                127.0.0.1 / 4573
+CALLCENTER_AGI_ALLOWED_HOSTS    Asterisk addresses/networks FastAGI answers     127.0.0.1,::1
 CALLCENTER_WEB_HOST / _PORT     where the web UI listens                        127.0.0.1 / 8080
 CALLCENTER_RING_CYCLE_SECONDS   overrides rules.ring_cycle_seconds (R1)         hotline file (5)
 CALLCENTER_RULE_RINGS           overrides rules.rule_rings (R1)                 hotline file (3)
@@ -36,6 +37,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from callcenter.errors import ConfigError
@@ -87,6 +89,8 @@ class Settings:
     ami: AmiSettings | None
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # Who may ask the FastAGI server for routes and report messages: Asterisk only.
+    agi_allowed_hosts: tuple[IPv4Network | IPv6Network, ...] = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     asr_model: str = "vosk-model-small-cn-0.22"
@@ -151,6 +155,22 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
     if value <= 0:
         raise ConfigError(name, f"{value} must be greater than zero")
     return value
+
+
+def _networks(env: Mapping[str, str], name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks (``10.0.0.5, 192.168.1.0/24``)."""
+    out: list[IPv4Network | IPv6Network] = []
+    for item in (env.get(name) or default).split(","):
+        if not item.strip():
+            continue
+        try:
+            out.append(ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(name, f"{item.strip()!r} is not an IP address or network "
+                                    "(e.g. 127.0.0.1 or 10.0.0.0/24, comma-separated)") from None
+    if not out:
+        raise ConfigError(name, "lists no address: give the Asterisk server(s) allowed to use FastAGI")
+    return tuple(out)
 
 
 def default_hotline_path(env: Mapping[str, str]) -> Path:
@@ -222,6 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         ami=_ami(env) if ami else None,
         agi_host=env.get("CALLCENTER_AGI_HOST", "127.0.0.1"),
         agi_port=_int(env, "CALLCENTER_AGI_PORT", 4573),
+        agi_allowed_hosts=_networks(env, "CALLCENTER_AGI_ALLOWED_HOSTS", "127.0.0.1,::1"),
         web_host=env.get("CALLCENTER_WEB_HOST", "127.0.0.1"),
         web_port=_int(env, "CALLCENTER_WEB_PORT", 8080),
         asr_model=env.get("CALLCENTER_ASR_MODEL", "vosk-model-small-cn-0.22"),

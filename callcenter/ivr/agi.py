@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
 from callcenter.ami._panoramisk import FastAgiApplication, FastAgiRequest, parse_agi_result
 
 log = logging.getLogger(__name__)
+LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
 ENVIRONMENT_TIMEOUT = 5.0
 MAX_ENVIRONMENT_BYTES = 16384
 
@@ -95,9 +97,12 @@ Script = Callable[[AgiCall], Awaitable[None]]
 class AgiServer(FastAgiApplication):  # type: ignore[misc]
     """Routes ``agi_network_script`` to a script; one task per connection, all cancelled at stop."""
 
-    def __init__(self, scripts: dict[str, Script], clock_time: Callable[[], float]) -> None:
+    def __init__(self, scripts: dict[str, Script], clock_time: Callable[[], float],
+                 allowed: Sequence[IPv4Network | IPv6Network] = LOOPBACK) -> None:
         super().__init__(loop=asyncio.get_running_loop())
         self._time = clock_time
+        self._allowed = tuple(allowed)
+        self._refused: set[str] = set()  # peers already logged (a scan logs each address once)
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[Any]] = set()
         for name, script in scripts.items():
@@ -125,6 +130,8 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
         if task is not None:
             self._sessions.add(task)
         try:
+            if not self._peer_allowed(writer):
+                return  # not Asterisk: not a byte is read or answered (CALLCENTER_AGI_ALLOWED_HOSTS)
             headers = await asyncio.wait_for(_read_environment(reader), ENVIRONMENT_TIMEOUT)
             await self._run(headers, reader, writer, arrival)
         except (TimeoutError, EOFError, ConnectionError, ValueError) as exc:
@@ -143,6 +150,16 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
             except (ConnectionError, OSError):
                 pass
 
+    def _peer_allowed(self, writer: asyncio.StreamWriter) -> bool:
+        peer = writer.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        if peer_allowed(host, self._allowed):
+            return True
+        if host not in self._refused and len(self._refused) < 1000:
+            self._refused.add(host)
+            log.warning("FastAGI: refused a connection from %s: not in CALLCENTER_AGI_ALLOWED_HOSTS", host or "?")
+        return False
+
     async def _run(self, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                    arrival: float) -> None:
         name = headers.get("agi_network_script", "")
@@ -158,6 +175,17 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
         except Exception:  # one bad call never stops the server
             log.exception("FastAGI %s failed on %s (uniqueid %s)", name, headers.get("agi_channel"),
                           headers.get("agi_uniqueid"))
+
+
+def peer_allowed(host: str, allowed: Sequence[IPv4Network | IPv6Network]) -> bool:
+    """Whether a peer address is one of the configured Asterisk hosts (IPv4-mapped IPv6 too)."""
+    try:
+        address = ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address.version == net.version and address in net for net in allowed)
 
 
 async def _read_environment(reader: asyncio.StreamReader) -> dict[str, str]:

@@ -33,7 +33,7 @@ class IvrComponent:
 
     async def start(self) -> None:
         settings = self._ctx.settings
-        self._server = AgiServer(self.scripts.routes(), self._ctx.clock.time)
+        self._server = AgiServer(self.scripts.routes(), self._ctx.clock.time, settings.agi_allowed_hosts)
         sock = listening_socket(settings.agi_host, settings.agi_port, host_setting="CALLCENTER_AGI_HOST",
                                 port_setting="CALLCENTER_AGI_PORT")
         self.address = await self._server.start(sock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,13 +115,27 @@ class IvrScripts:
         if reason not in ("after_hours", "transfer_failed"):
             route = await call.get_variable("CC_ROUTE")
             reason = "after_hours" if route == "after_hours" else "transfer_failed"
-        recording = await call.get_variable("RECORDED_FILE")
-        linkedid = await call.get_variable("CHANNEL(linkedid)") or call.env.get("agi_uniqueid", "")
+        recording = _plain(await call.get_variable("RECORDED_FILE"), _PATH)
+        linkedid = _plain(await call.get_variable("CHANNEL(linkedid)"), _ID) or _plain(call.env.get("agi_uniqueid"), _ID)
+        if linkedid is None:
+            log.warning("FastAGI message: no usable Linkedid/Uniqueid from %s; nothing recorded", call.env.get("agi_channel"))
+            return
+        # Every value comes from the AGI peer: only what the hotline file knows is taken, and the
+        # caller's number is normalised by the callbacks' policies before anything is planned.
         department = await call.get_variable("CC_DEPARTMENT")
         agent_id = await call.get_variable("CC_AGENT_ID")
         self.bus.publish(MessageLeft(
             linkedid=linkedid, caller=routing.normalise_number(call.env.get("agi_callerid")),
             reason=reason,  # type: ignore[arg-type]
-            department=department or None, agent_id=agent_id or None,
+            department=department if department and self.hotline.department(department) else None,
+            agent_id=agent_id if agent_id and self.hotline.agent(agent_id) else None,
             recording=(recording if recording.endswith(".wav") else recording + ".wav") if recording else None,
             at=call.arrival))
+
+
+_ID = re.compile(r"[\w.-]{1,64}")  # Asterisk Uniqueid/Linkedid: 1733480000.123 (or a system-name prefix)
+_PATH = re.compile(r"[\w./-]{1,255}")
+
+
+def _plain(value: str | None, pattern: re.Pattern[str]) -> str | None:
+    return value if value and pattern.fullmatch(value) and ".." not in value else None
