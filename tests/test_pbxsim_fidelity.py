@@ -16,8 +16,9 @@ from callcenter.pbxsim.driver import ScenarioDriver, run_scenario
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import Scenario, load_scenario
 from tests.support.fidelity import differences, messages
+from tests.support.virtual_time import in_virtual_time
 
-SPEED = 10.0  # 0.25 s bursts = 25 ms of real time: room for a busy shared machine
+SPEED = 10.0  # the tests run in virtual time (tests/support/virtual_time.py): no room for delays needed
 
 
 async def capture(scenario: Scenario, speed: float = SPEED, agi: str | None = None,
@@ -53,6 +54,7 @@ async def _drain(client: RawAmiClient) -> None:
 
 @pytest.mark.parametrize("name", ["answered_fast", "rollover", "abandoned", "two_concurrent",
                                   "sip_answered_fast", "sip_abandoned", "sip_hold"])
+@in_virtual_time
 async def test_pbxsim_matches_trace(name: str, traces_dir: Path) -> None:
     stream, _pbx = await capture(load_scenario(name))
     expected = (traces_dir / f"{name}.ami").read_bytes()
@@ -75,12 +77,14 @@ def member_device_states(stream: bytes) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("name", ["rollover", "two_concurrent", "sip_hold"])
+@in_virtual_time
 async def test_member_device_states_change_as_in_the_trace(name: str, traces_dir: Path) -> None:
     stream, _pbx = await capture(load_scenario(name))
     expected = member_device_states((traces_dir / f"{name}.ami").read_bytes())
     assert expected and member_device_states(stream) == expected
 
 
+@in_virtual_time
 async def test_login_failure_matches_trace_byte_for_byte(traces_dir: Path) -> None:
     pbx = Pbx(PbxConfig())
     ami = AmiServer(pbx, auth_failure_delay=0.05)
@@ -113,6 +117,7 @@ class FastAgiRecorder:
         writer.close()
 
 
+@in_virtual_time
 async def test_queue_agi_runs_on_caller_before_agent_connect(traces_dir: Path) -> None:
     import json
 
@@ -149,6 +154,7 @@ async def test_queue_agi_runs_on_caller_before_agent_connect(traces_dir: Path) -
     ("abandoned", {"answered_by": None, "abandoned": True, "hangup_first": "caller",
                    "attempts": [["Local/agent1@agents", "cancelled"]]}),
 ])
+@in_virtual_time
 async def test_call_log_records_the_intended_outcome(name: str, outcome: dict[str, object]) -> None:
     _, pbx = await capture(load_scenario(name))
     (log,) = pbx.calls.values()

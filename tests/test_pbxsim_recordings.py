@@ -19,6 +19,7 @@ from callcenter.pbxsim.component import hotline_queues
 from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.scenario import parse_scenario
 from tests.support.fidelity import messages
+from tests.support.virtual_time import in_virtual_time
 
 AGENT_LINE = {"side": "agent", "at": 0.3, "text": "您好，物业服务中心，请讲"}
 CALLER_LINE = {"side": "caller", "at": 4.0, "text": "我家厨房的水管漏水了，请派人来修"}
@@ -60,6 +61,7 @@ def _event(stream: bytes, name: str, **match: str) -> dict[str, str]:
     raise AssertionError(f"no {name} {match} in the stream")
 
 
+@in_virtual_time
 async def test_scripted_call_writes_one_wav_per_side_with_each_line_at_its_time(tmp_path: Path) -> None:
     stream, pbx = await capture(parse_scenario(_scenario()), speed=10.0, recorder=Recorder(tmp_path))
     assert pbx.recorder.errors == []
@@ -87,6 +89,7 @@ async def test_scripted_call_writes_one_wav_per_side_with_each_line_at_its_time(
     assert heard[-1][1] == pytest.approx(spans[0][1], abs=0.01)  # … the caller last
 
 
+@in_virtual_time
 async def test_hotline_flow_records_from_the_answer_and_places_lines_after_the_bridge(
         tmp_path: Path, hotline_path: Path) -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)})
@@ -116,6 +119,7 @@ def test_bad_say_lines_are_refused_with_the_reason() -> None:
         parse_scenario(_scenario(say=[{"side": "caller", "at": 1, "text": " "}]))
 
 
+@in_virtual_time
 async def test_unscripted_calls_report_the_file_but_write_nothing(tmp_path: Path) -> None:
     data = _scenario()
     del data["calls"][0]["say"]
@@ -124,6 +128,7 @@ async def test_unscripted_calls_report_the_file_but_write_nothing(tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
+@in_virtual_time
 async def test_recording_paths_reach_the_tracker_record(tmp_path: Path) -> None:
     stream, _pbx = await capture(parse_scenario(_scenario()), speed=10.0, recorder=Recorder(tmp_path))
     (record,) = replay_chunks([stream])

@@ -20,6 +20,7 @@ from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import parse_scenario
 from tests.support.fidelity import messages
+from tests.support.virtual_time import in_virtual_time
 
 QUEUES = [{"name": "service", "members": [["Local/agent1@agents", "Agent 1"]]},
           {"name": "repair", "members": [["Local/agent2@agents", "Agent 2"]]}]
@@ -40,6 +41,7 @@ def _index(events: list[dict[str, str]], name: str, **match: str) -> int:
     return next(i for i, e in enumerate(events) if e["Event"] == name and all(e.get(k) == v for k, v in match.items()))
 
 
+@in_virtual_time
 async def test_redirect_of_a_bridged_caller_defers_the_first_agent_complete_to_the_final_hangup() -> None:
     stream, pbx = await capture(parse_scenario(_moved_call("redirect")))
     events = _events(stream)
@@ -64,6 +66,7 @@ async def test_redirect_of_a_bridged_caller_defers_the_first_agent_complete_to_t
     assert log.transfers == [("redirect", "from-pstn,repair")] and log.answered_by == "Local/agent2@agents"
 
 
+@in_virtual_time
 async def test_blind_transfer_sends_unhold_blindtransfer_and_an_immediate_agent_complete_transfer() -> None:
     stream, _pbx = await capture(parse_scenario(_moved_call("blind_transfer")))
     events = _events(stream)
@@ -79,6 +82,7 @@ async def test_blind_transfer_sends_unhold_blindtransfer_and_an_immediate_agent_
     assert reasons == ["transfer", "caller"]  # the repair desk's own completion at the end
 
 
+@in_virtual_time
 async def test_blind_transfer_action_answers_like_asterisk() -> None:
     scenario = parse_scenario({"name": "bt", "queues": QUEUES, "calls": [
         {"at": 0.5, "caller": "13800138000", "hangup_after": 25, "variables": {"__RING_agent1": "1"}}]})
@@ -154,6 +158,7 @@ async def _extension_call(hotline_path: Path, tmp_path: Path, ring: str, queue: 
     return stream, log, (agent, agi)
 
 
+@in_virtual_time
 async def test_extension_route_rings_the_owner_who_answers_r14(hotline_path: Path, tmp_path: Path) -> None:
     stream, log, (agent, _agi) = await _extension_call(hotline_path, tmp_path, ring="2")
     events = _events(stream)
@@ -163,12 +168,13 @@ async def test_extension_route_rings_the_owner_who_answers_r14(hotline_path: Pat
     ringing = float(events[_index(events, "DialState", DialStatus="RINGING")]["Timestamp"])
     answered = float(events[_index(events, "Newstate", ChannelStateDesc="Up",
                                    Channel=events[_index(events, "DialBegin")]["DestChannel"])]["Timestamp"])
-    assert answered - ringing == pytest.approx(2.0, abs=0.2)
+    assert answered - ringing == pytest.approx(2.0, abs=0.001)
     assert log.answered_by == f"PJSIP/{agent.extension}" and log.hangup_first == "agent"
     assert log.heard[-1] == f"callcenter/zh/agent_{agent.id}"  # Dial's A(x:y): 工号 to the caller (R3)
     assert not any(e["Event"].startswith(("Agent", "QueueCaller")) for e in events)  # a plain Dial, no queue
 
 
+@in_virtual_time
 async def test_unanswered_extension_ends_in_the_transfer_failed_message_r12(hotline_path: Path, tmp_path: Path) -> None:
     stream, log, (agent, agi) = await _extension_call(hotline_path, tmp_path, ring="never")
     events = _events(stream)
@@ -178,18 +184,20 @@ async def test_unanswered_extension_ends_in_the_transfer_failed_message_r12(hotl
     timeout = min(d.member_timeout_seconds for d in load_settings(
         {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)}).hotline.departments
         if agent.id in d.agents)
-    assert float(end["Timestamp"]) - float(ringing["Timestamp"]) == pytest.approx(timeout, abs=0.2)
+    assert float(end["Timestamp"]) - float(ringing["Timestamp"]) == pytest.approx(timeout, abs=0.001)
     assert events[_index(events, "Hangup", Channel=end["DestChannel"])]["Cause"] == "0"
     assert log.heard[-1] == "callcenter/zh/transfer_failed" and log.answered_by is None
     assert agi.scripts == ["inbound", "message"]  # the service hears of the message → callback (R12)
 
 
+@in_virtual_time
 async def test_unanswered_owner_falls_back_to_the_department_queue_r14(hotline_path: Path, tmp_path: Path) -> None:
     _stream, log, (agent, _agi) = await _extension_call(hotline_path, tmp_path, ring="never", queue="service")
     assert log.attempts[0] == (f"PJSIP/{agent.extension}", "no_answer")
     assert log.queue == "service" and "callcenter/zh/transfer_failed" not in log.heard
 
 
+@in_virtual_time
 async def test_member_device_states_follow_ring_answer_and_hang_up(hotline_path: Path, tmp_path: Path) -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)})
     queues = hotline_queues(settings.hotline)
