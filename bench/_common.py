@@ -5,6 +5,7 @@ event loop)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,14 @@ RESULTS = Path(__file__).with_name("results")
 def write_result(name: str, result: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def sync_login(http: httpx.Client, user: str, password: str) -> None:
+    """Log in as a browser does: the login form's CSRF token posted with the password."""
+    page = http.get("/login").text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    token = found.group(1) if found else ""
+    http.post("/login", data={"user_id": user, "password": password, "csrf_token": token})
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -45,7 +54,7 @@ class SseClient(threading.Thread):
 
     def run(self) -> None:
         with httpx.Client(base_url=self.base, timeout=30) as http:
-            http.post("/login", data={"user_id": self.user, "password": self.password})
+            sync_login(http, self.user, self.password)
             with http.stream("GET", self.path) as response:
                 kind = None
                 for line in response.iter_lines():

@@ -161,6 +161,28 @@ class Phones(_Strict):
     international: bool = False
 
 
+class WebSettings(_Strict):
+    """The web UI's sessions and login throttling (see README "Security")."""
+
+    session_idle_minutes: int = Field(60, ge=1, le=24 * 60, description="a session unused this long ends")
+    session_max_hours: int = Field(12, ge=1, le=7 * 24, description="every session ends this long after login")
+    # Set when a TLS proxy serves the UI over https: the cookie is then never sent in clear.
+    secure_cookies: bool = False
+    login_failures_before_delay: int = Field(3, ge=1, le=100)
+    login_lock_after_failures: int = Field(10, ge=2, le=1000)
+    login_lock_minutes: int = Field(15, ge=1, le=24 * 60)
+    live_connections_per_user: int = Field(8, ge=1, le=1000)
+    live_connections_total: int = Field(200, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _delay_before_lock(self) -> WebSettings:
+        if self.login_lock_after_failures <= self.login_failures_before_delay:
+            raise ValueError("login_lock_after_failures must be above login_failures_before_delay")
+        if self.session_idle_minutes > self.session_max_hours * 60:
+            raise ValueError("session_idle_minutes must not exceed session_max_hours")
+        return self
+
+
 class Hotline(_Strict):
     centre: Centre
     hours: Hours = Hours()
@@ -173,6 +195,7 @@ class Hotline(_Strict):
     callbacks: CallbackPolicy = CallbackPolicy()
     blocked_numbers: list[str] = []
     phones: Phones = Phones()
+    web: WebSettings = WebSettings()
 
     @field_validator("blocked_numbers")
     @classmethod

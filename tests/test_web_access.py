@@ -14,6 +14,7 @@ from callcenter.service import ServiceContext
 from callcenter.web.auth import mask_phone
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, password
 from tests.support import web as web_fixtures
+from tests.support.csrf import post_login
 
 DAY = "from=2026-11-24&to=2026-11-24"
 ctx = web_fixtures.ctx  # the hand-computed day (tests/support/web.py)
@@ -45,11 +46,11 @@ async def test_pages_redirect_to_login_without_a_session(client: AsyncClient, pa
 async def test_the_api_answers_401_without_a_session(client: AsyncClient, path: str) -> None:
     response = await client.get(path, headers={"accept": "application/json"})
     assert response.status_code == 401
-    assert response.json() == {"detail": "login required"}
+    assert response.status_code == 401 and response.json()["detail"] == "login required"
 
 
 async def test_a_wrong_password_does_not_log_in(client: AsyncClient) -> None:
-    response = await client.post("/login", data={"user_id": SUPERVISOR, "password": "wrong"}, follow_redirects=False)
+    response = await post_login(client, SUPERVISOR, "wrong")
     assert response.status_code == 401
     assert "工号或密码错误" in response.text
     assert (await client.get("/api/calls")).status_code == 401

@@ -19,6 +19,7 @@ from callcenter.clock import SystemClock
 from callcenter.messages import AgentStateChanged, SupervisorAlert
 from callcenter.web.component import WebComponent
 from tests.browser.webapp import AGENT, SUPERVISOR, answer_call, call_record, login, place_call
+from tests.support.csrf import post_login
 from tests.support.web import running_web
 
 TIMEOUT = 5.0
@@ -150,7 +151,8 @@ async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path, monk
         web = service._started[0]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", follow_redirects=True) as client:  # type: ignore[attr-defined]
             assert (await client.get("/api/calls")).status_code == 401
-            response = await client.post("/login", data={"user_id": "900", "password": "pw-900-correct-horse"})
+            assert (await post_login(client, "900", "pw-900-correct-horse")).status_code == 303
+            response = await client.get("/reports")
             assert response.status_code == 200 and "接听时效报表" in response.text
     finally:
         await service.stop()

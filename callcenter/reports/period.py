@@ -44,11 +44,19 @@ class Period:
         return self.first.isoformat() if self.first == self.last else f"{self.first} – {self.last}"
 
 
+# Days a report can name: wide enough for any hotline's records, narrow enough that every
+# conversion (time zones, the day after) stays within what dates and databases hold.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 def parse_day(text: str, name: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"{name} {text!r} is not a date like 2026-11-25") from None
+        raise PeriodError(f"{name} {text[:40]!r} is not a date like 2026-11-25") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodError(f"{name} {day} is out of range: pick a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def make_period(first: str | None, last: str | None, today: dt.date, timezone: str) -> Period:

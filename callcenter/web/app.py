@@ -10,16 +10,21 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from callcenter.web import errors
 from callcenter.web.auth import NotAuthenticated
+from callcenter.web.csrf import CsrfMiddleware
+from callcenter.web.headers import SecurityHeadersMiddleware
+from callcenter.web.limits import BodyLimitMiddleware, InputGuardMiddleware, LiveLimitMiddleware
 from callcenter.web.live import LiveBoard
 
 # "module:router", included in this order.
 ROUTERS: list[str] = [
     "callcenter.web.login:router",
+    "callcenter.web.account:router",
     "callcenter.web.pages:router",
     "callcenter.web.calls:router",
     "callcenter.web.exports:router",
@@ -30,7 +35,6 @@ ROUTERS: list[str] = [
     "callcenter.web.desk:router",
 ]
 STATIC = Path(__file__).with_name("static")
-SESSION_HOURS = 12
 
 
 def session_secret(var_dir: Path, env: dict[str, str] | None = None) -> str:
@@ -50,8 +54,8 @@ def session_secret(var_dir: Path, env: dict[str, str] | None = None) -> str:
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
-        return JSONResponse({"detail": "login required"}, status_code=401)
+    if errors.wants_json(request):
+        return errors.problem(request, 401, "login required")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
@@ -61,9 +65,22 @@ def create_app(ctx: Any) -> FastAPI:
     app.state.ctx = ctx
     app.state.live = ctx.extras.get("web_live") or LiveBoard(ctx)
     ctx.extras["web_live"] = app.state.live
+    web = ctx.settings.hotline.web
+    # Outermost last: headers on everything, bodies bounded before anything reads them, the
+    # session read before the live-stream limits and the CSRF check that need it.
+    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(LiveLimitMiddleware, per_user=web.live_connections_per_user,
+                       total=web.live_connections_total)
+    # The cookie only carries the session's token; the server decides when a session ends
+    # (sessions.py). "__Host-" keeps other hosts and plain-http pages from setting it (TLS only).
     app.add_middleware(SessionMiddleware, secret_key=session_secret(ctx.settings.var_dir),
-                       session_cookie="callcenter_session", max_age=SESSION_HOURS * 3600, same_site="lax")
+                       session_cookie="__Host-callcenter_session" if web.secure_cookies else "callcenter_session",
+                       max_age=web.session_max_hours * 3600, same_site="lax", https_only=web.secure_cookies)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(InputGuardMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, tls=web.secure_cookies)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    errors.install(app)
     app.add_exception_handler(NotAuthenticated, _login_required)
     for path in ROUTERS:
         module, _, name = path.partition(":")

@@ -23,7 +23,7 @@ from callcenter.web.call_detail import (
     timeline,
     transcript_turns,
 )
-from callcenter.web.common import ctx_of, drill_of, period_of, query_string, scope_of, thresholds_of
+from callcenter.web.common import ctx_of, drill_of, is_db_id, period_of, query_string, scope_of, thresholds_of
 from callcenter.web.templating import render
 
 router = APIRouter()
@@ -53,7 +53,7 @@ def calls_page(request: Request, user: CurrentUser) -> Response:
 
 
 def load_call(session: Session, user: User, call_id: int) -> Call:
-    call = session.get(Call, call_id)
+    call = session.get(Call, call_id) if is_db_id(call_id) else None
     if call is None:
         raise HTTPException(status_code=404, detail="no such call")
     if not may_see(session, user, call):

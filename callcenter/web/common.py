@@ -16,6 +16,13 @@ from callcenter.reports.period import Period, PeriodError, local_today, make_per
 from callcenter.web.auth import User
 
 NO_KEY = "~"  # the group without a key (calls nobody answered) in URLs
+MAX_PAGE = 100_000
+DB_ID_MAX = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL and SQLite alike)
+
+
+def is_db_id(value: int) -> bool:
+    """Whether ``value`` can be a row id at all; larger numbers are "not found", not an error."""
+    return 1 <= value <= DB_ID_MAX
 
 
 def ctx_of(request: Request) -> Any:
@@ -69,11 +76,10 @@ def drill_of(request: Request) -> DrillArgs:
     by = by_of(request, "total")
     key = params.get("key")
     drill = Drill(figure=figure, by=by, key=None if key == NO_KEY else key, any_key=key is None or by == "total")
-    try:
-        page = max(1, int(params.get("page") or 1))
-    except ValueError:
-        page = 1
-    return DrillArgs(drill, page)
+    text = params.get("page") or "1"
+    if not (text.isascii() and text.isdigit() and 1 <= int(text[:7]) <= MAX_PAGE and len(text) <= 6):
+        raise HTTPException(status_code=400, detail=f"page must be a whole number from 1 to {MAX_PAGE}")
+    return DrillArgs(drill, int(text))
 
 
 def query_string(period: Period, **extra: str | None) -> str:

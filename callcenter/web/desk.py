@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sse_starlette import EventSourceResponse
 
 from callcenter.agents import desk as core
@@ -33,6 +33,7 @@ from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
 from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
+from callcenter.web.common import is_db_id
 from callcenter.web.i18n import lang_of
 from callcenter.web.templating import render
 
@@ -115,7 +116,7 @@ async def get_state(request: Request, who: Who, agent: str | None = None) -> Any
 
 class StateChange(BaseModel):
     action: str = Field(pattern="^(log_in|log_out|pause|resume)$")
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=64)
 
 
 @router.post("/api/state")
@@ -188,7 +189,7 @@ async def my_tickets(request: Request, who: Who, agent: str | None = None) -> An
 
 
 async def _visible_ticket(request: Request, who: Actor, target: Any, ticket_id: int) -> dict[str, Any]:
-    view = await _read(request, lambda s: ticket_view(s, ticket_id))
+    view = await _read(request, lambda s: ticket_view(s, ticket_id)) if is_db_id(ticket_id) else None
     if view is None:
         raise HTTPException(404, f"没有编号为 {ticket_id} 的工单 / no ticket {ticket_id}")
     if not who.is_supervisor and not may_see(view, target.id, departments_for(request, target.id)):
@@ -253,7 +254,7 @@ async def _run_callback(request: Request, who: Actor, target: Any, callback_id: 
 
     def work() -> dict[str, Any]:
         with unit_of_work(_ctx(request).sessions) as session:
-            callback = session.get(Callback, callback_id)
+            callback = session.get(Callback, callback_id) if is_db_id(callback_id) else None
             if callback is None:
                 raise NotFound(f"没有编号为 {callback_id} 的回访 / no callback {callback_id}")
             mine = callback.owner == target.id or (
@@ -276,11 +277,31 @@ async def _run_callback(request: Request, who: Actor, target: Any, callback_id: 
     return {"callback": mask_for(who, view), "action_id": None}
 
 
+# The longest text each ticket field takes (the columns' sizes, C5); other fields up to TEXT_MAX.
+FIELD_MAX = {"caller_name": 64, "address": 64, "phone": 32, "category": 16, "preferred_time": 64,
+             "department": 32, "visit_at": 40, "to": 16}
+TEXT_MAX = 2000
+MAX_FIELDS = 30
+
+
 class TicketAction(BaseModel):
     model_config = {"extra": "allow"}
     outcome: str | None = None
     to: str | None = None
     reason: str | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TicketAction:
+        values = self.model_dump()
+        if len(values) > MAX_FIELDS:
+            raise ValueError(f"at most {MAX_FIELDS} fields")
+        for name, value in values.items():
+            limit = FIELD_MAX.get(name, TEXT_MAX)
+            if isinstance(value, str) and len(value) > limit:
+                raise ValueError(f"{name[:40]}: at most {limit} characters")
+            if isinstance(value, (dict, list)):
+                raise ValueError(f"{name[:40]}: a single value is expected")  # noqa: TRY004 (pydantic reports only ValueError)
+        return self
 
 
 TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer")

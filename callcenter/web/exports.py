@@ -43,9 +43,13 @@ def to_xlsx(header: list[str], rows: list[list[Cell]], title: str) -> bytes:
     return out.getvalue()
 
 
-def _respond(fmt: str, header: list[str], rows: list[list[Cell]], name: str) -> Response:
+def _check_format(fmt: str) -> None:
+    # Before anything is read or audited: a refused export is not an export.
     if fmt not in MEDIA:
         raise HTTPException(status_code=404, detail="export as csv or xlsx")
+
+
+def _respond(fmt: str, header: list[str], rows: list[list[Cell]], name: str) -> Response:
     # The BOM lets Excel open a UTF-8 CSV with Chinese labels correctly.
     body: bytes = ("\ufeff" + to_csv(header, rows)).encode() if fmt == "csv" else to_xlsx(header, rows, name)
     return Response(body, media_type=MEDIA[fmt],
@@ -54,6 +58,7 @@ def _respond(fmt: str, header: list[str], rows: list[list[Cell]], name: str) -> 
 
 @router.get("/reports/export.{fmt}")
 def export_report(request: Request, fmt: str, user: CurrentUser) -> Response:
+    _check_format(fmt)
     ctx, period, by, lang = ctx_of(request), period_of(request), by_of(request), lang_of(request)
     with unit_of_work(ctx.sessions) as session:
         report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user), today_of(request))
@@ -72,6 +77,7 @@ def call_row(call: Any, user: User, zone: Any) -> list[Cell]:
 
 @router.get("/calls/export.{fmt}")
 def export_calls(request: Request, fmt: str, user: CurrentUser) -> Response:
+    _check_format(fmt)
     ctx, period, args, lang = ctx_of(request), period_of(request), drill_of(request), lang_of(request)
     with unit_of_work(ctx.sessions) as session:
         total, calls = drill_calls(session, period, scope_of(user), args.drill, thresholds_of(request),

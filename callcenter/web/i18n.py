@@ -15,6 +15,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "user_id": ("工号", "Staff ID"),
     "password": ("密码", "Password"),
     "bad_login": ("工号或密码错误", "Wrong staff ID or password"),
+    "login_wait": ("尝试次数过多，请 {seconds} 秒后再试", "Too many attempts; try again in {seconds} s"),
+    "login_busy": ("登录繁忙，请稍后再试", "Too many logins at once; try again shortly"),
+    "back_home": ("返回首页", "Back to the start"),
+    "change_password": ("修改密码", "Change password"),
+    "current_password": ("当前密码", "Current password"),
+    "new_password": ("新密码", "New password"),
+    "repeat_password": ("再次输入新密码", "New password again"),
+    "password_changed": ("密码已修改，其他已登录的地方均已退出", "Password changed; every other session was ended"),
+    "passwords_differ": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "wrong_current": ("当前密码错误", "The current password is wrong"),
+    "accounts": ("账号管理", "Accounts"),
+    "reset_password": ("重置密码", "Reset password"),
+    "disable": ("停用", "Disable"),
+    "enable": ("启用", "Enable"),
+    "disabled": ("已停用", "disabled"),
+    "active": ("正常", "active"),
+    "new_password_for": ("{who} 的新密码(只显示这一次，请当面交给本人)：", "New password for {who} (shown once; hand it over in person):"),
+    "account_disabled": ("{who} 已停用，其登录已全部结束", "{who} is disabled; every session of theirs ended"),
+    "account_enabled": ("{who} 已启用", "{who} is enabled"),
+    "name": ("姓名", "Name"),
+    "supervisor": ("主管", "Supervisor"),
+    "role": ("角色", "Role"),
+    "status": ("状态", "Status"),
     "reports": ("接听时效报表", "Answer-time report"),
     "calls": ("通话记录", "Calls"),
     "call": ("通话详情", "Call detail"),
@@ -92,10 +115,12 @@ TEXTS: dict[str, tuple[str, str]] = {
 def lang_of(request: Request) -> str:
     """``?lang=`` wins and is remembered in the session; Chinese by default."""
     asked = request.query_params.get("lang")
+    has_session = "session" in request.scope  # not for errors answered before the session is read
     if asked in LANGS:
-        request.session["lang"] = asked
+        if has_session:
+            request.session["lang"] = asked
         return asked
-    remembered = request.session.get("lang")
+    remembered = request.session.get("lang") if has_session else None
     return remembered if remembered in LANGS else "zh"
 
 

@@ -1,25 +1,50 @@
-"""Log in and out (by 工号 and password)."""
+"""Log in and out (by 工号 and password), throttled per 工号 and per address, every failure audited."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import math
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from callcenter.db.session import unit_of_work
-from callcenter.web.auth import SESSION_KEY, User, audit, check_login, hotline_of
+from callcenter.web.auth import (
+    SESSION_KEY,
+    USER_KEY,
+    User,
+    audit,
+    audit_anonymous,
+    hotline_of,
+    login_candidate,
+)
+from callcenter.web.passwords import MAX_LENGTH, Busy, check_password
+from callcenter.web.sessions import end_session, start_session
 from callcenter.web.templating import render
+from callcenter.web.throttle import LoginThrottle
 
 router = APIRouter()
+MAX_ID_LENGTH = 32
 
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never redirect a fresh login to another host.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+        return target[:2000]
     return "/reports"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def throttle_of(request: Request) -> LoginThrottle:
+    app_state = request.app.state
+    if getattr(app_state, "login_throttle", None) is None:
+        ctx = app_state.ctx
+        app_state.login_throttle = LoginThrottle(ctx.settings.hotline.web, ctx.clock.time)
+    return app_state.login_throttle  # type: ignore[no-any-return]
 
 
 @router.get("/login")
@@ -27,30 +52,72 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", next=_safe_next(next), error=None)
 
 
+def _login_form(request: Request, status: int, next: str | None, error: str, **values: Any) -> Response:
+    headers = {"Retry-After": str(values["seconds"])} if "seconds" in values else {}
+    response = render(request, "login.html", status_code=status, next=_safe_next(next), error=error,
+                      error_values=values)
+    response.headers.update(headers)
+    return response
+
+
 @router.post("/login")
-async def login(request: Request, user_id: Annotated[str, Form()], password: Annotated[str, Form()],
-                next: Annotated[str | None, Form()] = None) -> Response:
+async def login(request: Request, user_id: Annotated[str, Form(max_length=MAX_ID_LENGTH)],
+                password: Annotated[str, Form(max_length=MAX_LENGTH)],
+                next: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
     ctx = request.app.state.ctx
+    address = client_address(request)
+    throttle = throttle_of(request)
+    keys = throttle.keys(user_id, address)
+    verdict = throttle.verdict(keys)
+    if verdict.wait_seconds > 0:  # refused before any password work (no audit row per try)
+        return _login_form(request, 429, next, "login_wait", seconds=math.ceil(verdict.wait_seconds))
 
-    def check() -> User | None:
+    def candidate() -> tuple[User | None, str | None]:
         with unit_of_work(ctx.sessions) as session:
-            user = check_login(session, hotline_of(request), user_id, password)
-            if user is not None:
-                audit(session, user, "login")
-            return user
+            return login_candidate(session, hotline_of(request), user_id)
 
-    user = await asyncio.to_thread(check)
-    if user is None:
-        return render(request, "login.html", status_code=401, next=_safe_next(next), error="bad_login")
+    user, stored = await asyncio.to_thread(candidate)
+    try:
+        ok = await check_password(password, stored)  # unknown 工号: the dummy hash, same time
+    except Busy:
+        return _login_form(request, 503, next, "login_busy")
+    if not ok or user is None:
+        locked = throttle.failed(keys)
+        await asyncio.to_thread(_audit_failure, ctx, user_id, address, user is not None, locked)
+        return _login_form(request, 401, next, "bad_login")
+    throttle.succeeded(keys[0])
+
+    def begin() -> str:
+        with unit_of_work(ctx.sessions) as session:
+            audit(session, user, "login", f"from {address}")
+            return start_session(session, user.id, address, ctx.clock.now())
+
+    token = await asyncio.to_thread(begin)
     lang = request.session.get("lang")
-    request.session.clear()  # a fresh session for a fresh login
-    request.session[SESSION_KEY] = user.id
+    request.session.clear()  # a fresh session (and CSRF token) for a fresh login
+    request.session.update({SESSION_KEY: token, USER_KEY: user.id})
     if lang:
         request.session["lang"] = lang
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+def _audit_failure(ctx: Any, typed: str, address: str, known: bool, locked: bool) -> None:
+    with unit_of_work(ctx.sessions) as session:
+        audit_anonymous(session, typed.strip(), "login_failed",
+                        f"from {address}: {'wrong password' if known else 'unknown or disabled 工号'}")
+        if locked:
+            audit_anonymous(session, typed.strip(), "login_locked", f"from {address}: too many failures")
+
+
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    request.session.pop(SESSION_KEY, None)
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        ctx = request.app.state.ctx
+        with unit_of_work(ctx.sessions) as session:
+            end_session(session, token)
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
     return RedirectResponse("/login", status_code=303)

@@ -13,7 +13,7 @@ from callcenter.reports.period import PeriodError, local_today, parse_day
 from callcenter.reports.spot_checks import daily_sample, mark_reviewed
 from callcenter.web.auth import Supervisor, audit
 from callcenter.web.call_detail import quality_findings, transcript_turns
-from callcenter.web.common import ctx_of
+from callcenter.web.common import ctx_of, is_db_id
 from callcenter.web.templating import render
 
 router = APIRouter()
@@ -48,7 +48,7 @@ def mark(request: Request, call_id: int, user: Supervisor, day: Annotated[str, F
     ctx = ctx_of(request)
     when = _day(request, day)
     with unit_of_work(ctx.sessions) as session:
-        call = session.get(Call, call_id)
+        call = session.get(Call, call_id) if is_db_id(call_id) else None
         if call is None:
             raise HTTPException(status_code=404, detail="no such call")
         mark_reviewed(session, call, when, user.id, note)

@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
+from callcenter.web.csrf import csrf_token
 from callcenter.web.i18n import lang_of, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -17,8 +18,9 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates"))
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     lang = lang_of(request)
     ctx = request.app.state.ctx
-    context.setdefault("user", None)
-    context.update(lang=lang, t=translator(lang), centre=ctx.settings.hotline.centre.name)
+    context.setdefault("user", getattr(request.state, "user", None))
+    context.update(lang=lang, t=translator(lang), centre=ctx.settings.hotline.centre.name,
+                   csrf_token=csrf_token(request))
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -51,9 +51,9 @@ def web_context(database_url: str, tmp_path: Path, clock: Clock | None = None, *
 
 
 async def login(client: Any, user_id: str) -> None:
-    response = await client.post("/login", data={"user_id": user_id, "password": password(user_id)},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
+    from tests.support.csrf import browser_login
+
+    await browser_login(client, user_id, password(user_id))
 
 
 def call_record(linkedid: str, caller: str, at: float) -> Any:

@@ -71,9 +71,9 @@ async def serve_web(ctx: ServiceContext) -> AsyncIterator[RunningWeb]:
 
 
 async def login(client: httpx.AsyncClient, user_id: str) -> None:
-    response = await client.post("/login", data={"user_id": user_id, "password": PASSWORD.format(user_id),
-                                                 "next": "/desk"})
-    assert response.status_code == 303, response.text
+    from tests.support.csrf import browser_login
+
+    await browser_login(client, user_id, PASSWORD.format(user_id), next="/desk")
 
 
 class EventReader:

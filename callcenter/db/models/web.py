@@ -88,3 +88,16 @@ class ReportRollupDay(Base):
     max_call_id: Mapped[int] = mapped_column(Integer)
     signature: Mapped[str] = mapped_column(String(200))  # time zone and thresholds the figures used
     built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A logged-in browser. The cookie holds a random token; only its SHA-256 is stored, so the
+    table cannot be used to take over a session. Deleting the row ends the session at once."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    client: Mapped[str] = mapped_column(String(64), default="")

@@ -43,9 +43,13 @@
     box.hidden = !message;
   }
 
+  // CSRF: every post carries the session's token (the page's <meta name="csrf-token">).
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
   async function api(path, body) {
     const init = body === undefined ? {} : {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
     };
     const response = await fetch(q(path), init);
     const data = await response.json().catch(() => ({}));
@@ -226,6 +230,7 @@
     source.addEventListener("open", () => { root.dataset.connected = "1"; });
   }
 
+  $("ticket-form").addEventListener("submit", (e) => e.preventDefault());
   $("btn-login").addEventListener("click", () => sendState("log_in"));
   $("btn-logout").addEventListener("click", () => sendState("log_out"));
   $("btn-resume").addEventListener("click", () => sendState("resume"));

@@ -1,0 +1,89 @@
+"""Errors answer in words: an HTML page (Chinese first, English with ?lang=en, a way back) for
+pages, RFC 9457 problem details for the APIs, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES: dict[int, tuple[str, str]] = {
+    400: ("请求有误", "Bad request"),
+    401: ("请先登录", "Login required"),
+    403: ("无权进行此操作", "Not allowed"),
+    404: ("找不到该页面", "Not found"),
+    405: ("不支持该操作", "Method not allowed"),
+    413: ("提交的内容过大", "Request too large"),
+    422: ("填写的内容有误", "Invalid input"),
+    429: ("尝试过于频繁，请稍后再试", "Too many attempts, try again later"),
+    500: ("系统出错了，已记录，请稍后再试", "Something went wrong; it was logged, try again later"),
+    503: ("系统繁忙，请稍后再试", "Busy, try again shortly"),
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/desk/api/")) or path.endswith("/events"):
+        return True
+    return "text/html" not in request.headers.get("accept", "text/html")
+
+
+def title_of(status: int, lang: str) -> str:
+    zh, en = TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
+    return en if lang == "en" else zh
+
+
+def problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    from callcenter.web.i18n import lang_of
+
+    lang = lang_of(request)
+    if wants_json(request):
+        body = {"type": "about:blank", "title": title_of(status, "en"), "status": status, "detail": detail,
+                "instance": request.url.path[:200]}
+        return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+    from callcenter.web.templating import render
+
+    response = render(request, "error.html", status_code=status, status=status, title=title_of(status, lang),
+                      detail=detail)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _detail(exc: StarletteHTTPException) -> str:
+    return exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(request, exc.status_code, _detail(exc), dict(exc.headers or {}))
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "form"))
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    # Name the field and the rule; never echo the value (it may be huge or personal).
+    words = "; ".join(f"{_field(tuple(e.get('loc', ()))) or 'body'}: {e.get('msg', 'invalid')}"
+                      for e in exc.errors()[:5])
+    return problem(request, 422, words)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises after this answer, so the server's log gets the traceback once.
+    log.error("web: %s %s failed: %s", request.method, request.url.path[:200], type(exc).__name__)
+    return problem(request, 500, "internal error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _unexpected)
