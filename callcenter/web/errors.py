@@ -69,11 +69,16 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body", "query", "path", "form"))
 
 
+def _words(error: dict[str, Any]) -> str:
+    field = _field(tuple(error.get("loc", ())))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
+
+
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     # Name the field and the rule; never echo the value (it may be huge or personal).
-    words = "; ".join(f"{_field(tuple(e.get('loc', ()))) or 'body'}: {e.get('msg', 'invalid')}"
-                      for e in exc.errors()[:5])
+    words = "; ".join(_words(e) for e in exc.errors()[:5])
     return problem(request, 422, words)
 
 
