@@ -8,6 +8,7 @@ subscriber delays nobody else. A handler that raises is logged and the next mess
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -75,10 +76,8 @@ class EventBus:
                 sub.task.cancel()
         for sub in self._subscribers:
             if sub.task is not None:
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await sub.task
-                except asyncio.CancelledError:
-                    pass
                 sub.task = None
 
     async def _consume(self, sub: _Subscriber) -> None:

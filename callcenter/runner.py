@@ -4,6 +4,7 @@ with a demo workload (or a scenario file) and say every few seconds what is happ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import signal
@@ -113,10 +114,8 @@ async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: 
     rule = settings.ring_cycle_seconds * settings.rule_rings
     while not stop.is_set():
         timeout = 5.0 if deadline is None else max(0.0, min(5.0, deadline - loop.time()))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout)
-        except TimeoutError:
-            pass
         if sim is not None:
             typer.echo(_stats(sim.pbx, 60.0, rule))
         problem = None if health is None else health.view().describe(settings.hotline.centre.timezone)

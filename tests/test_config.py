@@ -80,7 +80,7 @@ def test_duplicate_menu_key_is_rejected(hotline_path: Path) -> None:
 def test_agent_in_no_queue_is_rejected(hotline_path: Path) -> None:
     data = _example(hotline_path)
     data["agents"].append({"id": "404", "name": "孙无组", "extension": "8404"})
-    with pytest.raises(ConfigError, match="agent '404'.*in no department"):
+    with pytest.raises(ConfigError, match=r"agent '404'.*in no department"):
         parse_hotline(data)
 
 

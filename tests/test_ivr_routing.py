@@ -83,7 +83,7 @@ def test_opening_hours_use_the_centre_time_zone_r18(hotline: Hotline) -> None:
 
 def test_unknown_time_zone_is_named(hotline: Hotline) -> None:
     odd = hotline.model_copy(update={"centre": hotline.centre.model_copy(update={"timezone": "Mars/Olympus"})})
-    with pytest.raises(ConfigError, match="centre.timezone.*Mars/Olympus"):
+    with pytest.raises(ConfigError, match=r"centre\.timezone.*Mars/Olympus"):
         hours.is_open(odd, dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.UTC))
 
 
@@ -118,5 +118,5 @@ def test_bad_hotline_file_is_rejected_naming_the_problem(hotline_path: Path, cha
 def test_hotline_file_that_is_not_toml_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "hotline.toml"
     bad.write_text("[centre\nname = 1", encoding="utf-8")
-    with pytest.raises(ConfigError, match="hotline.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"hotline\.toml is not valid TOML"):
         load_hotline(bad)

@@ -216,9 +216,9 @@ def test_the_configured_model_is_a_path_a_name_or_asr_model_path(tmp_path: Path)
     by_name = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_ASR_MODEL": installed.name})
     assert resolve_model(by_name, env={}) == installed.resolve()
     missing = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var")})
-    with pytest.raises(ModelUnavailable, match="callcenter models download vosk-model-small-cn-0.22"):
+    with pytest.raises(ModelUnavailable, match=r"callcenter models download vosk-model-small-cn-0\.22"):
         resolve_model(missing, env={})
     assert resolve_model(missing, env={"ASR_MODEL_PATH": str(installed)}) == installed.resolve()
     (installed / "conf" / "model.conf").unlink()
-    with pytest.raises(ModelUnavailable, match="broken.*conf/model.conf"):
+    with pytest.raises(ModelUnavailable, match=r"broken.*conf/model\.conf"):
         resolve_model(by_name, env={})

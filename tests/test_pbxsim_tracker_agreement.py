@@ -88,7 +88,7 @@ async def test_tracker_records_the_outcome_the_scenario_intends(name: str, tmp_p
     records = sorted(replay_file(trace), key=lambda r: r.started_at)  # what `callcenter replay` prints from
     intended = INTENDED[name](load_scenario(name))
     assert len(records) == len(intended)
-    for record, want in zip(records, intended):
+    for record, want in zip(records, intended, strict=True):
         got = observed(record, list(want))
         for key, tolerance in TOLERANCE.items():
             if key in want:

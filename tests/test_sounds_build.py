@@ -140,7 +140,7 @@ def test_missing_sox_and_espeak_library_are_both_named() -> None:
 def test_wav_reader_names_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "x.wav"
     bad.write_bytes(b"RIFF")
-    with pytest.raises(tts.PromptError, match="x.wav"):
+    with pytest.raises(tts.PromptError, match=r"x\.wav"):
         tts.wav_info(bad)
 
 

@@ -101,10 +101,10 @@ def test_turns_of_both_sides_merge_by_time(ko_model: Any, tmp_path: Path) -> Non
 
 
 def test_missing_model_names_how_to_install_one(tmp_path: Path) -> None:
-    with pytest.raises(ModelUnavailable, match="callcenter models download vosk-model-small-cn-0.22"):
+    with pytest.raises(ModelUnavailable, match=r"callcenter models download vosk-model-small-cn-0\.22"):
         load_model(tmp_path / "nothing-here")
     (tmp_path / "half" / "am").mkdir(parents=True)
-    with pytest.raises(ModelUnavailable, match="conf/model.conf"):
+    with pytest.raises(ModelUnavailable, match=r"conf/model\.conf"):
         Recognizer(tmp_path / "half")
 
 

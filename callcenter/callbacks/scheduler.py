@@ -17,6 +17,7 @@ job holds no live object: the function finds the running runtime through ``bind`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import Any, Protocol
@@ -124,10 +125,8 @@ class CallbackScheduler:
     async def stop(self) -> None:
         if self._standby is not None:
             self._standby.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._standby
-            except asyncio.CancelledError:
-                pass
             self._standby = None
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
@@ -170,10 +169,8 @@ class CallbackScheduler:
 
     def disarm(self, callback_id: int) -> None:
         assert self._scheduler is not None
-        try:
+        with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(str(callback_id), jobstore=STORE)
-        except JobLookupError:
-            pass
 
     def _reconcile(self) -> None:
         """Arm any pending callback that has no job (a crash between the row and the job)."""
@@ -203,10 +200,8 @@ class CallbackScheduler:
             return
         self._armed_next = when
         if when is None:
-            try:
+            with contextlib.suppress(JobLookupError):
                 self._scheduler.remove_job(NEXT_DUE_JOB, jobstore=STORE)
-            except JobLookupError:
-                pass
             return
         # Re-armed from inside the running job itself: with the default max_instances=1 APScheduler
         # would skip (and drop) the new run while the old one finishes. run_due has its own lock.

@@ -8,6 +8,7 @@ on a peer that closes early), and a closed socket reads as a hang-up instead of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -145,10 +146,8 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
             if task is not None:
                 self._sessions.discard(task)
             writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
 
     def _peer_allowed(self, writer: asyncio.StreamWriter) -> bool:
         peer = writer.get_extra_info("peername")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -24,14 +24,14 @@ def _reports() -> None:
     """Reports read the stored calls; figures match the web pages."""
 
 
-class ByChoice(str, Enum):
+class ByChoice(StrEnum):
     agent = "agent"
     queue = "queue"
     hour = "hour"
     day = "day"
 
 
-class FormatChoice(str, Enum):
+class FormatChoice(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"

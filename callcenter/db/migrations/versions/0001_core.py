@@ -1,7 +1,7 @@
 """core: calls, legs, holds, agents, event journal
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-25 19:44:24.899350
 """
 
