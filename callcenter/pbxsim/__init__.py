@@ -6,6 +6,7 @@ instead. It speaks AMI on a local TCP port exactly as the recorded traces in
 FastAGI server where the dialplan would. It is a test double, not a PBX: no media, no SIP.
 """
 
-from callcenter.pbxsim.pbx import Pbx, PbxConfig, QueueConfig
+from callcenter.pbxsim.pbx import Pbx, PbxConfig
+from callcenter.pbxsim.queue_state import QueueConfig
 
 __all__ = ["Pbx", "PbxConfig", "QueueConfig"]

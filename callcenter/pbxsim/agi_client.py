@@ -7,12 +7,13 @@ channel. No server listening: AGISTATUS=FAILURE and the dialplan goes on, as Ast
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shlex
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from callcenter.pbxsim.channels import Channel, HangupRequest
+from callcenter.pbxsim.channels import Channel, HangupRequest, next_key
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
@@ -67,10 +68,8 @@ async def run_agi(pbx: Pbx, channel: Channel, url: str) -> str:
         pass
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass
     pbx.set_var(channel, "AGISTATUS", status)
     return status
 
@@ -134,8 +133,6 @@ async def _stream(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
 
 
 async def _get_data(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
-    from callcenter.pbxsim.hotline_flow import next_key
-
     _reply, hangup = await _stream(pbx, channel, prompt)
     if hangup:
         return "200 result=-1", True

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim import ami_queue_actions
+from callcenter.pbxsim.callback_queue import originate_queue
 from callcenter.pbxsim.channels import Channel, HangupRequest
+from callcenter.pbxsim.dialplan import originate_local
+from callcenter.pbxsim.outbound import caller_id_number, originate_device
 from callcenter.pbxsim.wire import Headers, all_of, first
 
 if TYPE_CHECKING:
-    from callcenter.pbxsim.ami_server import Session
+    from callcenter.pbxsim.ami_session import Session
     from callcenter.pbxsim.pbx import Pbx
 
 Handler = Callable[["Pbx", "Session", Headers], Awaitable[None]]
@@ -71,8 +75,6 @@ async def getvar(pbx: Pbx, session: Session, action: Headers) -> None:
 
 
 async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
-    from callcenter.pbxsim.dialplan import originate_local
-    from callcenter.pbxsim.outbound import originate_device
 
     target = first(action, "Channel") or ""
     if "/" not in target:
@@ -92,8 +94,6 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
     caller_id = first(action, "CallerID") or ""
     variables = _variables(action)
     if target.startswith("Local/") and target.endswith("@callcenter-queues") and first(action, "Context"):
-        from callcenter.pbxsim.callback_queue import originate_queue
-        from callcenter.pbxsim.outbound import caller_id_number
 
         queue = target[len("Local/"):].partition("@")[0]  # a callback for a department (C6)
         originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)
@@ -156,8 +156,6 @@ async def blind_transfer(pbx: Pbx, session: Session, action: Headers) -> None:
     transferee.request(HangupRequest("transfer", None, (context, exten, 1)))
     session.respond(action, "Success", ("Message", "Transfer succeeded"))
 
-
-from callcenter.pbxsim import ami_queue_actions
 
 ACTIONS: dict[str, Handler] = {
     "ping": ping, "events": events, "setvar": setvar, "getvar": getvar, "originate": originate,

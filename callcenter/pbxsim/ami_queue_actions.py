@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.queues import Member, available, member_headers
+from callcenter.pbxsim.queue_state import Member
+from callcenter.pbxsim.queues import available, member_headers
 from callcenter.pbxsim.wire import Headers, first
 
 if TYPE_CHECKING:
-    from callcenter.pbxsim.ami_server import Session
+    from callcenter.pbxsim.ami_session import Session
     from callcenter.pbxsim.pbx import Pbx
 
 

@@ -7,39 +7,13 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass, field
 
+from callcenter.pbxsim.ami_actions import ACTIONS
+from callcenter.pbxsim.ami_session import Session
 from callcenter.pbxsim.pbx import Pbx
-from callcenter.pbxsim.wire import BANNER, Headers, encode, first, split_messages
+from callcenter.pbxsim.wire import BANNER, Headers, first, split_messages
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(eq=False)
-class Session:
-    """One manager connection. ``actions`` logs every action received, in order (for tests)."""
-
-    server: AmiServer
-    writer: asyncio.StreamWriter
-    peer: str
-    user: str | None = None
-    events: bool = True
-    challenge: str | None = None
-    actions: list[Headers] = field(default_factory=list)
-    closed: bool = False
-
-    def send(self, headers: Headers) -> None:
-        if not self.closed:
-            self.writer.write(encode(headers))
-
-    def respond(self, action: Headers, response: str, *extra: tuple[str, str]) -> None:
-        action_id = first(action, "ActionID")
-        self.send([("Response", response)] + ([("ActionID", action_id)] if action_id is not None else [])
-                  + list(extra))
-
-    def event(self, headers: Headers) -> None:
-        if self.user is not None and self.events:
-            self.send(headers)
 
 
 class AmiServer:
@@ -86,7 +60,7 @@ class AmiServer:
         if task is not None:
             self._handlers.add(task)
         peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
-        session = Session(self, writer, f"IPV4/TCP/{peer[0]}/{peer[1]}")
+        session = Session(writer, f"IPV4/TCP/{peer[0]}/{peer[1]}")
         self.sessions.append(session)
         writer.write(BANNER)
         buffer = bytearray()
@@ -113,8 +87,6 @@ class AmiServer:
                 self._handlers.discard(task)
 
     async def _dispatch(self, session: Session, action: Headers) -> None:
-        from callcenter.pbxsim.ami_actions import ACTIONS
-
         name = (first(action, "Action") or "").lower()
         if name == "login":
             await self._login(session, action)

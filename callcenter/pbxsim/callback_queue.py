@@ -15,14 +15,15 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from callcenter.ivr.dialplan_callbacks import QUEUE_RING_SECONDS
+from callcenter.pbxsim.callback_flow import callback
 from callcenter.pbxsim.calllog import CallLog
 from callcenter.pbxsim.channels import RING, UP, Channel, HangupRequest
 from callcenter.pbxsim.members import local_bridge
+from callcenter.pbxsim.queue_app import queue_app
 from callcenter.pbxsim.wire import Headers, first
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-
 QUEUE_CONTEXT = "callcenter-queues"
 
 
@@ -48,8 +49,6 @@ def originate_queue(pbx: Pbx, queue: str, action: Headers, variables: dict[str, 
 
 async def _run(pbx: Pbx, one: Channel, two: Channel, queue: str, customer: str, timeout: float,
                action_id: str | None) -> None:
-    from callcenter.pbxsim.queue_app import queue_app
-
     connected: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def watch(event: Headers) -> None:  # app_queue answers ;2 when the member is connected
@@ -88,8 +87,6 @@ async def _no_queue(pbx: Pbx, two: Channel) -> HangupRequest | None:
 
 
 async def _customer_side(pbx: Pbx, one: Channel, two: Channel) -> None:
-    from callcenter.pbxsim.callback_flow import callback
-
     await callback(pbx, one, "")
     two.request(HangupRequest("caller", 0))  # ;1 gone: the Local pair takes ;2 down with it
 

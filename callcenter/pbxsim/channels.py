@@ -106,3 +106,12 @@ class ChannelIds:
         value = f"{self._suffix:08x}"
         self._suffix += 1
         return value
+
+
+def next_key(channel: Channel) -> str | None:
+    """The next DTMF key the scenario has the caller press (``PBXSIM_DTMF``, consumed in order)."""
+    keys = channel.variables.get("PBXSIM_DTMF", "")
+    if not keys:
+        return None
+    channel.variables["PBXSIM_DTMF"] = keys[1:]
+    return keys[0]

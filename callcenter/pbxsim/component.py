@@ -11,7 +11,8 @@ import secrets
 from callcenter.config import AmiSettings, Secret
 from callcenter.hotline import Hotline
 from callcenter.pbxsim.ami_server import AmiServer
-from callcenter.pbxsim.pbx import Pbx, PbxConfig, QueueConfig
+from callcenter.pbxsim.pbx import Pbx, PbxConfig
+from callcenter.pbxsim.queue_state import QueueConfig
 from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.timebase import ScaledClock
 

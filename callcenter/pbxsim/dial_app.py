@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.apps import play
 from callcenter.pbxsim.channels import RINGING, UP, Channel, HangupRequest
 from callcenter.pbxsim.members import NEVER, _seconds, bridge_headers
 from callcenter.pbxsim.queues import set_member_state
@@ -24,8 +25,6 @@ async def dial(pbx: Pbx, caller: Channel, extension: str, timeout: float,
                announce: str | None = None) -> HangupRequest | None:
     """Run Dial() on ``caller``; sets DIALSTATUS. Returns the caller's request that ended it
     (hang-up, redirect), or None when Dial() returned and the dialplan goes on."""
-    from callcenter.pbxsim.flows import play
-
     interface = f"PJSIP/{extension}"
     phone = _ring(pbx, caller, interface, extension)
     ring = _seconds(pbx, caller, f"RING_{extension}", pbx.config.default_ring_seconds)

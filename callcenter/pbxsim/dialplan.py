@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.apps import dialplan_hangup
 from callcenter.pbxsim.calllog import CallLog
 from callcenter.pbxsim.channels import RING, UP, Channel, HangupRequest
+from callcenter.pbxsim.flows import FLOWS
 from callcenter.pbxsim.members import local_bridge
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-
 CALLING_PRES = ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
 
 
@@ -68,8 +69,6 @@ def trunk_call(pbx: Pbx, caller_id: str, *, technology: str = "SIP", context: st
 
 
 async def run_channel(pbx: Pbx, channel: Channel, on_answer=None) -> None:  # type: ignore[no-untyped-def]
-    from callcenter.pbxsim.flows import FLOWS, dialplan_hangup
-
     target: tuple[str, str, int] | None = (channel.context, channel.exten, 1)
     while target is not None and not channel.hungup:
         context, exten, _priority = target

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from callcenter.pbxsim.channels import Channel
+from callcenter.pbxsim.agi_client import run_agi
+from callcenter.pbxsim.apps import (
+    CallEnded,
+    Target,
+    _after_queue,
+    _guard,
+    answer,
+    dialplan_hangup,
+    play,
+    playback,
+)
+from callcenter.pbxsim.channels import Channel, next_key
+from callcenter.pbxsim.dial_app import DEFAULT_TIMEOUT, dial
+from callcenter.pbxsim.queue_app import queue_app
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
 
-Target = tuple[str, str, int] | None
-
 
 async def inbound(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
-    from callcenter.pbxsim.agi_client import run_agi
-    from callcenter.pbxsim.flows import _guard, answer
 
     async def body() -> Target:
         answer(pbx, channel, 1, on_answer)
@@ -38,7 +47,6 @@ async def inbound(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 async def native_menu(pbx: Pbx, channel: Channel) -> None:
     """Greeting (R3), then the menu key the scenario pressed; no answer → default department."""
-    from callcenter.pbxsim.flows import play
 
     hotline = pbx.config.hotline
     await play(pbx, channel, "callcenter/zh/greeting")
@@ -75,18 +83,7 @@ def mix_monitor(pbx: Pbx, channel: Channel, priority: int) -> None:
     pbx.call_event("MixMonitorStart", channel)
 
 
-def next_key(channel: Channel) -> str | None:
-    """The next DTMF key the scenario has the caller press (``PBXSIM_DTMF``, consumed in order)."""
-    keys = channel.variables.get("PBXSIM_DTMF", "")
-    if not keys:
-        return None
-    channel.variables["PBXSIM_DTMF"] = keys[1:]
-    return keys[0]
-
-
 async def route_queue(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
-    from callcenter.pbxsim.flows import _after_queue, _guard
-    from callcenter.pbxsim.queue_app import queue_app
 
     async def body() -> Target:
         target = channel.var("CC_TARGET") or ""
@@ -106,8 +103,6 @@ def _answered_url(pbx: Pbx) -> str | None:
 
 
 async def route_prompt_then_hangup(pbx: Pbx, channel: Channel, prompt: str, agi_script: str | None) -> Target:
-    from callcenter.pbxsim.agi_client import run_agi
-    from callcenter.pbxsim.flows import _guard, dialplan_hangup, playback
 
     async def body() -> Target:
         await playback(pbx, channel, 1, prompt)
@@ -151,7 +146,6 @@ async def owner(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 async def transfer(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
     """[callcenter-transfer]: 请稍等，我为您转接, Dial the colleague; unanswered → message (R12)."""
-    from callcenter.pbxsim.flows import playback
 
     async def body() -> Target:
         agent = _agent(pbx, channel.exten)
@@ -165,8 +159,6 @@ async def transfer(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 
 async def _dial_step(pbx: Pbx, channel: Channel, priority: int) -> bool:
-    from callcenter.pbxsim.dial_app import DEFAULT_TIMEOUT, dial
-    from callcenter.pbxsim.flows import CallEnded
 
     extension = channel.exten
     agent = _agent(pbx, extension)
@@ -195,7 +187,6 @@ def _ring_timeout(pbx: Pbx, agent_id: str) -> float:
 
 
 async def _guarded(pbx: Pbx, channel: Channel, body: Any) -> Target:
-    from callcenter.pbxsim.flows import _guard
 
     target = await _guard(pbx, channel, body)
     return None if channel.hungup else target
@@ -208,7 +199,6 @@ async def transfer_failed(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
 
 
 async def done(pbx: Pbx, channel: Channel, on_answer: Any) -> Target:
-    from callcenter.pbxsim.flows import dialplan_hangup
 
     pbx.newexten(channel, 1, "Hangup", "")
     dialplan_hangup(pbx, channel)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.channels import RING, RINGING, UP, Channel
-from callcenter.pbxsim.queues import Member, QueueState, set_member_state
+from callcenter.pbxsim.queue_state import Member, QueueState
+from callcenter.pbxsim.queues import set_member_state
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx

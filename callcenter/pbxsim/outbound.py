@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.callback_flow import CALLBACK_CONTEXT, callback
 from callcenter.pbxsim.calllog import CallLog
 from callcenter.pbxsim.channels import RINGING, UP, Channel
+from callcenter.pbxsim.dialplan import run_channel
+from callcenter.pbxsim.flows import FLOWS
 from callcenter.pbxsim.members import NEVER, phone_key
 from callcenter.pbxsim.queues import set_member_state
 from callcenter.pbxsim.wire import Headers, first
@@ -22,7 +25,6 @@ def caller_id_number(caller_id: str) -> str:
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-
 
 def originate_device(pbx: Pbx, target: str, action: Headers, variables: dict[str, str],
                      action_id: str | None) -> Channel:
@@ -81,10 +83,6 @@ async def _run(pbx: Pbx, channel: Channel, target: str, action: Headers, action_
 
 
 async def _after_answer(pbx: Pbx, channel: Channel, target: str, application: str, data: str) -> None:
-    from callcenter.pbxsim.callback_flow import CALLBACK_CONTEXT, callback
-    from callcenter.pbxsim.dialplan import run_channel
-    from callcenter.pbxsim.flows import FLOWS
-
     if application:
         seconds = float(data) if application.lower() == "wait" and data.replace(".", "", 1).isdigit() else (
             pbx.config.default_talk_seconds)

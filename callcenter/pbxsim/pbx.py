@@ -11,22 +11,12 @@ from typing import Any, overload
 
 from callcenter.clock import Clock
 from callcenter.pbxsim.channels import CAUSE_TEXT, Channel, ChannelIds, HangupRequest
+from callcenter.pbxsim.queue_state import QueueConfig, QueueState
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.pbxsim.wire import Headers
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Headers], None]
-
-
-@dataclass(frozen=True)
-class QueueConfig:
-    name: str
-    members: tuple[tuple[str, str], ...]  # (interface, member name), static members
-    timeout: float = 15.0  # member ring timeout (queues.conf ``timeout``)
-    retry: float = 1.0
-    strategy: str = "rrmemory"
-    agi: str | None = None  # Queue()'s AGI argument, run on the caller when a member answers
-    monitor: bool = True  # queues.conf monitor-type=MixMonitor (the traces); the hotline records in the dialplan
 
 
 @dataclass
@@ -67,8 +57,6 @@ class Pbx:
         self._last_ts = 0.0
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started_at = self.clock.time()
-        from callcenter.pbxsim.queues import QueueState  # circular: queues use Pbx
-
         self.queues = {q.name: QueueState(q, self.clock.time()) for q in self.config.queues}
         self.member_state: dict[str, str] = {}  # interface -> "ringing" | "inuse"
         self.calls: dict[str, Any] = {}  # linkedid -> CallLog (heard prompts, recordings, outcome)

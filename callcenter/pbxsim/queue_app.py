@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.agi_client import run_agi
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.members import (
     MemberLeg,
@@ -18,19 +19,12 @@ from callcenter.pbxsim.members import (
     finish_leg,
     hangup_answered_leg,
 )
-from callcenter.pbxsim.queues import (
-    QueueState,
-    Waiting,
-    device_state_change,
-    interface_free,
-    pick_member,
-    set_member_state,
-)
+from callcenter.pbxsim.queue_state import QueueState, Waiting
+from callcenter.pbxsim.queues import device_state_change, interface_free, pick_member, set_member_state
 from callcenter.pbxsim.transfers import is_move, leave_bridge
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-
 MEMBER_VARS = ("MEMBERINTERFACE", "MEMBERNAME", "MEMBERCALLS", "MEMBERLASTCALL", "MEMBERPENALTY",
                "MEMBERDYNAMIC", "MEMBERREALTIME")
 
@@ -135,7 +129,7 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     values = (member.interface, member.name, str(member.calls_taken), str(member.last_call),
               str(member.penalty), "1" if member.dynamic else "0", "0")
     for channel in (caller, leg.one):
-        for name, value in zip(MEMBER_VARS, values):
+        for name, value in zip(MEMBER_VARS, values, strict=True):
             pbx.set_var(channel, name, value)
     if queue.config.monitor:  # app_queue's own MixMonitor (option b: only while bridged)
         recording = (str(pbx.recorder.start(pbx, caller)) if pbx.recorder is not None
@@ -155,8 +149,6 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
         if queue.config.monitor and not log.recordings:
             log.recordings.append(recording)
     if agi:
-        from callcenter.pbxsim.agi_client import run_agi
-
         await run_agi(pbx, caller, agi)
     pbx.set_var(caller, "QUEUEWAIT", str(wait))
     pbx.set_var(caller, "QUEUEWAIT_MS", str(wait * 1000))

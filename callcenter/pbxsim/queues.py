@@ -1,66 +1,15 @@
-"""Queue state as app_queue keeps it: members (static or added), pause, callers waiting."""
+"""What app_queue does with its queues on the PBX: member device states, availability, the
+member picked for the next caller. The state itself is in ``queue_state.py``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.channels import Channel
+from callcenter.pbxsim.queue_state import INUSE, NOT_INUSE, RINGING, Member, QueueState
 from callcenter.pbxsim.wire import Headers
 
 if TYPE_CHECKING:
-    from callcenter.pbxsim.pbx import Pbx, QueueConfig
-
-NOT_INUSE, INUSE, RINGING, UNAVAILABLE = 1, 2, 6, 5
-
-
-@dataclass
-class Member:
-    interface: str
-    name: str
-    dynamic: bool = False
-    penalty: int = 0
-    paused: bool = False
-    paused_reason: str = ""
-    last_pause: int = 0
-    calls_taken: int = 0
-    last_call: int = 0
-    login_time: int = 0
-    in_call: bool = False
-
-
-@dataclass
-class Waiting:
-    channel: Channel
-    joined_at: float
-    original_position: int
-    ringing: bool = False
-
-
-@dataclass
-class QueueState:
-    config: QueueConfig
-    created_at: float
-    members: list[Member] = field(default_factory=list)
-    waiting: list[Waiting] = field(default_factory=list)
-    completed: int = 0
-    abandoned: int = 0
-    holdtime_total: float = 0.0
-    talktime_total: float = 0.0
-    last_member: int = -1  # rrmemory: where the previous round stopped
-
-    def __post_init__(self) -> None:
-        self.members = [Member(i, n, login_time=int(self.created_at)) for i, n in self.config.members]
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    def member(self, interface: str) -> Member | None:
-        return next((m for m in self.members if m.interface.lower() == interface.lower()), None)
-
-    def position(self, entry: Waiting) -> int:
-        return self.waiting.index(entry) + 1
+    from callcenter.pbxsim.pbx import Pbx
 
 
 def device_status(pbx: Pbx, interface: str) -> int:

@@ -4,6 +4,7 @@ it keeps every message exactly as received, which panoramisk does not."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 
 from callcenter.pbxsim.wire import Headers, encode, first, split_messages
@@ -56,7 +57,5 @@ class RawAmiClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self.writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass

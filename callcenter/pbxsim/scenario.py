@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.errors import ConfigError
-from callcenter.pbxsim.pbx import QueueConfig
+from callcenter.pbxsim.queue_state import QueueConfig
 from callcenter.pbxsim.recordings import SIDES, Utterance
 
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"

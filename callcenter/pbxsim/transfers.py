@@ -17,7 +17,7 @@ from callcenter.pbxsim.members import MemberLeg, bridge_headers, finish_leg, han
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-    from callcenter.pbxsim.queues import QueueState
+    from callcenter.pbxsim.queue_state import QueueState
 
 MOVES = ("redirect", "transfer")
 
