@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from callcenter.agents.credentials import (
+from callcenter.cli import _mount, app
+from callcenter.hotline import Hotline, load_hotline
+from callcenter.ivr.credentials import (
     REALM,
     CredentialsError,
     CredentialStore,
@@ -22,8 +24,6 @@ from callcenter.agents.credentials import (
     provision,
     verify,
 )
-from callcenter.cli import _mount, app
-from callcenter.hotline import Hotline, load_hotline
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_rotation_replaces_one_agents_password_only(hotline: Hotline, tmp_path: 
 
 
 def test_unknown_agent_is_named_in_the_error(hotline: Hotline, tmp_path: Path) -> None:
-    with pytest.raises(CredentialsError, match="'999'.*known: 101"):
+    with pytest.raises(CredentialsError, match=r"'999'.*known: 101"):
         provision(hotline, CredentialStore(credentials_path(tmp_path)), "999")
 
 

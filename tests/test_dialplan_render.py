@@ -243,7 +243,7 @@ def test_render_command_makes_the_ami_secrets_when_an_ami_host_is_already_set(tm
 
 
 def test_provisioned_softphone_gets_its_digest_not_a_password(tmp_path: Path, hotline_path: Path) -> None:
-    from callcenter.agents.credentials import CredentialStore, credentials_path, md5_cred, provision
+    from callcenter.ivr.credentials import CredentialStore, credentials_path, md5_cred, provision
 
     env = {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var")}
     settings = load_settings(env)
@@ -264,7 +264,7 @@ def test_broken_secrets_file_is_named_not_overwritten(tmp_path: Path, hotline_pa
     (tmp_path / "var").mkdir()
     broken = tmp_path / "var" / "sip-secrets.json"
     broken.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ConfigError, match="sip-secrets.json"):
+    with pytest.raises(ConfigError, match=r"sip-secrets\.json"):
         dialplan.render_all(load_settings(env), tmp_path / "d", env=env)
     assert broken.read_text(encoding="utf-8") == "{not json"  # nothing lost
 

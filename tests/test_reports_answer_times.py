@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.calls import Agent, Call, CallHold, CallLeg
+from callcenter.db.models.web import HIST_SIZE
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.reports.answer_times import Scope, answer_time_report
 from callcenter.reports.drilldown import Drill, drill_calls
 from callcenter.reports.measures import Thresholds
-from callcenter.reports.partials import HIST_SIZE, p90_from_histogram
+from callcenter.reports.partials import p90_from_histogram
 from callcenter.reports.period import Period
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

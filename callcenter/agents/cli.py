@@ -11,8 +11,8 @@ from typing import Literal
 
 import typer
 
-from callcenter.agents.credentials import CredentialStore, Provisioned, credentials_path, provision
 from callcenter.config import load_settings
+from callcenter.ivr.credentials import CredentialStore, Provisioned, credentials_path, provision
 
 app = typer.Typer(help="Agents: softphone provisioning.", no_args_is_help=True)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from callcenter.config import DEFAULT_ACTION_USER, Settings
 from callcenter.errors import ConfigError
+from callcenter.ivr.credentials import pjsip_auths
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 from callcenter.ivr.secrets import AMI_SECRETS, SIP_SECRETS, SecretStore, secure_write
 
@@ -62,10 +63,6 @@ def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
 
 def _provisioned_digests(settings: Settings) -> dict[str, Any]:
     """Softphones provisioned by ``callcenter agents provision`` (only an md5 digest is kept)."""
-    try:
-        from callcenter.agents.credentials import pjsip_auths
-    except ImportError:
-        return {}
     return dict(pjsip_auths(settings.hotline, settings.var_dir))
 
 

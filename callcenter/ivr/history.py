@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.db.session import unit_of_work
+from callcenter.tickets import history
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,12 @@ class CallerHistorySource(Protocol):
 
 
 class TicketsHistory:
-    """Caller facts from the database through ``callcenter.tickets.history`` (imported lazily, so
-    the IVR starts even where the tickets area is not installed)."""
+    """Caller facts from the database through ``callcenter.tickets.history``."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
     def facts(self, caller: str) -> CallerFacts:
-        from callcenter.tickets import history
-
         with unit_of_work(self._sessions) as session:
             return CallerFacts(owner=history.open_ticket_owner(session, caller),
                                name=history.known_caller_name(session, caller))

@@ -17,15 +17,8 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.calls import Call, CallLeg
+from callcenter.db.models.web import COUNTED, HIST_MAX, HIST_OVER, HIST_SIZE, SUMS
 from callcenter.reports.measures import CONDITIONS, Thresholds, abandon_wait, answer_wait
-
-COUNTED = ("offered", "answered", "abandoned", "short_abandoned", "within_rule", "late", "late_apology",
-           "late_no_apology", "agent_hangup_first", "long_hold", "abandoned_in_window", "answered_15s",
-           *(f"rings_{n}" for n in range(1, 7)))
-SUMS = ("sum_ring", "n_ring", "sum_wait", "n_wait", "sum_abandon_wait", "talk_seconds", "transfers")
-HIST_MAX = 60
-HIST_OVER = HIST_MAX + 1
-HIST_SIZE = HIST_OVER + 1  # buckets 0 … 60 whole seconds, and 61 = over a minute
 
 
 @dataclass

@@ -18,10 +18,10 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, literal, selec
 from sqlalchemy.orm import Session
 
 from callcenter.db.models.calls import Call, CallLeg
-from callcenter.db.models.web import ReportRollupDay, report_rollup
+from callcenter.db.models.web import COUNTED, HIST_SIZE, SUMS, ReportRollupDay, report_rollup
 from callcenter.reports.buckets import local_day, local_hour
 from callcenter.reports.measures import Thresholds
-from callcenter.reports.partials import COUNTED, HIST_SIZE, SUMS, Key, LegQuery, Partial, query_partials
+from callcenter.reports.partials import Key, LegQuery, Partial, query_partials
 from callcenter.reports.period import Period
 
 DAQ, DH = "daq", "dh"  # (day, agent, queue) and (day, hour)

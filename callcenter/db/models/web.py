@@ -52,9 +52,18 @@ class SpotCheckMark(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-def _rollup_values() -> list[Column[Any]]:
-    from callcenter.reports.partials import COUNTED, HIST_SIZE, SUMS
+# The additive partial figures a roll-up row holds (reports/partials.py computes them): one
+# column per counted figure and per sum, one per whole-second histogram bucket of ring and wait.
+COUNTED = ("offered", "answered", "abandoned", "short_abandoned", "within_rule", "late", "late_apology",
+           "late_no_apology", "agent_hangup_first", "long_hold", "abandoned_in_window", "answered_15s",
+           *(f"rings_{n}" for n in range(1, 7)))
+SUMS = ("sum_ring", "n_ring", "sum_wait", "n_wait", "sum_abandon_wait", "talk_seconds", "transfers")
+HIST_MAX = 60
+HIST_OVER = HIST_MAX + 1
+HIST_SIZE = HIST_OVER + 1  # buckets 0 … 60 whole seconds, and 61 = over a minute
 
+
+def _rollup_values() -> list[Column[Any]]:
     cols: list[Column[Any]] = [Column(name, Integer, nullable=False, default=0) for name in COUNTED]
     cols += [Column(name, Float, nullable=False, default=0.0) for name in SUMS]
     cols += [Column("max_wait", Float), Column("ring_no_answer", Integer, nullable=False, default=0)]
