@@ -15,14 +15,16 @@ import callcenter
 PACKAGE_DIR = Path(callcenter.__file__).parent
 
 # Lowest first; a module may import its own layer and the layers below it. A name stands for a
-# module and everything under it; the longest matching name decides (``callcenter.calls.model``
-# is the call-record contract, below the tracker that produces it).
+# module and everything under it; the longest matching name decides (``callcenter.calls.model``,
+# the call-record contract, and ``callcenter.store.health``, the store's health view, are data the
+# bus messages carry: they sit below the stages that produce them).
 LAYERS: list[tuple[str, ...]] = [
     # foundations: errors, time, the rules' numbers, settings, the bus itself
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
-     "callcenter.phones", "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus"),
-    # the contracts between stages: bus messages and the call records they carry
-    ("callcenter.messages", "callcenter.calls.model"),
+     "callcenter.phones", "callcenter.privacy", "callcenter.listening", "callcenter.hotline",
+     "callcenter.config", "callcenter.bus"),
+    # the contracts between stages: bus messages and the data they carry
+    ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),
     ("callcenter.service",),
     # the AMI link, and the durable writer that keeps what the tracker produced

@@ -364,6 +364,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
         self._cseq = itertools.count(1)
         self._register_call_id = _token() + "@" + host
         self.log: list[str] = []
+        self._handlers: set[asyncio.Task[None]] = set()  # requests being answered (kept until done)
 
     async def start(self) -> SipUserAgent:
         loop = asyncio.get_running_loop()
@@ -494,7 +495,9 @@ class SipUserAgent(asyncio.DatagramProtocol):
             return  # keep-alive
         message = SipMessage.parse(data)
         if message.is_request:
-            asyncio.create_task(self._on_request(message, addr))
+            task = asyncio.create_task(self._on_request(message, addr))
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
             return
         future = self._pending.get(message.branch)
         if future is None:
