@@ -301,7 +301,7 @@ class TicketAction(BaseModel):
             if isinstance(value, str) and len(value) > limit:
                 raise ValueError(f"{name[:40]}: at most {limit} characters")
             if isinstance(value, (dict, list)):
-                raise ValueError(f"{name[:40]}: a single value is expected")  # noqa: TRY004 (pydantic reports only ValueError)
+                raise ValueError(f"{name[:40]}: a single value is expected")  # not TypeError: pydantic reports ValueError
         return self
 
 
