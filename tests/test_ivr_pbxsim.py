@@ -5,6 +5,7 @@ is pbxsim's log (R1, R2, R3, R12, R13, R14, R18)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -21,6 +22,8 @@ from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.service import Service
+from tests.support.service import listener_ready
+from tests.support.virtual_time import in_virtual_time
 
 pytestmark = pytest.mark.slow
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -47,6 +50,7 @@ class Hotline:
         return {log.caller: log for log in self.pbx.calls.values()}
 
 
+@contextlib.asynccontextmanager
 async def _hotline(hotline_path: Path, tmp_path: Path, start: float) -> AsyncIterator[Hotline]:
     url = f"sqlite:///{tmp_path / 'cc.db'}"
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
@@ -55,22 +59,10 @@ async def _hotline(hotline_path: Path, tmp_path: Path, start: float) -> AsyncIte
                       factories=FACTORIES)
     await service.start()
     try:
-        await asyncio.sleep(0.5)  # the listener logs in and takes its first snapshot of the queues
+        await listener_ready(service)
         yield Hotline(service, url)
     finally:
         await service.stop()
-
-
-@pytest.fixture
-async def open_hotline(hotline_path: Path, tmp_path: Path) -> AsyncIterator[Hotline]:
-    async for hotline in _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING):
-        yield hotline
-
-
-@pytest.fixture
-async def night_hotline(hotline_path: Path, tmp_path: Path) -> AsyncIterator[Hotline]:
-    async for hotline in _hotline(hotline_path, tmp_path, WEDNESDAY_NIGHT):
-        yield hotline
 
 
 def _call(caller: str, keys: str, at: float = 0.5, **ring: str) -> CallPlan:
@@ -88,42 +80,46 @@ def _greetings(database_url: str) -> dict[str, tuple[str | None, float | None]]:
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
-async def test_answer_greetings_standard_and_apology_r1_r2_r3_r13(open_hotline: Hotline) -> None:
-    logs = await open_hotline.run(
-        # billing (key 2): 8301 picks up after 4 s, within three rings.
-        _call("13800000001", "2", **{"8301": "4"}),
-        # service (key 3): 8101 picks up at 11 s, in the third ring (10-15 s): still standard.
-        _call("13800000003", "3", at=0.7, **{"8101": "11", "8102": "never", "8103": "never"}),
-        # repair (key 1): 8201 never answers, the queue rolls over to 8202, which answers after
-        # 4 s of its own ringing, but the caller has rung for about 17 s: the fourth ring.
-        _call("13800000002", "1", at=0.9, **{"8201": "never", "8202": "4", "8101": "never"}),
-    )
-    fast, late_third, rolled = logs["13800000001"], logs["13800000003"], logs["13800000002"]
-    assert fast.heard[:2] == ["callcenter/zh/greeting", "callcenter/zh/menu"]  # R3: the hotline greets first
-    assert fast.answered_by == "PJSIP/8301" and "callcenter/zh/agent_301" in fast.heard
-    assert late_third.answered_by == "PJSIP/8101" and "callcenter/zh/agent_101" in late_third.heard
-    assert [a for a, _ in rolled.attempts][:2] == ["PJSIP/8201", "PJSIP/8202"]
-    assert rolled.answered_by == "PJSIP/8202" and "callcenter/zh/agent_202_apology" in rolled.heard  # R2/R13
-    assert rolled.ring_seconds is not None and rolled.ring_seconds >= 15
-    await open_hotline.service.stop()  # the writer commits the records
-    stored = _greetings(open_hotline.database_url)
-    assert stored["13800000001"][0] == "standard" and stored["13800000003"][0] == "standard"
-    assert stored["13800000002"][0] == "apology"
+@in_virtual_time
+async def test_answer_greetings_standard_and_apology_r1_r2_r3_r13(hotline_path: Path, tmp_path: Path) -> None:
+    async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
+        logs = await open_hotline.run(
+            # billing (key 2): 8301 picks up after 4 s, within three rings.
+            _call("13800000001", "2", **{"8301": "4"}),
+            # service (key 3): 8101 picks up at 11 s, in the third ring (10-15 s): still standard.
+            _call("13800000003", "3", at=0.7, **{"8101": "11", "8102": "never", "8103": "never"}),
+            # repair (key 1): 8201 never answers, the queue rolls over to 8202, which answers after
+            # 4 s of its own ringing, but the caller has rung for about 17 s: the fourth ring.
+            _call("13800000002", "1", at=0.9, **{"8201": "never", "8202": "4", "8101": "never"}),
+        )
+        fast, late_third, rolled = logs["13800000001"], logs["13800000003"], logs["13800000002"]
+        assert fast.heard[:2] == ["callcenter/zh/greeting", "callcenter/zh/menu"]  # R3: the hotline greets first
+        assert fast.answered_by == "PJSIP/8301" and "callcenter/zh/agent_301" in fast.heard
+        assert late_third.answered_by == "PJSIP/8101" and "callcenter/zh/agent_101" in late_third.heard
+        assert [a for a, _ in rolled.attempts][:2] == ["PJSIP/8201", "PJSIP/8202"]
+        assert rolled.answered_by == "PJSIP/8202" and "callcenter/zh/agent_202_apology" in rolled.heard  # R2/R13
+        assert rolled.ring_seconds is not None and rolled.ring_seconds >= 15
+        await open_hotline.service.stop()  # the writer commits the records
+        stored = _greetings(open_hotline.database_url)
+        assert stored["13800000001"][0] == "standard" and stored["13800000003"][0] == "standard"
+        assert stored["13800000002"][0] == "apology"
 
 
-async def test_after_hours_caller_leaves_a_message_and_gets_a_callback_r18(night_hotline: Hotline) -> None:
-    logs = await night_hotline.run(_call("13800000004", "1"))
-    night = logs["13800000004"]
-    assert night.heard == ["callcenter/zh/after_hours"] and night.answered_by is None
-    await night_hotline.service.context.bus.drain()
-    await night_hotline.service.stop()
-    engine = sa.create_engine(night_hotline.database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("select caller, reason, due_at from callbacks")).all()
-    finally:
-        engine.dispose()
-    assert [(r[0], r[1]) for r in rows] == [("13800000004", "message")]
+@in_virtual_time
+async def test_after_hours_caller_leaves_a_message_and_gets_a_callback_r18(hotline_path: Path, tmp_path: Path) -> None:
+    async with _hotline(hotline_path, tmp_path, WEDNESDAY_NIGHT) as night_hotline:
+        logs = await night_hotline.run(_call("13800000004", "1"))
+        night = logs["13800000004"]
+        assert night.heard == ["callcenter/zh/after_hours"] and night.answered_by is None
+        await night_hotline.service.context.bus.drain()
+        await night_hotline.service.stop()
+        engine = sa.create_engine(night_hotline.database_url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(sa.text("select caller, reason, due_at from callbacks")).all()
+        finally:
+            engine.dispose()
+        assert [(r[0], r[1]) for r in rows] == [("13800000004", "message")]
 
 
 def _spy_variables(pbx: Any, caller: str) -> dict[str, str]:
@@ -146,45 +142,51 @@ def _open_ticket(hotline: Hotline, caller: str, owner: str) -> None:
                            summary="水管漏水"))
 
 
-async def test_repeat_caller_goes_to_the_free_owner_first_r14(open_hotline: Hotline) -> None:
-    _open_ticket(open_hotline, "13800000005", "201")
-    variables = _spy_variables(open_hotline.pbx, "13800000005")
-    logs = await open_hotline.run(_call("13800000005", "2", **{"8201": "3"}))
-    repeat = logs["13800000005"]
-    assert {k: variables.get(k) for k in ("CC_ROUTE", "CC_TARGET", "CC_QUEUE", "CC_CALLER_NAME")} == \
-        {"CC_ROUTE": "extension", "CC_TARGET": "8201", "CC_QUEUE": "repair", "CC_CALLER_NAME": "王先生"}  # R14, R15
-    # No menu: the owner's phone rings and announces its 工号 to the caller (Dial A(), R3).
-    assert repeat.heard == ["callcenter/zh/greeting", "callcenter/zh/agent_201"]
-    assert repeat.answered_by == "PJSIP/8201"
+@in_virtual_time
+async def test_repeat_caller_goes_to_the_free_owner_first_r14(hotline_path: Path, tmp_path: Path) -> None:
+    async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
+        _open_ticket(open_hotline, "13800000005", "201")
+        variables = _spy_variables(open_hotline.pbx, "13800000005")
+        logs = await open_hotline.run(_call("13800000005", "2", **{"8201": "3"}))
+        repeat = logs["13800000005"]
+        assert {k: variables.get(k) for k in ("CC_ROUTE", "CC_TARGET", "CC_QUEUE", "CC_CALLER_NAME")} == \
+            {"CC_ROUTE": "extension", "CC_TARGET": "8201", "CC_QUEUE": "repair", "CC_CALLER_NAME": "王先生"}  # R14, R15
+        # No menu: the owner's phone rings and announces its 工号 to the caller (Dial A(), R3).
+        assert repeat.heard == ["callcenter/zh/greeting", "callcenter/zh/agent_201"]
+        assert repeat.answered_by == "PJSIP/8201"
 
 
-async def test_owner_not_answering_falls_back_to_the_department_queue_r14(open_hotline: Hotline) -> None:
-    _open_ticket(open_hotline, "13800000006", "201")
-    logs = await open_hotline.run(_call("13800000006", "1", **{"8201": "never", "8202": "2"}))
-    repeat = logs["13800000006"]
-    assert repeat.heard[0] == "callcenter/zh/greeting" and "callcenter/zh/menu" not in repeat.heard
-    assert repeat.answered_by == "PJSIP/8202"  # the repair queue, after the owner's phone
-    assert any(p.startswith("callcenter/zh/agent_202") for p in repeat.heard)
+@in_virtual_time
+async def test_owner_not_answering_falls_back_to_the_department_queue_r14(hotline_path: Path, tmp_path: Path) -> None:
+    async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
+        _open_ticket(open_hotline, "13800000006", "201")
+        logs = await open_hotline.run(_call("13800000006", "1", **{"8201": "never", "8202": "2"}))
+        repeat = logs["13800000006"]
+        assert repeat.heard[0] == "callcenter/zh/greeting" and "callcenter/zh/menu" not in repeat.heard
+        assert repeat.answered_by == "PJSIP/8202"  # the repair queue, after the owner's phone
+        assert any(p.startswith("callcenter/zh/agent_202") for p in repeat.heard)
 
 
-async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r12(open_hotline: Hotline) -> None:
-    # The scenario's redirect time counts from the moment the IVR answered: greeting, menu, a 2 s
-    # ring and a few seconds of talk lie before it; then 8301 sends the caller to 8103, who is away.
-    call = _call("13800000007", "2", **{"8301": "2", "8103": "never"})
-    plan = dataclasses.replace(call, variables=call.variables | {"PBXSIM_TALK": "30"},
-                               redirect=(16.0, "callcenter-transfer", "8103"))
-    logs = await open_hotline.run(plan)
-    moved = logs["13800000007"]
-    heard = moved.heard
-    assert "callcenter/zh/agent_301" in heard  # answered by 8301 first (R3)
-    after = heard[heard.index("callcenter/zh/agent_301") + 1:]
-    assert after[:2] == ["callcenter/zh/transferring", "callcenter/zh/transfer_failed"]  # 请稍等，我为您转接 (R12)
-    await open_hotline.service.context.bus.drain()
-    await open_hotline.service.stop()
-    engine = sa.create_engine(open_hotline.database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("select caller, reason, owner from callbacks")).all()
-    finally:
-        engine.dispose()
-    assert ("13800000007", "message", "103") in [tuple(r) for r in rows]  # the colleague calls back
+@in_virtual_time
+async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r12(hotline_path: Path, tmp_path: Path) -> None:
+    async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
+        # The scenario's redirect time counts from the moment the IVR answered: greeting, menu, a 2 s
+        # ring and a few seconds of talk lie before it; then 8301 sends the caller to 8103, who is away.
+        call = _call("13800000007", "2", **{"8301": "2", "8103": "never"})
+        plan = dataclasses.replace(call, variables=call.variables | {"PBXSIM_TALK": "30"},
+                                   redirect=(16.0, "callcenter-transfer", "8103"))
+        logs = await open_hotline.run(plan)
+        moved = logs["13800000007"]
+        heard = moved.heard
+        assert "callcenter/zh/agent_301" in heard  # answered by 8301 first (R3)
+        after = heard[heard.index("callcenter/zh/agent_301") + 1:]
+        assert after[:2] == ["callcenter/zh/transferring", "callcenter/zh/transfer_failed"]  # 请稍等，我为您转接 (R12)
+        await open_hotline.service.context.bus.drain()
+        await open_hotline.service.stop()
+        engine = sa.create_engine(open_hotline.database_url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(sa.text("select caller, reason, owner from callbacks")).all()
+        finally:
+            engine.dispose()
+        assert ("13800000007", "message", "103") in [tuple(r) for r in rows]  # the colleague calls back
