@@ -68,7 +68,7 @@ def create_app(ctx: Any) -> FastAPI:
     web = ctx.settings.hotline.web
     # Outermost last: headers on everything, bodies bounded before anything reads them, the
     # session read before the live-stream limits and the CSRF check that need it.
-    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(CsrfMiddleware, refuse=errors.problem)
     app.add_middleware(LiveLimitMiddleware, per_user=web.live_connections_per_user,
                        total=web.live_connections_total)
     # The cookie only carries the session's token; the server decides when a session ends

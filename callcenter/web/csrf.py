@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_KEY = "csrf"
@@ -75,9 +77,15 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+# Renders the refusal (web/errors.py's problem, passed in by the app: the templates that render it
+# ask this module for the token, so it cannot import them).
+Refusal = Callable[[Request, int, str], Response]
+
+
 class CsrfMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, refuse: Refusal) -> None:
         self.app = app
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
@@ -96,9 +104,7 @@ class CsrfMiddleware:
                     and hmac.compare_digest(expected.encode(), sent.encode())):
                 why = "the form's security token is missing or out of date; reload the page and try again"
         if why is not None:
-            from callcenter.web.errors import problem
-
-            response = problem(Request(scope, receive), 403, f"CSRF: {why}")
+            response = self.refuse(Request(scope, receive), 403, f"CSRF: {why}")
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
