@@ -4,6 +4,7 @@ library the listener uses, works against it unmodified."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,16 +17,25 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.wire import first
+from tests.support.virtual_time import in_virtual_time
+
+
+@contextlib.asynccontextmanager
+async def _running_server() -> AsyncIterator[AmiServer]:
+    pbx = Pbx(PbxConfig(), speed=50.0, clock=None)
+    ami = AmiServer(pbx, auth_failure_delay=0.05)
+    await ami.start()
+    try:
+        yield ami
+    finally:
+        await pbx.stop()
+        await ami.stop()
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(), speed=50.0, clock=None)
-    ami = AmiServer(pbx, auth_failure_delay=0.05)
-    await ami.start()
-    yield ami
-    await pbx.stop()
-    await ami.stop()
+    async with _running_server() as ami:
+        yield ami
 
 
 async def test_banner_and_plain_login_answer_like_asterisk(server: AmiServer) -> None:
@@ -121,35 +131,37 @@ async def test_queue_membership_actions_emit_member_events(server: AmiServer) ->
     await client.close()
 
 
-async def test_panoramisk_logs_in_originates_and_lists(server: AmiServer) -> None:
-    seen: list[str] = []
-    manager = Manager(host="127.0.0.1", port=server.port, username="callcenter", secret="secret",
-                      ping_delay=60, reconnect_timeout=60)
-    manager.register_event("*", lambda _m, message: seen.append(message.event))
-    await manager.connect()
-    try:
-        for _ in range(100):
-            if manager.authenticated:
-                break
-            await asyncio.sleep(0.01)
-        assert manager.authenticated
-        result = await manager.send_action({
-            "Action": "Originate", "Channel": "Local/inbound@from-pstn", "Application": "Wait", "Data": "20",
-            "CallerID": "13800138000", "Async": "true", "Variable": "__RING_agent1=4"})
-        messages = result if isinstance(result, list) else [result]
-        assert any(m.event == "OriginateResponse" and m.reason == "4" for m in messages)
-        await asyncio.sleep(0.2)  # 10 simulated seconds: the caller is in the queue, agent1 rings
-        status = await manager.send_action({"Action": "QueueStatus", "Queue": "service"})
-        assert [m.event for m in status][-1] == "QueueStatusComplete"
-        assert any(m.event == "QueueEntry" for m in status) or any(
-            m.event == "QueueMember" and m.status in ("2", "6") for m in status)
-        channels = await manager.send_action({"Action": "CoreShowChannels"})
-        assert channels[-1].event == "CoreShowChannelsComplete"
-        assert int(channels[-1].listitems) == len([m for m in channels if m.event == "CoreShowChannel"]) >= 2
-        for _ in range(100):
-            if "AgentConnect" in seen:
-                break
-            await asyncio.sleep(0.02)
-        assert {"Newchannel", "QueueCallerJoin", "AgentCalled", "AgentConnect"} <= set(seen)
-    finally:
-        manager.close()
+@in_virtual_time  # the 0.2 s below is exactly 10 simulated seconds, however busy the machine
+async def test_panoramisk_logs_in_originates_and_lists() -> None:
+    async with _running_server() as server:
+        seen: list[str] = []
+        manager = Manager(host="127.0.0.1", port=server.port, username="callcenter", secret="secret",
+                          ping_delay=60, reconnect_timeout=60)
+        manager.register_event("*", lambda _m, message: seen.append(message.event))
+        await manager.connect()
+        try:
+            for _ in range(100):
+                if manager.authenticated:
+                    break
+                await asyncio.sleep(0.01)
+            assert manager.authenticated
+            result = await manager.send_action({
+                "Action": "Originate", "Channel": "Local/inbound@from-pstn", "Application": "Wait", "Data": "20",
+                "CallerID": "13800138000", "Async": "true", "Variable": "__RING_agent1=4"})
+            messages = result if isinstance(result, list) else [result]
+            assert any(m.event == "OriginateResponse" and m.reason == "4" for m in messages)
+            await asyncio.sleep(0.2)  # 10 simulated seconds: the caller is in the queue, agent1 rings
+            status = await manager.send_action({"Action": "QueueStatus", "Queue": "service"})
+            assert [m.event for m in status][-1] == "QueueStatusComplete"
+            assert any(m.event == "QueueEntry" for m in status) or any(
+                m.event == "QueueMember" and m.status in ("2", "6") for m in status)
+            channels = await manager.send_action({"Action": "CoreShowChannels"})
+            assert channels[-1].event == "CoreShowChannelsComplete"
+            assert int(channels[-1].listitems) == len([m for m in channels if m.event == "CoreShowChannel"]) >= 2
+            for _ in range(100):
+                if "AgentConnect" in seen:
+                    break
+                await asyncio.sleep(0.02)
+            assert {"Newchannel", "QueueCallerJoin", "AgentCalled", "AgentConnect"} <= set(seen)
+        finally:
+            manager.close()

@@ -8,17 +8,19 @@ a test can compare them with no margin for scheduling delays (habit 13: never sl
 
 It holds for peers that all live in this loop and talk over loopback (pbxsim's AMI server, the
 listener, a FastAGI server): a loopback write is readable by the time ``send`` returns. While
-work runs in an executor thread the clock follows the wall clock, so no timer fires early
-because a thread has not finished yet.
+work runs in an executor thread, or inside ``on_the_wall_clock()`` (a thread of its own, such as
+the call writer's), the clock follows the wall clock, so no timer fires early because a thread
+has not finished yet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import selectors
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Executor
 from typing import Any, TypeVar, TypeVarTuple
 
@@ -69,6 +71,21 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
     def _thread_done(self, _future: asyncio.Future[Any]) -> None:
         self.threads_running -= 1
+
+
+@contextlib.contextmanager
+def on_the_wall_clock() -> Iterator[None]:
+    """Within this block the clock follows the wall clock: for waiting on a thread of the code
+    under test (the call writer's) that the loop cannot see."""
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, VirtualTimeLoop):
+        yield
+        return
+    loop.threads_running += 1
+    try:
+        yield
+    finally:
+        loop.threads_running -= 1
 
 
 def run_in_virtual_time(main: Coroutine[Any, Any, T]) -> T:
