@@ -327,6 +327,18 @@ class Call:
         return await self._in_dialog("REFER", extra=[("refer-to", target),
                                                       ("referred-by", f"<{self.local_uri}>")])
 
+    async def blind_transfer(self, extension: str, timeout: float = 10.0) -> SipMessage:
+        """What a softphone's transfer button does: REFER, then BYE once a NOTIFY reports the
+        transfer's final answer (Asterisk waits for the transferer to leave)."""
+        response = await self.refer(extension)
+        if response.status == 202:
+            async with asyncio.timeout(timeout):
+                while not any(re.match(r"SIP/2\.0 [2-6]\d\d", body) for body in self.notifies):
+                    await asyncio.sleep(0.02)
+            if not self.ended.is_set():
+                await self.hangup()
+        return response
+
     async def send_digits(self, digits: str) -> None:
         assert self.rtp is not None
         for digit in digits:
