@@ -1,0 +1,106 @@
+"""Login throttling (issue: 13 wrong passwords a second, no lock, nothing audited, and the
+answer's timing told whether a 工号 exists): growing delays per 工号 and per address, then a
+temporary lock; every failure audited; unknown 工号 go through the same scrypt work."""
+
+from __future__ import annotations
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+
+from callcenter.clock import FrozenClock
+from callcenter.db.models.web import AuditEntry
+from callcenter.db.session import unit_of_work
+from callcenter.service import ServiceContext
+from callcenter.web import passwords
+from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, password
+from tests.support import web as web_fixtures
+from tests.support.csrf import form_token, post_login
+
+ctx = web_fixtures.ctx  # the hand-computed day, on SQLite and PostgreSQL; a FrozenClock at noon
+client = web_fixtures.client
+
+
+def clock_of(ctx: ServiceContext) -> FrozenClock:
+    assert isinstance(ctx.clock, FrozenClock)
+    return ctx.clock
+
+
+def audit_rows(ctx: ServiceContext) -> list[tuple[str, str, str]]:
+    with unit_of_work(ctx.sessions) as session:
+        rows = session.execute(select(AuditEntry.user_id, AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))
+        return [(u, a, d) for u, a, d in rows]
+
+
+async def test_delays_grow_after_three_failures_and_refuse_even_the_right_password(
+        ctx: ServiceContext, client: AsyncClient) -> None:
+    for _ in range(3):
+        assert (await post_login(client, AGENT, "wrong-password")).status_code == 401
+    early = await post_login(client, AGENT, password(AGENT))
+    assert early.status_code == 429 and "请 1 秒后再试" in early.text and early.headers["retry-after"] == "1"
+    clock_of(ctx).advance(1)
+    assert (await post_login(client, AGENT, "wrong-password")).status_code == 401  # the 4th failure
+    clock_of(ctx).advance(1)
+    assert (await post_login(client, AGENT, password(AGENT))).status_code == 429  # now 2 s
+    clock_of(ctx).advance(1)
+    assert (await post_login(client, AGENT, password(AGENT))).status_code == 303
+    assert [a for _, a, _ in audit_rows(ctx)] == ["login_failed"] * 4 + ["login"]
+
+
+async def test_ten_failures_lock_the_account_for_the_lock_time(ctx: ServiceContext, client: AsyncClient) -> None:
+    for _ in range(10):
+        assert (await post_login(client, SUPERVISOR, "wrong-password")).status_code == 401
+        clock_of(ctx).advance(300)  # never too early: every try is checked and counted
+    locked = await post_login(client, SUPERVISOR, password(SUPERVISOR))
+    assert locked.status_code == 429 and "尝试次数过多" in locked.text
+    clock_of(ctx).advance(15 * 60 - 300 - 1)
+    assert (await post_login(client, SUPERVISOR, password(SUPERVISOR))).status_code == 429
+    clock_of(ctx).advance(2)
+    assert (await post_login(client, SUPERVISOR, password(SUPERVISOR))).status_code == 303
+    actions = [a for _, a, _ in audit_rows(ctx)]
+    assert actions.count("login_failed") == 10 and actions.count("login_locked") == 1
+
+
+async def test_one_address_guessing_many_ids_is_slowed_too(ctx: ServiceContext, client: AsyncClient) -> None:
+    for user_id in ("101", "102", "103"):
+        assert (await post_login(client, user_id, "wrong-password")).status_code == 401
+    answer = await post_login(client, "201", password("201"))  # a fresh 工号, the same address
+    assert answer.status_code == 429
+
+
+async def test_a_success_clears_the_ids_count_but_not_the_addresss(ctx: ServiceContext, client: AsyncClient) -> None:
+    for _ in range(2):
+        await post_login(client, AGENT, "wrong-password")
+    await post_login(client, OTHER_AGENT, "wrong-password")  # the address has 3 failures
+    clock_of(ctx).advance(1)
+    assert (await post_login(client, AGENT, password(AGENT))).status_code == 303  # clears 101's count only
+    assert (await post_login(client, OTHER_AGENT, "wrong-password")).status_code == 401  # the address's 4th
+    assert (await post_login(client, AGENT, "wrong-password")).status_code == 429  # the address waits 2 s
+
+
+async def test_an_unknown_id_answers_like_a_known_one_after_the_same_scrypt_work(
+        ctx: ServiceContext, client: AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = passwords.verify_password
+
+    def spy(given: str, stored: str) -> bool:
+        checked.append(stored)
+        return real(given, stored)
+
+    monkeypatch.setattr(passwords, "verify_password", spy)
+    known = await post_login(client, AGENT, "wrong-password")
+    clock_of(ctx).advance(3600)  # the address's count aside
+    unknown = await post_login(client, "99999", "wrong-password")
+    assert (known.status_code, unknown.status_code) == (401, 401)
+    assert known.text.replace(form_token(known.text), "") == unknown.text.replace(form_token(unknown.text), "")
+    assert len(checked) == 2 and checked[1] == passwords.dummy_hash()  # the same work for both
+    rows = audit_rows(ctx)
+    assert [(u, a) for u, a, _ in rows] == [(AGENT, "login_failed"), ("99999", "login_failed")]
+    assert all("from 127.0.0.1" in d for _, _, d in rows)
+
+
+async def test_an_overlong_id_or_password_is_refused_in_words_without_scrypt(client: AsyncClient) -> None:
+    token = form_token((await client.get("/login")).text)
+    answer = await client.post("/login", data={"user_id": "1" * 33, "password": "x", "csrf_token": token},
+                               headers={"accept": "text/html"})
+    assert answer.status_code == 422 and "user_id" in answer.text
