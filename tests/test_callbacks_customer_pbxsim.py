@@ -182,12 +182,15 @@ async def test_the_callback_call_is_tracked_into_the_calls_table_like_any_other(
         call = s.scalars(select(Call).where(Call.linkedid == result.uniqueid)).one()
         legs = list(s.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
         assert (call.caller, call.answered, call.abandoned, call.attempts) == (CUSTOMER, True, False, 1)
-        assert call.talk_seconds == pytest.approx(10, abs=1.0)
+        # Talk runs from the customer's answer: the callback announcement is already the conversation.
+        announcement = running.pbx.prompt_seconds("callcenter/zh/callback")
+        assert call.talk_seconds == pytest.approx(10 + announcement, abs=1.0)
         [leg] = legs
         assert leg.channel.startswith("PJSIP/trunk-") and leg.outcome == "answered"
-        # The tracker's ring time runs to DialEnd ANSWER, which A() holds back for the announcement.
-        assert leg.ring_seconds == pytest.approx(4 + running.pbx.prompt_seconds("callcenter/zh/callback"), abs=1.0)
-    assert ("call", f"call {call.id} stored: customer answered, talked 10 s") in running.log()
+        # The ring time ends when the customer's phone answers, not at DialEnd ANSWER, which A()
+        # holds back until the announcement has played.
+        assert leg.ring_seconds == pytest.approx(4, abs=0.5)
+    assert ("call", f"call {call.id} stored: customer answered, talked {10 + announcement:.0f} s") in running.log()
 
 
 async def test_the_callback_call_is_outbound_and_the_agent_hung_up_first(running: Running) -> None:

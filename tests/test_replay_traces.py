@@ -51,9 +51,9 @@ def expected_calls(sidecar: dict[str, Any], stamped: bool) -> dict[str, dict[str
         call = calls.setdefault(called["Linkedid"], {"caller_channel": called["Channel"], "legs": []})
         call["legs"].append(called)
     for call in calls.values():
-        first_leg = call["legs"][0]["DestChannel"]
-        ring = next(r for r in obs["ringing_indication"] if r["Channel"] == first_leg)
-        call["ring_start"] = float(ring[key])
+        # DOMAIN "Ring time": the caller's wait starts when the PBX calls the first member
+        # (AgentCalled), not at the phone's ringing indication.
+        call["ring_start"] = float(call["legs"][0][key])
         answer = [d for d in obs["dial_end"] if d["Channel"] == call["caller_channel"] and d["DialStatus"] == "ANSWER"]
         abandon = [a for a in obs["caller_abandon"] if a["Channel"] == call["caller_channel"]]
         call["answered"] = bool(answer)

@@ -132,10 +132,11 @@ def test_bus_messages_of_a_rollover_call(traces_dir: Path) -> None:
 
 
 def test_greeting_for_before_and_after_the_answer(traces_dir: Path) -> None:
-    """C1: the FastAGI asks at answer time; before DialEnd is seen ring time runs to `now`."""
+    """C1: the FastAGI asks at answer time; before the member's phone is seen going Up, ring time
+    runs to `now`."""
     tracker = CallTracker()
     banner, messages = trace_messages(traces_dir, "queue_agi_greeting")
-    answer = index_of(messages, b"Event: DialEnd", b"DialStatus: ANSWER", b"agents")
+    answer = index_of(messages, b"Event: Newstate", b"@agents-", b";1\r\nChannelState: 6")
     framer = AmiFramer()
     for m in framer.feed(join(banner, messages[:answer])):
         ingest(tracker, m, 0.0)
@@ -185,7 +186,7 @@ def test_plain_dial_to_an_extension_is_tracked_without_queue_events() -> None:
     (started,) = [m for m in published if isinstance(m, CallStarted)]
     assert started.caller == "13800138000"  # a trunk caller's number is known from the start
     assert record.agent == "PJSIP/8101" and record.queue is None
-    assert record.ring_seconds == pytest.approx(16.0) and record.greeting == "apology"  # R2
+    assert record.ring_seconds == pytest.approx(16.1) and record.greeting == "apology"  # R2, from DialBegin
     assert (record.hangup_first, record.dropped) == ("agent", True)  # R10, R9
 
 
@@ -322,3 +323,72 @@ def test_recordings_come_from_mixmonitor_for_the_transcript(traces_dir: Path) ->
     (record,) = replay_chunks([join(banner, without_queue_recording[:i] + [mix, var] + without_queue_recording[i:])])
     assert record.recordings == ("/srv/rec/1795634553.9.wav", "/srv/rec/1795634553.9-caller.wav",
                                  "/srv/rec/1795634553.9-agent.wav")
+
+
+def _answered_call(events: list[ev.AmiEvent]) -> tuple[CallRecord, list[GreetingDecision]]:
+    published: list[object] = []
+    records: list[CallRecord] = []
+    tracker = CallTracker(publish=published.append, on_finished=lambda r, j: records.append(r))
+    for event in events:
+        tracker.apply(event)
+    (record,) = records
+    return record, [m for m in published if isinstance(m, GreetingDecision)]
+
+
+def _ending(at: float, leg: str, uniqueid: str) -> list[ev.AmiEvent]:
+    return [ev.HangupRequest("HangupRequest", at, **_caller(), cause=16, soft=False),  # type: ignore[arg-type]
+            ev.Hangup("Hangup", at, **_leg(leg, uniqueid) | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
+            ev.Hangup("Hangup", at + 0.1, **_caller(), cause=16)]  # type: ignore[arg-type]
+
+
+def test_r1_the_ring_clock_starts_when_the_pbx_calls_the_member_not_at_the_phones_late_180() -> None:
+    """DOMAIN "Ring time": the caller's wait starts at AgentCalled. A phone whose 180 Ringing comes
+    3 s late does not turn a 17.0 s wait into 14.0 s (within the rule, standard greeting)."""
+    phone = "PJSIP/8101-00000002"
+    dial = {"channel": "PJSIP/trunk-00000001", "uniqueid": "20.1", "linkedid": "20.1",
+            "dest_channel": phone, "dest_uniqueid": "20.2"}
+    record, decisions = _answered_call([
+        ev.Newchannel("Newchannel", 99.0, **_caller()),  # type: ignore[arg-type]
+        ev.QueueCallerJoin("QueueCallerJoin", 100.0, **_caller(), queue="service", position=1),  # type: ignore[arg-type]
+        ev.Newchannel("Newchannel", 100.0, **_leg(phone, "20.2") | {"state_desc": "Down"}),  # type: ignore[arg-type]
+        _agent(100.0, "AgentCalled", "service", phone, "李秀英"),
+        ev.DialBegin("DialBegin", 100.0, **dial),
+        ev.Newstate("Newstate", 103.0, **_leg(phone, "20.2")),  # type: ignore[arg-type]  # the late 180
+        ev.DialState("DialState", 103.0, **dial, status="RINGING"),
+        ev.Newstate("Newstate", 117.0, **_leg(phone, "20.2") | {"state_desc": "Up"}),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 117.0, **dial, status="ANSWER"),
+        _agent(117.0, "AgentConnect", "service", phone, "李秀英"),
+        ev.BridgeEnter("BridgeEnter", 117.1, **_caller(), bridge_id="b1"),  # type: ignore[arg-type]
+        *_ending(130.0, phone, "20.2")])
+    assert record.ring_seconds == pytest.approx(17.0)
+    assert (record.rings, record.within_rule, record.greeting) == (4, False, "apology")  # R1, R2
+    assert record.legs[0].ring_seconds == pytest.approx(17.0)
+    assert [(d.ring_seconds, d.greeting) for d in decisions] == [(pytest.approx(17.0), "apology")]
+
+
+@pytest.mark.parametrize(("answer_after", "dial_end_after", "greeting"), [(3.0, 5.77, "standard"),
+                                                                           (2.0, 9.58, "standard"),
+                                                                           (13.0, 16.5, "standard"),
+                                                                           (15.2, 17.0, "apology")])
+def test_r1_the_ring_time_ends_when_the_phone_answers_not_after_dials_announcement(
+        answer_after: float, dial_end_after: float, greeting: str) -> None:
+    """R14 owner route / transfer target: Dial(PJSIP/8101,…,A(工号 prompt)) sends DialEnd ANSWER only
+    once the announcement has played. The caller stopped waiting when the phone went Up."""
+    phone = "PJSIP/8101-00000002"
+    dial = {"channel": "PJSIP/trunk-00000001", "uniqueid": "20.1", "linkedid": "20.1",
+            "dest_channel": phone, "dest_uniqueid": "20.2"}
+    record, decisions = _answered_call([
+        ev.Newchannel("Newchannel", 99.0, **_caller(exten="extension")),  # type: ignore[arg-type]
+        ev.Newchannel("Newchannel", 100.0, **_leg(phone, "20.2") | {"state_desc": "Down"}),  # type: ignore[arg-type]
+        ev.DialBegin("DialBegin", 100.0, **dial),
+        ev.Newstate("Newstate", 100.05, **_leg(phone, "20.2")),  # type: ignore[arg-type]
+        ev.DialState("DialState", 100.05, **dial, status="RINGING"),
+        ev.Newstate("Newstate", 100.0 + answer_after, **_leg(phone, "20.2") | {"state_desc": "Up"}),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 100.0 + dial_end_after, **dial, status="ANSWER"),
+        ev.BridgeEnter("BridgeEnter", 100.1 + dial_end_after, **_caller(), bridge_id="b1"),  # type: ignore[arg-type]
+        *_ending(140.0, phone, "20.2")])
+    assert record.ring_seconds == pytest.approx(answer_after)
+    assert record.answered_at == pytest.approx(100.0 + answer_after)
+    assert record.legs[0].ring_seconds == pytest.approx(answer_after)
+    assert record.greeting == greeting and record.within_rule is (greeting == "standard")
+    assert [(d.ring_seconds, d.greeting) for d in decisions] == [(pytest.approx(answer_after), greeting)]

@@ -42,8 +42,6 @@ class CustomerOutcome:
 
 def describe(outcome: LegOutcome | str, ring_seconds: float | None) -> CustomerOutcome:
     words = _WORDS.get(outcome, f"customer leg: {outcome}")
-    # Not for an answer: Dial's A() holds DialEnd ANSWER back until the announcement has played,
-    # so the leg's ring time would include it.
     if ring_seconds is not None and outcome == "no_answer":
         words += f" (rang {ring_seconds:.0f} s)"
     return CustomerOutcome(outcome == "answered", words)

@@ -21,22 +21,12 @@ class LegDraft:
     agent: str | None
     member_name: str | None
     channel: str
-    started_at: float
-    ring_started_at: float | None = None
+    started_at: float  # AgentCalled / DialBegin: this attempt's ring clock starts here (DOMAIN "Ring time")
     ended_at: float | None = None
     outcome: LegOutcome | None = None
-    ring_time_hint: float | None = None  # Asterisk's own RingTime, used when no ring start was seen
-
-    @property
-    def ring_from(self) -> float:
-        return self.started_at if self.ring_started_at is None else self.ring_started_at
 
     def ring_seconds(self) -> float:
-        if self.ended_at is None:
-            return 0.0
-        if self.ring_started_at is None and self.ring_time_hint is not None:
-            return self.ring_time_hint
-        return max(0.0, self.ended_at - self.ring_from)
+        return 0.0 if self.ended_at is None else max(0.0, self.ended_at - self.started_at)
 
     def record(self) -> LegRecord:
         return LegRecord(self.agent, self.member_name, self.channel, self.started_at, self.ended_at,

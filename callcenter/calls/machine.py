@@ -2,11 +2,13 @@
 
 A handler gets the call's draft (keyed by Linkedid), the event and the ring rule, updates the
 draft and returns the effects (bus messages) as data. No I/O, no clock: time is the event's.
-Ring start is the member leg's ringing indication (Newstate Ringing / DialState RINGING), else
-AgentCalled/DialBegin; the answer is DialEnd ANSWER on a member leg, where the greeting is
-decided (R2). The caller's ring time runs from the first ring of the first attempt to the
-answer, across roll-overs and the queue's retry gap (DOMAIN "Ring time", R13): the caller hears
-ringback the whole time.
+The ring clock is the caller's wait (DOMAIN "Ring time"): it starts when the PBX starts calling a
+member (AgentCalled / DialBegin), whatever the phone signals — a phone that sends its 180 late does
+not shorten the wait. The answer is the member channel going Up (Newstate Up): Dial's A() holds
+DialEnd ANSWER back until its announcement has played, so DialEnd (or AgentConnect) is only the
+fallback when the Up was not seen. The greeting is decided at the answer (R2). The caller's ring
+time runs from the first attempt to the answer, across roll-overs and the queue's retry gap (R13):
+the caller hears ringback the whole time.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ def _note_channel(call: CallDraft, e: ev.ChannelEvent) -> None:
 def on_channel(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.ChannelEvent)
     _note_channel(call, e)
-    if e.state_desc == "Ringing" and e.name == "Newstate":
-        return _ringing(call, e.channel, e.at)
+    if e.state_desc == "Up" and e.name == "Newstate":
+        leg = call.legs.get(e.channel)
+        if leg is not None and leg.ended_at is None:
+            return _answer(call, leg, e.at, rule)  # the phone answered (B5: not DialEnd, see above)
     return _NONE
 
 
@@ -139,11 +143,6 @@ def on_dial_begin(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     return _start_leg(call, e.dest_channel, interface_of(e.dest_channel), None, e.at)
 
 
-def on_dial_state(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
-    assert isinstance(e, ev.DialState)
-    return _ringing(call, e.dest_channel, e.at) if e.status == "RINGING" else _NONE
-
-
 def on_dial_end(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.DialEnd)
     leg = call.legs.get(e.dest_channel)
@@ -159,7 +158,6 @@ def on_agent_ring_no_answer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> 
     leg = call.legs.get(e.dest_channel or "")
     if leg is None or leg.ended_at is not None:
         return _NONE
-    leg.ring_time_hint = e.ring_time
     return _end_leg(call, leg, "no_answer", e.at)
 
 
@@ -227,25 +225,15 @@ def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str
     call.legs[channel] = leg
     if call.direction == "inbound":  # a callback's dialled leg is the customer, not an agent
         call.agent_bases.add(local_base(channel))
+    if call.first_ring_at is None:
+        call.first_ring_at = at
+    if call.answered_at is not None and call.ring_restart_at is None:
+        call.ring_restart_at = at  # ringing again after a transfer
     attempt = len(call.legs)
-    first_ring = call.first_ring_at if call.first_ring_at is not None else at
-    return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt, first_ring, at)]
-
-
-def _ringing(call: CallDraft, channel: str, at: float) -> Effects:
-    leg = call.legs.get(channel)
-    if leg is not None and leg.ring_started_at is None and leg.ended_at is None:
-        leg.ring_started_at = at
-        if call.first_ring_at is None:
-            call.first_ring_at = at
-        if call.answered_at is not None and call.ring_restart_at is None:
-            call.ring_restart_at = at  # ringing again after a transfer
-    return _NONE
+    return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt, call.first_ring_at, at)]
 
 
 def _end_leg(call: CallDraft, leg: LegDraft, outcome: LegOutcome, at: float) -> Effects:
-    if call.first_ring_at is None:
-        call.first_ring_at = leg.ring_from
     leg.ended_at, leg.outcome = at, outcome
     if call.answered_at is None and all(other.ended_at is not None for other in call.legs.values()):
         call.ring_end_at = at
@@ -256,12 +244,11 @@ def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effect
     """R1/R2: the greeting is decided the moment the answer is seen. The call's record keeps its
     first answer (R14: the first agent owns it); a later one, after a transfer, gets a greeting
     of its own, from the ringing since the last conversation."""
-    if call.first_ring_at is None:
-        call.first_ring_at = leg.ring_from
     leg.ended_at, leg.outcome = at, "answered"
     ended = AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at)
     first = call.answered_at is None
-    ring_from = call.first_ring_at if first else (call.ring_restart_at or leg.ring_from)
+    restart = call.ring_restart_at or leg.started_at
+    ring_from = call.first_ring_at if first and call.first_ring_at is not None else restart
     call.ring_restart_at, call.talk_end_at, call.transfer_seen = None, None, False
     if first:
         call.answer, call.answered_at = leg, at
@@ -285,7 +272,7 @@ HANDLERS: dict[type[ev.AmiEvent], Handler] = {
     ev.Hangup: on_hangup,
     ev.HangupRequest: on_hangup_request,
     ev.DialBegin: on_dial_begin,
-    ev.DialState: on_dial_state,
+    ev.DialState: lambda call, e, rule: _NONE,  # the phone's 180: not the caller's wait (B10)
     ev.DialEnd: on_dial_end,
     ev.QueueCallerJoin: on_queue_join,
     ev.QueueCallerLeave: lambda call, e, rule: _NONE,
