@@ -40,6 +40,10 @@ def test_own_three_ring_rate_late_answers_hang_ups_and_findings_next_to_the_team
             # yesterday (Shanghai) does not count
             _call(7, "101", within=False, when=NOW - dt.timedelta(hours=11)),
         ])
+        # B4: a callback the agent placed (outbound, the agent hung up first) is no caller waiting
+        outbound = _call(8, "101", within=False, hung_up=True)
+        outbound.direction, outbound.within_rule, outbound.greeting = "outbound", None, None
+        s.add(outbound)
         s.add(QualityFinding(agent_id="101", kind="forbidden_phrase", detail="不知道", created_at=NOW))
         s.add(QualityFinding(agent_id="101", kind="closing_missing", created_at=NOW))
     with unit_of_work(sessions) as s:

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from callcenter.callbacks.policies import Plan
 from callcenter.callbacks.runtime import CallbackRuntime
 from callcenter.callbacks.survey import SurveyRecorder
-from callcenter.calls.model import OriginateResult, SurveyScored
+from callcenter.calls.model import CallEnded, CallRecord, OriginateResult, SurveyScored
+from callcenter.calls.replay import replay_chunks
 from callcenter.clock import FrozenClock
 from callcenter.config import load_settings
 from callcenter.db.models.callbacks import Callback, CallbackLog
@@ -31,8 +32,10 @@ from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import unit_of_work
 from callcenter.messages import SupervisorAlert
 from callcenter.pbxsim.pbx import Pbx
-from callcenter.pbxsim.wire import Headers, first
+from callcenter.pbxsim.wire import BANNER, Headers, encode, first
+from callcenter.reports.answer_times import answer_time_report
 from callcenter.reports.followups import satisfaction_by_owner
+from callcenter.reports.measures import Thresholds
 from callcenter.reports.period import Period
 from callcenter.service import Service
 
@@ -62,8 +65,10 @@ class Running:
         self.pbx.listeners.append(self.events.append)
         self.results: list[OriginateResult] = []
         self.alerts: list[SupervisorAlert] = []
+        self.records: list[CallRecord] = []
         service.context.bus.subscribe(OriginateResult, self.results.append)
         service.context.bus.subscribe(SupervisorAlert, self.alerts.append)
+        service.context.bus.subscribe(CallEnded, lambda m: self.records.append(m.record))
 
     def originates(self) -> list[Headers]:
         server = self.service.context.extras["pbxsim"].server
@@ -80,6 +85,18 @@ class Running:
     def log(self) -> list[tuple[str, str]]:
         with unit_of_work(self.service.context.sessions) as s:
             return [(e.kind, e.detail) for e in s.scalars(select(CallbackLog).order_by(CallbackLog.id))]
+
+    def stored_calls(self) -> list[Call]:
+        with unit_of_work(self.service.context.sessions) as s:
+            return list(s.scalars(select(Call).order_by(Call.id)))
+
+    def callbacks(self) -> list[tuple[str, str]]:
+        with unit_of_work(self.service.context.sessions) as s:
+            return [(cb.reason, cb.status) for cb in s.scalars(select(Callback).order_by(Callback.id))]
+
+    def replayed(self) -> list[CallRecord]:
+        """What ``callcenter replay`` makes of the AMI stream pbxsim sent."""
+        return replay_chunks([BANNER + b"".join(encode(e) for e in self.events)])
 
     async def promise(self, reason: str = "dropped", owner: str | None = "101") -> None:
         await self.runtime.decide([Plan(reason, self.clock.now(), CUSTOMER, f"test:{reason}", owner=owner,
@@ -332,3 +349,90 @@ async def test_r21_a_score_that_is_not_1_to_5_or_names_no_callback_is_dropped(ru
     assert _satisfaction(running, ticket_id) is None
     assert await recorder.on_survey(SurveyScored("L1", cb_id, "2", 0.0)) == ticket_id
     assert _satisfaction(running, ticket_id) == 2
+
+
+async def test_b6_replay_of_an_agent_first_callback_agrees_with_the_live_record(running: Running) -> None:
+    """The agent-first call (the owner's phone, then the customer): ``callcenter replay`` of the
+    very AMI stream names the same agent and the same side hanging up first as the live record."""
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "2", "TALK_8101": "5"})
+    await running.promise()
+    await running.runtime.run_due()
+    await running.settled(1)
+    [live] = running.records
+    [replayed] = [r for r in running.replayed() if r.linkedid == live.linkedid]
+    assert (live.direction, live.agent, live.caller, live.hangup_first) == (
+        "outbound", "PJSIP/8101", CUSTOMER, "agent")
+    assert replayed.as_replay_json() == live.as_replay_json()
+    assert [leg.channel for leg in replayed.legs] == [leg.channel for leg in live.legs]
+
+
+async def test_b4_a_department_callback_is_stored_as_outbound_with_the_member_as_its_agent(
+        running: Running) -> None:
+    """The queue route: a member answers, then the customer. Outbound, never an inbound call
+    answered in one ring (三声内接听率, 呼入量), and replay agrees."""
+    running.pbx.globals.update({f"RING_{CUSTOMER}": "2", **{f"RING_810{n}": "1" for n in (1, 2, 3)},
+                                **{f"TALK_810{n}": "8" for n in (1, 2, 3)}})
+    await running.promise(owner=None)
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.outcome) == ("done", "customer answered")
+    [call] = running.stored_calls()
+    assert (call.direction, call.caller, call.answered, call.abandoned) == ("outbound", CUSTOMER, True, False)
+    assert call.agent_interface is not None and call.agent_interface.startswith("PJSIP/810")
+    assert (call.within_rule, call.greeting, call.wait_seconds) == (None, None, None)
+    [live] = running.records
+    assert [leg.channel.split("-")[0] for leg in live.legs] == ["PJSIP/trunk"]  # the customer only
+    [replayed] = [r for r in running.replayed() if r.linkedid == live.linkedid]
+    assert replayed.as_replay_json() == live.as_replay_json()
+    assert running.callbacks() == [("dropped", "done")]
+    hotline = running.service.context.settings.hotline
+    with unit_of_work(running.service.context.sessions) as s:  # the report and the wallboard's figures
+        report = answer_time_report(s, Period(DAY, DAY, hotline.centre.timezone), "total",
+                                    Thresholds.from_rules(hotline.rules))
+    assert (report.total.value("offered"), report.total.value("answered")) == (0, 0)
+
+
+async def test_a_department_callback_nobody_answers_is_a_retried_attempt_not_an_abandoned_inbound_call(
+        running: Running) -> None:
+    """Nobody in the queue answers within the Originate's timeout: the attempt is retried by the
+    policy; the call is the centre's own outbound attempt, not a customer who gave up, so no
+    second callback for the same number appears."""
+    running.pbx.globals.update({f"RING_810{n}": "never" for n in (1, 2, 3)})
+    await running.promise(owner=None)
+    await running.runtime.run_due()
+    await until(lambda: running.callback().status != "running" and running.stored_calls())
+    cb = running.callback()
+    assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, local(10, 10))
+    [call] = running.stored_calls()
+    assert (call.direction, call.answered, call.abandoned) == ("outbound", False, False)
+    await asyncio.sleep(0.5)  # the stored call's own handling has run (no new promise of it)
+    assert running.callbacks() == [("dropped", "pending")]
+
+
+async def test_b3_a_customer_who_cannot_be_dialled_is_unreachable_and_retried(running: Running) -> None:
+    """The dialplan's trunk is no PJSIP endpoint: the agent answers, Dial() cannot create the
+    customer's channel (no DialBegin at all). Not "done, customer answered": unreachable, retried."""
+    running.pbx.globals.update({"RING_8101": "1", "CALLCENTER_TRUNK": "carrier"})
+    await running.promise()
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, local(10, 10))
+    assert not running.named("DialBegin", DestChannel="PJSIP/carrier-")  # pbxsim, like Asterisk
+    details = [detail for _, detail in running.log()]
+    assert "customer unreachable (no call could be placed to the customer)" in details
+    assert not any("customer answered" in d for d in details)
+    [call] = running.stored_calls()
+    assert (call.direction, call.answered, call.attempts) == ("outbound", False, 0)
+
+
+async def test_b3_a_customer_who_does_not_answer_a_department_callback_is_not_also_answered(
+        running: Running) -> None:
+    running.pbx.globals.update({f"RING_{CUSTOMER}": "never", **{f"RING_810{n}": "1" for n in (1, 2, 3)}})
+    await running.promise(owner=None)
+    await running.runtime.run_due()
+    cb = await running.settled(1)
+    assert (cb.status, cb.due_at) == ("pending", local(10, 10))
+    details = [detail for _, detail in running.log()]
+    assert "customer did not answer (rang 45 s)" in details
+    assert not any("customer answered" in d for d in details)
+    assert running.callbacks() == [("dropped", "pending")]

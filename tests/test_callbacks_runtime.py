@@ -126,7 +126,7 @@ class Harness:
                                                                sent["channel"], "1795635000.1", self.clock.time()))
         if reason == "4" and customer is not None:
             await self.runtime.on_customer_leg(AgentRingEnded("1795635000.1", "PJSIP/trunk", customer,  # type: ignore[arg-type]
-                                                              3.0, self.clock.time()))
+                                                              3.0, self.clock.time(), customer=True))
 
 
 @pytest.fixture

@@ -53,7 +53,9 @@ def _calls_by_agent(session: Session, start: dt.datetime, end: dt.datetime) -> d
         select(Call.agent_id, func.count(), _flag(Call.within_rule.is_(True)), _flag(Call.within_rule.is_(False)),
                _flag((Call.within_rule.is_(False)) & (Call.greeting == "apology")),
                _flag(Call.hangup_first == "agent"))
-        .where(Call.answered.is_(True), Call.agent_id.is_not(None), Call.started_at >= start, Call.started_at < end)
+        # Inbound only: a callback or click-to-call the agent placed is no caller waiting (R1).
+        .where(Call.direction == "inbound", Call.answered.is_(True), Call.agent_id.is_not(None),
+               Call.started_at >= start, Call.started_at < end)
         .group_by(Call.agent_id)
     )
     return {row[0]: [int(v or 0) for v in row[1:]] for row in session.execute(query)}

@@ -4,8 +4,8 @@ OriginateResponse Reason 4 only says the *agent* answered; the ``callcenter-call
 then dials the customer. OriginateResponse's Uniqueid is the agent leg's, which is the call's
 Linkedid (the first channel of the call, traces README 7), so every later event of the attempt
 is found by it: the customer leg is a plain Dial (DialBegin / DialState / DialEnd, no Agent*
-events), which the call tracker reports as ``AgentRingEnded`` (answered | no_answer | busy |
-cancelled) the moment its DialEnd arrives, and the whole call as ``CallStored`` once its row
+events), which the call tracker reports as ``AgentRingEnded`` with ``customer`` set (answered |
+no_answer | busy | cancelled | failed) the moment the customer answers or its DialEnd arrives, and the whole call as ``CallStored`` once its row
 is committed.
 """
 
@@ -23,8 +23,11 @@ _WORDS: dict[str, str] = {
     "no_answer": "customer did not answer",
     "busy": "customer busy",
     "cancelled": "the agent hung up before the customer answered",
-    "failed": "the customer's line failed",
+    "failed": "customer unreachable (the line failed)",
 }
+# The agent answered but no customer leg was ever created: Dial() failed at once (an unknown
+# trunk endpoint, no route, CHANUNAVAIL), so nobody was called.
+NOT_DIALLED = "customer unreachable (no call could be placed to the customer)"
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,13 @@ def describe(outcome: LegOutcome | str, ring_seconds: float | None) -> CustomerO
 
 
 def from_record(record: CallRecord) -> CustomerOutcome:
-    """The whole call's record, for an attempt whose customer leg was not reported on its own."""
+    """The whole call's record, for an attempt whose customer leg was not reported on its own.
+    An outbound record's legs are the customer's only, and ``answered`` is the customer's answer."""
+    if record.answered:
+        return describe("answered", None)
     if not record.legs:
-        return CustomerOutcome(False, "the customer was not dialled (the agent's leg ended first)")
-    leg = next((leg for leg in record.legs if leg.outcome == "answered"), record.legs[-1])
+        return CustomerOutcome(False, NOT_DIALLED)
+    leg = record.legs[-1]
     return describe(leg.outcome, leg.ring_seconds)
 
 

@@ -197,8 +197,9 @@ class CallbackRuntime:
                                                             self.cfg, msg.action_id))
 
     async def on_customer_leg(self, msg: AgentRingEnded) -> None:
-        """The customer leg's DialEnd (ANSWER | NOANSWER | BUSY | CANCEL) settles the attempt."""
-        attempt = self.in_flight.get(msg.linkedid)
+        """The customer leg's answer or DialEnd (NOANSWER | BUSY | CANCEL | …) settles the attempt;
+        a department callback's member leg (the agent side) does not."""
+        attempt = self.in_flight.get(msg.linkedid) if msg.customer else None
         if attempt is not None:
             await self._settle(attempt, customer_leg.describe(msg.outcome, msg.ring_seconds))
 

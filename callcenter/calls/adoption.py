@@ -36,7 +36,7 @@ def adopt_channels(call: CallDraft, channels: list[ev.ChannelSnapshot], taken_at
         leg = call.legs.get(item.channel)
         if leg is None:
             started = taken_at - item.duration_s
-            leg = LegDraft(interface_of(item.channel), None, item.channel, started, ring_started_at=started)
+            leg = LegDraft(interface_of(item.channel), None, item.channel, started)
             call.legs[item.channel] = leg
             call.agent_bases.add(local_base(item.channel))
             call.first_ring_at = started if call.first_ring_at is None else min(call.first_ring_at, started)

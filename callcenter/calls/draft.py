@@ -24,6 +24,7 @@ class LegDraft:
     started_at: float  # AgentCalled / DialBegin: this attempt's ring clock starts here (DOMAIN "Ring time")
     ended_at: float | None = None
     outcome: LegOutcome | None = None
+    customer: bool = False  # an outbound call's dialled customer, not an agent
 
     def ring_seconds(self) -> float:
         return 0.0 if self.ended_at is None else max(0.0, self.ended_at - self.started_at)
@@ -51,7 +52,7 @@ class CallDraft:
     legs: dict[str, LegDraft] = field(default_factory=dict)  # by member channel (DestChannel)
     agent_bases: set[str] = field(default_factory=set)  # member channel names without ;1/;2
     direction: Literal["inbound", "outbound"] = "inbound"
-    outbound_agent: str | None = None  # a callback: the agent's device the call started from
+    outbound_agent: str | None = None  # a callback: the agent's device (or the answering member)
     first_ring_at: float | None = None
     ring_restart_at: float | None = None  # first ring after a transfer (the next answer's greeting)
     ring_end_at: float | None = None
@@ -80,6 +81,19 @@ class CallDraft:
     ended_unseen: bool = False  # ended while the AMI link was down: no hang-up was seen
 
     # --- who is who -------------------------------------------------------------------------
+    def mark_outbound(self, agent_channel: str | None = None) -> None:
+        """The service's own call (callback, click to call): the customer is the one dialled;
+        ``agent_channel`` is on the agent's side (their phone, or a department's Local pair)."""
+        self.direction = "outbound"
+        if agent_channel is None:
+            return
+        self.agent_bases.add(local_base(agent_channel))
+        if self.outbound_agent is None and not agent_channel.startswith("Local/"):
+            self.outbound_agent = interface_of(agent_channel)
+
+    def customer_legs(self) -> list[LegDraft]:
+        return [leg for leg in self.legs.values() if leg.customer]
+
     def is_agent_channel(self, channel: str | None) -> bool:
         return channel is not None and local_base(channel) in self.agent_bases
 
@@ -114,24 +128,28 @@ class CallDraft:
             self.hold_started_at = None
         answered = self.answered_at is not None
         ring_until = self.answered_at if self.answered_at is not None else (self.ring_end_at or ended)
-        ring_s = self.ringing_seconds(ring_until)
         inbound = self.direction == "inbound"  # R1 is about callers waiting, not customers called
+        # An outbound call's legs and ring time are the customer's; the agent's own ringing (a
+        # department callback's queue member) is the centre's business, not a call attempt.
+        legs = list(self.legs.values()) if inbound else self.customer_legs()
+        ring_s = self.ringing_seconds(ring_until) if inbound else _ring_of(legs, ring_until)
         side = self.hangup_first()
         return CallRecord(
             linkedid=self.linkedid, server=self.server, caller=self.caller, caller_name=None,
             direction=self.direction, queue=self.queue,
             agent=self.outbound_agent if not inbound else self.answer.agent if self.answer else None,
             member_name=self.answer.member_name if self.answer and inbound else None,
-            started_at=self.started_at, queue_entered_at=self.queue_entered_at,
+            started_at=self.started_at, queue_entered_at=self.queue_entered_at if inbound else None,
             answered_at=self.answered_at, ended_at=ended, answered=answered,
-            abandoned=not answered and (self.abandoned or (side == "caller" and self.first_ring_at is not None)),
+            abandoned=inbound and not answered and (
+                self.abandoned or (side == "caller" and self.first_ring_at is not None)),
             ring_seconds=ring_s, rings=None if ring_s is None or not inbound else rule.rings(ring_s),
             within_rule=None if ring_s is None or not inbound else rule.within_rule(ring_s),
-            greeting=self.greeting, wait_seconds=self._wait_seconds(ended),
+            greeting=self.greeting, wait_seconds=self._wait_seconds(ended) if inbound else None,
             talk_seconds=None if self.answered_at is None else max(0.0, (self.talk_end_at or ended) - self.answered_at),
             hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side, transfers=self.transfers,
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
-            legs=tuple(sorted((leg.record() for leg in self.legs.values()), key=lambda leg: leg.started_at)),
+            legs=tuple(sorted((leg.record() for leg in legs), key=lambda leg: leg.started_at)),
             holds=tuple(self.holds), recordings=self._recordings(), flags=tuple(sorted(self.flags)),
         )
 
@@ -155,11 +173,8 @@ class CallDraft:
         return max(0.0, (self.answered_at or ended) - self.queue_entered_at)
 
 
-def local_base(channel: str) -> str:
-    """``Local/agent1@agents-00000005;1`` and ``…;2`` are two halves of one leg."""
-    if channel.startswith("Local/") and channel[-2:-1] == ";":
-        return channel[:-2]
-    return channel
+def _ring_of(legs: list[LegDraft], until: float) -> float | None:
+    return None if not legs else max(0.0, until - min(leg.started_at for leg in legs))
 
 
 def interface_of(channel: str) -> str:
@@ -167,3 +182,10 @@ def interface_of(channel: str) -> str:
     base = local_base(channel)
     head, sep, tail = base.rpartition("-")
     return head if sep and len(tail) >= 8 and all(c in "0123456789abcdef" for c in tail) else base
+
+
+def local_base(channel: str) -> str:
+    """``Local/agent1@agents-00000005;1`` and ``…;2`` are two halves of one leg."""
+    if channel.startswith("Local/") and channel[-2:-1] == ";":
+        return channel[:-2]
+    return channel

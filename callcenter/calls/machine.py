@@ -30,6 +30,7 @@ from callcenter.calls.model import (
     SurveyScored,
 )
 from callcenter.calls.ringing import RingRule
+from callcenter.ivr.dialplan_names import CALLBACK_CONTEXT, CALLBACK_QUEUES_CONTEXT
 
 Effects = list[object]
 Handler = Callable[[CallDraft, ev.AmiEvent, RingRule], Effects]
@@ -47,6 +48,8 @@ def _note_channel(call: CallDraft, e: ev.ChannelEvent) -> None:
 
 def on_channel(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.ChannelEvent)
+    if e.name == "Newchannel" and f"@{CALLBACK_QUEUES_CONTEXT}-" in e.channel:
+        call.mark_outbound(e.channel)  # a department callback rings its agent through a queue first
     _note_channel(call, e)
     if e.state_desc == "Up" and e.name == "Newstate":
         leg = call.legs.get(e.channel)
@@ -78,6 +81,8 @@ def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     """An AMI Redirect of a bridged queue caller sends no transfer event: the caller's channel
     simply moves on in the dialplan while the conversation is still up (traces README, 10)."""
     assert isinstance(e, ev.Newexten)
+    if e.context == CALLBACK_CONTEXT:
+        call.mark_outbound(e.channel)  # the agent answered the service's call: the customer is dialled next
     if e.application == "MixMonitor":
         on_mixmonitor(call, e)
         return _NONE
@@ -140,7 +145,8 @@ def on_dial_begin(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.DialBegin)
     if e.channel is None or e.dest_channel in call.legs:
         return _NONE  # an Originate's own dial, or the AgentCalled twin
-    return _start_leg(call, e.dest_channel, interface_of(e.dest_channel), None, e.at)
+    customer = call.direction == "outbound" and call.is_agent_channel(e.channel)
+    return _start_leg(call, e.dest_channel, interface_of(e.dest_channel), None, e.at, customer)
 
 
 def on_dial_end(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
@@ -169,7 +175,7 @@ def on_agent_connect(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects
     if leg is None:
         return _NONE
     leg.member_name = leg.member_name or e.member_name
-    if call.answered_at is None:
+    if leg.ended_at is None and call.answered_at is None:
         return _answer(call, leg, e.at, rule)
     return _NONE
 
@@ -220,10 +226,11 @@ def on_survey(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     return [SurveyScored(call.linkedid, e.callback_id, e.score, e.at)]
 
 
-def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str | None, at: float) -> Effects:
-    leg = LegDraft(interface, member, channel, at)
+def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str | None, at: float,
+               customer: bool = False) -> Effects:
+    leg = LegDraft(interface, member, channel, at, customer=customer)
     call.legs[channel] = leg
-    if call.direction == "inbound":  # a callback's dialled leg is the customer, not an agent
+    if not customer:
         call.agent_bases.add(local_base(channel))
     if call.first_ring_at is None:
         call.first_ring_at = at
@@ -237,7 +244,7 @@ def _end_leg(call: CallDraft, leg: LegDraft, outcome: LegOutcome, at: float) -> 
     leg.ended_at, leg.outcome = at, outcome
     if call.answered_at is None and all(other.ended_at is not None for other in call.legs.values()):
         call.ring_end_at = at
-    return [AgentRingEnded(call.linkedid, leg.agent, outcome, leg.ring_seconds(), at)]
+    return [AgentRingEnded(call.linkedid, leg.agent, outcome, leg.ring_seconds(), at, leg.customer)]
 
 
 def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effects:
@@ -245,7 +252,10 @@ def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effect
     first answer (R14: the first agent owns it); a later one, after a transfer, gets a greeting
     of its own, from the ringing since the last conversation."""
     leg.ended_at, leg.outcome = at, "answered"
-    ended = AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at)
+    ended = AgentRingEnded(call.linkedid, leg.agent, "answered", leg.ring_seconds(), at, leg.customer)
+    if call.direction == "outbound" and not leg.customer:
+        call.outbound_agent = call.outbound_agent or leg.agent  # a department callback's member
+        return [ended]  # the agent side is up; the call is answered when the customer is
     first = call.answered_at is None
     restart = call.ring_restart_at or leg.started_at
     ring_from = call.first_ring_at if first and call.first_ring_at is not None else restart
@@ -253,7 +263,7 @@ def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effect
     if first:
         call.answer, call.answered_at = leg, at
     if call.direction == "outbound":
-        return [ended]  # a callback: the customer answered; no announcement to decide
+        return [ended]  # the customer answered; no announcement to decide
     ring_s = max(0.0, at - ring_from)
     greeting = rule.greeting(ring_s)
     if first:

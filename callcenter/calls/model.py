@@ -81,6 +81,7 @@ class CallRecord:
         """The object ``callcenter replay`` prints for this call (DESIGN.md contract)."""
         return {
             "linkedid": self.linkedid,
+            "direction": self.direction,
             "caller": self.caller,
             "queue": self.queue,
             "agent": self.agent,
@@ -145,6 +146,7 @@ class AgentRingEnded:
     outcome: LegOutcome
     ring_seconds: float
     at: float
+    customer: bool = False  # the leg rang the customer of an outbound call, not an agent
 
 
 @dataclass(frozen=True)

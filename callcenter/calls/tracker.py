@@ -19,7 +19,7 @@ from typing import Literal
 from callcenter.ami import events as ev
 from callcenter.calls import agent_state
 from callcenter.calls.adoption import adopt_channels, apply_queue_entry
-from callcenter.calls.draft import CallDraft, interface_of, local_base
+from callcenter.calls.draft import CallDraft, interface_of
 from callcenter.calls.machine import step
 from callcenter.calls.model import (
     CallEnded,
@@ -118,10 +118,8 @@ class CallTracker:
         then Dial of the customer) is a callback: outbound, that phone is the agent side."""
         if not isinstance(event, ev.Newchannel) or event.uniqueid != call.linkedid:
             return
-        device = interface_of(event.channel)
-        if self._agent_id_for(device) is not None:
-            call.direction, call.outbound_agent = "outbound", device
-            call.agent_bases.add(local_base(event.channel))
+        if self._agent_id_for(interface_of(event.channel)) is not None:
+            call.mark_outbound(event.channel)
 
     def _finish(self, call: CallDraft) -> None:
         self._calls.pop(call.linkedid, None)

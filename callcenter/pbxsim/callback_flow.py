@@ -8,7 +8,8 @@ them (callcenter/ivr/dialplan_callbacks.py), run natively on the agent's answere
 
 The customer leg is a plain Dial (traces README: DialBegin / DialState RINGING / DialEnd, no
 Agent* events). A(): the customer hears the callback announcement before the bridge, and DialEnd
-ANSWER waits for it. Customers are modelled by dialplan globals (scenario ``[globals]``):
+ANSWER waits for it. A trunk that is not among the PBX's ``trunks`` cannot be dialled: no channel,
+no DialBegin, DIALSTATUS=CHANUNAVAIL, as Asterisk does for an unknown endpoint. Customers are modelled by dialplan globals (scenario ``[globals]``):
 ``RING_<number>`` = seconds until they answer | ``never`` | ``busy`` (default: the PBX's ring
 time, or drawn with ``CUSTOMER_BUSY_PROBABILITY`` / ``CUSTOMER_NO_ANSWER_PROBABILITY``),
 ``TALK_<number>`` = when they hang up, ``SURVEY_<number>`` = the key pressed in the survey.
@@ -92,6 +93,14 @@ async def callback(pbx: Pbx, agent: Channel, agent_key: str) -> None:
 
 async def _dial_customer(pbx: Pbx, agent: Channel, agent_key: str, number: str, trunk: str,
                          survey: bool) -> HangupRequest | None:
+    if trunk not in pbx.config.trunks:
+        # chan_pjsip cannot create the channel: app_dial sends no DialBegin (nothing was called)
+        # and returns at once with CHANUNAVAIL; the dialplan's Hangup() follows.
+        pbx.set_var(agent, "DIALSTATUS", "CHANUNAVAIL")
+        log = pbx.calls.get(agent.linkedid)
+        if log is not None:
+            log.attempts.append((f"PJSIP/{number}@{trunk}", "failed"))
+        return None
     customer = pbx.new_channel(f"PJSIP/{trunk}-{pbx.ids.suffix()}", "from-pstn", number,
                                linkedid=agent.linkedid, variables=agent.inherited())
     customer.cid_num, customer.conn_num = agent.cid_num, number

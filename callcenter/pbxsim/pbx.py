@@ -39,6 +39,9 @@ class PbxConfig:
     agi_resolver: Any = None  # callable returning the inbound AGI URL once the FastAGI server is up
     hotline: Any = None  # callcenter.hotline.Hotline for the hotline flow
     recorder: Any = None  # callcenter.pbxsim.recordings.Recorder: writes the scripted calls' WAV files
+    # The PJSIP trunk endpoints that exist (pjsip.conf). Dialling through any other fails as in
+    # Asterisk: "Unable to create PJSIP channel - endpoint '…' was not found", no channel at all.
+    trunks: tuple[str, ...] = ("trunk",)
 
 
 class Pbx:
