@@ -60,12 +60,19 @@ def test_abandoned_call_late_at_night_waits_for_calling_hours(cfg: PolicySetting
 
 
 def test_r9_dropped_call_is_called_back_at_once_by_the_agent_who_was_on_it(cfg: PolicySettings) -> None:
-    ended = local(2026, 11, 25, 23, 30)  # at once even at night: the customer was just on the line
+    ended = local(2026, 11, 25, 15, 30)
     decisions = policies.for_call(call(answered=True, abandoned=False, dropped=True, ended_at=ended,
                                        agent_id="101"), cfg)
     [plan] = plans(decisions)
     assert (plan.reason, plan.due_at, plan.owner) == ("dropped", ended, "101")
     assert any(isinstance(d, Cancel) and d.reasons == ("abandoned",) for d in decisions)
+
+
+def test_r9_a_call_dropped_after_calling_hours_is_called_back_when_they_open(cfg: PolicySettings) -> None:
+    ended = local(2026, 11, 25, 22, 50)  # calling hours end at 21:00
+    [plan] = plans(policies.for_call(call(answered=True, abandoned=False, dropped=True, ended_at=ended,
+                                          agent_id="101"), cfg))
+    assert (plan.reason, plan.due_at) == ("dropped", local(2026, 11, 26, 8, 0))
 
 
 def test_an_answered_call_cancels_the_numbers_abandoned_callback_and_plans_nothing(cfg: PolicySettings) -> None:

@@ -113,9 +113,10 @@ def for_call(call: CallFacts, cfg: PolicySettings) -> list[Decision]:
     if number is None:
         return decisions
     if call.answered and call.dropped:
-        # R9: a dropped call is called back at once, by the agent who was on it (R14);
-        # no calling-hours delay, the customer was on the line a moment ago.
-        due = call.ended_at + dt.timedelta(minutes=cfg.callbacks.dropped_minutes)
+        # R9: a dropped call is called back at once, by the agent who was on it (R14) — but
+        # like every callback only within calling hours: a call cut at 22:50 is called back
+        # when calling hours open, not in the night.
+        due = cfg.calling_time(call.ended_at + dt.timedelta(minutes=cfg.callbacks.dropped_minutes))
         decisions.append(Plan("dropped", due, number, f"call:{call.call_id}:dropped", owner=call.agent_id,
                               department=call.department, call_id=call.call_id))
     elif call.abandoned:

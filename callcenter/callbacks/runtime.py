@@ -242,8 +242,11 @@ class CallbackRuntime:
 
     async def _claim(self, ids: Callable[[Session], list[int]], now: dt.datetime) -> list[CallbackView]:
         claimed: list[CallbackView] = []
+        opening = self.cfg.calling_time(now)
 
         def work(session: Session) -> Changes:
+            if opening > now + EARLY:  # no origination outside calling hours, however it became due
+                return _defer(session, ids(session), opening, now)
             for callback_id in ids(session):
                 cb = store.claim(session, callback_id, now + EARLY)
                 if cb is None:
@@ -277,6 +280,19 @@ class CallbackRuntime:
 def _housekeeping(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
     changes = outcomes.expire_stale(session, now, cfg)
     changes.merge(outcomes.escalate_overdue(session, now, cfg))
+    return changes
+
+
+def _defer(session: Session, ids: list[int], opening: dt.datetime, now: dt.datetime) -> Changes:
+    """Due callbacks found outside calling hours wait for the next opening (the promise stays)."""
+    changes = Changes()
+    for callback_id in ids:
+        cb = session.get(Callback, callback_id)
+        if cb is None or cb.status != "pending" or cb.due_at > now + EARLY:
+            continue
+        cb.due_at = opening
+        store.note(session, cb, "deferred", now, f"outside calling hours; due {opening:%Y-%m-%d %H:%M}Z")
+        changes.armed.append((cb.id, opening))
     return changes
 
 
