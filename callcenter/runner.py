@@ -76,11 +76,14 @@ def demo_hours(settings: Settings, now: dt.datetime | None = None) -> Settings:
         return settings
     hours = hotline.hours
     typer.echo(f"demo: the centre is closed now ({hours.open:%H:%M}-{hours.close:%H:%M} "
-               f"{hotline.centre.timezone}); for the demo it stays open around the clock "
-               "(the after-hours path runs with a real Asterisk or a scenario file)")
+               f"{hotline.centre.timezone}); for the demo it stays open and calls customers back around "
+               "the clock (the after-hours path runs with a real Asterisk or a scenario file)")
     always = hours.model_copy(update={"open": dt.time(0, 0), "close": dt.time(23, 59, 59),
                                       "days": [1, 2, 3, 4, 5, 6, 7]})
-    return replace(settings, hotline=hotline.model_copy(update={"hours": always}))
+    # Callbacks are only ever dialled within calling hours: the demo's run around the clock too.
+    calling = hotline.callbacks.model_copy(update={"calling_hours_start": dt.time(0, 0),
+                                                   "calling_hours_end": dt.time(23, 59, 59)})
+    return replace(settings, hotline=hotline.model_copy(update={"hours": always, "callbacks": calling}))
 
 
 def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float, scenario: Path | None) -> asyncio.Task[Any]:

@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,12 +17,17 @@ from sqlalchemy import select
 from callcenter.callbacks.policies import Plan
 from callcenter.callbacks.runtime import CallbackRuntime
 from callcenter.calls.model import OriginateResult
+from callcenter.clock import FrozenClock
 from callcenter.config import load_settings
 from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.session import unit_of_work
 from callcenter.service import Service
 
 CUSTOMER = "13800138000"
+SH = ZoneInfo("Asia/Shanghai")
+# 10:00 in the centre tomorrow, inside calling hours whatever the wall clock says; the scheduler's
+# own wake-ups (wall-clock time) then lie in the future, so the test places with run_due().
+NOW = dt.datetime.combine(dt.datetime.now(SH).date() + dt.timedelta(days=1), dt.time(10, 0), SH).astimezone(dt.UTC)
 FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
              "callcenter.callbacks.component:build"]
 
@@ -31,7 +37,7 @@ async def _service(database_url: str, hotline_path: Path, tmp_path: Path,
     monkeypatch.setenv("CALLCENTER_PBXSIM_SPEED", "20")  # an 8 s ring takes 0.4 s
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url,
                               "CALLCENTER_VAR_DIR": str(tmp_path / "var")})
-    service = Service(settings, factories=FACTORIES)
+    service = Service(settings, clock=FrozenClock(NOW), factories=FACTORIES)
     await service.start()
     calls = next(c for c in service._started if c.name == "calls")
     async with asyncio.timeout(10):
@@ -59,8 +65,8 @@ async def test_r14_service_rings_the_owner_through_pbxsim_and_closes_on_answer(
     service.context.bus.subscribe(OriginateResult, results.append)
     try:
         runtime: CallbackRuntime = service.context.extras["callbacks"]
-        await runtime.decide([Plan("dropped", dt.datetime.now(dt.UTC), CUSTOMER, "e2e:1", owner="101",
-                                   department="service")])
+        await runtime.decide([Plan("dropped", NOW, CUSTOMER, "e2e:1", owner="101", department="service")])
+        await runtime.run_due()
         await _until(lambda: _row(service)[0] == "done")
     finally:
         await service.stop()
@@ -82,8 +88,9 @@ async def test_r22_owner_phone_never_answering_leaves_the_callback_for_its_retry
     try:
         service.context.extras["pbxsim"].pbx.globals["RING_8101"] = "never"
         runtime: CallbackRuntime = service.context.extras["callbacks"]
-        now = dt.datetime.now(dt.UTC)
+        now = NOW
         await runtime.decide([Plan("dropped", now, CUSTOMER, "e2e:2", owner="101", department="service")])
+        await runtime.run_due()
         await _until(lambda: _row(service)[2][-1][0] == "no_answer")  # 30 s Originate timeout, at 20x
     finally:
         await service.stop()

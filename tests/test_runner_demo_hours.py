@@ -18,6 +18,8 @@ def test_demo_started_after_hours_keeps_the_centre_open_and_says_so(hotline_path
     assert not settings.hotline.is_open(night.astimezone(dt.timezone(dt.timedelta(hours=8))))
     demo = demo_hours(settings, night)
     assert demo.hotline.is_open(night.astimezone(dt.timezone(dt.timedelta(hours=8))))
+    # ...and its callbacks, dialled only within calling hours, are dialled at night too.
+    assert demo.hotline.callbacks.calling_hours_start <= dt.time(5, 30) < demo.hotline.callbacks.calling_hours_end
     assert "closed now" in capsys.readouterr().out
 
 
