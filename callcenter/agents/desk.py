@@ -18,6 +18,7 @@ from callcenter import phones
 from callcenter.agents.roster import interface_of
 from callcenter.agents.states import PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
+from callcenter.calls import outbound
 from callcenter.db.models.agents import DeskAction
 from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
@@ -28,7 +29,7 @@ T = TypeVar("T")
 
 # Where an agent-first call continues once the agent answers: the callbacks area's context,
 # which dials the Originate's extension (the customer) and announces the centre to them.
-OUTBOUND_CONTEXT = "callcenter-callback"
+OUTBOUND_CONTEXT = outbound.CALLBACK_CONTEXT
 ORIGINATE_TIMEOUT_MS = 30000
 
 

@@ -18,12 +18,13 @@ from typing import Any
 from callcenter import phones
 from callcenter.ami.actions import caller_id
 from callcenter.callbacks.store import CallbackView
+from callcenter.calls import outbound
 from callcenter.hotline import Hotline
 
 log = logging.getLogger(__name__)
 
-CALLBACK_CONTEXT = "callcenter-callback"
-QUEUE_CONTEXT = "callcenter-queues"
+CALLBACK_CONTEXT = outbound.CALLBACK_CONTEXT
+QUEUE_CONTEXT = outbound.CALLBACK_QUEUES_CONTEXT
 ANSWERED_REASON = "4"  # OriginateResponse Reason: 4 = answered (3 no answer, 5 busy, 0/1 failure)
 AWAY_STATES = frozenset({"paused", "logged_out", "unavailable", "talking", "ringing"})
 _ACTION_ID = re.compile(r"^callback-(\d+)-(\d+)$")

@@ -29,8 +29,8 @@ from callcenter.calls.model import (
     LegOutcome,
     SurveyScored,
 )
+from callcenter.calls.outbound import CALLBACK_CONTEXT, CALLBACK_QUEUES_CONTEXT
 from callcenter.calls.ringing import RingRule
-from callcenter.ivr.dialplan_names import CALLBACK_CONTEXT, CALLBACK_QUEUES_CONTEXT
 
 Effects = list[object]
 Handler = Callable[[CallDraft, ev.AmiEvent, RingRule], Effects]

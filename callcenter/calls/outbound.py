@@ -1,0 +1,10 @@
+"""The dialplan contexts of the service's own agent-first calls (callbacks, click to call), by
+which the tracker knows them as outbound from the AMI stream alone (live and in replay alike).
+
+The callbacks executor and the desk originate into ``CALLBACK_CONTEXT`` (the agent answers, the
+customer is dialled from there); a department's callback rings its agent first through the Local
+channel ``Local/<queue>@CALLBACK_QUEUES_CONTEXT``. ``callcenter dialplan render`` writes both.
+"""
+
+CALLBACK_CONTEXT = "callcenter-callback"
+CALLBACK_QUEUES_CONTEXT = "callcenter-queues"
