@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from callcenter import privacy
+from callcenter import privacy, startup
 from callcenter.errors import CallcenterError
 
 app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks for Asterisk hotlines.",
@@ -56,4 +56,10 @@ def main() -> None:
         app()
     except CallcenterError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        line = startup.describe(exc)
+        if line is None:
+            raise  # not a known edge: a bug, with its traceback
+        typer.echo(f"error: {line}", err=True)
         sys.exit(2)

@@ -173,6 +173,19 @@ def _networks(env: Mapping[str, str], name: str, default: str) -> tuple[IPv4Netw
     return tuple(out)
 
 
+def _check_database_url(url: str) -> None:
+    """The URL parses and names a database SQLAlchemy can drive (connecting is the service's job)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError("CALLCENTER_DATABASE_URL",
+                          f"{url.split('@')[-1]!r} is not a usable database URL ({exc}); "
+                          "use sqlite:///var/callcenter.db or postgresql+psycopg://user:password@host/db") from None
+
+
 def default_hotline_path(env: Mapping[str, str]) -> Path:
     if env.get("CALLCENTER_HOTLINE"):
         return Path(env["CALLCENTER_HOTLINE"])
@@ -234,6 +247,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
     url = env.get("CALLCENTER_DATABASE_URL") or f"sqlite:///{var_dir / 'callcenter.db'}"
     if "://" not in url:
         raise ConfigError("CALLCENTER_DATABASE_URL", f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
+    _check_database_url(url)
     return Settings(
         hotline=hotline,
         hotline_path=path,

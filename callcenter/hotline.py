@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -19,6 +21,25 @@ from callcenter.errors import ConfigError
 
 Weekday = Annotated[int, Field(ge=1, le=7)]
 Category = Literal["repair", "complaint", "inquiry", "suggestion", "praise", "billing", "release", "other"]
+
+
+PLACEHOLDERS = frozenset({"centre"})
+AGENT_PLACEHOLDERS = frozenset({"centre", "agent_id"})
+
+
+def check_template(setting: str, text: str, allowed: frozenset[str]) -> None:
+    """ValueError naming the placeholder unless every ``{…}`` in ``text`` is an allowed plain name."""
+    try:
+        parts = list(Formatter().parse(text))
+    except ValueError as exc:
+        raise ValueError(f"{setting}: {exc} (write {{{{ and }}}} for literal braces)") from None
+    for _literal, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in allowed or spec or conversion:
+            raise ValueError(f"{setting}: placeholder {{{field}{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}} is not allowed; use only "
+                             + ", ".join(f"{{{n}}}" for n in sorted(allowed)))
 
 
 class _Strict(BaseModel):
@@ -31,13 +52,23 @@ class Centre(_Strict):
     languages: list[str] = ["zh"]
     timezone: str = "Asia/Shanghai"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}: give an IANA name such as 'Asia/Shanghai'") from None
+        return name
+
 
 class Hours(_Strict):
     """Opening hours (R18: outside them calls go to the on-duty line or a message)."""
 
     open: dt.time = dt.time(8, 0)
     close: dt.time = dt.time(20, 0)
-    days: list[Weekday] = [1, 2, 3, 4, 5, 6, 7]
+    days: list[Weekday] = Field([1, 2, 3, 4, 5, 6, 7], min_length=1,
+                                description="ISO weekdays the centre is open; at least one (R18)")
     on_duty_number: str | None = None
 
     @field_validator("on_duty_number")
@@ -103,7 +134,8 @@ class Department(_Strict):
 
 
 class Prompts(_Strict):
-    """Texts of the prompts; {centre}, {agent_id} are filled in (R3, R2)."""
+    """Texts of the prompts; {centre}, {agent_id} are filled in (R3, R2), and nothing else: a
+    text is configuration, not code, so no attribute access, index or format conversion."""
 
     greeting: str = "您好，{centre}，很高兴为您服务"
     menu: str = "报修请按1，缴费请按2，投诉与建议请按3，咨询请按4，人工服务请按0"
@@ -119,15 +151,22 @@ class Prompts(_Strict):
     survey_thanks: str = "谢谢您的评价，再见"
     blocked: str = "对不起，该号码暂时无法接入"
 
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> Prompts:
+        for name, text in self.model_dump().items():
+            allowed = AGENT_PLACEHOLDERS if name in ("agent_answer", "agent_answer_apology") else PLACEHOLDERS
+            check_template(name, text, allowed)
+        return self
+
 
 class Sla(_Strict):
-    """Due times per ticket category, in minutes (R6, R7, R8)."""
+    """Due times per ticket category, in minutes (R6, R7, R8); at least one minute each."""
 
-    inquiry_minutes: int = rules.INQUIRY_REPLY_MINUTES
-    complaint_minutes: int = rules.COMPLAINT_REPLY_HOURS * 60
-    repair_minutes: int = 24 * 60
-    urgent_repair_minutes: int = 30
-    default_minutes: int = 48 * 60
+    inquiry_minutes: int = Field(rules.INQUIRY_REPLY_MINUTES, ge=1)
+    complaint_minutes: int = Field(rules.COMPLAINT_REPLY_HOURS * 60, ge=1)
+    repair_minutes: int = Field(24 * 60, ge=1)
+    urgent_repair_minutes: int = Field(30, ge=1)
+    default_minutes: int = Field(48 * 60, ge=1)
 
 
 class CallbackPolicy(_Strict):
@@ -136,9 +175,9 @@ class CallbackPolicy(_Strict):
     calling_hours_start: dt.time = dt.time(8, 0)
     calling_hours_end: dt.time = dt.time(21, 0)
     escalate_after_minutes: int = Field(30, ge=0)
-    abandoned_minutes: int = rules.ABANDONED_CALLBACK_MINUTES
-    dropped_minutes: int = rules.DROPPED_CALLBACK_MINUTES
-    repair_reminder_minutes: int = 60
+    abandoned_minutes: int = Field(rules.ABANDONED_CALLBACK_MINUTES, ge=0)
+    dropped_minutes: int = Field(rules.DROPPED_CALLBACK_MINUTES, ge=0)
+    repair_reminder_minutes: int = Field(60, ge=0)
     # R7: after the first complaint reply, keep calling back until the ticket is closed.
     complaint_followup_minutes: int = Field(24 * 60, ge=1)
     # R8/R21: the follow-up call (回访) after a repair is marked done.
@@ -151,6 +190,13 @@ class CallbackPolicy(_Strict):
     # A sweep of the table this often catches changes made from the CLI or another process.
     sweep_seconds: int = Field(30, ge=1)
     originate_timeout_seconds: int = Field(30, ge=5)
+
+    @model_validator(mode="after")
+    def _calling_hours_in_order(self) -> CallbackPolicy:
+        if self.calling_hours_start >= self.calling_hours_end:
+            raise ValueError(f"calling_hours_start ({self.calling_hours_start}) must be before "
+                             f"calling_hours_end ({self.calling_hours_end})")
+        return self
 
 
 class Phones(_Strict):
@@ -255,7 +301,11 @@ class Hotline(_Strict):
         return when.isoweekday() in self.hours.days and self.hours.open <= when.time() < self.hours.close
 
     def render(self, template: str, **values: str) -> str:
-        return template.format(centre=self.centre.name, **values)
+        """A prompt text with its placeholders filled in; only plain names are substituted
+        (texts were checked at load), so a text can never reach into Python objects."""
+        names = {"centre": self.centre.name, **values}
+        return "".join(literal + (names[field] if field is not None else "")
+                       for literal, field, _spec, _conv in Formatter().parse(template))
 
 
 def _no_duplicates(section: str, field: str, values: list[str]) -> None:
@@ -267,14 +317,31 @@ def _no_duplicates(section: str, field: str, values: list[str]) -> None:
 
 
 def load_hotline(path: Path) -> Hotline:
-    """Read and validate a hotline file; raise ConfigError naming the bad setting."""
+    """Read and validate a hotline file; raise ConfigError naming the file or the bad setting."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("hotline", f"file {path} does not exist") from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("hotline", f"{path} is not valid TOML: {exc}") from None
     return parse_hotline(data, source=str(path))
+
+
+def read_text(path: Path) -> str:
+    """The hotline file as UTF-8 text (a UTF-8 BOM is fine), or ConfigError saying what to do."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("hotline", f"file {path} does not exist (CALLCENTER_HOTLINE)") from None
+    except IsADirectoryError:
+        raise ConfigError("hotline", f"{path} is a directory: CALLCENTER_HOTLINE must name the TOML file") from None
+    except OSError as exc:
+        raise ConfigError("hotline", f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError("hotline", f"{path} is UTF-16: save it as UTF-8 (TOML files are UTF-8)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError("hotline", f"{path} is not UTF-8 (line {line}; GBK or Latin-1?): save it as UTF-8") from None
 
 
 def parse_hotline(data: dict[str, object], source: str = "hotline") -> Hotline:

@@ -22,6 +22,7 @@ from callcenter.bus import EventBus
 from callcenter.clock import Clock, SystemClock
 from callcenter.config import Settings
 from callcenter.db.session import make_engine, make_session_factory, migrate
+from callcenter.files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ class Service:
         self._started: list[Component] = []
 
     async def start(self) -> None:
+        private_dir(self.context.settings.var_dir)  # secrets, recordings, spool: 0700 (R17)
         await asyncio.to_thread(migrate, self.context.settings.database_url)
         await self.context.bus.start()
         try:

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.files import private_file
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -23,7 +25,7 @@ def make_engine(url: str, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> E
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))  # var/ 0700, the database 0600 (R17)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout},
                                **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
