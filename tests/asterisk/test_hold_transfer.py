@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from tests.asterisk.pbx import Event, of_call, truth
 from tests.asterisk.test_inbound_calls import assert_ring_time
 
 
-def _connected(linkedid: str) -> object:
+def _connected(linkedid: str) -> Callable[[Event], bool]:
     return lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == linkedid
 
 
@@ -20,7 +22,7 @@ async def test_r11_hold_by_reinvite_is_stored_with_the_ami_hold_time(pbx: Pbx, s
     phone = await pbx.phone("8101", answer_after=0.3)
     caller = await pbx.call_in()
     agent_call = await phone.incoming.get()
-    await pbx.stream.wait_for(_connected(caller.linkedid))  # type: ignore[arg-type]
+    await pbx.stream.wait_for(_connected(caller.linkedid))
     assert (await agent_call.hold()).status == 200
     await pbx.stream.wait_for(lambda e: e.get("Event") == "Hold" and e.get("Linkedid") == caller.linkedid)
     await asyncio.sleep(0.8)
@@ -41,17 +43,17 @@ def _stamp(events: list[Event], name: str) -> float:
     return float(next(e for e in events if e.get("Event") == name)["Timestamp"])
 
 
-async def _transferred_call(pbx: Pbx, service: RunningService, how: str) -> tuple[object, str]:
+async def _transferred_call(pbx: Pbx, service: RunningService, how: str) -> tuple[Any, str]:
     first = await pbx.phone("8101", answer_after=0.3)
     second = await pbx.phone("8102", answer_after=None)
     await pbx.asterisk.arx("queue pause member PJSIP/8102")  # the queue rings 8101; 8102 is the target
     caller = await pbx.call_in()
     agent_call = await first.incoming.get()
-    await pbx.stream.wait_for(_connected(caller.linkedid))  # type: ignore[arg-type]
+    await pbx.stream.wait_for(_connected(caller.linkedid))
     second.answer_after = 0.5
     if how == "refer":
-        response = await agent_call.blind_transfer("8102")
-        assert response.status == 202, response.first_line
+        refer = await agent_call.blind_transfer("8102")
+        assert refer.status == 202, refer.first_line
     else:
         agent_leg = next(e["DestChannel"] for e in pbx.stream.events if e.get("Event") == "AgentConnect"
                          and e.get("Linkedid") == caller.linkedid)
