@@ -20,7 +20,7 @@ from sqlalchemy import select
 from callcenter.ami.actions import AmiActionError, AmiActions
 from callcenter.ami.session import AmiHeaderError, AmiSession
 from callcenter.callbacks.policies import Plan
-from callcenter.config import AmiSettings, Secret
+from callcenter.config import AmiSettings, Secret, load_settings
 from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import unit_of_work
@@ -28,7 +28,7 @@ from callcenter.messages import TicketChanged
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import Service
-from tests.support.desk import create_accounts, login, serve_web, small_hotline_settings, wait_until
+from tests.support.desk import SMALL_HOTLINE, create_accounts, login, serve_web, wait_until
 
 # What an agent typed into the ticket's phone field: a number, then a whole second action that
 # would pause a colleague's queue membership as the AMI action user.
@@ -113,7 +113,13 @@ FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:bu
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
-    settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'sec.db'}")
+    # Callbacks may be placed at any hour, so the attempt below runs whenever the test does.
+    path = tmp_path / "hotline.toml"
+    path.write_text(SMALL_HOTLINE.format(cycle=5, member_timeout=12)
+                    + "[callbacks]\ncalling_hours_start = 00:00:00\ncalling_hours_end = 23:59:59\n", encoding="utf-8")
+    settings = load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'sec.db'}",
+                              "CALLCENTER_WRAP_UP_SECONDS": "0"})
     service = Service(settings, factories=FACTORIES)
     await service.start()
     ctx = service.context
