@@ -11,6 +11,7 @@ import pytest
 from test_pbxsim_fidelity import capture
 
 from callcenter.ami.events import parse_event
+from callcenter.calls.replay import replay_chunks
 from callcenter.calls.agent_state import AgentStates
 from callcenter.config import load_settings
 from callcenter.pbxsim import Pbx, PbxConfig
@@ -68,15 +69,20 @@ async def test_redirect_of_a_bridged_caller_defers_the_first_agent_complete_to_t
 
 @in_virtual_time
 async def test_blind_transfer_sends_unhold_blindtransfer_and_an_immediate_agent_complete_transfer() -> None:
+    """In the order Asterisk 20.20.1 sent for a PJSIP REFER: Unhold of the transferring agent, the
+    caller's Newexten at the new place, BlindTransfer, the caller's BridgeLeave, AgentComplete."""
     stream, _pbx = await capture(parse_scenario(_moved_call("blind_transfer")))
     events = _events(stream)
     unhold = _index(events, "Unhold")
-    assert [e["Event"] for e in events[unhold:unhold + 3]] == ["Unhold", "BlindTransfer", "AgentComplete"]
-    transfer, complete = events[unhold + 1], events[unhold + 2]
+    assert [e["Event"] for e in events[unhold:unhold + 5]] == [
+        "Unhold", "Newexten", "BlindTransfer", "BridgeLeave", "AgentComplete"]
+    moved, transfer, complete = events[unhold + 1], events[unhold + 2], events[unhold + 4]
+    assert events[unhold]["Channel"] == transfer["TransfererChannel"]
     assert transfer["Result"] == "Success" and transfer["TransfererChannel"].startswith("Local/agent1@agents")
-    assert transfer["TransfereeChannel"] == complete["Channel"]
-    assert (transfer["Context"], transfer["Extension"]) == ("from-pstn", "repair")
-    assert complete["Reason"] == "transfer" and "DestChannel" not in complete
+    assert transfer["TransfereeChannel"] == complete["Channel"] == moved["Channel"]
+    assert (transfer["Context"], transfer["Extension"]) == ("from-pstn", "repair") == (
+        moved["Context"], moved["Exten"])
+    assert complete["Reason"] == "transfer" and complete["DestChannel"] == transfer["TransfererChannel"]
     assert float(complete["Timestamp"]) - float(transfer["Timestamp"]) < 0.01  # immediate, not deferred
     reasons = [e["Reason"] for e in events if e["Event"] == "AgentComplete"]
     assert reasons == ["transfer", "caller"]  # the repair desk's own completion at the end
@@ -217,3 +223,14 @@ async def test_member_device_states_follow_ring_answer_and_hang_up(hotline_path:
     seen = [change.state for e in events if (parsed := parse_event(e, 0.0)) is not None
             and (change := states.apply(parsed)) is not None and change.interface == interface]
     assert seen == ["ringing", "talking", "available"]
+
+
+@in_virtual_time
+async def test_r12_a_blind_transfer_is_counted_once_whatever_the_order_of_its_events() -> None:
+    """The caller's Newexten at the new place, BlindTransfer and AgentComplete ``Reason: transfer``
+    all say the same transfer (a PJSIP REFER had it counted twice)."""
+    stream, _pbx = await capture(parse_scenario(_moved_call("blind_transfer")))
+    (record,) = replay_chunks([stream])
+    assert (record.transfers, record.agent, record.answered) == (1, "Local/agent1@agents", True)
+    assert [leg.outcome for leg in record.legs] == ["answered", "answered"]
+    assert (record.hangup_first, record.dropped) == ("caller", False)

@@ -214,8 +214,11 @@ def on_hold(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
 
 
 def on_blind_transfer(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
-    call.transfers += 1
-    call.transfer_seen = True
+    """R12: one transfer, however many events say so: a PJSIP REFER sends the caller's Newexten at
+    the new place first, then BlindTransfer, then AgentComplete ``Reason: transfer``."""
+    if not call.transfer_seen:
+        call.transfers += 1
+        call.transfer_seen = True
     return _NONE
 
 

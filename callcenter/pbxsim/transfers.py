@@ -4,8 +4,10 @@
   caller's ``Newexten`` (the new extension), ``BridgeLeave``, the old agent legs hung up with
   Cause 16; the first queue's ``AgentComplete`` waits until the caller finally hangs up, then says
   ``Reason: caller`` with a TalkTime that includes the time after the transfer, and no DestChannel.
-* Blind transfer (AMI ``BlindTransfer`` or the phone's feature): ``Unhold``, ``BlindTransfer``, an
-  immediate ``AgentComplete`` with ``Reason: transfer`` and no DestChannel, then the same teardown.
+* Blind transfer (AMI ``BlindTransfer`` or the phone's REFER), in the order a PJSIP REFER showed on
+  Asterisk 20.20.1: ``Unhold`` of the transferring agent's channel, the caller's ``Newexten`` at
+  the new place, ``BlindTransfer``, the caller's ``BridgeLeave``, an immediate ``AgentComplete``
+  with ``Reason: transfer`` (and the agent's DestChannel), then the agent side's teardown.
 """
 
 from __future__ import annotations
@@ -33,19 +35,23 @@ def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, b
     context, exten, priority = request.target
     fields = [("Queue", queue.name), ("Interface", leg.member.interface), ("MemberName", leg.member.name),
               ("HoldTime", str(hold))]
-    if request.side == "transfer":
-        pbx.call_event("Unhold", caller)
-        pbx.emit("BlindTransfer", "call,all", blind_transfer_headers(caller, leg.one, bridge, request))
-        talk = str(int(pbx.now() - connected_at))
-        pbx.agent_event("AgentComplete", caller, *fields, ("TalkTime", talk), ("Reason", "transfer"))
+    blind = request.side == "transfer"
+    if blind:
+        pbx.call_event("Unhold", leg.one)
     else:
         caller.on_hangup.append(lambda: _deferred_complete(pbx, caller, fields, connected_at))
     caller.context, caller.exten, caller.priority = context, exten, priority
     # The snapshot moves before the channel leaves: Newexten at the new place, still in Queue().
     pbx.call_event("Newexten", caller, ("Extension", exten), ("Application", "Queue"), ("AppData", ""))
+    if blind:
+        pbx.emit("BlindTransfer", "call,all", blind_transfer_headers(caller, leg.one, bridge, request))
     caller.bridged_with = leg.one.bridged_with = None
     caller.bridge = leg.one.bridge = None
     pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + caller.headers())
+    if blind:
+        talk = str(int(pbx.now() - connected_at))
+        pbx.agent_event("AgentComplete", caller, *leg.one.headers("Dest"), *fields, ("TalkTime", talk),
+                        ("Reason", "transfer"))
     hangup_answered_leg(pbx, leg, bridge)
     finish_leg(pbx, leg)
     log = pbx.calls.get(caller.linkedid)
