@@ -20,6 +20,7 @@ from callcenter.clock import FrozenClock
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import Service
 from tests.support.desk import PBX_COMPONENTS, sent_actions, small_hotline_settings, wait_until
+from tests.support.service import listener_ready
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.slow
 async def service(tmp_path: Path) -> AsyncIterator[Service]:
     service = Service(small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}"), factories=PBX_COMPONENTS)
     await service.start()
+    await listener_ready(service)  # changes made from now on come back over AMI
     yield service
     # Bounded: a stop that hangs fails the test instead of the whole run.
     await asyncio.wait_for(service.stop(), 15)

@@ -29,6 +29,7 @@ from tests.support.desk import (
     small_hotline_settings,
     wait_until,
 )
+from tests.support.service import listener_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api", reason="python playwright is not installed")
@@ -73,6 +74,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}", cycle=CYCLE, member_timeout=5)
     service = Service(settings, factories=PBX_TICKETS_COMPONENTS)
     await service.start()
+    await listener_ready(service)  # what the agent does from now on comes back over AMI
     ctx = service.context
     create_accounts(ctx)
     with unit_of_work(ctx.sessions) as s:
