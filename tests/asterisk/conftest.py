@@ -21,7 +21,7 @@ import pytest
 from callcenter.config import load_settings
 from callcenter.messages import CallStored
 from callcenter.service import Service
-from tests.asterisk.harness import Asterisk, AsteriskMissing, find_tarball, unpacked_tree
+from tests.asterisk.harness import TRUNK_HOST, Asterisk, AsteriskMissing, find_tarball, unpacked_tree
 from tests.asterisk.pbx import AmiDriver, AmiStream, Caller, place_call
 from tests.asterisk.sipua import SipUserAgent
 
@@ -98,6 +98,14 @@ class Pbx:
                 if lines and all(pattern.search(line) for line in lines):
                     return
                 await asyncio.sleep(0.1)
+
+    async def customer(self, answer_after: float | None = 1.0) -> SipUserAgent:
+        """The far end of the trunk: every customer number the hotline dials rings here."""
+        if self.trunk is None:
+            self.trunk = await SipUserAgent("customer", None, self.sip, host=TRUNK_HOST,
+                                            port=self.asterisk.ports.trunk).start()
+        self.trunk.answer_after = answer_after
+        return self.trunk
 
     async def call_in(self, caller: str | None = None, number: str = "4008001234") -> Caller:
         return await place_call(self.stream, self.driver, caller or random_caller(), number)

@@ -171,7 +171,7 @@ blocked = "无法接入"
 [callbacks]
 calling_hours_start = 00:00:00
 calling_hours_end = 23:59:59
-retry_interval_minutes = 0
+retry_interval_minutes = 10
 sweep_seconds = 1
 originate_timeout_seconds = 5
 """

@@ -4,8 +4,8 @@
 every event parsed with its arrival. ``AmiDriver`` is the action user: callers are AMI
 ``Originate`` of ``Local/<number>@callcenter-inbound`` (the ``;1`` half waits; ``PlayDTMF`` on it
 presses IVR keys). ``truth()`` reads a call's ring time straight from the events' Timestamps: from
-the first ``AgentCalled``/``DialBegin`` (when Asterisk starts calling a member) to the answer's
-``DialEnd`` (or the caller's abandon) -- the caller's wait as the rule counts it.
+the first ``AgentCalled``/``DialBegin`` (when Asterisk starts calling a member) to the answering
+phone's channel going ``Up`` (or the caller's abandon) -- the caller's wait as the rule counts it.
 """
 
 from __future__ import annotations
@@ -142,7 +142,11 @@ def truth(events: list[Event], linkedid: str) -> Truth:
     answer = next((e for e in mine if e.get("Event") == "DialEnd" and e.get("DialStatus") == "ANSWER"), None)
     abandon = next((e for e in mine if e.get("Event") == "QueueCallerAbandon"), None)
     first = min(called) if called else None
-    answered_at = float(answer["Timestamp"]) if answer else None
+    answered_at = None
+    if answer is not None:  # the phone's 200 OK: its channel goes Up (Dial's A() delays the DialEnd)
+        up = next((e for e in mine if e.get("Event") == "Newstate" and e.get("Channel") == answer["DestChannel"]
+                   and e.get("ChannelStateDesc") == "Up"), answer)
+        answered_at = float(up["Timestamp"])
     abandoned_at = float(abandon["Timestamp"]) if abandon else None
     end = answered_at if answered_at is not None else abandoned_at
     ring = end - first if first is not None and end is not None else None

@@ -178,3 +178,19 @@ async def test_ivr_keys_route_the_caller_to_the_department_queue(
     assert heard[:len(expected_menu)] == expected_menu
     ami = truth(pbx.stream.events, caller.linkedid)
     assert_ring_time(f"ivr_{''.join(keys) or 'no_key'}", row.ring_seconds, ami.ring_seconds)
+
+
+async def test_b10_ring_clock_starts_when_asterisk_calls_the_phone_not_at_its_late_180(
+        pbx: Pbx, service: RunningService) -> None:
+    phone = await pbx.phone("8101", answer_after=1.7)
+    phone.ring_after = 1.0  # the phone says "ringing" a second late
+    caller = await pbx.call_in()
+    agent_call = await phone.incoming.get()
+    await agent_call.answered.wait()
+    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == caller.linkedid)
+    await pbx.hang_up(caller.channel)
+    row = await service.stored_call(caller.linkedid)
+    pbx.save_capture("late_180")
+    ami = truth(pbx.stream.events, caller.linkedid)
+    assert ami.ring_seconds is not None and ami.ring_seconds > 1.6
+    assert_ring_time("late_180", row.ring_seconds, ami.ring_seconds)
