@@ -3,6 +3,7 @@ the SQLite database file 0600, whatever the process umask (R17: callers' data)."
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -23,8 +24,6 @@ def private_file(path: Path) -> Path:
     """Create an empty file 0600 unless it exists (SQLite then fills it, and gives its -wal and
     -shm files the same mode)."""
     private_dir(path.parent)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
-    except FileExistsError:
-        pass
     return path

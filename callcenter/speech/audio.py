@@ -7,6 +7,7 @@ the models accept goes through; everything else is refused with the reason.
 
 from __future__ import annotations
 
+import struct
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ def inspect_wav(path: Path) -> WavInfo:
         raise BadAudio(str(path), "recording not found")
     if path.stat().st_size == 0:
         raise BadAudio(str(path), "empty file")
+    problem = chunk_problem(path)
+    if problem:
+        raise BadAudio(str(path), problem)
     try:
         with wave.open(str(path), "rb") as wav:
             channels, width = wav.getnchannels(), wav.getsampwidth()
@@ -47,6 +51,8 @@ def inspect_wav(path: Path) -> WavInfo:
         raise BadAudio(str(path), _describe_wave_error(str(exc))) from None
     except EOFError:
         raise BadAudio(str(path), "truncated WAV header") from None
+    except (RuntimeError, ValueError, OverflowError, struct.error) as exc:  # the wave module's own slips
+        raise BadAudio(str(path), f"malformed WAV header ({type(exc).__name__} {exc})".strip()) from None
     if channels != 1:
         raise BadAudio(str(path), f"{channels} channels; mono expected (one file per side)")
     if width != 2:
@@ -56,6 +62,31 @@ def inspect_wav(path: Path) -> WavInfo:
     if frames == 0:
         raise BadAudio(str(path), "no audio frames")
     return WavInfo(path=path, sample_rate=rate, frames=frames)
+
+
+MAX_HEADER_CHUNK = 64 * 1024  # a fmt chunk is 16-40 bytes; LIST/INFO a few hundred
+
+
+def chunk_problem(path: Path) -> str | None:
+    """The RIFF chunks before the audio, checked by hand: Python's wave module raises a bare
+    RuntimeError on a ``fmt `` chunk that claims gigabytes (a hostile or corrupt file)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        if handle.read(12)[8:12] != b"WAVE":
+            return None  # not RIFF/WAVE: the wave module says so in its own words
+        position = 12
+        while position + 8 <= size:
+            header = handle.read(8)
+            name, length = header[:4], struct.unpack("<I", header[4:8])[0]
+            if name == b"data":
+                return None
+            if length > MAX_HEADER_CHUNK or position + 8 + length > size:
+                shown = name.decode("latin-1")
+                return (f"malformed WAV header: chunk {shown!r} claims {length} bytes "
+                        f"(the file has {size}); not a recording MixMonitor wrote")
+            position += 8 + length + (length & 1)
+            handle.seek(position)
+    return None
 
 
 def _describe_wave_error(message: str) -> str:

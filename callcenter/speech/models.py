@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -120,13 +121,42 @@ def _model_root(unpacked: Path) -> Path:
     return unpacked
 
 
+# What a Vosk model archive can hold: the big Chinese model unpacks to about 2 GB in a few
+# hundred files; its graphs compress perhaps 3:1. A zip bomb (292 KB -> 287 MB) is far outside.
+MAX_MEMBERS = 20_000
+MAX_UNPACKED_BYTES = 8 * 1024**3
+MAX_RATIO = 100  # unpacked bytes per archive byte
+
+
+def archive_problem(archive: Path, zf: zipfile.ZipFile, target: Path) -> str | None:
+    """Why this archive must not be unpacked (checked from its directory, before a byte is
+    written): too many members, too big unpacked, a bomb's ratio, paths leaving the target,
+    links. zipfile never inflates a member past its declared size, so the sizes are bounds."""
+    members = zf.infolist()
+    if len(members) > MAX_MEMBERS:
+        return f"{len(members)} members (a model has at most {MAX_MEMBERS})"
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        return f"it unpacks to {total / 1024**3:.1f} GiB (at most {MAX_UNPACKED_BYTES // 1024**3} GiB)"
+    packed = max(archive.stat().st_size, 1)
+    if total > MAX_RATIO * packed and total > 1024**2:
+        return (f"it unpacks to {total:,} bytes from {packed:,} ({total // packed}x; a zip bomb? "
+                f"models compress far less than {MAX_RATIO}x)")
+    root = target.resolve()
+    for member in members:
+        if not (target / member.filename).resolve().is_relative_to(root) or member.filename.startswith("/"):
+            return f"an unsafe path {member.filename!r}"
+        if stat.S_ISLNK(member.external_attr >> 16):
+            return f"a symbolic link {member.filename!r}"
+    return None
+
+
 def _safe_extract(archive: Path, target: Path) -> None:
-    with zipfile.ZipFile(archive) as zf:
-        for member in zf.namelist():
-            resolved = (target / member).resolve()
-            if not resolved.is_relative_to(target.resolve()):
-                raise ModelUnavailable(f"{archive} contains an unsafe path {member!r}")
-        try:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            problem = archive_problem(archive, zf, target)
+            if problem:
+                raise ModelUnavailable(f"{archive} is refused: {problem}")
             zf.extractall(target)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise ModelUnavailable(f"{archive} could not be unpacked: {exc}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ModelUnavailable(f"{archive} could not be unpacked: {exc}") from None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,12 +86,29 @@ def parse_record(line: str, where: str) -> Transcript:
 
 
 def read_jsonl(path: Path) -> Iterator[Transcript | TranscriptError]:
-    """Each line's transcript, or the error of a bad line (the caller reports it and goes on)."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield parse_record(line, f"{path.name} line {number}")
-            except TranscriptError as exc:
-                yield exc
+    """Each line's transcript, or the error of a bad line (the caller reports it and goes on).
+    A file that is not text in a known encoding raises TranscriptError before any line."""
+    for number, line in enumerate(decoded_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_record(line, f"{path.name} line {number}")
+        except TranscriptError as exc:
+            yield exc
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decoded_text(path: Path) -> str:
+    """UTF-8 text, or whatever a byte-order mark says (UTF-16/32 from Windows tools); a file in
+    another encoding (GBK, Latin-1) is named with the way to convert it."""
+    raw = path.read_bytes()
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise TranscriptError(f"{path} is not UTF-8 text (line {line}; GBK?): convert it, e.g. "
+                              f"`iconv -f GBK -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}`") from None
