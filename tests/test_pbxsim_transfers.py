@@ -11,8 +11,8 @@ import pytest
 from test_pbxsim_fidelity import capture
 
 from callcenter.ami.events import parse_event
-from callcenter.calls.replay import replay_chunks
 from callcenter.calls.agent_state import AgentStates
+from callcenter.calls.replay import replay_chunks
 from callcenter.config import load_settings
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer

@@ -394,3 +394,69 @@ def test_r1_the_ring_time_ends_when_the_phone_answers_not_after_dials_announceme
     assert record.legs[0].ring_seconds == pytest.approx(answer_after)
     assert record.greeting == greeting and record.within_rule is (greeting == "standard")
     assert [(d.ring_seconds, d.greeting) for d in decisions] == [(pytest.approx(answer_after), greeting)]
+
+
+def _replayed(events: list[ev.AmiEvent]) -> CallRecord:
+    """What `callcenter replay` makes of these events: no list of the hotline's agents."""
+    records: list[CallRecord] = []
+    tracker = CallTracker(on_finished=lambda r, j: records.append(r))
+    for event in events:
+        tracker.apply(event)
+    (record,) = records
+    return record
+
+
+def _originated_phone(state: str = "Down", caller: str = "8101", context: str = "callcenter-agents",
+                      exten: str = "s") -> dict[str, object]:
+    return {"channel": "PJSIP/8101-00000000", "uniqueid": "40.1", "linkedid": "40.1", "caller_num": caller,
+            "state_desc": state, "context": context, "exten": exten}
+
+
+def _originate_dial(status: str | None = None) -> ev.AmiEvent:
+    fields = {"channel": None, "uniqueid": None, "linkedid": "40.1", "dest_channel": "PJSIP/8101-00000000",
+              "dest_uniqueid": "40.1"}
+    return ev.DialBegin("DialBegin", 10.0, **fields) if status is None else ev.DialEnd(  # type: ignore[arg-type]
+        "DialEnd", 10.3, **fields, status=status)  # type: ignore[arg-type]
+
+
+def test_b6_replay_of_an_agent_first_callback_as_asterisk_20_sends_it() -> None:
+    """As captured on Asterisk 20.20.1: the originated phone's Newchannel shows the phone's own
+    number (8101), the customer is the callcenter-callback context's extension. Replay, knowing no
+    agents, records the customer as the caller and the phone as the agent, outbound."""
+    customer = "13800138001"
+    cb = _originated_phone("Up", "4008001234", "callcenter-callback", customer)
+    trunk = {"channel": "PJSIP/trunk-00000001", "uniqueid": "40.2", "linkedid": "40.1", "caller_num": customer,
+             "state_desc": "Ringing", "context": "callcenter-inbound", "exten": "s"}
+    dial = {"channel": "PJSIP/8101-00000000", "uniqueid": "40.1", "linkedid": "40.1",
+            "dest_channel": "PJSIP/trunk-00000001", "dest_uniqueid": "40.2"}
+    record = _replayed([
+        ev.Newchannel("Newchannel", 10.0, **_originated_phone()),  # type: ignore[arg-type]
+        ev.CallerIdChanged("NewCallerid", 10.0, **_originated_phone(caller=customer)),  # type: ignore[arg-type]
+        _originate_dial(),
+        ev.Newstate("Newstate", 10.3, **_originated_phone("Up", customer)),  # type: ignore[arg-type]
+        _originate_dial("ANSWER"),
+        ev.Newexten("Newexten", 10.31, **cb, application="Dial", app_data=f"PJSIP/{customer}@trunk"),  # type: ignore[arg-type]
+        ev.Newchannel("Newchannel", 10.32, **trunk | {"state_desc": "Down", "caller_num": None}),  # type: ignore[arg-type]
+        ev.DialBegin("DialBegin", 10.32, **dial),
+        ev.Newstate("Newstate", 11.1, **trunk | {"state_desc": "Up"}),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 12.9, **dial, status="ANSWER"),
+        ev.BridgeEnter("BridgeEnter", 12.9, **trunk | {"state_desc": "Up"}, bridge_id="b"),  # type: ignore[arg-type]
+        ev.HangupRequest("HangupRequest", 13.2, **cb, cause=16, soft=False),  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 13.2, **trunk | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 13.2, **cb, cause=16)])  # type: ignore[arg-type]
+    assert (record.direction, record.caller, record.agent, record.hangup_first) == (
+        "outbound", customer, "PJSIP/8101", "agent")
+    assert record.answered and [leg.channel for leg in record.legs] == ["PJSIP/trunk-00000001"]
+    assert record.legs[0].ring_seconds == pytest.approx(11.1 - 10.32)  # B5: to the answer, not DialEnd
+
+
+def test_b4_an_agent_first_call_the_agent_never_answers_is_outbound_in_replay_too() -> None:
+    """The Originate rang the agent's phone, which never answered: no inbound call (呼入量) in replay."""
+    record = _replayed([
+        ev.Newchannel("Newchannel", 10.0, **_originated_phone()),  # type: ignore[arg-type]
+        _originate_dial(),
+        ev.Newstate("Newstate", 10.1, **_originated_phone("Ringing")),  # type: ignore[arg-type]
+        _originate_dial("NOANSWER"),
+        ev.Hangup("Hangup", 40.0, **_originated_phone("Ringing"), cause=19)])  # type: ignore[arg-type]
+    assert (record.direction, record.answered, record.abandoned, record.agent) == (
+        "outbound", False, False, "PJSIP/8101")

@@ -83,6 +83,9 @@ def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.Newexten)
     if e.context == CALLBACK_CONTEXT:
         call.mark_outbound(e.channel)  # the agent answered the service's call: the customer is dialled next
+        if e.exten and e.exten.isdigit():
+            # The customer is the Originate's extension; the agent's phone showed its own number first.
+            call.caller = e.exten
     if e.application == "MixMonitor":
         on_mixmonitor(call, e)
         return _NONE
@@ -143,6 +146,11 @@ def on_agent_called(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
 def on_dial_begin(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     """A plain Dial (no queue: extension routing, R12/R14) rings a leg without Agent* events."""
     assert isinstance(e, ev.DialBegin)
+    if e.channel is None and not e.dest_channel.startswith("Local/"):
+        # An Originate ringing a phone itself is the service's own agent-first call (callback, click
+        # to call): outbound from the start, even if the agent never answers. (Callers are never
+        # originated onto a device; test drivers originate them as Local channels.)
+        call.mark_outbound(e.dest_channel)
     if e.channel is None or e.dest_channel in call.legs:
         return _NONE  # an Originate's own dial, or the AgentCalled twin
     customer = call.direction == "outbound" and call.is_agent_channel(e.channel)
