@@ -39,7 +39,8 @@ def main(argv: list[str]) -> int:
             traceback.print_exc()
             summary[name] = {"ok": False, "seconds": round(time.perf_counter() - started, 1)}
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print("\n" + "\n".join(f"{k}: {'ok' if v['ok'] else 'FAILED'} ({v['seconds']} s)" for k, v in summary.items()))
+    print("\n" + "\n".join(f"{k}: {'ok' if v['ok'] else 'FAILED'} ({v['seconds']} s)" for k,
+                           v in summary.items()))
     return 0 if all(v["ok"] for v in summary.values()) else 1
 
 

@@ -6,9 +6,9 @@ Uniqueids, Linkedids, channel names and times) and served over loopback TCP by a
 Asterisk stand-in (banner, Login, CoreShowChannels/QueueStatus lists, Ping). It is measured
 twice in the same run:
 
-* the service: AmiListener → EventPump → CallTracker → CallWriter (spool fsync'd, then SQLite, WAL) — from the first
-  byte sent until the last call is committed; decision latency = from the read that delivered a
-  DialEnd ANSWER to the GreetingDecision being published;
+* the service: AmiListener → EventPump → CallTracker → CallWriter (spool fsync'd, then SQLite,
+  WAL) — from the first byte sent until the last call is committed; decision latency = from the
+  read that delivered a DialEnd ANSWER to the GreetingDecision being published;
 * the baseline: panoramisk's bare protocol parser (AMIProtocol.data_received → Message →
   dispatch), counting events, nothing else.
 
@@ -95,7 +95,8 @@ class StandIn:
                 aid = fields.get("ActionID", "")
                 if fields["Action"] in ("CoreShowChannels", "QueueStatus"):
                     writer.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n"
-                                 f"Event: Done\r\nActionID: {aid}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n".encode())
+                                 f"Event: Done\r\nActionID: {aid}\r\nEventList: "
+                                 "Complete\r\nListItems: 0\r\n\r\n".encode())
                 else:
                     writer.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: ok\r\n\r\n".encode())
                 if fields["Action"] == "QueueStatus":
@@ -113,7 +114,8 @@ class StandIn:
             await writer.drain()
 
 
-async def run_service(stream: bytes, messages: int, calls: int, db_url: str, spool_dir: Path) -> dict[str, Any]:
+async def run_service(stream: bytes, messages: int, calls: int, db_url: str,
+                      spool_dir: Path) -> dict[str, Any]:
     stand_in = StandIn(stream, login=True)
     port = await stand_in.start()
     engine = make_engine(db_url)
@@ -152,11 +154,13 @@ async def run_service(stream: bytes, messages: int, calls: int, db_url: str, spo
         await stand_in.stop()
         engine.dispose()
     greetings = sorted(str(r.greeting) for r in stored)
-    return {"events": pump.events, "seconds": elapsed, "events_per_s": pump.events / elapsed, "calls_stored": len(stored),
+    return {"events": pump.events, "seconds": elapsed, "events_per_s": pump.events / elapsed,
+            "calls_stored": len(stored),
             "decisions": len(latencies), "latency_ms_p50": statistics.median(latencies) * 1000,
             "latency_ms_p99": statistics.quantiles(latencies, n=100)[98] * 1000,
             "latency_ms_max": max(latencies) * 1000,
-            "apology_greetings": greetings.count("apology"), "standard_greetings": greetings.count("standard")}
+            "apology_greetings": greetings.count("apology"),
+            "standard_greetings": greetings.count("standard")}
 
 
 class _CountingFactory:
@@ -207,7 +211,8 @@ async def _main() -> dict[str, Any]:
     apologies = sum(r.greeting == "apology" for r in round_records) * ROUNDS
     if service["calls_stored"] != calls or service["apology_greetings"] != apologies:
         raise RuntimeError(f"the service got the copies wrong: {service['calls_stored']} calls stored "
-                           f"(expected {calls}), {service['apology_greetings']} apologies (expected {apologies})")
+                           f"(expected {calls}), {service['apology_greetings']} apologies "
+                           f"(expected {apologies})")
     return {"rounds": ROUNDS, "stream_bytes": len(stream), "messages": messages, "calls": calls,
             "service_end_to_end": service, "panoramisk_bare_parser": bare,
             "ratio_service_to_bare": service["events_per_s"] / bare["events_per_s"],
@@ -219,12 +224,14 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ami_ingest.json").write_text(json.dumps(result, indent=2) + "\n")
     service, bare = result["service_end_to_end"], result["panoramisk_bare_parser"]
-    print(f"stream: {result['messages']} events, {result['calls']} calls, {result['stream_bytes'] / 1e6:.1f} MB")
+    print(f"stream: {result['messages']} events, {result['calls']} calls, "
+          f"{result['stream_bytes'] / 1e6:.1f} MB")
     print(f"service (listener → tracker → SQLite): {service['events_per_s']:,.0f} events/s, "
           f"{service['calls_stored']} calls stored in {service['seconds']:.2f} s")
     print(f"panoramisk bare parser:                {bare['events_per_s']:,.0f} events/s")
     print(f"ratio service / bare: {result['ratio_service_to_bare']:.2f}")
-    print(f"greeting decision latency: p50 {service['latency_ms_p50']:.3f} ms, p99 {service['latency_ms_p99']:.3f} ms, "
+    print(f"greeting decision latency: p50 {service['latency_ms_p50']:.3f} ms, p99 "
+          f"{service['latency_ms_p99']:.3f} ms, "
           f"max {service['latency_ms_max']:.3f} ms over {service['decisions']} answers")
 
 

@@ -64,7 +64,8 @@ def _insert(engine: Any, mode: str, fill_jobs: bool, numbers: range, dues: list[
     from callcenter.db.models.callbacks import Callback
 
     rows = [{"caller": f"138{i:08d}", "department": "service", "reason": "abandoned", "due_at": due,
-             "promised_at": due, "status": "pending", "attempts": 0, "created_at": now, "dedupe_key": f"bench:{i}"}
+             "promised_at": due, "status": "pending", "attempts": 0, "created_at": now,
+             "dedupe_key": f"bench:{i}"}
             for i, due in zip(numbers, dues, strict=True)]
     if not rows:
         return
@@ -120,7 +121,8 @@ async def _child(url: str, mode: str, total: int, soon_start: float) -> dict[str
     from callcenter.db.session import make_engine
     from callcenter.service import Service
 
-    settings = load_settings({"CALLCENTER_DATABASE_URL": url, "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml")})
+    settings = load_settings({"CALLCENTER_DATABASE_URL": url,
+                              "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml")})
     hotline = settings.hotline.model_copy(update={"callbacks": settings.hotline.callbacks.model_copy(
         update={"scheduling": mode})})
     service = Service(replace(settings, hotline=hotline), factories=["callcenter.callbacks.component:build"])
@@ -137,7 +139,8 @@ async def _child(url: str, mode: str, total: int, soon_start: float) -> dict[str
         engine = make_engine(url)
         with engine.connect() as conn:
             due = {i: d.timestamp() for i, d in conn.execute(
-                select(Callback.id, Callback.due_at).where(Callback.dedupe_key.in_([f"bench:{i}" for i in range(soon)])))}
+                select(Callback.id,
+                       Callback.due_at).where(Callback.dedupe_key.in_([f"bench:{i}" for i in range(soon)])))}
         engine.dispose()
         deadline = soon_start + SOON_SPREAD_S + 30
         while len(actions.fired) < soon and time.time() < deadline:
@@ -166,7 +169,8 @@ def _run(mode: str, total: int, fill_jobs: bool = True, pg: Any = None) -> dict[
         filled = time.perf_counter()
         soon_start = prepare(url, mode, total, fill_jobs)
         fill_seconds = time.perf_counter() - filled
-        out = subprocess.run([sys.executable, "-m", "bench.callbacks_pending", "--child", url, mode, str(total),
+        out = subprocess.run([sys.executable, "-m", "bench.callbacks_pending", "--child", url, mode,
+                              str(total),
                               str(soon_start)], cwd=ROOT, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise RuntimeError(f"{mode} run failed: {out.stderr[-2000:]}")
@@ -198,9 +202,13 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "callbacks_pending.json").write_text(json.dumps(results, indent=2) + "\n")
     for r in runs:
-        print(f"{r['database']:<10} {r['mode']:<13}{'' if r['job_store_filled_before_start'] is not False else ' (no jobs yet)'} {r['pending']:>7} pending: start-up {r['startup_seconds']:.2f} s, RSS "
-              f"{r['rss_mb_after_start']:.0f} MB (peak {r['rss_mb_peak']:.0f}), fired {r['fired']}/{r['due_expected']},"
-              f" lateness p50 {r['lateness_p50_s']} s p99 {r['lateness_p99_s']} s max {r['lateness_max_s']} s")
+        print(f"{r['database']:<10} "
+              f"{r['mode']:<13}{'' if r['job_store_filled_before_start'] is not False else ' (no jobs yet)'} "
+              f"{r['pending']:>7} pending: start-up {r['startup_seconds']:.2f} s, RSS "
+              f"{r['rss_mb_after_start']:.0f} MB (peak {r['rss_mb_peak']:.0f}), fired "
+              f"{r['fired']}/{r['due_expected']},"
+              f" lateness p50 {r['lateness_p50_s']} s p99 {r['lateness_p99_s']} s max "
+              f"{r['lateness_max_s']} s")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results")
 SESSIONS = 300
 ENV = {"agi_network": "yes", "agi_network_script": "answered", "agi_request": "agi://127.0.0.1:4573/answered",
-       "agi_channel": "Local/inbound@from-pstn-00000021;2", "agi_type": "Local", "agi_uniqueid": "1795635060.69",
+       "agi_channel": "Local/inbound@from-pstn-00000021;2", "agi_type": "Local",
+       "agi_uniqueid": "1795635060.69",
        "agi_version": "20.20.1", "agi_callerid": "13800138000", "agi_context": "from-pstn",
        "agi_extension": "inbound", "agi_priority": "4"}
 VARIABLES = {"MEMBERINTERFACE": "PJSIP/8101", "MEMBERNAME": "101 李秀英"}
@@ -83,9 +84,11 @@ def _summary(samples: list[float]) -> dict[str, float]:
 async def _run() -> dict[str, Any]:
     bare = await asyncio.start_server(_bare_handler, "127.0.0.1", 0)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), "CALLCENTER_VAR_DIR": tmp})
+        settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
+                                  "CALLCENTER_VAR_DIR": tmp})
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        ctx = ServiceContext(settings=dataclasses.replace(settings, agi_port=0), bus=EventBus(), engine=engine,
+        ctx = ServiceContext(settings=dataclasses.replace(settings, agi_port=0), bus=EventBus(),
+                             engine=engine,
                              sessions=make_session_factory(engine), tracker=_Tracker())
         component = IvrComponent(ctx)
         await component.start()
@@ -98,7 +101,8 @@ async def _run() -> dict[str, Any]:
             bare.close()
             await bare.wait_closed()
             engine.dispose()
-    return {"sessions": SESSIONS, "baseline_bare_server": _summary(baseline), "service_answered": _summary(service),
+    return {"sessions": SESSIONS, "baseline_bare_server": _summary(baseline),
+            "service_answered": _summary(service),
             "overhead_p50_ms": round((statistics.median(service) - statistics.median(baseline)) * 1000, 3)}
 
 
@@ -108,7 +112,8 @@ def main() -> None:
     (RESULTS / "ivr_answered.json").write_text(json.dumps(result, indent=2) + "\n")
     b, s = result["baseline_bare_server"], result["service_answered"]
     print(f"answered AGI, connect -> STREAM FILE over {SESSIONS} sessions: service p50 {s['p50_ms']} ms, "
-          f"p95 {s['p95_ms']} ms, max {s['max_ms']} ms; bare baseline p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms")
+          f"p95 {s['p95_ms']} ms, max {s['max_ms']} ms; bare baseline p50 {b['p50_ms']} ms, "
+          f"p95 {b['p95_ms']} ms")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ async def run(sim_seconds: float = SIM_SECONDS) -> dict[str, object]:
     consumed = [0]
     reader = asyncio.create_task(_consume(listener, consumed))
     # 30 agents can carry 5,000 calls/hour only if a call holds an agent < 21.6 s: short calls.
-    workload = Workload(calls_per_hour=CALLS_PER_HOUR, talk_mean_seconds=10.0, answer_median_seconds=3.0, via="sip",
+    workload = Workload(calls_per_hour=CALLS_PER_HOUR, talk_mean_seconds=10.0, answer_median_seconds=3.0,
+                        via="sip",
                         hold_probability=0.05, abandon_probability=0.05)
     driver = ScenarioDriver(pbx, Scenario(name="bench"), ami.port)
     samples: list[dict[str, float]] = []
@@ -50,7 +51,8 @@ async def run(sim_seconds: float = SIM_SECONDS) -> dict[str, object]:
         while call.at > next_sample:
             await pbx.sleep(max(0.0, start_sim + next_sample - pbx.timebase.time()))
             now = time.monotonic()
-            samples.append({"sim_minute": next_sample / 60, "emitted_per_s": (pbx.events_emitted - last[0]) / (now - last[2]),
+            samples.append({"sim_minute": next_sample / 60,
+                            "emitted_per_s": (pbx.events_emitted - last[0]) / (now - last[2]),
                             "consumed_per_s": (consumed[0] - last[1]) / (now - last[2]),
                             "backlog": pbx.events_emitted - consumed[0]})
             last = (pbx.events_emitted, consumed[0], now)
@@ -78,7 +80,8 @@ async def run(sim_seconds: float = SIM_SECONDS) -> dict[str, object]:
         "emitted_per_s_mean": round(pbx.events_emitted / real, 1),
         "consumed_per_s_mean": round(consumed[0] / real, 1),
         "baseline_first_minute": samples[0] if samples else None,
-        "backlog_max_first_half": max(backlogs[:half], default=0), "backlog_max_second_half": max(backlogs[half:], default=0),
+        "backlog_max_first_half": max(backlogs[:half], default=0),
+        "backlog_max_second_half": max(backlogs[half:], default=0),
         "backlog_after_stop": backlog_end,
         "answered": sum(1 for c in pbx.calls.values() if c.answered_by),
         "abandoned": sum(1 for c in pbx.calls.values() if c.abandoned),
@@ -92,7 +95,8 @@ def main() -> dict[str, object]:
     RESULT.write_text(json.dumps(result, indent=1))
     print(f"pbxsim_workload: {result['calls_placed']} calls in {result['real_seconds']} s real; "
           f"emitted {result['emitted_per_s_mean']}/s, consumed {result['consumed_per_s_mean']}/s; "
-          f"backlog max {result['backlog_max_first_half']} (first half) / {result['backlog_max_second_half']} "
+          f"backlog max {result['backlog_max_first_half']} (first half) / "
+          f"{result['backlog_max_second_half']} "
           f"(second half); schedule lag {result['schedule_lag_sim_seconds']} sim s")
     return result
 

@@ -32,14 +32,16 @@ CALLS = int(__import__("os").environ.get("BENCH_REPORT_CALLS", 1_000_000))
 BATCH = 20_000
 FIRST_DAY = dt.date(2025, 11, 25)
 DAYS = 365
-AGENTS = [("101", "8101"), ("102", "8102"), ("103", "8103"), ("201", "8201"), ("202", "8202"), ("301", "8301")]
+AGENTS = [("101", "8101"), ("102", "8102"), ("103", "8103"), ("201", "8201"), ("202", "8202"),
+          ("301", "8301")]
 QUEUES = ["service", "repair", "billing"]
 TARGETS = {"sqlite": 2.0, "postgresql": 1.0}
 
 
 def _call(rng: random.Random, n: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     day = FIRST_DAY + dt.timedelta(days=n * DAYS // CALLS)
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randrange(86400))
+    start = dt.datetime(day.year, day.month, day.day,
+                        tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randrange(86400))
     ring = round(rng.expovariate(1 / 9.0), 1)
     answered = rng.random() < 0.88
     agent = rng.choice(AGENTS)[0] if answered else None
@@ -50,10 +52,12 @@ def _call(rng: random.Random, n: int) -> tuple[dict[str, Any], list[dict[str, An
     row = {"id": n + 1, "server": "pbx", "linkedid": f"b{n}", "direction": "inbound", "caller": "13800138000",
            "queue": rng.choice(QUEUES), "agent_id": agent, "started_at": start, "queue_entered_at": start,
            "answered_at": start + dt.timedelta(seconds=wait) if answered else None,
-           "ended_at": start + dt.timedelta(seconds=wait + 120), "answered": answered, "abandoned": not answered,
+           "ended_at": start + dt.timedelta(seconds=wait + 120), "answered": answered,
+           "abandoned": not answered,
            "ring_seconds": ring, "rings": int(ring // 5) + 1, "within_rule": ring < 15,
            "greeting": ("apology" if rng.random() < 0.8 else "standard") if answered and ring >= 15 else
-           ("standard" if answered else None), "wait_seconds": wait, "talk_seconds": 120.0 if answered else None,
+           ("standard" if answered else None), "wait_seconds": wait,
+           "talk_seconds": 120.0 if answered else None,
            "hold_seconds": hold, "hold_count": int(hold > 0), "longest_hold_seconds": hold,
            "attempts": len(legs) + 1, "transfers": int(rng.random() < 0.03),
            "hangup_first": "agent" if rng.random() < 0.1 else "caller", "dropped": False}

@@ -99,7 +99,8 @@ async def hangup_to_ticket(work: Path, call: dict[str, Path], workers: int) -> d
                               "CALLCENTER_ASR_MODEL": str(synth.packaged_korean_model_path()),
                               "CALLCENTER_TRANSCRIBE_WORKERS": str(workers)})
     engine = make_engine(url)
-    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine))
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine))
     marks: dict[str, float] = {}
     done = asyncio.Event()
     tickets = importlib.util.find_spec("callcenter.tickets.component") is not None
@@ -174,10 +175,12 @@ def main() -> None:
     (RESULTS / "speech_rtf.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     for name, r in rtf.items():
         fresh, reused = r["fresh_recognizer"], r["reused_recognizer"]
-        print(f"{name}: {r['audio_s']} s audio; fresh recognizer {fresh['x_realtime']}x (CPU {fresh['x_realtime_cpu']}x), "
+        print(f"{name}: {r['audio_s']} s audio; fresh recognizer {fresh['x_realtime']}x (CPU "
+              f"{fresh['x_realtime_cpu']}x), "
               f"reused {reused['x_realtime']}x (CPU {reused['x_realtime_cpu']}x) real time (target >= 5x)")
     for r in runs:
-        what = f"ticket {r['hangup_to_ticket_s']} s" if r["ticket_built"] else "no ticket builder: transcript only"
+        what = (f"ticket {r['hangup_to_ticket_s']} s" if r["ticket_built"]
+                else "no ticket builder: transcript only")
         print(f"{r['workers']} worker(s): hang-up -> transcript {r['hangup_to_transcript_s']} s, {what} "
               f"(call sides {call_seconds} s; target 60 s)")
 

@@ -13,7 +13,8 @@ import typer
 from callcenter import privacy, startup
 from callcenter.errors import CallcenterError
 
-app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks for Asterisk hotlines.",
+app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks "
+                  "for Asterisk hotlines.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
 # (module, attribute, name): a Typer sub-app mounted as `callcenter NAME …`, or a plain

@@ -90,7 +90,8 @@ class Settings:
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     # Who may ask the FastAGI server for routes and report messages: Asterisk only.
-    agi_allowed_hosts: tuple[IPv4Network | IPv6Network, ...] = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
+    agi_allowed_hosts: tuple[IPv4Network | IPv6Network, ...] = (ip_network("127.0.0.1/32"),
+                                                                ip_network("::1/128"))
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     asr_model: str = "vosk-model-small-cn-0.22"
@@ -183,7 +184,8 @@ def _check_database_url(url: str) -> None:
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError("CALLCENTER_DATABASE_URL",
                           f"{url.split('@')[-1]!r} is not a usable database URL ({exc}); "
-                          "use sqlite:///var/callcenter.db or postgresql+psycopg://user:password@host/db") from None
+                          "use sqlite:///var/callcenter.db or "
+                          "postgresql+psycopg://user:password@host/db") from None
 
 
 def default_hotline_path(env: Mapping[str, str]) -> Path:
@@ -246,7 +248,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
     var_dir = Path(env.get("CALLCENTER_VAR_DIR") or "var")
     url = env.get("CALLCENTER_DATABASE_URL") or f"sqlite:///{var_dir / 'callcenter.db'}"
     if "://" not in url:
-        raise ConfigError("CALLCENTER_DATABASE_URL", f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
+        raise ConfigError("CALLCENTER_DATABASE_URL",
+                          f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
     _check_database_url(url)
     return Settings(
         hotline=hotline,
@@ -270,7 +273,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
 def _pbx_name(env: Mapping[str, str]) -> str:
     name = env.get("CALLCENTER_PBX_NAME") or "pbx"
     if len(name) > 64 or not name.isprintable() or name.strip() != name:
-        raise ConfigError("CALLCENTER_PBX_NAME", f"{name!r} must be 1-64 printable characters without spaces at the ends")
+        raise ConfigError("CALLCENTER_PBX_NAME",
+                          f"{name!r} must be 1-64 printable characters without spaces at the ends")
     return name
 
 

@@ -129,7 +129,8 @@ class Department(_Strict):
     name: str = Field(min_length=1)
     queue: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     agents: list[str] = Field(min_length=1, description="agent IDs (工号) that are members of the queue")
-    member_timeout_seconds: int = Field(12, ge=1, description="ring time per member before rolling over (R13)")
+    member_timeout_seconds: int = Field(12, ge=1,
+                                        description="ring time per member before rolling over (R13)")
     categories: list[Category] = []
 
 
@@ -211,7 +212,8 @@ class WebSettings(_Strict):
     """The web UI's sessions and login throttling (see README "Security")."""
 
     session_idle_minutes: int = Field(60, ge=1, le=24 * 60, description="a session unused this long ends")
-    session_max_hours: int = Field(12, ge=1, le=7 * 24, description="every session ends this long after login")
+    session_max_hours: int = Field(12, ge=1, le=7 * 24,
+                                   description="every session ends this long after login")
     # Set when a TLS proxy serves the UI over https: the cookie is then never sent in clear.
     secure_cookies: bool = False
     login_failures_before_delay: int = Field(3, ge=1, le=100)
@@ -258,7 +260,8 @@ class Hotline(_Strict):
         departments = {d.id for d in self.departments}
         for option in self.menu.options:
             if option.department not in departments:
-                raise ValueError(f"menu key {option.key!r} sends callers to unknown department {option.department!r}")
+                raise ValueError(f"menu key {option.key!r} sends callers to unknown department "
+                                 f"{option.department!r}")
         if self.menu.default_department and self.menu.default_department not in departments:
             raise ValueError(f"menu.default_department {self.menu.default_department!r} is not a department")
         members: set[str] = set()
@@ -273,7 +276,8 @@ class Hotline(_Strict):
             if dept.member_timeout_seconds >= window:
                 raise ValueError(
                     f"department {dept.id!r}: member_timeout_seconds {dept.member_timeout_seconds} must be "
-                    f"below one {self.rules.rule_rings}-ring window ({window:g} s) so calls roll over in time (R13)"
+                    f"below one {self.rules.rule_rings}-ring window ({window:g} s) so calls "
+                    "roll over in time (R13)"
                 )
         for agent in self.agents:
             if agent.role == "agent" and agent.id not in members:

@@ -16,7 +16,8 @@ def listening_socket(host: str, port: int, *, host_setting: str, port_setting: s
                                                              flags=socket.AI_PASSIVE)[0]
     except socket.gaierror:
         raise ConfigError(host_setting, f"{host!r} is not an address or host name this machine can resolve; "
-                                        f"set {host_setting} to one of its addresses (e.g. 127.0.0.1)") from None
+                                        f"set {host_setting} to one of its "
+                                        "addresses (e.g. 127.0.0.1)") from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart reuses the port at once
@@ -33,7 +34,9 @@ def _why(exc: OSError, host: str, port: int, host_setting: str, port_setting: st
         return port_setting, (f"{where} is in use by another program (perhaps another `callcenter run`): "
                               f"stop it, or set {port_setting} to a free port")
     if exc.errno == errno.EACCES:
-        return port_setting, f"{where} may only be opened with privileges: set {port_setting} to 1024 or above"
+        return port_setting, (f"{where} may only be opened with privileges: "
+                              f"set {port_setting} to 1024 or above")
     if exc.errno == errno.EADDRNOTAVAIL:
-        return host_setting, f"{host} is not an address of this machine: set {host_setting} to one of its addresses"
+        return host_setting, (f"{host} is not an address of this machine: "
+                              f"set {host_setting} to one of its addresses")
     return port_setting, f"{where} cannot be opened ({exc.strerror}): set {port_setting} or {host_setting}"

@@ -42,7 +42,8 @@ def normalise(raw: str | None, *, international: bool = False) -> str:
     if raw is None or not raw.strip():
         raise PhoneError("请填写电话号码 / a phone number is needed")
     if len(raw) > MAX_INPUT:
-        raise PhoneError(f"电话号码过长（{len(raw)} 个字符）/ a phone number is at most {MAX_INPUT} characters")
+        raise PhoneError(f"电话号码过长（{len(raw)} 个字符）/ a phone number is at most "
+                         f"{MAX_INPUT} characters")
     text = _FORMATTING.sub("", unicodedata.normalize("NFKC", raw))  # full-width ０-９ and ＋ too
     plus = text.startswith("+")
     digits = text[1:] if plus else text

@@ -20,7 +20,8 @@ from callcenter.phones import mask
 
 LOG_PII_SETTING = "CALLCENTER_LOG_PII"
 _SPOKEN = "零〇一幺二两三四五六七八九"
-_DIGIT_OF = {c: str(d) for d, chars in enumerate(("零〇", "一幺", "二两", "三", "四", "五", "六", "七", "八", "九"))
+_DIGIT_OF = {c: str(d) for d,
+             chars in enumerate(("零〇", "一幺", "二两", "三", "四", "五", "六", "七", "八", "九"))
              for c in chars}
 # A run of digits, written or spoken (not the two mixed: "501 一 二 零 二" is a room and a
 # room), that may be broken by spaces or dashes as people say and write numbers.

@@ -28,6 +28,7 @@ SHORT_ABANDON_SECONDS = 5
 FIFTEEN_SECOND_WINDOW = 15.0
 
 
-def rule_window_seconds(ring_cycle_seconds: float = RING_CYCLE_SECONDS, rule_rings: int = RULE_RINGS) -> float:
+def rule_window_seconds(ring_cycle_seconds: float = RING_CYCLE_SECONDS,
+                        rule_rings: int = RULE_RINGS) -> float:
     """Seconds of ringing that still count as "within the rule" (R1): strictly less than this."""
     return ring_cycle_seconds * rule_rings

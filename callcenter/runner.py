@@ -31,7 +31,8 @@ def _stats(pbx: Any, window: float, rule_seconds: float) -> str:
             f"answered within three rings {share}")
 
 
-async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None, duration: float | None,
+async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None,
+                 duration: float | None,
                  report: Path | None) -> None:
     import os
 
@@ -55,13 +56,15 @@ async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path 
         typer.echo(f"running: {', '.join(service.started)}")
         traffic = _start_traffic(sim, settings, seed, calls_per_hour, scenario) if sim is not None else None
         if sim is None:
-            typer.echo(f"connected to Asterisk at {settings.ami.host}:{settings.ami.port}" if settings.ami else "")
+            ami = settings.ami
+            typer.echo(f"connected to Asterisk at {ami.host}:{ami.port}" if ami else "")
         await _report_until(stop, sim, settings, duration, service.context.extras.get("store_health"))
         if traffic is not None:
             traffic.cancel()
             await asyncio.gather(traffic, return_exceptions=True)
         if report is not None and sim is not None:
-            report.write_text(json.dumps([c.as_dict() for c in sim.pbx.calls.values()], ensure_ascii=False, indent=1))
+            report.write_text(json.dumps([c.as_dict() for c in sim.pbx.calls.values()], ensure_ascii=False,
+                                         indent=1))
     finally:
         await service.stop()
         typer.echo("stopped")
@@ -86,7 +89,8 @@ def demo_hours(settings: Settings, now: dt.datetime | None = None) -> Settings:
     return replace(settings, hotline=hotline.model_copy(update={"hours": always, "callbacks": calling}))
 
 
-def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float, scenario: Path | None) -> asyncio.Task[Any]:
+def _start_traffic(sim: Any, settings: Any, seed: int, calls_per_hour: float,
+                   scenario: Path | None) -> asyncio.Task[Any]:
     from callcenter.pbxsim.driver import ScenarioDriver, run_scenario
     from callcenter.pbxsim.scenario import Scenario, load_scenario
     from callcenter.pbxsim.workload import Workload, generate
@@ -123,7 +127,8 @@ async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: 
             typer.echo(_stats(sim.pbx, 60.0, rule))
         problem = None if health is None else health.view().describe(settings.hotline.centre.timezone)
         if problem:
-            typer.echo(f"存储：{problem} (store: {health.view().describe(settings.hotline.centre.timezone, 'en')})")
+            typer.echo(f"存储：{problem} (store: "
+                       f"{health.view().describe(settings.hotline.centre.timezone, 'en')})")
         if deadline is not None and loop.time() >= deadline:
             return
 
@@ -132,7 +137,8 @@ def run(
     speed: float = typer.Option(1.0, help="pbxsim time factor (60 = one simulated hour per minute)"),
     seed: int = typer.Option(1, help="seed of the demo workload"),
     calls_per_hour: float = typer.Option(120.0, help="demo workload arrival rate"),
-    scenario: Path | None = typer.Option(None, help="run this pbxsim scenario (TOML) instead of the workload"),  # noqa: B008
+    scenario: Path | None = typer.Option(  # noqa: B008
+        None, help="run this pbxsim scenario (TOML) instead of the workload"),
     duration: float | None = typer.Option(None, help="stop after this many real seconds"),
     report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),  # noqa: B008
 ) -> None:

@@ -72,7 +72,8 @@ def _factory(path: str) -> ComponentFactory:
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Clock | None = None, factories: list[str] | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 factories: list[str] | None = None) -> None:
         engine = make_engine(settings.database_url)
         self.context = ServiceContext(
             settings=settings,

@@ -95,7 +95,8 @@ def _run(args: list[str], tmp_path: Path, hotline_path: Path) -> tuple[int, str,
 def test_cli_prints_json_settings_with_sip_uri_and_password_once(tmp_path: Path, hotline_path: Path,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    code, out, _ = _run(["agents", "provision", "--agent", "101", "--format", "json", "--server", "pbx.example",
+    code, out, _ = _run(["agents", "provision", "--agent", "101", "--format", "json", "--server",
+                         "pbx.example",
                          "--transport", "tcp"], tmp_path, hotline_path)
     assert code == 0, out
     phone = json.loads(out)[0]
@@ -108,7 +109,8 @@ def test_cli_prints_json_settings_with_sip_uri_and_password_once(tmp_path: Path,
 
 
 def test_cli_text_output_has_an_ascii_qr_code(tmp_path: Path, hotline_path: Path) -> None:
-    code, out, _ = _run(["agents", "provision", "--agent", "102", "--qr", "--server", "pbx"], tmp_path, hotline_path)
+    code, out, _ = _run(["agents", "provision", "--agent", "102", "--qr", "--server", "pbx"], tmp_path,
+                        hotline_path)
     assert code == 0
     assert "工号 102 王磊" in out and "sip:8102:" in out
     assert "█" in out and "▀" in out  # the QR code's block characters
@@ -127,7 +129,8 @@ def test_cli_provisions_before_any_ami_secret_exists(tmp_path: Path, hotline_pat
     already set for the service must not stop it."""
     _mount()
     env = {"CALLCENTER_VAR_DIR": str(tmp_path), "CALLCENTER_HOTLINE": str(hotline_path),
-           "CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_SECRET": "", "CALLCENTER_AMI_ACTION_SECRET": ""}
+           "CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_SECRET": "",
+           "CALLCENTER_AMI_ACTION_SECRET": ""}
     result = CliRunner().invoke(app, ["agents", "provision", "--agent", "101", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     assert verify(tmp_path, "8101", json.loads(result.stdout)[0]["password"])

@@ -16,7 +16,8 @@ TZ = "Asia/Shanghai"
 
 def _call(n: int, agent: str, *, within: bool, apology: bool = False, hung_up: bool = False,
           when: dt.datetime = NOW) -> Call:
-    return Call(linkedid=f"c{n}", caller="13800138000", agent_id=agent, started_at=when, ended_at=when, answered=True,
+    return Call(linkedid=f"c{n}", caller="13800138000", agent_id=agent, started_at=when, ended_at=when,
+                answered=True,
                 within_rule=within, greeting="apology" if apology else "standard",
                 hangup_first="agent" if hung_up else "caller")
 
@@ -50,7 +51,8 @@ def test_own_three_ring_rate_late_answers_hang_ups_and_findings_next_to_the_team
         figures = own_quality(s, "101", NOW, TZ)
     engine.dispose()
     own, team = figures["own"], figures["team"]
-    assert own == {"answered": 4, "within_three_rings": 2, "late": 2, "late_with_apology": 1, "hung_up_first": 1,
+    assert own == {"answered": 4, "within_three_rings": 2, "late": 2, "late_with_apology": 1,
+                   "hung_up_first": 1,
                    "findings": 2, "three_ring_rate": 0.5}
     assert team["answered"] == 3.0 and team["three_ring_rate"] == 0.75 and team["findings"] == 1.0
     assert figures["team_size"] == 2 and figures["day"] == "2026-11-25"

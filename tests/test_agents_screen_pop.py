@@ -35,7 +35,8 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     factory = make_session_factory(engine)
     with unit_of_work(factory) as s:
         s.add(Call(linkedid="old.1", caller=CALLER, started_at=T0 - dt.timedelta(days=2),
-                   ended_at=T0 - dt.timedelta(days=2), answered=True, talk_seconds=95.0, hangup_first="caller"))
+                   ended_at=T0 - dt.timedelta(days=2), answered=True, talk_seconds=95.0,
+                   hangup_first="caller"))
         s.add(Ticket(caller=CALLER, caller_name="张先生", address="3栋2单元501", category="repair",
                      summary="厨房水管漏水", owner="101", status="open"))
         s.add(Ticket(caller=CALLER, category="inquiry", summary="已办结的咨询", status="closed"))
@@ -148,7 +149,8 @@ async def test_answered_in_time_gets_no_reminder_and_the_pop_turns_to_talking(
 async def test_late_answer_greeting_decision_reminds_the_agent_r2(pop: ScreenPop, clock: FrozenClock,
                                                                  hub: DeskHub) -> None:
     await pop.on_ringing(_ringing(clock))
-    pop.on_greeting(GreetingDecision("1795634553.8", None, "PJSIP/8101", "李秀英", 16.0, 4, "apology", clock.time()))
+    pop.on_greeting(GreetingDecision("1795634553.8", None, "PJSIP/8101", "李秀英", 16.0, 4, "apology",
+                                     clock.time()))
     latest = hub.latest("101", "apology")
     assert latest is not None and latest.data["ring"] == 4
 
@@ -164,14 +166,17 @@ async def test_ring_no_answer_takes_the_pop_away_r13(pop: ScreenPop, clock: Froz
 
 def _record(clock: FrozenClock, agent: str | None) -> CallRecord:
     now = clock.time()
-    return CallRecord(linkedid="1795634553.8", server="pbx", caller=CALLER, caller_name=None, direction="inbound",
-                      queue="repair", agent=agent, member_name=None, started_at=now - 60, queue_entered_at=now - 55,
+    return CallRecord(linkedid="1795634553.8", server="pbx", caller=CALLER, caller_name=None,
+                      direction="inbound",
+                      queue="repair", agent=agent, member_name=None, started_at=now - 60,
+                      queue_entered_at=now - 55,
                       answered_at=now - 50, ended_at=now, answered=agent is not None, abandoned=agent is None,
                       ring_seconds=5.0, rings=2, within_rule=True, greeting="standard", wait_seconds=5.0,
                       talk_seconds=50.0, hold_seconds=0.0, hangup_first="caller")
 
 
-async def test_hang_up_clears_the_pop_and_starts_after_call_work(hotline: Hotline, hub: DeskHub, clock: FrozenClock,
+async def test_hang_up_clears_the_pop_and_starts_after_call_work(hotline: Hotline, hub: DeskHub,
+                                                                 clock: FrozenClock,
                                                                 sessions: sessionmaker[Session]) -> None:
     done: list[str] = []
     pop = ScreenPop(hotline, hub, sessions, clock, on_call_done=done.append)
@@ -180,7 +185,8 @@ async def test_hang_up_clears_the_pop_and_starts_after_call_work(hotline: Hotlin
     assert hub.latest("101", "pop") is None and done == ["101"]
 
 
-async def test_a_new_desk_gets_the_ringing_pop_at_once(pop: ScreenPop, clock: FrozenClock, hub: DeskHub) -> None:
+async def test_a_new_desk_gets_the_ringing_pop_at_once(pop: ScreenPop, clock: FrozenClock,
+                                                       hub: DeskHub) -> None:
     await pop.on_ringing(_ringing(clock))
     stream = hub.subscribe("101")
     event = await _next(stream)

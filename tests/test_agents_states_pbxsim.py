@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    service = Service(small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}"), factories=PBX_COMPONENTS)
+    service = Service(small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}"),
+                      factories=PBX_COMPONENTS)
     await service.start()
     await listener_ready(service)  # changes made from now on come back over AMI
     yield service
@@ -49,7 +50,8 @@ async def test_the_snapshot_shows_static_members_logged_in(service: Service) -> 
     assert agents.states.status("101").state == "available"
 
 
-async def test_log_out_of_a_static_member_pauses_it_for_off_duty_and_log_in_unpauses(service: Service) -> None:
+async def test_log_out_of_a_static_member_pauses_it_for_off_duty_and_log_in_unpauses(
+        service: Service) -> None:
     """queues.conf lists agents as static members: Asterisk refuses QueueRemove ("Member not
     dynamic"), so log-out parks the member paused for 下班 and the desk shows it logged out."""
     agents, pbxsim = _parts(service)
@@ -61,7 +63,8 @@ async def test_log_out_of_a_static_member_pauses_it_for_off_duty_and_log_in_unpa
     assert (pause["Queue"], pause["Interface"], pause["Paused"], pause["Reason"]) == (
         "repair", "PJSIP/8101", "true", "下班")
     shown_at_log_out = agents.hub.latest("101", "state")
-    await wait_until(lambda: agents.hub.latest("101", "state") is not shown_at_log_out, what="下班 back over AMI")
+    await wait_until(lambda: agents.hub.latest("101", "state") is not shown_at_log_out,
+                     what="下班 back over AMI")
     shown = agents.states.status("101").as_dict()
     assert shown["state"] == "logged_out" and shown["queues"] == []
     with pytest.raises(states.NotLoggedIn):
@@ -70,7 +73,8 @@ async def test_log_out_of_a_static_member_pauses_it_for_off_duty_and_log_in_unpa
     assert not _member(pbxsim, "repair", "PJSIP/8101").paused
     assert sent_actions(pbxsim, "QueuePause")[-1]["Paused"] == "false"
     assert not sent_actions(pbxsim, "QueueAdd")
-    await wait_until(lambda: agents.states.status("101").as_dict()["state"] == "available", what="unpause over AMI")
+    await wait_until(lambda: agents.states.status("101").as_dict()["state"] == "available",
+                     what="unpause over AMI")
     assert agents.states.status("101").queues == {"repair"}
 
 
@@ -102,7 +106,8 @@ async def test_log_out_and_in_of_a_dynamic_member_send_queue_remove_and_add(serv
     assert agents.states.status("101").as_dict()["state"] == "available"
 
 
-async def test_pause_with_a_reason_reaches_the_pbx_and_the_state_comes_back_from_ami(service: Service) -> None:
+async def test_pause_with_a_reason_reaches_the_pbx_and_the_state_comes_back_from_ami(
+        service: Service) -> None:
     agents, pbxsim = _parts(service)
     await wait_until(lambda: agents.states.status("101").queues == {"repair"})
     await agents.states.pause("101", "lunch")

@@ -21,7 +21,8 @@ def test_banner_then_messages_split_on_blank_lines(traces_dir: Path) -> None:
     messages = feed_all(framer, data, 1)
     assert framer.banner == "Asterisk Call Manager/9.0.0"
     assert len(messages) == 132  # the sidecar's messages_after_banner
-    assert messages[0] == {"Response": "Success", "ActionID": "listener-login-1", "Message": "Authentication accepted"}
+    assert messages[0] == {"Response": "Success", "ActionID": "listener-login-1",
+                           "Message": "Authentication accepted"}
     assert messages[-1]["Response"] == "Goodbye"
     assert framer.stats.garbage_lines == 0 and framer.stats.dropped_messages == 0
 

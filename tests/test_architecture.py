@@ -131,7 +131,8 @@ def layer_of(module: str, layers: list[tuple[str, ...]]) -> int | None:
     best: tuple[int, int] | None = None  # (length of the matching name, layer)
     for rank, names in enumerate(layers):
         for name in names:
-            covers = module == name or ("." in name and module.startswith(name + "."))  # the root: itself only
+            # the root: itself only
+            covers = module == name or ("." in name and module.startswith(name + "."))
             if covers and (best is None or len(name) > best[0]):
                 best = (len(name), rank)
     return None if best is None else best[1]
@@ -201,7 +202,8 @@ def test_a_back_import_inside_a_function_is_caught(tmp_path: Path) -> None:
 
 def test_a_type_only_or_relative_back_import_is_caught(tmp_path: Path) -> None:
     root = _package(tmp_path, {
-        "db/models.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..reports import partials\n",
+        "db/models.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from "
+        "..reports import partials\n",
         "reports/partials.py": "",
     })
     assert layering_violations(import_graph(root), LAYERS, LEAVES) == [

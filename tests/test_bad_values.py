@@ -40,7 +40,8 @@ def test_an_impossible_timestamp_is_replaced_by_the_arrival_time_and_flagged(
         [record] = replay(with_stamp(data, b"DialEnd", stamp))
     assert record.linkedid == good.linkedid and record.answered
     assert record.flags == ("time_from_arrival",)
-    assert any("impossible Timestamp" in r.getMessage() and good.linkedid in r.getMessage() for r in caplog.records)
+    assert any("impossible "
+               "Timestamp" in r.getMessage() and good.linkedid in r.getMessage() for r in caplog.records)
     assert not [r for r in caplog.records if r.exc_info]  # no traceback
 
 
@@ -50,7 +51,8 @@ def test_a_call_that_ends_before_it_starts_is_kept_and_flagged(traces_dir: Path,
     [good] = replay(data)
     # The clock stepped back by a day between the call's first and last events.
     last = data.rindex(b"Event: Hangup\r\n")
-    tail = re.sub(rb"Timestamp: (\d+)", lambda m: b"Timestamp: " + str(int(m.group(1)) - 86400).encode(), data[last:])
+    tail = re.sub(rb"Timestamp: (\d+)", lambda m: b"Timestamp: " + str(int(m.group(1)) - 86400).encode(),
+                  data[last:])
     with caplog.at_level(logging.WARNING):
         [record] = replay(data[:last] + tail)
     assert record.linkedid == good.linkedid
@@ -59,7 +61,8 @@ def test_a_call_that_ends_before_it_starts_is_kept_and_flagged(traces_dir: Path,
     assert not [r for r in caplog.records if r.exc_info]
 
 
-def test_flagged_calls_are_stored_with_their_flags(database_url: str, traces_dir: Path, tmp_path: Path) -> None:
+def test_flagged_calls_are_stored_with_their_flags(database_url: str, traces_dir: Path,
+                                                   tmp_path: Path) -> None:
     data = (traces_dir / "answered_fast.ami").read_bytes()
     [record] = replay(with_stamp(data, b"Newchannel", b"1e308"))
     engine = make_engine(database_url)

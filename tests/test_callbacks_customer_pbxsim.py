@@ -122,7 +122,8 @@ async def until(condition: Any, timeout: float = 20.0) -> None:
 async def running(database_url: str, hotline_path: Path, tmp_path: Path,
                   monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("CALLCENTER_PBXSIM_SPEED", "40")  # the 45 s customer dial takes about 1 s
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url,
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url,
                               "CALLCENTER_VAR_DIR": str(tmp_path / "var")})
     clock = FrozenClock(local(10, 0))
     service = Service(settings, clock=clock, factories=FACTORIES)
@@ -166,7 +167,8 @@ async def test_r14_owner_rings_first_then_the_customer_who_hears_the_callback_an
     assert running.pbx.calls[linkedid].heard == ["callcenter/zh/callback"]
 
 
-async def test_r14_without_an_owner_the_department_queue_rings_first_then_the_customer(running: Running) -> None:
+async def test_r14_without_an_owner_the_department_queue_rings_first_then_the_customer(
+        running: Running) -> None:
     running.pbx.globals.update({f"RING_{CUSTOMER}": "2", **{f"RING_810{n}": "1" for n in (1, 2, 3)},
                                 **{f"TALK_810{n}": "8" for n in (1, 2, 3)}})
     await running.promise(owner=None)
@@ -221,7 +223,8 @@ async def test_the_callback_call_is_outbound_and_the_agent_hung_up_first(running
     [result] = running.results
     with unit_of_work(running.service.context.sessions) as s:
         call = s.scalars(select(Call).where(Call.linkedid == result.uniqueid)).one()
-        assert (call.direction, call.agent_interface, call.hangup_first) == ("outbound", "PJSIP/8101", "agent")
+        assert (call.direction, call.agent_interface, call.hangup_first) == ("outbound", "PJSIP/8101",
+                                                                             "agent")
 
 
 async def test_r22_customer_not_answering_is_retried_each_interval_and_fails_after_max_attempts(
@@ -283,7 +286,8 @@ async def test_r21_repair_followup_hands_the_customer_to_the_survey_when_the_age
     assert (first(survey, "CallbackID"), first(survey, "Score")) == (str(cb.id), "5")
 
 
-async def test_r22_the_agent_hanging_up_while_the_customer_rings_is_an_unanswered_attempt(running: Running) -> None:
+async def test_r22_the_agent_hanging_up_while_the_customer_rings_is_an_unanswered_attempt(
+        running: Running) -> None:
     running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "never"})
     await running.promise()
     await running.runtime.run_due()

@@ -35,7 +35,8 @@ FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:bu
 async def _service(database_url: str, hotline_path: Path, tmp_path: Path,
                    monkeypatch: pytest.MonkeyPatch) -> Service:
     monkeypatch.setenv("CALLCENTER_PBXSIM_SPEED", "20")  # an 8 s ring takes 0.4 s
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url,
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url,
                               "CALLCENTER_VAR_DIR": str(tmp_path / "var")})
     service = Service(settings, clock=FrozenClock(NOW), factories=FACTORIES)
     await service.start()

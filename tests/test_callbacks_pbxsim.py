@@ -90,7 +90,8 @@ async def runtime(pbx_ami: tuple[Pbx, AmiOriginate], tmp_path: Path,
     url = f"sqlite:///{tmp_path / 'cb.db'}"
     await asyncio.to_thread(migrate, url)
     engine = make_engine(url)
-    yield CallbackRuntime(load_hotline(hotline_path), make_session_factory(engine), FrozenClock(local(25, 10)),
+    yield CallbackRuntime(load_hotline(hotline_path), make_session_factory(engine),
+                          FrozenClock(local(25, 10)),
                           lambda m: None, lambda: pbx_ami[1])
     engine.dispose()
 
@@ -98,7 +99,8 @@ async def runtime(pbx_ami: tuple[Pbx, AmiOriginate], tmp_path: Path,
 async def _dropped_call(runtime: CallbackRuntime) -> None:
     rec = record(answered=True, abandoned=False, dropped=True, agent="PJSIP/8101", answered_at=1.0)
     with unit_of_work(runtime.sessions) as s:
-        call = Call(linkedid=rec.linkedid, caller=CUSTOMER, started_at=local(25, 9, 58), ended_at=local(25, 10),
+        call = Call(linkedid=rec.linkedid, caller=CUSTOMER, started_at=local(25, 9, 58),
+                    ended_at=local(25, 10),
                     answered=True, hangup_first="agent", dropped=True)
         s.add(call)
         s.flush()
@@ -108,7 +110,8 @@ async def _dropped_call(runtime: CallbackRuntime) -> None:
 
 async def _feed(runtime: CallbackRuntime, response: Headers) -> None:
     await runtime.on_originate_result(OriginateResult(
-        first(response, "ActionID") or "", first(response, "Response") == "Success", first(response, "Reason") or "",
+        first(response, "ActionID") or "", first(response, "Response") == "Success",
+        first(response, "Reason") or "",
         first(response, "Channel"), first(response, "Uniqueid"), 0.0))
 
 

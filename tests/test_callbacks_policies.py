@@ -28,16 +28,20 @@ def cfg(hotline_path: Path) -> PolicySettings:
 
 
 def call(**over: object) -> CallFacts:
-    base: dict[str, object] = {"call_id": 7, "caller": "13800138000", "direction": "inbound", "answered": False,
-                                   "abandoned": True, "dropped": False, "ended_at": local(2026, 11, 25, 10, 0),
+    base: dict[str, object] = {"call_id": 7, "caller": "13800138000", "direction": "inbound",
+                               "answered": False,
+                                   "abandoned": True, "dropped": False,
+                                   "ended_at": local(2026, 11, 25, 10, 0),
                                    "agent_id": None, "department": "service"}
     base.update(over)
     return CallFacts(**base)  # type: ignore[arg-type]
 
 
 def ticket(**over: object) -> TicketFacts:
-    base: dict[str, object] = {"id": 5, "category": "inquiry", "status": "open", "number": "13800138000", "owner": "101",
-                                   "department": "service", "visit_at": None, "call_ended_at": local(2026, 11, 25, 10, 0),
+    base: dict[str, object] = {"id": 5, "category": "inquiry", "status": "open", "number": "13800138000",
+                               "owner": "101",
+                                   "department": "service", "visit_at": None,
+                                   "call_ended_at": local(2026, 11, 25, 10, 0),
                                    "created_at": local(2026, 11, 25, 10, 3)}
     base.update(over)
     return TicketFacts(**base)  # type: ignore[arg-type]
@@ -75,7 +79,8 @@ def test_r9_a_call_dropped_after_calling_hours_is_called_back_when_they_open(cfg
     assert (plan.reason, plan.due_at) == ("dropped", local(2026, 11, 26, 8, 0))
 
 
-def test_an_answered_call_cancels_the_numbers_abandoned_callback_and_plans_nothing(cfg: PolicySettings) -> None:
+def test_an_answered_call_cancels_the_numbers_abandoned_callback_and_plans_nothing(
+        cfg: PolicySettings) -> None:
     decisions = policies.for_call(call(answered=True, abandoned=False, agent_id="101"), cfg)
     assert decisions == [Cancel("the caller got through to an agent", ("abandoned",), caller="13800138000")]
 
@@ -96,16 +101,20 @@ def test_r6_inquiry_resolved_on_the_call_owes_no_callback(cfg: PolicySettings) -
 
 
 def test_r7_complaint_gets_its_first_reply_within_48_hours(cfg: PolicySettings) -> None:
-    [plan] = plans(policies.for_ticket("created", ticket(category="complaint"), local(2026, 11, 25, 10, 5), cfg))
+    [plan] = plans(policies.for_ticket("created", ticket(category="complaint"), local(2026, 11, 25, 10, 5),
+                                       cfg))
     assert (plan.reason, plan.due_at) == ("complaint_48h", local(2026, 11, 27, 10, 0))
 
 
 def test_r7_complaint_is_followed_up_until_its_ticket_is_closed(cfg: PolicySettings) -> None:
     now = local(2026, 11, 26, 15, 0)
-    plan = policies.followup_after_reply("complaint_48h", ticket(category="complaint", status="in_progress"), 1,
+    plan = policies.followup_after_reply("complaint_48h", ticket(category="complaint", status="in_progress"),
+                                         1,
                                          now, cfg)
-    assert plan is not None and plan.reason == "complaint_followup" and plan.due_at == local(2026, 11, 27, 15, 0)
-    assert policies.followup_after_reply("complaint_followup", ticket(category="complaint", status="closed"), 2,
+    assert plan is not None and plan.reason == "complaint_followup" and plan.due_at == local(2026, 11, 27, 15,
+                                                                                             0)
+    assert policies.followup_after_reply("complaint_followup", ticket(category="complaint", status="closed"),
+                                         2,
                                          now, cfg) is None
     assert policies.followup_after_reply("inquiry_30min", ticket(), 1, now, cfg) is None
 
@@ -122,8 +131,10 @@ def test_r8_repair_owner_is_reminded_before_the_promised_visit(cfg: PolicySettin
 
 def test_r8_a_visit_moved_gets_a_new_reminder_key(cfg: PolicySettings) -> None:
     now = local(2026, 11, 25, 10, 5)
-    first = plans(policies.for_ticket("updated", ticket(category="repair", visit_at=local(2026, 11, 26, 14)), now, cfg))
-    second = plans(policies.for_ticket("updated", ticket(category="repair", visit_at=local(2026, 11, 26, 16)), now, cfg))
+    first = plans(policies.for_ticket("updated", ticket(category="repair", visit_at=local(2026, 11, 26, 14)),
+                                      now, cfg))
+    second = plans(policies.for_ticket("updated", ticket(category="repair", visit_at=local(2026, 11, 26, 16)),
+                                       now, cfg))
     assert first[0].dedupe_key != second[0].dedupe_key and second[0].due_at == local(2026, 11, 26, 15, 0)
 
 
@@ -162,7 +173,8 @@ def test_no_answer_retries_at_the_interval_and_stops_after_the_limit(cfg: Policy
     assert policies.retry_at(1, now, cfg) == local(2026, 11, 25, 10, 10)
     assert policies.retry_at(2, now, cfg) == local(2026, 11, 25, 10, 10)
     assert policies.retry_at(3, now, cfg) is None  # max_attempts = 3
-    assert policies.retry_at(1, local(2026, 11, 25, 20, 55), cfg) == local(2026, 11, 26, 8, 0)  # none at night
+    # none at night
+    assert policies.retry_at(1, local(2026, 11, 25, 20, 55), cfg) == local(2026, 11, 26, 8, 0)
 
 
 def test_overdue_complaint_reply_raises_its_own_alert(cfg: PolicySettings) -> None:

@@ -48,17 +48,21 @@ class RecordingActions:
         if self.error is not None:
             raise self.error
         self.sent.append({"channel": channel, "context": context, "exten": exten, "priority": priority,
-                              "variables": variables, "caller_id": caller_id, "timeout_ms": timeout_ms, "action_id": action_id})
+                              "variables": variables, "caller_id": caller_id, "timeout_ms": timeout_ms,
+                              "action_id": action_id})
         return action_id or "generated"
 
 
 def record(**over: Any) -> CallRecord:
     ended = over.pop("ended", local(25, 10, 0))
     base: dict[str, Any] = {
-        "linkedid": "1795634553.8", "server": "pbx", "caller": CUSTOMER, "caller_name": None, "direction": "inbound",
+        "linkedid": "1795634553.8", "server": "pbx", "caller": CUSTOMER, "caller_name": None,
+        "direction": "inbound",
         "queue": "service", "agent": None, "member_name": None, "started_at": ended.timestamp() - 60,
-        "queue_entered_at": ended.timestamp() - 55, "answered_at": None, "ended_at": ended.timestamp(), "answered": False,
-        "abandoned": True, "ring_seconds": 30.0, "rings": 7, "within_rule": False, "greeting": None, "wait_seconds": None,
+        "queue_entered_at": ended.timestamp() - 55, "answered_at": None, "ended_at": ended.timestamp(),
+        "answered": False,
+        "abandoned": True, "ring_seconds": 30.0, "rings": 7, "within_rule": False, "greeting": None,
+        "wait_seconds": None,
         "talk_seconds": None, "hold_seconds": 0.0, "hangup_first": "caller"}
     base.update(over)
     return CallRecord(**base)
@@ -92,7 +96,8 @@ class Harness:
 
     def add_ticket(self, **over: Any) -> int:
         base: dict[str, Any] = {"caller": CUSTOMER, "category": "inquiry", "status": "open", "owner": "101",
-                                    "department": "service", "summary": "", "secondary_categories": [], "missing_fields": [],
+                                    "department": "service", "summary": "", "secondary_categories": [],
+                                    "missing_fields": [],
                                     "created_at": self.clock.now(), "updated_at": self.clock.now()}
         base.update(over)
         with unit_of_work(self.sessions) as s:
@@ -124,7 +129,8 @@ class Harness:
         as the tracker reports it (``customer`` None: not reported)."""
         sent = self.actions.sent[index]
         await self.runtime.on_originate_result(OriginateResult(sent["action_id"], reason == "4", reason,
-                                                               sent["channel"], "1795635000.1", self.clock.time()))
+                                                               sent["channel"], "1795635000.1",
+                                                               self.clock.time()))
         if reason == "4" and customer is not None:
             await self.runtime.on_customer_leg(AgentRingEnded("1795635000.1", "PJSIP/trunk", customer,  # type: ignore[arg-type]
                                                               3.0, self.clock.time(), customer=True))
@@ -145,7 +151,8 @@ def harness(database_url: str, hotline_path: Path) -> Iterator[Harness]:
 async def test_abandoned_call_is_called_back_at_its_time_agent_first(harness: Harness) -> None:
     await harness.call_stored(record(ended=local(25, 10, 0)))
     [cb] = harness.callbacks()
-    assert (cb.reason, cb.due_at, cb.status, cb.department) == ("abandoned", local(25, 10, 10), "pending", "service")
+    assert (cb.reason, cb.due_at, cb.status, cb.department) == ("abandoned", local(25, 10, 10), "pending",
+                                                                "service")
     harness.clock.set(local(25, 10, 9, 59))
     assert await harness.runtime.run_due() == 0 and harness.actions.sent == []
     harness.clock.set(local(25, 10, 10))
@@ -278,7 +285,8 @@ async def test_r7_a_complaint_reply_is_followed_up_until_the_ticket_is_closed(ha
     await harness.answer()
     first, followup = harness.callbacks()
     assert first.status == "done"
-    assert (followup.reason, followup.due_at, followup.status) == ("complaint_followup", local(28, 10, 0), "pending")
+    assert (followup.reason, followup.due_at,
+            followup.status) == ("complaint_followup", local(28, 10, 0), "pending")
     await harness.ticket_changed(ticket, "closed", "complaint")
     assert harness.callbacks()[1].status == "cancelled"
 
@@ -289,7 +297,8 @@ async def test_r6_inquiry_callback_is_due_thirty_minutes_after_the_call(harness:
     await harness.ticket_changed(ticket, "created")
     await harness.ticket_changed(ticket, "updated")  # idempotent: still one callback
     [cb] = harness.callbacks()
-    assert (cb.reason, cb.due_at, cb.owner, cb.ticket_id) == ("inquiry_30min", local(25, 10, 20), "101", ticket)
+    assert (cb.reason, cb.due_at, cb.owner, cb.ticket_id) == ("inquiry_30min", local(25, 10, 20), "101",
+                                                              ticket)
 
 
 async def test_r8_r21_repair_done_follow_up_asks_for_satisfaction(harness: Harness) -> None:
@@ -334,9 +343,11 @@ async def test_abandoned_callback_cancelled_when_the_caller_reaches_an_agent_fir
     assert await harness.runtime.run_due() == 0 and harness.actions.sent == []
 
 
-async def test_abandoned_callback_cancelled_by_a_stored_answered_call_of_the_same_number(harness: Harness) -> None:
+async def test_abandoned_callback_cancelled_by_a_stored_answered_call_of_the_same_number(
+        harness: Harness) -> None:
     await harness.call_stored(record())
-    await harness.call_stored(record(linkedid="1795634700.1", answered=True, abandoned=False, agent="PJSIP/8102",
+    await harness.call_stored(record(linkedid="1795634700.1", answered=True, abandoned=False,
+                                     agent="PJSIP/8102",
                                      ended=local(25, 10, 5)))
     assert [cb.status for cb in harness.callbacks()] == ["cancelled"]
 
@@ -344,7 +355,8 @@ async def test_abandoned_callback_cancelled_by_a_stored_answered_call_of_the_sam
 async def test_abandoned_callback_checks_the_calls_table_before_dialling(harness: Harness) -> None:
     await harness.call_stored(record())
     # An answered call stored while this service did not hear about it (another node, a restart).
-    harness.store_call(record(linkedid="1795634700.1", answered=True, abandoned=False, ended=local(25, 10, 5)))
+    harness.store_call(record(linkedid="1795634700.1", answered=True, abandoned=False,
+                              ended=local(25, 10, 5)))
     harness.clock.set(local(25, 10, 10))
     assert await harness.runtime.run_due() == 0 and harness.actions.sent == []
     assert harness.callbacks()[0].status == "cancelled"
@@ -387,7 +399,8 @@ async def test_an_attempt_without_any_originate_response_counts_as_unanswered(ha
     harness.clock.advance(30 + 61)  # originate timeout + margin, no OriginateResponse came
     await harness.runtime.run_due()
     [cb] = harness.callbacks()
-    assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, harness.clock.now() + dt.timedelta(minutes=10))
+    assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1,
+                                                   harness.clock.now() + dt.timedelta(minutes=10))
     assert harness.log(cb.id) == ["created", "attempt", "no_answer"]
 
 

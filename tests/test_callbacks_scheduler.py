@@ -26,7 +26,8 @@ CUSTOMER = "13800138000"
 
 
 def make_service(database_url: str, hotline_path: Path, mode: str, actions: RecordingActions) -> Service:
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url})
     hotline = settings.hotline
     hotline = hotline.model_copy(update={"callbacks": hotline.callbacks.model_copy(update={"scheduling": mode})})
     service = Service(replace(settings, hotline=hotline), factories=["callcenter.callbacks.component:build"])
@@ -95,7 +96,8 @@ async def test_restart_loses_none_runs_none_twice_and_runs_the_missed_one_once(
 
     ids = {c["variables"]["CC_CALLBACK_ID"] for c in actions.sent}
     assert len(ids) == 2 and len(actions.sent) == 2  # each once
-    assert statuses(database_url) == {"early": ("running", 1), "missed": ("running", 1), "later": ("pending", 0)}
+    assert statuses(database_url) == {"early": ("running", 1), "missed": ("running", 1),
+                                      "later": ("pending", 0)}
     jobs = job_ids(database_url)
     if mode == "per_callback":
         assert jobs == {str(callback_id(database_url, "later"))}  # only "later" still waits, under its own id

@@ -50,7 +50,8 @@ def keys(rows: list[Callback]) -> list[str]:
     return [cb.dedupe_key for cb in rows]
 
 
-def test_an_agent_sees_own_and_unowned_department_callbacks_that_are_due(sessions: sessionmaker[Session]) -> None:
+def test_an_agent_sees_own_and_unowned_department_callbacks_that_are_due(
+        sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as s:
         assert keys(service.due_for(s, "101", NOW, departments=["service", "repair"])) == ["b", "a", "e"]
         assert keys(service.due_for(s, "101", NOW, departments=["service"], include_upcoming=True)) == [
@@ -123,7 +124,8 @@ def test_cli_lists_masked_numbers_and_reschedules(database_url: str, sessions: s
     rows = [json.loads(line) for line in listed.output.splitlines()]
     assert len(rows) == 5 and rows[0]["caller"] == "138****8002"  # R17: masked by default
     callback_id = rows[0]["id"]
-    moved = runner.invoke(app, ["reschedule", str(callback_id), "2026-11-26T09:30+08:00", "--reason", "客户出差"],
+    moved = runner.invoke(app,
+                          ["reschedule", str(callback_id), "2026-11-26T09:30+08:00", "--reason", "客户出差"],
                           env=env)
     assert moved.exit_code == 0 and "2026-11-26T01:30:00+00:00" in moved.output
     bad = runner.invoke(app, ["reschedule", str(callback_id), "tomorrow", "--reason", "x"], env=env)

@@ -108,7 +108,8 @@ def test_an_action_secret_alone_means_the_rendered_action_user(hotline_path: Pat
 
 def test_a_named_action_user_wins_over_the_default(hotline_path: Path) -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **_AMI,
-                              "CALLCENTER_AMI_ACTION_USER": "desk-actions", "CALLCENTER_AMI_ACTION_SECRET": "s"})
+                              "CALLCENTER_AMI_ACTION_USER": "desk-actions",
+                              "CALLCENTER_AMI_ACTION_SECRET": "s"})
     assert settings.ami is not None and settings.ami.action_user == "desk-actions"
 
 
@@ -116,7 +117,8 @@ def test_without_an_action_secret_actions_use_the_listener_and_say_so_once(
         hotline_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), **_AMI})
     assert settings.ami is not None
-    assert (settings.ami.action_user, settings.ami.action_secret.reveal()) == ("callcenter", "listener-secret")
+    assert (settings.ami.action_user,
+            settings.ami.action_secret.reveal()) == ("callcenter", "listener-secret")
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "listener" in warnings[0].getMessage()
     assert "listener-secret" not in warnings[0].getMessage()

@@ -23,11 +23,14 @@ def test_a_call_with_rolled_over_legs_round_trips_r13(database_url: str) -> None
     sessions = make_session_factory(engine)
     t0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
     with unit_of_work(sessions) as s:
-        call = Call(linkedid="1795634553.8", caller="13800138000", started_at=t0, ended_at=t0 + dt.timedelta(seconds=40),
-                    answered=True, ring_seconds=21.0, rings=5, within_rule=False, greeting="apology", hangup_first="caller")
+        call = Call(linkedid="1795634553.8", caller="13800138000", started_at=t0,
+                    ended_at=t0 + dt.timedelta(seconds=40),
+                    answered=True, ring_seconds=21.0, rings=5, within_rule=False, greeting="apology",
+                    hangup_first="caller")
         call.legs = [
             CallLeg(channel="Local/agent1@agents-1;1", started_at=t0, ring_seconds=15.0, outcome="no_answer"),
-            CallLeg(channel="Local/agent2@agents-2;1", started_at=t0 + dt.timedelta(seconds=16), ring_seconds=5.0,
+            CallLeg(channel="Local/agent2@agents-2;1", started_at=t0 + dt.timedelta(seconds=16),
+                    ring_seconds=5.0,
                     outcome="answered"),
         ]
         s.add(call)

@@ -29,7 +29,8 @@ _QUOTED = re.compile(r"`((?:pjsip|sip|dialplan|queue|manager|module|core) (?:rel
 
 def documented_commands() -> dict[str, list[str]]:
     """Every `asterisk -rx "…"` and quoted console command in the README, docs/ and the package."""
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "callcenter").rglob("*.py"))]
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")),
+             *sorted((ROOT / "callcenter").rglob("*.py"))]
     found: dict[str, list[str]] = {}
     for path in files:
         text = path.read_text(encoding="utf-8")

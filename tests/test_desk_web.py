@@ -23,14 +23,16 @@ CALLER = "13800138000"
 
 
 @pytest.fixture
-async def desk(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[ServiceContext, AgentsComponent, str]]:
+async def desk(tmp_path: Path,
+               database_url: str) -> AsyncIterator[tuple[ServiceContext, AgentsComponent, str]]:
     ctx = make_context(desk_settings(tmp_path, database_url))
     create_accounts(ctx)
     with unit_of_work(ctx.sessions) as s:
         s.add(Ticket(id=1, caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501",
                      category="repair", summary="厨房漏水", owner="101", status="open",
                      missing_fields=["preferred_time"]))
-        s.add(Ticket(id=2, caller="13900139000", category="complaint", summary="噪音", owner="102", status="open"))
+        s.add(Ticket(id=2, caller="13900139000", category="complaint", summary="噪音", owner="102",
+                     status="open"))
     component = AgentsComponent(ctx, wrap_up_seconds=0)
     await ctx.bus.start()
     await component.start()
@@ -53,7 +55,8 @@ async def test_desk_page_is_chinese_first_with_an_english_switch(desk: tuple) ->
     async with _client(url, "101") as client:
         page = await client.get("/desk")
         assert page.status_code == 200 and "坐席工作台" in page.text and 'data-agent="101"' in page.text
-        assert "http://" not in page.text.replace(url, "") and "https://" not in page.text  # nothing from a CDN
+        # nothing from a CDN
+        assert "http://" not in page.text.replace(url, "") and "https://" not in page.text
         english = await client.get("/desk?lang=en")
         assert "Agent desk" in english.text and "Log in" in english.text
 
@@ -97,13 +100,15 @@ async def test_ownership_changes_hands_only_with_a_reason_r14(desk: tuple) -> No
     async with _client(url, "101") as client:
         refused = await client.post("/desk/api/tickets/1/transfer", json={"to": "201", "reason": " "})
         assert refused.status_code == 400 and "原因" in refused.json()["error"]
-        moved = await client.post("/desk/api/tickets/1/transfer", json={"to": "201", "reason": "需要工程部上门"})
+        moved = await client.post("/desk/api/tickets/1/transfer",
+                                  json={"to": "201", "reason": "需要工程部上门"})
         assert moved.status_code == 200 and moved.json()["ticket"]["owner"] == "201"
         # Now 201's: 101 can no longer see it.
         assert (await client.get("/desk/api/tickets/1")).status_code == 403
     with unit_of_work(ctx.sessions) as s:
         change = s.scalars(select(OwnerChange)).one()
-        assert (change.from_owner, change.to_owner, change.by, change.reason) == ("101", "201", "101", "需要工程部上门")
+        assert (change.from_owner, change.to_owner, change.by,
+                change.reason) == ("101", "201", "101", "需要工程部上门")
         assert [r.ok for r in s.scalars(select(DeskAction).order_by(DeskAction.id))] == [False, True]
 
 
@@ -115,7 +120,8 @@ async def test_confirm_needs_the_r4_fields_then_assign_and_close(desk: tuple) ->
         ok = await client.post("/desk/api/tickets/1/confirm", json={"preferred_time": "周六下午"})
         assert ok.json()["ticket"]["status"] == "in_progress"
         visit = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC).isoformat()
-        assigned = await client.post("/desk/api/tickets/1/assign", json={"department": "repair", "visit_at": visit})
+        assigned = await client.post("/desk/api/tickets/1/assign",
+                                     json={"department": "repair", "visit_at": visit})
         assert assigned.json()["ticket"]["due_at"].startswith("2026-11-28T06:00")
         assert (await client.post("/desk/api/tickets/1/close", json={"outcome": ""})).status_code == 400
         closed = await client.post("/desk/api/tickets/1/close", json={"outcome": "已修好，客户满意"})
@@ -139,10 +145,12 @@ async def test_live_events_reach_the_desk_with_the_number_masked_for_agents_r15_
     assert event["data"]["caller"] == "138****8000" and event["data"]["card"]["name"] == "张先生"
 
 
-async def test_a_masked_number_sent_back_by_an_agents_form_leaves_the_phone_as_it_was_r17(desk: tuple) -> None:
+async def test_a_masked_number_sent_back_by_an_agents_form_leaves_the_phone_as_it_was_r17(
+        desk: tuple) -> None:
     ctx, _, url = desk
     async with _client(url, "101") as client:
-        answer = await client.post("/desk/api/tickets/1", json={"phone": "138****8000", "caller_name": "张建国"})
+        answer = await client.post("/desk/api/tickets/1",
+                                   json={"phone": "138****8000", "caller_name": "张建国"})
         assert answer.status_code == 200
     with unit_of_work(ctx.sessions) as s:
         ticket = s.get(Ticket, 1)
@@ -153,7 +161,8 @@ async def test_callbacks_listed_for_their_owner_and_run_now_by_the_callbacks_are
     ctx, _, url = desk
     due = dt.datetime(2026, 11, 25, 1, 0, tzinfo=dt.UTC)
     with unit_of_work(ctx.sessions) as s:
-        s.add(Callback(id=7, caller=CALLER, owner="101", department="repair", reason="repair_followup", due_at=due,
+        s.add(Callback(id=7, caller=CALLER, owner="101", department="repair", reason="repair_followup",
+                       due_at=due,
                        promised_at=due, status="failed", attempts=3, dedupe_key="desk-7"))
         s.add(Callback(id=8, caller="13900139000", owner="102", department="service", reason="inquiry_30min",
                        due_at=due, promised_at=due, status="pending", dedupe_key="desk-8"))

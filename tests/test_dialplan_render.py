@@ -72,7 +72,8 @@ def test_every_goto_and_handler_target_exists(rendered: Path) -> None:
     for context, extensions in plan.items():
         for apps in extensions.values():
             for app in apps:
-                for target in re.findall(r"Goto\(([^)]*)\)", app) + re.findall(r"GotoIf\([^?]*\?([^):]*)", app) \
+                for target in re.findall(r"Goto\(([^)]*)\)",
+                                         app) + re.findall(r"GotoIf\([^?]*\?([^):]*)", app) \
                         + re.findall(r"hangup_handler_push\)=([^)]*)\)?", app):
                     for ctx, ext in _expand(target, plan, context):
                         assert ctx in plan, f"{context}: jump to missing context {ctx}"
@@ -117,7 +118,8 @@ def test_every_referenced_sound_exists_under_sounds(rendered: Path, hotline_path
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)})
     sounds = rendered / "sounds"
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_SOUNDS_DIR": str(sounds)}
-    built = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "sounds", "build"],
+    built = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "sounds",
+                            "build"],
                            cwd=rendered, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert built.returncode == 0, built.stderr
     text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
@@ -160,7 +162,8 @@ def test_every_agent_has_endpoint_auth_aor_and_queue_membership(rendered: Path, 
 
 def test_queues_ring_members_below_three_rings_r13(rendered: Path) -> None:
     queues = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",))
-    queues.read_string((rendered / "dialplans" / "queues.conf").read_text(encoding="utf-8").replace("=>", "="))
+    queues.read_string((rendered / "dialplans" / "queues.conf").read_text(encoding="utf-8").replace("=>",
+                                                                                                    "="))
     for name in ("service", "repair", "billing"):
         q = queues[name]
         assert q["setinterfacevar"] == "yes" and q["ringinuse"] == "no"
@@ -219,7 +222,8 @@ def test_rendered_ports_follow_the_settings(tmp_path: Path, hotline_path: Path) 
 
 def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path) -> None:
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path)}
-    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan", "render"],
+    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan",
+                           "render"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "dialplans").iterdir()) == \
@@ -233,7 +237,8 @@ def test_render_command_makes_the_ami_secrets_when_an_ami_host_is_already_set(tm
     yet, must not stop it; the generated secrets land in var/ami-secrets.json and manager.conf."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_AMI_")}
     env |= {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_AMI_HOST": "127.0.0.1"}
-    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan", "render"],
+    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan",
+                           "render"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     generated = json.loads((tmp_path / "var" / "ami-secrets.json").read_text(encoding="utf-8"))
@@ -288,7 +293,8 @@ def test_callbacks_land_in_contexts_that_exist_r14_r21(rendered: Path, hotline_p
     assert plan[QUEUE_CONTEXT]["service"][0] == "Queue(service,r,,,60)"
     dial = plan[CALLBACK_CONTEXT]["_X."][2]
     assert dial.startswith("Dial(PJSIP/${EXTEN}@${CALLCENTER_TRUNK},45,A(callcenter/zh/callback)")
-    [(context, exten)] = re.findall(r"\?F\(([^\^]+)\^([^\^]+)\^1\)", dial)  # R21: survey after a repair follow-up
+    # R21: survey after a repair follow-up
+    [(context, exten)] = re.findall(r"\?F\(([^\^]+)\^([^\^]+)\^1\)", dial)
     assert exten in plan[context] and plan[context][exten][0].startswith("Read(CC_SURVEY_SCORE,callcenter/zh/survey,")
     text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
     assert "CALLCENTER_TRUNK=trunk" in text.split("[globals]")[1]

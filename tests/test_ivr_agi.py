@@ -65,7 +65,8 @@ class Channel:
 
 
 def trace_environment(traces_dir: Path, **changes: str) -> dict[str, str]:
-    env: dict[str, str] = json.loads((traces_dir / "queue_agi_greeting.json").read_text())["agi"]["environment"]
+    env: dict[str,
+              str] = json.loads((traces_dir / "queue_agi_greeting.json").read_text())["agi"]["environment"]
     return {**env, **changes}
 
 
@@ -97,12 +98,14 @@ class FakeTracker:
         self.greeting = greeting
         self.asked: list[tuple[str | None, str | None, float]] = []
 
-    def greeting_for(self, caller_uniqueid: str | None, channel: str | None, now: float) -> GreetingDecision | None:
+    def greeting_for(self, caller_uniqueid: str | None, channel: str | None,
+                     now: float) -> GreetingDecision | None:
         self.asked.append((caller_uniqueid, channel, now))
         if self.greeting is None:
             return None
         ring = 8.0 if self.greeting == "standard" else 17.0
-        return GreetingDecision("L1", caller_uniqueid, "PJSIP/8101", "101 李秀英", ring, 2 if ring < 15 else 4,
+        return GreetingDecision("L1", caller_uniqueid, "PJSIP/8101", "101 李秀英", ring,
+                                2 if ring < 15 else 4,
                                 self.greeting, now)  # type: ignore[arg-type]
 
 
@@ -120,7 +123,8 @@ class Ivr:
         return self.component.address
 
 
-def _settings(hotline_path: Path, tmp_path: Path, change: Callable[[Settings], Settings] | None = None) -> Settings:
+def _settings(hotline_path: Path, tmp_path: Path,
+              change: Callable[[Settings], Settings] | None = None) -> Settings:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)})
     settings = dataclasses.replace(settings, agi_port=0)
     return change(settings) if change else settings
@@ -132,7 +136,8 @@ async def ivr(hotline_path: Path, tmp_path: Path, request: pytest.FixtureRequest
     settings = _settings(hotline_path, tmp_path, change)
     engine = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
     clock = FrozenClock(OPEN)
-    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine),
                          clock=clock)
     messages: list[Any] = []
     ctx.bus.subscribe_sync(MessageLeft, messages.append)
@@ -183,14 +188,17 @@ async def test_unknown_call_gets_the_standard_greeting(ivr: Ivr, traces_dir: Pat
 # --- inbound: greeting, menu, routing -------------------------------------------------------
 
 def _inbound(traces_dir: Path, caller: str = "13800138000") -> dict[str, str]:
-    return trace_environment(traces_dir, agi_network_script="inbound", agi_request="agi://127.0.0.1:4573/inbound",
+    return trace_environment(traces_dir, agi_network_script="inbound",
+                             agi_request="agi://127.0.0.1:4573/inbound",
                              agi_callerid=caller, agi_channel="PJSIP/trunk-00000001", agi_priority="3")
 
 
 async def test_menu_key_routes_to_the_department_queue(ivr: Ivr, traces_dir: Path) -> None:
     channel = await agi_session(ivr.address, _inbound(traces_dir), Channel(keys=["1"]))
-    assert channel.commands[:2] == ['STREAM FILE callcenter/zh/greeting ""', "GET DATA callcenter/zh/menu 5000 1"]
-    assert channel.variables.items() >= {"CC_ROUTE": "queue", "CC_TARGET": "repair", "CC_DEPARTMENT": "repair",
+    assert channel.commands[:2] == ['STREAM FILE callcenter/zh/greeting ""',
+                                    "GET DATA callcenter/zh/menu 5000 1"]
+    assert channel.variables.items() >= {"CC_ROUTE": "queue", "CC_TARGET": "repair",
+                                         "CC_DEPARTMENT": "repair",
                                          "CC_QUEUE": "repair", "CC_CALLER_NAME": ""}.items()
 
 
@@ -207,7 +215,8 @@ async def test_no_key_goes_to_the_default_department(ivr: Ivr, traces_dir: Path)
     assert channel.variables["CC_ROUTE"] == "queue" and channel.variables["CC_TARGET"] == "service"
 
 
-async def test_wrong_keys_up_to_max_attempts_end_in_the_default_department(ivr: Ivr, traces_dir: Path) -> None:
+async def test_wrong_keys_up_to_max_attempts_end_in_the_default_department(ivr: Ivr,
+                                                                           traces_dir: Path) -> None:
     channel = await agi_session(ivr.address, _inbound(traces_dir), Channel(keys=["9", "8", "7", "1"]))
     assert channel.heard.count("callcenter/zh/menu") == 3  # menu.max_attempts
     assert channel.variables["CC_TARGET"] == "service" and channel.keys == ["1"]
@@ -227,7 +236,8 @@ def _with_blocked(settings: Settings) -> Settings:
 
 @pytest.mark.parametrize("ivr", [_with_blocked], indirect=True)
 async def test_blocked_number_is_refused(ivr: Ivr, traces_dir: Path) -> None:
-    channel = await agi_session(ivr.address, _inbound(traces_dir, caller="+8613999990000"), Channel(keys=["1"]))
+    channel = await agi_session(ivr.address, _inbound(traces_dir, caller="+8613999990000"),
+                                Channel(keys=["1"]))
     assert channel.heard == [] and channel.variables["CC_ROUTE"] == "blocked"
     other = await agi_session(ivr.address, _inbound(traces_dir, caller="13800138000"), Channel(keys=["1"]))
     assert other.variables["CC_ROUTE"] == "queue"
@@ -261,7 +271,8 @@ async def test_repeat_caller_whose_owner_is_busy_uses_the_menu_r14(ivr: Ivr, tra
 
 async def test_message_after_hours_is_published_for_a_callback_r18(ivr: Ivr, traces_dir: Path) -> None:
     env = _inbound(traces_dir) | {"agi_network_script": "message", "agi_uniqueid": "1795635060.70"}
-    await agi_session(ivr.address, env, Channel({"CC_MESSAGE_REASON": "after_hours", "CC_DEPARTMENT": "service",
+    await agi_session(ivr.address, env,
+                      Channel({"CC_MESSAGE_REASON": "after_hours", "CC_DEPARTMENT": "service",
                                                  "RECORDED_FILE": "/var/spool/asterisk/monitor/m-1",
                                                  "CHANNEL(linkedid)": "1795635060.69"}))
     assert ivr.messages == [MessageLeft("1795635060.69", "13800138000", "after_hours", "service", None,
@@ -270,7 +281,8 @@ async def test_message_after_hours_is_published_for_a_callback_r18(ivr: Ivr, tra
 
 async def test_message_from_a_hung_up_channel_is_still_published_r12(ivr: Ivr, traces_dir: Path) -> None:
     env = _inbound(traces_dir) | {"agi_network_script": "message"}
-    await agi_session(ivr.address, env, Channel({"CC_MESSAGE_REASON": "transfer_failed", "CC_AGENT_ID": "201"},
+    await agi_session(ivr.address, env,
+                      Channel({"CC_MESSAGE_REASON": "transfer_failed", "CC_AGENT_ID": "201"},
                                                 hung_up=True))
     [message] = ivr.messages
     assert (message.reason, message.agent_id) == ("transfer_failed", "201")

@@ -53,7 +53,8 @@ class Hotline:
 @contextlib.asynccontextmanager
 async def _hotline(hotline_path: Path, tmp_path: Path, start: float) -> AsyncIterator[Hotline]:
     url = f"sqlite:///{tmp_path / 'cc.db'}"
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
                               "CALLCENTER_DATABASE_URL": url})
     service = Service(dataclasses.replace(settings, agi_port=0), clock=ScaledClock(SPEED, start=start),
                       factories=FACTORIES)
@@ -93,11 +94,13 @@ async def test_answer_greetings_standard_and_apology_r1_r2_r3_r13(hotline_path: 
             _call("13800000002", "1", at=0.9, **{"8201": "never", "8202": "4", "8101": "never"}),
         )
         fast, late_third, rolled = logs["13800000001"], logs["13800000003"], logs["13800000002"]
-        assert fast.heard[:2] == ["callcenter/zh/greeting", "callcenter/zh/menu"]  # R3: the hotline greets first
+        # R3: the hotline greets first
+        assert fast.heard[:2] == ["callcenter/zh/greeting", "callcenter/zh/menu"]
         assert fast.answered_by == "PJSIP/8301" and "callcenter/zh/agent_301" in fast.heard
         assert late_third.answered_by == "PJSIP/8101" and "callcenter/zh/agent_101" in late_third.heard
         assert [a for a, _ in rolled.attempts][:2] == ["PJSIP/8201", "PJSIP/8202"]
-        assert rolled.answered_by == "PJSIP/8202" and "callcenter/zh/agent_202_apology" in rolled.heard  # R2/R13
+        # R2/R13
+        assert rolled.answered_by == "PJSIP/8202" and "callcenter/zh/agent_202_apology" in rolled.heard
         assert rolled.ring_seconds is not None and rolled.ring_seconds >= 15
         await open_hotline.service.stop()  # the writer commits the records
         stored = _greetings(open_hotline.database_url)
@@ -106,7 +109,8 @@ async def test_answer_greetings_standard_and_apology_r1_r2_r3_r13(hotline_path: 
 
 
 @in_virtual_time
-async def test_after_hours_caller_leaves_a_message_and_gets_a_callback_r18(hotline_path: Path, tmp_path: Path) -> None:
+async def test_after_hours_caller_leaves_a_message_and_gets_a_callback_r18(hotline_path: Path,
+                                                                           tmp_path: Path) -> None:
     async with _hotline(hotline_path, tmp_path, WEDNESDAY_NIGHT) as night_hotline:
         logs = await night_hotline.run(_call("13800000004", "1"))
         night = logs["13800000004"]
@@ -157,7 +161,8 @@ async def test_repeat_caller_goes_to_the_free_owner_first_r14(hotline_path: Path
 
 
 @in_virtual_time
-async def test_owner_not_answering_falls_back_to_the_department_queue_r14(hotline_path: Path, tmp_path: Path) -> None:
+async def test_owner_not_answering_falls_back_to_the_department_queue_r14(hotline_path: Path,
+                                                                          tmp_path: Path) -> None:
     async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
         _open_ticket(open_hotline, "13800000006", "201")
         logs = await open_hotline.run(_call("13800000006", "1", **{"8201": "never", "8202": "2"}))
@@ -168,7 +173,8 @@ async def test_owner_not_answering_falls_back_to_the_department_queue_r14(hotlin
 
 
 @in_virtual_time
-async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r12(hotline_path: Path, tmp_path: Path) -> None:
+async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r12(hotline_path: Path,
+                                                                                  tmp_path: Path) -> None:
     async with _hotline(hotline_path, tmp_path, WEDNESDAY_MORNING) as open_hotline:
         # The scenario's redirect time counts from the moment the IVR answered: greeting, menu, a 2 s
         # ring and a few seconds of talk lie before it; then 8301 sends the caller to 8103, who is away.
@@ -180,7 +186,8 @@ async def test_transfer_to_an_absent_colleague_ends_in_a_message_and_callback_r1
         heard = moved.heard
         assert "callcenter/zh/agent_301" in heard  # answered by 8301 first (R3)
         after = heard[heard.index("callcenter/zh/agent_301") + 1:]
-        assert after[:2] == ["callcenter/zh/transferring", "callcenter/zh/transfer_failed"]  # 请稍等，我为您转接 (R12)
+        # 请稍等，我为您转接 (R12)
+        assert after[:2] == ["callcenter/zh/transferring", "callcenter/zh/transfer_failed"]
         await open_hotline.service.context.bus.drain()
         await open_hotline.service.stop()
         engine = sa.create_engine(open_hotline.database_url)

@@ -22,7 +22,8 @@ def hotline(hotline_path: Path) -> Hotline:
 
 def test_menu_steps_follow_the_hotline_file(hotline: Hotline) -> None:
     assert routing.menu_step(hotline, "1", 1) == routing.MenuStep("repair", invalid=False)
-    assert routing.menu_step(hotline, None, 1) == routing.MenuStep("service", invalid=False)  # default department
+    # default department
+    assert routing.menu_step(hotline, None, 1) == routing.MenuStep("service", invalid=False)
     assert routing.menu_step(hotline, "9", 1) == routing.MenuStep(None, invalid=True)
     assert routing.menu_step(hotline, "9", 3) == routing.MenuStep("service", invalid=True)  # max_attempts = 3
 
@@ -77,7 +78,8 @@ def test_opening_hours_use_the_centre_time_zone_r18(hotline: Hotline) -> None:
     # 01:30 UTC is 09:30 in Shanghai (open); 13:00 UTC is 21:00 there (closed).
     assert hours.is_open(hotline, dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.UTC))
     assert not hours.is_open(hotline, dt.datetime(2026, 11, 25, 13, 0, tzinfo=dt.UTC))
-    weekdays = hotline.model_copy(update={"hours": hotline.hours.model_copy(update={"days": [1, 2, 3, 4, 5]})})
+    weekdays = hotline.model_copy(update={"hours": hotline.hours.model_copy(update={"days": [1, 2, 3, 4,
+                                                                                             5]})})
     assert not hours.is_open(weekdays, dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC))  # a Sunday
 
 

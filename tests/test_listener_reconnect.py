@@ -72,7 +72,8 @@ class FakeAsterisk:
     def settings(self, secret: str | None = None) -> AmiSettings:
         assert self.server is not None
         port = self.server.sockets[0].getsockname()[1]
-        return AmiSettings("127.0.0.1", port, "callcenter", Secret(secret or self.secret), "actions", Secret("x"))
+        return AmiSettings("127.0.0.1", port, "callcenter", Secret(secret or self.secret), "actions",
+                           Secret("x"))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.append(writer)
@@ -100,9 +101,11 @@ class FakeAsterisk:
                 await writer.drain()
                 return False  # Asterisk closes the connection itself
             writer.write(frame(("Response", "Success"), aid, ("Message", "Authentication accepted")))
-            writer.write(frame(("Event", "FullyBooted"), ("Privilege", "system,all"), ("Status", "Fully Booted")))
+            writer.write(frame(("Event", "FullyBooted"), ("Privilege", "system,all"),
+                               ("Status", "Fully Booted")))
         elif name == "CoreShowChannels":
-            writer.write(frame(("Response", "Success"), aid, ("EventList", "start"), ("Message", "Channels will follow")))
+            writer.write(frame(("Response", "Success"), aid, ("EventList", "start"),
+                               ("Message", "Channels will follow")))
             for channel in session.live_channels:
                 writer.write(frame(("Event", "CoreShowChannel"), aid, *channel.items()))
             writer.write(frame(("Event", "CoreShowChannelsComplete"), aid, ("EventList", "Complete"),
@@ -113,7 +116,8 @@ class FakeAsterisk:
             writer.write(frame(("Event", "QueueMember"), aid, ("Queue", "service"), ("Name", "Agent 1"),
                                ("Location", "Local/agent1@agents"), ("StateInterface", "Local/agent1@agents"),
                                ("Status", "2"), ("Paused", "0"), ("PausedReason", "")))
-            writer.write(frame(("Event", "QueueStatusComplete"), aid, ("EventList", "Complete"), ("ListItems", "1")))
+            writer.write(frame(("Event", "QueueStatusComplete"), aid, ("EventList", "Complete"),
+                               ("ListItems", "1")))
             writer.write(b"".join(m + b"\r\n\r\n" for m in session.events))
             await writer.drain()
             if session.drop_after:
@@ -125,7 +129,8 @@ class FakeAsterisk:
         return True
 
 
-def live_channel(newchannel: bytes, application: str, bridge: str = "", duration: str = "00:00:09") -> dict[str, str]:
+def live_channel(newchannel: bytes, application: str, bridge: str = "",
+                 duration: str = "00:00:09") -> dict[str, str]:
     h = headers_of(newchannel)
     keep = ("Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName", "Context", "Exten",
             "Priority", "Uniqueid", "Linkedid")
@@ -205,7 +210,8 @@ async def test_unanswered_ping_means_a_dead_link_and_a_reconnect(traces_dir: Pat
     assert "Ping" in pbx.actions and listener.connects >= 2
 
 
-async def test_login_failure_stops_the_listener_and_says_why(traces_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_login_failure_stops_the_listener_and_says_why(traces_dir: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
     """The login_failure trace: Response Error, then Asterisk hangs up. No retry storm."""
     expected = (traces_dir / "login_failure.ami").read_bytes()
     assert b"Message: Authentication failed" in expected
@@ -235,7 +241,8 @@ async def test_backoff_doubles_up_to_its_cap_without_blocking(unused_tcp_port: i
 
     settings = AmiSettings("127.0.0.1", unused_tcp_port, "callcenter", Secret("x"), "a", Secret("x"))
     listener = AmiListener(settings, lambda item: None,
-                           ListenerTiming(backoff_initial=0.5, backoff_max=4.0, connect_timeout=1.0), sleep=sleep)
+                           ListenerTiming(backoff_initial=0.5, backoff_max=4.0, connect_timeout=1.0),
+                           sleep=sleep)
     await listener.start()
     async with asyncio.timeout(5):
         await enough.wait()

@@ -42,9 +42,11 @@ async def _pbxsim() -> AsyncIterator[AmiServer]:
 
 
 def context(database_url: str, hotline_path: Path) -> ServiceContext:
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url})
     engine = make_engine(database_url)
-    return ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine))
+    return ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                          sessions=make_session_factory(engine))
 
 
 @in_virtual_time  # the ring time is exactly pbxsim's 8 s, however busy the machine
@@ -114,7 +116,8 @@ async def test_service_with_embedded_pbx_connects_the_listener_and_stops_cleanly
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
                               "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'svc.db'}",
                               "CALLCENTER_VAR_DIR": str(tmp_path)})
-    service = Service(settings, factories=["callcenter.pbxsim.component:build", "callcenter.calls.component:build"])
+    service = Service(settings,
+                      factories=["callcenter.pbxsim.component:build", "callcenter.calls.component:build"])
     await service.start()
     try:
         assert service.started == ["pbxsim", "calls"]

@@ -134,11 +134,13 @@ def test_an_interrupted_download_resumes_with_a_range_request(site: ModelSite, t
                                              sha256=_sha(zip_bytes))
     assert got.resumed and got.size == len(zip_bytes)
     assert site.ranges[0] is None and site.ranges[1] == f"bytes={len(zip_bytes) // 2}-"
-    assert resolve_model(load_settings({"CALLCENTER_VAR_DIR": str(tmp_path), "CALLCENTER_ASR_MODEL": str(installed)}),
+    assert resolve_model(load_settings({"CALLCENTER_VAR_DIR": str(tmp_path),
+                                        "CALLCENTER_ASR_MODEL": str(installed)}),
                          env={}) == installed.resolve()
 
 
-def test_an_interrupted_download_restarts_when_the_server_ignores_ranges(site: ModelSite, tmp_path: Path) -> None:
+def test_an_interrupted_download_restarts_when_the_server_ignores_ranges(site: ModelSite,
+                                                                         tmp_path: Path) -> None:
     zip_bytes = site.payloads["/vosk-model-test-0.1.zip"]
     site.mode, site.cut_next = "norange", 1
     _, got = download.download_model("vosk-model-test-0.1", tmp_path / "models", url_base=site.url,
@@ -146,7 +148,8 @@ def test_an_interrupted_download_restarts_when_the_server_ignores_ranges(site: M
     assert got.restarts == 1 and not got.resumed and got.sha256 == _sha(zip_bytes)
 
 
-def test_a_download_cut_in_an_earlier_run_is_resumed_by_the_next_command(site: ModelSite, env: dict[str, str]) -> None:
+def test_a_download_cut_in_an_earlier_run_is_resumed_by_the_next_command(site: ModelSite,
+                                                                         env: dict[str, str]) -> None:
     zip_bytes = site.payloads["/vosk-model-test-0.1.zip"]
     site.cut_next = 3  # every attempt of the first command is cut
     first = CliRunner().invoke(app, ["download", "vosk-model-test-0.1", "--url", site.url], env=env)
@@ -183,7 +186,8 @@ def test_install_from_a_directory_and_from_a_zip(tmp_path: Path, env: dict[str, 
     models = load_settings(env).models_dir
     from_dir = install_model(models / "vosk-model-test-0.1", models, "copy-of-test")
     from_bare = install_model(bare, models)
-    assert [m.name for m in list_models(models) if m.problem is None] == ["bare", "copy-of-test", "vosk-model-test-0.1"]
+    assert [m.name for m in list_models(models) if m.problem is None] == ["bare", "copy-of-test",
+                                                                          "vosk-model-test-0.1"]
     assert (from_dir / "am" / "final.mdl").is_file() and (from_bare / "conf" / "model.conf").is_file()
     with pytest.raises(ModelUnavailable, match="already exists"):
         install_model(archive, models)
@@ -213,7 +217,8 @@ def test_the_configured_model_is_a_path_a_name_or_asr_model_path(tmp_path: Path)
     archive = tmp_path / "m.zip"
     archive.write_bytes(_model_zip())
     installed = install_model(archive, models)
-    by_name = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_ASR_MODEL": installed.name})
+    by_name = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                             "CALLCENTER_ASR_MODEL": installed.name})
     assert resolve_model(by_name, env={}) == installed.resolve()
     missing = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var")})
     with pytest.raises(ModelUnavailable, match=r"callcenter models download vosk-model-small-cn-0\.22"):

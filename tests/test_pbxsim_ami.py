@@ -54,7 +54,8 @@ async def test_banner_and_plain_login_answer_like_asterisk(server: AmiServer) ->
     await client.close()
 
 
-async def test_wrong_secret_gets_the_exact_trace_bytes_then_close(server: AmiServer, traces_dir: Path) -> None:
+async def test_wrong_secret_gets_the_exact_trace_bytes_then_close(server: AmiServer,
+                                                                  traces_dir: Path) -> None:
     client = await RawAmiClient.connect("127.0.0.1", server.port)
     await client.send([("Action", "Login"), ("Username", "callcenter"), ("Secret", "wrong"),
                        ("Events", "on"), ("ActionID", "listener-login-1")])
@@ -79,7 +80,8 @@ async def test_errors_ping_vars_and_logoff(server: AmiServer) -> None:
     assert first(denied, "Response") == "Error" and first(denied, "Message") == "Authentication Required"
     await client.login("callcenter", "secret", events="off")
     unknown = await client.action("NoSuchThing")
-    assert [h for h in unknown if h[0] != "ActionID"] == [("Response", "Error"), ("Message", "Invalid/unknown command")]
+    assert [h for h in unknown if h[0] != "ActionID"] == [("Response", "Error"),
+                                                          ("Message", "Invalid/unknown command")]
     pong = await client.action("Ping")
     assert first(pong, "Ping") == "Pong" and first(pong, "ActionID") == "ping-4"
     await client.action("Setvar", ("Variable", "RING_agent1"), ("Value", "4"))
@@ -125,7 +127,8 @@ async def test_queue_membership_actions_emit_member_events(server: AmiServer) ->
     assert first(missing, "Message") == "Interface not found"
     events = client.skipped
     names = [first(e, "Event") for e in events]
-    assert names == ["FullyBooted", "SuccessfulAuth", "QueueMemberAdded", "QueueMemberPause", "QueueMemberRemoved"]
+    assert names == ["FullyBooted", "SuccessfulAuth", "QueueMemberAdded", "QueueMemberPause",
+                     "QueueMemberRemoved"]
     pause = next(e for e in events if first(e, "Event") == "QueueMemberPause")
     assert first(pause, "PausedReason") == "lunch" and first(pause, "Paused") == "1"
     await client.close()

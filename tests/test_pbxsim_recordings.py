@@ -67,7 +67,8 @@ async def test_scripted_call_writes_one_wav_per_side_with_each_line_at_its_time(
     assert pbx.recorder.errors == []
     mixmonitor = _event(stream, "MixMonitorStart")
     uniqueid = mixmonitor["Uniqueid"]
-    filename = _event(stream, "VarSet", Variable="MIXMONITOR_FILENAME", Channel=mixmonitor["Channel"])["Value"]
+    filename = _event(stream, "VarSet", Variable="MIXMONITOR_FILENAME",
+                      Channel=mixmonitor["Channel"])["Value"]
     assert filename == str(tmp_path / f"{uniqueid}.wav")  # reported as Asterisk does, an absolute path
     caller_file, agent_file = tmp_path / f"{uniqueid}-caller.wav", tmp_path / f"{uniqueid}-agent.wav"
     (call,) = pbx.calls.values()
@@ -102,7 +103,8 @@ async def test_hotline_flow_records_from_the_answer_and_places_lines_after_the_b
                                 hotline=settings.hotline, queues=queues)
     newexten = _event(stream, "Newexten", Application="MixMonitor")
     uid = newexten["Uniqueid"]
-    assert newexten["AppData"] == f"{uid}.wav,r({uid}-caller.wav)t({uid}-agent.wav)"  # substituted, as Asterisk shows it
+    # substituted, as Asterisk shows it
+    assert newexten["AppData"] == f"{uid}.wav,r({uid}-caller.wav)t({uid}-agent.wav)"
     assert [dict(m).get("Event") for m in messages(stream)].count("MixMonitorStart") == 1
     answer = float(_event(stream, "Newstate", Uniqueid=uid, ChannelStateDesc="Up")["Timestamp"])
     bridge = float(_event(stream, "BridgeEnter", Uniqueid=uid)["Timestamp"])

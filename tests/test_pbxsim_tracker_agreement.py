@@ -34,8 +34,10 @@ INTENDED: dict[str, Callable[[Scenario], list[Expected]]] = {
         {"answered": True, "agent": "Local/agent1@agents", "ring_seconds": ring(s, "agent1"), "attempts": 1,
          "outcomes": ["answered"], "hangup_first": "caller", "hold_seconds": 0.0}],
     "rollover": lambda s: [  # R13: agent 1 rings the member timeout, the queue waits retry, agent 2 answers
-        {"answered": True, "agent": "Local/agent2@agents", "attempts": 2, "outcomes": ["no_answer", "answered"],
-         "ring_seconds": s.queues[0].timeout + s.queues[0].retry + ring(s, "agent2"), "hangup_first": "caller"}],
+        {"answered": True, "agent": "Local/agent2@agents", "attempts": 2,
+         "outcomes": ["no_answer", "answered"],
+         "ring_seconds": s.queues[0].timeout + s.queues[0].retry + ring(s, "agent2"),
+         "hangup_first": "caller"}],
     "abandoned": lambda s: [  # the caller gives up while agent 1 still rings
         {"answered": False, "abandoned": True, "agent": None, "attempts": 1, "outcomes": ["cancelled"],
          "ring_seconds": s.calls[0].hangup_after - GREETING, "hangup_first": "caller"}],
@@ -57,7 +59,8 @@ TOLERANCE = {"ring_seconds": 0.001, "hold_seconds": 0.001}
 
 def observed(record: CallRecord, keys: list[str]) -> Expected:
     values: Expected = {
-        "caller": record.caller, "answered": record.answered, "abandoned": record.abandoned, "agent": record.agent,
+        "caller": record.caller, "answered": record.answered, "abandoned": record.abandoned,
+        "agent": record.agent,
         "ring_seconds": record.ring_seconds, "attempts": record.attempts, "hangup_first": record.hangup_first,
         "outcomes": [leg.outcome for leg in record.legs], "hold_seconds": record.hold_seconds,
         "holds": len(record.holds), "greeting": record.greeting,
@@ -73,7 +76,8 @@ async def _run(name: str) -> bytes:
     agi = FastAgiRecorder()  # the trace's FastAGI: GET VARIABLE ×2, STREAM FILE beep
     server = await asyncio.start_server(agi.handle, "127.0.0.1", 0)
     try:
-        stream, _ = await capture(scenario, speed=SPEED, agi=f"agi://127.0.0.1:{server.sockets[0].getsockname()[1]}/answered")
+        stream, _ = await capture(scenario, speed=SPEED,
+                                  agi=f"agi://127.0.0.1:{server.sockets[0].getsockname()[1]}/answered")
     finally:
         server.close()
         await server.wait_closed()
@@ -98,7 +102,8 @@ async def test_tracker_records_the_outcome_the_scenario_intends(name: str, tmp_p
 
 @pytest.mark.parametrize("kind", ["redirect", "blind_transfer"])
 @in_virtual_time
-async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kind: str, tmp_path: Path) -> None:
+async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kind: str,
+                                                                             tmp_path: Path) -> None:
     from test_pbxsim_transfers import _moved_call
 
     from callcenter.pbxsim.scenario import parse_scenario
@@ -109,5 +114,6 @@ async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kin
     trace.write_bytes(stream)
     (record,) = replay_file(trace)
     assert record.transfers == 1 and record.hangup_first == "caller"
-    assert record.ring_seconds == pytest.approx(ring(scenario, "agent1"), abs=0.001)  # R1/R2 at the first answer
+    # R1/R2 at the first answer
+    assert record.ring_seconds == pytest.approx(ring(scenario, "agent1"), abs=0.001)
     assert record.talk_seconds == pytest.approx(record.ended_at - record.legs[0].ended_at, abs=0.001)

@@ -39,7 +39,8 @@ def _events(stream: bytes) -> list[dict[str, str]]:
 
 
 def _index(events: list[dict[str, str]], name: str, **match: str) -> int:
-    return next(i for i, e in enumerate(events) if e["Event"] == name and all(e.get(k) == v for k, v in match.items()))
+    return next(i for i,
+                e in enumerate(events) if e["Event"] == name and all(e.get(k) == v for k, v in match.items()))
 
 
 @in_virtual_time
@@ -49,7 +50,8 @@ async def test_redirect_of_a_bridged_caller_defers_the_first_agent_complete_to_t
     caller = events[_index(events, "QueueCallerJoin")]["Channel"]
     first_bridge = _index(events, "BridgeEnter", Channel=caller)
     moved = _index(events, "Newexten", Channel=caller, Exten="repair")
-    assert first_bridge < moved < _index(events, "BridgeLeave", Channel=caller)  # README 10: Newexten, BridgeLeave
+    # README 10: Newexten, BridgeLeave
+    assert first_bridge < moved < _index(events, "BridgeLeave", Channel=caller)
     agent_legs = [e for e in events[moved:] if e["Event"] == "Hangup" and e["Channel"].startswith("Local/agent1")]
     assert [e["Cause"] for e in agent_legs] == ["16", "16"]
     assert not any(e["Event"] in ("BlindTransfer", "AgentComplete") for e in events[first_bridge:moved + 8])
@@ -99,7 +101,8 @@ async def test_blind_transfer_action_answers_like_asterisk() -> None:
     running = asyncio.create_task(run_scenario(pbx, scenario, ami.port))
     try:
         await client.login("callcenter", "secret", events="off")
-        missing = dict(await client.action("BlindTransfer", ("Channel", "PJSIP/nobody-00000001"), ("Exten", "repair")))
+        missing = dict(await client.action("BlindTransfer", ("Channel", "PJSIP/nobody-00000001"),
+                                           ("Exten", "repair")))
         assert missing["Message"] == "Channel specified does not exist"
         agent = await _wait_for(lambda: next((c for c in pbx.channels.values()
                                              if c.role == "member" and c.bridged_with is not None), None))
@@ -138,14 +141,16 @@ class RouteToExtension:
             environment[key] = value.strip()
         self.scripts.append(environment["agi_network_script"])
         if environment["agi_network_script"] == "inbound":
-            for name, value in (("CC_ROUTE", "extension"), ("CC_TARGET", self.extension), ("CC_QUEUE", self.queue)):
+            for name, value in (("CC_ROUTE", "extension"), ("CC_TARGET", self.extension),
+                                ("CC_QUEUE", self.queue)):
                 writer.write(f"SET VARIABLE {name} \"{value}\"\n".encode())
                 await writer.drain()
                 await reader.readline()
         writer.close()
 
 
-async def _extension_call(hotline_path: Path, tmp_path: Path, ring: str, queue: str = "") -> tuple[bytes, Any, Any]:
+async def _extension_call(hotline_path: Path, tmp_path: Path, ring: str,
+                          queue: str = "") -> tuple[bytes, Any, Any]:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)})
     agent = settings.hotline.agents[0]
     agi = RouteToExtension(agent.extension, queue)
@@ -155,7 +160,8 @@ async def _extension_call(hotline_path: Path, tmp_path: Path, ring: str, queue: 
         {"at": 0.5, "via": "pjsip", "caller": "13800000009", "hangup_after": 40,
          "variables": {f"__RING_{agent.extension}": ring, f"__TALK_{agent.extension}": "5"}}]}
     try:
-        stream, pbx = await capture(parse_scenario(data), speed=10.0, inbound="hotline", hotline=settings.hotline,
+        stream, pbx = await capture(parse_scenario(data), speed=10.0, inbound="hotline",
+                                    hotline=settings.hotline,
                                     queues=hotline_queues(settings.hotline), inbound_agi=url)
     finally:
         server.close()
@@ -181,7 +187,8 @@ async def test_extension_route_rings_the_owner_who_answers_r14(hotline_path: Pat
 
 
 @in_virtual_time
-async def test_unanswered_extension_ends_in_the_transfer_failed_message_r12(hotline_path: Path, tmp_path: Path) -> None:
+async def test_unanswered_extension_ends_in_the_transfer_failed_message_r12(hotline_path: Path,
+                                                                            tmp_path: Path) -> None:
     stream, log, (agent, agi) = await _extension_call(hotline_path, tmp_path, ring="never")
     events = _events(stream)
     end = events[_index(events, "DialEnd")]
@@ -197,21 +204,25 @@ async def test_unanswered_extension_ends_in_the_transfer_failed_message_r12(hotl
 
 
 @in_virtual_time
-async def test_unanswered_owner_falls_back_to_the_department_queue_r14(hotline_path: Path, tmp_path: Path) -> None:
+async def test_unanswered_owner_falls_back_to_the_department_queue_r14(hotline_path: Path,
+                                                                       tmp_path: Path) -> None:
     _stream, log, (agent, _agi) = await _extension_call(hotline_path, tmp_path, ring="never", queue="service")
     assert log.attempts[0] == (f"PJSIP/{agent.extension}", "no_answer")
     assert log.queue == "service" and "callcenter/zh/transfer_failed" not in log.heard
 
 
 @in_virtual_time
-async def test_member_device_states_follow_ring_answer_and_hang_up(hotline_path: Path, tmp_path: Path) -> None:
+async def test_member_device_states_follow_ring_answer_and_hang_up(hotline_path: Path,
+                                                                   tmp_path: Path) -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path)})
     queues = hotline_queues(settings.hotline)
     phones = {f"__{what}_{agent.extension}": seconds for agent in settings.hotline.agents
               for what, seconds in (("RING", "2"), ("TALK", "6"))}
     data = {"name": "states", "flow": "hotline", "calls": [
-        {"at": 0.5, "via": "pjsip", "caller": "13800000008", "keys": "1", "hangup_after": 30, "variables": phones}]}
-    stream, _pbx = await capture(parse_scenario(data), speed=10.0, inbound="hotline", hotline=settings.hotline,
+        {"at": 0.5, "via": "pjsip", "caller": "13800000008", "keys": "1", "hangup_after": 30,
+         "variables": phones}]}
+    stream, _pbx = await capture(parse_scenario(data), speed=10.0, inbound="hotline",
+                                 hotline=settings.hotline,
                                  queues=queues)
     events = _events(stream)
     interface = events[_index(events, "AgentCalled")]["Interface"]  # the member key 1 reached

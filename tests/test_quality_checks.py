@@ -61,7 +61,8 @@ def test_forbidden_phrases_in_normal_form_r16(line: str, phrases: list[str]) -> 
 
 
 def test_the_caller_saying_a_forbidden_phrase_is_not_the_agents_fault_r16() -> None:
-    t = Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"), Turn("caller", "那 你们 就 不 管 了 吗 我 不 知道")))
+    t = Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"),
+                                  Turn("caller", "那 你们 就 不 管 了 吗 我 不 知道")))
     assert check(t).forbidden_phrases == []
 
 
@@ -81,7 +82,8 @@ def test_findings_are_stored_per_call_and_counted_per_agent_r2_r16(database_url:
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     late_without_apology = check(agent_says("喂 你好", "这个 我 不 知道", timed=True))
-    fine = check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心 工号 一 零 二", "感谢 您 的 来电 再见"))
+    fine = check(agent_says("对不起 让 您 久 等 了 您好 物业 服务 中心 工号 一 零 二",
+                            "感谢 您 的 来电 再见"))
     with unit_of_work(sessions) as s:
         findings.store(s, None, "101", late_without_apology, answered_late=True, now=NOW)
         findings.store(s, None, "102", fine, answered_late=True, now=NOW)

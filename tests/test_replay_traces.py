@@ -28,7 +28,8 @@ def cli() -> typer.Typer:
     return app
 
 
-TIMESTAMPED = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_answered_fast", "sip_abandoned",
+TIMESTAMPED = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_answered_fast",
+               "sip_abandoned",
                "queue_agi_greeting", "sip_hold"]
 UNSTAMPED = ["answered_fast", "rollover", "abandoned", "two_concurrent", "sip_answered_fast", "sip_abandoned"]
 
@@ -103,7 +104,8 @@ def check_expect_block(records: list[CallRecord], expect: dict[str, Any]) -> Non
     if "ring_seconds" in expect:
         assert record.ring_seconds == pytest.approx(expect["ring_seconds"], abs=0.2)
     if "total_ring_seconds_before_answer_approx" in expect:  # R13: ring time runs across attempts
-        assert record.ring_seconds == pytest.approx(expect["total_ring_seconds_before_answer_approx"], abs=0.2)
+        assert record.ring_seconds == pytest.approx(expect["total_ring_seconds_before_answer_approx"],
+                                                    abs=0.2)
         assert [leg.outcome for leg in record.legs] == ["no_answer", "answered"]
         assert record.legs[0].ring_seconds == pytest.approx(expect["first_agent_ring_seconds"], abs=0.2)
         assert record.legs[1].ring_seconds == pytest.approx(expect["second_agent_ring_seconds"], abs=0.2)
@@ -169,7 +171,8 @@ def test_replay_command_prints_one_json_object_per_call(traces_dir: Path) -> Non
 def test_replay_command_with_arrivals_and_options(traces_dir: Path) -> None:
     folder = traces_dir / "no-timestamps"
     result = CliRunner().invoke(cli(), ["replay", str(folder / "rollover.ami"), "--arrivals",
-                                      str(folder / "rollover.json"), "--ring-cycle", "6", "--rule-rings", "4"])
+                                      str(folder / "rollover.json"), "--ring-cycle", "6", "--rule-rings",
+                                      "4"])
     assert result.exit_code == 0, result.output
     (line,) = [json.loads(line) for line in result.output.splitlines()]
     assert line["attempts"] == 2 and line["ring_seconds"] == pytest.approx(21.0, abs=0.2)
@@ -183,7 +186,8 @@ def test_replay_command_reports_a_missing_trace_in_plain_words(tmp_path: Path) -
 
 
 def _callcenter(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).parent / "callcenter"), *args], capture_output=True, text=True,
+    return subprocess.run([str(Path(sys.executable).parent / "callcenter"), *args], capture_output=True,
+                          text=True,
                           timeout=60, check=False)
 
 
@@ -201,7 +205,8 @@ def test_replay_refuses_a_capture_without_timestamps_unless_given_its_arrivals(t
 
 def test_replay_refuses_a_sidecar_that_belongs_to_another_capture(traces_dir: Path) -> None:
     folder = traces_dir / "no-timestamps"
-    done = _callcenter("replay", str(folder / "answered_fast.ami"), "--arrivals", str(folder / "rollover.json"))
+    done = _callcenter("replay", str(folder / "answered_fast.ami"), "--arrivals",
+                       str(folder / "rollover.json"))
     assert done.returncode == 2 and done.stdout == ""
     [line] = done.stderr.splitlines()
     messages = len(json.loads((folder / "answered_fast.json").read_text())["message_arrival_s"])

@@ -36,7 +36,8 @@ def local(hour: int, minute: int, day: dt.date = DAY) -> dt.datetime:
 def _legs(start: dt.datetime, legs: list[tuple[str, float, str]]) -> list[CallLeg]:
     out, at = [], start
     for agent, seconds, outcome in legs:
-        out.append(CallLeg(agent_id=agent, agent_interface=f"PJSIP/{AGENTS[agent]}", channel=f"PJSIP/{AGENTS[agent]}-1",
+        out.append(CallLeg(agent_id=agent, agent_interface=f"PJSIP/{AGENTS[agent]}",
+                           channel=f"PJSIP/{AGENTS[agent]}-1",
                            started_at=at, ended_at=at + dt.timedelta(seconds=seconds), ring_seconds=seconds,
                            outcome=outcome))
         at += dt.timedelta(seconds=seconds)
@@ -59,10 +60,12 @@ def make_call(name: str, start: dt.datetime, *, queue: str = "service", agent: s
                 abandoned=abandoned, ring_seconds=ring, rings=rings,
                 within_rule=None if ring is None else ring < 15, greeting=greeting, wait_seconds=wait,
                 talk_seconds=talk, hangup_first=hangup, transfers=transfers, attempts=len(legs),
-                hold_seconds=float(sum(holds)), hold_count=len(holds), longest_hold_seconds=float(max(holds, default=0)),
+                hold_seconds=float(sum(holds)), hold_count=len(holds),
+                longest_hold_seconds=float(max(holds, default=0)),
                 recordings=f"{name}-caller.wav\n{name}-agent.wav")
     call.legs = _legs(queue_at, legs)
-    call.holds = [CallHold(started_at=queue_at, ended_at=queue_at + dt.timedelta(seconds=h), seconds=h) for h in holds]
+    call.holds = [CallHold(started_at=queue_at, ended_at=queue_at + dt.timedelta(seconds=h),
+                           seconds=h) for h in holds]
     return call
 
 
@@ -71,11 +74,13 @@ def known_day() -> list[Call]:
     return [
         make_call("A", local(7, 55), agent="101", ring=4, wait=6, talk=60, greeting="standard",
                   legs=[("101", 4, "answered")]),
-        make_call("B", local(9, 10), agent="101", ring=12, wait=14, talk=120, greeting="standard", hangup="agent",
+        make_call("B", local(9, 10), agent="101", ring=12, wait=14, talk=120, greeting="standard",
+                  hangup="agent",
                   legs=[("101", 12, "answered")]),
         make_call("C", local(9, 20), agent="102", ring=18, wait=20, talk=90, greeting="apology", holds=[200],
                   legs=[("101", 12, "no_answer"), ("102", 6, "answered")]),
-        make_call("D", local(9, 30), queue="repair", agent="201", ring=27, wait=29, talk=30, greeting="standard",
+        make_call("D", local(9, 30), queue="repair", agent="201", ring=27, wait=29, talk=30,
+                  greeting="standard",
                   transfers=1, holds=[30], legs=[("201", 12, "no_answer"), ("101", 12, "no_answer"),
                                                  ("201", 3, "answered")]),
         make_call("E", local(10, 5), ring=2, wait=3, abandoned=True, hangup="caller"),
@@ -95,7 +100,8 @@ def known_day() -> list[Call]:
 def store_known_day(session: Session) -> None:
     for agent_id, extension in AGENTS.items():
         session.add(Agent(id=agent_id, name=f"agent {agent_id}", extension=extension,
-                          interface=f"PJSIP/{extension}", role="supervisor" if agent_id == "900" else "agent"))
+                          interface=f"PJSIP/{extension}",
+                          role="supervisor" if agent_id == "900" else "agent"))
     session.flush()
     session.add_all(known_day())
 
@@ -123,7 +129,8 @@ def figures(row: Any) -> dict[str, Any]:
     return {f.name: row.value(f.name) for f in FIGURES}
 
 
-def test_day_totals_match_hand_computed_figures_r1_r2_r10_r11(day_session: Session, today: dt.date | None) -> None:
+def test_day_totals_match_hand_computed_figures_r1_r2_r10_r11(day_session: Session,
+                                                              today: dt.date | None) -> None:
     total = answer_time_report(day_session, PERIOD, "day", RULES, today=today).total
     got = figures(total)
     assert {k: got[k] for k in ("offered", "answered", "abandoned", "short_abandoned", "within_rule",
@@ -133,7 +140,8 @@ def test_day_totals_match_hand_computed_figures_r1_r2_r10_r11(day_session: Sessi
     assert [got[f"rings_{n}"] for n in range(1, 7)] == [1, 1, 1, 1, 0, 1]
     assert (got["avg_ring"], got["p90_ring"], got["avg_wait"], got["p90_wait"]) == (14.0, 27.0, 16.0, 29.0)
     assert (got["longest_wait"], got["avg_abandon_wait"]) == (40.0, 25.0)
-    assert (got["ring_no_answer"], got["agent_hangup_first"], got["long_hold"], got["transfers"]) == (6, 1, 1, 1)
+    assert (got["ring_no_answer"], got["agent_hangup_first"], got["long_hold"],
+            got["transfers"]) == (6, 1, 1, 1)
     assert got["talk_seconds"] == 345.0
     # 7 counted offered (short abandon apart): 3 within rule; 2 abandoned; F abandoned inside the window.
     assert got["within_rule_pct"] == 60.0
@@ -142,14 +150,16 @@ def test_day_totals_match_hand_computed_figures_r1_r2_r10_r11(day_session: Sessi
     assert got["answered_15s_pct"] == 42.9  # A, B, H / 7
 
 
-def test_per_agent_rows_count_answers_and_rolled_over_legs_r13(day_session: Session, today: dt.date | None) -> None:
+def test_per_agent_rows_count_answers_and_rolled_over_legs_r13(day_session: Session,
+                                                               today: dt.date | None) -> None:
     report = answer_time_report(day_session, PERIOD, "agent", RULES, today=today)
     rows = {r.key: figures(r) for r in report.rows}
     assert list(rows) == ["101", "102", "201", "202", None]
     assert (rows["101"]["answered"], rows["101"]["within_rule"], rows["101"]["ring_no_answer"],
             rows["101"]["agent_hangup_first"]) == (2, 2, 2, 1)
     assert (rows["102"]["late_apology"], rows["102"]["long_hold"], rows["102"]["within_rule"]) == (1, 1, 1)
-    assert (rows["201"]["late_no_apology"], rows["201"]["ring_no_answer"], rows["201"]["transfers"]) == (1, 3, 1)
+    assert (rows["201"]["late_no_apology"], rows["201"]["ring_no_answer"],
+            rows["201"]["transfers"]) == (1, 3, 1)
     assert (rows["202"]["offered"], rows["202"]["ring_no_answer"]) == (0, 1)
     assert (rows[None]["offered"], rows[None]["abandoned"], rows[None]["short_abandoned"]) == (3, 2, 1)
     assert rows["101"]["p90_ring"] == 12.0 and rows["102"]["p90_wait"] == 20.0
@@ -160,7 +170,8 @@ def test_hours_and_days_are_local_to_the_centre(day_session: Session, today: dt.
     assert {r.key: r.count("offered") for r in by_hour.rows} == {"07": 1, "09": 3, "10": 4}
     around = Period(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=1))
     by_day = answer_time_report(day_session, around, "day", RULES, today=today)
-    assert {r.key: r.count("offered") for r in by_day.rows} == {"2026-11-23": 1, "2026-11-24": 8, "2026-11-25": 1}
+    assert {r.key: r.count("offered") for r in by_day.rows} == {"2026-11-23": 1, "2026-11-24": 8,
+                                                                "2026-11-25": 1}
 
 
 def test_an_agent_scope_sees_only_their_own_calls_r17(day_session: Session, today: dt.date | None) -> None:
@@ -196,7 +207,8 @@ def test_p90_is_the_whole_second_within_which_nine_in_ten_were_answered() -> Non
 def test_a_call_stored_late_for_a_closed_day_rebuilds_its_rollup(day_session: Session) -> None:
     after = DAY + dt.timedelta(days=2)
     assert answer_time_report(day_session, PERIOD, "total", RULES, today=after).total.count("offered") == 8
-    day_session.add(make_call("late-write", local(16, 0), agent="102", ring=20, wait=22, talk=30, greeting="standard",
+    day_session.add(make_call("late-write", local(16, 0), agent="102", ring=20, wait=22, talk=30,
+                              greeting="standard",
                               legs=[("102", 20, "answered")]))
     day_session.flush()
     total = answer_time_report(day_session, PERIOD, "total", RULES, today=after).total

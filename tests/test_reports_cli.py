@@ -46,7 +46,8 @@ def test_csv_has_one_row_per_agent_and_a_total(cli_env: dict[str, str]) -> None:
     rows = list(csv.reader(io.StringIO(run("--from", "2026-11-24", "--by", "agent", "--format", "csv",
                                            "--lang", "en"))))
     assert rows[0][:3] == ["Agent", "Offered", "Answered"]
-    assert [r[0] for r in rows[1:]] == ["101 李秀英", "102 王磊", "201 陈师傅", "202 刘师傅", "not answered", "Total"]
+    assert [r[0] for r in rows[1:]] == ["101 李秀英", "102 王磊", "201 陈师傅", "202 刘师傅", "not answered",
+                                        "Total"]
 
 
 def test_table_lists_figures_down_the_side(cli_env: dict[str, str]) -> None:

@@ -20,14 +20,16 @@ NOW = local(12, 0, DAY + dt.timedelta(days=3))
 H = dt.timedelta(hours=1)
 
 
-def ticket(n: int, category: str, status: str, owner: str, at: dt.datetime, mark: int | None = None) -> Ticket:
+def ticket(n: int, category: str, status: str, owner: str, at: dt.datetime,
+           mark: int | None = None) -> Ticket:
     return Ticket(id=n, caller="13800138000", category=category, status=status, owner=owner, created_at=at,
                   updated_at=at, satisfaction=mark, summary="", missing_fields=[])
 
 
 def callback(n: int, reason: str, due: dt.datetime, status: str, done_at: dt.datetime | None = None,
              ticket_id: int | None = None) -> tuple[Callback, list[CallbackLog]]:
-    cb = Callback(id=n, ticket_id=ticket_id, caller="13800138000", owner="101", reason=reason, due_at=due, promised_at=due,
+    cb = Callback(id=n, ticket_id=ticket_id, caller="13800138000", owner="101", reason=reason, due_at=due,
+                  promised_at=due,
                   status=status, attempts=1, created_at=due - H, dedupe_key=f"k{n}")
     logs = [CallbackLog(callback_id=n, at=due - 2 * H, kind="created")]
     if done_at is not None:
@@ -61,7 +63,8 @@ def session(database_url: str) -> Iterator[Session]:
         s.add_all([QualityFinding(call_id=None, agent_id="101", kind="forbidden_phrase", detail="不知道",
                                   created_at=t0),
                    QualityFinding(call_id=None, agent_id="101", kind="closing_missing", created_at=t0),
-                   QualityFinding(call_id=None, agent_id="102", kind="forbidden_phrase", detail="随便", created_at=t0)])
+                   QualityFinding(call_id=None, agent_id="102", kind="forbidden_phrase", detail="随便",
+                                  created_at=t0)])
     with unit_of_work(sessions) as s:
         yield s
     engine.dispose()
@@ -74,7 +77,8 @@ def test_tickets_by_category_and_status(session: Session) -> None:
 
 def test_callbacks_on_time_late_and_overdue_r6_r7(session: Session) -> None:
     cbs = followup_report(session, PERIOD, NOW).callbacks
-    assert cbs["inquiry_30min"] == {"promised": 2, "on_time": 1, "late": 0, "overdue": 1, "to_come": 0, "cancelled": 0}
+    assert cbs["inquiry_30min"] == {"promised": 2, "on_time": 1, "late": 0, "overdue": 1, "to_come": 0,
+                                    "cancelled": 0}
     assert cbs["abandoned"]["cancelled"] == 1
     # The complaint callbacks are promised two days later: outside a one-day period.
     assert "complaint_48h" not in cbs

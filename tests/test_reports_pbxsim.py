@@ -29,21 +29,25 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MORNING = dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 DAY = Period(MORNING.date(), MORNING.date(), "Asia/Shanghai")
 SPEED = 6.0
-FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build", "callcenter.ivr.component:build"]
+FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
+             "callcenter.ivr.component:build"]
 
 
 def call(caller: str, keys: str, at: float, hangup_after: float | None = None, **ring: str) -> CallPlan:
     variables = {f"__RING_{ext}": seconds for ext, seconds in ring.items()} | {"PBXSIM_TALK": "3"}
-    return CallPlan(at=at, caller=caller, via="pjsip", keys=keys, variables=variables, hangup_after=hangup_after)
+    return CallPlan(at=at, caller=caller, via="pjsip", keys=keys, variables=variables,
+                    hangup_after=hangup_after)
 
 
 @in_virtual_time
 async def test_a_morning_of_pbxsim_calls_reports_as_designed_r1_r2_r13(
         hotline_path: Path, tmp_path: Path, database_url: str) -> None:
     url = database_url  # SQLite and PostgreSQL
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
                               "CALLCENTER_DATABASE_URL": url})
-    service = Service(dataclasses.replace(settings, agi_port=0), clock=ScaledClock(SPEED, start=MORNING.timestamp()),
+    service = Service(dataclasses.replace(settings, agi_port=0),
+                      clock=ScaledClock(SPEED, start=MORNING.timestamp()),
                       factories=FACTORIES)
     await service.start()
     try:
@@ -51,8 +55,10 @@ async def test_a_morning_of_pbxsim_calls_reports_as_designed_r1_r2_r13(
         sim = service.context.extras["pbxsim"]
         calls = (
             call("13800000001", "2", 0.5, **{"8301": "4"}),  # billing: answered after 4 s
-            call("13800000002", "1", 0.9, **{"8201": "never", "8202": "4", "8101": "never"}),  # rolls over: late
-            call("13800000003", "4", 1.3, hangup_after=30, **{"8101": "never", "8102": "never", "8103": "never"}),
+            # rolls over: late
+            call("13800000002", "1", 0.9, **{"8201": "never", "8202": "4", "8101": "never"}),
+            call("13800000003", "4", 1.3, hangup_after=30,
+                 **{"8101": "never", "8102": "never", "8103": "never"}),
         )
         await asyncio.wait_for(run_scenario(sim.pbx, Scenario("report_e2e", flow="hotline", calls=calls),
                                             sim.server.port), timeout=120)
@@ -69,18 +75,22 @@ async def test_a_morning_of_pbxsim_calls_reports_as_designed_r1_r2_r13(
     total = direct.total
     assert (total.count("offered"), total.count("answered"), total.count("abandoned"),
             total.count("short_abandoned")) == (3, 2, 1, 0)
-    assert (total.count("within_rule"), total.count("late_apology"), total.count("late_no_apology")) == (1, 1, 0)
+    assert (total.count("within_rule"), total.count("late_apology"),
+            total.count("late_no_apology")) == (1, 1, 0)
     rows = {r.key: r for r in direct.rows}
     # Hand-computed (5 s cycle, 12 s member timeout, pbxsim's 1 s retry, rrmemory from the first member):
     # call 1: 301 answers after 4 s -> 1st ring, within the rule, answered within 15 s.
     assert rows["301"].count("within_rule") == rows["301"].count("rings_1") == rows["301"].count("answered_15s") == 1
     assert rows["301"].seconds["avg_ring"] == pytest.approx(4, abs=0.01)
-    # call 2: 201 rings out (12 s), retry (1 s), 202 answers after 4 s -> 17 s, the 4th ring, apology (R2, R13).
+    # call 2: 201 rings out (12 s), retry (1 s), 202 answers after 4 s -> 17 s, the 4th ring, apology (R2,
+    # R13).
     assert rows["202"].count("late_apology") == rows["202"].count("rings_4") == 1
     assert rows["202"].count("answered_15s") == 0
     assert rows["202"].seconds["avg_ring"] == pytest.approx(12 + 1 + 4, abs=0.01)
     # call 3: 101 and 102 each ring out (12 + 1 + 12 s) before the caller gives up, 30 s after dialling.
-    assert {key: r.ring_no_answer for key, r in rows.items() if r.ring_no_answer} == {"201": 1, "101": 1, "102": 1}
+    assert {key: r.ring_no_answer for key,
+            r in rows.items() if r.ring_no_answer} == {"201": 1, "101": 1, "102": 1}
     assert 25 < rows[None].seconds["avg_abandon_wait"] < 30
     assert rows[None].count("abandoned") == 1
-    assert [(r.key, r.counts, r.seconds) for r in rolled.rows] == [(r.key, r.counts, r.seconds) for r in direct.rows]
+    assert [(r.key, r.counts,
+             r.seconds) for r in rolled.rows] == [(r.key, r.counts, r.seconds) for r in direct.rows]

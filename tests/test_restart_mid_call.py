@@ -43,11 +43,13 @@ class Run:
     """One run of the call-tracking service (listener, tracker, writer) on a shared database."""
 
     def __init__(self, pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
-        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                                  "CALLCENTER_DATABASE_URL": database_url})
         engine = make_engine(database_url)
         self.ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
                                   sessions=make_session_factory(engine))
-        self.ami = AmiSettings("127.0.0.1", pbx.port, "callcenter", Secret("secret"), "callcenter", Secret("secret"))
+        self.ami = AmiSettings("127.0.0.1", pbx.port, "callcenter", Secret("secret"), "callcenter",
+                               Secret("secret"))
         self.seen: list[object] = []
         self.ctx.bus.subscribe((CallStored, GreetingDecision, AgentRinging), self.seen.append)
         self.component = CallsComponent(self.ctx, self.ami)
@@ -100,7 +102,8 @@ async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_
     assert stored_rows(database_url) == []  # the restart lost the call's memory, nothing was written
     async with Run(pbx, database_url, hotline_path) as second:
         live = second.ctx.tracker.live_calls()
-        assert [(c.linkedid, c.state, c.agent) for c in live] == [(linkedid, "talking", "Local/agent1@agents")]
+        assert [(c.linkedid, c.state,
+                 c.agent) for c in live] == [(linkedid, "talking", "Local/agent1@agents")]
         await second.until(lambda: bool(second.stored()))
     truth = pbx.pbx.calls[linkedid]
     (record,) = [m.record for m in second.stored()]

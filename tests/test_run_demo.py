@@ -40,12 +40,14 @@ def test_callcenter_run_places_scripted_calls_and_stores_them(tmp_path: Path) ->
     # Open around the clock, so the test does not depend on the hour it runs at (R18).
     (tmp_path / "hotline.toml").write_text(_without_hours(hotline), encoding="utf-8")
     (tmp_path / "scenario.toml").write_text(SCENARIO, encoding="utf-8")
-    env = dict(os.environ, CALLCENTER_HOTLINE=str(tmp_path / "hotline.toml"), CALLCENTER_VAR_DIR=str(tmp_path / "var"),
+    env = dict(os.environ, CALLCENTER_HOTLINE=str(tmp_path / "hotline.toml"),
+               CALLCENTER_VAR_DIR=str(tmp_path / "var"),
                CALLCENTER_AGI_PORT="0", CALLCENTER_WEB_PORT="0",
                CALLCENTER_DATABASE_URL=f"sqlite:///{tmp_path / 'cc.db'}")
     env.pop("CALLCENTER_AMI_HOST", None)
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "callcenter"), "run", "--scenario", str(tmp_path / "scenario.toml"),
+        [str(Path(sys.executable).parent / "callcenter"), "run", "--scenario",
+         str(tmp_path / "scenario.toml"),
          "--speed", "2", "--duration", "14", "--report", str(tmp_path / "report.json")],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

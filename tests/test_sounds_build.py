@@ -132,7 +132,8 @@ def test_missing_sox_and_espeak_library_are_both_named() -> None:
         raise OSError(f"{name}: cannot open shared object file")
 
     with pytest.raises(tts.MissingTool) as err:
-        tts.check_tools(which=lambda tool: None if tool == "sox" else f"/usr/bin/{tool}", load_library=no_library)
+        tts.check_tools(which=lambda tool: None if tool == "sox" else f"/usr/bin/{tool}",
+                        load_library=no_library)
     message = str(err.value)
     assert "libespeak-ng1" in message and "sox" in message and "espeak-ng program" not in message
 

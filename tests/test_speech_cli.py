@@ -49,7 +49,8 @@ def test_transcribe_prints_json_with_word_timestamps(model_path: Path, tmp_path:
 
 
 def test_transcribe_refuses_bad_audio_and_a_missing_model_with_clear_errors(tmp_path: Path) -> None:
-    stereo = synth.convert(synth.synthesize("안녕하세요", tmp_path / "m.wav", 8000), tmp_path / "s.wav", "-c", "2")
+    stereo = synth.convert(synth.synthesize("안녕하세요", tmp_path / "m.wav", 8000), tmp_path / "s.wav", "-c",
+                           "2")
     bad = CliRunner().invoke(_app(), ["transcribe", str(stereo)])  # type: ignore[arg-type]
     assert bad.exit_code != 0 and "2 channels" in str(bad.exception)
     mono = tmp_path / "m.wav"
@@ -57,14 +58,16 @@ def test_transcribe_refuses_bad_audio_and_a_missing_model_with_clear_errors(tmp_
     assert missing.exit_code != 0 and "callcenter models download" in str(missing.exception)
 
 
-async def test_worker_processes_load_the_model_and_transcribe_a_call(model_path: Path, tmp_path: Path) -> None:
+async def test_worker_processes_load_the_model_and_transcribe_a_call(model_path: Path,
+                                                                     tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     migrate(url)
     settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": url,
                               "CALLCENTER_ASR_MODEL": str(model_path), "CALLCENTER_TRANSCRIBE_WORKERS": "1"})
     engine = make_engine(url)
     t0 = dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC)
-    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine),
                          clock=FrozenClock(t0))
     ready: asyncio.Queue[TranscriptReady] = asyncio.Queue()
     ctx.bus.subscribe(TranscriptReady, ready.put_nowait)

@@ -45,7 +45,8 @@ def sides(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("sides")
     agent = synth.synthesize("안녕하세요 감사합니다", d / "src-agent.wav", 8000)
     caller = synth.concatenate([synth.silence(d / "gap.wav", 2.0, 8000),
-                                synth.synthesize("오늘 날씨가 좋습니다", d / "c.wav", 8000)], d / "src-caller.wav")
+                                synth.synthesize("오늘 날씨가 좋습니다", d / "c.wav", 8000)],
+                                d / "src-caller.wav")
     return {"agent": agent, "caller": caller}
 
 
@@ -57,7 +58,8 @@ class Harness:
 
     def add_call(self, linkedid: str, recordings: tuple[str, ...]) -> CallStored:
         with unit_of_work(self.ctx.sessions) as s:
-            call = Call(linkedid=linkedid, caller="13800138000", started_at=T0, ended_at=T0 + dt.timedelta(minutes=1),
+            call = Call(linkedid=linkedid, caller="13800138000", started_at=T0,
+                        ended_at=T0 + dt.timedelta(minutes=1),
                         answered=True, hangup_first="caller", recordings="\n".join(recordings))
             s.add(call)
             s.flush()
@@ -83,7 +85,8 @@ class Harness:
 
 def _record(linkedid: str, recordings: tuple[str, ...]) -> CallRecord:
     start = T0.timestamp()
-    return CallRecord(linkedid=linkedid, server="pbx", caller="13800138000", caller_name=None, direction="inbound",
+    return CallRecord(linkedid=linkedid, server="pbx", caller="13800138000", caller_name=None,
+                      direction="inbound",
                       queue="repairs", agent="PJSIP/8101", member_name="张三", started_at=start,
                       queue_entered_at=start, answered_at=start + 5, ended_at=start + 60, answered=True,
                       abandoned=False, ring_seconds=5.0, rings=1, within_rule=True, greeting="standard",
@@ -96,13 +99,16 @@ def _thread_executor(recognizer: Recognizer) -> Callable[[Path, int], Executor]:
 
 
 @pytest.fixture
-async def harness(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+async def harness(database_url: str, tmp_path: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
     monkeypatch.delenv("ASR_MODEL_PATH", raising=False)
-    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": database_url,
+    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_DATABASE_URL": database_url,
                               "CALLCENTER_ASR_MODEL": str(synth.packaged_korean_model_path())})
     engine = make_engine(database_url)
     clock = FrozenClock(T0)
-    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine),
                          clock=clock)
     ready: list[TranscriptReady] = []
     ctx.bus.subscribe(TranscriptReady, ready.append)
@@ -161,7 +167,8 @@ async def test_bad_recordings_fail_their_job_with_the_reason_and_the_worker_carr
     synth.convert(sides["agent"], d / "ulaw-agent.wav", "-e", "u-law")
     (d / "junk-caller.wav").write_bytes(b"RIFF" + bytes(range(256)) * 4)
     good = _copy(sides["agent"], d / "good-agent.wav")
-    bad = {"empty": "empty file", "stereo": "2 channels", "ulaw": "u-law", "junk": "not a WAV|unreadable|truncated"}
+    bad = {"empty": "empty file", "stereo": "2 channels", "ulaw": "u-law",
+           "junk": "not a WAV|unreadable|truncated"}
     component = SpeechComponent(harness.ctx, executor_factory=_thread_executor(recognizer))
     await component.start()
     try:
@@ -211,7 +218,8 @@ async def test_missing_model_leaves_recordings_queued_until_a_model_is_installed
         await restarted.stop()
 
 
-async def test_a_model_that_vosk_cannot_load_stops_only_transcription(harness: Harness, tmp_path: Path) -> None:
+async def test_a_model_that_vosk_cannot_load_stops_only_transcription(harness: Harness,
+                                                                      tmp_path: Path) -> None:
     fake = tmp_path / "models" / "broken"
     for name in ("am/final.mdl", "conf/model.conf", "graph/HCLG.fst"):
         (fake / name).parent.mkdir(parents=True, exist_ok=True)

@@ -65,7 +65,8 @@ def test_streaming_decode_gives_monotonic_word_timestamps_at_the_files_own_rate(
     assert words[-1].start > first_phrase + 1.0
 
 
-def test_grammar_mode_recognises_in_vocabulary_words_exactly_at_16k(ko_model: Any, ko_audio: dict[str, Path]) -> None:
+def test_grammar_mode_recognises_in_vocabulary_words_exactly_at_16k(ko_model: Any,
+                                                                    ko_audio: dict[str, Path]) -> None:
     grammar = ["안녕하세요", "감사합니다", "오늘 좋습니다"]
     result = _recognizer(ko_model).transcribe(ko_audio["16000"], grammar=grammar)
     assert [w.word for u in result.utterances for w in u.words] == ["안녕하세요", "감사합니다"]
@@ -73,7 +74,8 @@ def test_grammar_mode_recognises_in_vocabulary_words_exactly_at_16k(ko_model: An
     assert first.start < 1.5 < second.start  # the second word comes after the pause
 
 
-def test_reused_recognizer_reports_times_from_each_files_start(ko_model: Any, ko_audio: dict[str, Path]) -> None:
+def test_reused_recognizer_reports_times_from_each_files_start(ko_model: Any,
+                                                               ko_audio: dict[str, Path]) -> None:
     recognizer = _recognizer(ko_model)
     first = recognizer.transcribe(ko_audio["8000"])
     again = recognizer.transcribe(ko_audio["8000"])
@@ -86,9 +88,11 @@ def test_turns_of_both_sides_merge_by_time(ko_model: Any, tmp_path: Path) -> Non
     rate = 16000
     agent = synth.concatenate([synth.synthesize("안녕하세요", tmp_path / "a1.wav", rate),
                                synth.silence(tmp_path / "a_gap.wav", 3.0, rate),
-                               synth.synthesize("안녕하세요", tmp_path / "a2.wav", rate)], tmp_path / "x-agent.wav")
+                               synth.synthesize("안녕하세요", tmp_path / "a2.wav", rate)],
+                               tmp_path / "x-agent.wav")
     caller = synth.concatenate([synth.silence(tmp_path / "c_gap.wav", 1.6, rate),
-                                synth.synthesize("감사합니다", tmp_path / "c1.wav", rate)], tmp_path / "x-caller.wav")
+                                synth.synthesize("감사합니다", tmp_path / "c1.wav", rate)],
+                                tmp_path / "x-caller.wav")
     recognizer = _recognizer(ko_model)
     grammar = ["안녕하세요", "감사합니다"]
     segments = [Segment(side, u.start, u.end, u.text)

@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def calls(traces_dir: Path, n: int, tag: str) -> list[tuple[CallRecord, Journal]]:
     """n distinct finished calls (the shared traces, each under its own Linkedid)."""
-    base = replayed(traces_dir, "rollover") + replayed(traces_dir, "sip_hold") + replayed(traces_dir, "abandoned")
+    base = replayed(traces_dir, "rollover") + replayed(traces_dir,
+                                                       "sip_hold") + replayed(traces_dir, "abandoned")
     out = []
     for i in range(n):
         record, journal = base[i % len(base)]
@@ -110,7 +111,8 @@ def test_calls_ended_while_postgresql_is_down_are_stored_once_when_it_returns(
     assert writer.health.view().ok and not segments(tmp_path / "spool")
 
 
-def test_sqlite_locked_by_a_long_reader_delays_records_but_loses_none(traces_dir: Path, tmp_path: Path) -> None:
+def test_sqlite_locked_by_a_long_reader_delays_records_but_loses_none(traces_dir: Path,
+                                                                      tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cc.db'}"
     migrate(url)
     engine = make_engine(url, sqlite_busy_timeout=0.2)
@@ -157,7 +159,8 @@ def test_kill_9_with_the_database_down_loses_no_spooled_call_and_a_torn_line_is_
     # The service's database is unreachable (nothing listens there) while it takes 30 calls.
     down = "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1"
     code = CHILD.format(root=str(ROOT), url=down, spool=str(spool_dir), traces=str(traces_dir))
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "spooled"
     finally:
@@ -201,7 +204,8 @@ def test_a_replayed_spool_or_a_double_delivery_never_doubles_a_call(database_url
     engine.dispose()
 
 
-def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(database_url: str, traces_dir: Path,
+def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(database_url: str,
+                                                                           traces_dir: Path,
                                                                           tmp_path: Path) -> None:
     engine = make_engine(database_url)
     good = calls(traces_dir, 3, "good")

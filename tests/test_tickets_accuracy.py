@@ -30,13 +30,15 @@ def test_acceptance_on_the_labeled_sample(transcripts_sample: Path) -> None:
     _assert_acceptance(score(load(transcripts_sample)))
 
 
-@pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
+@pytest.mark.parametrize("split",
+                         ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
 def test_acceptance_on_held_out_transcripts(split: str) -> None:
     _assert_acceptance(score(load(DATA / split)))
 
 
 @pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
-def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str, transcripts_sample: Path) -> None:
+def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str,
+                                                                   transcripts_sample: Path) -> None:
     """C4 transcripts have the recogniser's spaces between Chinese words removed."""
     _assert_acceptance(score(unspaced(load(DATA / split))))
     _assert_acceptance(score(unspaced(load(transcripts_sample))))

@@ -25,14 +25,17 @@ NOW = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
 
 GAS_TURNS = [
     {"speaker": "agent", "start": 0.0, "end": 3.0, "text": "喂 哪位"},
-    {"speaker": "caller", "start": 3.5, "end": 9.0, "text": "物业 吗 我 家 厨房 有 很 重 的 燃气 味 我 叫 李 秀英 住 B 座 一 八 零 三"},
-    {"speaker": "agent", "start": 9.5, "end": 14.0, "text": "请 您 马上 关闭 阀门 打开 窗户 人 先 出去 我们 马上 到"},
+    {"speaker": "caller", "start": 3.5, "end": 9.0,
+     "text": "物业 吗 我 家 厨房 有 很 重 的 燃气 味 我 叫 李 秀英 住 B 座 一 八 零 三"},
+    {"speaker": "agent", "start": 9.5, "end": 14.0,
+     "text": "请 您 马上 关闭 阀门 打开 窗户 人 先 出去 我们 马上 到"},
 ]
 
 
 @pytest.fixture
 async def context(database_url: str, hotline_path: Path) -> Any:
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url})
     engine = make_engine(database_url)
     bus = EventBus()
     ctx = ServiceContext(settings=settings, bus=bus, engine=engine, sessions=make_session_factory(engine),
@@ -45,17 +48,21 @@ async def context(database_url: str, hotline_path: Path) -> Any:
 
 def _stored(ctx: ServiceContext, turns: Any, greeting: str = "standard") -> tuple[int, int]:
     with unit_of_work(ctx.sessions) as s:
-        call = Call(linkedid="1795634553.8", caller="13800138000", agent_id=None, started_at=NOW, ended_at=NOW,
-                    answered=True, greeting=greeting, within_rule=greeting == "standard", hangup_first="caller")
+        call = Call(linkedid="1795634553.8", caller="13800138000", agent_id=None, started_at=NOW,
+                    ended_at=NOW,
+                    answered=True, greeting=greeting, within_rule=greeting == "standard",
+                    hangup_first="caller")
         s.add(call)
         s.flush()
-        row = speech.Transcript(call_id=call.id, turns=turns, model="vosk-model-small-cn-0.22", created_at=NOW)
+        row = speech.Transcript(call_id=call.id, turns=turns, model="vosk-model-small-cn-0.22",
+                                created_at=NOW)
         s.add(row)
         s.flush()
         return call.id, row.id
 
 
-async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_supervisor_r19(context: Any) -> None:
+async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_supervisor_r19(
+        context: Any) -> None:
     seen: list[Any] = []
     context.bus.subscribe((TicketChanged, SupervisorAlert), seen.append, name="test")
     component = build(context)
@@ -73,7 +80,8 @@ async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_superv
         assert (ticket.caller_name, ticket.address, ticket.call_id) == ("李秀英", "B座1803", call_id)
         kinds = {(f.kind, f.detail, f.at_seconds) for f in s.scalars(select(QualityFinding))}
         assert ("forbidden_phrase", "喂哪位", 0.0) in kinds
-        assert {k for k, _, _ in kinds} == {"greeting_missing", "apology_missing", "forbidden_phrase", "closing_missing"}
+        assert {k for k, _, _ in kinds} == {"greeting_missing", "apology_missing", "forbidden_phrase",
+                                            "closing_missing"}
     await component.stop()
 
 
@@ -94,11 +102,13 @@ async def test_a_broken_transcript_is_skipped_and_the_next_one_is_handled(contex
     await component.stop()
 
 
-async def test_the_service_starts_and_stops_the_tickets_component(database_url: str, hotline_path: Path) -> None:
+async def test_the_service_starts_and_stops_the_tickets_component(database_url: str,
+                                                                  hotline_path: Path) -> None:
     from callcenter.service import COMPONENTS, Service
 
     assert "callcenter.tickets.component:build" in COMPONENTS
-    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url})
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                              "CALLCENTER_DATABASE_URL": database_url})
     service = Service(settings, clock=FrozenClock(NOW), factories=["callcenter.tickets.component:build"])
     await service.start()
     assert service.started == ["tickets"]

@@ -56,7 +56,8 @@ def test_room_said_apart_completes_the_building_r4() -> None:
 
 def test_last_confirmed_phone_wins_r4() -> None:
     t = call(("agent", "您 的 电话"), ("caller", "一 三 八 零 零 一 三 八 零 零 零"),
-             ("agent", "一 三 八 零 零 一 三 八 零 零 九 对 吗"), ("caller", "不 对 是 一 三 八 零 零 一 三 八 零 零 零"))
+             ("agent", "一 三 八 零 零 一 三 八 零 零 九 对 吗"),
+             ("caller", "不 对 是 一 三 八 零 零 一 三 八 零 零 零"))
     assert extract_phone(t) == "13800138000"
 
 

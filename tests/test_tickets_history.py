@@ -60,7 +60,8 @@ def test_caller_history_lists_open_tickets_and_last_calls_r15(database_url: str)
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     with unit_of_work(sessions) as s:
-        s.add_all([_ticket("13800000001", "101", "open", 0, name="李秀英"), _ticket("13800000001", "101", "closed", 1)])
+        s.add_all([_ticket("13800000001", "101", "open", 0, name="李秀英"),
+                   _ticket("13800000001", "101", "closed", 1)])
         for i in range(7):
             s.add(Call(linkedid=f"b.{i}", caller="13800000001", started_at=T0 + dt.timedelta(hours=i),
                        ended_at=T0 + dt.timedelta(hours=i, minutes=2), answered=True, hangup_first="caller"))

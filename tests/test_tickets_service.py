@@ -33,7 +33,8 @@ LEAK = [Turn("agent", "您好 深科 物业 服务 中心 工号 一 零 一 很
 REPEAT = [Turn("agent", "您好 深科 物业 服务 中心 工号 一 零 二 很 高兴 为 您 服务"),
           Turn("caller", "我 上次 报 的 厨房 漏水 怎么 还 没 人 来 电话 一 三 九 零 零 零 一 一 一 一 一"),
           Turn("agent", "不知道 您 方便 吗 我 马上 催 一下 再见")]
-GAS = [Turn("agent", "您好 深科 物业 服务 中心"), Turn("caller", "楼道 里 一股 煤气 味 很 冲 我 在 五 幢 三 零 二"),
+GAS = [Turn("agent", "您好 深科 物业 服务 中心"),
+       Turn("caller", "楼道 里 一股 煤气 味 很 冲 我 在 五 幢 三 零 二"),
        Turn("agent", "请 您 马上 开窗 再见")]
 
 
@@ -50,7 +51,8 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 def _call(s: Session, linkedid: str, agent: str | None = None, greeting: str = "standard") -> int:
-    call = Call(linkedid=linkedid, caller=CALLER, started_at=NOW, ended_at=NOW, answered=True, greeting=greeting,
+    call = Call(linkedid=linkedid, caller=CALLER, started_at=NOW, ended_at=NOW, answered=True,
+                greeting=greeting,
                 within_rule=greeting == "standard", hangup_first="caller")
     s.add(call)
     s.flush()
@@ -66,7 +68,8 @@ def test_transcript_becomes_a_ticket_owned_by_the_answering_agent_r4_r14(
     with unit_of_work(sessions) as s:
         ticket = s.scalars(select(Ticket)).one()
         assert (ticket.category, ticket.owner, ticket.department) == ("repair", "101", "repair")
-        assert (ticket.caller_name, ticket.address, ticket.preferred_time) == ("王建国", "3栋2单元501", "明天下午三点")
+        assert (ticket.caller_name, ticket.address,
+                ticket.preferred_time) == ("王建国", "3栋2单元501", "明天下午三点")
         assert ticket.phone == CALLER  # none spoken: the caller ID is the contact number (R4)
         assert ticket.missing_fields == []
         # R8: the promised visit (tomorrow 15:00 Shanghai) is the due time

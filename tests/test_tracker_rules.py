@@ -44,7 +44,8 @@ def index_of(messages: list[bytes], *needles: bytes) -> int:
     return next(i for i, m in enumerate(messages) if all(n in m for n in needles))
 
 
-CALLER2 = {"Channel": "Local/inbound@from-pstn-00000004;2", "Uniqueid": "1795634553.9", "Linkedid": "1795634553.8"}
+CALLER2 = {"Channel": "Local/inbound@from-pstn-00000004;2", "Uniqueid": "1795634553.9",
+           "Linkedid": "1795634553.8"}
 
 
 def test_agent_hanging_up_first_is_recorded_and_counts_as_dropped(traces_dir: Path) -> None:
@@ -79,7 +80,8 @@ def test_redirect_of_a_bridged_caller_counts_a_transfer(traces_dir: Path) -> Non
     banner, messages = trace_messages(traces_dir, "answered_fast")
     i = index_of(messages, b"Event: BridgeEnter", b"from-pstn-00000004;2")
     moved = message(Event="Newexten", Privilege="dialplan,all", Timestamp="1795634570.000000", **CALLER2,
-                    ChannelStateDesc="Up", Context="from-pstn", Exten="repair", Priority="1", Application="NoOp")
+                    ChannelStateDesc="Up", Context="from-pstn", Exten="repair", Priority="1",
+                    Application="NoOp")
     messages.insert(i + 1, moved)
     (record,) = replay_chunks([join(banner, messages)])
     assert record.transfers == 1
@@ -92,7 +94,8 @@ def test_blind_transfer_counts_once_with_its_agent_complete(after: bool, traces_
     banner, messages = trace_messages(traces_dir, "answered_fast")
     i = index_of(messages, b"Event: AgentComplete")
     messages[i] = messages[i].replace(b"Reason: caller", b"Reason: transfer")
-    blind = message(Event="BlindTransfer", Privilege="call,all", Timestamp="1795634570.000000", Result="Success",
+    blind = message(Event="BlindTransfer", Privilege="call,all", Timestamp="1795634570.000000",
+                    Result="Success",
                     TransfererChannel="Local/agent1@agents-00000005;1", TransfererLinkedid="1795634553.8",
                     TransfereeChannel="Local/inbound@from-pstn-00000004;2", TransfereeLinkedid="1795634553.8",
                     Context="from-pstn", Extension="repair")
@@ -105,7 +108,8 @@ def test_blind_transfer_counts_once_with_its_agent_complete(after: bool, traces_
 def test_duplicated_and_reordered_events_do_not_change_the_record(traces_dir: Path) -> None:
     banner, messages = trace_messages(traces_dir, "rollover")
     (clean,) = replay_chunks([join(banner, messages)])
-    doubled = [m for msg in messages for m in ([msg, msg] if b"Event: Dial" in msg or b"Event: Agent" in msg else [msg])]
+    doubled = [m for msg in messages for m in ([msg,
+                                                msg] if b"Event: Dial" in msg or b"Event: Agent" in msg else [msg])]
     (again,) = replay_chunks([join(banner, doubled)])
     assert again.as_replay_json() == clean.as_replay_json()
     late = doubled + [messages[index_of(messages, b"Event: AgentConnect")]]  # long after the end
@@ -130,7 +134,9 @@ def test_bus_messages_of_a_rollover_call(traces_dir: Path) -> None:
     assert decision.greeting == "apology" and decision.rings == 5  # R2: 21 s of ringing
     assert decision.caller_uniqueid == "1795634585.13"  # the ;2 running Queue() = agi_uniqueid
     assert isinstance(published[-1], CallEnded) or any(isinstance(m, CallEnded) for m in published)
-    assert any(isinstance(m, CallQueued) for m in published) and any(isinstance(m, CallStarted) for m in published)
+    assert any(isinstance(m,
+                          CallQueued) for m in published) and any(isinstance(m,
+                                                                             CallStarted) for m in published)
 
 
 def test_greeting_for_before_and_after_the_answer(traces_dir: Path) -> None:
@@ -171,16 +177,19 @@ def test_plain_dial_to_an_extension_is_tracked_without_queue_events() -> None:
     records: list[CallRecord] = []
     tracker = CallTracker(publish=published.append, on_finished=lambda r, j: records.append(r),
                           agent_id_for=lambda i: "1001" if i == "PJSIP/8101" else None)
-    caller = {"channel": "PJSIP/trunk-00000001", "uniqueid": "10.1", "linkedid": "10.1", "caller_num": "13800138000",
+    caller = {"channel": "PJSIP/trunk-00000001", "uniqueid": "10.1", "linkedid": "10.1",
+              "caller_num": "13800138000",
                   "state_desc": "Up", "context": "callcenter-route", "exten": "extension"}
-    agent = dict(caller, channel="PJSIP/8101-00000002", uniqueid="10.2", caller_num=None, state_desc="Ringing")
+    agent = dict(caller, channel="PJSIP/8101-00000002", uniqueid="10.2", caller_num=None,
+                 state_desc="Ringing")
     dial = {"channel": "PJSIP/trunk-00000001", "uniqueid": "10.1", "linkedid": "10.1",
                 "dest_channel": "PJSIP/8101-00000002", "dest_uniqueid": "10.2"}
     for event in [ev.Newchannel("Newchannel", 100.0, **caller), ev.Newchannel("Newchannel", 100.1, **agent),
                   ev.DialBegin("DialBegin", 100.1, **dial), ev.Newstate("Newstate", 100.2, **agent),
                   ev.DialEnd("DialEnd", 116.2, **dial, status="ANSWER"),
                   ev.BridgeEnter("BridgeEnter", 116.3, **caller, bridge_id="b"),
-                  ev.HangupRequest("SoftHangupRequest", 130.0, **dict(agent, state_desc="Up"), cause=16, soft=True),
+                  ev.HangupRequest("SoftHangupRequest", 130.0, **dict(agent, state_desc="Up"), cause=16,
+                                   soft=True),
                   ev.Hangup("Hangup", 130.0, **dict(agent, state_desc="Up"), cause=16),
                   ev.Hangup("Hangup", 130.1, **caller, cause=16)]:
         tracker.apply(event)
@@ -194,7 +203,8 @@ def test_plain_dial_to_an_extension_is_tracked_without_queue_events() -> None:
 
 def test_agent_states_and_originate_results_are_published() -> None:
     published: list[object] = []
-    tracker = CallTracker(publish=published.append, agent_id_for=lambda i: "1001" if i == "PJSIP/8101" else None)
+    tracker = CallTracker(publish=published.append,
+                          agent_id_for=lambda i: "1001" if i == "PJSIP/8101" else None)
     tracker.apply(ev.MemberState("QueueMemberStatus", 1.0, "repair", "PJSIP/8101", "王工", 1, False, None))
     tracker.apply(ev.MemberState("QueueMemberStatus", 1.5, "repair", "PJSIP/8101", "王工", 1, False, None))
     tracker.apply(ev.MemberState("QueueMemberPause", 2.0, "repair", "PJSIP/8101", "王工", None, True, "午饭"))
@@ -204,7 +214,8 @@ def test_agent_states_and_originate_results_are_published() -> None:
     tracker.apply(ev.MemberState("QueueMemberPause", 3.6, "repair", "PJSIP/8101", "王工", None, True, "培训"))
     tracker.apply(ev.MemberState("QueueMemberPause", 3.7, "repair", "PJSIP/8101", "王工", None, False, None))
     tracker.apply(ev.OriginateResponse("OriginateResponse", 4.0, "cb-7", False, "3", "PJSIP/8101", None))
-    states = [(m.state, m.paused, m.reason, m.agent_id) for m in published if isinstance(m, AgentStateChanged)]
+    states = [(m.state, m.paused, m.reason,
+               m.agent_id) for m in published if isinstance(m, AgentStateChanged)]
     assert states == [("available", False, None, "1001"), ("paused", True, "午饭", "1001"),
                       ("ringing", True, "午饭", "1001"), ("paused", True, "午饭", "1001"),
                       ("paused", True, "培训", "1001"),  # a new reason is news (the desk shows it)
@@ -236,7 +247,8 @@ def _leg(name: str, uniqueid: str) -> dict[str, object]:
     return _caller(channel=name, uniqueid=uniqueid, caller_num=None, state_desc="Ringing", context="agents")
 
 
-def _agent(at: float, name: str, queue: str, dest: str, member: str, reason: str | None = None) -> ev.AgentEvent:
+def _agent(at: float, name: str, queue: str, dest: str, member: str,
+           reason: str | None = None) -> ev.AgentEvent:
     return ev.AgentEvent(name, at, **_caller(), queue=queue, interface=dest.rsplit("-", 1)[0],  # type: ignore[arg-type]
                          member_name=member, dest_channel=dest, ring_time=None, reason=reason)
 
@@ -284,7 +296,8 @@ def test_a_callback_from_an_agents_phone_is_outbound_and_its_sides_are_right() -
     records: list[CallRecord] = []
     tracker = CallTracker(on_finished=lambda r, j: records.append(r),
                           agent_id_for=lambda i: "101" if i == "PJSIP/8101" else None)
-    phone = {"channel": "PJSIP/8101-00000001", "uniqueid": "30.1", "linkedid": "30.1", "caller_num": "13800138000",
+    phone = {"channel": "PJSIP/8101-00000001", "uniqueid": "30.1", "linkedid": "30.1",
+             "caller_num": "13800138000",
              "state_desc": "Up", "context": "callcenter-callback", "exten": "s"}
     trunk = phone | {"channel": "PJSIP/trunk-00000002", "uniqueid": "30.2", "state_desc": "Ringing"}
     dial = {"channel": "PJSIP/8101-00000001", "uniqueid": "30.1", "linkedid": "30.1",
@@ -322,7 +335,8 @@ def test_recordings_come_from_mixmonitor_for_the_transcript(traces_dir: Path) ->
                   Variable="MIXMONITOR_FILENAME", Value="/srv/rec/1795634553.9.wav")
     i = index_of(messages, b"Event: QueueCallerJoin")
     without_queue_recording = [m for m in messages if b"MIXMONITOR_FILENAME" not in m]
-    (record,) = replay_chunks([join(banner, without_queue_recording[:i] + [mix, var] + without_queue_recording[i:])])
+    (record,
+     ) = replay_chunks([join(banner, without_queue_recording[:i] + [mix, var] + without_queue_recording[i:])])
     assert record.recordings == ("/srv/rec/1795634553.9.wav", "/srv/rec/1795634553.9-caller.wav",
                                  "/srv/rec/1795634553.9-agent.wav")
 

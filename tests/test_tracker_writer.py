@@ -38,10 +38,13 @@ def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str
     engine = make_engine(database_url)
     try:
         stored: list[tuple[int, CallRecord]] = []
-        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), agent_rows(load_hotline(hotline_path)),
+        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30),
+                            agent_rows(load_hotline(hotline_path)),
                             on_stored=lambda call_id, record: stored.append((call_id, record)))
         writer.start()
-        calls = replayed(traces_dir, "rollover") + replayed(traces_dir, "sip_hold") + replayed(traces_dir, "two_concurrent")
+        calls = replayed(traces_dir, "rollover") + replayed(traces_dir,
+                                                            "sip_hold") + replayed(traces_dir,
+                                                                                   "two_concurrent")
         for record, journal in calls:
             writer.submit(record, journal)
         writer.submit(*calls[0])  # the same call again (a resync, a second replay): not doubled
@@ -51,7 +54,8 @@ def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str
         with make_session_factory(engine)() as session:
             rollover = session.scalars(select(Call).where(Call.linkedid == calls[0][0].linkedid)).one()
             assert stored[0][0] == rollover.id
-            assert (rollover.answered, rollover.attempts, rollover.greeting) == (True, 2, "apology")  # R2, R13
+            # R2, R13
+            assert (rollover.answered, rollover.attempts, rollover.greeting) == (True, 2, "apology")
             assert [leg.outcome for leg in rollover.legs] == ["no_answer", "answered"]
             assert rollover.agent_interface == "Local/agent2@agents" and rollover.agent_id is None  # C1
             assert abs(rollover.ring_seconds - 21.008) < 0.01 and rollover.hangup_first == "caller"
@@ -73,11 +77,13 @@ def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str
 def test_pjsip_member_maps_to_the_hotline_agent_and_its_row(database_url: str, traces_dir: Path,
                                                              hotline_path: Path, tmp_path: Path) -> None:
     (record, journal), = replayed(traces_dir, "answered_fast")
-    legs = tuple(dataclasses.replace(leg, agent="PJSIP/8101", channel="PJSIP/8101-00000001") for leg in record.legs)
+    legs = tuple(dataclasses.replace(leg, agent="PJSIP/8101",
+                                     channel="PJSIP/8101-00000001") for leg in record.legs)
     record = dataclasses.replace(record, agent="PJSIP/8101", legs=legs)
     engine = make_engine(database_url)
     try:
-        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), agent_rows(load_hotline(hotline_path)))
+        writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30),
+                            agent_rows(load_hotline(hotline_path)))
         writer.start()
         writer.submit(record, journal)
         writer.stop()

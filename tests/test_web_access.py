@@ -56,7 +56,8 @@ async def test_a_wrong_password_does_not_log_in(client: AsyncClient) -> None:
     assert (await client.get("/api/calls")).status_code == 401
 
 
-async def test_an_agent_cannot_open_another_agents_call_or_recording(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_an_agent_cannot_open_another_agents_call_or_recording(ctx: ServiceContext,
+                                                                     client: AsyncClient) -> None:
     await login(client, AGENT)
     others = call_id(ctx, "H")  # answered by 102
     assert (await client.get(f"/calls/{others}")).status_code == 403
@@ -66,7 +67,8 @@ async def test_an_agent_cannot_open_another_agents_call_or_recording(ctx: Servic
     assert (await client.get(f"/calls/{call_id(ctx, 'A')}/recordings/0")).status_code == 403
 
 
-async def test_an_agent_sees_only_their_own_figures_and_masked_numbers(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_an_agent_sees_only_their_own_figures_and_masked_numbers(ctx: ServiceContext,
+                                                                       client: AsyncClient) -> None:
     await login(client, AGENT)
     data = (await client.get(f"/api/reports/answer-times?{DAY}&by=agent")).json()
     assert [row["key"] for row in data["rows"]] == [AGENT]
@@ -81,7 +83,8 @@ async def test_an_agent_sees_only_their_own_figures_and_masked_numbers(ctx: Serv
     assert "13800138000" not in export.text and "138****8000" in export.text
 
 
-async def test_a_supervisor_sees_every_call_and_whole_numbers(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_a_supervisor_sees_every_call_and_whole_numbers(ctx: ServiceContext,
+                                                              client: AsyncClient) -> None:
     await login(client, SUPERVISOR)
     calls = (await client.get(f"/api/calls?{DAY}")).json()
     assert calls["total"] == 8

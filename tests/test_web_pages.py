@@ -69,10 +69,13 @@ async def test_a_bad_period_is_a_clear_400(client: AsyncClient) -> None:
     assert response.status_code == 400 and "ends" in response.json()["detail"]
 
 
-async def test_spot_check_sample_is_daily_seeded_and_markable_r20(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_spot_check_sample_is_daily_seeded_and_markable_r20(ctx: ServiceContext,
+                                                                  client: AsyncClient) -> None:
     with unit_of_work(ctx.sessions) as session:
-        first = {a: [s.call.linkedid for s in calls] for a, calls in daily_sample(session, DAY, "Asia/Shanghai", 1).items()}
-        again = {a: [s.call.linkedid for s in calls] for a, calls in daily_sample(session, DAY, "Asia/Shanghai", 1).items()}
+        first = {a: [s.call.linkedid for s in calls] for a,
+                 calls in daily_sample(session, DAY, "Asia/Shanghai", 1).items()}
+        again = {a: [s.call.linkedid for s in calls] for a,
+                 calls in daily_sample(session, DAY, "Asia/Shanghai", 1).items()}
         full = daily_sample(session, DAY, "Asia/Shanghai", 5)
     assert first == again and set(first) == {"101", "102", "201"}
     assert {s.call.linkedid for s in full["101"]} == {"A", "B"}  # never more than the agent took
@@ -104,13 +107,15 @@ def test_passwords_are_scrypt_hashes_never_the_password() -> None:
     assert not verify_password("x", "not-a-hash")
 
 
-def test_missing_accounts_get_env_or_generated_passwords_written_once(ctx: ServiceContext, tmp_path: Path) -> None:
+def test_missing_accounts_get_env_or_generated_passwords_written_once(ctx: ServiceContext,
+                                                                      tmp_path: Path) -> None:
     var = tmp_path / "fresh"
     with unit_of_work(ctx.sessions) as session:
         for user in session.scalars(select(WebUser).where(WebUser.id.in_(["103", "301"]))):
             session.delete(user)
     with unit_of_work(ctx.sessions) as session:
-        made = ensure_accounts(session, ctx.settings.hotline, {"CALLCENTER_WEB_PASSWORD_103": "from-the-env-1"}, var)
+        made = ensure_accounts(session, ctx.settings.hotline,
+                               {"CALLCENTER_WEB_PASSWORD_103": "from-the-env-1"}, var)
     assert [user for user, _ in made] == ["301"]  # 103's came from the environment: not written anywhere
     written = (var / INITIAL_FILE).read_text().split()
     assert written == ["301", made[0][1]]
@@ -120,7 +125,8 @@ def test_missing_accounts_get_env_or_generated_passwords_written_once(ctx: Servi
         assert ensure_accounts(session, ctx.settings.hotline, {}, var) == []  # second start: nothing new
 
 
-def test_web_passwords_command_prints_generated_passwords_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_web_passwords_command_prints_generated_passwords_once(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from callcenter.web.cli import app

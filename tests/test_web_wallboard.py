@@ -93,11 +93,13 @@ async def test_agent_states_and_supervisor_alerts_are_pushed(web: WebComponent) 
         snapshot = await next_event(stream, "snapshot")
         assert {a["id"]: a["state"] for a in snapshot["agents"]}["102"] == "logged_out"
         at = web.ctx.clock.time()
-        web.ctx.bus.publish(AgentStateChanged(interface="PJSIP/8102", agent_id=None, state="available", paused=True,
+        web.ctx.bus.publish(AgentStateChanged(interface="PJSIP/8102", agent_id=None, state="available",
+                                              paused=True,
                                               reason="午餐", queue="service", at=at))
         agent = (await next_event(stream, "agent"))["agent"]
         assert (agent["id"], agent["state"], agent["reason"]) == ("102", "paused", "午餐")
-        web.ctx.bus.publish(SupervisorAlert(kind="callback_overdue", text="回电已超时：138****8000", ticket_id=None,
+        web.ctx.bus.publish(SupervisorAlert(kind="callback_overdue", text="回电已超时：138****8000",
+                                            ticket_id=None,
                                             callback_id=7, at=at))
         assert (await next_event(stream, "alert"))["alert"]["callback_id"] == 7
     finally:
@@ -136,7 +138,8 @@ async def test_the_component_stops_with_a_stream_open(web: WebComponent) -> None
     await close_stream(client, context)
 
 
-async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from callcenter.config import load_settings
     from callcenter.service import COMPONENTS, Service
 
@@ -176,7 +179,8 @@ async def test_the_first_snapshot_comes_from_the_tracker(web: WebComponent) -> N
     client, context, stream = await open_stream(web, SUPERVISOR)
     try:
         (call,) = (await next_event(stream, "snapshot"))["calls"]
-        assert (call["linkedid"], call["agent"], call["state"], call["attempts"]) == ("T1", "201", "ringing", 2)
+        assert (call["linkedid"], call["agent"], call["state"],
+                call["attempts"]) == ("T1", "201", "ringing", 2)
     finally:
         await close_stream(client, context)
 
@@ -190,7 +194,8 @@ async def test_todays_figures_follow_stored_calls(web: WebComponent) -> None:
     try:
         before = (await next_event(stream, "snapshot"))["figures"]["offered"]
         with unit_of_work(web.ctx.sessions) as session:
-            call = make_call("today-1", web.ctx.clock.now() - dt.timedelta(seconds=1), agent="101", ring=4, wait=5,
+            call = make_call("today-1", web.ctx.clock.now() - dt.timedelta(seconds=1), agent="101", ring=4,
+                             wait=5,
                              talk=30, greeting="standard")
             session.add(call)
             session.flush()
@@ -215,7 +220,8 @@ async def test_the_wallboard_says_when_the_database_is_down_and_how_many_calls_w
     engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1")
     writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30), backoff_cap=0.2)
     loop = asyncio.get_running_loop()
-    writer.health.on_change = lambda view: loop.call_soon_threadsafe(web.ctx.bus.publish, StoreHealthChanged(view))
+    writer.health.on_change = lambda view: loop.call_soon_threadsafe(web.ctx.bus.publish,
+                                                                     StoreHealthChanged(view))
     web.ctx.extras["store_health"] = writer.health
     writer.start()
     client, context, stream = await open_stream(web, SUPERVISOR)

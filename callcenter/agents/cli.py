@@ -37,7 +37,8 @@ def phone_settings(item: Provisioned, server: str, port: int, transport: str) ->
     # never leaks an old one.
     userinfo = f"{item.extension}:{item.password}" if item.password else item.extension
     uri = f"sip:{userinfo}@{server}:{port};transport={transport}"
-    return PhoneSettings(item.agent_id, item.name, item.extension, item.password, server, port, transport, uri,
+    return PhoneSettings(item.agent_id, item.name, item.extension, item.password, server, port, transport,
+                         uri,
                          item.issued_at)
 
 

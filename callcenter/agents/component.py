@@ -54,7 +54,8 @@ class AgentsComponent:
     async def start(self) -> None:
         bus = self.ctx.bus
         # One subscriber for the whole ring-to-hang-up sequence keeps it in order.
-        bus.subscribe((AgentRinging, AgentRingEnded, GreetingDecision, CallEnded), self._on_call, name="agents:pop")
+        bus.subscribe((AgentRinging, AgentRingEnded, GreetingDecision, CallEnded), self._on_call,
+                      name="agents:pop")
         bus.subscribe(AgentStateChanged, self.states.on_state_changed, name="agents:states")
         bus.subscribe(TicketChanged, self._on_ticket, name="agents:tickets")
         bus.subscribe(OriginateResult, self._on_originate, name="agents:originate")

@@ -77,7 +77,8 @@ def desk_agent(hotline: Hotline, actor: Actor, requested: str | None) -> Agent:
     return agent
 
 
-def audit(sessions: Any, actor: Actor, agent_id: str, action: str, detail: dict[str, Any], error: str | None) -> None:
+def audit(sessions: Any, actor: Actor, agent_id: str, action: str, detail: dict[str, Any],
+          error: str | None) -> None:
     with unit_of_work(sessions) as session:
         session.add(DeskAction(actor=actor.id, actor_role=actor.role, agent_id=agent_id, action=action,
                                detail=json.dumps(detail, ensure_ascii=False, default=str), ok=error is None,
@@ -100,7 +101,8 @@ async def perform(sessions: Any, actor: Actor, agent_id: str, action: str, detai
         raise PbxRefused(f"电话系统拒绝了操作：{exc} / the phone system refused: {exc}") from exc
     except ConnectionError as exc:
         await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, str(exc))
-        raise PbxRefused("电话系统暂时连不上，请稍后再试 / the phone system cannot be reached, try again") from exc
+        raise PbxRefused("电话系统暂时连不上，请稍后再试 / the phone system cannot "
+                         "be reached, try again") from exc
     await asyncio.to_thread(audit, sessions, actor, agent_id, action, detail, None)
     return result
 

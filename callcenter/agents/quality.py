@@ -50,7 +50,8 @@ def _flag(condition: Any) -> Any:
 
 def _calls_by_agent(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, list[int]]:
     query = (
-        select(Call.agent_id, func.count(), _flag(Call.within_rule.is_(True)), _flag(Call.within_rule.is_(False)),
+        select(Call.agent_id, func.count(), _flag(Call.within_rule.is_(True)),
+               _flag(Call.within_rule.is_(False)),
                _flag((Call.within_rule.is_(False)) & (Call.greeting == "apology")),
                _flag(Call.hangup_first == "agent"))
         # Inbound only: a callback or click-to-call the agent placed is no caller waiting (R1).
@@ -86,7 +87,8 @@ def team_average(figures: dict[str, DayFigures]) -> dict[str, float | None]:
         return {k: None for k in (*asdict(DayFigures()), "three_ring_rate")}
     count = len(figures)
     averages: dict[str, float | None] = {
-        name: round(sum(getattr(f, name) for f in figures.values()) / count, 2) for name in asdict(DayFigures())
+        name: round(sum(getattr(f, name) for f in figures.values()) / count,
+                    2) for name in asdict(DayFigures())
     }
     rates = [f.three_ring_rate for f in figures.values() if f.three_ring_rate is not None]
     averages["three_ring_rate"] = round(sum(rates) / len(rates), 4) if rates else None

@@ -181,7 +181,8 @@ class AgentStates:
         status = self._status[agent_id]
         if status.off_duty and not status.queues:
             # A paused or resumed 下班 member would take calls again without logging in.
-            raise NotLoggedIn(f"坐席 {agent_id} 已签出，请先签入 / agent {agent_id} is logged out, log in first")
+            raise NotLoggedIn(f"坐席 {agent_id} 已签出，请先签入 / agent {agent_id} is "
+                              "logged out, log in first")
 
     async def pause(self, agent_id: str, reason_key: str) -> None:
         label = reason_label(reason_key)
@@ -243,7 +244,8 @@ class AgentStates:
             status.off_duty.clear()
         seen = 0
         for event in members:
-            agent = agent_for_interface(self.hotline, event.get("StateInterface") or event.get("Location") or "")
+            agent = agent_for_interface(self.hotline,
+                                        event.get("StateInterface") or event.get("Location") or "")
             if agent is None:
                 continue
             status = self._status[agent.id]

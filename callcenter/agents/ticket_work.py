@@ -32,7 +32,8 @@ def ticket_change(session: Session, hotline: Hotline, action: str, ticket_id: in
         return service.close(session, ticket_id, now, outcome=str(fields.get("outcome") or "").strip())
     if action == "transfer":
         return service.transfer_ownership(session, ticket_id, str(fields.get("to") or ""),
-                                          reason=str(fields.get("reason") or ""), by=by, now=now, hotline=hotline)
+                                          reason=str(fields.get("reason") or ""), by=by, now=now,
+                                          hotline=hotline)
     raise TicketError(f"unknown ticket action {action!r}")
 
 

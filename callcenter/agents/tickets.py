@@ -48,7 +48,8 @@ def ticket_view(session: Session, ticket_id: int) -> dict[str, Any] | None:
 def agent_tickets(session: Session, agent_id: str, limit: int = 50) -> list[dict[str, Any]]:
     """The agent's own open matters (R14), most urgent and soonest due first."""
     query = (select(Ticket).where(Ticket.owner == agent_id, Ticket.status.in_(OPEN_STATUSES))
-             .order_by(Ticket.urgent.desc(), Ticket.due_at.is_(None), Ticket.due_at, Ticket.id.desc()).limit(limit))
+             .order_by(Ticket.urgent.desc(), Ticket.due_at.is_(None), Ticket.due_at,
+                       Ticket.id.desc()).limit(limit))
     return [as_view(t) for t in session.scalars(query)]
 
 

@@ -82,7 +82,8 @@ class AmiActions:
         await self.send(action)
         return action_id
 
-    async def queue_add(self, queue: str, interface: str, member_name: str | None = None, paused: bool = False) -> None:
+    async def queue_add(self, queue: str, interface: str, member_name: str | None = None,
+                        paused: bool = False) -> None:
         action = {"Action": "QueueAdd", "Queue": queue, "Interface": interface, "Paused": _bool(paused)}
         if member_name:
             action["MemberName"] = member_name
@@ -132,7 +133,8 @@ def checked_variables(variables: Mapping[str, str]) -> dict[str, str]:
         if not _VARIABLE_NAME.fullmatch(name):
             raise AmiActionError(f"Originate refused: {name[:40]!r} is not a channel variable name")
         if _UNSAFE_VALUE.search(value) or len(value) > 256:
-            raise AmiActionError(f"Originate refused: the value of {name} holds characters the dialplan would "
+            raise AmiActionError(f"Originate refused: the value of {name} holds "
+                                 "characters the dialplan would "
                                  "split on (comma, quote, bracket, $, control characters) or is too long")
     return dict(variables)
 

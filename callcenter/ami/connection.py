@@ -99,7 +99,8 @@ class AmiListener:
                 return
             except AmiConnectionError as exc:
                 if not down_logged:
-                    log.warning("AMI unavailable, retrying with backoff up to %g s: %s", self.timing.backoff_max, exc)
+                    log.warning("AMI unavailable, retrying with backoff up to %g s: %s",
+                                self.timing.backoff_max, exc)
                     down_logged = True
                 await self._sleep(delay)
                 delay = min(self.timing.backoff_max, delay * 2)
@@ -166,5 +167,6 @@ class AmiListener:
             try:
                 await session.send({"Action": "Ping"}, timeout=self.timing.ping_timeout)
             except AmiConnectionError:
-                log.warning("AMI link %s dead: no answer to Ping in %g s", session.label, self.timing.ping_timeout)
+                log.warning("AMI link %s dead: no answer to Ping in %g s", session.label,
+                            self.timing.ping_timeout)
                 return

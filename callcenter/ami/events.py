@@ -244,7 +244,8 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _channel_fields(h: dict[str, str]) -> tuple[str, str, str, str | None, str | None, str | None, str | None]:
+def _channel_fields(h: dict[str, str]) -> tuple[str, str, str, str | None, str | None, str | None,
+                                                str | None]:
     num = h.get("CallerIDNum")
     return (h["Channel"], h["Uniqueid"], h["Linkedid"], None if num in (None, "", "<unknown>") else num,
             h.get("ChannelStateDesc"), h.get("Context"), h.get("Exten"))
@@ -259,7 +260,8 @@ def _hangup(name: str, h: dict[str, str], at: float) -> AmiEvent:
 
 
 def _hangup_request(name: str, h: dict[str, str], at: float) -> AmiEvent:
-    return HangupRequest(name, at, *_channel_fields(h), _int_or_none(h.get("Cause")), name == "SoftHangupRequest")
+    return HangupRequest(name, at, *_channel_fields(h), _int_or_none(h.get("Cause")),
+                         name == "SoftHangupRequest")
 
 
 def _newexten(name: str, h: dict[str, str], at: float) -> AmiEvent:

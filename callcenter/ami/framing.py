@@ -87,7 +87,8 @@ class AmiFramer:
             pass
         else:
             first = lines[0]
-            starts = first.startswith("Event: ") or (first.startswith("Response: ") and "Event" not in headers)
+            starts = first.startswith("Event: ") or (first.startswith("Response: "
+                                                                      "") and "Event" not in headers)
             if starts and len(headers) == len(lines):
                 out.append(RawMessage(headers, chunk, self.stats.messages))
                 self.stats.messages += 1

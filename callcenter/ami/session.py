@@ -52,10 +52,12 @@ def encode_action(headers: Sequence[tuple[str, str]]) -> bytes:
     (AMI injection), a NUL cuts it short in Asterisk's C strings: refused, never stripped."""
     for key, value in headers:
         if not _KEY.fullmatch(key):
-            raise AmiHeaderError(f"refusing to send an AMI action: header name {key[:40]!r} is not a plain name")
+            raise AmiHeaderError("refusing to send an AMI action: header name "
+                                 f"{key[:40]!r} is not a plain name")
         if any(c in value for c in _FORBIDDEN):
             action = next((v for k, v in headers if k == "Action"), "?")
-            raise AmiHeaderError(f"refusing to send AMI action {action[:40]!r}: header {key!r} holds a line break "
+            raise AmiHeaderError(f"refusing to send AMI action {action[:40]!r}: header "
+                                 f"{key!r} holds a line break "
                                  "or NUL (value not sent)")
     return ("".join(f"{key}: {value}\r\n" for key, value in headers) + "\r\n").encode()
 
@@ -127,7 +129,8 @@ class AmiSession:
             why = reply[0].get("Message") or "refused"
             raise AmiLoginError(f"Asterisk refused the AMI login of user {user!r} at {host}:{port}: {why}. "
                                 "Check the user and its secret in manager.conf against CALLCENTER_AMI_USER / "
-                                "CALLCENTER_AMI_SECRET (CALLCENTER_AMI_ACTION_USER / _ACTION_SECRET for actions).")
+                                "CALLCENTER_AMI_SECRET (CALLCENTER_AMI_ACTION_USER / "
+                                "_ACTION_SECRET for actions).")
         return session
 
     async def send(self, action: Action, timeout: float = 10.0, stream: bool = False) -> list[dict[str, str]]:

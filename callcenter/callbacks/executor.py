@@ -91,5 +91,6 @@ class Executor:
         # The agent's phone shows whom they are about to call back (R15).
         sent: str = await actions.originate(
             target.channel, context=CALLBACK_CONTEXT, exten=number, priority=1, variables=variables,
-            caller_id=caller_id(f"回电 {number}", number), timeout_ms=self._timeout_ms, action_id=action_id(cb.id, cb.attempts))
+            caller_id=caller_id(f"回电 {number}", number), timeout_ms=self._timeout_ms,
+            action_id=action_id(cb.id, cb.attempts))
         return sent

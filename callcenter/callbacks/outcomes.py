@@ -39,12 +39,14 @@ def agent_answered(session: Session, callback_id: int, attempt: int, linkedid: s
     """The agent took the callback; it stays running until the customer leg's outcome is known."""
     cb = session.get(Callback, callback_id)
     if cb is not None and cb.status == "running" and cb.attempts == attempt:
-        store.note(session, cb, "agent_answered", now, f"agent answered, dialling the customer (call {linkedid})",
+        store.note(session, cb, "agent_answered", now,
+                   f"agent answered, dialling the customer (call {linkedid})",
                    action_id=action_id, channel=channel)
     return Changes()
 
 
-def call_stored(session: Session, attempt: Attempt, call_id: int, record: CallRecord, outcome: CustomerOutcome,
+def call_stored(session: Session, attempt: Attempt, call_id: int, record: CallRecord,
+                outcome: CustomerOutcome,
                 now: dt.datetime, cfg: PolicySettings) -> Changes:
     """The attempt's call is in ``calls``: logged against the callback; an attempt whose customer
     leg was not reported on its own is settled from the record."""
@@ -54,7 +56,8 @@ def call_stored(session: Session, attempt: Attempt, call_id: int, record: CallRe
     talk = f", talked {record.talk_seconds:.0f} s" if record.talk_seconds is not None else ""
     store.note(session, cb, "call", now, f"call {call_id} stored: {outcome.detail}{talk}",
                action_id=attempt.action_id)
-    return attempt_result(session, attempt.callback_id, attempt.attempt, outcome.answered, outcome.detail, now, cfg,
+    return attempt_result(session, attempt.callback_id, attempt.attempt, outcome.answered, outcome.detail,
+                          now, cfg,
                           attempt.action_id)
 
 
@@ -96,7 +99,8 @@ def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) ->
     for cb in session.scalars(query):
         previous = cb.owner
         cb.owner, cb.escalated_at = None, now
-        store.note(session, cb, "escalated", now, f"owner {previous or '-'} -> department {cb.department or '-'}")
+        store.note(session, cb, "escalated", now,
+                   f"owner {previous or '-'} -> department {cb.department or '-'}")
         kind = policies.alert_kind(cb.reason)
         title = "投诉回复超时" if kind == "complaint_overdue" else "回电超时，已转部门"
         text = f"{title} / {kind.replace('_', ' ')}: {_label(cb)}"

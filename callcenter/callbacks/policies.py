@@ -15,7 +15,8 @@ from callcenter.callbacks.calendar import next_opening, within_calling_hours
 from callcenter.hotline import CallbackPolicy, Hotline, Hours, Sla
 from callcenter.messages import MessageLeft
 
-TICKET_REASONS = ("inquiry_30min", "complaint_48h", "complaint_followup", "repair_reminder", "repair_followup")
+TICKET_REASONS = ("inquiry_30min", "complaint_48h", "complaint_followup", "repair_reminder",
+                  "repair_followup")
 OPEN_TICKET = ("open", "in_progress")
 
 

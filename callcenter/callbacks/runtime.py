@@ -149,7 +149,8 @@ class CallbackRuntime:
         def work(session: Session) -> Changes:
             ticket = store.ticket_facts(session, msg.ticket_id)
             if ticket is None:
-                log.warning("callbacks: ticket %s of a %s change is not in the database", msg.ticket_id, msg.change)
+                log.warning("callbacks: ticket %s of a %s change is not in the database", msg.ticket_id,
+                            msg.change)
                 return Changes()
             number = self.cfg.number(ticket.number)
             if number is not None:
@@ -159,7 +160,8 @@ class CallbackRuntime:
 
     async def on_message_left(self, msg: MessageLeft) -> None:
         if not msg.caller:
-            log.warning("callbacks: message %s left without a caller number; nobody to call back", msg.linkedid)
+            log.warning("callbacks: message %s left without a caller number; nobody to call back",
+                        msg.linkedid)
         await self.decide(policies.for_message(msg, self.cfg))
 
     def remember_caller(self, linkedid: str, caller: str | None) -> None:
@@ -188,7 +190,8 @@ class CallbackRuntime:
             # Only the agent has answered: the customer leg (same Linkedid) decides the attempt.
             linkedid = msg.uniqueid
             self.in_flight.agent_answered(linkedid, Attempt(callback_id, attempt, msg.action_id))
-            await self._work(lambda s: outcomes.agent_answered(s, callback_id, attempt, linkedid, msg.channel, now,
+            await self._work(lambda s: outcomes.agent_answered(s, callback_id, attempt, linkedid, msg.channel,
+                                                               now,
                                                                 msg.action_id))
             return
         answered = msg.success and msg.reason == ANSWERED_REASON  # no Uniqueid: nothing more to follow
@@ -251,7 +254,8 @@ class CallbackRuntime:
                 cb = store.claim(session, callback_id, now + EARLY)
                 if cb is None:
                     continue
-                if cb.reason == "abandoned" and store.caller_reached_agent_since(session, cb.caller, cb.created_at):
+                if cb.reason == "abandoned" and store.caller_reached_agent_since(session, cb.caller,
+                                                                                 cb.created_at):
                     cb.status, cb.outcome, cb.attempts = "cancelled", "the caller got through to an agent", 0
                     store.note(session, cb, "cancelled", now, cb.outcome)
                     continue

@@ -58,7 +58,8 @@ def bind(target: Wakeable | None) -> None:
 async def wake_callback(callback_id: int) -> None:
     """Job function of ``per_callback`` jobs (referenced by text in the job store)."""
     if _bound is None:
-        log.warning("callbacks: wake-up for #%s with no running service; the sweep will catch it", callback_id)
+        log.warning("callbacks: wake-up for #%s with no running service; the sweep will catch it",
+                    callback_id)
         return
     await _bound.wake(callback_id)
 
@@ -164,7 +165,8 @@ class CallbackScheduler:
     def arm(self, callback_id: int, due: dt.datetime) -> None:
         assert self._scheduler is not None
         self._scheduler.add_job("callcenter.callbacks.scheduler:wake_callback", "date", run_date=due,
-                                args=[callback_id], id=str(callback_id), jobstore=STORE, replace_existing=True,
+                                args=[callback_id], id=str(callback_id), jobstore=STORE,
+                                replace_existing=True,
                                 max_instances=8)  # may be re-armed from inside its own run
 
     def disarm(self, callback_id: int) -> None:
@@ -205,7 +207,8 @@ class CallbackScheduler:
             return
         # Re-armed from inside the running job itself: with the default max_instances=1 APScheduler
         # would skip (and drop) the new run while the old one finishes. run_due has its own lock.
-        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "date", run_date=when, id=NEXT_DUE_JOB,
+        self._scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "date", run_date=when,
+                                id=NEXT_DUE_JOB,
                                 jobstore=STORE, replace_existing=True, max_instances=8)
 
     def jobs(self) -> list[Any]:

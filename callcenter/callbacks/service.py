@@ -27,11 +27,13 @@ def due_for(session: Session, agent_id: str | None, now: dt.datetime, *, departm
     query = select(Callback).where(Callback.status.in_(OPEN_STATUSES))
     if agent_id is not None:
         mine = Callback.owner == agent_id
-        query = query.where(or_(mine, and_(Callback.owner.is_(None), Callback.department.in_(list(departments)))))
+        query = query.where(or_(mine,
+                                and_(Callback.owner.is_(None), Callback.department.in_(list(departments)))))
     if not include_upcoming:
         query = query.where(Callback.due_at <= now)
     overdue_first = case((Callback.promised_at <= now, 0), else_=1)
-    return list(session.scalars(query.order_by(overdue_first, Callback.promised_at, Callback.due_at, Callback.id)))
+    return list(session.scalars(query.order_by(overdue_first, Callback.promised_at, Callback.due_at,
+                                               Callback.id)))
 
 
 def _get(session: Session, callback_id: int) -> Callback:

@@ -179,7 +179,8 @@ def mark_decided(session: Session, call_id: int) -> None:
 def awaiting_decisions(session: Session, limit: int, agent_of: Callable[[str | None], str | None],
                        department_of: Callable[[str | None], str | None]) -> list[policies.CallFacts]:
     """Stored calls whose callbacks are not decided yet, oldest first, as the policies see them."""
-    rows = session.scalars(select(Call).where(Call.awaiting_decisions.is_(True)).order_by(Call.id).limit(limit))
+    rows = session.scalars(select(Call).where(Call.awaiting_decisions.is_(True))
+                           .order_by(Call.id).limit(limit))
     return [policies.CallFacts(call_id=c.id, caller=c.caller, direction=c.direction, answered=c.answered,
                                abandoned=c.abandoned, dropped=c.dropped, ended_at=c.ended_at,
                                agent_id=c.agent_id or agent_of(c.agent_interface),

@@ -15,9 +15,12 @@ from callcenter.calls.ringing import RingRule
 
 def replay(
     trace: Annotated[Path, typer.Argument(help="raw AMI capture (bytes as received from port 5038)")],
-    ring_cycle: Annotated[float, typer.Option("--ring-cycle", help="seconds per ring cycle (R1)")] = rules.RING_CYCLE_SECONDS,
-    rule_rings: Annotated[int, typer.Option("--rule-rings", help="rings allowed before answering (R1)")] = rules.RULE_RINGS,
-    arrivals: Annotated[Path | None, typer.Option("--arrivals", help="trace sidecar JSON with message_arrival_s, "
+    ring_cycle: Annotated[float, typer.Option("--ring-cycle",
+                                              help="seconds per ring cycle (R1)")] = rules.RING_CYCLE_SECONDS,
+    rule_rings: Annotated[int, typer.Option("--rule-rings",
+                                            help="rings allowed before answering (R1)")] = rules.RULE_RINGS,
+    arrivals: Annotated[Path | None,
+                        typer.Option("--arrivals", help="trace sidecar JSON with message_arrival_s, "
                                                   "for captures without Timestamp headers")] = None,
 ) -> None:
     """Replay a captured AMI stream through the call tracker and print each call as JSON."""

@@ -43,7 +43,8 @@ class CallsComponent:
         spool = Spool(settings.spool_dir, settings.spool_max_mb * 1024 * 1024, label=settings.database_label)
         self.writer = CallWriter(ctx.sessions, spool, agent_rows(settings.hotline), on_stored=self._stored)
         publish = ctx.bus.publish if publish_hook is None else _both(ctx.bus.publish, publish_hook)
-        self.tracker = CallTracker(RingRule(settings.ring_cycle_seconds, settings.rule_rings), publish=publish,
+        self.tracker = CallTracker(RingRule(settings.ring_cycle_seconds, settings.rule_rings),
+                                   publish=publish,
                                    on_finished=self.writer.submit, agent_id_for=self.writer.agent_id_for,
                                    server=settings.pbx_name)
         self.pump = EventPump(self.tracker)
@@ -60,7 +61,8 @@ class CallsComponent:
         await asyncio.to_thread(self.writer.start)  # reads back the spool: written before anything new
         await self.pump.start()
         if self.listener is None:
-            log.warning("no AMI configured (no CALLCENTER_AMI_HOST and no embedded PBX): calls are not tracked")
+            log.warning("no AMI configured (no CALLCENTER_AMI_HOST and no embedded PBX): "
+                        "calls are not tracked")
             return
         await self.listener.start()
 

@@ -248,7 +248,8 @@ def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str
     if call.answered_at is not None and call.ring_restart_at is None:
         call.ring_restart_at = at  # ringing again after a transfer
     attempt = len(call.legs)
-    return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt, call.first_ring_at, at)]
+    return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt,
+                         call.first_ring_at, at)]
 
 
 def _end_leg(call: CallDraft, leg: LegDraft, outcome: LegOutcome, at: float) -> Effects:

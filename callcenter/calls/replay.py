@@ -91,7 +91,8 @@ def load_arrivals(path: Path) -> list[float]:
         raise ReplayError(f"{path} is not a trace sidecar with message_arrival_s ({exc})") from None
 
 
-def replay_file(path: Path, rule: RingRule | None = None, arrivals_path: Path | None = None) -> list[CallRecord]:
+def replay_file(path: Path, rule: RingRule | None = None,
+                arrivals_path: Path | None = None) -> list[CallRecord]:
     """The calls of a capture file; refused when its times cannot be known (R1: a ring time
     made up from reading speed would look right and be wrong)."""
     if not path.is_file():
@@ -100,7 +101,8 @@ def replay_file(path: Path, rule: RingRule | None = None, arrivals_path: Path | 
     seen = Seen()
     records = replay_chunks(read_chunks(path), rule, arrivals, seen=seen)
     if arrivals is None and seen.events and not seen.stamped_events:
-        raise ReplayError(f"{path} has no Timestamp headers (captured with manager.conf timestampevents = no), "
+        raise ReplayError(f"{path} has no Timestamp headers (captured with manager.conf "
+                          "timestampevents = no), "
                           "so ring and talk times cannot be known: pass --arrivals SIDECAR.json with the "
                           "capture's message_arrival_s, or capture again with timestampevents = yes")
     if arrivals is not None and len(arrivals) != seen.messages:

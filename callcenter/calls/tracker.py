@@ -71,7 +71,8 @@ class CallTracker:
         except Exception:
             log.exception("tracker: event %s of call %s failed; the call goes on", event.name, linkedid)
 
-    def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None, flag: str | None = None) -> None:
+    def _apply_call(self, linkedid: str, event: ev.AmiEvent, raw: str | None,
+                    flag: str | None = None) -> None:
         call = self._calls.get(linkedid)
         if call is None:
             if linkedid in self._finished:
@@ -158,7 +159,8 @@ class CallTracker:
             except Exception:
                 log.exception("tracker: resync of call %s failed", linkedid)
 
-    def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int, taken_at: float) -> None:
+    def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int,
+               taken_at: float) -> None:
         call = self._calls.get(linkedid)
         if call is None:
             if linkedid in self._finished:
@@ -178,7 +180,8 @@ class CallTracker:
                 call.live[item.uniqueid] = item.channel
             step(call, item, self.rule)
         if call.adopted:
-            state = "answered" if call.answered_at is not None else "ringing" if call.legs else "not ringing yet"
+            state = ("answered" if call.answered_at is not None
+                     else "ringing" if call.legs else "not ringing yet")
             log.info("tracker: picked up call %s in progress (%d channels, %s, %d agent legs)", linkedid,
                      len(channels), state, len(call.legs))
         self._seen_at[linkedid] = self.seq
@@ -191,7 +194,8 @@ class CallTracker:
             self._finish(call)
 
     # --- queries (contract C1) -----------------------------------------------------------------
-    def greeting_for(self, caller_uniqueid: str | None, channel: str | None, now: float) -> GreetingDecision | None:
+    def greeting_for(self, caller_uniqueid: str | None, channel: str | None,
+                     now: float) -> GreetingDecision | None:
         call = self._find(caller_uniqueid, channel)
         if call is None:
             return None

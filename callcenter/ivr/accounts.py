@@ -39,8 +39,10 @@ def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
     store = SecretStore(settings.var_dir, env, SIP_SECRETS)
     bind = f"{env.get('CALLCENTER_SIP_HOST') or '0.0.0.0'}:{_port(env, 'CALLCENTER_SIP_PORT', 5060)}"
     lines = ["; pjsip.conf: one softphone per agent of " + hotline.centre.name,
-             "; Rendered by `callcenter dialplan render`. Auth: CALLCENTER_SIP_PASSWORD_<工号>, else the digest",
-             "; from `callcenter agents provision`, else a password generated into var/sip-secrets.json (0600).",
+             "; Rendered by `callcenter dialplan render`. Auth: "
+             "CALLCENTER_SIP_PASSWORD_<工号>, else the digest",
+             "; from `callcenter agents provision`, else a password generated into "
+             "var/sip-secrets.json (0600).",
              "; Trunks are site-specific: add yours with",
              "; context=callcenter-inbound.", "",
              "[transport-udp]", "type = transport", "protocol = udp", f"bind = {bind}", "",
@@ -50,12 +52,14 @@ def render_pjsip(settings: Settings, env: Mapping[str, str]) -> str:
         ext = agent.extension
         lines += [
             f"; 工号 {agent.id} {agent.name} ({agent.role})",
-            f"[{ext}]", "type = endpoint", f"context = {AGENTS_CONTEXT}", "disallow = all", "allow = alaw,ulaw",
+            f"[{ext}]", "type = endpoint", f"context = {AGENTS_CONTEXT}", "disallow = all",
+            "allow = alaw,ulaw",
             f"auth = {ext}-auth", f"aors = {ext}", f"callerid = \"{agent.id}\" <{ext}>", "language = zh",
             "direct_media = no", "rtp_symmetric = yes", "force_rport = yes", "rewrite_contact = yes",
             "device_state_busy_at = 1", "",
             f"[{ext}-auth]", "type = auth", *_auth_lines(agent.id, ext, env, store, provisioned), "",
-            f"[{ext}]", "type = aor", "max_contacts = 1", "remove_existing = yes", "qualify_frequency = 30", "",
+            f"[{ext}]", "type = aor", "max_contacts = 1", "remove_existing = yes", "qualify_frequency = 30",
+            "",
         ]
     store.save()
     return "\n".join(lines)
@@ -95,11 +99,14 @@ def render_manager(settings: Settings, env: Mapping[str, str]) -> str:
     store.save()
     lines = [
         "; manager.conf: the service's two AMI users, loopback only.",
-        "; Rendered by `callcenter dialplan render`. Secrets: CALLCENTER_AMI_SECRET / CALLCENTER_AMI_ACTION_SECRET",
+        "; Rendered by `callcenter dialplan render`. Secrets: CALLCENTER_AMI_SECRET / "
+        "CALLCENTER_AMI_ACTION_SECRET",
         "; or generated into var/ami-secrets.json (0600).", "",
-        "[general]", "enabled = yes", f"port = {_port(env, 'CALLCENTER_AMI_PORT', 5038)}", "bindaddr = 127.0.0.1",
+        "[general]", "enabled = yes", f"port = {_port(env, 'CALLCENTER_AMI_PORT', 5038)}",
+        "bindaddr = 127.0.0.1",
         "timestampevents = yes  ; ring times come from the events' Timestamp headers (R1)", "",
-        f"[{listener}]  ; the service's listener: events and status snapshots only", f"secret = {listener_secret}",
+        f"[{listener}]  ; the service's listener: events and status snapshots only",
+        f"secret = {listener_secret}",
         "deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255",
         f"read = {LISTENER_READ}", f"write = {LISTENER_WRITE}", "",
         f"[{action}]  ; callbacks, transfers, queue membership and pauses", f"secret = {action_secret}",

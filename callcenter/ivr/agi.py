@@ -156,7 +156,8 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
             return True
         if host not in self._refused and len(self._refused) < 1000:
             self._refused.add(host)
-            log.warning("FastAGI: refused a connection from %s: not in CALLCENTER_AGI_ALLOWED_HOSTS", host or "?")
+            log.warning("FastAGI: refused a connection from %s: not in CALLCENTER_AGI_ALLOWED_HOSTS",
+                        host or "?")
         return False
 
     async def _run(self, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter,

@@ -19,7 +19,8 @@ dialplan_app = typer.Typer(help="Asterisk 20 configuration rendered from the hot
 
 @sounds_app.command("build")
 def build(
-    sounds_dir: Annotated[Path | None, typer.Option(help="where sounds go (default: settings, sounds/)")] = None,
+    sounds_dir: Annotated[Path | None,
+                          typer.Option(help="where sounds go (default: settings, sounds/)")] = None,
     force: Annotated[bool, typer.Option("--force", help="rebuild every prompt, changed or not")] = False,
 ) -> None:
     """Synthesise every prompt (custom recordings in sounds/zh/custom/ win); only changed ones are redone."""

@@ -90,7 +90,8 @@ class CredentialStore:
 
     def save(self, endpoints: dict[str, dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"version": 1, "realm": REALM, "endpoints": endpoints}, ensure_ascii=False, indent=2)
+        payload = json.dumps({"version": 1, "realm": REALM, "endpoints": endpoints}, ensure_ascii=False,
+                             indent=2)
         fd, tmp = tempfile.mkstemp(prefix=".sip-", dir=self.path.parent)
         try:
             os.fchmod(fd, 0o600)
@@ -126,7 +127,8 @@ def provision(hotline: Hotline, store: CredentialStore, agent_id: str | None = N
             continue
         password = new_password()
         endpoints[agent.extension] = {"agent_id": agent.id, "username": agent.extension, "realm": REALM,
-                                      "md5_cred": md5_cred(agent.extension, REALM, password), "issued_at": issued_at}
+                                      "md5_cred": md5_cred(agent.extension, REALM, password),
+                                      "issued_at": issued_at}
         out.append(Provisioned(agent.id, agent.name, agent.extension, password, issued_at))
         changed = True
     if changed:

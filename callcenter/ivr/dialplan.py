@@ -56,19 +56,22 @@ def _inbound(agi: str, fallback_queue: str) -> list[str]:
         "; Trunk calls land here (point the trunk's endpoint context at callcenter-inbound).",
         "[callcenter-inbound]",
         "exten => _X.,1,Answer()  ; R3: the hotline answers at once, the greeting comes from the AGI",
-        " same => n,Set(__TRANSFER_CONTEXT=callcenter-transfer)  ; agents' blind transfers go to R12 handling",
+        " same => n,Set(__TRANSFER_CONTEXT=callcenter-transfer)"
+        "  ; agents' blind transfers go to R12 handling",
         (" same => n,MixMonitor(${UNIQUEID}.wav,r(${UNIQUEID}-caller.wav)t(${UNIQUEID}-agent.wav))"
         "  ; one file per side for transcription"),
         f" same => n,AGI({agi}/inbound)  ; service: greeting, menu, routing (R3, R14, R15, R18)",
         " same => n,GotoIf($[\"${CC_ROUTE}\" = \"\"]?callcenter-route,fallback,1)",
-        " same => n,ExecIf($[\"${CC_CALLER_NAME}\" != \"\"]?Set(CALLERID(name)=${CC_CALLER_NAME}))  ; R15 on the phone",
+        " same => n,ExecIf($[\"${CC_CALLER_NAME}\" != \"\"]?Set(CALLERID(name)=${CC_CALLER_NAME}))"
+        "  ; R15 on the phone",
         " same => n,Goto(callcenter-route,${CC_ROUTE},1)",
         "",
         "; Where the service's decision (CC_ROUTE) sends the call.",
         "[callcenter-route]",
         (f"exten => queue,1,Queue(${{CC_TARGET}},t,,,{QUEUE_TIMEOUT_SECONDS},{agi}/answered)"
         "  ; service: 工号 greeting on answer (R2, R3)"),
-        " same => n,Goto(callcenter-message,transfer_failed,1)  ; nobody answered in time: take a message (R12)",
+        " same => n,Goto(callcenter-message,transfer_failed,1)"
+        "  ; nobody answered in time: take a message (R12)",
         "exten => extension,1,Goto(callcenter-owner,${CC_TARGET},1)  ; R14: the ticket owner first",
         "exten => after_hours,1,Goto(callcenter-message,after_hours,1)  ; R18",
         f"exten => blocked,1,Playback({PROMPT.format('blocked')})",
@@ -116,15 +119,18 @@ def _message(agi: str) -> list[str]:
         "; (R12, R18). The handler runs however the caller ends: '#', silence or hanging up.",
         "[callcenter-message]",
         "exten => after_hours,1,Set(CC_MESSAGE_REASON=after_hours)",
-        " same => n,Set(CHANNEL(hangup_handler_push)=callcenter-message-left,s,1)  ; even without a message (R18)",
+        " same => n,Set(CHANNEL(hangup_handler_push)=callcenter-message-left,s,1)"
+        "  ; even without a message (R18)",
         f" same => n,Playback({PROMPT.format('after_hours')})",
         " same => n,Goto(callcenter-message,record,1)",
         "exten => transfer_failed,1,Set(CC_MESSAGE_REASON=transfer_failed)",
-        " same => n,Set(CHANNEL(hangup_handler_push)=callcenter-message-left,s,1)  ; even without a message (R12)",
+        " same => n,Set(CHANNEL(hangup_handler_push)=callcenter-message-left,s,1)"
+        "  ; even without a message (R12)",
         f" same => n,Playback({PROMPT.format('transfer_failed')})",
         " same => n,Goto(callcenter-message,record,1)",
         (f"exten => record,1,Record(${{ASTSPOOLDIR}}/monitor/callcenter-message-${{UNIQUEID}}.wav,"
-        f"{MESSAGE_SILENCE_SECONDS},{MESSAGE_MAX_SECONDS},k)  ; k: keep the message when the caller hangs up"),
+        f"{MESSAGE_SILENCE_SECONDS},{MESSAGE_MAX_SECONDS},k)"
+        "  ; k: keep the message when the caller hangs up"),
         " same => n,Hangup()",
         "",
         "[callcenter-message-left]",
@@ -143,11 +149,13 @@ def _agents(hotline: Hotline) -> list[str]:
     return lines + [""]
 
 
-def render_extensions(settings: Settings, agi_host: str | None = None, env: Mapping[str, str] | None = None) -> str:
+def render_extensions(settings: Settings, agi_host: str | None = None,
+                      env: Mapping[str, str] | None = None) -> str:
     hotline = settings.hotline
     agi = agi_base(settings, agi_host)
     header = ["; extensions.conf for the hotline of " + hotline.centre.name,
-              "; Rendered by `callcenter dialplan render` from the hotline file; edit that file, not this one.",
+              "; Rendered by `callcenter dialplan render` from the hotline file; edit "
+              "that file, not this one.",
               "; Prompts live in Asterisk's sounds directory under callcenter/zh/ (see README).", "",
               *dialplan_callbacks.globals_section(env or {})]
     body = (_inbound(agi, _default_department(hotline).queue) + _owner(hotline) + _transfer(hotline)
@@ -187,7 +195,8 @@ def render_queues(hotline: Hotline) -> str:
     return "\n".join(lines)
 
 
-def render_all(settings: Settings, out_dir: Path, env: Mapping[str, str], agi_host: str | None = None) -> list[Path]:
+def render_all(settings: Settings, out_dir: Path, env: Mapping[str, str],
+               agi_host: str | None = None) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "extensions.conf": render_extensions(settings, agi_host, env),

@@ -42,7 +42,8 @@ def callback_contexts(hotline: Hotline) -> list[str]:
         "; The agent has answered the callback: dial the customer (the Originate's extension).",
         "[callcenter-callback]",
         "exten => _X.,1,Set(__CC_CALLBACK_ID=${CC_CALLBACK_ID})  ; inherited by the customer's leg (survey)",
-        " same => n,ExecIf($[\"${CALLCENTER_CENTRE_NUMBER}\" != \"\"]?Set(CALLERID(num)=${CALLCENTER_CENTRE_NUMBER}))",
+        " same => n,ExecIf($[\"${CALLCENTER_CENTRE_NUMBER}\" != "
+        "\"\"]?Set(CALLERID(num)=${CALLCENTER_CENTRE_NUMBER}))",
         (f" same => n,Dial(PJSIP/${{EXTEN}}@${{CALLCENTER_TRUNK}},{CALLBACK_DIAL_SECONDS},"
         f"A({PROMPT.format('callback')}){survey})  ; A(): the customer hears the callback announcement"),
         " same => n,Hangup()",

@@ -152,9 +152,11 @@ def build_prompts(hotline: Hotline, sounds_dir: Path, *, voice: str = tts.VOICE,
                     hashes.pop(prompt.name, None)
                 else:
                     hashes[prompt.name] = wanted
-                    _save_hashes(hashes_path, hashes)  # after each prompt: an interrupted build keeps its work
+                    # after each prompt: an interrupted build keeps its work
+                    _save_hashes(hashes_path, hashes)
             if outcome != "failed":  # failures are already in result.failed, with the reason
-                {"unchanged": result.unchanged, "built": result.built, "custom": result.custom}[outcome].append(
+                {"unchanged": result.unchanged, "built": result.built,
+                 "custom": result.custom}[outcome].append(
                     prompt.name)
             _report(progress, prompt.name, outcome)
     return result

@@ -71,7 +71,8 @@ def department_route(hotline: Hotline, department_id: str, caller_name: str | No
     return Route("queue", target=dept.queue, department=dept.id, queue=dept.queue, caller_name=caller_name)
 
 
-def owner_route(hotline: Hotline, owner_id: str | None, owner_free: bool, caller_name: str | None) -> Route | None:
+def owner_route(hotline: Hotline, owner_id: str | None, owner_free: bool,
+                caller_name: str | None) -> Route | None:
     """R14: a repeat caller with an open matter rings its owner first, if that agent is free;
     unanswered, the call continues in the owner's (first) department queue."""
     if owner_id is None or not owner_free:

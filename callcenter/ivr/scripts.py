@@ -104,7 +104,8 @@ class IvrScripts:
         try:
             # The request's arrival time, not "now": if the tracker has not seen the answer yet
             # it counts the ring time up to the moment Asterisk asked (C1).
-            return tracker.greeting_for(call.env.get("agi_uniqueid"), call.env.get("agi_channel"), call.arrival)
+            return tracker.greeting_for(call.env.get("agi_uniqueid"), call.env.get("agi_channel"),
+                                        call.arrival)
         except Exception:
             log.exception("tracker failed to decide the greeting; standard greeting")
             return None
@@ -116,9 +117,11 @@ class IvrScripts:
             route = await call.get_variable("CC_ROUTE")
             reason = "after_hours" if route == "after_hours" else "transfer_failed"
         recording = _plain(await call.get_variable("RECORDED_FILE"), _PATH)
-        linkedid = _plain(await call.get_variable("CHANNEL(linkedid)"), _ID) or _plain(call.env.get("agi_uniqueid"), _ID)
+        linkedid = _plain(await call.get_variable("CHANNEL(linkedid)"),
+                          _ID) or _plain(call.env.get("agi_uniqueid"), _ID)
         if linkedid is None:
-            log.warning("FastAGI message: no usable Linkedid/Uniqueid from %s; nothing recorded", call.env.get("agi_channel"))
+            log.warning("FastAGI message: no usable Linkedid/Uniqueid from %s; nothing recorded",
+                        call.env.get("agi_channel"))
             return
         # Every value comes from the AGI peer: only what the hotline file knows is taken, and the
         # caller's number is normalised by the callbacks' policies before anything is planned.
@@ -129,7 +132,8 @@ class IvrScripts:
             reason=reason,  # type: ignore[arg-type]
             department=department if department and self.hotline.department(department) else None,
             agent_id=agent_id if agent_id and self.hotline.agent(agent_id) else None,
-            recording=(recording if recording.endswith(".wav") else recording + ".wav") if recording else None,
+            recording=(recording if recording.endswith(".wav") else recording + ".wav")
+            if recording else None,
             at=call.arrival))
 
 

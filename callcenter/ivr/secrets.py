@@ -36,7 +36,8 @@ def _load(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid JSON ({exc}); fix or delete it to generate new passwords") \
+        raise ConfigError(str(path),
+                          f"is not valid JSON ({exc}); fix or delete it to generate new passwords") \
             from None
     if not isinstance(data, dict):
         raise ConfigError(str(path), "must hold a JSON object of name -> password")
@@ -56,7 +57,8 @@ class SecretStore:
         from_env = self._env.get(env_name)
         if from_env:
             if any(ch in from_env for ch in "\n;"):
-                raise ConfigError(env_name, "must not contain a newline or ';' (it goes into an Asterisk .conf file)")
+                raise ConfigError(env_name,
+                                  "must not contain a newline or ';' (it goes into an Asterisk .conf file)")
             return from_env
         if key not in self._saved:
             self._saved[key] = secrets.token_urlsafe(18)

@@ -103,7 +103,8 @@ class Synthesizer:
         try:
             self._engine = pyttsx3.init()
         except RuntimeError as exc:
-            raise MissingTool(f"espeak-ng could not be loaded ({exc}); apt-get install espeak-ng libespeak-ng1") \
+            raise MissingTool(f"espeak-ng could not be loaded ({exc}); apt-get install "
+                              "espeak-ng libespeak-ng1") \
                 from None
         # A rejected voice is reported only to this callback (and the voice stays English).
         self._engine.connect("error", self._on_error)
@@ -193,7 +194,8 @@ def to_asterisk_wav(source: Path, out: Path) -> WavInfo:
         tmp.unlink(missing_ok=True)
         raise PromptError(f"sox could not convert {source}: {done.stderr.strip() or done.returncode}")
     info = wav_info(tmp)
-    if (info.rate, info.channels, info.sample_width) != (SAMPLE_RATE, CHANNELS, SAMPLE_WIDTH) or not info.frames:
+    if (info.rate, info.channels, info.sample_width) != (SAMPLE_RATE, CHANNELS,
+                                                         SAMPLE_WIDTH) or not info.frames:
         tmp.unlink(missing_ok=True)
         raise PromptError(f"{source} converted to {info}, not 8 kHz 16-bit mono audio")
     tmp.replace(out)

@@ -99,7 +99,8 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
         originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)
     elif target.startswith("Local/") and "@" in target:
         exten, _, context = target[len("Local/"):].partition("@")
-        originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application, data)
+        originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application,
+                        data)
     else:
         originate_device(pbx, target, action, variables, action_id)
     del async_  # Async or not, the response comes first and OriginateResponse later (as with Async=true)

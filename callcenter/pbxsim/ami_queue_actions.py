@@ -32,7 +32,8 @@ async def queue_status(pbx: Pbx, session: Session, action: Headers) -> None:
         n = queue.completed
         avg_hold = int(queue.holdtime_total / n) if n else 0
         _send(session, action, "QueueParams", [
-            ("Queue", queue.name), ("Max", "0"), ("Strategy", queue.config.strategy), ("Calls", str(len(queue.waiting))),
+            ("Queue", queue.name), ("Max", "0"), ("Strategy", queue.config.strategy),
+            ("Calls", str(len(queue.waiting))),
             ("Holdtime", str(avg_hold)), ("TalkTime", "0"), ("Completed", str(queue.completed)),
             ("Abandoned", str(queue.abandoned)), ("ServiceLevel", "0"), ("ServicelevelPerf", "0.0"),
             ("ServicelevelPerf2", "0.0"), ("Weight", "0")])
@@ -40,14 +41,16 @@ async def queue_status(pbx: Pbx, session: Session, action: Headers) -> None:
         for member in queue.members:
             headers = member_headers(pbx, queue, member)
             headers = [("Queue", queue.name), ("Name", member.name), ("Location", member.interface)] + [
-                h for h in headers if h[0] not in ("Queue", "MemberName", "Interface", "Ringinuse", "Wrapuptime")]
+                h for h in headers if h[0] not in ("Queue", "MemberName", "Interface", "Ringinuse",
+                                                   "Wrapuptime")]
             _send(session, action, "QueueMember", headers)
             items += 1
         for position, entry in enumerate(queue.waiting, start=1):
             channel = entry.channel
             _send(session, action, "QueueEntry", [
                 ("Queue", queue.name), ("Position", str(position)), ("Channel", channel.name),
-                ("Uniqueid", channel.uniqueid), ("CallerIDNum", channel.cid_num), ("CallerIDName", channel.cid_name),
+                ("Uniqueid", channel.uniqueid), ("CallerIDNum", channel.cid_num),
+                ("CallerIDName", channel.cid_name),
                 ("ConnectedLineNum", channel.conn_num), ("ConnectedLineName", channel.conn_name),
                 ("Wait", str(int(pbx.now() - entry.joined_at))), ("Priority", "0")])
             items += 1
@@ -65,7 +68,8 @@ async def queue_summary(pbx: Pbx, session: Session, action: Headers) -> None:
         longest = max((int(pbx.now() - e.joined_at) for e in queue.waiting), default=0)
         _send(session, action, "QueueSummary", [
             ("Queue", queue.name), ("LoggedIn", str(logged_in)), ("Available", str(free)),
-            ("Callers", str(len(queue.waiting))), ("HoldTime", "0"), ("TalkTime", "0"), ("LongestHoldTime", str(longest))])
+            ("Callers", str(len(queue.waiting))), ("HoldTime", "0"), ("TalkTime", "0"),
+            ("LongestHoldTime", str(longest))])
         items += 1
     _send(session, action, "QueueSummaryComplete", [("EventList", "Complete"), ("ListItems", str(items))])
 
@@ -134,7 +138,8 @@ async def core_show_channels(pbx: Pbx, session: Session, action: Headers) -> Non
         _send(session, action, "CoreShowChannel", channel.headers() + [
             ("Application", channel.application), ("ApplicationData", channel.app_data),
             ("Duration", duration), ("BridgeId", channel.bridge or "")])
-    _send(session, action, "CoreShowChannelsComplete", [("EventList", "Complete"), ("ListItems", str(len(channels)))])
+    _send(session, action, "CoreShowChannelsComplete",
+          [("EventList", "Complete"), ("ListItems", str(len(channels)))])
 
 
 ACTIONS = {

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class AmiServer:
-    def __init__(self, pbx: Pbx, host: str = "127.0.0.1", port: int = 0, auth_failure_delay: float = 1.0) -> None:
+    def __init__(self, pbx: Pbx, host: str = "127.0.0.1", port: int = 0,
+                 auth_failure_delay: float = 1.0) -> None:
         self.pbx = pbx
         self.host = host
         self.port = port

@@ -110,7 +110,8 @@ async def _dial_customer(pbx: Pbx, agent: Channel, agent_key: str, number: str, 
     ring = customer_ring(pbx, number)
     if ring == BUSY:
         request = await pbx.wait(agent, BUSY_AFTER)
-        return _unanswered(pbx, agent, customer, "CANCEL" if request else "BUSY", 0 if request else 17, request)
+        return _unanswered(pbx, agent, customer, "CANCEL" if request else "BUSY", 0 if request else 17,
+                           request)
     pbx.set_state(customer, RINGING)
     pbx.call_event("DialState", agent, *customer.headers("Dest"), ("DialStatus", "RINGING"))
     request = await pbx.wait(agent, min(ring, CALLBACK_DIAL_SECONDS))
@@ -143,7 +144,8 @@ def _unanswered(pbx: Pbx, agent: Channel, customer: Channel, status: str, cause:
     return request
 
 
-async def _talk(pbx: Pbx, agent: Channel, customer: Channel, agent_key: str, survey: bool) -> HangupRequest | None:
+async def _talk(pbx: Pbx, agent: Channel, customer: Channel, agent_key: str,
+                survey: bool) -> HangupRequest | None:
     bridge = str(uuid.UUID(int=pbx.rng.getrandbits(128), version=4))
     pbx.emit("BridgeCreate", "call,all", bridge_headers(bridge, 0))
     for count, channel in enumerate((agent, customer), start=1):

@@ -52,7 +52,8 @@ async def _run(pbx: Pbx, one: Channel, two: Channel, queue: str, customer: str, 
     connected: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def watch(event: Headers) -> None:  # app_queue answers ;2 when the member is connected
-        if first(event, "Event") == "AgentConnect" and first(event, "Channel") == two.name and not connected.done():
+        if first(event, "Event") == "AgentConnect" and first(event,
+                                                             "Channel") == two.name and not connected.done():
             connected.set_result(None)
     pbx.listeners.append(watch)
     pbx.newexten(two, 1, "Queue", f"{queue},r,,,{QUEUE_RING_SECONDS}")
@@ -62,7 +63,8 @@ async def _run(pbx: Pbx, one: Channel, two: Channel, queue: str, customer: str, 
             pbx.emit("DialEnd", "call,all", one.headers("Dest") + [("DialStatus", "NOANSWER")])
             two.request(HangupRequest("caller", 0))
     timer = pbx.later(timeout, give_up)
-    queue_task = asyncio.ensure_future(queue_app(pbx, two, queue) if queue in pbx.queues else _no_queue(pbx, two))
+    queue_task = asyncio.ensure_future(queue_app(pbx, two,
+                                                 queue) if queue in pbx.queues else _no_queue(pbx, two))
     try:
         await asyncio.wait([connected, queue_task], return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -91,7 +93,8 @@ async def _customer_side(pbx: Pbx, one: Channel, two: Channel) -> None:
     two.request(HangupRequest("caller", 0))  # ;1 gone: the Local pair takes ;2 down with it
 
 
-async def _agent_side(pbx: Pbx, one: Channel, two: Channel, queue_task: asyncio.Future[HangupRequest | None]) -> None:
+async def _agent_side(pbx: Pbx, one: Channel, two: Channel,
+                      queue_task: asyncio.Future[HangupRequest | None]) -> None:
     request = await queue_task
     if request is None and not two.hungup:  # the member hung up: Queue() returns, then Hangup()
         pbx.newexten(two, 2, "Hangup", "")

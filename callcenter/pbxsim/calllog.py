@@ -13,7 +13,8 @@ class CallLog:
     caller: str
     started_at: float
     heard: list[str] = field(default_factory=list)  # prompts in the order the caller heard them
-    attempts: list[tuple[str, str]] = field(default_factory=list)  # (interface, "answered"|"no_answer"|"cancelled")
+    # (interface, "answered"|"no_answer"|"cancelled")
+    attempts: list[tuple[str, str]] = field(default_factory=list)
     queue: str | None = None
     answered_by: str | None = None
     answered_at: float | None = None

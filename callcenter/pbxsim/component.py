@@ -28,7 +28,8 @@ def hotline_queues(hotline: Hotline) -> list[QueueConfig]:
             agent = hotline.agent(agent_id)
             if agent is not None:
                 members.append((f"PJSIP/{agent.extension}", agent.name))
-        queues.append(QueueConfig(department.queue, tuple(members), timeout=float(department.member_timeout_seconds),
+        queues.append(QueueConfig(department.queue, tuple(members),
+                                  timeout=float(department.member_timeout_seconds),
                                   monitor=False))  # C3 records from the answer, in the dialplan
     return queues
 
@@ -47,7 +48,8 @@ class PbxsimComponent:
                            recorder=Recorder(settings.recordings_dir.resolve()),
                            agi_resolver=self._agi_url)
         # One time base for the service and the PBX, so an accelerated demo stays consistent.
-        self.pbx = Pbx(config, speed=speed, seed=seed, clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)
+        self.pbx = Pbx(config, speed=speed, seed=seed,
+                       clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)
         self.server = AmiServer(self.pbx, "127.0.0.1", 0)
 
     def _agi_url(self) -> str | None:

@@ -75,7 +75,8 @@ def _stop_ringing(pbx: Pbx, caller: Channel, phone: Channel, interface: str, sta
     set_member_state(pbx, interface, None)
 
 
-async def _talk(pbx: Pbx, caller: Channel, phone: Channel, interface: str, talk: float) -> HangupRequest | None:
+async def _talk(pbx: Pbx, caller: Channel, phone: Channel, interface: str,
+                talk: float) -> HangupRequest | None:
     bridge = str(uuid.UUID(int=pbx.rng.getrandbits(128), version=4))
     pbx.emit("BridgeCreate", "call,all", bridge_headers(bridge, 0))
     for count, channel in enumerate((phone, caller), start=1):

@@ -18,7 +18,8 @@ CALLING_PRES = ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
 
 
 def originate_local(pbx: Pbx, exten: str, context: str, caller_id: str, variables: dict[str, str],
-                    wait_seconds: float | None, action_id: str | None, application: str, data: str) -> Channel:
+                    wait_seconds: float | None, action_id: str | None, application: str,
+                    data: str) -> Channel:
     """``Originate Local/exten@context`` with ``Application=Wait``: the ;1 half is the caller's
     phone (it hangs up when its Wait ends), the ;2 half runs the dialplan (trace caller model)."""
     base = f"Local/{exten}@{context}-{pbx.ids.suffix()}"

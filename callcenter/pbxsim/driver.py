@@ -49,7 +49,8 @@ class ScenarioDriver:
         variables = dict(plan.variables)
         if plan.keys:
             variables["PBXSIM_DTMF"] = plan.keys
-        inbound = ("callcenter-inbound", plan.caller) if self.scenario.flow == "hotline" else ("from-pstn", "inbound")
+        inbound = ("callcenter-inbound",
+                   plan.caller) if self.scenario.flow == "hotline" else ("from-pstn", "inbound")
         if plan.via == "originate":
             await self._originate(plan, variables, inbound)
             return

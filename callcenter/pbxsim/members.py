@@ -71,7 +71,8 @@ def dial_member(pbx: Pbx, caller: Channel, queue: QueueState, member: Member) ->
             leg_channel.cid_num = leg_channel.conn_num = caller.cid_num
             if leg_channel is two:
                 leg_channel.cid_name = caller.cid_name
-    leg = MemberLeg(member, queue, one, two, _seconds(pbx, caller, f"RING_{key}", pbx.config.default_ring_seconds),
+    leg = MemberLeg(member, queue, one, two,
+                    _seconds(pbx, caller, f"RING_{key}", pbx.config.default_ring_seconds),
                     _seconds(pbx, caller, f"TALK_{key}", pbx.config.default_talk_seconds), pbx.now())
     _announce_leg(pbx, caller, leg)
     return leg
@@ -89,7 +90,8 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
     member = leg.member
     pbx.agent_event("AgentCalled", caller, *one.headers("Dest"), ("Queue", leg.queue.name),
                     ("Interface", member.interface), ("MemberName", member.name))
-    pbx.call_event("DialBegin", caller, *one.headers("Dest"), ("DialString", member.interface.split("/", 1)[1]))
+    pbx.call_event("DialBegin", caller, *one.headers("Dest"),
+                   ("DialString", member.interface.split("/", 1)[1]))
     if two is not None:
         pbx.newexten(two, 4, "Ringing", "")
     pbx.set_state(one, RINGING)
@@ -98,7 +100,8 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
 
 
 def local_bridge(pbx: Pbx, one: Channel, two: Channel) -> None:
-    headers = [(f"LocalOne{k}", v) for k, v in one.headers()] + [(f"LocalTwo{k}", v) for k, v in two.headers()]
+    headers = [(f"LocalOne{k}", v) for k,
+               v in one.headers()] + [(f"LocalTwo{k}", v) for k, v in two.headers()]
     pbx.emit("LocalBridge", "call,all", headers + [("Context", one.context), ("Exten", one.exten),
                                                      ("LocalOptimization", "Yes")])
 

@@ -36,7 +36,8 @@ def originate_device(pbx: Pbx, target: str, action: Headers, variables: dict[str
     # The Originate's own dial: DialBegin/DialEnd name only the destination (traces README).
     pbx.emit("DialBegin", "call,all", channel.headers("Dest") + [("DialString", target.split("/", 1)[1])])
     if context == "callcenter-callback":  # the centre calls out: the customer is the callee
-        pbx.calls[channel.linkedid] = CallLog(channel.linkedid, "", pbx.now(), variables={"CC_CUSTOMER": exten})
+        pbx.calls[channel.linkedid] = CallLog(channel.linkedid, "", pbx.now(),
+                                              variables={"CC_CUSTOMER": exten})
     else:
         pbx.calls[channel.linkedid] = CallLog(channel.linkedid, number, pbx.now())
     pbx.spawn(_run(pbx, channel, target, action, action_id), name=channel.name)
@@ -58,7 +59,8 @@ async def _run(pbx: Pbx, channel: Channel, target: str, action: Headers, action_
     set_member_state(pbx, target, "ringing")
     request = await pbx.wait(channel, min(ring, timeout))
     application, data = first(action, "Application") or "", first(action, "Data") or ""
-    base = [("Channel", target), ("Context", channel.context), ("Exten", channel.exten)] if not application else [
+    base = [("Channel", target), ("Context", channel.context),
+            ("Exten", channel.exten)] if not application else [
         ("Channel", target), ("Application", application), ("Data", data)]
     if request is not None or ring > timeout:
         status = "CANCEL" if request is not None else "NOANSWER"
@@ -68,7 +70,8 @@ async def _run(pbx: Pbx, channel: Channel, target: str, action: Headers, action_
         reason = "1" if request is not None else "3"
         pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
             ("Response", "Failure")] + base + [("Reason", reason), ("Uniqueid", "<null>"),
-                                                ("CallerIDNum", channel.cid_num), ("CallerIDName", "<unknown>")])
+                                                ("CallerIDNum", channel.cid_num),
+                                                ("CallerIDName", "<unknown>")])
         return
     pbx.set_state(channel, UP)
     pbx.emit("DialEnd", "call,all", channel.headers("Dest") + [("DialStatus", "ANSWER")])

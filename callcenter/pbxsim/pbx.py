@@ -178,7 +178,8 @@ class Pbx:
             hook()
         if self.recorder is not None:  # MixMonitor's files are closed before the Hangup goes out
             self.recorder.hangup(self, channel)
-        self.call_event("Hangup", channel, ("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
+        self.call_event("Hangup", channel, ("Cause", str(cause)),
+                        ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
         self.channels.pop(channel.name, None)
 
     def hangup_request(self, channel: Channel, cause: int | None, soft: bool = False) -> None:

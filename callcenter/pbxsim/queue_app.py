@@ -29,7 +29,8 @@ MEMBER_VARS = ("MEMBERINTERFACE", "MEMBERNAME", "MEMBERCALLS", "MEMBERLASTCALL",
                "MEMBERDYNAMIC", "MEMBERREALTIME")
 
 
-async def queue_app(pbx: Pbx, caller: Channel, queue_name: str, agi: str | None = None) -> HangupRequest | None:
+async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
+                    agi: str | None = None) -> HangupRequest | None:
     """Run Queue() on ``caller``. Returns the request that ended it (caller hang-up, redirect),
     or None when the member hung up and the dialplan continues."""
     queue = pbx.queues[queue_name]
@@ -39,7 +40,8 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str, agi: str | None 
     queue.waiting.append(entry)
     if log is not None:
         log.queue, log.queue_joined_at = queue.name, entry.joined_at
-    pbx.agent_event("QueueCallerJoin", caller, ("Queue", queue.name), ("Position", str(entry.original_position)),
+    pbx.agent_event("QueueCallerJoin", caller, ("Queue", queue.name),
+                    ("Position", str(entry.original_position)),
                     ("Count", str(len(queue.waiting))))
     pbx.call_event("MusicOnHoldStart", caller, ("Class", "default"))
     if log is not None:
@@ -84,7 +86,8 @@ def _may_ring(queue: QueueState, entry: Waiting) -> bool:
 def _no_answer(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
     ring_ms = round((pbx.now() - leg.started_at) * 1000)
     pbx.agent_event("AgentRingNoAnswer", caller, *leg.one.headers("Dest"), ("Queue", leg.queue.name),
-                    ("Interface", leg.member.interface), ("MemberName", leg.member.name), ("RingTime", str(ring_ms)))
+                    ("Interface", leg.member.interface), ("MemberName", leg.member.name),
+                    ("RingTime", str(ring_ms)))
     cancel_leg(pbx, caller, leg, no_answer=True)
     log = pbx.calls.get(caller.linkedid)
     if log is not None:

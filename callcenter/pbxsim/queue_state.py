@@ -18,7 +18,8 @@ class QueueConfig:
     retry: float = 1.0
     strategy: str = "rrmemory"
     agi: str | None = None  # Queue()'s AGI argument, run on the caller when a member answers
-    monitor: bool = True  # queues.conf monitor-type=MixMonitor (the traces); the hotline records in the dialplan
+    # queues.conf monitor-type=MixMonitor (the traces); the hotline records in the dialplan
+    monitor: bool = True
 
 
 @dataclass

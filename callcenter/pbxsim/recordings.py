@@ -114,7 +114,8 @@ class Recorder:
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
-    async def _write_when_ready(self, recording: Recording, ended: float, futures: list[Future[bytes]]) -> None:
+    async def _write_when_ready(self, recording: Recording, ended: float,
+                                futures: list[Future[bytes]]) -> None:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in futures), return_exceptions=True)
         self._write(recording, ended)
 

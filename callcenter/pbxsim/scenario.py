@@ -10,7 +10,8 @@ answer after how long or not at all, holds, who hangs up), run against a Pbx.
     [globals]                            # dialplan globals, e.g. RING_agent1 = "4"
     [[calls]]
     at = 1.0                             # seconds after the start
-    via = "originate"                    # AMI Originate of Local/inbound@from-pstn (as the traces) | "sip" | "pjsip"
+    via = "originate"                    # "originate": AMI Originate of Local/inbound@from-pstn (as
+                                         # the traces) | "sip" | "pjsip"
     caller = "13800138000"
     hangup_after = 22                    # the caller hangs up this long after the IVR answered
     keys = "1"                           # menu keys pressed, in order (hotline flow)
@@ -112,8 +113,10 @@ def _call(raw: dict[str, Any]) -> CallPlan:
     holds = tuple(Hold(float(h["at"]), float(h["seconds"])) for h in raw.get("holds", []))
     return CallPlan(at=float(raw["at"]), caller=str(raw["caller"]), via=via,
                     hangup_after=float(raw["hangup_after"]) if "hangup_after" in raw else None,
-                    keys=str(raw.get("keys", "")), variables={k: str(v) for k, v in raw.get("variables", {}).items()},
-                    holds=holds, redirect=_move(raw.get("redirect")), blind_transfer=_move(raw.get("blind_transfer")),
+                    keys=str(raw.get("keys", "")),
+                    variables={k: str(v) for k, v in raw.get("variables", {}).items()},
+                    holds=holds, redirect=_move(raw.get("redirect")),
+                    blind_transfer=_move(raw.get("blind_transfer")),
                     say=tuple(sorted((_utterance(u) for u in raw.get("say", [])), key=lambda u: u.at)))
 
 

@@ -70,4 +70,5 @@ def blind_transfer_headers(transferee: Channel, transferer: Channel, bridge: str
     context, exten, _ = request.target
     bridge_part = [(k, v) for k, v in bridge_headers(bridge, 2)]
     return ([("Result", "Success")] + transferer.headers("Transferer") + bridge_part
-            + transferee.headers("Transferee") + [("IsExternal", "Yes"), ("Context", context), ("Extension", exten)])
+            + transferee.headers("Transferee") + [("IsExternal", "Yes"), ("Context", context),
+                                                  ("Extension", exten)])

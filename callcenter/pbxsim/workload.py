@@ -19,7 +19,8 @@ from callcenter.pbxsim.scenario import CallPlan, Hold
 @dataclass(frozen=True)
 class Workload:
     calls_per_hour: float = 120.0
-    menu_mix: dict[str, float] = field(default_factory=lambda: {"1": 0.4, "2": 0.15, "3": 0.15, "4": 0.2, "0": 0.1})
+    menu_mix: dict[str, float] = field(default_factory=lambda: {"1": 0.4, "2": 0.15, "3": 0.15, "4": 0.2,
+                                                                "0": 0.1})
     answer_median_seconds: float = 7.0
     answer_sigma: float = 0.5
     no_answer_probability: float = 0.1
@@ -32,7 +33,8 @@ class Workload:
     via: str = "pjsip"
 
 
-def generate(workload: Workload, agents: list[str], seed: int, duration: float | None = None) -> Iterator[CallPlan]:
+def generate(workload: Workload, agents: list[str], seed: int,
+             duration: float | None = None) -> Iterator[CallPlan]:
     """Calls in arrival order (simulated seconds from the start); endless when ``duration`` is None."""
     rng = random.Random(seed)
     keys, weights = list(workload.menu_mix), list(workload.menu_mix.values())
@@ -46,15 +48,18 @@ def generate(workload: Workload, agents: list[str], seed: int, duration: float |
         yield _call(workload, agents, rng, at, index, rng.choices(keys, weights)[0])
 
 
-def _call(workload: Workload, agents: list[str], rng: random.Random, at: float, index: int, key: str) -> CallPlan:
+def _call(workload: Workload, agents: list[str], rng: random.Random, at: float, index: int,
+          key: str) -> CallPlan:
     variables: dict[str, str] = {}
     talk = max(5.0, rng.expovariate(1.0 / workload.talk_mean_seconds))
     for agent in agents:
         if rng.random() < workload.no_answer_probability:
             variables[f"__RING_{agent}"] = "never"
         else:
-            variables[f"__RING_{agent}"] = f"{rng.lognormvariate(0, workload.answer_sigma) * workload.answer_median_seconds:.2f}"
-        agent_talk = talk * rng.uniform(0.5, 0.95) if rng.random() < workload.agent_hangs_up_first_probability else talk + 3600
+            ring = rng.lognormvariate(0, workload.answer_sigma) * workload.answer_median_seconds
+            variables[f"__RING_{agent}"] = f"{ring:.2f}"
+        agent_first = rng.random() < workload.agent_hangs_up_first_probability
+        agent_talk = talk * rng.uniform(0.5, 0.95) if agent_first else talk + 3600
         variables[f"__TALK_{agent}"] = f"{agent_talk:.1f}"
     variables["PBXSIM_TALK"] = f"{talk:.1f}"
     hangup_after = None

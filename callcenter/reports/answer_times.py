@@ -81,7 +81,8 @@ def _mean(total: float, n: float) -> float | None:
 
 def finalize(key: str | None, p: Partial) -> AnswerTimes:
     s = p.sums
-    return AnswerTimes(key=key, counts=dict(p.counts), ring_no_answer=p.ring_no_answer, transfers=int(s["transfers"]),
+    return AnswerTimes(key=key, counts=dict(p.counts), ring_no_answer=p.ring_no_answer,
+                       transfers=int(s["transfers"]),
                        seconds={
                            "avg_ring": _mean(s["sum_ring"], s["n_ring"]),
                            "p90_ring": p90_from_histogram(p.hist_ring),
@@ -133,7 +134,8 @@ def _rolled(session: Session, period: Period, by: By, t: Thresholds, scope: Scop
     filters = [r.agent_key == scope.agent_id] if scope.agent_id is not None else []
     filters += [r.queue == scope.queue] if scope.queue is not None else []
     column = {"agent": r.agent_key, "queue": r.queue, "day": r.day, "hour": r.hour}.get(by)
-    found = rollup.rolled_partials(session, period, rollup.DH if by == "hour" else rollup.DAQ, column, filters)
+    found = rollup.rolled_partials(session, period, rollup.DH if by == "hour" else rollup.DAQ, column,
+                                   filters)
     if by == "hour":  # the roll-up keeps the hour as a number; calls give "07"
         return {(None if k[0] is None else f"{int(k[0]):02d}",): p for k, p in found.items()}
     return found
@@ -165,7 +167,8 @@ def answer_time_report(session: Session, period: Period, by: By, thresholds: Thr
             with session.begin_nested():  # a refresh that loses a race with another writer is undone …
                 parts.append(_rolled(session, closed, by, thresholds, scope))
         except (OperationalError, IntegrityError) as exc:
-            log.warning("report roll-up refresh failed (%s); reading the calls directly", exc.__class__.__name__)
+            log.warning("report roll-up refresh failed (%s); reading the calls directly",
+                        exc.__class__.__name__)
             closed, rest = None, period  # … and the figures come straight from the calls
     if rest is not None:
         parts.append(_direct(session, rest, by, thresholds, scope))

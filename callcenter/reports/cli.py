@@ -39,13 +39,17 @@ class FormatChoice(StrEnum):
 
 @app.command("answer-times")
 def answer_times(
-    first: Annotated[str | None, typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
-    by: Annotated[ByChoice, typer.Option("--by", help="group rows by agent, queue, hour or day")] = ByChoice.agent,
+    first: Annotated[str | None,
+                     typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
+    last: Annotated[str | None,
+                    typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
+    by: Annotated[ByChoice,
+                  typer.Option("--by", help="group rows by agent, queue, hour or day")] = ByChoice.agent,
     fmt: Annotated[FormatChoice, typer.Option("--format", help="table, csv or json")] = FormatChoice.table,
     lang: Annotated[str, typer.Option("--lang", help="labels: zh or en")] = "zh",
 ) -> None:
-    """Calls offered, answered within three rings, late with/without apology, abandons, holds (R1, R2, R10, R11)."""
+    """Calls offered, answered within three rings, late with/without apology, abandons, holds
+    (R1, R2, R10, R11)."""
     import datetime as dt
 
     settings = load_settings()
@@ -55,7 +59,8 @@ def answer_times(
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
-            report = answer_time_report(session, period, by.value, Thresholds.from_rules(settings.hotline.rules),
+            report = answer_time_report(session, period, by.value,
+                                        Thresholds.from_rules(settings.hotline.rules),
                                         Scope(), today)
     finally:
         engine.dispose()
@@ -72,8 +77,10 @@ def answer_times(
 
 @app.command("followups")
 def followups(
-    first: Annotated[str | None, typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
+    first: Annotated[str | None,
+                     typer.Option("--from", help="first local day, YYYY-MM-DD (default: today)")] = None,
+    last: Annotated[str | None,
+                    typer.Option("--to", help="last local day, inclusive (default: --from/today)")] = None,
 ) -> None:
     """Tickets, callbacks on time (R6-R8), complaint replies within 48 h (R7), satisfaction (R21),
     quality findings (R16) — as JSON."""

@@ -48,7 +48,8 @@ def _done_at() -> Any:
 
 def tickets_by_category(session: Session, period: Period) -> dict[str, dict[str, int]]:
     stmt = select(Ticket.category, Ticket.status, func.count()).where(
-        Ticket.created_at >= period.start, Ticket.created_at < period.end).group_by(Ticket.category, Ticket.status)
+        Ticket.created_at >= period.start,
+        Ticket.created_at < period.end).group_by(Ticket.category, Ticket.status)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for category, status, count in session.execute(stmt):
         out[category][status] = int(count)
@@ -65,12 +66,15 @@ def callback_timeliness(session: Session, period: Period, now: dt.datetime) -> d
         "to_come": Callback.status.in_(OPEN) & (Callback.promised_at >= now),
         "cancelled": Callback.status == "cancelled",
     }
-    stmt = select(Callback.reason, func.count(), *[func.sum(case((cond, 1), else_=0)) for cond in outcomes.values()]) \
+    stmt = select(Callback.reason, func.count(),
+                  *[func.sum(case((cond, 1), else_=0)) for cond in outcomes.values()]) \
         .outerjoin(done, done.c.callback_id == Callback.id) \
-        .where(Callback.promised_at >= period.start, Callback.promised_at < period.end).group_by(Callback.reason)
+        .where(Callback.promised_at >= period.start,
+               Callback.promised_at < period.end).group_by(Callback.reason)
     out = {}
     for reason, promised, *counts in session.execute(stmt):
-        out[reason] = {"promised": int(promised), **{name: int(n or 0) for name, n in zip(outcomes, counts, strict=True)}}
+        out[reason] = {"promised": int(promised),
+                       **{name: int(n or 0) for name, n in zip(outcomes, counts, strict=True)}}
     return out
 
 
@@ -110,7 +114,8 @@ def satisfaction_by_owner(session: Session, period: Period) -> dict[str, dict[st
     return out
 
 
-def findings_by_agent(session: Session, period: Period, agent_id: str | None = None) -> dict[str, dict[str, int]]:
+def findings_by_agent(session: Session, period: Period,
+                      agent_id: str | None = None) -> dict[str, dict[str, int]]:
     stmt = select(QualityFinding.agent_id, QualityFinding.kind, func.count()).where(
         QualityFinding.created_at >= period.start, QualityFinding.created_at < period.end
     ).group_by(QualityFinding.agent_id, QualityFinding.kind)

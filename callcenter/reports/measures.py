@@ -146,7 +146,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("transfers", "转接", "Transfers", "count", "transferred"),
     Figure("talk_seconds", "通话总时长(秒)", "Talk time (s)", "seconds"),
     Figure("service_level_excl", "服务水平(不含放弃)", "Service level, abandons excluded", "percent"),
-    Figure("service_level_incl", "服务水平(窗口内放弃计达标)", "Service level, abandons in window met", "percent"),
+    Figure("service_level_incl", "服务水平(窗口内放弃计达标)", "Service level, abandons in window met",
+           "percent"),
     Figure("answered_15s_pct", "15秒接通率", "Answered within 15 s %", "percent"),
 )
 FIGURE_BY_NAME = {f.name: f for f in FIGURES}

@@ -95,7 +95,8 @@ class LegQuery:
     legs: Sequence[ColumnElement[bool]] = ()
 
 
-def query_partials(session: Session, t: Thresholds, where: ColumnElement[bool], keys: Sequence[ColumnElement[Any]],
+def query_partials(session: Session, t: Thresholds, where: ColumnElement[bool],
+                   keys: Sequence[ColumnElement[Any]],
                    leg_query: LegQuery) -> dict[Key, Partial]:
     """Partials per group of ``keys`` over the calls matching ``where``, plus their legs."""
     out: dict[Key, Partial] = {}
@@ -103,7 +104,8 @@ def query_partials(session: Session, t: Thresholds, where: ColumnElement[bool], 
     for row in session.execute(select(*labelled, *partial_columns(t)).where(where).group_by(*labelled)):
         _fill(out.setdefault(tuple(row[: len(keys)]), Partial()), row)
     answered = and_(where, Call.answered.is_(True))
-    for column, attr in ((Call.ring_seconds.expression, "hist_ring"), (Call.wait_seconds.expression, "hist_wait")):
+    for column, attr in ((Call.ring_seconds.expression, "hist_ring"),
+                         (Call.wait_seconds.expression, "hist_wait")):
         bucket = _bucket(column).label("bucket")
         stmt = select(*labelled, bucket, func.count()).where(answered, column.is_not(None)) \
             .group_by(*labelled, bucket)

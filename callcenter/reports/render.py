@@ -40,7 +40,8 @@ def figure_values(figures: AnswerTimes) -> list[Cell]:
     return [figures.value(f.name) for f in FIGURES]
 
 
-def rows_for(report: AnswerTimeReport, hotline: Hotline | None, lang: str = "zh") -> tuple[list[str], list[list[Cell]]]:
+def rows_for(report: AnswerTimeReport, hotline: Hotline | None,
+             lang: str = "zh") -> tuple[list[str], list[list[Cell]]]:
     """Header and one row per group, then the total row (key column first)."""
     first = {"agent": ("坐席", "Agent"), "queue": ("队列", "Queue"), "hour": ("时段", "Hour"),
              "day": ("日期", "Day")}.get(report.by, ("范围", "Scope"))[lang == "en"]
@@ -87,7 +88,8 @@ def to_json(report: AnswerTimeReport, hotline: Hotline | None, lang: str = "zh")
         "period": {"from": report.period.first.isoformat(), "to": report.period.last.isoformat(),
                    "timezone": report.period.timezone},
         "by": report.by,
-        "thresholds": {"rule_window_seconds": t.window_seconds, "short_abandon_seconds": t.short_abandon_seconds,
+        "thresholds": {"rule_window_seconds": t.window_seconds,
+                       "short_abandon_seconds": t.short_abandon_seconds,
                        "long_hold_seconds": t.long_hold_seconds, "fifteen_seconds": t.fifteen_seconds},
         "labels": {f.name: f.label(lang) for f in FIGURES},
         "rows": [one(r, report.by) for r in report.rows],

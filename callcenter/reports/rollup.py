@@ -74,7 +74,8 @@ def _chunks(days: list[dt.date]) -> Iterator[Period]:
     """Runs of consecutive days, at most BUILD_CHUNK_DAYS long (one grouped query each)."""
     start = prev = None
     for day in days:
-        if start is not None and prev is not None and (day - prev).days == 1 and (day - start).days < BUILD_CHUNK_DAYS:
+        if (start is not None and prev is not None and (day - prev).days == 1
+                and (day - start).days < BUILD_CHUNK_DAYS):
             prev = day
             continue
         if start is not None and prev is not None:
@@ -116,7 +117,8 @@ def _build(session: Session, chunk: Period, t: Thresholds) -> None:
     session.flush()
 
 
-def _row(grain: str, day: str, hour: int | None, agent: str | None, queue: str | None, p: Partial) -> dict[str, Any]:
+def _row(grain: str, day: str, hour: int | None, agent: str | None, queue: str | None,
+         p: Partial) -> dict[str, Any]:
     row: dict[str, Any] = {"grain": grain, "day": day, "hour": hour, "agent_key": agent, "queue": queue,
                            "max_wait": p.max_wait, "ring_no_answer": p.ring_no_answer, **p.counts, **p.sums}
     row.update({f"hist_ring_{i}": v for i, v in enumerate(p.hist_ring)})

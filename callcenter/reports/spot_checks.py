@@ -50,9 +50,10 @@ def daily_sample(session: Session, day: dt.date, timezone: str, per_agent: int =
               for agent, ids in by_agent.items()}
     all_ids = [i for ids in chosen.values() for i in ids]
     calls = {c.id: c for c in session.scalars(select(Call).where(Call.id.in_(all_ids)))} if all_ids else {}
-    marks = {m.call_id: m for m in session.scalars(select(SpotCheckMark).where(SpotCheckMark.call_id.in_(all_ids)))} \
-        if all_ids else {}
-    return {agent: [SampledCall(calls[i], marks.get(i)) for i in ids] for agent, ids in sorted(chosen.items())}
+    marked = select(SpotCheckMark).where(SpotCheckMark.call_id.in_(all_ids))
+    marks = {m.call_id: m for m in session.scalars(marked)} if all_ids else {}
+    return {agent: [SampledCall(calls[i], marks.get(i)) for i in ids] for agent,
+            ids in sorted(chosen.items())}
 
 
 def mark_reviewed(session: Session, call: Call, day: dt.date, reviewer: str, note: str = "") -> SpotCheckMark:

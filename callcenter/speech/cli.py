@@ -39,7 +39,8 @@ def list_command() -> None:
 def install_command(
     source: Annotated[Path, typer.Argument(help="a model directory or a model .zip")],
     name: Annotated[str | None, typer.Option(help="directory name under the models directory")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="overwrite an installed model of that name")] = False,
+    replace: Annotated[bool,
+                       typer.Option("--replace", help="overwrite an installed model of that name")] = False,
 ) -> None:
     """Install a model from a local directory or zip (checks its layout first)."""
     from callcenter.speech.models import install_model
@@ -52,10 +53,12 @@ def install_command(
 @app.command("download")
 def download_command(
     name: Annotated[str, typer.Argument(help="e.g. vosk-model-small-cn-0.22 or vosk-model-cn-0.22")],
-    url: Annotated[str | None, typer.Option(help="model site (default: $CALLCENTER_MODELS_URL or the Vosk site)")] = None,
+    url: Annotated[str | None,
+                   typer.Option(help="model site (default: $CALLCENTER_MODELS_URL or the Vosk site)")] = None,
     sha256: Annotated[str | None, typer.Option(help="expected SHA-256 of the zip")] = None,
     size: Annotated[int | None, typer.Option(help="expected size of the zip in bytes")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="overwrite an installed model of that name")] = False,
+    replace: Annotated[bool,
+                       typer.Option("--replace", help="overwrite an installed model of that name")] = False,
 ) -> None:
     """Download NAME.zip from the model site (resumes an interrupted download), check it, unpack it."""
     settings = load_settings()
@@ -97,7 +100,8 @@ class _ProgressLine:
 
 def transcribe(
     file: Annotated[Path, typer.Argument(help="a mono 16-bit PCM WAV (8 or 16 kHz)")],
-    model: Annotated[Path | None, typer.Option(help="model directory (default: the configured model)")] = None,
+    model: Annotated[Path | None,
+                     typer.Option(help="model directory (default: the configured model)")] = None,
 ) -> None:
     """Transcribe one recording and print the result as JSON (words with timestamps)."""
     from callcenter.speech.audio import inspect_wav

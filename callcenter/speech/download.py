@@ -35,7 +35,8 @@ class KnownModel:
 # of a model without a pinned checksum prints the SHA-256 it computed, to pin it here (or
 # pass --sha256) once verified.
 KNOWN_MODELS: dict[str, KnownModel] = {
-    "vosk-model-small-cn-0.22": KnownModel(43_898_754, None, "size unverified (third-party page); Vosk site: 42M"),
+    "vosk-model-small-cn-0.22": KnownModel(43_898_754, None,
+                                           "size unverified (third-party page); Vosk site: 42M"),
     "vosk-model-cn-0.22": KnownModel(None, None, "Vosk site lists 1.3G; needs up to 16 GB RAM (big model)"),
     "vosk-model-small-ko-0.22": KnownModel(None, None, "Vosk site lists 82M"),
 }
@@ -73,7 +74,8 @@ def fetch(url: str, target: Path, *, expected_size: int | None = None, expected_
             break
         else:
             raise DownloadError(f"download of {url} failed after {attempts} attempts ({last_error}); "
-                                f"run the command again to resume from {part.stat().st_size if part.exists() else 0} bytes")
+                                "run the command again to resume from "
+                                f"{part.stat().st_size if part.exists() else 0} bytes")
     size, digest = part.stat().st_size, _sha256(part)
     problem = _integrity_problem(size, digest, expected_size, expected_sha256)
     if problem:
@@ -114,7 +116,8 @@ def _total(response: httpx.Response, offset: int) -> int | None:
     return offset + int(length) if length and length.isdigit() else None
 
 
-def _integrity_problem(size: int, digest: str, expected_size: int | None, expected_sha256: str | None) -> str | None:
+def _integrity_problem(size: int, digest: str, expected_size: int | None,
+                       expected_sha256: str | None) -> str | None:
     if expected_size is not None and size != expected_size:
         return f"size {size} bytes, expected {expected_size}"
     if expected_sha256 is not None and digest.lower() != expected_sha256.lower():

@@ -6,7 +6,8 @@ from callcenter.errors import CallcenterError
 
 INSTALL_HINT = (
     "install one with `callcenter models download vosk-model-small-cn-0.22` "
-    "or `callcenter models install PATH_OR_ZIP`, or point CALLCENTER_ASR_MODEL / ASR_MODEL_PATH at a model directory"
+    "or `callcenter models install PATH_OR_ZIP`, or point CALLCENTER_ASR_MODEL / ASR_MODEL_PATH "
+    "at a model directory"
 )
 
 

@@ -43,7 +43,8 @@ def recordings_by_side(paths: Iterable[str], recordings_dir: Path) -> list[dict[
     return found
 
 
-def enqueue(session: Session, call_id: int, recordings: list[dict[str, Any]], now: dt.datetime) -> TranscriptionJob:
+def enqueue(session: Session, call_id: int, recordings: list[dict[str, Any]],
+            now: dt.datetime) -> TranscriptionJob:
     """Queue the call once; a repeated CallStored for the same call returns the existing job."""
     existing = session.scalars(select(TranscriptionJob).where(TranscriptionJob.call_id == call_id)).first()
     if existing is not None:
@@ -62,7 +63,8 @@ def claim_next(session: Session, worker: str, now: dt.datetime, lease: dt.timede
         job = session.scalars(
             select(TranscriptionJob)
             .where(or_(TranscriptionJob.status == "queued",
-                       TranscriptionJob.status.in_(("running", "waiting")) & (TranscriptionJob.lease_until < now)))
+                       TranscriptionJob.status.in_(("running",
+                                                    "waiting")) & (TranscriptionJob.lease_until < now)))
             .order_by(TranscriptionJob.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -110,7 +112,8 @@ def release_claimed_by(session: Session, worker: str, now: dt.datetime) -> int:
     return len(jobs)
 
 
-def complete(session: Session, job_id: int, turns: list[dict[str, Any]], model: str, now: dt.datetime) -> Transcript:
+def complete(session: Session, job_id: int, turns: list[dict[str, Any]], model: str,
+             now: dt.datetime) -> Transcript:
     job = session.get_one(TranscriptionJob, job_id)
     transcript = Transcript(call_id=job.call_id, turns=turns, model=model, created_at=now)
     session.add(transcript)

@@ -38,7 +38,8 @@ def layout_problem(path: Path) -> str | None:
         return f"{path} is not a directory"
     missing = [p for p in ("am/final.mdl", "conf/model.conf") if not (path / p).is_file()]
     graph = path / "graph"
-    if not (graph / "HCLG.fst").is_file() and not ((graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()):
+    static_graph = (graph / "HCLG.fst").is_file()
+    if not static_graph and not ((graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()):
         missing.append("graph/HCLG.fst (or graph/HCLr.fst + graph/Gr.fst)")
     return f"{path} lacks {', '.join(missing)}" if missing else None
 

@@ -125,7 +125,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         try:
             sides = await asyncio.gather(*(
-                loop.run_in_executor(self._executor, transcribe_side, r["speaker"], r["path"]) for r in recordings))
+                loop.run_in_executor(self._executor, transcribe_side, r["speaker"],
+                                     r["path"]) for r in recordings))
         except BrokenProcessPool as exc:
             log.error("a transcription worker died (%s); starting a new pool", exc)
             self._replace_executor()

@@ -10,7 +10,8 @@ from callcenter.calls.model import CallRecord, HoldRecord, LegRecord
 VERSION = 1
 
 
-def record_to_json(record: CallRecord, journal: list[tuple[float, str, str]], taken_at: float) -> dict[str, Any]:
+def record_to_json(record: CallRecord, journal: list[tuple[float, str, str]],
+                   taken_at: float) -> dict[str, Any]:
     fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     fields["legs"] = [dataclasses.asdict(leg) for leg in record.legs]
     fields["holds"] = [dataclasses.asdict(hold) for hold in record.holds]

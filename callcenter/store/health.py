@@ -26,13 +26,15 @@ class HealthView:
         """One line for people (hotline local time), or None when all is well."""
         if self.ok:
             return None
-        since = "" if self.since is None else dt.datetime.fromtimestamp(self.since, ZoneInfo(timezone)).strftime("%H:%M")
+        since = ("" if self.since is None
+                 else dt.datetime.fromtimestamp(self.since, ZoneInfo(timezone)).strftime("%H:%M"))
         zh = lang != "en"
         parts = []
         if not self.database_ok:
             parts.append("数据库不可用" if zh else "database unavailable")
         if self.waiting:
-            parts.append(f"{self.waiting} 条记录待写入" if zh else f"{self.waiting} records waiting to be written")
+            parts.append(f"{self.waiting} 条记录待写入" if zh
+                         else f"{self.waiting} records waiting to be written")
         if since and (self.waiting or not self.database_ok):
             parts.append(f"自 {since} 起" if zh else f"since {since}")
         if self.spool_problem:

@@ -135,7 +135,8 @@ class Spool:
         except BlockingIOError:
             os.close(fd)
             raise SpoolInUse(f"spool {self.directory} is in use by another running callcenter for the same "
-                             "database; stop it first (or give this one its own CALLCENTER_VAR_DIR)") from None
+                             "database; stop it first (or give this one its "
+                             "own CALLCENTER_VAR_DIR)") from None
         self._lock_fd = fd
 
     def _segment_for(self, incoming: int) -> tuple[int, int]:
@@ -168,7 +169,8 @@ def _read(path: Path, segment: int) -> Iterable[Entry]:
             except ValueError:
                 payload = None
             if not isinstance(payload, dict):
-                log.warning("spool: %s line %d is torn or unreadable (a crash mid-write); skipped", path, number)
+                log.warning("spool: %s line %d is torn or unreadable (a crash mid-write); skipped", path,
+                            number)
                 continue
             yield Entry(segment, payload)
 

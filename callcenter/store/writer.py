@@ -65,7 +65,8 @@ class _Waiting:
 
 
 class CallWriter:
-    def __init__(self, sessions: sessionmaker[Session], spool: Spool, agents: dict[str, AgentRow] | None = None,
+    def __init__(self, sessions: sessionmaker[Session], spool: Spool,
+                 agents: dict[str, AgentRow] | None = None,
                  on_stored: StoredHook | None = None, batch_max: int = 500,
                  backoff_cap: float = BACKOFF_CAP_S) -> None:
         self._sessions = sessions
@@ -99,7 +100,8 @@ class CallWriter:
                 continue
             self._waiting.append(_Waiting(record, journal, entry, entry.payload.get("taken_at", now)))
         if self._waiting:
-            log.warning("writer: %d calls from the spool are written to the database first", len(self._waiting))
+            log.warning("writer: %d calls from the spool are written to the database first",
+                        len(self._waiting))
         self._publish_health()
         self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
         self._thread.start()
@@ -200,7 +202,8 @@ class CallWriter:
             del self._waiting[:len(chunk)]
             self.spool.done(w.entry for w in chunk if w.entry is not None)
             if self._backoff:
-                log.warning("writer: the database accepts records again; %d still waiting", len(self._waiting))
+                log.warning("writer: the database accepts records again; %d still waiting",
+                            len(self._waiting))
             self._backoff = 0.0
             self._publish_health()
 
@@ -265,7 +268,8 @@ class CallWriter:
                 legs += [_leg_row(call_id, leg, self.agent_id_for(leg.agent)) for leg in record.legs]
                 holds += [{"call_id": call_id, "started_at": _utc(h.started_at), "ended_at": _utc(h.ended_at),
                            "seconds": h.seconds} for h in record.holds]
-                events += [(record.server, record.linkedid, at, name[:48], raw) for at, name, raw in w.journal]
+                events += [(record.server, record.linkedid, at, name[:48], raw) for at, name,
+                           raw in w.journal]
             for model, rows in ((CallLeg, legs), (CallHold, holds)):
                 if rows:
                     session.execute(insert(model), rows)
@@ -277,7 +281,8 @@ class CallWriter:
     def _ensure_agents(self, session: Session, batch: list[_Waiting]) -> set[str]:
         """The FK needs the agent's row; the hotline file is the source of truth for it."""
         interfaces = {leg.agent for w in batch for leg in w.record.legs} | {w.record.agent for w in batch}
-        wanted = {row.id: row for interface in interfaces if (row := self._agents.get(interface or "")) is not None}
+        wanted = {row.id: row for interface in interfaces
+                  if (row := self._agents.get(interface or "")) is not None}
         missing = set(wanted) - self._known_agents
         if not missing:
             return set()
@@ -311,7 +316,8 @@ def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(
-        f"INSERT INTO {CallEvent.__tablename__} (server, linkedid, at, name, raw) VALUES ({', '.join([mark] * 5)})", rows)
+        f"INSERT INTO {CallEvent.__tablename__} (server, linkedid, at, name, raw) VALUES "
+        f"({', '.join([mark] * 5)})", rows)
 
 
 def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
@@ -330,7 +336,8 @@ def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
 
 
 def _leg_row(call_id: int, leg: LegRecord, agent_id: str | None) -> dict[str, object]:
-    return {"call_id": call_id, "agent_interface": leg.agent, "agent_id": agent_id, "member_name": leg.member_name,
+    return {"call_id": call_id, "agent_interface": leg.agent, "agent_id": agent_id,
+            "member_name": leg.member_name,
             "channel": leg.channel, "started_at": _utc(leg.started_at), "ended_at": _utc(leg.ended_at),
             "ring_seconds": leg.ring_seconds, "outcome": leg.outcome}
 

@@ -83,7 +83,8 @@ def draft(extraction: Extraction, caller: str | None, history: CallerHistory | N
     phone = extraction.phone or caller
     result = TicketDraft(extraction, caller, name, address, phone)
     result.missing_fields = missing_fields(extraction.category, extraction.urgent, caller_name=name,
-                                           address=address, phone=phone, preferred_time=extraction.preferred_time)
+                                           address=address, phone=phone,
+                                           preferred_time=extraction.preferred_time)
     return result
 
 

@@ -38,7 +38,8 @@ class TicketsComponent:
         try:
             published = await asyncio.to_thread(self.process, message.call_id, message.transcript_id)
         except TranscriptError as exc:
-            log.error("tickets: call %s transcript %s is unusable: %s", message.call_id, message.transcript_id, exc)
+            log.error("tickets: call %s transcript %s is unusable: %s", message.call_id,
+                      message.transcript_id, exc)
             return
         except Exception:
             log.exception("tickets: call %s transcript %s failed", message.call_id, message.transcript_id)
@@ -64,11 +65,13 @@ class TicketsComponent:
     def _messages(self, result: IntakeResult) -> list[Any]:
         ticket, at = result.ticket, self.ctx.clock.time()
         messages: list[Any] = [TicketChanged(ticket_id=ticket.id, change=result.change,  # type: ignore[arg-type]
-                                             category=ticket.category, urgent=ticket.urgent, caller=ticket.caller,
+                                             category=ticket.category, urgent=ticket.urgent,
+                                             caller=ticket.caller,
                                              owner=ticket.owner, at=at)]
         if result.became_urgent:
             kinds = "、".join(result.extraction.emergency)
-            messages.append(SupervisorAlert(kind="emergency", text=f"紧急工单 #{ticket.id}（{kinds}）：{ticket.summary}",
+            messages.append(SupervisorAlert(kind="emergency",
+                                            text=f"紧急工单 #{ticket.id}（{kinds}）：{ticket.summary}",
                                             ticket_id=ticket.id, callback_id=None, at=at))
         return messages
 

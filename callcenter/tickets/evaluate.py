@@ -39,7 +39,8 @@ _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])")
 
 def unspaced(transcripts: Iterable[Transcript]) -> list[Transcript]:
     """The same calls as the speech area stores them (C4): no spaces between Chinese words."""
-    return [replace(t, turns=tuple(replace(turn, text=_SPACE_BETWEEN_HAN.sub("", turn.text)) for turn in t.turns))
+    return [replace(t, turns=tuple(replace(turn,
+                                           text=_SPACE_BETWEEN_HAN.sub("", turn.text)) for turn in t.turns))
             for t in transcripts]
 
 
@@ -87,7 +88,8 @@ def score(transcripts: Iterable[Transcript],
     result.category_macro_f1, result.category_per_class = macro_f1(categories)
     result.urgent = _pr([(got["urgent"], t.labels["urgent"]) for t, got in rows], bool)
     for name in FIELDS:
-        result.fields[name] = _pr([(got[name], t.labels.get(name)) for t, got in rows], lambda v: v is not None)
+        result.fields[name] = _pr([(got[name], t.labels.get(name)) for t, got in rows],
+                                  lambda v: v is not None)
     for name in FLAGS:
         result.flags[name] = _ratio(sum(1 for t, got in rows if got[name] == t.labels[name]), len(rows))
     said = [(set(got["forbidden_phrases"]), set(t.labels["forbidden_phrases"])) for t, got in rows]

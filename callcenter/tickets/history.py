@@ -76,7 +76,8 @@ def known_caller_name(session: Session, caller: str | None) -> str | None:
     if name:
         return name
     return session.scalars(
-        select(Call.caller_name).where(Call.caller == caller, Call.caller_name.is_not(None), Call.caller_name != "")
+        select(Call.caller_name).where(Call.caller == caller, Call.caller_name.is_not(None),
+                                       Call.caller_name != "")
         .order_by(Call.started_at.desc()).limit(1)
     ).first()
 
@@ -103,5 +104,6 @@ def caller_history(session: Session, caller: str, last_calls: int = 5) -> Caller
 
 
 def _summary(ticket: Ticket) -> TicketSummary:
-    return TicketSummary(ticket.id, ticket.category, ticket.urgent, ticket.status, ticket.owner, ticket.summary,
+    return TicketSummary(ticket.id, ticket.category, ticket.urgent, ticket.status, ticket.owner,
+                         ticket.summary,
                          ticket.address, ticket.due_at, ticket.created_at)

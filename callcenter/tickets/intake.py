@@ -61,21 +61,25 @@ def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, .
     findings.store(session, facts.call_id, facts.agent_id, extraction.quality, facts.answered_late, now)
     if existing:  # the same transcript again: refresh, never duplicate
         return IntakeResult(existing[0], "attached", False, extraction)
-    matter = next((t for t in open_tickets(session, facts.caller) if same_matter(t, extraction, transcript, now)),
+    matter = next((t for t in open_tickets(session,
+                                           facts.caller) if same_matter(t, extraction, transcript, now)),
                   None) if facts.caller else None
     if matter is not None:
         became_urgent = _merge(matter, ticket_draft, hotline, now)
         service.attach_call(session, matter, now, call_id=facts.call_id, agent_id=facts.agent_id)
         return IntakeResult(matter, "attached", became_urgent, extraction)
-    return IntakeResult(_create(session, hotline, ticket_draft, facts, now), "created", extraction.urgent, extraction)
+    return IntakeResult(_create(session, hotline, ticket_draft, facts, now), "created", extraction.urgent,
+                        extraction)
 
 
 def _create(session: Session, hotline: Hotline, d: TicketDraft, facts: CallFacts, now: dt.datetime) -> Ticket:
     e = d.extraction
     visit = visit_at(e.preferred_time, now, hotline.centre.timezone) if e.preferred_time else None
-    return service.create(session, hotline, now, category=e.category, caller=facts.caller, owner=facts.agent_id,
+    return service.create(session, hotline, now, category=e.category, caller=facts.caller,
+                          owner=facts.agent_id,
                           call_id=facts.call_id, visit_at=visit, urgent=e.urgent, caller_name=d.caller_name,
-                          address=d.address, phone=d.phone, summary=e.summary, preferred_time=e.preferred_time,
+                          address=d.address, phone=d.phone, summary=e.summary,
+                          preferred_time=e.preferred_time,
                           missing_fields=d.missing_fields)
 
 

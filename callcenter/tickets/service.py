@@ -18,9 +18,11 @@ from callcenter.hotline import Hotline
 from callcenter.tickets import policy
 from callcenter.tickets.extract.category import CATEGORIES
 
-EDITABLE = {"caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "department"}
+EDITABLE = {"caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time",
+            "department"}
 # What the agent may correct at the desk: the fields above plus the promised and due times (R4, R8).
-DESK_EDITABLE = ("caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time", "visit_at",
+DESK_EDITABLE = ("caller_name", "address", "phone", "category", "urgent", "summary", "preferred_time",
+                 "visit_at",
                  "department", "due_at")
 # R4: what every call's record must hold (date and time come from the call itself).
 R4_FIELDS = ("caller_name", "address", "phone", "category", "summary", "preferred_time")
@@ -50,7 +52,8 @@ def create(session: Session, hotline: Hotline, now: dt.datetime, *, category: st
                     department=fields.pop("department", None) or policy.department_for(hotline, category),
                     due_at=policy.due_at(hotline, category, urgent, now, visit_at),
                     secondary_categories=fields.pop("secondary_categories", []),
-                    missing_fields=fields.pop("missing_fields", []), summary=fields.pop("summary", ""), **fields)
+                    missing_fields=fields.pop("missing_fields", []), summary=fields.pop("summary", ""),
+                    **fields)
     session.add(ticket)
     ticket.calls.append(TicketCall(call_id=call_id, agent_id=owner, attached_at=now))
     session.flush()
@@ -81,7 +84,8 @@ def update_fields(session: Session, ticket_id: int, now: dt.datetime, **fields: 
     return ticket
 
 
-def correct(session: Session, hotline: Hotline, ticket_id: int, fields: dict[str, Any], now: dt.datetime) -> Ticket:
+def correct(session: Session, hotline: Hotline, ticket_id: int, fields: dict[str, Any],
+            now: dt.datetime) -> Ticket:
     """R4: the agent fills in or corrects, at the desk, what the transcript missed or got wrong; the
     values come as the desk's form sends them (text, ISO times) and are checked here."""
     ticket = get(session, ticket_id)
@@ -92,7 +96,8 @@ def correct(session: Session, hotline: Hotline, ticket_id: int, fields: dict[str
             continue
         if name == "phone" and isinstance(value, str) and "*" in value:
             continue  # the masked number an agent's form shows (R17): left as it was
-        setattr(ticket, name, _checked(hotline, name, value) if value not in (None, "") or name == "urgent" else None)
+        setattr(ticket, name,
+                _checked(hotline, name, value) if value not in (None, "") or name == "urgent" else None)
     ticket.missing_fields = [n for n in R4_FIELDS if not getattr(ticket, n)
                              and (n != "preferred_time" or ticket.category == "repair")]
     ticket.updated_at = now
@@ -153,7 +158,8 @@ def start_work(session: Session, ticket_id: int, now: dt.datetime, *, confirmed:
     the record, which needs every R4 field filled in first."""
     ticket = _open(session, ticket_id)
     if confirmed and ticket.missing_fields:
-        raise TicketError("请先补全：" + "、".join(ticket.missing_fields) + " / fill in the missing fields first")
+        raise TicketError("请先补全：" + "、".join(ticket.missing_fields) + " / fill in the "
+                          "missing fields first")
     ticket.status, ticket.updated_at = "in_progress", now
     return ticket
 
@@ -187,7 +193,8 @@ def close(session: Session, ticket_id: int, now: dt.datetime, *, outcome: str,
         raise TicketError("请填写处理结果 / closing a ticket needs its outcome")
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise TicketError(f"satisfaction must be 1 to 5, not {satisfaction}")
-    ticket.status, ticket.outcome, ticket.satisfaction, ticket.updated_at = "closed", outcome, satisfaction, now
+    ticket.status, ticket.outcome, ticket.satisfaction = "closed", outcome, satisfaction
+    ticket.updated_at = now
     return ticket
 
 
@@ -196,7 +203,8 @@ def transfer_ownership(session: Session, ticket_id: int, to_owner: str, *, reaso
     """R14 (首问负责制): the first taker owns the matter; handing it on needs a stated reason. With
     ``hotline``, the new owner must be one of its agents."""
     if not reason or not reason.strip():
-        raise TicketError("转交必须说明原因（首问负责制）/ an owner change needs a reason (R14: first-contact ownership)")
+        raise TicketError("转交必须说明原因（首问负责制）/ an owner change needs a reason (R14: "
+                          "first-contact ownership)")
     if hotline is not None and hotline.agent(to_owner) is None:
         raise TicketError(f"没有工号为 {to_owner} 的坐席 / no agent {to_owner}")
     ticket = get(session, ticket_id)

@@ -75,7 +75,8 @@ def _accounts(request: Request) -> list[dict[str, Any]]:
     hotline = hotline_of(request)
     with unit_of_work(request.app.state.ctx.sessions) as session:
         disabled = {u.id for u in session.query(WebUser).filter(WebUser.disabled.is_(True))}
-    return [{"id": a.id, "name": a.name, "role": a.role, "disabled": a.id in disabled} for a in hotline.agents]
+    return [{"id": a.id, "name": a.name, "role": a.role,
+             "disabled": a.id in disabled} for a in hotline.agents]
 
 
 @router.get("/users")

@@ -24,15 +24,18 @@ API_PAGE = 200
 def api_answer_times(request: Request, user: CurrentUser) -> dict[str, Any]:
     ctx, period, by = ctx_of(request), period_of(request), by_of(request)
     with unit_of_work(ctx.sessions) as session:
-        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user), today_of(request))
+        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user),
+                                    today_of(request))
     return to_json(report, ctx.settings.hotline, lang_of(request))
 
 
 def call_json(call: Call, user: User) -> dict[str, Any]:
     return {
-        "id": call.id, "linkedid": call.linkedid, "caller": shown_phone(user, call.caller), "queue": call.queue,
+        "id": call.id, "linkedid": call.linkedid, "caller": shown_phone(user, call.caller),
+        "queue": call.queue,
         "agent_id": call.agent_id, "agent": call.agent_id or call.agent_interface,
-        "started_at": call.started_at.isoformat(), "answered_at": call.answered_at and call.answered_at.isoformat(),
+        "started_at": call.started_at.isoformat(),
+        "answered_at": call.answered_at and call.answered_at.isoformat(),
         "ended_at": call.ended_at.isoformat(), "answered": call.answered, "abandoned": call.abandoned,
         "ring_seconds": call.ring_seconds, "rings": call.rings, "within_rule": call.within_rule,
         "greeting": call.greeting, "wait_seconds": call.wait_seconds, "talk_seconds": call.talk_seconds,
@@ -60,6 +63,7 @@ def api_call(request: Request, call_id: int, user: CurrentUser) -> dict[str, Any
                         for m in view.timeline]
     data["recordings"] = [f"/calls/{call_id}/recordings/{i}" for i in range(len(view.recordings))]
     data["transcript"] = view.transcript
-    data["findings"] = [{"kind": f.kind, "detail": f.detail, "at_seconds": f.at_seconds} for f in view.findings]
+    data["findings"] = [{"kind": f.kind, "detail": f.detail,
+                         "at_seconds": f.at_seconds} for f in view.findings]
     return data
 

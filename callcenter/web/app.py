@@ -74,7 +74,8 @@ def create_app(ctx: Any) -> FastAPI:
     # The cookie only carries the session's token; the server decides when a session ends
     # (sessions.py). "__Host-" keeps other hosts and plain-http pages from setting it (TLS only).
     app.add_middleware(SessionMiddleware, secret_key=session_secret(ctx.settings.var_dir),
-                       session_cookie="__Host-callcenter_session" if web.secure_cookies else "callcenter_session",
+                       session_cookie=("__Host-callcenter_session" if web.secure_cookies
+                                       else "callcenter_session"),
                        max_age=web.session_max_hours * 3600, same_site="lax", https_only=web.secure_cookies)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(InputGuardMiddleware)

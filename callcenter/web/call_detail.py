@@ -90,7 +90,8 @@ def transcript_turns(session: Session, call_id: int) -> list[dict[str, Any]] | N
     model = _optional_model("callcenter.db.models.speech", "Transcript", session)
     if model is None:
         return None
-    row = session.scalars(select(model).where(model.call_id == call_id).order_by(model.id.desc()).limit(1)).first()
+    latest = select(model).where(model.call_id == call_id).order_by(model.id.desc()).limit(1)
+    row = session.scalars(latest).first()
     return None if row is None else list(row.turns or [])
 
 

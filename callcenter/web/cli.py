@@ -21,7 +21,8 @@ def _web() -> None:
 
 @app.command("passwords")
 def passwords(
-    reset: Annotated[list[str] | None, typer.Option("--reset", help="give this 工号 a new random password")] = None,
+    reset: Annotated[list[str] | None,
+                     typer.Option("--reset", help="give this 工号 a new random password")] = None,
 ) -> None:
     """Create missing accounts and print the passwords generated now (CALLCENTER_WEB_PASSWORD_<工号> wins)."""
     settings = load_settings()
@@ -32,11 +33,13 @@ def passwords(
             made = ensure_accounts(session, settings.hotline, os.environ, settings.var_dir)
             for user_id in reset or []:
                 if settings.hotline.agent(user_id) is None:
-                    raise typer.BadParameter(f"{user_id} is not an agent or supervisor in {settings.hotline_path}")
+                    raise typer.BadParameter(f"{user_id} is not an agent or supervisor in "
+                                             f"{settings.hotline_path}")
                 made.append((user_id, reset_password(session, user_id)))
     finally:
         engine.dispose()
     if not made:
-        typer.echo(f"every account exists; earlier generated passwords are in {settings.var_dir / INITIAL_FILE}")
+        typer.echo("every account exists; earlier generated passwords are in "
+                   f"{settings.var_dir / INITIAL_FILE}")
     for user_id, password in made:
         typer.echo(f"{user_id}\t{password}")

@@ -75,7 +75,8 @@ def drill_of(request: Request) -> DrillArgs:
         raise HTTPException(status_code=400, detail=f"unknown figure {figure!r}")
     by = by_of(request, "total")
     key = params.get("key")
-    drill = Drill(figure=figure, by=by, key=None if key == NO_KEY else key, any_key=key is None or by == "total")
+    drill = Drill(figure=figure, by=by, key=None if key == NO_KEY else key,
+                  any_key=key is None or by == "total")
     text = params.get("page") or "1"
     if not (text.isascii() and text.isdigit() and 1 <= int(text[:7]) <= MAX_PAGE and len(text) <= 6):
         raise HTTPException(status_code=400, detail=f"page must be a whole number from 1 to {MAX_PAGE}")

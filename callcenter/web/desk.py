@@ -87,8 +87,10 @@ async def desk_page(request: Request, who: Who, agent: str | None = None) -> Any
     target = _target(request, who, agent)
     hotline = _ctx(request).settings.hotline
     return render(
-        request, "desk/desk.html", user=user_from_hotline(hotline, who.id), d=desk_translator(lang_of(request)),
-        agent=target, acting_for=target.id != who.id, queues=queues_of(hotline, target.id), reasons=PAUSE_REASONS,
+        request, "desk/desk.html", user=user_from_hotline(hotline, who.id),
+        d=desk_translator(lang_of(request)),
+        agent=target, acting_for=target.id != who.id, queues=queues_of(hotline, target.id),
+        reasons=PAUSE_REASONS,
         departments=hotline.departments, ring_cycle=hotline.rules.ring_cycle_seconds,
         rule_rings=hotline.rules.rule_rings,
         transfer_targets=[a for a in hotline.agents if a.id != target.id],
@@ -126,7 +128,8 @@ async def change_state(request: Request, body: StateChange, who: Who,
     component = _agents(request)
     states = component.states
     runs = {"log_in": lambda: states.log_in(target.id), "log_out": lambda: states.log_out(target.id),
-            "pause": lambda: states.pause(target.id, body.reason or ""), "resume": lambda: states.resume(target.id)}
+            "pause": lambda: states.pause(target.id, body.reason or ""),
+            "resume": lambda: states.resume(target.id)}
     try:
         await core.perform(_ctx(request).sessions, who, target.id, body.action, {"reason": body.reason},
                            runs[body.action])
@@ -156,7 +159,8 @@ async def audit_trail(request: Request, who: Who, agent: str | None = None) -> A
 
 
 def callback_view(callback: Callback) -> dict[str, Any]:
-    return {"id": callback.id, "ticket_id": callback.ticket_id, "caller": callback.caller, "owner": callback.owner,
+    return {"id": callback.id, "ticket_id": callback.ticket_id, "caller": callback.caller,
+            "owner": callback.owner,
             "department": callback.department, "reason": callback.reason, "status": callback.status,
             "attempts": callback.attempts,
             "due_at": callback.due_at.isoformat() if callback.due_at else None}
@@ -301,7 +305,8 @@ class TicketAction(BaseModel):
             if isinstance(value, str) and len(value) > limit:
                 raise ValueError(f"{name[:40]}: at most {limit} characters")
             if isinstance(value, (dict, list)):
-                raise ValueError(f"{name[:40]}: a single value is expected")  # not TypeError: pydantic reports ValueError
+                # not TypeError: pydantic reports ValueError
+                raise ValueError(f"{name[:40]}: a single value is expected")
         return self
 
 
@@ -310,7 +315,8 @@ TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer")
 
 @router.post("/api/tickets/{ticket_id}")
 @router.post("/api/tickets/{ticket_id}/{action}")
-async def change_ticket(request: Request, ticket_id: int, body: TicketAction, who: Who, action: str = "update",
+async def change_ticket(request: Request, ticket_id: int, body: TicketAction, who: Who,
+                        action: str = "update",
                          agent: str | None = None) -> Any:
     """R4/R8/R14: correct, confirm, assign, close or hand over a ticket; published to every desk
     and area that follows tickets (TicketChanged)."""
@@ -319,7 +325,8 @@ async def change_ticket(request: Request, ticket_id: int, body: TicketAction, wh
     target = _target(request, who, agent)
     view = await _visible_ticket(request, who, target, ticket_id)
     if action == "transfer" and not who.is_supervisor and view.get("owner") not in (None, target.id):
-        return _error(Forbidden("只有负责人或主管可以转交 / only the owner or a supervisor may hand it over (R14)"))
+        return _error(Forbidden("只有负责人或主管可以转交 / only the owner or a supervisor "
+                                "may hand it over (R14)"))
     ctx = _ctx(request)
     now = today(request)
     fields = body.model_dump(exclude_none=False)
@@ -336,7 +343,8 @@ async def change_ticket(request: Request, ticket_id: int, body: TicketAction, wh
         except TicketError as exc:
             raise DeskError(str(exc)) from None
 
-    detail = {"ticket_id": ticket_id, **({"to": body.to, "reason": body.reason} if action == "transfer" else {})}
+    detail = {"ticket_id": ticket_id,
+              **({"to": body.to, "reason": body.reason} if action == "transfer" else {})}
     try:
         changed, message = await core.perform(ctx.sessions, who, target.id, f"ticket_{action}", detail, run)
     except DeskError as exc:

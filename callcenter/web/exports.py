@@ -21,7 +21,8 @@ from callcenter.web.i18n import lang_of
 router = APIRouter()
 EXPORT_LIMIT = 100_000
 CALL_HEADER = {
-    "zh": ["开始时间", "通话ID", "主叫号码", "队列", "坐席", "接听", "放弃", "振铃(秒)", "声数", "三声内", "问候",
+    "zh": ["开始时间", "通话ID", "主叫号码", "队列", "坐席", "接听", "放弃", "振铃(秒)", "声数", "三声内",
+           "问候",
            "等待(秒)", "通话(秒)", "保持(秒)", "先挂机", "转接"],
     "en": ["Started", "Linkedid", "Caller", "Queue", "Agent", "Answered", "Abandoned", "Ring (s)", "Rings",
            "Within 3 rings", "Greeting", "Wait (s)", "Talk (s)", "Hold (s)", "Hung up first", "Transfers"],
@@ -61,7 +62,8 @@ def export_report(request: Request, fmt: str, user: CurrentUser) -> Response:
     _check_format(fmt)
     ctx, period, by, lang = ctx_of(request), period_of(request), by_of(request), lang_of(request)
     with unit_of_work(ctx.sessions) as session:
-        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user), today_of(request))
+        report = answer_time_report(session, period, by, thresholds_of(request), scope_of(user),
+                                    today_of(request))
         audit(session, user, f"export_{fmt}", f"answer-times {period.first}..{period.last} by {by}")
     header, rows = rows_for(report, ctx.settings.hotline, lang)
     return _respond(fmt, header, rows, f"answer-times-{period.first}-{period.last}-{by}")

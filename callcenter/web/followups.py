@@ -25,7 +25,8 @@ def load(request: Request) -> FollowUps:
 @router.get("/followups")
 def followups_page(request: Request, user: Supervisor) -> Response:
     report = load(request)
-    return render(request, "followups.html", user=user, report=report, hotline=ctx_of(request).settings.hotline)
+    return render(request, "followups.html", user=user, report=report,
+                  hotline=ctx_of(request).settings.hotline)
 
 
 @router.get("/api/reports/followups")

@@ -70,9 +70,11 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        form = dict(scope["headers"]).get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded")
+        form = dict(scope["headers"]).get(b"content-type",
+                                          b"").startswith(b"application/x-www-form-urlencoded")
         if _has_nul(body, url_encoded=form):
-            await _refuse(scope, receive, send, 400, "the request contains a NUL character, which no field accepts")
+            await _refuse(scope, receive, send, 400,
+                          "the request contains a NUL character, which no field accepts")
             return
         done = False
 
@@ -103,7 +105,8 @@ class LiveLimitMiddleware:
             await self.app(scope, receive, send)
             return
         if self.open[user] >= self.per_user:
-            await _refuse(scope, receive, send, 429, f"at most {self.per_user} live pages open per user; close some")
+            await _refuse(scope, receive, send, 429,
+                          f"at most {self.per_user} live pages open per user; close some")
             return
         if sum(self.open.values()) >= self.total:
             await _refuse(scope, receive, send, 503, "too many live pages open; try again later")

@@ -92,7 +92,8 @@ class LiveBoard:
             try:
                 self.figures = await asyncio.to_thread(today_figures, self.ctx)
             except Exception as exc:  # noqa: BLE001 (the database is away: the live part still shows)
-                log.warning("wallboard: today's figures cannot be read now (%s)", str(exc).splitlines()[0][:200])
+                log.warning("wallboard: today's figures cannot be read now (%s)",
+                            str(exc).splitlines()[0][:200])
         rules = self.hotline.rules
         return {"type": "snapshot", "now": self.ctx.clock.time(), "ring_cycle": rules.ring_cycle_seconds,
                 "rule_rings": rules.rule_rings, "calls": list(self.calls.values()),
@@ -207,7 +208,8 @@ class LiveBoard:
 
 _HANDLERS: dict[type, Any] = {
     CallStarted: LiveBoard.on_started, CallQueued: LiveBoard.on_queued, AgentRinging: LiveBoard.on_ringing,
-    AgentRingEnded: LiveBoard.on_ring_ended, GreetingDecision: LiveBoard.on_greeting, HoldChanged: LiveBoard.on_hold,
+    AgentRingEnded: LiveBoard.on_ring_ended, GreetingDecision: LiveBoard.on_greeting,
+    HoldChanged: LiveBoard.on_hold,
     CallEnded: LiveBoard.on_ended, AgentStateChanged: LiveBoard.on_agent, SupervisorAlert: LiveBoard.on_alert,
     CallStored: LiveBoard.on_stored, StoreHealthChanged: LiveBoard.on_store_health,
 }

@@ -73,7 +73,8 @@ def charts(report: AnswerTimeReport, hourly: AnswerTimeReport, lang: str) -> lis
     rings = [Bar(f.label(lang), float(report.total.count(f.name)), alert=n > 3)
              for n, f in enumerate(ring_figures, start=1)]
     by_hour = {r.key: r.value("service_level_excl") for r in hourly.rows}
-    hours = [Bar(f"{h:02d}", by_hour.get(f"{h:02d}"), alert=(by_hour.get(f"{h:02d}") or 100) < SERVICE_LEVEL_TARGET,
+    hours = [Bar(f"{h:02d}", by_hour.get(f"{h:02d}"),
+                 alert=(by_hour.get(f"{h:02d}") or 100) < SERVICE_LEVEL_TARGET,
                  text="" if by_hour.get(f"{h:02d}") is None else None) for h in range(24)]
     return [bar_chart(rings, title=t("ring_chart")),
             bar_chart(hours, title=t("sl_chart"), max_value=100.0, unit="%", target=SERVICE_LEVEL_TARGET,
@@ -86,7 +87,8 @@ def load_reports(request: Request, user: User) -> tuple[AnswerTimeReport, Answer
     today = today_of(request)
     with unit_of_work(ctx.sessions) as session:
         report = answer_time_report(session, period, by, thresholds, scope, today)
-        hourly = report if by == "hour" else answer_time_report(session, period, "hour", thresholds, scope, today)
+        hourly = report if by == "hour" else answer_time_report(session, period, "hour", thresholds, scope,
+                                                                today)
     return report, hourly
 
 
@@ -95,7 +97,8 @@ def reports_page(request: Request, user: CurrentUser) -> Response:
     report, hourly = load_reports(request, user)
     lang = lang_of(request)
     hotline = ctx_of(request).settings.hotline
-    columns = [key_label(report.by, r.key, hotline, lang) for r in report.rows] + [key_label("total", None, None, lang)]
+    columns = [key_label(report.by, r.key, hotline,
+                         lang) for r in report.rows] + [key_label("total", None, None, lang)]
     context: dict[str, Any] = {
         "user": user, "report": report, "columns": columns, "rows": figure_rows(report),
         "charts": charts(report, hourly, lang), "query": query_string(report.period, by=report.by),

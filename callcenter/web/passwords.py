@@ -98,7 +98,8 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode())
 
 
-def ensure_accounts(session: Session, hotline: Hotline, env: Mapping[str, str], var_dir: Path) -> list[tuple[str, str]]:
+def ensure_accounts(session: Session, hotline: Hotline, env: Mapping[str, str],
+                    var_dir: Path) -> list[tuple[str, str]]:
     """Create missing accounts; return (工号, password) of those given a generated password."""
     generated: list[tuple[str, str]] = []
     for agent in hotline.agents:
@@ -130,7 +131,8 @@ def reset_password(session: Session, user_id: str, password: str | None = None) 
 def check_new_password(password: str) -> str | None:
     """Why a new password is refused (zh / en), or None."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        return f"新密码需要 {MIN_LENGTH}–{MAX_LENGTH} 个字符 / a new password needs {MIN_LENGTH} to {MAX_LENGTH} characters"
+        return (f"新密码需要 {MIN_LENGTH}–{MAX_LENGTH} 个字符 / "
+                f"a new password needs {MIN_LENGTH} to {MAX_LENGTH} characters")
     return None
 
 

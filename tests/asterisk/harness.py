@@ -369,7 +369,8 @@ match = {TRUNK_HOST}
         AMI answers."""
         with self.console.open("ab") as console:
             self.process = subprocess.Popen([str(self.binary), "-C", str(self.conf), "-f", "-n"],
-                                            stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, stdout=console,
+                                            stderr=subprocess.STDOUT,
                                             env=self._process_env())
         deadline = time.monotonic() + timeout
         while not self._booted():
@@ -404,7 +405,8 @@ match = {TRUNK_HOST}
 
     def rx(self, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """``asterisk -C <conf> -rx COMMAND`` against this instance."""
-        done = subprocess.run([str(self.binary), "-C", str(self.conf), "-rx", command], env=self._process_env(),
+        done = subprocess.run([str(self.binary), "-C", str(self.conf), "-rx", command],
+                              env=self._process_env(),
                               capture_output=True, text=True, timeout=30, check=False)
         if check and done.returncode != 0:
             raise RuntimeError(f"asterisk -rx {command!r} failed: {done.stdout}{done.stderr}")

@@ -238,11 +238,14 @@ class Call:
             self.cseq += 1
             cseq = self.cseq
         to = f"<{self.remote_uri}>" + (f";tag={self.remote_tag}" if self.remote_tag else "")
-        headers = [("via", f"SIP/2.0/UDP {self.ua.host}:{self.ua.port};branch={branch or 'z9hG4bK' + _token()};rport"),
+        headers = [("via",
+                    "SIP/2.0/UDP "
+                    f"{self.ua.host}:{self.ua.port};branch={branch or 'z9hG4bK' + _token()};rport"),
                    ("max-forwards", "70"), *(("route", r) for r in self.route),
                    ("from", f"<{self.local_uri}>;tag={self.local_tag}"), ("to", to),
                    ("call-id", self.call_id), ("cseq", f"{cseq} {method}"),
-                   ("contact", f"<sip:{self.ua.user}@{self.ua.host}:{self.ua.port}>"), ("user-agent", "callcenter-tests")]
+                   ("contact", f"<sip:{self.ua.user}@{self.ua.host}:{self.ua.port}>"),
+                   ("user-agent", "callcenter-tests")]
         headers += extra or []
         if body:
             headers.append(("content-type", "application/sdp"))
@@ -407,7 +410,8 @@ class SipUserAgent(asyncio.DatagramProtocol):
 
     def response(self, request: SipMessage, status: int, reason: str, body: str = "",
                  to_tag: str | None = None) -> bytes:
-        headers = [(n, v) for n, v in request.headers if n in ("via", "from", "call-id", "cseq", "record-route")]
+        headers = [(n, v) for n,
+                   v in request.headers if n in ("via", "from", "call-id", "cseq", "record-route")]
         to = request.get("to") or ""
         if to_tag and _tag(to) is None and status > 100:
             to += f";tag={to_tag}"
@@ -438,7 +442,8 @@ class SipUserAgent(asyncio.DatagramProtocol):
                 call.cseq = int(cseq_n) + 1
         raise AssertionError("unreachable")
 
-    async def _send_until_final(self, request: SipMessage, addr: tuple[str, int], timeout: float) -> SipMessage:
+    async def _send_until_final(self, request: SipMessage, addr: tuple[str, int],
+                                timeout: float) -> SipMessage:
         future: asyncio.Future[SipMessage] = asyncio.get_running_loop().create_future()
         self._pending[request.branch] = future
         data = request.encode()
@@ -448,7 +453,8 @@ class SipUserAgent(asyncio.DatagramProtocol):
             while True:
                 self.send_raw(data, addr)
                 try:
-                    return await asyncio.wait_for(asyncio.shield(future), min(wait, deadline - time.monotonic()))
+                    return await asyncio.wait_for(asyncio.shield(future),
+                                                  min(wait, deadline - time.monotonic()))
                 except TimeoutError:
                     if time.monotonic() >= deadline:
                         raise TimeoutError(f"{request.first_line}: no final response") from None

@@ -21,7 +21,8 @@ RING_AGREEMENT = 0.05  # seconds: the stored ring time against the AMI Timestamp
 async def _greeting_heard(pbx: Pbx, linkedid: str) -> str:
     """The prompt the answered AGI streamed to the caller (its AGIExecEnd on the caller's channel)."""
     event = await pbx.stream.wait_for(lambda e: e.get("Event") == "AGIExecStart" and e.get("Linkedid") == linkedid
-                                      and "agent_" in e.get("Command", "") and e["Command"].startswith("STREAM"))
+                                      and "agent_" in e.get("Command",
+                                                            "") and e["Command"].startswith("STREAM"))
     return event["Command"].split()[2]
 
 
@@ -120,7 +121,8 @@ async def test_r1_caller_abandoning_while_ringing_is_stored_abandoned_with_the_a
     assert ringing.ended_by == "remote" and not ringing.answered.is_set()
 
 
-async def test_r10_agent_hanging_up_first_is_stored_as_the_agent_side(pbx: Pbx, service: RunningService) -> None:
+async def test_r10_agent_hanging_up_first_is_stored_as_the_agent_side(pbx: Pbx,
+                                                                      service: RunningService) -> None:
     phone = await pbx.phone("8101", answer_after=0.4)
     caller = await pbx.call_in()
     agent_call = await phone.incoming.get()

@@ -134,7 +134,8 @@ def rollover_hotline_settings(tmp_path: Path) -> Settings:
     李秀英 (101) rolls over to him (R13); a 2 s cycle (R1) keeps the real-time call short."""
     path = tmp_path / "rollover.toml"
     text = SMALL_HOTLINE.format(cycle=WALLBOARD_CYCLE, member_timeout=5)
-    path.write_text(text.replace('queue = "repair"\nagents = ["101"]', 'queue = "repair"\nagents = ["101", "102"]'),
+    path.write_text(text.replace('queue = "repair"\nagents = ["101"]',
+                                 'queue = "repair"\nagents = ["101", "102"]'),
                     encoding="utf-8")
     settings = load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
                               "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}"})

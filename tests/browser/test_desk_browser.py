@@ -71,14 +71,16 @@ class Desk:
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
-    settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}", cycle=CYCLE, member_timeout=5)
+    settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}", cycle=CYCLE,
+                                      member_timeout=5)
     service = Service(settings, factories=PBX_TICKETS_COMPONENTS)
     await service.start()
     await listener_ready(service)  # what the agent does from now on comes back over AMI
     ctx = service.context
     create_accounts(ctx)
     with unit_of_work(ctx.sessions) as s:
-        s.add(Ticket(caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501", category="repair",
+        s.add(Ticket(caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501",
+                     category="repair",
                      summary="厨房水管漏水", owner="101", status="open"))
     async with serve_web(ctx) as web, playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -156,7 +158,8 @@ REPAIR_CALL = [
     ("caller", 11.0, 14.2, "我 姓 张 五 栋 一 单元 一 二 零 二"),
     ("agent", 14.6, 16.3, "张 先生 请问 您 的 联系 电话"),
     ("caller", 16.8, 20.5, "一 三 八 零 零 一 三 八 零 零 零"),
-    ("agent", 21.0, 27.2, "一 三 八 零 零 一 三 八 零 零 零 好 的 张 先生 我们 安排 电工 师傅 上门 给 您 看 一下"),
+    ("agent", 21.0, 27.2,
+     "一 三 八 零 零 一 三 八 零 零 零 好 的 张 先生 我们 安排 电工 师傅 上门 给 您 看 一下"),
     ("caller", 27.6, 28.4, "好 的 谢谢"),
     ("agent", 28.8, 31.0, "不 客气 感谢 您 的 来电 再见"),
 ]
@@ -169,9 +172,11 @@ def _store_transcript(desk: Desk, call_id: int) -> int:
     registry, so the recogniser's output for this call is given as text; everything after it
     (TranscriptReady → the tickets component → TicketChanged → the desk) is the real pipeline."""
     ctx = desk.service.context
-    turns = [{"speaker": who, "start": start, "end": end, "text": text} for who, start, end, text in REPAIR_CALL]
+    turns = [{"speaker": who, "start": start, "end": end, "text": text} for who, start, end,
+             text in REPAIR_CALL]
     with unit_of_work(ctx.sessions) as s:
-        row = Transcript(call_id=call_id, turns=turns, model=ctx.settings.asr_model, created_at=ctx.clock.now())
+        row = Transcript(call_id=call_id, turns=turns, model=ctx.settings.asr_model,
+                         created_at=ctx.clock.now())
         s.add(row)
         s.flush()
         return row.id
@@ -212,7 +217,8 @@ async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: 
         assert stored is not None and stored.status == "in_progress" and stored.preferred_time == "明天上午"
     # Click to call from the ticket: the agent's phone first, then the customer (C1 originate).
     await desk.page.click("#btn-call-ticket")
-    await playwright_api.expect(desk.page.locator("#call-status")).to_contain_text("呼叫已接通", timeout=15000)
+    await playwright_api.expect(desk.page.locator("#call-status")).to_contain_text("呼叫已接通",
+                                                                                   timeout=15000)
     originate = next(a for a in sent_actions(desk.pbxsim, "Originate") if a["Channel"].startswith("PJSIP/"))
     assert (originate["Channel"], originate["Context"], originate["Exten"]) == (
         "PJSIP/8101", "callcenter-callback", CALLER)

@@ -36,10 +36,12 @@ def write_wav(path: Path, seconds: float = 0.2) -> None:
 
 
 def web_context(database_url: str, tmp_path: Path, clock: Clock | None = None, **env: str) -> ServiceContext:
-    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": database_url,
+    settings = load_settings({"CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_DATABASE_URL": database_url,
                               "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), **env})
     engine = make_engine(database_url)
-    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+    ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                         sessions=make_session_factory(engine),
                          clock=clock or FrozenClock(NOON))
     passwords = {f"CALLCENTER_WEB_PASSWORD_{a.id}": password(a.id) for a in settings.hotline.agents}
     with unit_of_work(ctx.sessions) as session:
@@ -61,7 +63,8 @@ def call_record(linkedid: str, caller: str, at: float) -> Any:
 
     return CallRecord(linkedid=linkedid, server="pbx", caller=caller, caller_name=None, direction="inbound",
                       queue="service", agent="PJSIP/8101", member_name="李秀英", started_at=at - 30,
-                      queue_entered_at=at - 25, answered_at=at - 5, ended_at=at, answered=True, abandoned=False,
+                      queue_entered_at=at - 25, answered_at=at - 5, ended_at=at, answered=True,
+                      abandoned=False,
                       ring_seconds=17.0, rings=4, within_rule=False, greeting="apology", wait_seconds=20.0,
                       talk_seconds=5.0, hold_seconds=0.0, hangup_first="caller")
 
@@ -79,7 +82,8 @@ def place_call(bus: Any, linkedid: str, caller: str, at: float, ring_started_at:
 def answer_call(bus: Any, linkedid: str, at: float, rings: int) -> None:
     from callcenter.calls.model import AgentRingEnded, GreetingDecision
 
-    bus.publish(AgentRingEnded(linkedid=linkedid, agent="PJSIP/8101", outcome="answered", ring_seconds=3.0, at=at))
+    bus.publish(AgentRingEnded(linkedid=linkedid, agent="PJSIP/8101", outcome="answered", ring_seconds=3.0,
+                               at=at))
     bus.publish(GreetingDecision(linkedid=linkedid, caller_uniqueid=f"{linkedid}-u", agent="PJSIP/8101",
                                  member_name="李秀英", ring_seconds=rings * 5.0 - 2, rings=rings,
                                  greeting="apology" if rings > 3 else "standard", at=at))

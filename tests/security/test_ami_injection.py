@@ -70,7 +70,8 @@ async def test_the_ami_session_refuses_a_header_with_a_line_break_or_nul_and_sen
     try:
         before = len(received(pbx))
         with pytest.raises(AmiHeaderError, match="line break or NUL"):
-            await session.send({"Action": "Originate", "Channel": "PJSIP/8101", "Context": "callcenter-callback",
+            await session.send({"Action": "Originate", "Channel": "PJSIP/8101",
+                                "Context": "callcenter-callback",
                                 "Exten": INJECTED.replace("\r\n", bad, 1)})
         with pytest.raises(AmiHeaderError, match="not a plain name"):
             await session.send([("Action", "Ping"), (f"X{bad}Action", "QueuePause")])
@@ -144,7 +145,8 @@ def _ticket_phone(service: Service) -> str | None:
 
 
 @pytest.mark.slow
-async def test_an_agent_cannot_put_an_ami_action_into_a_ticket_phone_r17(service: tuple[Service, str]) -> None:
+async def test_an_agent_cannot_put_an_ami_action_into_a_ticket_phone_r17(service: tuple[Service,
+                                                                                        str]) -> None:
     svc, url = service
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
         await login(client, "101")
@@ -179,7 +181,8 @@ async def test_a_stored_hostile_number_never_reaches_the_ami(service: tuple[Serv
         s.add(Callback(id=50, caller=INJECTED, owner="101", department="repair", reason="dropped", due_at=now,
                        promised_at=now, status="pending", attempts=0, created_at=now, dedupe_key="old:50"))
     # A ticket change plans no callback to it, a plan carrying it is refused, ...
-    await runtime.on_ticket_changed(TicketChanged(ticket_id=1, change="updated", category="inquiry", urgent=False,
+    await runtime.on_ticket_changed(TicketChanged(ticket_id=1, change="updated", category="inquiry",
+                                                  urgent=False,
                                                   caller=CUSTOMER, owner="101", at=now.timestamp()))
     await runtime.decide([Plan("message", now, INJECTED, "sec:1", owner="101")])
     # ... and the old row's attempt fails with the reason instead of reaching Asterisk.
@@ -219,7 +222,8 @@ async def test_a_corrected_phone_moves_the_tickets_pending_callbacks_r4(service:
         with unit_of_work(ctx.sessions) as s:
             return {c.id: c.caller for c in s.scalars(select(Callback))}
 
-    await wait_until(lambda: callers()[60] == "13900139000", what="the pending callback follows the new number")
+    await wait_until(lambda: callers()[60] == "13900139000",
+                     what="the pending callback follows the new number")
     assert callers()[61] == CUSTOMER  # a finished callback keeps the number it dialled
     with unit_of_work(ctx.sessions) as s:
         kinds = s.scalars(select(CallbackLog.detail).where(CallbackLog.callback_id == 60,

@@ -58,7 +58,8 @@ async def test_a_page_on_another_port_cannot_mark_a_spot_check_reviewed(ctx: Ser
     assert marks(ctx) == 0
 
 
-async def test_another_origin_is_refused_even_with_the_right_token(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_another_origin_is_refused_even_with_the_right_token(ctx: ServiceContext,
+                                                                   client: AsyncClient) -> None:
     token = await as_victim(client)
     for headers in ({"origin": OTHER_PORT}, {"referer": f"{OTHER_PORT}/x"}, {"origin": "null"},
                     {"sec-fetch-site": "cross-site"}):
@@ -82,13 +83,15 @@ async def test_the_same_origin_form_with_its_token_works(ctx: ServiceContext, cl
     page = await client.get(f"/spot-checks?day={DAY}")
     answer = await client.post(f"/spot-checks/{a_call(ctx)}/reviewed",
                                content=f"day={DAY}&csrf_token={form_token(page.text)}",
-                               headers={**FORM, "origin": "http://testserver", "sec-fetch-site": "same-origin"})
+                               headers={**FORM, "origin": "http://testserver",
+                                        "sec-fetch-site": "same-origin"})
     assert answer.status_code == 303 and marks(ctx) == 1
 
 
 async def test_the_desk_json_api_wants_the_header(ctx: ServiceContext, client: AsyncClient) -> None:
     with unit_of_work(ctx.sessions) as session:
-        session.add(Ticket(id=1, caller="13800138000", phone="13800138000", category="repair", summary="厨房漏水",
+        session.add(Ticket(id=1, caller="13800138000", phone="13800138000", category="repair",
+                           summary="厨房漏水",
                            owner=AGENT, status="open"))
     await login(client, AGENT)
     token = client.headers.pop("X-CSRF-Token")
@@ -163,7 +166,8 @@ async def test_in_chromium_a_page_on_another_port_cannot_mark_a_spot_check(tmp_p
                 f'headers: {{"Content-Type": "application/x-www-form-urlencoded"}}, body: "day={DAY}"}})'
                 f'.finally(() => document.getElementById("f").submit());</script>')
         async with attacker_site(html) as port, async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
+            browser = await pw.chromium.launch(executable_path=str(chromium),
+                                               args=["--headless", "--no-sandbox"])
             page: Any = await (await browser.new_context(base_url=f"http://127.0.0.1:{web.port}")).new_page()
             await page.goto("/login")
             await page.fill("input[name=user_id]", SUPERVISOR)

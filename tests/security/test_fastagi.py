@@ -29,7 +29,8 @@ FACTORIES = ["callcenter.ivr.component:build", "callcenter.callbacks.component:b
 async def service(tmp_path: Path) -> AsyncIterator[Service]:
     url = f"sqlite:///{tmp_path / 'agi.db'}"
     migrate(url)
-    settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), "CALLCENTER_DATABASE_URL": url,
+    settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
+                              "CALLCENTER_DATABASE_URL": url,
                               "CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_AGI_PORT": "0"})
     service = Service(settings, factories=FACTORIES)
     await service.start()
@@ -53,7 +54,8 @@ async def _until_settled(service: Service) -> None:
     await service.context.bus.drain()  # every MessageLeft handled by the callbacks area
 
 
-async def test_a_host_not_allowed_gets_no_answer_and_schedules_nothing(service: Service, traces_dir: Path) -> None:
+async def test_a_host_not_allowed_gets_no_answer_and_schedules_nothing(service: Service,
+                                                                       traces_dir: Path) -> None:
     host, port = service.context.extras["agi"]
     reader, writer = await asyncio.open_connection(host, port, local_addr=("127.0.0.2", 0))
     env = _message(traces_dir, "13800138000", "1795635060.90")
@@ -67,11 +69,13 @@ async def test_a_host_not_allowed_gets_no_answer_and_schedules_nothing(service: 
     assert _callbacks(service) == []
 
 
-async def test_a_message_from_a_number_abroad_schedules_no_callback(service: Service, traces_dir: Path) -> None:
+async def test_a_message_from_a_number_abroad_schedules_no_callback(service: Service,
+                                                                    traces_dir: Path) -> None:
     address = service.context.extras["agi"]
     variables = {"CC_MESSAGE_REASON": "after_hours", "CC_DEPARTMENT": "service"}
     await agi_session(address, _message(traces_dir, "+88216 1234 5678", "1795635060.91"), Channel(variables))
-    await agi_session(address, _message(traces_dir, "13800138000,CC_SURVEY=1", "1795635060.92"), Channel(variables))
+    await agi_session(address, _message(traces_dir, "13800138000,CC_SURVEY=1", "1795635060.92"),
+                      Channel(variables))
     await agi_session(address, _message(traces_dir, "13900139000", "1795635060.93"),
                       Channel({**variables, "CC_DEPARTMENT": "../../etc", "CHANNEL(linkedid)": "x;rm -rf"}))
     await _until_settled(service)
@@ -96,13 +100,16 @@ async def test_caller_data_cannot_add_an_agi_command(ivr: Ivr, traces_dir: Path)
 
 def test_allowed_hosts_default_to_loopback_and_are_checked() -> None:
     settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml")})
-    assert peer_allowed("127.0.0.1", settings.agi_allowed_hosts) and peer_allowed("::1", settings.agi_allowed_hosts)
+    assert peer_allowed("127.0.0.1",
+                        settings.agi_allowed_hosts) and peer_allowed("::1", settings.agi_allowed_hosts)
     assert peer_allowed("::ffff:127.0.0.1", settings.agi_allowed_hosts)
     assert not peer_allowed("127.0.0.2", settings.agi_allowed_hosts)
-    assert not peer_allowed("10.0.0.7", settings.agi_allowed_hosts) and not peer_allowed("", settings.agi_allowed_hosts)
+    assert not peer_allowed("10.0.0.7",
+                            settings.agi_allowed_hosts) and not peer_allowed("", settings.agi_allowed_hosts)
     lan = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
                          "CALLCENTER_AGI_ALLOWED_HOSTS": "10.0.0.7, 192.168.1.0/24"})
-    assert peer_allowed("10.0.0.7", lan.agi_allowed_hosts) and peer_allowed("192.168.1.20", lan.agi_allowed_hosts)
+    assert peer_allowed("10.0.0.7",
+                        lan.agi_allowed_hosts) and peer_allowed("192.168.1.20", lan.agi_allowed_hosts)
     with pytest.raises(ConfigError, match=r"CALLCENTER_AGI_ALLOWED_HOSTS.*'asterisk' is not an IP address"):
         load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
                        "CALLCENTER_AGI_ALLOWED_HOSTS": "asterisk"})

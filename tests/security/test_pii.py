@@ -27,7 +27,8 @@ ctx = web_fixtures.ctx
 PHONE = "13907726418"
 TURNS = [{"speaker": "agent", "start": 0.0, "end": 2.0, "text": "好的 您的 电话 是 多少"},
          {"speaker": "caller", "start": 2.0, "end": 5.0, "text": "幺 三 九 零 七 七 二 六 四 一 八"},
-         {"speaker": "agent", "start": 5.0, "end": 8.0, "text": "13907726418 对吗 3栋2单元501 明天 下午 三 点"}]
+         {"speaker": "agent", "start": 5.0, "end": 8.0,
+          "text": "13907726418 对吗 3栋2单元501 明天 下午 三 点"}]
 
 
 @pytest.fixture

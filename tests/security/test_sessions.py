@@ -44,7 +44,8 @@ async def can_read(ctx: ServiceContext, cookies: dict[str, str]) -> bool:
 
 def audit_of(ctx: ServiceContext, user_id: str) -> list[tuple[str, str]]:
     with unit_of_work(ctx.sessions) as session:
-        rows = session.execute(select(AuditEntry.action, AuditEntry.detail).where(AuditEntry.user_id == user_id)
+        rows = session.execute(select(AuditEntry.action,
+                                      AuditEntry.detail).where(AuditEntry.user_id == user_id)
                                .order_by(AuditEntry.id))
         return [(a, d) for a, d in rows]
 
@@ -68,7 +69,8 @@ async def test_logout_elsewhere_leaves_other_sessions_alone(ctx: ServiceContext)
 async def change_own_password(http: AsyncClient, current: str, new: str, repeat: str | None = None) -> str:
     page = await http.get("/account/password")
     assert page.status_code == 200 and "修改密码" in page.text
-    answer = await http.post("/account/password", data={"current": current, "new": new, "repeat": repeat or new,
+    answer = await http.post("/account/password",
+                             data={"current": current, "new": new, "repeat": repeat or new,
                                                          "csrf_token": form_token(page.text)})
     return f"{answer.status_code} {answer.text}"
 
@@ -107,7 +109,8 @@ async def test_a_supervisors_reset_ends_the_agents_sessions_and_is_audited(ctx: 
         agent_cookies = dict(agent.cookies)
         page = await supervisor.get("/account/users")
         assert page.status_code == 200 and "账号管理" in page.text
-        answer = await supervisor.post(f"/account/users/{AGENT}/reset", data={"csrf_token": form_token(page.text)})
+        answer = await supervisor.post(f"/account/users/{AGENT}/reset",
+                                       data={"csrf_token": form_token(page.text)})
         assert answer.status_code == 200 and "只显示这一次" in answer.text
         found = re.search(r'<code id="new-password">([^<]+)</code>', answer.text)
         assert found is not None
@@ -206,7 +209,8 @@ async def test_the_cookie_is_secure_and_host_only_behind_tls(tmp_path: Path) -> 
     from callcenter.db.session import migrate
 
     migrate(url)
-    ctx = web_context(url, tmp_path, CALLCENTER_HOTLINE=str(hotline_with(tmp_path, "secure_cookies = true\n")))
+    ctx = web_context(url, tmp_path,
+                      CALLCENTER_HOTLINE=str(hotline_with(tmp_path, "secure_cookies = true\n")))
     try:
         async with app_client(ctx) as http:
             http.base_url = "https://testserver"

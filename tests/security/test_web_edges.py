@@ -102,7 +102,8 @@ async def test_a_refused_export_is_not_audited_as_an_export(ctx: ServiceContext,
 def add_ticket(ctx: ServiceContext) -> None:
     with unit_of_work(ctx.sessions) as session:
         session.add(Ticket(id=1, caller="13800138000", phone="13800138000", caller_name="张先生",
-                           address="3栋2单元501", category="repair", summary="厨房漏水", owner=AGENT, status="open"))
+                           address="3栋2单元501", category="repair", summary="厨房漏水", owner=AGENT,
+                           status="open"))
 
 
 def ticket_summary(ctx: ServiceContext) -> str:
@@ -142,14 +143,16 @@ async def test_security_headers_on_every_response(client: AsyncClient) -> None:
 
 async def test_pages_have_no_inline_script_or_style_the_csp_would_block(client: AsyncClient) -> None:
     await login(client, SUPERVISOR)
-    for path in ("/reports?from=2026-11-24&to=2026-11-24", "/calls?from=2026-11-24&to=2026-11-24", "/wallboard",
+    for path in ("/reports?from=2026-11-24&to=2026-11-24", "/calls?from=2026-11-24&to=2026-11-24",
+                 "/wallboard",
                  "/spot-checks?day=2026-11-24", "/followups", "/account/password", "/account/users"):
         page = (await client.get(path)).text
         assert "style=" not in page and " onclick=" not in page and " onsubmit=" not in page, path
         assert "<script>" not in page, path
 
 
-async def test_nothing_counts_a_huge_body_or_a_nul_before_login(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_nothing_counts_a_huge_body_or_a_nul_before_login(ctx: ServiceContext,
+                                                                client: AsyncClient) -> None:
     big = await client.post("/login", content=b"user_id=1&password=" + b"x" * (300 * 1024),
                             headers={"content-type": "application/x-www-form-urlencoded"})
     assert big.status_code == 413

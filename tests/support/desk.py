@@ -25,13 +25,15 @@ PASSWORD = "desk-pass-{}"  # each account's test password: desk-pass-101 …
 
 def desk_settings(tmp_path: Path, database_url: str, **env: str) -> Settings:
     return load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
-                          "CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_DATABASE_URL": database_url,
+                          "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                          "CALLCENTER_DATABASE_URL": database_url,
                           **env})
 
 
 def make_context(settings: Settings, clock: Clock | None = None) -> ServiceContext:
     engine = make_engine(settings.database_url)
-    return ServiceContext(settings=settings, bus=EventBus(), engine=engine, sessions=make_session_factory(engine),
+    return ServiceContext(settings=settings, bus=EventBus(), engine=engine,
+                          sessions=make_session_factory(engine),
                           clock=clock or SystemClock())
 
 

@@ -24,7 +24,8 @@ class PostgresUnavailable(RuntimeError):
 def _bin_dir() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install postgresql; `make test` does)")
+        raise PostgresUnavailable("PostgreSQL server binaries not found (apt-get install "
+                                  "postgresql; `make test` does)")
     return Path(found[-1]).parent
 
 
@@ -44,12 +45,15 @@ class PostgresCluster:
 
     def halt(self) -> None:
         """Stop the server but keep its data (a database outage); ``resume`` starts it again."""
-        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
+                        "-w",
                         "stop"], capture_output=True, check=True)
 
     def resume(self) -> None:
-        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", self.options,
-                        "-l", str(self.data_dir.parent / "log"), "-w", "start"], capture_output=True, check=True)
+        subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o",
+                        self.options,
+                        "-l", str(self.data_dir.parent / "log"), "-w", "start"], capture_output=True,
+                        check=True)
 
     @property
     def admin_url(self) -> str:
@@ -62,7 +66,8 @@ class PostgresCluster:
         import psycopg
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -95,7 +100,8 @@ def start_cluster() -> PostgresCluster:
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off " \
               "-c full_page_writes=off -c max_connections=200"
     start = subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w",
+         "start"],
         capture_output=True, text=True, check=False,
     )
     if start.returncode != 0:

@@ -29,7 +29,8 @@ def known_day_context(database_url: str, tmp_path: Path) -> Iterator[ServiceCont
 
 @contextlib.asynccontextmanager
 async def app_client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=create_app(ctx)), base_url="http://testserver") as http:
+    async with AsyncClient(transport=ASGITransport(app=create_app(ctx)),
+                           base_url="http://testserver") as http:
         yield http
 
 

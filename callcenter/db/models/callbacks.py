@@ -24,7 +24,8 @@ class Callback(Base):
     __table_args__ = (
         # The scheduler's two look-ups: the next pending one, and the ones to escalate.
         Index("ix_callbacks_status_due", "status", "due_at"),
-        Index("ix_callbacks_escalation", "status", "promised_at", postgresql_where=text("escalated_at IS NULL"),
+        Index("ix_callbacks_escalation", "status", "promised_at",
+              postgresql_where=text("escalated_at IS NULL"),
               sqlite_where=text("escalated_at IS NULL")),
         Index("ix_callbacks_owner_status", "owner", "status"),
         Index("ix_callbacks_caller_status", "caller", "status"),

@@ -45,7 +45,8 @@ class Ticket(Base):
 
     calls: Mapped[list[TicketCall]] = relationship(back_populates="ticket", cascade="all, delete-orphan",
                                                    order_by="TicketCall.attached_at")
-    owner_changes: Mapped[list[OwnerChange]] = relationship(back_populates="ticket", cascade="all, delete-orphan",
+    owner_changes: Mapped[list[OwnerChange]] = relationship(back_populates="ticket",
+                                                            cascade="all, delete-orphan",
                                                             order_by="OwnerChange.at")
 
     @property

@@ -34,7 +34,8 @@ class AuditEntry(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[str] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(32))  # login, export_csv, export_xlsx, view_call, play_recording …
+    # login, export_csv, export_xlsx, view_call, play_recording …
+    action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -33,13 +33,16 @@ AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT
 # A given name is one or two characters that are not the words that usually follow a name.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来刚，。|"
 _NUMERAL = "零一幺二两三四五六七八九十百千"
-FULL = re.compile(rf"(?:我叫|我的名字叫|名字叫|我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
+FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
+                  rf"我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
 # 我是D座一五零二的周丽华: the name after the caller's address in a self-introduction.
 FULL_AFTER_ADDRESS = re.compile(
     rf"我是[^|我]{{1,14}}的(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})(?=我|[|，。,]|$)")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
-_AFTER_NAME = ("请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里", "这边", "那边",
-               "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个", "有事")
+_AFTER_NAME = ("请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里", "这边",
+               "那边",
+               "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个",
+               "有事")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
 
 
@@ -56,7 +59,8 @@ def _from_words(words: list[str]) -> str | None:
     for i, word in enumerate(words[:-2]):
         if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
             surname, given = words[i + 1], words[i + 2]
-            if re.fullmatch(_SURNAME, surname) and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
+            if re.fullmatch(_SURNAME, surname) and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}",
+                                                                given) \
                     and not _is_title(given):
                 more = words[i + 3] if i + 3 < len(words) else ""
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL:
@@ -72,7 +76,8 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     for i, word in enumerate(words[:-2]):
         # 我 是 D 座 一 五 零 二 的 周 丽华: the name after the address in a self-introduction
         if word == "的" and "是" in words[max(0, i - 12):i] and re.fullmatch(_SURNAME, words[i + 1]) \
-                and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{2}}", words[i + 2]) and not _is_title(words[i + 2]):
+                and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{2}}",
+                                 words[i + 2]) and not _is_title(words[i + 2]):
             return words[i + 1] + words[i + 2]
     for pattern in (FULL, FULL_AFTER_ADDRESS):
         for text in caller_turns:

@@ -7,7 +7,8 @@ import re
 
 from callcenter.tickets.transcript import Transcript
 
-CATEGORY_ZH = {"repair": "报修", "complaint": "投诉", "inquiry": "咨询", "suggestion": "建议", "praise": "表扬",
+CATEGORY_ZH = {"repair": "报修", "complaint": "投诉", "inquiry": "咨询", "suggestion": "建议",
+               "praise": "表扬",
                "billing": "缴费", "release": "放行", "other": "其他"}
 _FILLER = re.compile(r"^(喂|你好|您好|嗯|哎|啊|是物业吗|那个|我想|我要|我是|我叫)+")
 _INTRO = re.compile(r"我(叫|是|姓)[^，。|]{0,16}?(的|先生|女士)")

@@ -11,7 +11,8 @@ from callcenter.tickets.extract.numerals import positional_value
 from callcenter.tickets.transcript import Transcript
 
 _N = "[零一二两三四五六七八九十]+"
-_DAY = (r"(?:今天|明天|后天|大后天|明早|今晚|明晚|这周[一二三四五六日天末]?|下周[一二三四五六日天]?|周[一二三四五六日天末]"
+_DAY = (r"(?:今天|明天|后天|大后天|明早|今晚|明晚|这周[一二三四五六日天末]?|下周[一二三四五六日天]?|"
+        r"周[一二三四五六日天末]"
         r"|星期[一二三四五六日天]|礼拜[一二三四五六日天]|" + _N + r"号)")
 _PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|全天|一整天)"
 _CLOCK = rf"(?:{_N}点(?:半|{_N}分?)?)"
@@ -43,7 +44,8 @@ def _complete(expr: str, context: list[str]) -> str:
     for earlier in reversed(context):
         day, part = _DAY_RE.match(earlier), _PART_RE.search(earlier)
         has_day, has_part = bool(_DAY_RE.match(expr)), bool(_PART_RE.match(expr))
-        prefix = ("" if has_day or not day else day.group(0)) + ("" if has_day or has_part or not part else part.group(0))
+        prefix = (("" if has_day or not day else day.group(0))
+                  + ("" if has_day or has_part or not part else part.group(0)))
         if prefix:
             return prefix + expr
     return expr

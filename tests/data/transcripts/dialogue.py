@@ -84,7 +84,8 @@ def make_plan(rng: random.Random, heldout: bool) -> Plan:
     address = make_address(rng, heldout) if rng.random() < wants_address else None
     form = rng.choice(["opener", "answer", "split"] if category == "repair" else ["opener", "answer"])
     wants_phone = 0.85 if category == "repair" else (0.0 if category == "other" else 0.4)
-    phone_mode = rng.choices(["plain", "readback", "corrected", "misread", "caller_id"], [25, 40, 12, 10, 13])[0] \
+    phone_mode = rng.choices(["plain", "readback", "corrected", "misread", "caller_id"],
+                             [25, 40, 12, 10, 13])[0] \
         if rng.random() < wants_phone else "none"
     time = None
     if category == "repair" and not urgent and rng.random() < 0.75:
@@ -189,7 +190,8 @@ class Dialogue:
             self.caller(right)
             self.agent(right, rng.choice(["对 吗", "好 的", ""]))
         elif plan.phone_mode == "corrected":
-            self.caller(wrong, rng.choice(["哦 不对 这 是 我 老婆 的 我 的 是", "说 错 了 是", "不 对 不 对 应该 是"]),
+            self.caller(wrong, rng.choice(["哦 不对 这 是 我 老婆 的 我 的 是", "说 错 了 是",
+                                           "不 对 不 对 应该 是"]),
                         right)
             self.agent(right, "好 的")
         else:  # misread: the agent reads it back wrong and the caller corrects it
@@ -207,7 +209,8 @@ class Dialogue:
         if rng.random() < 0.3:
             self.caller("昨天 晚上 八 点 就 开始 这样 了")
         self.agent(rng.choice(["您 看 什么 时候 方便 师傅 上门", "请问 您 什么 时间 在 家", "您 哪 天 方便"]))
-        self.caller(rng.choice(["{t} 吧", "{t} 可以 吗", "我 白天 要 上班 {t} 可以 吗", "{t} 我 在 家"]).format(t=spoken))
+        self.caller(rng.choice(["{t} 吧", "{t} 可以 吗", "我 白天 要 上班 {t} 可以 吗",
+                                "{t} 我 在 家"]).format(t=spoken))
         self.agent("好 的", spoken, "师傅 上门")
         self.time_label = label
 
@@ -229,7 +232,8 @@ class Dialogue:
 
     def wrong_number(self) -> None:
         self.opening()
-        self.agent(self.rng.choice([f"不 是 这里 是 {self.plan.centre} 物业 您 打 错 了", "这 是 物业 不 是 您 要 找 的 地方"]))
+        self.agent(self.rng.choice([f"不 是 这里 是 {self.plan.centre} 物业 您 打 错 了",
+                                    "这 是 物业 不 是 您 要 找 的 地方"]))
         self.caller("哦 不好意思 打 错 了")
 
     def insert_agent_lines(self) -> None:

@@ -25,9 +25,11 @@ HERE = Path(__file__).parent
 # --- recogniser noise ------------------------------------------------------------------------
 
 HOMOPHONES = {"师傅": "师父", "已经": "以经", "马上": "马尚", "一下": "一夏", "现在": "先在", "电梯": "电题",
-              "漏水": "楼水", "维修": "维休", "联系": "连系", "安排": "按排", "物业": "物页", "下水道": "下水到",
+              "漏水": "楼水", "维修": "维休", "联系": "连系", "安排": "按排", "物业": "物页",
+              "下水道": "下水到",
               "燃气": "然气", "投诉": "头诉", "表扬": "表羊", "放行": "放型", "厨房": "除房", "晚上": "完上",
-              "记录": "计录", "处理": "出理", "阳台": "羊台", "门禁": "门进", "停车费": "停车非", "装修": "装休"}
+              "记录": "计录", "处理": "出理", "阳台": "羊台", "门禁": "门进", "停车费": "停车非",
+              "装修": "装休"}
 PARTICLES = {"了", "啊", "吧", "呢", "呀"}
 NUMERAL_CHARS = set("零一幺二两三四五六七八九十百千")
 
@@ -66,7 +68,8 @@ def generate(count: int, seed: int, prefix: str, heldout: bool) -> list[dict[str
     for n in range(1, count + 1):
         call = Dialogue(f"{prefix}{n:03d}", make_plan(rng, heldout), rng).render()
         rate = rng.choice([0.0, 0.05, 0.1, 0.15])
-        turns = [{"speaker": who, "text": add_noise(text, call.protected, rng, rate)} for who, text in call.turns]
+        turns = [{"speaker": who, "text": add_noise(text, call.protected, rng, rate)} for who,
+                 text in call.turns]
         records.append({"id": call.id, "turns": turns, "labels": call.labels})
     return records
 

@@ -24,8 +24,10 @@ def convert(text: str) -> list[dict[str, object]]:
             records.append({"id": cid, "turns": [], "labels": {
                 "category": category, "secondary_categories": [], "urgent": urgent == "1",
                 "caller_name": _none(name), "address": _none(address), "phone": _none(phone),
-                "preferred_time": _none(time), "greeting_ok": greeting == "1", "apology_given": apology == "1",
-                "forbidden_phrases": [] if forbidden == "-" else forbidden.split(","), "closing_ok": closing == "1"}})
+                "preferred_time": _none(time), "greeting_ok": greeting == "1",
+                "apology_given": apology == "1",
+                "forbidden_phrases": [] if forbidden == "-" else forbidden.split(","),
+                "closing_ok": closing == "1"}})
             continue
         speaker, _, words = line.partition(":")
         records[-1]["turns"].append(  # type: ignore[attr-defined]

@@ -90,7 +90,8 @@ def upgrade() -> None:
     sa.Column('started_at', UTCDateTime(), nullable=False),
     sa.Column('ended_at', UTCDateTime(), nullable=False),
     sa.Column('seconds', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_call_holds_call_id_calls'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_call_holds_call_id_calls'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_holds'))
     )
     with op.batch_alter_table('call_holds', schema=None) as batch_op:
@@ -108,7 +109,8 @@ def upgrade() -> None:
     sa.Column('ring_seconds', sa.Float(), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_call_legs_agent_id_agents')),
-    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_call_legs_call_id_calls'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_call_legs_call_id_calls'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_legs'))
     )
     with op.batch_alter_table('call_legs', schema=None) as batch_op:

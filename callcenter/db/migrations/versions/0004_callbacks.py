@@ -64,7 +64,8 @@ def upgrade() -> None:
         sa.Column("action_id", sa.String(length=64), nullable=True),
         sa.Column("channel", sa.String(length=128), nullable=True),
         sa.Column("detail", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["callback_id"], ["callbacks.id"], name=op.f("fk_callback_log_callback_id_callbacks"),
+        sa.ForeignKeyConstraint(["callback_id"], ["callbacks.id"],
+                                name=op.f("fk_callback_log_callback_id_callbacks"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_callback_log")),
     )

@@ -69,7 +69,8 @@ def upgrade() -> None:
 def _rollups() -> None:
     values: list[sa.Column[Any]] = [sa.Column(name, sa.Integer(), nullable=False) for name in _COUNTS]
     values += [sa.Column(name, sa.Float(), nullable=False) for name in _SUMS]
-    values += [sa.Column("max_wait", sa.Float(), nullable=True), sa.Column("ring_no_answer", sa.Integer(), nullable=False)]
+    values += [sa.Column("max_wait", sa.Float(), nullable=True),
+               sa.Column("ring_no_answer", sa.Integer(), nullable=False)]
     for measure in ("ring", "wait"):
         values += [sa.Column(f"hist_{measure}_{i}", sa.Integer(), nullable=False) for i in range(_HIST_SIZE)]
     op.create_table(
