@@ -19,10 +19,10 @@ PACKAGE_DIR = Path(callcenter.__file__).parent
 # the call-record contract, and ``callcenter.store.health``, the store's health view, are data the
 # bus messages carry: they sit below the stages that produce them).
 LAYERS: list[tuple[str, ...]] = [
-    # foundations: errors, time, the rules' numbers, settings, the bus itself
+    # foundations: errors, time, the rules' numbers, files, settings, the bus itself
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
-     "callcenter.phones", "callcenter.privacy", "callcenter.listening", "callcenter.hotline",
-     "callcenter.config", "callcenter.bus"),
+     "callcenter.files", "callcenter.phones", "callcenter.privacy", "callcenter.listening",
+     "callcenter.hotline", "callcenter.config", "callcenter.bus"),
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),
@@ -33,8 +33,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("callcenter.ivr", "callcenter.speech", "callcenter.tickets", "callcenter.callbacks"),
     ("callcenter.agents", "callcenter.reports"),
     ("callcenter.web",),
-    # entries: the command line and `callcenter run`; pbxsim, the embedded PBX, stands beside them
-    ("callcenter.cli", "callcenter.runner", "callcenter.pbxsim"),
+    # entries: the command line (and its start-up error messages) and `callcenter run`; pbxsim, the
+    # embedded PBX, stands beside them
+    ("callcenter.cli", "callcenter.startup", "callcenter.runner", "callcenter.pbxsim"),
 ]
 # pbxsim is not a stage of the pipeline: only the entry that starts the embedded default reaches it
 # (service.COMPONENTS names its component by string).
