@@ -58,7 +58,8 @@ class Centre(_Strict):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}: give an IANA name such as 'Asia/Shanghai'") from None
+            raise ValueError(f"unknown time zone {name!r}: give an IANA name "
+                             "such as 'Asia/Shanghai'") from None
         return name
 
 
@@ -336,7 +337,8 @@ def read_text(path: Path) -> str:
     except FileNotFoundError:
         raise ConfigError("hotline", f"file {path} does not exist (CALLCENTER_HOTLINE)") from None
     except IsADirectoryError:
-        raise ConfigError("hotline", f"{path} is a directory: CALLCENTER_HOTLINE must name the TOML file") from None
+        raise ConfigError("hotline",
+                          f"{path} is a directory: CALLCENTER_HOTLINE must name the TOML file") from None
     except OSError as exc:
         raise ConfigError("hotline", f"cannot read {path}: {exc.strerror or exc}") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -345,7 +347,8 @@ def read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise ConfigError("hotline", f"{path} is not UTF-8 (line {line}; GBK or Latin-1?): save it as UTF-8") from None
+        raise ConfigError("hotline",
+                          f"{path} is not UTF-8 (line {line}; GBK or Latin-1?): save it as UTF-8") from None
 
 
 def parse_hotline(data: dict[str, object], source: str = "hotline") -> Hotline:

@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 _UNMIGRATED = ("no such table", "does not exist", "undefinedtable")
-_VAR_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOSPC, errno.EISDIR, errno.EEXIST}
+_VAR_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOSPC, errno.EISDIR,
+               errno.EEXIST}
 
 
 def describe(exc: BaseException, env: Mapping[str, str] | None = None) -> str | None:

@@ -27,7 +27,8 @@ CUSTOMER = "13800138000"
 SH = ZoneInfo("Asia/Shanghai")
 # 10:00 in the centre tomorrow, inside calling hours whatever the wall clock says; the scheduler's
 # own wake-ups (wall-clock time) then lie in the future, so the test places with run_due().
-NOW = dt.datetime.combine(dt.datetime.now(SH).date() + dt.timedelta(days=1), dt.time(10, 0), SH).astimezone(dt.UTC)
+NOW = dt.datetime.combine(dt.datetime.now(SH).date() + dt.timedelta(days=1), dt.time(10, 0),
+                          SH).astimezone(dt.UTC)
 FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
              "callcenter.callbacks.component:build"]
 

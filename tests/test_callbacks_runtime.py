@@ -178,7 +178,8 @@ async def test_r9_r14_dropped_call_rings_the_owner_extension_at_once(harness: Ha
     assert sent["channel"] == "PJSIP/8101" and sent["exten"] == CUSTOMER
 
 
-async def test_r9_a_call_dropped_at_night_is_originated_only_when_calling_hours_open(harness: Harness) -> None:
+async def test_r9_a_call_dropped_at_night_is_originated_only_when_calling_hours_open(
+        harness: Harness) -> None:
     harness.clock.set(local(25, 22, 51))
     await harness.call_stored(record(answered=True, abandoned=False, dropped=True, agent="PJSIP/8101",
                                      answered_at=1.0, hangup_first="agent", ended=local(25, 22, 50)))
@@ -189,15 +190,18 @@ async def test_r9_a_call_dropped_at_night_is_originated_only_when_calling_hours_
     assert await harness.runtime.run_due() == 1 and harness.actions.sent[0]["channel"] == "PJSIP/8101"
 
 
-async def test_no_callback_is_originated_outside_calling_hours_however_it_became_due(harness: Harness) -> None:
+async def test_no_callback_is_originated_outside_calling_hours_however_it_became_due(
+        harness: Harness) -> None:
     """A callback due at night (moved there by hand, or planned before the hours changed) waits
     for the next opening; its promise stays as it was."""
-    await harness.runtime.decide([Plan("inquiry_30min", local(25, 21, 30), CUSTOMER, "test:night", owner="101",
+    await harness.runtime.decide([Plan("inquiry_30min", local(25, 21, 30), CUSTOMER, "test:night",
+                                       owner="101",
                                        department="service")])
     harness.clock.set(local(25, 21, 40))
     assert await harness.runtime.run_due() == 0 and harness.actions.sent == []
     [cb] = harness.callbacks()
-    assert (cb.status, cb.attempts, cb.due_at, cb.promised_at) == ("pending", 0, local(26, 8, 0), local(25, 21, 30))
+    assert (cb.status, cb.attempts, cb.due_at, cb.promised_at) == ("pending", 0, local(26, 8, 0),
+                                                                   local(25, 21, 30))
     assert harness.log(cb.id) == ["created", "deferred"]
     harness.clock.set(local(26, 7, 59))
     assert await harness.runtime.run_due() == 0 and harness.actions.sent == []

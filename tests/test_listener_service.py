@@ -50,7 +50,8 @@ def context(database_url: str, hotline_path: Path) -> ServiceContext:
 
 
 @in_virtual_time  # the ring time is exactly pbxsim's 8 s, however busy the machine
-async def test_originated_queue_call_is_tracked_stored_and_announced(database_url: str, hotline_path: Path) -> None:
+async def test_originated_queue_call_is_tracked_stored_and_announced(
+        database_url: str, hotline_path: Path) -> None:
     async with _pbxsim() as pbx:
         await _originate_track_and_store(pbx, database_url, hotline_path)
 

@@ -149,7 +149,8 @@ async def test_panoramisk_logs_in_originates_and_lists() -> None:
                 await asyncio.sleep(0.01)
             assert manager.authenticated
             result = await manager.send_action({
-                "Action": "Originate", "Channel": "Local/inbound@from-pstn", "Application": "Wait", "Data": "20",
+                "Action": "Originate", "Channel": "Local/inbound@from-pstn", "Application": "Wait",
+                "Data": "20",
                 "CallerID": "13800138000", "Async": "true", "Variable": "__RING_agent1=4"})
             messages = result if isinstance(result, list) else [result]
             assert any(m.event == "OriginateResponse" and m.reason == "4" for m in messages)
@@ -160,7 +161,8 @@ async def test_panoramisk_logs_in_originates_and_lists() -> None:
                 m.event == "QueueMember" and m.status in ("2", "6") for m in status)
             channels = await manager.send_action({"Action": "CoreShowChannels"})
             assert channels[-1].event == "CoreShowChannelsComplete"
-            assert int(channels[-1].listitems) == len([m for m in channels if m.event == "CoreShowChannel"]) >= 2
+            listed = [m for m in channels if m.event == "CoreShowChannel"]
+            assert int(channels[-1].listitems) == len(listed) >= 2
             for _ in range(100):
                 if "AgentConnect" in seen:
                     break

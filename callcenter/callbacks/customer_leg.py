@@ -5,8 +5,8 @@ then dials the customer. OriginateResponse's Uniqueid is the agent leg's, which 
 Linkedid (the first channel of the call, traces README 7), so every later event of the attempt
 is found by it: the customer leg is a plain Dial (DialBegin / DialState / DialEnd, no Agent*
 events), which the call tracker reports as ``AgentRingEnded`` with ``customer`` set (answered |
-no_answer | busy | cancelled | failed) the moment the customer answers or its DialEnd arrives, and the whole call as ``CallStored`` once its row
-is committed.
+no_answer | busy | cancelled | failed) the moment the customer answers or its DialEnd arrives,
+and the whole call as ``CallStored`` once its row is committed.
 """
 
 from __future__ import annotations

@@ -146,7 +146,8 @@ class CallDraft:
             ring_seconds=ring_s, rings=None if ring_s is None or not inbound else rule.rings(ring_s),
             within_rule=None if ring_s is None or not inbound else rule.within_rule(ring_s),
             greeting=self.greeting, wait_seconds=self._wait_seconds(ended) if inbound else None,
-            talk_seconds=None if self.answered_at is None else max(0.0, (self.talk_end_at or ended) - self.answered_at),
+            talk_seconds=(None if self.answered_at is None
+                          else max(0.0, (self.talk_end_at or ended) - self.answered_at)),
             hold_seconds=sum((h.seconds for h in self.holds), 0.0), hangup_first=side,
             transfers=self.transfers,
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
@@ -160,7 +161,8 @@ class CallDraft:
         announced (a queue's own MixMonitor), the side files are the ones C3 names after it."""
         out: list[str] = []
         for name in self.recording_files:
-            path = name if name.startswith("/") or self.recording_dir is None else f"{self.recording_dir}/{name}"
+            absolute = name.startswith("/") or self.recording_dir is None
+            path = name if absolute else f"{self.recording_dir}/{name}"
             if path not in out:
                 out.append(path)
         if out and not any(p.endswith(("-caller.wav", "-agent.wav")) for p in out):

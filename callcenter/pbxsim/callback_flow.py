@@ -9,7 +9,8 @@ them (callcenter/ivr/dialplan_callbacks.py), run natively on the agent's answere
 The customer leg is a plain Dial (traces README: DialBegin / DialState RINGING / DialEnd, no
 Agent* events). A(): the customer hears the callback announcement before the bridge, and DialEnd
 ANSWER waits for it. A trunk that is not among the PBX's ``trunks`` cannot be dialled: no channel,
-no DialBegin, DIALSTATUS=CHANUNAVAIL, as Asterisk does for an unknown endpoint. Customers are modelled by dialplan globals (scenario ``[globals]``):
+no DialBegin, DIALSTATUS=CHANUNAVAIL, as Asterisk does for an unknown endpoint. Customers are
+modelled by dialplan globals (scenario ``[globals]``):
 ``RING_<number>`` = seconds until they answer | ``never`` | ``busy`` (default: the PBX's ring
 time, or drawn with ``CUSTOMER_BUSY_PROBABILITY`` / ``CUSTOMER_NO_ANSWER_PROBABILITY``),
 ``TALK_<number>`` = when they hang up, ``SURVEY_<number>`` = the key pressed in the survey.

@@ -16,9 +16,9 @@ Definitions (R1, R2, R10, R11):
 * late — answered after the third ring; split by whether the apology greeting was played (R2).
 * rings heard — of answered calls: 1, 2, 3, 4, 5, 6 or more.
 * speed of answer — two measures, both of answered calls: *ring time* (the caller's wait
-  from the PBX calling the first agent to a phone answering, R1) and *wait time* (queue entry to answer). p90 is the nearest-rank 90th
-  percentile in whole seconds (the smallest whole second within which 90 % were answered; see
-  ``partials.py``).
+  from the PBX calling the first agent to a phone answering, R1) and *wait time* (queue entry
+  to answer). p90 is the nearest-rank 90th percentile in whole seconds (the smallest whole second
+  within which 90 % were answered; see ``partials.py``).
 * longest wait — the largest wait (or ring time, when no queue) of any offered call.
 * agent hung up first — answered calls the agent side ended (R10).
 * long hold — calls with a hold longer than ``rules.long_hold_seconds`` (R11).

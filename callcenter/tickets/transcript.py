@@ -111,4 +111,5 @@ def decoded_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         raise TranscriptError(f"{path} is not UTF-8 text (line {line}; GBK?): convert it, e.g. "
-                              f"`iconv -f GBK -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}`") from None
+                              f"`iconv -f GBK -t UTF-8 {path.name} > "
+                              f"{path.stem}.utf8{path.suffix}`") from None

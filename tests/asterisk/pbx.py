@@ -144,8 +144,8 @@ def truth(events: list[Event], linkedid: str) -> Truth:
     first = min(called) if called else None
     answered_at = None
     if answer is not None:  # the phone's 200 OK: its channel goes Up (Dial's A() delays the DialEnd)
-        up = next((e for e in mine if e.get("Event") == "Newstate" and e.get("Channel") == answer["DestChannel"]
-                   and e.get("ChannelStateDesc") == "Up"), answer)
+        up = next((e for e in mine if e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up"
+                   and e.get("Channel") == answer["DestChannel"]), answer)
         answered_at = float(up["Timestamp"])
     abandoned_at = float(abandon["Timestamp"]) if abandon else None
     end = answered_at if answered_at is not None else abandoned_at

@@ -52,7 +52,8 @@ def _customer_leg(events: list[Event], customer: str) -> list[Event]:
     return [e for e in events if e.get("Channel") == leg or e.get("DestChannel") == leg]
 
 
-async def test_r9_r14_agent_first_callback_reaching_the_customer_is_done(pbx: Pbx, service: RunningService) -> None:
+async def test_r9_r14_agent_first_callback_reaching_the_customer_is_done(
+        pbx: Pbx, service: RunningService) -> None:
     owner = await pbx.phone("8101", answer_after=0.3)
     customer_phone = await pbx.customer(answer_after=1.0)
     customer = random_caller()
@@ -60,7 +61,8 @@ async def test_r9_r14_agent_first_callback_reaching_the_customer_is_done(pbx: Pb
     agent_leg = await owner.incoming.get()
     await agent_leg.answered.wait()
     customer_leg = await customer_phone.incoming.get()
-    assert customer_leg.invite is not None and customer_leg.invite.first_line.startswith(f"INVITE sip:{customer}@")
+    assert customer_leg.invite is not None and customer_leg.invite.first_line.startswith("INVITE "
+                                                                                         f"sip:{customer}@")
     await customer_leg.answered.wait()
     await _until(lambda: _callback(service)[0].status == "done")
     await asyncio.sleep(0.3)
@@ -87,8 +89,8 @@ async def test_b4_b5_callback_is_stored_as_outbound_with_the_customers_own_ring_
     record = service.stored[0].record
     leg = _customer_leg(of_call(pbx.stream.events, record.linkedid), customer)
     dialled = float(next(e for e in leg if e.get("Event") == "DialBegin")["Timestamp"])
-    answered = float(next(e for e in leg if e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up")
-                     ["Timestamp"])
+    up = next(e for e in leg if e.get("Event") == "Newstate" and e.get("ChannelStateDesc") == "Up")
+    answered = float(up["Timestamp"])
     row = await service.stored_call(record.linkedid)
     assert row.direction == "outbound" and len(service.stored) == 1
     assert row.ring_seconds == pytest.approx(answered - dialled, abs=0.05)

@@ -18,7 +18,8 @@ def _connected(linkedid: str) -> Callable[[Event], bool]:
     return lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == linkedid
 
 
-async def test_r11_hold_by_reinvite_is_stored_with_the_ami_hold_time(pbx: Pbx, service: RunningService) -> None:
+async def test_r11_hold_by_reinvite_is_stored_with_the_ami_hold_time(
+        pbx: Pbx, service: RunningService) -> None:
     phone = await pbx.phone("8101", answer_after=0.3)
     caller = await pbx.call_in()
     agent_call = await phone.incoming.get()
@@ -87,4 +88,5 @@ async def test_r12_r14_blind_transfer_by_refer_keeps_the_first_agent_and_counts_
                     and e.get("Linkedid") == linkedid)
     assert complete["Reason"] == "transfer"
     assert (row.answered, row.agent_id, row.transfers, row.hangup_first) == (True, "101", 1, "agent")
-    assert_ring_time("blind_transfer_refer", row.ring_seconds, truth(pbx.stream.events, linkedid).ring_seconds)
+    assert_ring_time("blind_transfer_refer", row.ring_seconds,
+                     truth(pbx.stream.events, linkedid).ring_seconds)

@@ -20,7 +20,8 @@ async def test_r1_a_phone_sending_its_180_late_does_not_shorten_the_callers_wait
     caller = await pbx.call_in()
     agent_call = await phone.incoming.get()
     await agent_call.answered.wait()
-    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == caller.linkedid)
+    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect"
+                              and e.get("Linkedid") == caller.linkedid)
     await asyncio.sleep(0.3)
     await pbx.hang_up(caller.channel)
     row = await service.stored_call(caller.linkedid)

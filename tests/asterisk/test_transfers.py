@@ -12,12 +12,14 @@ from tests.asterisk.conftest import Pbx, RunningService
 from tests.asterisk.pbx import of_call
 
 
-async def test_r12_a_blind_transfer_by_refer_is_recorded_as_a_transfer(pbx: Pbx, service: RunningService) -> None:
+async def test_r12_a_blind_transfer_by_refer_is_recorded_as_a_transfer(
+        pbx: Pbx, service: RunningService) -> None:
     first = await pbx.phone("8101", answer_after=0.4)
     second = await pbx.phone("8102", answer_after=0.5)
     caller = await pbx.call_in()
     agent_call = await first.incoming.get()
-    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == caller.linkedid)
+    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect"
+                              and e.get("Linkedid") == caller.linkedid)
     await asyncio.sleep(0.3)
     response = await agent_call.refer("8102")
     assert response.status == 202, response.first_line
@@ -36,9 +38,11 @@ async def test_r12_a_blind_transfer_by_refer_is_recorded_as_a_transfer(pbx: Pbx,
     # playing the 工号 prompt (no DialEnd ANSWER yet) when the caller hung up.
     [record] = [m.record for m in service.stored if m.record.linkedid == caller.linkedid]
     events = of_call(pbx.stream.events, caller.linkedid)
-    begin = next(e for e in events if e.get("Event") == "DialBegin" and e["DestChannel"].startswith("PJSIP/8102-"))
+    begin = next(e for e in events
+                 if e.get("Event") == "DialBegin" and e["DestChannel"].startswith("PJSIP/8102-"))
     up = next(e for e in events if e.get("Event") == "Newstate" and e["Channel"] == begin["DestChannel"]
               and e["ChannelStateDesc"] == "Up")
     target_leg = record.legs[-1]
     assert (target_leg.channel, target_leg.outcome) == (begin["DestChannel"], "answered")
-    assert target_leg.ring_seconds == pytest.approx(float(up["Timestamp"]) - float(begin["Timestamp"]), abs=0.05)
+    assert target_leg.ring_seconds == pytest.approx(float(up["Timestamp"]) - float(begin["Timestamp"]),
+                                                    abs=0.05)

@@ -117,7 +117,8 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[Service, str]]:
     # Callbacks may be placed at any hour, so the attempt below runs whenever the test does.
     path = tmp_path / "hotline.toml"
     path.write_text(SMALL_HOTLINE.format(cycle=5, member_timeout=12)
-                    + "[callbacks]\ncalling_hours_start = 00:00:00\ncalling_hours_end = 23:59:59\n", encoding="utf-8")
+                    + "[callbacks]\ncalling_hours_start = 00:00:00\ncalling_hours_end = 23:59:59\n",
+                    encoding="utf-8")
     settings = load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
                               "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'sec.db'}",
                               "CALLCENTER_WRAP_UP_SECONDS": "0"})

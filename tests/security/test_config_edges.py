@@ -55,7 +55,8 @@ def test_a_hotline_file_not_in_utf8_is_named(tmp_path: Path, encoding: str, word
     path = tmp_path / f"hotline-{encoding}.toml"
     text_ = EXAMPLE.replace("深科物业服务中心", "Café" if encoding == "latin-1" else "深科物业服务中心")
     path.write_bytes(text_.encode(encoding, errors="replace"))
-    one_line(cli("report", "answer-times", CALLCENTER_HOTLINE=str(path)), str(path), words, "save it as UTF-8")
+    one_line(cli("report", "answer-times", CALLCENTER_HOTLINE=str(path)), str(path), words,
+             "save it as UTF-8")
 
 
 def test_a_utf8_bom_is_fine(tmp_path: Path) -> None:
@@ -86,7 +87,8 @@ def test_literal_braces_and_the_agent_placeholder_still_work(tmp_path: Path) -> 
     ("calling_hours_end = 21:00:00", "calling_hours_end = 07:00:00", ("callbacks", "calling_hours_start")),
     ("inquiry_minutes = 30", "inquiry_minutes = -30", ("sla.inquiry_minutes",)),
     ("abandoned_minutes = 10", "abandoned_minutes = -1", ("callbacks.abandoned_minutes",)),
-    ('on_duty_number = "13900000000"', 'on_duty_number = "139 0000 0000\\nAction: Hangup"', ("on_duty_number",)),
+    ('on_duty_number = "13900000000"', 'on_duty_number = "139 0000 0000\\nAction: Hangup"',
+     ("on_duty_number",)),
 ])
 def test_settings_that_would_break_promises_are_refused_by_name(tmp_path: Path, old: str, new: str,
                                                                words: tuple[str, ...]) -> None:

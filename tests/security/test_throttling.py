@@ -28,7 +28,8 @@ def clock_of(ctx: ServiceContext) -> FrozenClock:
 
 def audit_rows(ctx: ServiceContext) -> list[tuple[str, str, str]]:
     with unit_of_work(ctx.sessions) as session:
-        rows = session.execute(select(AuditEntry.user_id, AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))
+        rows = session.execute(select(AuditEntry.user_id, AuditEntry.action,
+                                      AuditEntry.detail).order_by(AuditEntry.id))
         return [(u, a, d) for u, a, d in rows]
 
 
@@ -47,7 +48,8 @@ async def test_delays_grow_after_three_failures_and_refuse_even_the_right_passwo
     assert [a for _, a, _ in audit_rows(ctx)] == ["login_failed"] * 4 + ["login"]
 
 
-async def test_ten_failures_lock_the_account_for_the_lock_time(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_ten_failures_lock_the_account_for_the_lock_time(
+        ctx: ServiceContext, client: AsyncClient) -> None:
     for _ in range(10):
         assert (await post_login(client, SUPERVISOR, "wrong-password")).status_code == 401
         clock_of(ctx).advance(300)  # never too early: every try is checked and counted
@@ -68,7 +70,8 @@ async def test_one_address_guessing_many_ids_is_slowed_too(ctx: ServiceContext, 
     assert answer.status_code == 429
 
 
-async def test_a_success_clears_the_ids_count_but_not_the_addresss(ctx: ServiceContext, client: AsyncClient) -> None:
+async def test_a_success_clears_the_ids_count_but_not_the_addresss(
+        ctx: ServiceContext, client: AsyncClient) -> None:
     for _ in range(2):
         await post_login(client, AGENT, "wrong-password")
     await post_login(client, OTHER_AGENT, "wrong-password")  # the address has 3 failures
@@ -92,7 +95,8 @@ async def test_an_unknown_id_answers_like_a_known_one_after_the_same_scrypt_work
     clock_of(ctx).advance(3600)  # the address's count aside
     unknown = await post_login(client, "99999", "wrong-password")
     assert (known.status_code, unknown.status_code) == (401, 401)
-    assert known.text.replace(form_token(known.text), "") == unknown.text.replace(form_token(unknown.text), "")
+    assert known.text.replace(form_token(known.text), "") == unknown.text.replace(form_token(unknown.text),
+                                                                                  "")
     assert len(checked) == 2 and checked[1] == passwords.dummy_hash()  # the same work for both
     rows = audit_rows(ctx)
     assert [(u, a) for u, a, _ in rows] == [(AGENT, "login_failed"), ("99999", "login_failed")]

@@ -18,7 +18,8 @@ _BUILDING_WORDS = {"栋": "栋", "动": "栋", "洞": "栋", "号楼": "号楼",
 _KIND = "|".join(sorted(_BUILDING_WORDS, key=len, reverse=True))
 # A room number is a numeral not followed by a word that makes it a floor, an amount or a time.
 _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
-             r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年|月|次|期|号楼|单元|多|号线|路)")
+             r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年|月|次|期|号楼|单元|多|号线|"
+             r"路)")
 BUILDING = re.compile(
     rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐)|{NUMERAL})(?P<kind>{_KIND})"
     rf"(?:(?P<u>{NUMERAL})(?:单元|单园|单员|担元))?"
