@@ -439,7 +439,8 @@ def test_b6_replay_of_an_agent_first_callback_as_asterisk_20_sends_it() -> None:
     agents, records the customer as the caller and the phone as the agent, outbound."""
     customer = "13800138001"
     cb = _originated_phone("Up", "4008001234", "callcenter-callback", customer)
-    trunk = {"channel": "PJSIP/trunk-00000001", "uniqueid": "40.2", "linkedid": "40.1", "caller_num": customer,
+    trunk = {"channel": "PJSIP/trunk-00000001", "uniqueid": "40.2", "linkedid": "40.1",
+             "caller_num": customer,
              "state_desc": "Ringing", "context": "callcenter-inbound", "exten": "s"}
     dial = {"channel": "PJSIP/8101-00000000", "uniqueid": "40.1", "linkedid": "40.1",
             "dest_channel": "PJSIP/trunk-00000001", "dest_uniqueid": "40.2"}

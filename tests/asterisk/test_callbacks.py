@@ -66,7 +66,8 @@ async def _stored_outbound(service: RunningService) -> CallRecord:
     return service.stored[0].record
 
 
-async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(pbx: Pbx, service: RunningService) -> None:
+async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(
+        pbx: Pbx, service: RunningService) -> None:
     phone = await pbx.phone("8101", answer_after=0.3)
     customer = await _customer_line(pbx, answer_after=0.8)
     await _promise(service)
@@ -83,7 +84,8 @@ async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(pbx: Pb
     pbx.save_capture("callback_answered")
     cb, _ = _callback(service)
     assert (cb.status, cb.attempts, cb.outcome) == ("done", 1, "customer answered")
-    assert (live.direction, live.agent, live.answered, live.hangup_first) == ("outbound", "PJSIP/8101", True, "agent")
+    assert (live.direction, live.agent, live.answered, live.hangup_first) == ("outbound", "PJSIP/8101", True,
+                                                                              "agent")
     assert live.caller == CUSTOMER
     assert (live.within_rule, live.greeting, live.abandoned) == (None, None, False)
     # B6: `callcenter replay` of the very stream names the same agent and sides.
@@ -91,11 +93,13 @@ async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(pbx: Pb
     assert replayed.as_replay_json() == live.as_replay_json()
     # B5: the customer's ring time ends when their phone answered, not after the A() announcement.
     events = of_call(pbx.stream.events, live.linkedid)
-    begin = next(e for e in events if e.get("Event") == "DialBegin" and e.get("DestChannel", "").startswith("PJSIP/trunk-"))
+    begin = next(e for e in events if e.get("Event") == "DialBegin" and e.get("DestChannel",
+                                                                              "").startswith("PJSIP/trunk-"))
     up = next(e for e in events if e.get("Event") == "Newstate" and e["Channel"] == begin["DestChannel"]
               and e["ChannelStateDesc"] == "Up")
     [leg] = live.legs
-    assert leg.ring_seconds == pytest.approx(float(up["Timestamp"]) - float(begin["Timestamp"]), abs=RING_AGREEMENT)
+    assert leg.ring_seconds == pytest.approx(float(up["Timestamp"]) - float(begin["Timestamp"]),
+                                             abs=RING_AGREEMENT)
     # B4: not one inbound call in the day's figures.
     assert service.service is not None
     hotline = service.service.context.settings.hotline
@@ -122,9 +126,12 @@ async def test_b3_a_customer_the_trunk_cannot_reach_is_unreachable_never_answere
     pbx.save_capture("callback_unreachable")
     cb, log = _callback(service)
     assert cb.attempts == 3
-    assert cb.outcome == "not reached after 3 attempts (customer unreachable (no call could be placed to the customer))"
+    assert cb.outcome == ("not reached after 3 attempts "
+                          "(customer unreachable (no call could be placed to the customer))")
     assert not any("customer answered" in detail for _, detail in log)
-    assert not any(e.get("Event") == "DialBegin" and e.get("Channel") for e in pbx.stream.events)  # nobody dialled
+    # nobody dialled
+    assert not any(e.get("Event") == "DialBegin" and e.get("Channel") for e in pbx.stream.events)
     await _until(lambda: sum(1 for m in service.stored if m.record.caller == CUSTOMER) == 3)
     records = [m.record for m in service.stored if m.record.caller == CUSTOMER]
-    assert [(r.direction, r.answered, r.abandoned, r.attempts) for r in records] == [("outbound", False, False, 0)] * 3
+    assert [(r.direction, r.answered, r.abandoned, r.attempts) for r in records] == [("outbound", False,
+                                                                                      False, 0)] * 3
