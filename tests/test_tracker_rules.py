@@ -467,11 +467,14 @@ def test_b6_replay_of_an_agent_first_callback_as_asterisk_20_sends_it() -> None:
 
 def test_b4_an_agent_first_call_the_agent_never_answers_is_outbound_in_replay_too() -> None:
     """The Originate rang the agent's phone, which never answered: no inbound call (呼入量) in replay."""
+    customer = "13800138001"
     record = _replayed([
         ev.Newchannel("Newchannel", 10.0, **_originated_phone()),  # type: ignore[arg-type]
+        ev.CallerIdChanged("NewCallerid", 10.0, **_originated_phone(caller=customer)),  # type: ignore[arg-type]
         _originate_dial(),
-        ev.Newstate("Newstate", 10.1, **_originated_phone("Ringing")),  # type: ignore[arg-type]
+        ev.Newstate("Newstate", 10.1, **_originated_phone("Ringing", customer)),  # type: ignore[arg-type]
         _originate_dial("NOANSWER"),
-        ev.Hangup("Hangup", 40.0, **_originated_phone("Ringing"), cause=19)])  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 40.0, **_originated_phone("Ringing", customer), cause=19)])  # type: ignore[arg-type]
     assert (record.direction, record.answered, record.abandoned, record.agent) == (
         "outbound", False, False, "PJSIP/8101")
+    assert record.caller == customer  # the Originate's CallerID, not the phone's own 8101

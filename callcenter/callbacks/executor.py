@@ -49,7 +49,9 @@ def parse_action_id(value: str) -> tuple[int, int] | None:
 
 
 def describe_reason(reason: str) -> str:
-    return f"Reason {reason}: {REASON_WORDS.get(reason, 'unknown')}"
+    """OriginateResponse is about the agent's leg (the customer is dialled only after it answered):
+    say so, so an attempt's log never reads like the customer's outcome (B3)."""
+    return f"agent not reached ({REASON_WORDS.get(reason, 'unknown')}, Reason {reason}); the customer was not called"
 
 
 class Executor:

@@ -53,6 +53,7 @@ class CallDraft:
     agent_bases: set[str] = field(default_factory=set)  # member channel names without ;1/;2
     direction: Literal["inbound", "outbound"] = "inbound"
     outbound_agent: str | None = None  # a callback: the agent's device (or the answering member)
+    customer_known: bool = False  # the callback context named the customer: caller ID changes no longer count
     first_ring_at: float | None = None
     ring_restart_at: float | None = None  # first ring after a transfer (the next answer's greeting)
     ring_end_at: float | None = None

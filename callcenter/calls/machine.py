@@ -44,6 +44,11 @@ def _note_channel(call: CallDraft, e: ev.ChannelEvent) -> None:
     call.channels.add(e.channel)
     if e.caller_num and call.caller is None and not call.is_agent_channel(e.channel):
         call.caller = e.caller_num
+    elif e.caller_num and e.name == "NewCallerid" and e.uniqueid == call.linkedid and not call.legs \
+            and not call.customer_known:
+        # The first channel's caller ID set before anyone rang: an Originate's CallerID (the
+        # customer a callback is for) replacing the phone's own number its Newchannel showed.
+        call.caller = e.caller_num
 
 
 def on_channel(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
@@ -84,8 +89,8 @@ def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     if e.context == CALLBACK_CONTEXT:
         call.mark_outbound(e.channel)  # the agent answered the service's call: the customer is dialled next
         if e.exten and e.exten.isdigit():
-            # The customer is the Originate's extension; the agent's phone showed its own number first.
-            call.caller = e.exten
+            # The customer is the Originate's extension (the agent's phone shows the centre's number next).
+            call.caller, call.customer_known = e.exten, True
     if e.application == "MixMonitor":
         on_mixmonitor(call, e)
         return _NONE

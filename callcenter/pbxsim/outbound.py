@@ -31,8 +31,13 @@ def originate_device(pbx: Pbx, target: str, action: Headers, variables: dict[str
     context, exten = first(action, "Context") or "default", first(action, "Exten") or "s"
     channel = pbx.new_channel(f"{target}-{pbx.ids.suffix()}", context, exten, variables=variables)
     number = caller_id_number(first(action, "CallerID") or "")
-    channel.cid_num = number or "<unknown>"
+    # As Asterisk 20 sends it: the new channel shows the endpoint's own number, then the
+    # Originate's CallerID replaces it (NewCallerid) before the phone is dialled.
+    channel.cid_num = phone_key(target)
     pbx.call_event("Newchannel", channel)
+    if number:
+        channel.cid_num = number
+        pbx.call_event("NewCallerid", channel, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
     # The Originate's own dial: DialBegin/DialEnd name only the destination (traces README).
     pbx.emit("DialBegin", "call,all", channel.headers("Dest") + [("DialString", target.split("/", 1)[1])])
     if context == "callcenter-callback":  # the centre calls out: the customer is the callee
