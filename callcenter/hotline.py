@@ -14,12 +14,36 @@ from string import Formatter
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from callcenter import phones, rules
 from callcenter.errors import ConfigError
 
 Weekday = Annotated[int, Field(ge=1, le=7)]
+
+
+def _local_time(value: object) -> dt.time:
+    """A time of day on the centre's clock: TOML's 08:00:00 or "08:00"; no offsets, no numbers
+    (pydantic would read 0 as midnight UTC, which cannot be compared with local times)."""
+    if isinstance(value, str):
+        try:
+            value = dt.time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day such as 08:00:00") from None
+    if not isinstance(value, dt.time) or value.tzinfo is not None:
+        raise ValueError(f"{value!r} is not a local time of day such as 08:00:00 (no offset)")
+    return value
+
+
+LocalTime = Annotated[dt.time, BeforeValidator(_local_time)]
 Category = Literal["repair", "complaint", "inquiry", "suggestion", "praise", "billing", "release", "other"]
 
 
@@ -66,8 +90,8 @@ class Centre(_Strict):
 class Hours(_Strict):
     """Opening hours (R18: outside them calls go to the on-duty line or a message)."""
 
-    open: dt.time = dt.time(8, 0)
-    close: dt.time = dt.time(20, 0)
+    open: LocalTime = dt.time(8, 0)
+    close: LocalTime = dt.time(20, 0)
     days: list[Weekday] = Field([1, 2, 3, 4, 5, 6, 7], min_length=1,
                                 description="ISO weekdays the centre is open; at least one (R18)")
     on_duty_number: str | None = None
@@ -174,8 +198,8 @@ class Sla(_Strict):
 class CallbackPolicy(_Strict):
     max_attempts: int = Field(3, ge=1)
     retry_interval_minutes: int = Field(10, ge=0)
-    calling_hours_start: dt.time = dt.time(8, 0)
-    calling_hours_end: dt.time = dt.time(21, 0)
+    calling_hours_start: LocalTime = dt.time(8, 0)
+    calling_hours_end: LocalTime = dt.time(21, 0)
     escalate_after_minutes: int = Field(30, ge=0)
     abandoned_minutes: int = Field(rules.ABANDONED_CALLBACK_MINUTES, ge=0)
     dropped_minutes: int = Field(rules.DROPPED_CALLBACK_MINUTES, ge=0)
