@@ -113,25 +113,24 @@ async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(
 async def test_b3_a_customer_the_trunk_cannot_reach_is_unreachable_never_answered(
         pbx: Pbx, service: RunningService) -> None:
     """The dialplan's trunk names no PJSIP endpoint: Asterisk logs "Unable to create PJSIP channel -
-    endpoint '…' was not found" and Dial() returns at once. Each attempt is unreachable and retried
-    (this hotline retries at once) until max_attempts, then the callback has failed."""
+    endpoint '…' was not found" and Dial() returns at once. The attempt is "customer unreachable"
+    in so many words, never "customer answered", and retried per policy (retry_interval_minutes)."""
     response = await pbx.driver.action("Setvar", Variable="CALLCENTER_TRUNK", Value="nosuchtrunk")
     assert response.get("Response") == "Success", response
     try:
         await pbx.phone("8101", answer_after=0.3)
         await _promise(service)
-        await _until(lambda: _callback(service)[0].status == "failed")
+        await _until(lambda: any(kind == "no_answer" for kind, _ in _callback(service)[1]))
     finally:
         await pbx.driver.action("Setvar", Variable="CALLCENTER_TRUNK", Value="trunk")
     pbx.save_capture("callback_unreachable")
     cb, log = _callback(service)
-    assert cb.attempts == 3
-    assert cb.outcome == ("not reached after 3 attempts "
-                          "(customer unreachable (no call could be placed to the customer))")
+    assert (cb.status, cb.attempts) == ("pending", 1)
+    assert cb.due_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=9)  # the hotline retries after 10 min
+    assert ("no_answer", "customer unreachable (no call could be placed to the customer)") in log
     assert not any("customer answered" in detail for _, detail in log)
-    # nobody dialled
+    # Nobody was dialled: no DialBegin from a calling channel at all.
     assert not any(e.get("Event") == "DialBegin" and e.get("Channel") for e in pbx.stream.events)
-    await _until(lambda: sum(1 for m in service.stored if m.record.caller == CUSTOMER) == 3)
-    records = [m.record for m in service.stored if m.record.caller == CUSTOMER]
-    assert [(r.direction, r.answered, r.abandoned, r.attempts) for r in records] == [("outbound", False,
-                                                                                      False, 0)] * 3
+    record = await _stored_outbound(service)
+    assert (record.direction, record.caller, record.answered, record.abandoned, record.attempts) == (
+        "outbound", CUSTOMER, False, False, 0)
