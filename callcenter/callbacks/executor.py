@@ -51,7 +51,8 @@ def parse_action_id(value: str) -> tuple[int, int] | None:
 def describe_reason(reason: str) -> str:
     """OriginateResponse is about the agent's leg (the customer is dialled only after it answered):
     say so, so an attempt's log never reads like the customer's outcome (B3)."""
-    return f"agent not reached ({REASON_WORDS.get(reason, 'unknown')}, Reason {reason}); the customer was not called"
+    words = REASON_WORDS.get(reason, "unknown")
+    return f"agent not reached ({words}, Reason {reason}); the customer was not called"
 
 
 class Executor:
