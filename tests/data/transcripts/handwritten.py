@@ -21,8 +21,9 @@ def convert(text: str) -> list[dict[str, object]]:
         if line.startswith("=="):
             fields = [f.strip() for f in line[2:].split("|")]
             cid, category, urgent, name, address, phone, time, greeting, apology, forbidden, closing = fields
+            category, *secondary = category.split("+")
             records.append({"id": cid, "turns": [], "labels": {
-                "category": category, "secondary_categories": [], "urgent": urgent == "1",
+                "category": category, "secondary_categories": secondary, "urgent": urgent == "1",
                 "caller_name": _none(name), "address": _none(address), "phone": _none(phone),
                 "preferred_time": _none(time), "greeting_ok": greeting == "1",
                 "apology_given": apology == "1",
@@ -36,7 +37,7 @@ def convert(text: str) -> list[dict[str, object]]:
 
 
 if __name__ == "__main__":
-    for name in ("handwritten", "handwritten2", "handwritten3"):
+    for name in ("handwritten", "handwritten2", "handwritten3", "handwritten4", "handwritten5"):
         with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for record in convert((HERE / f"{name}.txt").read_text(encoding="utf-8")):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
