@@ -70,6 +70,16 @@ class AmiStream:
         await self.client.close()
 
 
+async def bridged(stream: AmiStream, linkedid: str) -> None:
+    """Wait until the caller and the agent are both in the bridge (AgentConnect comes just before)."""
+    def both_in(_event: Event) -> bool:
+        entered = [e for e in stream.events
+                   if e.get("Event") == "BridgeEnter" and e.get("Linkedid") == linkedid]
+        return len(entered) >= 2
+
+    await stream.wait_for(both_in)
+
+
 def events_of(raw: bytes) -> list[Event]:
     _banner, _, rest = raw.partition(b"\r\n")
     return [dict(reversed(m)) for m in split_messages(bytearray(rest))]

@@ -381,6 +381,10 @@ class SipUserAgent(asyncio.DatagramProtocol):
         self.log: list[str] = []
         self._handlers: set[asyncio.Task[None]] = set()  # requests being answered (kept until done)
 
+    async def next_call(self, timeout: float = 20.0) -> Call:
+        """The next INVITE this phone receives."""
+        return await asyncio.wait_for(self.incoming.get(), timeout)
+
     async def start(self) -> SipUserAgent:
         loop = asyncio.get_running_loop()
         await loop.create_datagram_endpoint(lambda: self, local_addr=(self.host, self._bind_port))

@@ -4,26 +4,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.asterisk.conftest import Pbx, RunningService
-from tests.asterisk.pbx import Event, of_call, truth
+from tests.asterisk.pbx import Event, bridged, of_call, truth
 from tests.asterisk.test_inbound_calls import assert_ring_time
-
-
-def _connected(linkedid: str) -> Callable[[Event], bool]:
-    return lambda e: e.get("Event") == "AgentConnect" and e.get("Linkedid") == linkedid
 
 
 async def test_r11_hold_by_reinvite_is_stored_with_the_ami_hold_time(
         pbx: Pbx, service: RunningService) -> None:
     phone = await pbx.phone("8101", answer_after=0.3)
     caller = await pbx.call_in()
-    agent_call = await phone.incoming.get()
-    await pbx.stream.wait_for(_connected(caller.linkedid))
+    agent_call = await phone.next_call()
+    await bridged(pbx.stream, caller.linkedid)
     assert (await agent_call.hold()).status == 200
     await pbx.stream.wait_for(lambda e: e.get("Event") == "Hold" and e.get("Linkedid") == caller.linkedid)
     await asyncio.sleep(0.8)
@@ -49,8 +44,8 @@ async def _transferred_call(pbx: Pbx, service: RunningService, how: str) -> tupl
     second = await pbx.phone("8102", answer_after=None)
     await pbx.asterisk.arx("queue pause member PJSIP/8102")  # the queue rings 8101; 8102 is the target
     caller = await pbx.call_in()
-    agent_call = await first.incoming.get()
-    await pbx.stream.wait_for(_connected(caller.linkedid))
+    agent_call = await first.next_call()
+    await bridged(pbx.stream, caller.linkedid)
     second.answer_after = 0.5
     if how == "refer":
         refer = await agent_call.blind_transfer("8102")
@@ -61,10 +56,10 @@ async def _transferred_call(pbx: Pbx, service: RunningService, how: str) -> tupl
         response = await pbx.driver.action("BlindTransfer", Channel=agent_leg, Context="callcenter-transfer",
                                            Exten="8102")
         assert response.get("Response") == "Success", response
-    target_call = await second.incoming.get()
-    await target_call.answered.wait()
+    target_call = await second.next_call()
+    await asyncio.wait_for(target_call.answered.wait(), 20)
     await pbx.stream.wait_for(lambda e: e.get("Event") == "BlindTransfer")
-    await agent_call.ended.wait()  # the transferer's phone is released (its BYE, or Asterisk's)
+    await asyncio.wait_for(agent_call.ended.wait(), 20)  # the transferer's phone is released
     await pbx.stream.wait_for(lambda e: e.get("Event") == "DialEnd" and e.get("DialStatus") == "ANSWER"
                               and e.get("DestChannel", "").startswith("PJSIP/8102"))
     await asyncio.sleep(0.3)

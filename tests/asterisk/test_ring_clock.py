@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from tests.asterisk.conftest import Pbx, RunningService
-from tests.asterisk.pbx import of_call, truth
+from tests.asterisk.pbx import bridged, of_call, truth
 
 RING_AGREEMENT = 0.05  # seconds: the stored ring time against the AMI Timestamps
 
@@ -18,10 +18,9 @@ async def test_r1_a_phone_sending_its_180_late_does_not_shorten_the_callers_wait
     phone = await pbx.phone("8101", answer_after=1.8)
     phone.ring_after = 1.2  # 180 Ringing 1.2 s after the INVITE, 200 OK at 1.8 s
     caller = await pbx.call_in()
-    agent_call = await phone.incoming.get()
-    await agent_call.answered.wait()
-    await pbx.stream.wait_for(lambda e: e.get("Event") == "AgentConnect"
-                              and e.get("Linkedid") == caller.linkedid)
+    agent_call = await phone.next_call()
+    await asyncio.wait_for(agent_call.answered.wait(), 20)
+    await bridged(pbx.stream, caller.linkedid)
     await asyncio.sleep(0.3)
     await pbx.hang_up(caller.channel)
     row = await service.stored_call(caller.linkedid)
