@@ -117,3 +117,24 @@ async def test_a_transferred_call_keeps_its_first_answer_and_whole_talk_time(kin
     # R1/R2 at the first answer
     assert record.ring_seconds == pytest.approx(ring(scenario, "agent1"), abs=0.001)
     assert record.talk_seconds == pytest.approx(record.ended_at - record.legs[0].ended_at, abs=0.001)
+
+
+@in_virtual_time
+async def test_r1_a_member_phone_sending_its_180_late_still_rings_from_agent_called(tmp_path: Path) -> None:
+    """pbxsim's RINGING_AFTER_<phone>: the phone's 180 comes 3 s after Asterisk called it. The
+    caller's wait, and so the record's ring time, still starts at AgentCalled (DOMAIN "Ring time")."""
+    from callcenter.pbxsim.scenario import parse_scenario
+
+    scenario = parse_scenario({"name": "late_180", "queues": [
+        {"name": "service", "members": [["Local/agent1@agents", "Agent 1"]], "timeout": 20}], "calls": [
+        {"at": 1.0, "caller": "13800138000", "hangup_after": 40,
+         "variables": {"__RING_agent1": "17", "__RINGING_AFTER_agent1": "3"}}]})
+    stream, _pbx = await capture(scenario, speed=SPEED)
+    trace = tmp_path / "late_180.ami"
+    trace.write_bytes(stream)
+    (record,) = replay_file(trace)
+    text = stream.decode()
+    called = text.index("Event: AgentCalled")
+    assert text.index("ChannelStateDesc: Ringing", called) > called  # the 180 only after AgentCalled
+    assert record.ring_seconds == pytest.approx(17.0, abs=0.2)
+    assert (record.within_rule, record.greeting) == (False, "apology")  # R1/R2: not 14 s, within the rule

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.channels import RING, RINGING, UP, Channel
+from callcenter.pbxsim.channels import DOWN, RING, RINGING, UP, Channel
 from callcenter.pbxsim.queue_state import Member, QueueState
 from callcenter.pbxsim.queues import set_member_state
 
@@ -92,11 +92,22 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
                     ("Interface", member.interface), ("MemberName", member.name))
     pbx.call_event("DialBegin", caller, *one.headers("Dest"),
                    ("DialString", member.interface.split("/", 1)[1]))
-    if two is not None:
-        pbx.newexten(two, 4, "Ringing", "")
-    pbx.set_state(one, RINGING)
     set_member_state(pbx, member.interface, "ringing")
-    pbx.call_event("DialState", caller, *one.headers("Dest"), ("DialStatus", "RINGING"))
+    # RINGING_AFTER_<phone>: a phone that sends its 180 Ringing late (seconds after the INVITE);
+    # the caller has been waiting since AgentCalled all the same (DOMAIN "Ring time").
+    late = _seconds(pbx, caller, f"RINGING_AFTER_{phone_key(member.interface)}", 0.0)
+
+    def ringing() -> None:
+        if one.hungup or one.state != DOWN:
+            return  # answered or given up before its 180
+        if two is not None:
+            pbx.newexten(two, 4, "Ringing", "")
+        pbx.set_state(one, RINGING)
+        pbx.call_event("DialState", caller, *one.headers("Dest"), ("DialStatus", "RINGING"))
+    if late > 0:
+        pbx.later(late, ringing)
+    else:
+        ringing()
 
 
 def local_bridge(pbx: Pbx, one: Channel, two: Channel) -> None:
