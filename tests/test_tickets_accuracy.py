@@ -1,8 +1,11 @@
-"""Acceptance of the transcript → ticket extraction (R4, R5, R16, R19) on the labeled sample (tests/data/transcripts-sample), on the
-generated held-out split (never inspected) and on the two hand-written sets (each scored once
-before the rule changes it led to; first runs in tests/data/transcripts/*_first_run.txt):
-category macro-F1 ≥ 0.90, urgent recall 1.0, phone and address exact ≥ 0.95, name ≥ 0.90,
-forbidden phrases precision and recall ≥ 0.95."""
+"""The transcript → ticket extraction (R4, R5, R16, R19) keeps its figures on the labeled sets its
+rules were written and tuned on: the sample (tests/data/transcripts-sample), the generated sets
+(tune, inspected, heldout) and the first three hand-written sets. None of these is held out:
+every miss found on them was fixed, often with that very call's words, so passing here shows no
+regression, not accuracy on calls nobody has seen. The untuned figures are the first runs of
+handwritten4/5 and the shipped test split, in docs/ticket-evaluation.md.
+Thresholds: category macro-F1 ≥ 0.90, urgent recall 1.0, phone and address exact ≥ 0.95,
+name ≥ 0.90, forbidden phrases precision and recall ≥ 0.95."""
 
 from __future__ import annotations
 
@@ -32,12 +35,12 @@ def test_acceptance_on_the_labeled_sample(transcripts_sample: Path) -> None:
 
 @pytest.mark.parametrize("split",
                          ["heldout.jsonl", "handwritten.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
-def test_acceptance_on_held_out_transcripts(split: str) -> None:
+def test_no_regression_on_the_sets_the_rules_were_tuned_on(split: str) -> None:
     _assert_acceptance(score(load(DATA / split)))
 
 
 @pytest.mark.parametrize("split", ["heldout.jsonl", "handwritten2.jsonl", "handwritten3.jsonl"])
-def test_acceptance_without_spaces_as_the_speech_area_stores_turns(split: str,
+def test_no_regression_without_spaces_as_the_speech_area_stores_turns(split: str,
                                                                    transcripts_sample: Path) -> None:
     """C4 transcripts have the recogniser's spaces between Chinese words removed."""
     _assert_acceptance(score(unspaced(load(DATA / split))))

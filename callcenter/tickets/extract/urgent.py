@@ -8,9 +8,10 @@ import re
 
 from callcenter.tickets.transcript import Transcript
 
-# Each pattern is a present danger; the recogniser's common homophones are included (然气 for 燃气).
+# Each pattern is a present danger. The recogniser writes only words of its lexicon, so no non-word
+# misspellings (a generator's 然气 for 燃气) are listed.
 DANGERS: dict[str, re.Pattern[str]] = {
-    "gas": re.compile(r"(燃气|煤气|天然气|然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|"
+    "gas": re.compile(r"(燃气|煤气|天然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|"
                       r"一股[^。|]{0,3}(煤气|燃气)|漏气"),
     "fire": re.compile(r"着火|着了|起火|失火|火灾|冒烟|浓烟|全是烟|都是烟|好多烟|很大的烟|一股烟|烧起来|"
                        r"烧着了|火苗|明火|"
