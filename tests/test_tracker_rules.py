@@ -20,6 +20,7 @@ from callcenter.calls.model import (
     CallStarted,
     GreetingDecision,
     HoldChanged,
+    LiveCall,
     OriginateResult,
 )
 from callcenter.calls.replay import replay_chunks
@@ -410,12 +411,16 @@ def test_r1_the_ring_time_ends_when_the_phone_answers_not_after_dials_announceme
     assert [(d.ring_seconds, d.greeting) for d in decisions] == [(pytest.approx(answer_after), greeting)]
 
 
-def _replayed(events: list[ev.AmiEvent]) -> CallRecord:
+def _replayed(events: list[ev.AmiEvent], published: list[object] | None = None,
+              live: list[LiveCall] | None = None) -> CallRecord:
     """What `callcenter replay` makes of these events: no list of the hotline's agents."""
     records: list[CallRecord] = []
-    tracker = CallTracker(on_finished=lambda r, j: records.append(r))
+    tracker = CallTracker(publish=(published if published is not None else []).append,
+                          on_finished=lambda r, j: records.append(r))
     for event in events:
         tracker.apply(event)
+        if live is not None:
+            live += tracker.live_calls()
     (record,) = records
     return record
 
@@ -444,6 +449,8 @@ def test_b6_replay_of_an_agent_first_callback_as_asterisk_20_sends_it() -> None:
              "state_desc": "Ringing", "context": "callcenter-inbound", "exten": "s"}
     dial = {"channel": "PJSIP/8101-00000000", "uniqueid": "40.1", "linkedid": "40.1",
             "dest_channel": "PJSIP/trunk-00000001", "dest_uniqueid": "40.2"}
+    published: list[object] = []
+    live: list[LiveCall] = []
     record = _replayed([
         ev.Newchannel("Newchannel", 10.0, **_originated_phone()),  # type: ignore[arg-type]
         ev.CallerIdChanged("NewCallerid", 10.0, **_originated_phone(caller=customer)),  # type: ignore[arg-type]
@@ -458,10 +465,13 @@ def test_b6_replay_of_an_agent_first_callback_as_asterisk_20_sends_it() -> None:
         ev.BridgeEnter("BridgeEnter", 12.9, **trunk | {"state_desc": "Up"}, bridge_id="b"),  # type: ignore[arg-type]
         ev.HangupRequest("HangupRequest", 13.2, **cb, cause=16, soft=False),  # type: ignore[arg-type]
         ev.Hangup("Hangup", 13.2, **trunk | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
-        ev.Hangup("Hangup", 13.2, **cb, cause=16)])  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 13.2, **cb, cause=16)], published, live)  # type: ignore[arg-type]
     assert (record.direction, record.caller, record.agent, record.hangup_first) == (
         "outbound", customer, "PJSIP/8101", "agent")
     assert record.answered and [leg.channel for leg in record.legs] == ["PJSIP/trunk-00000001"]
+    # The customer's phone is no member's: no screen pop, no caller's rings on the wallboard (R1).
+    assert not [m for m in published if isinstance(m, AgentRinging)]
+    assert live and all(c.ring_started_at is None for c in live)
     assert record.legs[0].ring_seconds == pytest.approx(11.1 - 10.32)  # B5: to the answer, not DialEnd
 
 

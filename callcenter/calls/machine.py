@@ -252,6 +252,8 @@ def _start_leg(call: CallDraft, channel: str, interface: str | None, member: str
         call.first_ring_at = at
     if call.answered_at is not None and call.ring_restart_at is None:
         call.ring_restart_at = at  # ringing again after a transfer
+    if customer:
+        return _NONE  # the customer's phone, not a member's: no screen pop, no caller's rings to count
     attempt = len(call.legs)
     return [AgentRinging(call.linkedid, call.caller, call.queue, interface, member, attempt,
                          call.first_ring_at, at)]

@@ -238,5 +238,7 @@ def _live(call: CallDraft) -> LiveCall:
         state, since = "waiting", call.queue_entered_at
     else:
         state, since = "ivr", call.started_at
-    return LiveCall(call.linkedid, call.caller, call.queue, state, since, call.first_ring_at,
+    # R1's rings are a caller's wait: an outbound call (the centre calling) has none to count.
+    ring_started_at = call.first_ring_at if call.direction == "inbound" else None
+    return LiveCall(call.linkedid, call.caller, call.queue, state, since, ring_started_at,
                     leg.agent if leg else None, leg.member_name if leg else None, len(call.legs))
