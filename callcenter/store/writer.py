@@ -295,8 +295,11 @@ class CallWriter:
 
     def _call_row(self, r: CallRecord) -> dict[str, object]:
         return {
-            "server": r.server, "linkedid": r.linkedid, "direction": r.direction, "caller": r.caller,
-            "caller_name": r.caller_name, "queue": r.queue, "agent_interface": r.agent,
+            # The caller ID is the trunk's to choose: cut to its column rather than lose the call
+            # (PostgreSQL refuses a longer value); the raw events keep it whole.
+            "server": r.server, "linkedid": r.linkedid, "direction": r.direction,
+            "caller": _fit(r.caller, "caller"), "caller_name": _fit(r.caller_name, "caller_name"),
+            "queue": r.queue, "agent_interface": r.agent,
             "agent_id": self.agent_id_for(r.agent), "member_name": r.member_name,
             "started_at": _utc(r.started_at), "queue_entered_at": _utc(r.queue_entered_at),
             "answered_at": _utc(r.answered_at), "ended_at": _utc(r.ended_at), "answered": r.answered,
@@ -308,6 +311,11 @@ class CallWriter:
             "recordings": "\n".join(r.recordings) or None, "awaiting_decisions": True,
             "flags": ",".join(r.flags) or None,
         }
+
+
+def _fit(value: str | None, column: str) -> str | None:
+    length = getattr(Call.__table__.c[column].type, "length", None)
+    return value[:length] if value is not None and length else value
 
 
 def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str]]) -> None:

@@ -52,12 +52,14 @@ def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 PATHS = _paths(EXAMPLE)
-HOSTILE: list[Any] = ["{centre.__class__}", "{nope}", "{", "}", "{0}", "{agent_id}", "Mars/Olympus", "", "\x00",
-                      "13800138000\r\nAction: Hangup", "+44 20 7946 0000", "25:00:00", "-1", -1, 0, 10**30, -10**9,
-                      1e308, float("nan"), [], {}, None, True, dt.time(23, 59), dt.time(0, 0), [[]], [None], ["x"]]
+HOSTILE: list[Any] = [
+    "{centre.__class__}", "{nope}", "{", "}", "{0}", "{agent_id}", "Mars/Olympus", "", "\x00",
+    "13800138000\r\nAction: Hangup", "+44 20 7946 0000", "25:00:00", "-1", -1, 0, 10**30, -10**9,
+    1e308, float("nan"), [], {}, None, True, dt.time(23, 59), dt.time(0, 0), [[]], [None], ["x"],
+]
 scalars = st.one_of(
-    st.sampled_from(HOSTILE), st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-    st.text(max_size=40), st.times(), st.dates(), st.sampled_from(HOSTILE),
+    st.sampled_from(HOSTILE), st.none(), st.booleans(), st.integers(-10**12, 10**12),
+    st.floats(allow_nan=True), st.text(max_size=40), st.times(), st.dates(), st.sampled_from(HOSTILE),
 )
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
     st.text(max_size=10), inner, max_size=4), max_leaves=8)
@@ -71,7 +73,8 @@ def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
 
 @FUZZ
 @given(st.lists(st.tuples(st.sampled_from(PATHS), values), min_size=1, max_size=4))
-def test_any_value_at_any_setting_loads_or_is_one_config_error(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
+def test_any_value_at_any_setting_loads_or_is_one_config_error(
+        changes: list[tuple[tuple[Any, ...], Any]]) -> None:
     data = copy.deepcopy(EXAMPLE)
     for path, value in changes:
         try:
@@ -105,8 +108,8 @@ LINES = EXAMPLE_TEXT.splitlines()
 @given(st.lists(st.tuples(st.integers(0, len(LINES) - 1), st.sampled_from(["drop", "replace", "dup"]),
                           st.text(max_size=30)), min_size=1, max_size=5),
        st.sampled_from(["utf-8", "utf-16", "gbk", "latin-1", "utf-8-sig"]))
-def test_a_real_file_with_mangled_lines_loads_or_says_why(tmp_path_factory: Any,
-                                                          edits: list[tuple[int, str, str]], encoding: str) -> None:
+def test_a_real_file_with_mangled_lines_loads_or_says_why(
+        tmp_path_factory: Any, edits: list[tuple[int, str, str]], encoding: str) -> None:
     lines = list(LINES)
     for index, how, text in edits:
         index %= len(lines)
