@@ -82,7 +82,8 @@ def test_renderer_gets_digests_for_provisioned_extensions_only(hotline: Hotline,
     provision(hotline, CredentialStore(credentials_path(tmp_path)), "102")
     auths = pjsip_auths(hotline, tmp_path)
     assert list(auths) == ["8102"]
-    assert auths["8102"].realm == REALM and auths["8102"].username == "8102" and len(auths["8102"].md5_cred) == 32
+    auth = auths["8102"]
+    assert auth.realm == REALM and auth.username == "8102" and len(auth.md5_cred) == 32
 
 
 def _run(args: list[str], tmp_path: Path, hotline_path: Path) -> tuple[int, str, str]:

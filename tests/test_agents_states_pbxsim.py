@@ -200,8 +200,8 @@ async def test_a_member_removed_elsewhere_shows_logged_out_after_the_next_snapsh
     assert latest is not None and latest.data["queues"] == []
 
 
-async def test_an_ami_outage_logs_one_warning_and_its_end_one_line(service: Service,
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_ami_outage_logs_one_warning_and_its_end_one_line(
+        service: Service, caplog: pytest.LogCaptureFixture) -> None:
     """An AMI outage is expected: one WARNING without a traceback when the link goes down, nothing
     per tick while it stays down, one line and a fresh snapshot when it is back."""
     agents, pbxsim = _parts(service)
@@ -215,7 +215,8 @@ async def test_an_ami_outage_logs_one_warning_and_its_end_one_line(service: Serv
     beats = (ahead + n * TICK_SECONDS for n in itertools.count())
     for _ in range(300):  # a minute of ticks: many resync attempts, all refused
         await agents.beat(next(beats))
-    logged = [r for r in caplog.records if r.name.startswith("callcenter.agents") and r.levelno >= logging.INFO]
+    logged = [r for r in caplog.records
+              if r.name.startswith("callcenter.agents") and r.levelno >= logging.INFO]
     assert [(r.levelname, r.exc_info) for r in logged] == [("WARNING", None)]
     assert "AMI" in logged[0].getMessage()
     revived = AmiServer(pbxsim.pbx, port=port)

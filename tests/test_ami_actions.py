@@ -50,7 +50,8 @@ async def test_actions_log_in_as_the_action_user_and_send_what_c1_promises(pbx: 
     assert (originate["Channel"], originate["Context"], originate["Exten"], originate["Priority"]) == (
         "PJSIP/8101", "callcenter-callbacks", "13800138000", "1")
     # One Variable header per variable (Asterisk 20 reads every one), so no value can add another.
-    variables = [v for s in pbx.sessions + pbx.closed_sessions for a in s.actions if dict(a).get("Action") == "Originate"
+    variables = [v for s in pbx.sessions + pbx.closed_sessions
+                 for a in s.actions if dict(a).get("Action") == "Originate"
                  for k, v in a if k == "Variable"]
     assert variables == ["CC_CALLBACK=7", "CC_REASON=dropped"] and originate["Timeout"] == "25000"
     assert sent(pbx, "Login")["Username"] == "actions" and sent(pbx, "Login")["Events"] == "off"

@@ -182,7 +182,8 @@ async def test_r14_without_an_owner_the_department_queue_rings_first_then_the_cu
     [connect] = running.named("AgentConnect", Channel="Local/service@callcenter-queues-")
     [response] = running.named("OriginateResponse")
     [customer_begin] = running.named("DialBegin", DestChannel="PJSIP/trunk-")
-    assert running.events.index(connect) < running.events.index(response) < running.events.index(customer_begin)
+    order = running.events.index
+    assert order(connect) < order(response) < order(customer_begin)
     queue_half = first(connect, "Channel") or ""
     assert first(response, "Reason") == "4"
     assert first(customer_begin, "Channel") == queue_half.replace(";2", ";1")  # the originated ;1 dials

@@ -29,7 +29,8 @@ def make_service(database_url: str, hotline_path: Path, mode: str, actions: Reco
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
                               "CALLCENTER_DATABASE_URL": database_url})
     hotline = settings.hotline
-    hotline = hotline.model_copy(update={"callbacks": hotline.callbacks.model_copy(update={"scheduling": mode})})
+    callbacks = hotline.callbacks.model_copy(update={"scheduling": mode})
+    hotline = hotline.model_copy(update={"callbacks": callbacks})
     service = Service(replace(settings, hotline=hotline), factories=["callcenter.callbacks.component:build"])
     service.context.actions = actions
     return service
@@ -151,7 +152,8 @@ async def test_one_scheduler_holds_the_postgresql_lock_and_a_standby_takes_over(
     for actions in (sent_a, sent_b):
         service = make_service(database_url, hotline_path, "next_due", actions)
         hotline = service.context.settings.hotline
-        fast = hotline.model_copy(update={"callbacks": hotline.callbacks.model_copy(update={"sweep_seconds": 1})})
+        fast = hotline.model_copy(
+            update={"callbacks": hotline.callbacks.model_copy(update={"sweep_seconds": 1})})
         service.context.settings = replace(service.context.settings, hotline=fast)
         services.append(service)
     first, second = services

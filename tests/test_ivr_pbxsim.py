@@ -153,8 +153,9 @@ async def test_repeat_caller_goes_to_the_free_owner_first_r14(hotline_path: Path
         variables = _spy_variables(open_hotline.pbx, "13800000005")
         logs = await open_hotline.run(_call("13800000005", "2", **{"8201": "3"}))
         repeat = logs["13800000005"]
+        # R14, R15
         assert {k: variables.get(k) for k in ("CC_ROUTE", "CC_TARGET", "CC_QUEUE", "CC_CALLER_NAME")} == \
-            {"CC_ROUTE": "extension", "CC_TARGET": "8201", "CC_QUEUE": "repair", "CC_CALLER_NAME": "王先生"}  # R14, R15
+            {"CC_ROUTE": "extension", "CC_TARGET": "8201", "CC_QUEUE": "repair", "CC_CALLER_NAME": "王先生"}
         # No menu: the owner's phone rings and announces its 工号 to the caller (Dial A(), R3).
         assert repeat.heard == ["callcenter/zh/greeting", "callcenter/zh/agent_201"]
         assert repeat.answered_by == "PJSIP/8201"

@@ -78,13 +78,14 @@ def test_opening_hours_use_the_centre_time_zone_r18(hotline: Hotline) -> None:
     # 01:30 UTC is 09:30 in Shanghai (open); 13:00 UTC is 21:00 there (closed).
     assert hours.is_open(hotline, dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.UTC))
     assert not hours.is_open(hotline, dt.datetime(2026, 11, 25, 13, 0, tzinfo=dt.UTC))
-    weekdays = hotline.model_copy(update={"hours": hotline.hours.model_copy(update={"days": [1, 2, 3, 4,
-                                                                                             5]})})
+    weekdays = hotline.model_copy(
+        update={"hours": hotline.hours.model_copy(update={"days": [1, 2, 3, 4, 5]})})
     assert not hours.is_open(weekdays, dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC))  # a Sunday
 
 
 def test_unknown_time_zone_is_named(hotline: Hotline) -> None:
-    odd = hotline.model_copy(update={"centre": hotline.centre.model_copy(update={"timezone": "Mars/Olympus"})})
+    odd = hotline.model_copy(
+        update={"centre": hotline.centre.model_copy(update={"timezone": "Mars/Olympus"})})
     with pytest.raises(ConfigError, match=r"centre\.timezone.*Mars/Olympus"):
         hours.is_open(odd, dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.UTC))
 

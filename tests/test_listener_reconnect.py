@@ -225,7 +225,8 @@ async def test_login_failure_stops_the_listener_and_says_why(traces_dir: Path,
         await listener.stop()
     assert pbx.logins == 1
     assert listener.failure is not None
-    assert "Authentication failed" in str(listener.failure) and "CALLCENTER_AMI_SECRET" in str(listener.failure)
+    failure = str(listener.failure)
+    assert "Authentication failed" in failure and "CALLCENTER_AMI_SECRET" in failure
     assert any("AMI listener stopped" in r.getMessage() for r in caplog.records)
 
 

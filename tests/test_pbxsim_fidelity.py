@@ -60,7 +60,8 @@ async def test_pbxsim_matches_trace(name: str, traces_dir: Path) -> None:
     expected = (traces_dir / f"{name}.ami").read_bytes()
     assert differences(expected, stream) == []
     assert stream.startswith(b"Asterisk Call Manager/9.0.0\r\n")
-    assert stream.endswith(b"Response: Goodbye\r\nActionID: listener-logoff-1\r\nMessage: Thanks for all the fish.\r\n\r\n")
+    assert stream.endswith(b"Response: Goodbye\r\nActionID: listener-logoff-1\r\n"
+                           b"Message: Thanks for all the fish.\r\n\r\n")
 
 
 def member_device_states(stream: bytes) -> dict[str, list[str]]:

@@ -52,7 +52,8 @@ async def test_redirect_of_a_bridged_caller_defers_the_first_agent_complete_to_t
     moved = _index(events, "Newexten", Channel=caller, Exten="repair")
     # README 10: Newexten, BridgeLeave
     assert first_bridge < moved < _index(events, "BridgeLeave", Channel=caller)
-    agent_legs = [e for e in events[moved:] if e["Event"] == "Hangup" and e["Channel"].startswith("Local/agent1")]
+    agent_legs = [e for e in events[moved:]
+                  if e["Event"] == "Hangup" and e["Channel"].startswith("Local/agent1")]
     assert [e["Cause"] for e in agent_legs] == ["16", "16"]
     assert not any(e["Event"] in ("BlindTransfer", "AgentComplete") for e in events[first_bridge:moved + 8])
     completes = [e for e in events if e["Event"] == "AgentComplete"]
@@ -228,7 +229,8 @@ async def test_member_device_states_follow_ring_answer_and_hang_up(hotline_path:
     interface = events[_index(events, "AgentCalled")]["Interface"]  # the member key 1 reached
     devices = [e["State"] for e in events if e["Event"] == "DeviceStateChange" and e["Device"] == interface]
     assert devices == ["RINGING", "INUSE", "NOT_INUSE"]
-    statuses = {e["Status"] for e in events if e["Event"] == "QueueMemberStatus" and e["Interface"] == interface}
+    statuses = {e["Status"] for e in events
+                if e["Event"] == "QueueMemberStatus" and e["Interface"] == interface}
     assert statuses == {"6", "2", "1"}  # a PJSIP member rings as 6, unlike Local members (README 9)
     states = AgentStates(lambda device: "agent" if device == interface else None)
     seen = [change.state for e in events if (parsed := parse_event(e, 0.0)) is not None

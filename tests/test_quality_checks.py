@@ -92,7 +92,8 @@ def test_findings_are_stored_per_call_and_counted_per_agent_r2_r16(database_url:
         assert [(r.agent_id, r.kind) for r in rows] == [
             ("101", "greeting_missing"), ("101", "apology_missing"), ("101", "forbidden_phrase"),
             ("101", "closing_missing")]
-        assert rows[2].detail == "不知道" and rows[2].at_seconds is not None and 10 <= rows[2].at_seconds <= 14
+        assert rows[2].detail == "不知道"
+        assert rows[2].at_seconds is not None and 10 <= rows[2].at_seconds <= 14
         assert findings.by_agent(s)["101"]["forbidden_phrase"] == 1
         assert "102" not in findings.by_agent(s)
     engine.dispose()

@@ -55,12 +55,14 @@ def expected_calls(sidecar: dict[str, Any], stamped: bool) -> dict[str, dict[str
         # DOMAIN "Ring time": the caller's wait starts when the PBX calls the first member
         # (AgentCalled), not at the phone's ringing indication.
         call["ring_start"] = float(call["legs"][0][key])
-        answer = [d for d in obs["dial_end"] if d["Channel"] == call["caller_channel"] and d["DialStatus"] == "ANSWER"]
+        answer = [d for d in obs["dial_end"]
+                  if d["Channel"] == call["caller_channel"] and d["DialStatus"] == "ANSWER"]
         abandon = [a for a in obs["caller_abandon"] if a["Channel"] == call["caller_channel"]]
         call["answered"] = bool(answer)
         call["abandoned"] = bool(abandon)
         if answer:
-            call["agent"] = next(leg["Interface"] for leg in call["legs"] if leg["DestChannel"] == answer[0]["DestChannel"])
+            call["agent"] = next(leg["Interface"] for leg in call["legs"]
+                                 if leg["DestChannel"] == answer[0]["DestChannel"])
             call["ring_seconds"] = float(answer[0][key]) - call["ring_start"]
         else:
             call["agent"] = None

@@ -32,7 +32,8 @@ def _run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess
 
 def _header(path: Path) -> tuple[int, int, int, float]:
     with wave.open(str(path), "rb") as wav:
-        return wav.getframerate(), wav.getnchannels(), wav.getsampwidth(), wav.getnframes() / wav.getframerate()
+        rate = wav.getframerate()
+        return rate, wav.getnchannels(), wav.getsampwidth(), wav.getnframes() / rate
 
 
 @pytest.fixture(scope="module")

@@ -262,7 +262,8 @@ async def test_a_recording_written_after_the_call_is_stored_is_waited_for(
         gone = await harness.settled(lost.call_id)
     finally:
         await component.stop()
-    assert gone.status == "failed" and "recording not found (600 s after the call ended)" in (gone.error or "")
+    assert gone.status == "failed"
+    assert "recording not found (600 s after the call ended)" in (gone.error or "")
 
 
 async def test_a_job_left_running_by_a_dead_process_is_picked_up_after_restart(

@@ -143,7 +143,8 @@ from callcenter.db.session import make_engine, make_session_factory
 from callcenter.store.spool import Spool
 from callcenter.store.writer import CallWriter
 from tests.test_store_durability import calls
-writer = CallWriter(make_session_factory(make_engine({url!r})), Spool(Path({spool!r}), 1 << 30), backoff_cap=0.2)
+sessions = make_session_factory(make_engine({url!r}))
+writer = CallWriter(sessions, Spool(Path({spool!r}), 1 << 30), backoff_cap=0.2)
 writer.start()
 for record, journal in calls(Path({traces!r}), 30, "killed"):
     writer.submit(record, journal)

@@ -48,7 +48,8 @@ def test_no_regression_without_spaces_as_the_speech_area_stores_turns(split: str
 
 
 def test_labeled_set_is_large_and_varied() -> None:
-    records = [json.loads(line) for f in DATA.glob("*.jsonl") for line in f.read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line) for f in DATA.glob("*.jsonl")
+               for line in f.read_text(encoding="utf-8").splitlines()]
     assert len(records) >= 150
     labels = [r["labels"] for r in records]
     assert set(Counter(lab["category"] for lab in labels)) == {

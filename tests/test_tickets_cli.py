@@ -19,7 +19,8 @@ def test_from_transcript_reproduces_the_sample_labels(transcripts_sample: Path) 
     result = CliRunner().invoke(app, ["from-transcript", str(transcripts_sample)])
     assert result.exit_code == 0, result.output
     printed = [json.loads(line) for line in result.stdout.splitlines()]
-    expected = [json.loads(line) for line in transcripts_sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+    expected = [json.loads(line) for line in transcripts_sample.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
     assert [p["id"] for p in printed] == [e["id"] for e in expected]
     for got, want in zip(printed, expected, strict=True):
         assert list(got) == KEYS

@@ -109,8 +109,8 @@ def test_blind_transfer_counts_once_with_its_agent_complete(after: bool, traces_
 def test_duplicated_and_reordered_events_do_not_change_the_record(traces_dir: Path) -> None:
     banner, messages = trace_messages(traces_dir, "rollover")
     (clean,) = replay_chunks([join(banner, messages)])
-    doubled = [m for msg in messages for m in ([msg,
-                                                msg] if b"Event: Dial" in msg or b"Event: Agent" in msg else [msg])]
+    doubled = [m for msg in messages
+               for m in ([msg, msg] if b"Event: Dial" in msg or b"Event: Agent" in msg else [msg])]
     (again,) = replay_chunks([join(banner, doubled)])
     assert again.as_replay_json() == clean.as_replay_json()
     late = doubled + [messages[index_of(messages, b"Event: AgentConnect")]]  # long after the end

@@ -66,7 +66,8 @@ def test_finished_calls_are_stored_with_legs_holds_and_journal(database_url: str
             journal_rows = session.scalar(select(func.count()).select_from(CallEvent)
                                           .where(CallEvent.linkedid == rollover.linkedid))
             assert journal_rows == len(calls[0][1]) > 40  # every message the tracker read for the call
-            names = set(session.scalars(select(CallEvent.name).where(CallEvent.linkedid == rollover.linkedid)))
+            names = set(session.scalars(select(CallEvent.name)
+                                        .where(CallEvent.linkedid == rollover.linkedid)))
             assert {"AgentCalled", "DialEnd", "AgentRingNoAnswer", "AgentConnect", "Hangup"} <= names
             raws = session.scalars(select(CallEvent.raw).where(CallEvent.name == "AgentRingNoAnswer")).all()
             assert any("RingTime: 15000" in raw for raw in raws)  # the message as received

@@ -55,7 +55,8 @@ async def test_figures_link_to_the_calls_behind_them(client: AsyncClient) -> Non
 
 async def test_xlsx_export_has_the_same_figures_as_the_csv(client: AsyncClient) -> None:
     await login(client, SUPERVISOR)
-    rows = list(csv.reader(io.StringIO((await client.get(f"/reports/export.csv?{Q}&by=queue")).text.lstrip("\ufeff"))))
+    exported = (await client.get(f"/reports/export.csv?{Q}&by=queue")).text
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
     book = load_workbook(io.BytesIO((await client.get(f"/reports/export.xlsx?{Q}&by=queue")).content))
     sheet = [["" if v is None else str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
     assert rows[0] == sheet[0]

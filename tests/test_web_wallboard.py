@@ -152,7 +152,8 @@ async def test_the_service_starts_the_web_last_and_stops_it(tmp_path: Path,
     try:
         assert service.started == ["web"]
         web = service._started[0]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", follow_redirects=True) as client:  # type: ignore[attr-defined]
+        base = f"http://127.0.0.1:{web.port}"  # type: ignore[attr-defined]
+        async with httpx.AsyncClient(base_url=base, follow_redirects=True) as client:
             assert (await client.get("/api/calls")).status_code == 401
             assert (await post_login(client, "900", "pw-900-correct-horse")).status_code == 303
             response = await client.get("/reports")

@@ -46,7 +46,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if (report.skipped and not hasattr(report, "wasxfail") and os.environ.get("CI") == "true"
             and HERE in Path(str(item.fspath)).parents and _build_present()):
         report.outcome = "failed"
-        report.longrepr = f"CI=true and the Asterisk build is present, but the test was skipped: {report.longrepr}"
+        report.longrepr = ("CI=true and the Asterisk build is present, but the test was skipped: "
+                           f"{report.longrepr}")
 
 
 @pytest.fixture(scope="session")

@@ -84,8 +84,8 @@ async def test_b4_b6_an_answered_callback_is_outbound_live_and_in_replay(
     pbx.save_capture("callback_answered")
     cb, _ = _callback(service)
     assert (cb.status, cb.attempts, cb.outcome) == ("done", 1, "customer answered")
-    assert (live.direction, live.agent, live.answered, live.hangup_first) == ("outbound", "PJSIP/8101", True,
-                                                                              "agent")
+    assert (live.direction, live.agent, live.answered, live.hangup_first) == \
+        ("outbound", "PJSIP/8101", True, "agent")
     assert live.caller == CUSTOMER
     assert (live.within_rule, live.greeting, live.abandoned) == (None, None, False)
     # B6: `callcenter replay` of the very stream names the same agent and sides.

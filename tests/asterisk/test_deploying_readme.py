@@ -58,8 +58,8 @@ async def test_readme_deploy_steps_reload_a_rotated_password_on_the_running_aste
     assert "callcenter-inbound" in shown["dialplan show callcenter-inbound"]
     assert "(PJSIP/8101)" in shown["queue show service"] and "(PJSIP/8102)" in shown["queue show service"]
     assert all(f"Endpoint:  {ext}/{ext}" in shown["pjsip show endpoints"] for ext in ("8101", "8102", "8103"))
-    assert "callcenter\n" in shown["manager show users"] and "callcenter-actions" in shown["manager show "
-                                                                                           "users"]
+    users = shown["manager show users"]
+    assert "callcenter\n" in users and "callcenter-actions" in users
     # The reloaded digest is the one in force: the old password is refused, the new one registers.
     stale = await SipUserAgent("8103", old_password, pbx.sip).start()
     try:

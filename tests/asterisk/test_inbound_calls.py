@@ -20,9 +20,9 @@ RING_AGREEMENT = 0.05  # seconds: the stored ring time against the AMI Timestamp
 
 async def _greeting_heard(pbx: Pbx, linkedid: str) -> str:
     """The prompt the answered AGI streamed to the caller (its AGIExecEnd on the caller's channel)."""
-    event = await pbx.stream.wait_for(lambda e: e.get("Event") == "AGIExecStart" and e.get("Linkedid") == linkedid
-                                      and "agent_" in e.get("Command",
-                                                            "") and e["Command"].startswith("STREAM"))
+    event = await pbx.stream.wait_for(lambda e: e.get("Event") == "AGIExecStart"
+                                      and e.get("Linkedid") == linkedid and "agent_" in e.get("Command", "")
+                                      and e["Command"].startswith("STREAM"))
     return event["Command"].split()[2]
 
 
@@ -101,7 +101,8 @@ async def _first_ringing(*phones: SipUserAgent) -> SipUserAgent:
 def _caller_leg(pbx: Pbx, linkedid: str) -> str:
     """The ;2 half: the caller's channel in the hotline's dialplan (it runs Queue() and the AGIs)."""
     return next(e["Channel"] for e in pbx.stream.events
-                if e.get("Event") == "Newchannel" and e.get("Linkedid") == linkedid and e["Channel"].endswith(";2"))
+                if e.get("Event") == "Newchannel" and e.get("Linkedid") == linkedid
+                and e["Channel"].endswith(";2"))
 
 
 async def test_r1_caller_abandoning_while_ringing_is_stored_abandoned_with_the_ami_ring_time(

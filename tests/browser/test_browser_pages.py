@@ -1,7 +1,7 @@
 """The pages in a real headless Chromium: log in, open the report, change the period, see the
 charts, export CSV, drill down to a call's detail; the wallboard shows a call placed on pbxsim
-ringing, turning red at the fourth ring (R1/R2) and being answered. Screenshots land in $CALLCENTER_SCREENSHOTS
-(or the test's temporary directory)."""
+ringing, turning red at the fourth ring (R1/R2) and being answered. Screenshots land in
+$CALLCENTER_SCREENSHOTS (or the test's temporary directory)."""
 
 from __future__ import annotations
 

@@ -146,8 +146,8 @@ def _ticket_phone(service: Service) -> str | None:
 
 
 @pytest.mark.slow
-async def test_an_agent_cannot_put_an_ami_action_into_a_ticket_phone_r17(service: tuple[Service,
-                                                                                        str]) -> None:
+async def test_an_agent_cannot_put_an_ami_action_into_a_ticket_phone_r17(
+        service: tuple[Service, str]) -> None:
     svc, url = service
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
         await login(client, "101")

@@ -79,8 +79,8 @@ def test_an_honest_model_zip_still_installs(tmp_path: Path) -> None:
 def wav_with_fmt_size(path: Path, fmt_size: int) -> Path:
     fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
     audio = bytes(8000)
-    path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(audio)) + b"WAVE" + b"fmt " + struct.pack("<I",
-                                                                                                    fmt_size)
+    path.write_bytes(b"RIFF" + struct.pack("<I", 36 + len(audio)) + b"WAVE"
+                     + b"fmt " + struct.pack("<I", fmt_size)
                      + fmt + b"data" + struct.pack("<I", len(audio)) + audio)
     return path
 

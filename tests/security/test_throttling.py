@@ -95,8 +95,8 @@ async def test_an_unknown_id_answers_like_a_known_one_after_the_same_scrypt_work
     clock_of(ctx).advance(3600)  # the address's count aside
     unknown = await post_login(client, "99999", "wrong-password")
     assert (known.status_code, unknown.status_code) == (401, 401)
-    assert known.text.replace(form_token(known.text), "") == unknown.text.replace(form_token(unknown.text),
-                                                                                  "")
+    assert known.text.replace(form_token(known.text), "") == \
+        unknown.text.replace(form_token(unknown.text), "")
     assert len(checked) == 2 and checked[1] == passwords.dummy_hash()  # the same work for both
     rows = audit_rows(ctx)
     assert [(u, a) for u, a, _ in rows] == [(AGENT, "login_failed"), ("99999", "login_failed")]

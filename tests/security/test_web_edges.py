@@ -66,7 +66,8 @@ async def test_bad_page_parameters_answer_with_a_chinese_page_and_a_way_back(
 async def test_error_pages_speak_english_with_lang_en(client: AsyncClient) -> None:
     await login(client, SUPERVISOR)
     response = await client.get("/reports?from=0001-01-01&lang=en", headers=HTML)
-    assert response.status_code == 400 and "Bad request" in response.text and "Back to the start" in response.text
+    assert response.status_code == 400
+    assert "Bad request" in response.text and "Back to the start" in response.text
     assert "请求有误" not in response.text
 
 

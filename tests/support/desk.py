@@ -113,7 +113,8 @@ rule_rings = 3
 [menu]
 timeout_seconds = 2
 default_department = "service"
-options = [{{ key = "1", label = "报修", department = "repair" }}, {{ key = "0", label = "人工服务", department = "service" }}]
+options = [{{ key = "1", label = "报修", department = "repair" }},
+           {{ key = "0", label = "人工服务", department = "service" }}]
 [[departments]]
 id = "service"
 name = "客服中心"

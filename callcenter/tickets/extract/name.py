@@ -59,8 +59,8 @@ def _from_words(words: list[str]) -> str | None:
     for i, word in enumerate(words[:-2]):
         if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
             surname, given = words[i + 1], words[i + 2]
-            if re.fullmatch(_SURNAME, surname) and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}",
-                                                                given) \
+            if re.fullmatch(_SURNAME, surname) \
+                    and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
                     and not _is_title(given):
                 more = words[i + 3] if i + 3 < len(words) else ""
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL:

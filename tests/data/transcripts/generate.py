@@ -42,7 +42,8 @@ def add_noise(text: str, protected: set[str], rng: random.Random, rate: float) -
             word = HOMOPHONES.get(word, word)
         if word in PARTICLES and rng.random() < rate:
             continue  # dropped
-        if len(word) > 1 and word not in protected and not set(word) & NUMERAL_CHARS and rng.random() < rate * 0.7:
+        if (len(word) > 1 and word not in protected and not set(word) & NUMERAL_CHARS
+                and rng.random() < rate * 0.7):
             words.extend(word)  # split into characters
             continue
         words.append(word)
