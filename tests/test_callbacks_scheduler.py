@@ -29,7 +29,10 @@ def make_service(database_url: str, hotline_path: Path, mode: str, actions: Reco
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
                               "CALLCENTER_DATABASE_URL": database_url})
     hotline = settings.hotline
-    callbacks = hotline.callbacks.model_copy(update={"scheduling": mode})
+    # These tests run on the wall clock (APScheduler's own timers): calling hours around the clock,
+    # or every callback made due at night would wait for the morning (calendar.within_calling_hours).
+    callbacks = hotline.callbacks.model_copy(update={"scheduling": mode, "calling_hours_start": dt.time(0, 0),
+                                                     "calling_hours_end": dt.time(23, 59, 59)})
     hotline = hotline.model_copy(update={"callbacks": callbacks})
     service = Service(replace(settings, hotline=hotline), factories=["callcenter.callbacks.component:build"])
     service.context.actions = actions
