@@ -10,6 +10,7 @@ import typer
 from callcenter.config import load_settings
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, reset_password
+from callcenter.web.sessions import end_sessions_of
 
 app = typer.Typer(help="Web UI accounts (工号 + password).", no_args_is_help=True)
 
@@ -36,6 +37,7 @@ def passwords(
                     raise typer.BadParameter(f"{user_id} is not an agent or supervisor in "
                                              f"{settings.hotline_path}")
                 made.append((user_id, reset_password(session, user_id)))
+                end_sessions_of(session, user_id)  # a reset password ends the account's sessions
     finally:
         engine.dispose()
     if not made:

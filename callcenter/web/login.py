@@ -26,6 +26,24 @@ from callcenter.web.throttle import LoginThrottle
 
 router = APIRouter()
 MAX_ID_LENGTH = 32
+# A refused login is answered only after its wait (at most this long): a flooding client then
+# waits too, instead of costing the event loop one refusal after another. Sleeping costs nothing;
+# beyond TARPIT_MAX_HELD held answers the rest are refused at once (sockets are finite too).
+TARPIT_SECONDS = 5.0
+BUSY_TARPIT_SECONDS = 1.0
+TARPIT_MAX_HELD = 256
+_held = 0
+
+
+async def _tarpit(seconds: float) -> None:
+    global _held
+    if _held >= TARPIT_MAX_HELD or seconds <= 0:
+        return
+    _held += 1
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        _held -= 1
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,7 +88,9 @@ async def login(request: Request, user_id: Annotated[str, Form(max_length=MAX_ID
     keys = throttle.keys(user_id, address)
     verdict = throttle.verdict(keys)
     if verdict.wait_seconds > 0:  # refused before any password work (no audit row per try)
-        return _login_form(request, 429, next, "login_wait", seconds=math.ceil(verdict.wait_seconds))
+        await _tarpit(min(verdict.wait_seconds, TARPIT_SECONDS))
+        left = throttle.verdict(keys).wait_seconds
+        return _login_form(request, 429, next, "login_wait", seconds=max(1, math.ceil(left)))
 
     def candidate() -> tuple[User | None, str | None]:
         with unit_of_work(ctx.sessions) as session:
@@ -80,6 +100,7 @@ async def login(request: Request, user_id: Annotated[str, Form(max_length=MAX_ID
     try:
         ok = await check_password(password, stored)  # unknown 工号: the dummy hash, same time
     except Busy:
+        await _tarpit(BUSY_TARPIT_SECONDS)
         return _login_form(request, 503, next, "login_busy")
     if not ok or user is None:
         locked = throttle.failed(keys)

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,7 +37,7 @@ MAX_LENGTH = 256  # longer "passwords" only make scrypt work for an attacker
 # machine's cores and never the event loop that tracks calls. Beyond MAX_WAITING queued checks,
 # logins are refused at once ("busy") instead of piling up.
 _SCRYPT = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrypt")
-MAX_WAITING = 16
+MAX_WAITING = 4
 _waiting = 0
 
 
@@ -83,7 +84,13 @@ async def check_password(password: str, stored: str | None) -> bool:
 
 
 def _verify_or_dummy(password: str, stored: str | None) -> bool:
-    return verify_password(password[:MAX_LENGTH], stored if stored is not None else dummy_hash())
+    started = time.perf_counter()
+    try:
+        return verify_password(password[:MAX_LENGTH], stored if stored is not None else dummy_hash())
+    finally:
+        # Half duty: the scrypt thread rests as long as it worked, so a flood takes at most half
+        # of one core (about ten logins a second stay possible: a whole shift logs in within seconds).
+        time.sleep(time.perf_counter() - started)
 
 
 async def hash_password_async(password: str) -> str:

@@ -237,3 +237,18 @@ async def test_a_valid_signed_cookie_without_its_server_side_session_is_refused(
             for row in session.scalars(select(WebSession)):
                 session.delete(row)
         assert (await http.get("/api/calls")).status_code == 401
+
+
+async def test_a_reset_from_the_command_line_ends_the_sessions_too(ctx: ServiceContext,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from callcenter.web.cli import app
+
+    async with logged_in(ctx, AGENT) as agent:
+        monkeypatch.setenv("CALLCENTER_VAR_DIR", str(ctx.settings.var_dir))
+        monkeypatch.setenv("CALLCENTER_DATABASE_URL", ctx.settings.database_url)
+        monkeypatch.setenv("CALLCENTER_HOTLINE", str(ROOT / "hotline.example.toml"))
+        reset = CliRunner().invoke(app, ["passwords", "--reset", AGENT])
+        assert reset.exit_code == 0, reset.output
+        assert (await agent.get("/api/calls")).status_code == 401

@@ -12,13 +12,20 @@ from callcenter.clock import FrozenClock
 from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from callcenter.web import passwords
+from callcenter.web import login, passwords
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, password
 from tests.support import web as web_fixtures
 from tests.support.csrf import form_token, post_login
 
 ctx = web_fixtures.ctx  # the hand-computed day, on SQLite and PostgreSQL; a FrozenClock at noon
 client = web_fixtures.client
+
+
+@pytest.fixture(autouse=True)
+def no_tarpit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused logins are held up to 5 s against floods; the tests' clock is frozen, so no wait."""
+    monkeypatch.setattr(login, "TARPIT_SECONDS", 0.0)
+    monkeypatch.setattr(login, "BUSY_TARPIT_SECONDS", 0.0)
 
 
 def clock_of(ctx: ServiceContext) -> FrozenClock:
