@@ -18,9 +18,9 @@ import httpx
 
 REPORT = "/reports?from=2026-11-24&to=2026-11-24&by=agent"
 AGI_ENV = {"agi_network": "yes", "agi_network_script": "answered", "agi_request": "agi://127.0.0.1/answered",
-           "agi_channel": "Local/inbound@from-pstn-00000021;2", "agi_type": "Local", "agi_uniqueid": "1795635060.69",
-           "agi_version": "20.20.1", "agi_callerid": "13800138000", "agi_context": "from-pstn",
-           "agi_extension": "inbound", "agi_priority": "4"}
+           "agi_channel": "Local/inbound@from-pstn-00000021;2", "agi_type": "Local",
+           "agi_uniqueid": "1795635060.69", "agi_version": "20.20.1", "agi_callerid": "13800138000",
+           "agi_context": "from-pstn", "agi_extension": "inbound", "agi_priority": "4"}
 AGI_VARIABLES = {"MEMBERINTERFACE": "PJSIP/8101", "MEMBERNAME": "101 李秀英"}
 
 

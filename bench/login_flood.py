@@ -92,7 +92,8 @@ async def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-login-flood-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'web.db'}"
         migrate(url)
-        ctx = web_context(url, Path(tmp), clock=SystemClock(), CALLCENTER_WEB_PORT="0", CALLCENTER_AGI_PORT="0")
+        ctx = web_context(url, Path(tmp), clock=SystemClock(), CALLCENTER_WEB_PORT="0",
+                          CALLCENTER_AGI_PORT="0")
         ctx.tracker = _Tracker()
         await ctx.bus.start()
         ivr, web = IvrComponent(ctx), WebComponent(ctx)

@@ -33,20 +33,21 @@ FIELD_NAMES = ["user_id", "password", "next", "day", "note", "current", "new", "
                "caller_name", "address", "category", "urgent", "department", "visit_at", "preferred_time",
                "outcome", "to", "reason", "action", "ticket_id", "callback_id"]
 
-numbers = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str),
-                    st.sampled_from(["0", "-1", "1", "2", "99999999999999999999", "1e9", "0x10", " 7", "\u0661"]))
-days = st.one_of(st.dates().map(lambda d: d.isoformat()),
-                 st.sampled_from(["0001-01-01", "9999-12-31", "2026-02-30", "2026-11-24", "", "2026-11-24T00:00"]))
-words = st.one_of(st.text(max_size=40), st.sampled_from(["agent", "queue", "hour", "day", "total", "all", "late",
-                                                         "~", "101", "900", "en", "zh", "csv", "xlsx", "\x00"]))
+ODD_NUMBERS = ["0", "-1", "1", "2", "99999999999999999999", "1e9", "0x10", " 7", "\u0661"]
+ODD_DAYS = ["0001-01-01", "9999-12-31", "2026-02-30", "2026-11-24", "", "2026-11-24T00:00"]
+KNOWN_WORDS = ["agent", "queue", "hour", "day", "total", "all", "late", "~", "101", "900", "en", "zh", "csv",
+               "xlsx", "\x00"]
+numbers = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.sampled_from(ODD_NUMBERS))
+days = st.one_of(st.dates().map(lambda d: d.isoformat()), st.sampled_from(ODD_DAYS))
+words = st.one_of(st.text(max_size=40), st.sampled_from(KNOWN_WORDS))
 texts = st.one_of(numbers, days, words)
 json_values = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
                         st.floats(allow_nan=True), texts, st.lists(texts, max_size=3))
 
 
 def operations(app_schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method.upper(), path, op) for path, ops in app_schema["paths"].items() for method, op in ops.items()
-            if (method.upper(), path) not in SKIPPED]
+    return [(method.upper(), path, op) for path, ops in app_schema["paths"].items()
+            for method, op in ops.items() if (method.upper(), path) not in SKIPPED]
 
 
 class Browser:
@@ -70,8 +71,8 @@ class Browser:
 @pytest.fixture
 def browser(ctx: ServiceContext) -> Iterator[Browser]:
     with unit_of_work(ctx.sessions) as session:
-        session.add(Ticket(id=1, caller="13800138000", phone="13800138000", category="repair", summary="厨房漏水",
-                           owner="101", status="open"))
+        session.add(Ticket(id=1, caller="13800138000", phone="13800138000", category="repair",
+                           summary="厨房漏水", owner="101", status="open"))
     client = Browser(ctx)
     try:
         yield client
