@@ -10,6 +10,8 @@ import secrets
 
 from callcenter.config import AmiSettings, Secret
 from callcenter.hotline import Hotline
+from callcenter.ivr.dialplan import member_name
+from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.pbx import Pbx, PbxConfig
 from callcenter.pbxsim.queue_state import QueueConfig
@@ -20,14 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def hotline_queues(hotline: Hotline) -> list[QueueConfig]:
-    """One queue per department, members ``PJSIP/<extension>`` named by the agent (C1 identity)."""
+    """One queue per department, members ``PJSIP/<extension>`` named as the rendered queues.conf
+    names them (工号 and name, C1 identity)."""
     queues = []
     for department in hotline.departments:
         members = []
         for agent_id in department.agents:
             agent = hotline.agent(agent_id)
             if agent is not None:
-                members.append((f"PJSIP/{agent.extension}", agent.name))
+                members.append((f"PJSIP/{agent.extension}", member_name(agent)))
         queues.append(QueueConfig(department.queue, tuple(members),
                                   timeout=float(department.member_timeout_seconds),
                                   monitor=False))  # C3 records from the answer, in the dialplan
@@ -46,7 +49,7 @@ class PbxsimComponent:
                            inbound="hotline", hotline=settings.hotline,
                            recordings_dir=str(settings.recordings_dir.resolve()),
                            recorder=Recorder(settings.recordings_dir.resolve()),
-                           agi_resolver=self._agi_url)
+                           agi_resolver=self._agi_url, phone_context=AGENTS_CONTEXT)
         # One time base for the service and the PBX, so an accelerated demo stays consistent.
         self.pbx = Pbx(config, speed=speed, seed=seed,
                        clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)

@@ -60,7 +60,8 @@ def dial_member(pbx: Pbx, caller: Channel, queue: QueueState, member: Member) ->
                               variables=inherited)
         one.partner, two.partner = two, one
     else:
-        one = pbx.new_channel(f"{member.interface}-{pbx.ids.suffix()}", "from-internal", key,
+        exten = key if pbx.config.phone_context == "from-internal" else "s"
+        one = pbx.new_channel(f"{member.interface}-{pbx.ids.suffix()}", pbx.config.phone_context, exten,
                               linkedid=caller.linkedid, variables=inherited)
         two = None
     for leg_channel in (one, two):
@@ -87,6 +88,8 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
         pbx.call_event("NewCallerid", two, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
         local_bridge(pbx, one, two)
         one.exten = caller.exten  # the ;1 shows the caller's extension from here on (trace note)
+    elif one.exten == "s":
+        one.exten = caller.exten  # a PJSIP phone too, once Queue() calls it (Asterisk 20.20.1)
     member = leg.member
     pbx.agent_event("AgentCalled", caller, *one.headers("Dest"), ("Queue", leg.queue.name),
                     ("Interface", member.interface), ("MemberName", member.name))

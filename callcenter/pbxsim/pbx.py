@@ -42,6 +42,9 @@ class PbxConfig:
     # The PJSIP trunk endpoints that exist (pjsip.conf). Dialling through any other fails as in
     # Asterisk: "Unable to create PJSIP channel - endpoint '…' was not found", no channel at all.
     trunks: tuple[str, ...] = ("trunk",)
+    # The dialplan context of the member phones' own endpoint (pjsip.conf ``context``): a dialled
+    # phone's Newchannel shows it with extension ``s`` (seen on Asterisk 20.20.1 with PJSIP).
+    phone_context: str = "from-internal"
 
 
 class Pbx:

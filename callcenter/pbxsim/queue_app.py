@@ -191,10 +191,12 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
                 ("MemberName", leg.member.name), ("HoldTime", str(hold)), ("TalkTime", talk)]
     log = pbx.calls.get(caller.linkedid)
     caller.bridged_with = leg.one.bridged_with = None
-    if request is None:  # the agent's phone ran Hangup()
-        pbx.hangup_request(leg.two or leg.one, 16, soft=True)
-        if leg.two is not None:
+    if request is None:  # the agent hung up
+        if leg.two is not None:  # a Local member's ;2 ran Hangup()
+            pbx.hangup_request(leg.two, 16, soft=True)
             pbx.hangup(leg.two, 16)
+        else:  # a SIP phone's BYE: HangupRequest without a Cause (Asterisk 20.20.1, chan_pjsip)
+            pbx.hangup_request(leg.one, None)
         pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + leg.one.headers())
         pbx.hangup(leg.one, 16)
         pbx.agent_event("AgentComplete", caller, *complete, ("Reason", "agent"))

@@ -1,0 +1,142 @@
+"""Live captures of the real-Asterisk tier (PJSIP phones, the rendered hotline configuration, the
+service's FastAGI; tests/data/asterisk-captures/README.md) hold the tracker and pbxsim to Asterisk
+20.20.1 without an Asterisk: ``callcenter replay``'s path must store each capture's call as its own
+events say (R1 ring time from the first AgentCalled to the phone going Up, R2, R10, R11, R12,
+R13), and pbxsim running the same call on the same hotline must send the same events."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.calls.model import CallRecord
+from callcenter.calls.replay import replay_file
+from callcenter.calls.ringing import RingRule
+from callcenter.config import load_settings
+from callcenter.pbxsim.driver import run_scenario
+from callcenter.pbxsim.rawclient import RawAmiClient
+from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.service import Service
+from tests.asterisk.harness import CENTRE_NUMBER, hotline_toml
+from tests.asterisk.pbx import events_of, of_call, truth
+from tests.support.fidelity import IGNORED, Key, channel_shape, event_key, messages
+from tests.support.service import listener_ready
+
+CAPTURES = Path(__file__).parent / "data" / "asterisk-captures"
+TIER_RULE = RingRule(cycle_seconds=1, rule_rings=3)  # the tier's hotline: 1 s cycle, three rings
+
+# What each scenario of the tier intended (tests/asterisk/), field by field.
+INTENDED: dict[str, dict[str, object]] = {
+    "fast_answer": {"answered": True, "agent": "PJSIP/8101", "attempts": 1, "hangup_first": "caller",
+                    "greeting": "standard", "queue": "service"},
+    "late_answer_rollover": {"answered": True, "attempts": 2, "greeting": "apology", "within_rule": False},
+    "abandoned": {"answered": False, "abandoned": True, "hangup_first": "caller"},
+    "agent_hangs_up_first": {"answered": True, "hangup_first": "agent", "dropped": True},
+    "hold": {"answered": True, "holds": 1, "hangup_first": "caller"},
+    "ivr_1": {"answered": True, "queue": "repair", "agent": "PJSIP/8103"},
+    "ivr_90": {"answered": True, "queue": "service"},
+    "ivr_no_key": {"answered": True, "queue": "service"},
+    "late_180": {"answered": True, "greeting": "standard"},
+    "blind_transfer_ami": {"answered": True, "agent": "PJSIP/8101", "transfers": 1,
+                           "hangup_first": "agent"},
+    "blind_transfer_refer": {"answered": True, "agent": "PJSIP/8101", "transfers": 1,
+                             "hangup_first": "agent"},
+}
+
+
+def _observed(record: CallRecord) -> dict[str, object]:
+    return {"answered": record.answered, "abandoned": record.abandoned, "agent": record.agent,
+            "attempts": record.attempts, "hangup_first": record.hangup_first, "greeting": record.greeting,
+            "queue": record.queue, "within_rule": record.within_rule, "dropped": record.dropped,
+            "holds": len(record.holds), "transfers": record.transfers}
+
+
+@pytest.mark.parametrize("name", sorted(INTENDED))
+def test_replay_of_a_live_capture_stores_what_its_events_say(name: str) -> None:
+    path = CAPTURES / f"{name}.ami"
+    (record,) = [r for r in replay_file(path, TIER_RULE) if r.direction == "inbound"]
+    got = _observed(record)
+    assert {key: got[key] for key in INTENDED[name]} == INTENDED[name]
+    ami = truth(events_of(path.read_bytes()), record.linkedid)
+    assert ami.ring_seconds is not None and record.ring_seconds is not None
+    assert record.ring_seconds == pytest.approx(ami.ring_seconds, abs=0.05)
+    if record.holds:
+        events = of_call(events_of(path.read_bytes()), record.linkedid)
+        held = [float(e["Timestamp"]) for e in events if e.get("Event") in ("Hold", "Unhold")]
+        assert record.hold_seconds == pytest.approx(held[1] - held[0], abs=0.05)
+
+
+# Events pbxsim leaves out on purpose, or whose number depends on the phones' registration timing
+# rather than on the call: registration and qualify (ContactStatus, PeerStatus, the member status
+# they cause), security events (the rendered listener user does not read that class), the RTCP of
+# real media. Known differences still open are listed in the README of the captures.
+NOT_COMPARED = IGNORED | {"ContactStatus", "PeerStatus", "QueueMemberStatus", "SuccessfulAuth", "FullyBooted",
+                          "RTCPReceived"}
+# Asterisk 20.20.1 updates the Local ;1's caller ID after the bridge with a PJSIP phone (NewCallerid
+# after its Hangup) and, when the agent hung up, queues a HangupRequest on it; pbxsim does not.
+KNOWN = {("NewCallerid", "Local/4008001234@callcenter-inbound-N;1"),
+         ("HangupRequest", "Local/4008001234@callcenter-inbound-N;1")}
+
+
+def call_events(stream: bytes) -> Counter[Key]:
+    counted: Counter[Key] = Counter()
+    for message in messages(stream):
+        headers = dict(message)
+        name = headers.get("Event")
+        if name is None or name in NOT_COMPARED or (name, channel_shape(headers.get("Channel", ""))) in KNOWN:
+            continue
+        counted[event_key(message)] += 1
+    return counted
+
+
+async def pbxsim_stream(tmp_path: Path, plan: CallPlan) -> bytes:
+    """The same call on pbxsim's hotline flow, with the tier's hotline and the service's FastAGI."""
+    hotline = tmp_path / "hotline.toml"
+    hotline.write_text(hotline_toml(), encoding="utf-8")
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'cc.db'}"})
+    service = Service(dataclasses.replace(settings, agi_port=0),
+                      factories=["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
+                                 "callcenter.ivr.component:build"])
+    await service.start()
+    try:
+        await listener_ready(service)
+        sim: Any = service.context.extras["pbxsim"]
+        ami = service.context.extras["ami"]
+        client = await RawAmiClient.connect("127.0.0.1", sim.server.port)
+        await client.login(ami.user, ami.secret.reveal())
+
+        async def drain() -> None:
+            while await client.read(timeout=60) is not None:
+                pass
+
+        reading = asyncio.create_task(drain())
+        await asyncio.wait_for(run_scenario(sim.pbx, Scenario("live", flow="hotline", calls=(plan,)),
+                                            sim.server.port), 60)
+        await client.send([("Action", "Logoff"), ("ActionID", "listener-logoff-1")])
+        await asyncio.wait_for(reading, 10)
+        await client.close()
+        return bytes(client.raw)
+    finally:
+        await service.stop()
+
+
+SAME_CALL = {  # the tier's scenario as a pbxsim call plan (Originate of Local/<centre number>)
+    "fast_answer": {"__RING_8101": "0.6", "__RING_8102": "never", "PBXSIM_TALK": "0.3"},
+    "agent_hangs_up_first": {"__RING_8101": "0.4", "__RING_8102": "never", "__TALK_8101": "0.3"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_CALL))
+async def test_pbxsim_sends_the_events_asterisk_sent_for_the_same_call(name: str, tmp_path: Path) -> None:
+    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", variables=SAME_CALL[name])
+    simulated = await pbxsim_stream(tmp_path, plan)
+    live = call_events((CAPTURES / f"{name}.ami").read_bytes())
+    sim = call_events(simulated)
+    assert [dict(k) for k in (live - sim).elements()] == []
+    assert [dict(k) for k in (sim - live).elements()] == []
