@@ -488,3 +488,29 @@ def test_b4_an_agent_first_call_the_agent_never_answers_is_outbound_in_replay_to
     assert (record.direction, record.answered, record.abandoned, record.agent) == (
         "outbound", False, False, "PJSIP/8101")
     assert record.caller == customer  # the Originate's CallerID, not the phone's own 8101
+
+
+def test_b4_an_agent_calling_a_colleague_from_their_phone_is_outbound_in_replay_as_live() -> None:
+    """The call starts in the softphones' own context (callcenter-agents): no caller waiting for
+    the hotline, so no inbound call in 呼入量, whether or not the tracker knows the agents."""
+    me = _originated_phone("Ring", "8101", "callcenter-agents", "8102") | {"channel": "PJSIP/8101-00000003"}
+    colleague = {"channel": "PJSIP/8102-00000004", "uniqueid": "40.2", "linkedid": "40.1", "caller_num": "8101",
+                 "state_desc": "Ringing", "context": "callcenter-agents", "exten": "8102"}
+    dial = {"channel": "PJSIP/8101-00000003", "uniqueid": "40.1", "linkedid": "40.1",
+            "dest_channel": "PJSIP/8102-00000004", "dest_uniqueid": "40.2"}
+    events: list[ev.AmiEvent] = [
+        ev.Newchannel("Newchannel", 10.0, **me),  # type: ignore[arg-type]
+        ev.Newexten("Newexten", 10.0, **me, application="Dial", app_data="PJSIP/8102,30"),  # type: ignore[arg-type]
+        ev.DialBegin("DialBegin", 10.01, **dial),
+        ev.Newstate("Newstate", 12.0, **colleague | {"state_desc": "Up"}),  # type: ignore[arg-type]
+        ev.DialEnd("DialEnd", 12.0, **dial, status="ANSWER"),
+        ev.Hangup("Hangup", 20.0, **colleague | {"state_desc": "Up"}, cause=16),  # type: ignore[arg-type]
+        ev.Hangup("Hangup", 20.0, **me | {"state_desc": "Up"}, cause=16)]  # type: ignore[arg-type]
+    replayed = _replayed(events)
+    live: list[CallRecord] = []
+    tracker = CallTracker(on_finished=lambda r, j: live.append(r),
+                          agent_id_for=lambda i: {"PJSIP/8101": "101", "PJSIP/8102": "102"}.get(i or ""))
+    for event in events:
+        tracker.apply(event)
+    assert (replayed.direction, replayed.agent, replayed.within_rule) == ("outbound", "PJSIP/8101", None)
+    assert replayed.as_replay_json() == live[0].as_replay_json()

@@ -29,7 +29,7 @@ from callcenter.calls.model import (
     LegOutcome,
     SurveyScored,
 )
-from callcenter.calls.outbound import CALLBACK_CONTEXT, CALLBACK_QUEUES_CONTEXT
+from callcenter.calls.outbound import AGENTS_CONTEXT, CALLBACK_CONTEXT, CALLBACK_QUEUES_CONTEXT
 from callcenter.calls.ringing import RingRule
 
 Effects = list[object]
@@ -86,6 +86,9 @@ def on_newexten(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     """An AMI Redirect of a bridged queue caller sends no transfer event: the caller's channel
     simply moves on in the dialplan while the conversation is still up (traces README, 10)."""
     assert isinstance(e, ev.Newexten)
+    starts_at_a_phone = e.context == AGENTS_CONTEXT and e.uniqueid == call.linkedid and not call.legs
+    if starts_at_a_phone and call.answered_at is None and call.queue is None:
+        call.mark_outbound(e.channel)  # an agent dialling out from their own phone (live: _mark_callback)
     if e.context == CALLBACK_CONTEXT:
         call.mark_outbound(e.channel)  # the agent answered the service's call: the customer is dialled next
         if e.exten and e.exten.isdigit():

@@ -1,3 +1,5 @@
 """Names shared by the rendered files (kept apart so pjsip.conf and extensions.conf agree)."""
 
-AGENTS_CONTEXT = "callcenter-agents"
+from callcenter.calls.outbound import AGENTS_CONTEXT
+
+__all__ = ["AGENTS_CONTEXT"]
