@@ -495,7 +495,8 @@ def test_b4_an_agent_calling_a_colleague_from_their_phone_is_outbound_in_replay_
     the hotline, so no inbound call in 呼入量, whether or not the tracker knows the agents."""
     me = _originated_phone("Ring", "8101", "callcenter-agents", "8102") | {"channel": "PJSIP/8101-00000003"}
     colleague = {"channel": "PJSIP/8102-00000004", "uniqueid": "40.2", "linkedid": "40.1",
-                 "caller_num": "8101", "state_desc": "Ringing", "context": "callcenter-agents", "exten": "8102"}
+                 "caller_num": "8101", "state_desc": "Ringing", "context": "callcenter-agents",
+                 "exten": "8102"}
     dial = {"channel": "PJSIP/8101-00000003", "uniqueid": "40.1", "linkedid": "40.1",
             "dest_channel": "PJSIP/8102-00000004", "dest_uniqueid": "40.2"}
     events: list[ev.AmiEvent] = [
