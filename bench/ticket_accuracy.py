@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.evaluate import load, macro_f1, score, unspaced
+from callcenter.tickets.scoring import load, macro_f1, score, unspaced
 from callcenter.tickets.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.tickets.evaluate import Scores, load, score, unspaced
+from callcenter.tickets.scoring import Scores, load, score, unspaced
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 

@@ -57,9 +57,11 @@ class TicketDraft:
     missing_fields: list[str] = field(default_factory=list)
 
 
-def extract(transcript: Transcript, centre_name: str | None = None) -> Extraction:
+def extract(transcript: Transcript, centre_name: str | None = None,
+            category: str | None = None) -> Extraction:
+    """``category``: the kind of matter when a model (or the agent) already decided it; else the rules'."""
     emergency = emergency_kinds(transcript)
-    category = classify(transcript, bool(emergency))
+    category = category or classify(transcript, bool(emergency))
     urgent = bool(emergency)
     address = extract_address(transcript)
     return Extraction(

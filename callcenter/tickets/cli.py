@@ -1,15 +1,17 @@
-"""``callcenter tickets …``: transcripts to tickets from the command line."""
+"""``callcenter tickets …``: transcripts to tickets from the command line, and how well they come
+out on labeled transcripts."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.transcript import TranscriptError, read_jsonl
+from callcenter.tickets.extract.urgent import emergency_kinds
+from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 
 app = typer.Typer(help="Tickets from transcripts (R4, R5, R19) and quality checks (R2, R3, R16).",
                   no_args_is_help=True)
@@ -20,6 +22,12 @@ def tickets() -> None:
     """Tickets from transcripts (R4, R5, R19) and quality checks (R2, R3, R16)."""
 
 
+def _readable(file: Path) -> None:
+    if not file.is_file():
+        typer.echo(f"error: {file} is not a readable file", err=True)
+        raise typer.Exit(2)
+
+
 @app.command("from-transcript")
 def from_transcript(
     file: Annotated[Path, typer.Argument(help="JSON lines, one call each: {id, turns: [{speaker, text}]}; "
@@ -28,17 +36,86 @@ def from_transcript(
                                                     "in the greeting")] = None,
 ) -> None:
     """Print one JSON object per call: id, category, urgent, caller_name, address, phone,
-    preferred_time, greeting_ok, apology_given, forbidden_phrases, closing_ok."""
-    if not file.is_file():
-        typer.echo(f"error: {file} is not a readable file", err=True)
-        raise typer.Exit(2)
+    preferred_time, greeting_ok, apology_given, forbidden_phrases, closing_ok, then the category's
+    confidence, the two likeliest categories and whether the agent should be asked (ask_agent).
+    The category comes from the centre's current model (see `tickets learn`)."""
+    from callcenter.tickets.models import current_model
+
+    _readable(file)
+    model = current_model()
     bad = 0
     for item in read_jsonl(file):
         if isinstance(item, TranscriptError):
             bad += 1
             typer.echo(f"error: {item}", err=True)
             continue
-        typer.echo(json.dumps(extract(item, centre).as_json(), ensure_ascii=False))
+        prediction = model.predict(item, bool(emergency_kinds(item)))
+        record = extract(item, centre, prediction.category).as_json()
+        record |= {"category_confidence": round(prediction.confidence, 3),
+                   "category_top_two": [c for c, _ in prediction.top_two], "ask_agent": prediction.ask_agent}
+        typer.echo(json.dumps(record, ensure_ascii=False))
     if bad:
         typer.echo(f"{bad} line(s) skipped", err=True)
         raise typer.Exit(1)
+
+
+def _labeled(file: Path) -> list[Transcript]:
+    items = list(read_jsonl(file))
+    bad = [str(i) for i in items if isinstance(i, TranscriptError)]
+    if bad:
+        for line in bad:
+            typer.echo(f"error: {line}", err=True)
+        raise typer.Exit(2)
+    calls = [i for i in items if isinstance(i, Transcript)]
+    unlabeled = [t.id for t in calls if "category" not in t.labels]
+    if unlabeled:
+        typer.echo(f"error: {file}: call {unlabeled[0]} has no labels.category; every line needs a labels "
+                   "object (category, urgent, caller_name, address, phone, forbidden_phrases …)", err=True)
+        raise typer.Exit(2)
+    return calls
+
+
+def _table(result: dict[str, Any]) -> str:
+    def pct(value: float) -> str:
+        return f"{value * 100:.1f}%"
+
+    lines = [f"calls {result['count']}", f"category macro-F1 {pct(result['category_macro_f1'])}"]
+    for name, c in result["category_per_class"].items():
+        lines.append(f"  {name:10s} F1 {pct(c['f1']):>6s}  precision {pct(c['precision']):>6s}  "
+                     f"recall {pct(c['recall']):>6s}  calls {c['support']}")
+    urgent = result["urgent"]
+    lines.append(f"urgent recall {pct(urgent['recall'])}  false alarms {urgent['false_alarms']}")
+    for name in ("phone", "address", "caller_name", "preferred_time"):
+        lines.append(f"{name} exact {pct(result['fields'][name]['exact'])}")
+    forbidden = result["forbidden"]
+    lines.append(f"forbidden phrases precision {pct(forbidden['precision'])}  "
+                 f"recall {pct(forbidden['recall'])}")
+    return "\n".join(lines)
+
+
+@app.command("evaluate")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="labeled JSON lines (as from-transcript's input, each with a "
+                                              "labels object)")],
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="the category from the keyword rules, "
+                                                                  "not the centre's model")] = False,
+) -> None:
+    """Category macro-F1 and per class, urgent recall and false alarms, phone/address/name exact,
+    forbidden-phrase precision and recall, on labeled transcripts."""
+    from callcenter.tickets.scoring import score
+
+    if output not in ("table", "json"):
+        typer.echo(f"error: --format {output!r}: use table or json", err=True)
+        raise typer.Exit(2)
+    _readable(file)
+    calls = _labeled(file)
+    if rules_only:
+        result = score(calls)
+    else:
+        from callcenter.tickets.models import current_model
+
+        model = current_model()
+        result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category)
+    report = result.as_json()
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=1) if output == "json" else _table(report))

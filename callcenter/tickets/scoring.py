@@ -1,6 +1,7 @@
 """Accuracy of the transcript → ticket extraction against labeled transcripts (the format of the
-shared calls.jsonl): macro-F1 for the category, precision/recall for the urgent flag and each
-field, micro precision/recall for forbidden phrases. Used by the tests and the benchmark."""
+shared calls.jsonl): macro-F1 for the category, precision/recall and false alarms for the urgent
+flag, exact/precision/recall for each field, micro precision/recall for forbidden phrases.
+`callcenter tickets evaluate` prints it; the category model's refits are judged by it."""
 
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ def score(transcripts: Iterable[Transcript],
     categories = [(classify(t) if classify else got["category"], t.labels["category"]) for t, got in rows]
     result.category_macro_f1, result.category_per_class = macro_f1(categories)
     result.urgent = _pr([(got["urgent"], t.labels["urgent"]) for t, got in rows], bool)
+    result.urgent["false_alarms"] = sum(1 for t, got in rows if got["urgent"] and not t.labels["urgent"])
     for name in FIELDS:
         result.fields[name] = _pr([(got[name], t.labels.get(name)) for t, got in rows],
                                   lambda v: v is not None)

@@ -1,0 +1,191 @@
+"""R5: the kind of matter, learned. Character n-grams of what the caller (and the agent) said,
+with the keyword rules' verdict and cue counts as extra features, in a linear model (logistic
+regression). It is fitted on labeled calls: the shipped train split, then also the centre's own
+confirmed and corrected tickets. Each prediction carries its probability; below the model's
+threshold the desk shows the two likeliest kinds and asks the agent.
+
+An emergency stays a repair (R19), whatever the model says. scikit-learn is imported only when a
+model is fitted or used, so the rest of the command line starts without it."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from callcenter.tickets.extract.category import CATEGORIES, classify, scores
+from callcenter.tickets.transcript import Transcript, TranscriptError, parse_record
+
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the dev split chose (see docs/ticket-evaluation.md)."""
+
+    ngram_max: int = 2
+    c: float = 16.0
+    rule_weight: float = 1.0
+    with_agent: bool = False
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    confidence: float  # the model's probability of `category`, 0..1
+    top_two: tuple[tuple[str, float], tuple[str, float]]
+    ask_agent: bool  # below the threshold: the desk shows top_two and asks
+
+    def as_json(self) -> dict[str, Any]:
+        return {"category": self.category, "confidence": round(self.confidence, 3),
+                "top_two": [{"category": c, "confidence": round(p, 3)} for c, p in self.top_two],
+                "ask_agent": self.ask_agent}
+
+
+def shipped(split: str) -> list[Transcript]:
+    """The labeled calls shipped with the package (tests/data/transcripts/split.py made them)."""
+    path = resources.files("callcenter.tickets").joinpath("data", f"{split}.jsonl")
+    text = path.read_text(encoding="utf-8")
+    return labeled(text.splitlines(), f"shipped {split} split")
+
+
+def labeled(lines: Sequence[str], source: str) -> list[Transcript]:
+    """Transcripts with a known category; a bad line is an error naming the line."""
+    result: list[Transcript] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item = parse_record(line, f"{source} line {number}")
+        if item.labels.get("category") not in CATEGORIES:
+            raise TranscriptError(f"{source}: call {item.id}: labels.category must be one of "
+                                  f"{', '.join(CATEGORIES)}")
+        result.append(item)
+    return result
+
+
+def _text(transcript: Transcript, speaker: str) -> str:
+    return "|".join(t.joined for t in transcript.side(speaker))  # type: ignore[arg-type]
+
+
+class CategoryModel:
+    def __init__(self, settings: Settings, caller_vec: Any, agent_vec: Any, model: Any,
+                 threshold: float, examples: int) -> None:
+        self.settings = settings
+        self._caller_vec = caller_vec
+        self._agent_vec = agent_vec
+        self._model = model
+        self.threshold = threshold
+        self.examples = examples
+
+    @classmethod
+    def fit(cls, transcripts: Sequence[Transcript], settings: Settings = Settings(),
+            threshold: float = 0.5) -> CategoryModel:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
+        def vectorizer() -> Any:
+            return TfidfVectorizer(analyzer="char", ngram_range=(1, settings.ngram_max), sublinear_tf=True,
+                                   min_df=1)
+
+        caller_vec = vectorizer().fit([_text(t, "caller") for t in transcripts])
+        agent_vec = (vectorizer().fit([_text(t, "agent") for t in transcripts]) if settings.with_agent
+                     else None)
+        model = LogisticRegression(C=settings.c, max_iter=2000)
+        result = cls(settings, caller_vec, agent_vec, model, threshold, len(transcripts))
+        with threadpool_limits(limits=1):  # BLAS threads on a shared small host cost 50x, not gain
+            model.fit(result._features(transcripts), [t.labels["category"] for t in transcripts])
+        return result
+
+    def _features(self, transcripts: Sequence[Transcript]) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        parts = [self._caller_vec.transform([_text(t, "caller") for t in transcripts])]
+        if self._agent_vec is not None:
+            parts.append(self._agent_vec.transform([_text(t, "agent") for t in transcripts]) * 0.5)
+        if self.settings.rule_weight:
+            rows = []
+            for t in transcripts:
+                verdict, cues, weight = classify(t), scores(t), self.settings.rule_weight
+                rows.append([weight * (1.0 if verdict == c else 0.0) for c in CATEGORIES]
+                            + [weight * min(cues.get(c, 0.0), 4.0) / 4 for c in CATEGORIES])
+            parts.append(csr_matrix(rows))
+        return hstack(parts).tocsr()
+
+    def predict_many(self, transcripts: Sequence[Transcript],
+                     emergencies: Sequence[bool] | None = None) -> list[Prediction]:
+        if not transcripts:
+            return []
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            probabilities = self._model.predict_proba(self._features(transcripts))
+        classes = list(self._model.classes_)
+        result = []
+        for index, row in enumerate(probabilities):
+            ranked = sorted(zip(classes, (float(p) for p in row), strict=True), key=lambda cp: -cp[1])
+            ranked += [(c, 0.0) for c in CATEGORIES if c not in classes]
+            first, second = ranked[0], ranked[1]
+            if emergencies is not None and emergencies[index]:
+                result.append(Prediction("repair", 1.0, (("repair", 1.0), second if first[0] == "repair"
+                                                         else first), False))
+                continue
+            result.append(Prediction(first[0], first[1], (first, second), first[1] < self.threshold))
+        return result
+
+    def predict(self, transcript: Transcript, emergency: bool = False) -> Prediction:
+        return self.predict_many([transcript], [emergency])[0]
+
+    def dumps(self) -> bytes:
+        return pickle.dumps(self)
+
+    @staticmethod
+    def loads(blob: bytes) -> CategoryModel:
+        """Only blobs this centre's own database or var/ holds (written by `dumps`) are loaded."""
+        model = pickle.loads(blob)  # the centre's own models, never uploaded ones
+        if not isinstance(model, CategoryModel):
+            raise TypeError("the stored category model is not one")
+        return model
+
+
+def choose_threshold(model: CategoryModel, dev: Sequence[Transcript], precision: float = 0.95) -> float:
+    """The lowest probability above which the dev split's predictions are right often enough."""
+    predictions = model.predict_many(dev)
+    pairs = sorted(((p.confidence, p.category == t.labels["category"]) for p, t in
+                    zip(predictions, dev, strict=True)), reverse=True)
+    best = 1.0
+    right = 0
+    for count, (confidence, ok) in enumerate(pairs, start=1):
+        right += ok
+        if right / count >= precision:
+            best = confidence
+    return round(best, 3)
+
+
+def select(train: Sequence[Transcript], dev: Sequence[Transcript]) -> tuple[Settings, float]:
+    """The settings with the best dev macro-F1 (ties: the simpler, listed first)."""
+    from callcenter.tickets.scoring import macro_f1
+
+    best: tuple[float, Settings] | None = None
+    for with_agent in (False, True):
+        for rule_weight in (0.0, 1.0, 3.0):
+            for ngram_max in (2, 3):
+                for c in (1.0, 4.0, 16.0):
+                    settings = Settings(ngram_max, c, rule_weight, with_agent)
+                    model = CategoryModel.fit(train, settings)
+                    f1, _ = macro_f1([(p.category, t.labels["category"]) for p, t in
+                                      zip(model.predict_many(dev), dev, strict=True)])
+                    if best is None or f1 > best[0]:
+                        best = (f1, settings)
+    assert best is not None
+    return best[1], best[0]
+
+
+def default_model() -> CategoryModel:
+    """The shipped model: the chosen settings fitted on the shipped train and dev splits."""
+    train, dev = shipped("train"), shipped("dev")
+    settings = Settings()
+    threshold = choose_threshold(CategoryModel.fit(train, settings), dev)
+    return CategoryModel.fit([*train, *dev], settings, threshold)
