@@ -32,8 +32,7 @@ def _stats(pbx: Any, window: float, rule_seconds: float) -> str:
 
 
 async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None,
-                 duration: float | None,
-                 report: Path | None) -> None:
+                 duration: float | None, report: Path | None) -> None:
     import os
 
     os.environ.setdefault("CALLCENTER_PBXSIM_SPEED", str(speed))

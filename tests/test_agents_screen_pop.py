@@ -175,9 +175,8 @@ def _record(clock: FrozenClock, agent: str | None) -> CallRecord:
                       talk_seconds=50.0, hold_seconds=0.0, hangup_first="caller")
 
 
-async def test_hang_up_clears_the_pop_and_starts_after_call_work(hotline: Hotline, hub: DeskHub,
-                                                                 clock: FrozenClock,
-                                                                sessions: sessionmaker[Session]) -> None:
+async def test_hang_up_clears_the_pop_and_starts_after_call_work(
+        hotline: Hotline, hub: DeskHub, clock: FrozenClock, sessions: sessionmaker[Session]) -> None:
     done: list[str] = []
     pop = ScreenPop(hotline, hub, sessions, clock, on_call_done=done.append)
     await pop.on_ringing(_ringing(clock))

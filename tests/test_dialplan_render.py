@@ -118,8 +118,8 @@ def test_every_referenced_sound_exists_under_sounds(rendered: Path, hotline_path
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)})
     sounds = rendered / "sounds"
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_SOUNDS_DIR": str(sounds)}
-    built = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "sounds",
-                            "build"],
+    built = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()",
+                            "sounds", "build"],
                            cwd=rendered, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert built.returncode == 0, built.stderr
     text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
@@ -223,8 +223,8 @@ def test_rendered_ports_follow_the_settings(tmp_path: Path, hotline_path: Path) 
 
 def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path) -> None:
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path)}
-    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan",
-                           "render"],
+    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()",
+                           "dialplan", "render"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "dialplans").iterdir()) == \
@@ -238,8 +238,8 @@ def test_render_command_makes_the_ami_secrets_when_an_ami_host_is_already_set(tm
     yet, must not stop it; the generated secrets land in var/ami-secrets.json and manager.conf."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_AMI_")}
     env |= {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_AMI_HOST": "127.0.0.1"}
-    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()", "dialplan",
-                           "render"],
+    done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()",
+                           "dialplan", "render"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     generated = json.loads((tmp_path / "var" / "ami-secrets.json").read_text(encoding="utf-8"))

@@ -205,9 +205,8 @@ def test_a_replayed_spool_or_a_double_delivery_never_doubles_a_call(database_url
     engine.dispose()
 
 
-def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(database_url: str,
-                                                                           traces_dir: Path,
-                                                                          tmp_path: Path) -> None:
+def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(
+        database_url: str, traces_dir: Path, tmp_path: Path) -> None:
     engine = make_engine(database_url)
     good = calls(traces_dir, 3, "good")
     record, journal = calls(traces_dir, 1, "bad")[0]

@@ -191,8 +191,7 @@ class CallbackRuntime:
             linkedid = msg.uniqueid
             self.in_flight.agent_answered(linkedid, Attempt(callback_id, attempt, msg.action_id))
             await self._work(lambda s: outcomes.agent_answered(s, callback_id, attempt, linkedid, msg.channel,
-                                                               now,
-                                                                msg.action_id))
+                                                               now, msg.action_id))
             return
         answered = msg.success and msg.reason == ANSWERED_REASON  # no Uniqueid: nothing more to follow
         detail = describe_reason(msg.reason)

@@ -316,8 +316,7 @@ TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer")
 @router.post("/api/tickets/{ticket_id}")
 @router.post("/api/tickets/{ticket_id}/{action}")
 async def change_ticket(request: Request, ticket_id: int, body: TicketAction, who: Who,
-                        action: str = "update",
-                         agent: str | None = None) -> Any:
+                        action: str = "update", agent: str | None = None) -> Any:
     """R4/R8/R14: correct, confirm, assign, close or hand over a ticket; published to every desk
     and area that follows tickets (TicketChanged)."""
     if action not in TICKET_ACTIONS:
