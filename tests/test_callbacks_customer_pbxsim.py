@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from callcenter.agents.desk import originate_agent_first
 from callcenter.callbacks.policies import Plan
 from callcenter.callbacks.runtime import CallbackRuntime
 from callcenter.callbacks.survey import SurveyRecorder
@@ -444,3 +445,21 @@ async def test_b3_a_customer_who_does_not_answer_a_department_callback_is_not_al
     assert "customer did not answer (rang 45 s)" in details
     assert not any("customer answered" in d for d in details)
     assert running.callbacks() == [("dropped", "pending")]
+
+
+async def test_b4_click_to_call_from_the_desk_is_stored_as_outbound_for_its_customer(
+        running: Running) -> None:
+    """The desk's click to call (agent first, then the customer, like a callback): an outbound call
+    for the customer, never an inbound one in the day's figures, and replay agrees."""
+    running.pbx.globals.update({"RING_8101": "1", f"RING_{CUSTOMER}": "2", "TALK_8101": "5"})
+    agent = running.service.context.settings.hotline.agent("101")
+    assert agent is not None
+    await originate_agent_first(running.service.context.actions, agent, CUSTOMER, label="工单1",
+                                variables={"CC_TICKET": "1"})
+    await until(lambda: bool(running.stored_calls()))
+    [call] = running.stored_calls()
+    assert (call.direction, call.caller, call.agent_interface, call.answered) == (
+        "outbound", CUSTOMER, "PJSIP/8101", True)
+    [live] = running.records
+    [replayed] = [r for r in running.replayed() if r.linkedid == live.linkedid]
+    assert replayed.as_replay_json() == live.as_replay_json()
