@@ -97,7 +97,7 @@ def hotline_toml(open_now: bool = True, agi_menu_timeout: int = 1) -> str:
     """A small hotline for the tier: a 1 s ring cycle (three rings = 3 s), members ring 2 s before
     the queue rolls over (R13), short prompts, so each scenario takes seconds."""
     hours = ('open = 00:00:00\nclose = 23:59:59\ndays = [1, 2, 3, 4, 5, 6, 7]' if open_now
-             else 'open = 00:00:00\nclose = 23:59:59\ndays = []')
+             else 'open = 00:00:00\nclose = 00:00:01\ndays = [1, 2, 3, 4, 5, 6, 7]')  # closed all day
     return f"""
 blocked_numbers = ["13900000009"]
 
