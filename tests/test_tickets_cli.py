@@ -62,7 +62,8 @@ def test_evaluate_prints_every_figure_the_issue_names_as_json(transcripts_sample
     assert {"precision", "recall"} == set(report["forbidden"])
 
 
-def test_evaluate_table_is_readable_and_counts_a_wrong_label(tmp_path: Path, transcripts_sample: Path) -> None:
+def test_evaluate_table_is_readable_and_counts_a_wrong_label(
+        tmp_path: Path, transcripts_sample: Path) -> None:
     lines = transcripts_sample.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[0])
     record["labels"]["urgent"] = not record["labels"]["urgent"]
