@@ -35,6 +35,7 @@ from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
 from callcenter.web.common import is_db_id
 from callcenter.web.i18n import lang_of
+from callcenter.web.streams import while_signed_in
 from callcenter.web.templating import render
 
 router = APIRouter(prefix="/desk", tags=["desk"])
@@ -107,7 +108,8 @@ async def _stream(component: Any, agent_id: str, who: Actor) -> AsyncIterator[di
 @router.get("/events")
 async def desk_events(request: Request, who: Who, agent: str | None = None) -> EventSourceResponse:
     target = _target(request, who, agent)
-    return EventSourceResponse(_stream(_agents(request), target.id, who), ping=KEEPALIVE_SECONDS)
+    events = while_signed_in(request, who.id, _stream(_agents(request), target.id, who))
+    return EventSourceResponse(events, ping=KEEPALIVE_SECONDS)
 
 
 @router.get("/api/state")

@@ -13,6 +13,7 @@ from sse_starlette.sse import EventSourceResponse
 from callcenter.privacy import alert_for_role
 from callcenter.web.auth import CurrentUser, User, mask_phone
 from callcenter.web.live import CLOSE, LiveBoard
+from callcenter.web.streams import while_signed_in
 from callcenter.web.templating import render
 
 router = APIRouter()
@@ -69,4 +70,5 @@ async def wallboard_events(request: Request, user: CurrentUser) -> Response:
         finally:
             live.disconnect(queue)
 
-    return EventSourceResponse(stream(), ping=PING_SECONDS, headers={"Cache-Control": "no-store"})
+    return EventSourceResponse(while_signed_in(request, user.id, stream()), ping=PING_SECONDS,
+                               headers={"Cache-Control": "no-store"})

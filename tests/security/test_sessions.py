@@ -252,3 +252,29 @@ async def test_a_reset_from_the_command_line_ends_the_sessions_too(ctx: ServiceC
         reset = CliRunner().invoke(app, ["passwords", "--reset", AGENT])
         assert reset.exit_code == 0, reset.output
         assert (await agent.get("/api/calls")).status_code == 401
+
+
+async def test_an_open_live_page_stops_when_its_session_ends(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import httpx
+
+    from callcenter.web import streams
+    from tests.support.web import running_web
+
+    monkeypatch.setattr(streams, "RECHECK_SECONDS", 0.2)
+    async with running_web(tmp_path) as web, \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=10) as agent, \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{web.port}", timeout=10) as supervisor:
+        await login(agent, AGENT)
+        await login(supervisor, SUPERVISOR)
+        async with agent.stream("GET", "/wallboard/events") as stream:
+            lines = stream.aiter_lines()
+            while not (await anext(lines)).startswith("event: snapshot"):
+                pass
+            assert (await supervisor.post(f"/account/users/{AGENT}/disable")).status_code == 200
+            async with asyncio.timeout(10):  # the server ends the stream: the lines run out
+                rest = [line async for line in lines]
+        assert not any(line.startswith("event: call") for line in rest)
+        assert web.app.state.live._clients == set()  # the wallboard let go of the stream too
