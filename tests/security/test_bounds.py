@@ -49,3 +49,21 @@ async def test_one_user_cannot_hold_more_than_the_per_user_limit(tmp_path: Path)
             await again.aclose()
             await asyncio.sleep(0.1)
         assert again.status_code == 200
+
+
+async def test_everyone_together_cannot_hold_more_than_the_total_limit(tmp_path: Path) -> None:
+    from tests.security.test_sessions import hotline_with
+
+    hotline = hotline_with(tmp_path, "live_connections_total = 2\n")
+    async with running_web(tmp_path, CALLCENTER_HOTLINE=str(hotline)) as web, \
+            contextlib.AsyncExitStack() as stack:
+        base = f"http://127.0.0.1:{web.port}"
+        agent = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=10))
+        other = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=10))
+        await login(agent, AGENT)
+        await login(other, OTHER_AGENT)
+        assert (await open_stream(stack, agent)).status_code == 200
+        assert (await open_stream(stack, other)).status_code == 200
+        refused = await open_stream(stack, other)
+        assert refused.status_code == 503 and "too many live pages" in refused.json()["detail"]
+        assert (await agent.get("/api/wallboard")).status_code == 200  # the rest of the UI still answers

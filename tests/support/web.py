@@ -35,11 +35,11 @@ async def app_client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def running_web(tmp_path: Path) -> AsyncIterator[WebComponent]:
+async def running_web(tmp_path: Path, **env: str) -> AsyncIterator[WebComponent]:
     """The web component on a free port, over SQLite, on real time (live pages and streams)."""
     url = f"sqlite:///{tmp_path / 'web.db'}"
     migrate(url)
-    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0")
+    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0", **env)
     await ctx.bus.start()
     component = WebComponent(ctx)
     await component.start()
