@@ -48,7 +48,8 @@ async def _tarpit(seconds: float) -> None:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never redirect a fresh login to another host.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable()):  # browsers drop tabs and newlines: "/\t/evil" would be "//evil"
         return target[:2000]
     return "/reports"
 

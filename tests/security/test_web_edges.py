@@ -14,7 +14,7 @@ from callcenter.db.models.tickets import Ticket
 from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from tests.browser.webapp import AGENT, SUPERVISOR, login
+from tests.browser.webapp import AGENT, SUPERVISOR, login, password
 from tests.support import web as web_fixtures
 
 ctx = web_fixtures.ctx  # the hand-computed day, on SQLite and PostgreSQL
@@ -159,3 +159,32 @@ async def test_nothing_counts_a_huge_body_or_a_nul_before_login(ctx: ServiceCont
     assert big.status_code == 413
     with unit_of_work(ctx.sessions) as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+async def test_an_unexpected_failure_answers_in_words_without_its_traceback(
+        ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from httpx import ASGITransport
+
+    from callcenter.web import pages
+    from callcenter.web.app import create_app
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("secret internals /var/lib/callcenter")
+
+    monkeypatch.setattr(pages, "load_reports", broken)
+    transport = ASGITransport(app=create_app(ctx), raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        await login(http, SUPERVISOR)
+        page = await http.get("/reports", headers=HTML)
+        assert page.status_code == 500 and "系统出错了" in page.text and 'href="/"' in page.text
+        assert "secret internals" not in page.text and "Traceback" not in page.text
+        english = await http.get("/reports?lang=en", headers=HTML)
+        assert "Something went wrong" in english.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\t/evil.example/", "/\\evil.example", "https://evil.example/"])
+async def test_login_never_sends_the_browser_to_another_site(client: AsyncClient, target: str) -> None:
+    from tests.support.csrf import post_login
+
+    answer = await post_login(client, AGENT, password(AGENT), next=target)
+    assert answer.status_code == 303 and answer.headers["location"] == "/reports"
