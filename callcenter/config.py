@@ -224,6 +224,18 @@ def _action_account(env: Mapping[str, str], listener: str, listener_secret: str)
     return user, listener_secret
 
 
+def database_url(env: Mapping[str, str]) -> str:
+    """CALLCENTER_DATABASE_URL, else var/callcenter.db; checked (for the commands that need only
+    the database, not the hotline file)."""
+    var_dir = Path(env.get("CALLCENTER_VAR_DIR") or "var")
+    url = env.get("CALLCENTER_DATABASE_URL") or f"sqlite:///{var_dir / 'callcenter.db'}"
+    if "://" not in url:
+        raise ConfigError("CALLCENTER_DATABASE_URL",
+                          f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
+    _check_database_url(url)
+    return url
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> Settings:
     """Build the settings; a bad value raises ConfigError naming it (start-up stops).
 
@@ -245,12 +257,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         hotline = hotline.model_copy(
             update={"centre": hotline.centre.model_copy(update={"name": env["CALLCENTER_CENTRE_NAME"]})}
         )
+    url = database_url(env)
     var_dir = Path(env.get("CALLCENTER_VAR_DIR") or "var")
-    url = env.get("CALLCENTER_DATABASE_URL") or f"sqlite:///{var_dir / 'callcenter.db'}"
-    if "://" not in url:
-        raise ConfigError("CALLCENTER_DATABASE_URL",
-                          f"{url!r} is not a database URL (e.g. sqlite:///var/cc.db)")
-    _check_database_url(url)
     return Settings(
         hotline=hotline,
         hotline_path=path,

@@ -1,7 +1,8 @@
 """What the agent does to a ticket at the desk (R4, R8, R14): correct its fields, confirm the
 draft built from the transcript, assign it to a department with a promised time, close it with
 an outcome, hand ownership over with a reason. The changes themselves, and their rules, are the
-tickets service's (C5); this maps a desk action onto them. Session passed in; nothing here commits."""
+tickets service's (C5); this maps a desk action onto them. A category the agent confirms or sets is
+kept as a labeled example the model learns from (R5). Session passed in; nothing here commits."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from callcenter.db.models.tickets import Ticket
 from callcenter.hotline import Hotline
 from callcenter.messages import TicketChanged
-from callcenter.tickets import service
+from callcenter.tickets import learning, service
 from callcenter.tickets.service import TicketError
 
 
@@ -21,12 +22,19 @@ def ticket_change(session: Session, hotline: Hotline, action: str, ticket_id: in
                   by: str, now: dt.datetime) -> Ticket:
     """One desk action on a ticket, by name."""
     if action == "update":
-        return service.correct(session, hotline, ticket_id, fields, now)
+        ticket = service.correct(session, hotline, ticket_id, fields, now)
+        if fields.get("category"):
+            learning.remember_desk_decision(session, ticket, by, now)
+        return ticket
     if action == "confirm":
         service.correct(session, hotline, ticket_id, fields, now)
-        return service.start_work(session, ticket_id, now, confirmed=True)
+        ticket = service.start_work(session, ticket_id, now, confirmed=True)
+        learning.remember_desk_decision(session, ticket, by, now)
+        return ticket
     if action == "assign":
-        service.correct(session, hotline, ticket_id, fields, now)
+        ticket = service.correct(session, hotline, ticket_id, fields, now)
+        if fields.get("category"):
+            learning.remember_desk_decision(session, ticket, by, now)
         return service.dispatch(session, ticket_id, now)
     if action == "close":
         return service.close(session, ticket_id, now, outcome=str(fields.get("outcome") or "").strip())

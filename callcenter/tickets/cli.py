@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="Tickets from transcripts (R4, R5, R19) and quality checks (R2, R3, R16).",
                   no_args_is_help=True)
@@ -119,3 +123,70 @@ def evaluate(
         result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category)
     report = result.as_json()
     typer.echo(json.dumps(report, ensure_ascii=False, indent=1) if output == "json" else _table(report))
+
+
+def _database() -> tuple[Engine, sessionmaker[Session]]:
+    import os
+
+    from callcenter.config import database_url
+    from callcenter.db.session import make_engine, make_session_factory, migrate
+
+    url = database_url(os.environ)
+    migrate(url)
+    engine = make_engine(url)
+    return engine, make_session_factory(engine)
+
+
+def _refit_and_say() -> None:
+    import datetime as dt
+
+    from callcenter.db.session import unit_of_work
+    from callcenter.tickets.learning import refit
+
+    engine, sessions = _database()
+    with unit_of_work(sessions) as session:
+        version = refit(session, dt.datetime.now(dt.UTC))
+        if version.refused:
+            typer.echo(f"refit {version.id} refused: {version.refused}")
+        else:
+            typer.echo(f"model version {version.id} active: {version.examples} examples "
+                       f"({version.centre_examples} the centre's), test split macro-F1 "
+                       f"{version.test_macro_f1 * 100:.1f}%")
+    engine.dispose()
+
+
+@app.command("learn")
+def learn(
+    file: Annotated[Path, typer.Argument(help="labeled JSON lines (as from-transcript's input, each with a "
+                                              "labels object holding at least category)")],
+    refit_after: Annotated[bool, typer.Option("--refit/--no-refit",
+                                              help="refit the model afterwards")] = True,
+) -> None:
+    """Add labeled calls to the centre's examples in the configured database (each call once), then
+    refit the category model; a refit scoring worse on the shipped test split is refused."""
+    import datetime as dt
+
+    from callcenter.db.session import unit_of_work
+    from callcenter.tickets.classifier import labeled
+    from callcenter.tickets.learning import add_labeled
+    from callcenter.tickets.transcript import decoded_text
+
+    _readable(file)
+    calls = labeled(decoded_text(file).splitlines(), file.name)
+    engine, sessions = _database()
+    with unit_of_work(sessions) as session:
+        result = add_labeled(session, calls, dt.datetime.now(dt.UTC))
+    engine.dispose()
+    typer.echo(f"{result.added} example(s) added, {result.already_known} already known")
+    if result.in_test_split:
+        typer.echo(f"{len(result.in_test_split)} left out: they repeat the shipped test split, which judges "
+                   f"refits ({', '.join(result.in_test_split[:5])})")
+    if refit_after:
+        _refit_and_say()
+
+
+@app.command("refit")
+def refit_command() -> None:
+    """Refit the category model from the shipped and the centre's examples (also run on a schedule
+    by the service); a refit scoring worse on the shipped test split is refused."""
+    _refit_and_say()

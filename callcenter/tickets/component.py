@@ -1,7 +1,8 @@
 """The tickets component: on ``TranscriptReady`` (C4) build or attach the call's ticket and store
 its quality findings in a worker thread, then publish ``TicketChanged`` and, for an emergency,
 ``SupervisorAlert(kind="emergency")`` at once (R19). One bad transcript is logged with its call
-and the next one goes on."""
+and the next one goes on. Once a day the category model is refitted from the centre's new
+examples (R5; see tickets/learning.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from callcenter.tickets.intake import CallFacts, IntakeResult, ingest
 from callcenter.tickets.transcript import TranscriptError, turns_from_json
 
 log = logging.getLogger(__name__)
+REFIT_SECONDS = 24 * 3600
 
 
 class TicketsComponent:
@@ -25,12 +27,37 @@ class TicketsComponent:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self._stopped = False
+        self._refits: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.ctx.bus.subscribe(TranscriptReady, self._on_transcript, name="tickets:transcript")
+        self._refits = asyncio.create_task(self._refit_daily(), name="tickets:refit")
 
     async def stop(self) -> None:
         self._stopped = True  # the bus owns the subscription task and cancels it on stop
+        if self._refits is not None:
+            self._refits.cancel()
+
+    async def _refit_daily(self) -> None:
+        while not self._stopped:
+            await asyncio.sleep(REFIT_SECONDS)
+            try:
+                version = await asyncio.to_thread(self.refit)
+            except Exception:
+                log.exception("tickets: the scheduled refit of the category model failed")
+                continue
+            if version is not None:
+                log.info("tickets: category model refit %s: %s", version[0], version[1])
+
+    def refit(self) -> tuple[int, str] | None:
+        """Worker thread: refit when the centre has new examples; (version, outcome) or None."""
+        from callcenter.tickets.learning import refit_if_new
+
+        with unit_of_work(self.ctx.sessions) as session:
+            version = refit_if_new(session, self.ctx.clock.now())
+            if version is None:
+                return None
+            return version.id, version.refused or f"active, test split macro-F1 {version.test_macro_f1:.3f}"
 
     async def _on_transcript(self, message: TranscriptReady) -> None:
         if self._stopped:

@@ -1,12 +1,13 @@
-"""Tickets made from calls (R4, R5, R14), the calls attached to them, ownership changes, and the
-quality findings on the agent's side of each call (R2, R3, R16)."""
+"""Tickets made from calls (R4, R5, R14), the calls attached to them, ownership changes, the
+quality findings on the agent's side of each call (R2, R3, R16), and what the category model learns
+from: the centre's labeled calls and the model's versions."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.db.base import Base, utcnow
@@ -101,3 +102,38 @@ class QualityFinding(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     at_seconds: Mapped[float | None] = mapped_column(Float)  # where in the recording, when known
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CategoryExample(Base):
+    """One call whose kind of matter (R5) a person decided: an agent confirming or correcting a
+    ticket's category at the desk, or a labeled transcript added by `tickets learn`."""
+
+    __tablename__ = "ticket_category_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "desk:<ticket id>" (the latest decision on that ticket wins) or "file:<hash of the call>":
+    # the same call learned twice is one example.
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # desk | file
+    category: Mapped[str] = mapped_column(String(16))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)  # {id, turns, labels} as tickets learn reads
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CategoryModelVersion(Base):
+    """Every refit of the category model, kept; the active one classifies. A refit that scores
+    worse on the shipped test split than the active model is kept as refused, without a model."""
+
+    __tablename__ = "ticket_category_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # the version
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    examples: Mapped[int] = mapped_column(Integer)  # shipped + the centre's
+    centre_examples: Mapped[int] = mapped_column(Integer)
+    test_macro_f1: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    refused: Mapped[str | None] = mapped_column(Text)  # why, when refused
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,0 +1,139 @@
+"""R5 learned from the centre: a category the agent confirms or corrects at the desk is a labeled
+example (one per ticket, the latest decision wins); `tickets learn` adds labeled calls once each;
+a refit becomes the model `tickets from-transcript` uses, unless it scores worse on the shipped
+test split, when it is refused and the active model stays. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from callcenter.agents.ticket_work import ticket_change
+from callcenter.db.models.calls import Call
+from callcenter.db.models.speech import Transcript as StoredTranscript
+from callcenter.db.models.tickets import CategoryExample, CategoryModelVersion
+from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.hotline import load_hotline
+from callcenter.tickets import learning, service
+from callcenter.tickets.classifier import shipped
+from callcenter.tickets.cli import app
+from callcenter.tickets.models import current_model
+
+NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+DATA = Path(__file__).parent / "data" / "transcripts"
+
+
+def _sessions(url: str) -> Session:
+    return make_session_factory(make_engine(url))()
+
+
+def test_the_agents_category_decision_is_one_labeled_example(database_url: str, hotline_path: Path) -> None:
+    hotline = load_hotline(hotline_path)
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        call = Call(linkedid="l1", caller="13800138000", started_at=NOW, ended_at=NOW, answered=True,
+                    hangup_first="caller")
+        session.add(call)
+        session.flush()
+        session.add(StoredTranscript(call_id=call.id, model="vosk", turns=[
+            {"speaker": "agent", "text": "您好 物业 服务 中心", "start": 0.0, "end": 1.0},
+            {"speaker": "caller", "text": "我 想 问 一下 这 个 月 物业费 多少 钱", "start": 1.0,
+             "end": 3.0}]))
+        ticket = service.create(session, hotline, NOW, category="inquiry", caller="13800138000",
+                                owner="101", call_id=call.id)
+        ticket_id = ticket.id
+    with unit_of_work(factory) as session:
+        ticket_change(session, hotline, "update", ticket_id, {"category": "billing"}, "101", NOW)
+    with unit_of_work(factory) as session:
+        ticket_change(session, hotline, "confirm", ticket_id,
+                      {"caller_name": "王先生", "address": "3栋101", "phone": "13800138000",
+                       "summary": "问物业费"}, "102", NOW)
+    with unit_of_work(factory) as session:
+        examples = session.scalars(select(CategoryExample)).all()
+        assert [(e.source, e.category, e.agent_id, e.ticket_id) for e in examples] == [
+            ("desk", "billing", "102", ticket_id)]
+        learned = learning.centre_examples(session)
+        assert learned[0].labels["category"] == "billing" and "物业费" in learned[0].turns[1].text
+
+
+def test_a_ticket_without_a_transcript_teaches_nothing(database_url: str, hotline_path: Path) -> None:
+    hotline = load_hotline(hotline_path)
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        ticket = service.create(session, hotline, NOW, category="repair", caller=None, owner="101")
+        ticket_change(session, hotline, "update", ticket.id, {"category": "complaint"}, "101", NOW)
+        assert session.scalar(select(func.count()).select_from(CategoryExample)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_learn_adds_each_call_once_and_from_transcript_uses_the_new_version(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLCENTER_DATABASE_URL", database_url)
+    half = (DATA / "handwritten5.jsonl").read_text(encoding="utf-8").splitlines()[:20]
+    path = tmp_path / "labeled.jsonl"
+    path.write_text("\n".join(half) + "\n", encoding="utf-8")
+    first = CliRunner().invoke(app, ["learn", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "20 example(s) added, 0 already known" in first.stdout
+    again = CliRunner().invoke(app, ["learn", str(path), "--no-refit"])
+    assert "0 example(s) added, 20 already known" in again.stdout
+    with _sessions(database_url) as session:
+        versions = session.scalars(select(CategoryModelVersion)).all()
+        assert len(versions) == 1
+        if versions[0].refused:  # reported as such, and the shipped model stays in use
+            assert "refused" in first.stdout
+            assert current_model().examples == len(shipped("train")) + len(shipped("dev"))
+        else:
+            assert f"model version {versions[0].id} active" in first.stdout
+            assert current_model().examples == len(shipped("train")) + len(shipped("dev")) + 20
+    printed = CliRunner().invoke(app, ["from-transcript", str(path)])
+    assert printed.exit_code == 0 and len(printed.stdout.splitlines()) == 20
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refit_that_scores_worse_on_the_test_split_is_refused(database_url: str) -> None:
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        good = learning.refit(session, NOW)
+        assert good.active and good.blob and good.refused is None
+    poisoned = [replace(t, id=f"p{t.id}", labels=t.labels | {"category": "other"}) for t in shipped("train")]
+    with unit_of_work(factory) as session:
+        learning.add_labeled(session, poisoned, NOW)
+        bad = learning.refit(session, NOW)
+        assert not bad.active and bad.blob is None and "below the active model" in (bad.refused or "")
+        assert bad.test_macro_f1 < good.test_macro_f1
+        assert learning.active_version(session).id == good.id  # type: ignore[union-attr]
+
+
+def test_learn_leaves_out_calls_of_the_test_split_and_names_bad_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLCENTER_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    test_call = shipped("test")[0]
+    record = {"id": test_call.id, "turns": [{"speaker": t.speaker, "text": t.text} for t in test_call.turns],
+              "labels": test_call.labels}
+    path = tmp_path / "calls.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["learn", str(path), "--no-refit"])
+    assert result.exit_code == 0 and "1 left out: they repeat the shipped test split" in result.stdout
+    record["labels"] = {"category": "咨询"}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["learn", str(path)])
+    assert bad.exit_code != 0 and "labels.category must be one of" in str(bad.exception)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_scheduled_refit_runs_only_when_the_centre_has_new_examples(database_url: str) -> None:
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        assert learning.refit_if_new(session, NOW) is None  # nothing learned yet
+        learning.add_labeled(session, [replace(shipped("train")[0], id="n1")], NOW)
+        first = learning.refit_if_new(session, NOW + dt.timedelta(hours=1))
+        assert first is not None and first.centre_examples == 1
+        assert learning.refit_if_new(session, NOW + dt.timedelta(hours=2)) is None
