@@ -55,9 +55,9 @@ async def test_service_restarted_mid_call_stores_the_call_once_with_its_answer(
     assert (row.answered, row.agent_id, row.hangup_first) == (True, "101", "caller")
 
 
-@pytest.mark.xfail(strict=True, reason="restart adoption stores a ring time the AMI does not show "
-                                       "(1.5 s for a 0.4 s ring: not the caller's wait); to be fixed by "
-                                       "the restart work")
+@pytest.mark.xfail(strict=True, reason="restart adoption: an adopted call's answer comes from "
+                                       "AgentComplete's whole-second TalkTime, so a 0.4 s ring was stored "
+                                       "as 1.5 s; to be fixed by the restart work")
 async def test_r1_service_restarted_mid_call_keeps_the_ring_time_or_leaves_it_unknown(
         pbx: Pbx, asterisk: Asterisk, tmp_path: Path) -> None:
     row, _count, ami = await _restarted_mid_call(pbx, asterisk, tmp_path)
