@@ -131,3 +131,27 @@ def test_kinds_of_matter_r5(text: str, category: str) -> None:
 def test_an_emergency_is_a_repair_whatever_else_is_said_r19() -> None:
     result = extract(caller("我 想 问 一下 楼道 里 一股 煤气 味 是 怎么 回事"))
     assert result.urgent and result.category == "repair"
+
+
+@pytest.mark.parametrize(("turns", "address"), [
+    # the room after the unit, across the recogniser's turn break or a 的
+    ((("caller", "我 住 十四 号 楼 二 单元"), ("caller", "三 零 一")), "14号楼2单元301"),
+    ((("caller", "是 三十一 栋 三 单元 的 一 一 零 二"),), "31栋3单元1102"),
+    # a numbered tower (座) with its room; a bare count is no address
+    ((("caller", "我们 在 八 座 二 二 零 九 办公"),), "8座2209"),
+    ((("caller", "小区 门口 那 一 座 桥 坏 了"),), None),
+])
+def test_room_kept_after_the_unit_and_numbered_towers_r4(turns: tuple[tuple[str, str], ...],
+                                                         address: str | None) -> None:
+    assert extract_address(call(("agent", "您好 物业 服务 中心"), *turns)) == address
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 叫 潘 志刚 住 三 栋", "潘志刚"),  # 刚 ends many given names, not only a sentence (刚才)
+    ("我 叫 潘 志 刚 刚才 打 过 电话", "潘志刚"),
+    ("我 是 孔 明 带 着 孩子 呢", "孔明"),  # the name run into the next words by the recogniser
+    ("我是孔明带着孩子呢", "孔明"),
+    ("我 是 罗 刚 刚才 打 过", "罗刚"),
+])
+def test_full_names_are_not_cut_or_run_on_r4(text: str, name: str) -> None:
+    assert extract_name(caller(text)) == name

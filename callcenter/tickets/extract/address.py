@@ -20,10 +20,12 @@ _KIND = "|".join(sorted(_BUILDING_WORDS, key=len, reverse=True))
 _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
              r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年|月|次|期|号楼|单元|多|号线|"
              r"路)")
+# Between the parts a caller may pause (the recogniser's turn break) or say 的: 一单元的四零二.
+_GAP = r"(?:的|\|)?"
 BUILDING = re.compile(
     rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐)|{NUMERAL})(?P<kind>{_KIND})"
-    rf"(?:(?P<u>{NUMERAL})(?:单元|单园|单员|担元))?"
-    rf"(?P<room>{NUMERAL}{_NOT_ROOM})?"
+    rf"(?:{_GAP}(?P<u>{NUMERAL})(?:单元|单园|单员|担元))?"
+    rf"(?:{_GAP}(?P<room>{NUMERAL}{_NOT_ROOM}))?"
 )
 # A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二).
 STANDALONE_ROOM = re.compile(
@@ -59,10 +61,13 @@ def _building(match: re.Match[str]) -> Address | None:
         building = raw.upper()
     else:
         building = numeral_value(raw) or ""
-        if kind == "座" or not building or int(building) == 0 or len(building) > 3:
+        if not building or int(building) == 0 or len(building) > 3:
             return None
     unit = numeral_value(match.group("u") or "") or None
-    return Address(building, kind, unit, _room(match.group("room")))
+    room = _room(match.group("room"))
+    if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room):
+        return None  # 五座一七零六 is a tower and a room; a bare 一座 is a count (一座桥)
+    return Address(building, kind, unit, room)
 
 
 def candidates(text: str) -> list[Address]:

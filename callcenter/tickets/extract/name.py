@@ -31,7 +31,10 @@ _ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_
 TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
 AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
-_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来刚，。|"
+_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
+# Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们): a two-character given
+# name does not end in one of them when the recogniser ran the name into the next words.
+_CLAUSE_START = set("带给跟和找也又还都去让把被从")
 _NUMERAL = "零一幺二两三四五六七八九十百千"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
                   rf"我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
@@ -39,8 +42,8 @@ FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
 FULL_AFTER_ADDRESS = re.compile(
     rf"我是[^|我]{{1,14}}的(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})(?=我|[|，。,]|$)")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
-_AFTER_NAME = ("请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里", "这边",
-               "那边",
+_AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里",
+               "这边", "那边",
                "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个",
                "有事")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
@@ -63,7 +66,8 @@ def _from_words(words: list[str]) -> str | None:
                     and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
                     and not _is_title(given):
                 more = words[i + 3] if i + 3 < len(words) else ""
-                if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL:
+                if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
+                        and more not in _CLAUSE_START:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                 return surname + given
     return None
@@ -85,7 +89,8 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                 given = match.group("g")
                 if _is_title(given):
                     continue  # 我是王先生: a title, not a given name
-                if len(given) == 2 and text[match.start("g") + 1:].startswith(_AFTER_NAME):
+                if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
+                                        or given[1] in _CLAUSE_START):
                     given = given[0]
                 return match.group("s") + given
     return None
