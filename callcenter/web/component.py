@@ -35,7 +35,9 @@ class WebComponent:
         self.app = create_app(ctx)
         config = uvicorn.Config(self.app, host=ctx.settings.web_host, port=ctx.settings.web_port,
                                 log_level="warning", lifespan="off", timeout_graceful_shutdown=2,
-                                access_log=False)
+                                # No handlers of uvicorn's own: its lines go through the service's log
+                                # and so through its phone-number masking (R17, callcenter.privacy).
+                                access_log=False, log_config=None)
         self.server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None
 
