@@ -12,8 +12,10 @@ import wave
 import pytest
 
 from tests.asterisk.conftest import Pbx, RunningService
+from tests.asterisk.harness import Asterisk
 from tests.asterisk.pbx import bridged, truth
 from tests.asterisk.sipua import SipUserAgent
+from tests.support.postgres import PostgresCluster
 
 RING_AGREEMENT = 0.05  # seconds: the stored ring time against the AMI Timestamps
 
@@ -42,6 +44,27 @@ async def test_r1_fast_answer_is_stored_with_the_ami_ring_time_and_standard_gree
     assert_ring_time("fast_answer", row.ring_seconds, ami.ring_seconds)
     assert (row.answered, row.abandoned, row.agent_id, row.attempts) == (True, False, "101", 1)
     assert (row.greeting, row.within_rule, row.hangup_first) == ("standard", True, "caller")
+
+
+
+@pytest.mark.postgres
+async def test_r1_fast_answer_is_stored_on_postgresql_as_the_ami_says(
+        pbx: Pbx, asterisk: Asterisk, postgres: PostgresCluster) -> None:
+    running = RunningService(asterisk, postgres.create_database())
+    await running.start()
+    try:
+        phone = await pbx.phone("8101", answer_after=0.5)
+        caller = await pbx.call_in()
+        agent_call = await phone.next_call()
+        await asyncio.wait_for(agent_call.answered.wait(), 20)
+        await bridged(pbx.stream, caller.linkedid)
+        await pbx.hang_up(caller.channel)
+        row = await running.stored_call(caller.linkedid)
+    finally:
+        await running.stop()
+    assert (row.answered, row.agent_id, row.greeting, row.hangup_first) == (True, "101", "standard", "caller")
+    ami = truth(pbx.stream.events, caller.linkedid)
+    assert_ring_time("fast_answer_postgresql", row.ring_seconds, ami.ring_seconds)
 
 
 def _prompt_samples(pbx: Pbx, prompt: str) -> int:
