@@ -26,6 +26,9 @@ CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         
 CALLCENTER_PBX_NAME             the Asterisk's name on its calls (key with      pbx
                                 Linkedid: one name per Asterisk)
 CALLCENTER_SPOOL_MAX_MB         bound of the write-ahead spool var/spool        1024
+CALLCENTER_QUEUE_LOG            Asterisk's queue_log, read to record calls      (none; the embedded
+                                missed while the service was down               pbxsim: var/queue_log)
+                                (e.g. /var/log/asterisk/queue_log)
 ==============================  ==============================================  =========================
 """
 
@@ -112,6 +115,7 @@ class Settings:
         from sqlalchemy.engine import make_url
 
         return make_url(self.database_url).render_as_string(hide_password=True)
+    queue_log: Path | None = None  # Asterisk's queue_log (logger.conf queue_log = yes), for backfill
 
     @property
     def ring_cycle_seconds(self) -> float:
@@ -275,6 +279,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         sounds_dir=Path(env.get("CALLCENTER_SOUNDS_DIR") or "sounds"),
         pbx_name=_pbx_name(env),
         spool_max_mb=_int(env, "CALLCENTER_SPOOL_MAX_MB", 1024, 1, 1024 * 1024),
+        queue_log=_queue_log(env),
     )
 
 
@@ -284,6 +289,20 @@ def _pbx_name(env: Mapping[str, str]) -> str:
         raise ConfigError("CALLCENTER_PBX_NAME",
                           f"{name!r} must be 1-64 printable characters without spaces at the ends")
     return name
+
+
+def _queue_log(env: Mapping[str, str]) -> Path | None:
+    raw = env.get("CALLCENTER_QUEUE_LOG", "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if path.is_dir():
+        raise ConfigError("CALLCENTER_QUEUE_LOG", f"{raw!r} is a directory; name Asterisk's queue_log file "
+                          "(e.g. /var/log/asterisk/queue_log)")
+    if not path.exists():
+        log.warning("CALLCENTER_QUEUE_LOG: %s does not exist (yet); calls missed while the service is down "
+                    "are recorded once Asterisk writes it (logger.conf: queue_log = yes)", path)
+    return path
 
 
 def with_database(settings: Settings, url: str) -> Settings:

@@ -221,14 +221,23 @@ def test_rendered_ports_follow_the_settings(tmp_path: Path, hotline_path: Path) 
         dialplan.render_all(load_settings(env), tmp_path / "q", env={**env, "CALLCENTER_SIP_PORT": "sip"})
 
 
-def test_render_command_writes_the_four_files(tmp_path: Path, hotline_path: Path) -> None:
+def test_logger_turns_on_the_queue_log_the_service_reads_after_downtime(rendered: Path) -> None:
+    logger = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",))
+    logger.read_string((rendered / "dialplans" / "logger.conf").read_text(encoding="utf-8").replace("=>", "="))
+    general = logger["general"]
+    assert general["queue_log"] == "yes" and general["queue_log_to_file"] == "yes"
+    assert general["queue_log_name"] == "queue_log"  # /var/log/asterisk/queue_log = CALLCENTER_QUEUE_LOG
+    assert "console" in logger["logfiles"] and "messages.log" in logger["logfiles"]  # Asterisk's own logs stay
+
+
+def test_render_command_writes_the_five_files(tmp_path: Path, hotline_path: Path) -> None:
     env = {**os.environ, "CALLCENTER_HOTLINE": str(hotline_path)}
     done = subprocess.run([sys.executable, "-c", "from callcenter.cli import main; main()",
                            "dialplan", "render"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "dialplans").iterdir()) == \
-        ["extensions.conf", "manager.conf", "pjsip.conf", "queues.conf"]
+        ["extensions.conf", "logger.conf", "manager.conf", "pjsip.conf", "queues.conf"]
     assert "sounds build" in done.stderr  # warns that the prompts are not built in this directory
 
 

@@ -6,24 +6,18 @@ and who hung up first (R10); it is never taken for a dropped call (R9)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Self
 
 import pytest
 from sqlalchemy import select
 
-from callcenter.bus import EventBus
-from callcenter.calls.component import CallsComponent
 from callcenter.calls.model import AgentRinging, GreetingDecision
-from callcenter.config import AmiSettings, Secret, load_settings
 from callcenter.db.models.calls import Call
 from callcenter.db.session import make_engine, make_session_factory
-from callcenter.messages import CallStored
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
-from callcenter.service import ServiceContext
+from tests.support.calls_run import CallsRun
 
 SPEED = 10.0
 RING = PbxConfig().default_ring_seconds
@@ -39,44 +33,7 @@ async def pbx() -> AsyncIterator[AmiServer]:
     await server.stop()
 
 
-class Run:
-    """One run of the call-tracking service (listener, tracker, writer) on a shared database."""
-
-    def __init__(self, pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
-        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
-                                  "CALLCENTER_DATABASE_URL": database_url})
-        engine = make_engine(database_url)
-        self.ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
-                                  sessions=make_session_factory(engine))
-        self.ami = AmiSettings("127.0.0.1", pbx.port, "callcenter", Secret("secret"), "callcenter",
-                               Secret("secret"))
-        self.seen: list[object] = []
-        self.ctx.bus.subscribe((CallStored, GreetingDecision, AgentRinging), self.seen.append)
-        self.component = CallsComponent(self.ctx, self.ami)
-
-    async def __aenter__(self) -> Self:
-        await self.ctx.bus.start()
-        await self.component.start()
-        assert self.component.listener is not None
-        async with asyncio.timeout(10):
-            await self.component.listener.connected.wait()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.component.stop()  # like a restart: calls still open are not written
-        await self.ctx.bus.stop()
-        self.ctx.engine.dispose()
-
-    async def until(self, check: Callable[[], bool], timeout: float = 20.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not check():
-                await asyncio.sleep(0.01)
-
-    def stored(self) -> list[CallStored]:
-        return [m for m in self.seen if isinstance(m, CallStored)]
-
-
-async def originate(run: Run, talk_after_answer: float) -> str:
+async def originate(run: CallsRun, talk_after_answer: float) -> str:
     assert run.ctx.actions is not None
     await run.ctx.actions.originate("Local/inbound@from-pstn", application="Wait",
                                     data=f"{RING + talk_after_answer:g}", caller_id="13800138000")
@@ -95,12 +52,12 @@ def stored_rows(database_url: str) -> list[Call]:
 
 
 async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_and_ring_time(
-        pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
-    async with Run(pbx, database_url, hotline_path) as first:
+        pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as first:
         linkedid = await originate(first, talk_after_answer=25.0)
         await first.until(lambda: any(isinstance(m, GreetingDecision) for m in first.seen))
     assert stored_rows(database_url) == []  # the restart lost the call's memory, nothing was written
-    async with Run(pbx, database_url, hotline_path) as second:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as second:
         live = second.ctx.tracker.live_calls()
         assert [(c.linkedid, c.state,
                  c.agent) for c in live] == [(linkedid, "talking", "Local/agent1@agents")]
@@ -121,11 +78,11 @@ async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_
 
 
 async def test_restart_while_the_agent_rings_adopts_the_ringing_leg_and_decides_the_greeting(
-        pbx: AmiServer, database_url: str, hotline_path: Path) -> None:
-    async with Run(pbx, database_url, hotline_path) as first:
+        pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as first:
         linkedid = await originate(first, talk_after_answer=5.0)
         await first.until(lambda: any(isinstance(m, AgentRinging) for m in first.seen))
-    async with Run(pbx, database_url, hotline_path) as second:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as second:
         live = second.ctx.tracker.live_calls()
         assert [(c.linkedid, c.state) for c in live] in ([(linkedid, "ringing")], [(linkedid, "talking")])
         await second.until(lambda: bool(second.stored()))

@@ -39,6 +39,14 @@ async def test_report_page_is_chinese_first_with_inline_svg_and_no_cdn(client: A
     assert "Answer-time report" in (await client.get(f"/reports?{Q}")).text  # the choice is remembered
 
 
+async def test_report_definitions_say_backfilled_calls_carry_whole_seconds(client: AsyncClient) -> None:
+    await login(client, SUPERVISOR)
+    page = (await client.get(f"/reports?{Q}")).text
+    assert "补录来电" in page and "queue_log 只记整秒" in page
+    english = (await client.get(f"/reports?{Q}&lang=en")).text
+    assert "Backfilled calls" in english and "whole seconds" in english
+
+
 async def test_navigation_links_to_the_agent_desk_once_logged_in(client: AsyncClient) -> None:
     assert 'href="/desk"' not in (await client.get("/login")).text
     await login(client, AGENT)

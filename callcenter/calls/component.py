@@ -7,16 +7,21 @@ then database), plus the action client. It publishes ``ctx.tracker`` and ``ctx.a
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Callable
 
+from callcenter.aio import cancel_and_wait
 from callcenter.ami.actions import AmiActions
 from callcenter.ami.connection import AmiListener, ListenerTiming
+from callcenter.calls.catch_up import QueueLogCatchUp, hotline_members
 from callcenter.calls.model import CallRecord
 from callcenter.calls.pump import EventPump
 from callcenter.calls.ringing import RingRule
 from callcenter.calls.tracker import CallTracker
 from callcenter.config import AmiSettings
+from callcenter.db.call_keys import last_stored_end, stored_ids
+from callcenter.db.session import unit_of_work
 from callcenter.hotline import Hotline
 from callcenter.messages import CallStored, StoreHealthChanged
 from callcenter.service import ServiceContext
@@ -43,11 +48,18 @@ class CallsComponent:
         spool = Spool(settings.spool_dir, settings.spool_max_mb * 1024 * 1024, label=settings.database_label)
         self.writer = CallWriter(ctx.sessions, spool, agent_rows(settings.hotline), on_stored=self._stored)
         publish = ctx.bus.publish if publish_hook is None else _both(ctx.bus.publish, publish_hook)
-        self.tracker = CallTracker(RingRule(settings.ring_cycle_seconds, settings.rule_rings),
-                                   publish=publish,
-                                   on_finished=self.writer.submit, agent_id_for=self.writer.agent_id_for,
-                                   server=settings.pbx_name)
+        rule = RingRule(settings.ring_cycle_seconds, settings.rule_rings)
+        members = hotline_members((a.id, a.name, a.extension) for a in settings.hotline.agents)
+        self.catch_up = QueueLogCatchUp(
+            ctx.extras.get("queue_log") or settings.queue_log, settings.pbx_name, rule,
+            lambda name: self.tracker.member_interfaces.get(name) or members.get(name),
+            self._last_stored_end, self._stored_ids, self.writer.submit)
+        self.tracker = CallTracker(rule, publish=publish, on_finished=self.writer.submit,
+                                   agent_id_for=self.writer.agent_id_for,
+                                   server=settings.pbx_name, recall=self.catch_up.recall)
         self.pump = EventPump(self.tracker)
+        self.pump.on_resynced = self._after_resync
+        self._catching_up: asyncio.Task[None] | None = None
         self.listener = AmiListener(ami, self.pump.put, timing, room=self.pump.room) if ami else None
         self.actions = AmiActions(ami) if ami else None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,11 +81,32 @@ class CallsComponent:
     async def stop(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
+        await cancel_and_wait(self._catching_up)
         await self.pump.drain()
         await self.pump.stop()
         if self.actions is not None:
             await self.actions.close()
         await asyncio.to_thread(self.writer.stop)
+
+    def _after_resync(self) -> None:
+        """After each snapshot: record from the queue_log what Asterisk did while we were away."""
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.get_running_loop().create_task(self._backfill(), name="calls:catch-up")
+
+    async def _backfill(self) -> None:
+        try:
+            await asyncio.to_thread(self.writer.flush)  # what we saw is stored before we compare
+            await self.catch_up.backfill(self.tracker.known_ids())
+        except Exception:
+            log.exception("catch-up from the queue_log failed")
+
+    def _last_stored_end(self) -> dt.datetime | None:
+        with unit_of_work(self.ctx.sessions) as session:
+            return last_stored_end(session, self.tracker.server)
+
+    def _stored_ids(self, ids: set[str]) -> set[str]:
+        with unit_of_work(self.ctx.sessions) as session:
+            return stored_ids(session, self.tracker.server, ids)
 
     def _stored(self, call_id: int, record: CallRecord) -> None:
         """Runs on the writer thread, after the commit: hand the news to the loop."""

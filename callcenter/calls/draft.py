@@ -154,6 +154,7 @@ class CallDraft:
             dropped=answered and (self.abnormal_end or side in ("agent", "system")),
             legs=tuple(sorted((leg.record() for leg in legs), key=lambda leg: leg.started_at)),
             holds=tuple(self.holds), recordings=self._recordings(), flags=tuple(sorted(self.flags)),
+            queue_uniqueid=self.queue_uniqueid,
         )
 
     def _recordings(self) -> tuple[str, ...]:

@@ -72,6 +72,9 @@ class CallRecord:
     # Fields recorded from elsewhere than the events say: time_from_arrival (an impossible
     # Timestamp), ended_before_start (end moved to the start). Never a reason to drop the call.
     flags: tuple[str, ...] = ()
+    queue_uniqueid: str | None = None  # the channel that ran Queue(): queue_log's call id
+    # Recorded afterwards from Asterisk's queue_log (the service was down): times in whole seconds.
+    backfilled: bool = False
 
     @property
     def attempts(self) -> int:

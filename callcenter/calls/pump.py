@@ -30,6 +30,7 @@ class EventPump:
         self.current_arrival_perf = 0.0  # arrival of the batch being applied (decision latency)
         self.events = 0
         self.on_batch_done: Callable[[], None] | None = None
+        self.on_resynced: Callable[[], None] | None = None  # after each (re)connect's snapshot
 
     def put(self, item: ListenerItem) -> None:
         self._queue.put_nowait(item)
@@ -74,3 +75,5 @@ class EventPump:
                     if isinstance(e := ev.parse_event(h, snapshot.taken_at), ev.ChannelSnapshot)]
         self.tracker.resync(channels, self._since_seq, snapshot.taken_at)
         log.info("resync: %d live channels, %d calls in progress", len(channels), self.tracker.open_calls)
+        if self.on_resynced is not None:
+            self.on_resynced()

@@ -43,7 +43,8 @@ _FINISHED_MEMORY = 4096  # how many finished Linkedids are remembered to ignore 
 class CallTracker:
     def __init__(self, rule: RingRule | None = None, publish: Callable[[object], None] | None = None,
                  on_finished: FinishedHook | None = None, server: str = "pbx",
-                 agent_id_for: Callable[[str | None], str | None] | None = None) -> None:
+                 agent_id_for: Callable[[str | None], str | None] | None = None,
+                 recall: Callable[[list[CallDraft], list[CallDraft]], None] | None = None) -> None:
         self.rule = rule or RingRule()
         self.server = server
         self._publish = publish or (lambda message: None)
@@ -54,6 +55,10 @@ class CallTracker:
         self._agent_id_for = agent_id_for or (lambda interface: None)
         self._agents = agent_state.AgentStates(self._agent_id_for)
         self._seen_at: dict[str, int] = {}  # Linkedid → sequence number of its latest event
+        # What Asterisk logged (queue_log) about calls the snapshot could not tell all of: the end of
+        # calls that vanished while the link was down, the earlier attempts of calls adopted.
+        self._recall = recall
+        self.member_interfaces: dict[str, str] = {}  # queue member name → interface (QueueMember)
         self.seq = 0
 
     # --- input --------------------------------------------------------------------------------
@@ -99,6 +104,8 @@ class CallTracker:
             self._publish(OriginateResult(event.action_id, event.success, event.reason, event.channel,
                                           event.uniqueid, event.at))
             return
+        if isinstance(event, ev.MemberState) and event.member_name:
+            self.member_interfaces[event.member_name] = event.interface
         if isinstance(event, ev.QueueEntry):
             call = self._find(event.uniqueid, event.channel)
             if call is not None:
@@ -127,6 +134,8 @@ class CallTracker:
         self._decisions.pop(call.linkedid, None)
         self._seen_at.pop(call.linkedid, None)
         self._finished[call.linkedid] = None
+        if call.queue_uniqueid is not None and call.queue_uniqueid != call.linkedid:
+            self._finished[call.queue_uniqueid] = None  # queue_log's id for it: not to be backfilled
         while len(self._finished) > _FINISHED_MEMORY:
             self._finished.popitem(last=False)
         try:
@@ -145,19 +154,26 @@ class CallTracker:
         by_call: dict[str, list[ev.ChannelSnapshot]] = {}
         for item in snapshot:
             by_call.setdefault(item.linkedid, []).append(item)
-        for linkedid, call in list(self._calls.items()):
-            if linkedid in by_call or self._seen_at.get(linkedid, 0) > since_seq:
-                continue
-            log.warning("tracker: call %s ended while the AMI link was down", linkedid)
+        vanished = [call for linkedid, call in self._calls.items()
+                    if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]
+        for call in vanished:
+            log.warning("tracker: call %s ended while the AMI link was down", call.linkedid)
             call.ended_at = max(call.last_event_at, taken_at)
             call.ended_unseen = True
             call.live.clear()
-            self._finish(call)
+        adopted = [linkedid for linkedid in by_call if linkedid not in self._calls and linkedid not in self._finished]
         for linkedid, channels in by_call.items():
             try:
                 self._adopt(linkedid, channels, since_seq, taken_at)
             except Exception:
                 log.exception("tracker: resync of call %s failed", linkedid)
+        if (vanished or adopted) and self._recall is not None:
+            try:
+                self._recall(vanished, [self._calls[i] for i in adopted if i in self._calls])
+            except Exception:
+                log.exception("tracker: could not read the queue_log for %d calls", len(vanished) + len(adopted))
+        for call in vanished:
+            self._finish(call)
 
     def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int,
                taken_at: float) -> None:
@@ -215,6 +231,16 @@ class CallTracker:
             if channel is not None and (channel == call.queue_channel or channel in call.channels):
                 return call
         return None
+
+    def known_ids(self) -> set[str]:
+        """Linkedids and channel Uniqueids of the calls in progress or recently finished here
+        (the queue_log backfill leaves them alone)."""
+        ids: set[str] = set(self._finished)
+        for call in self._calls.values():
+            ids |= {call.linkedid, *call.live, *call.gone}
+            if call.queue_uniqueid is not None:
+                ids.add(call.queue_uniqueid)
+        return ids
 
     def live_calls(self) -> list[LiveCall]:
         return [_live(call) for call in self._calls.values()]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from callcenter.config import Settings
 from callcenter.hotline import Agent, Department, Hotline
-from callcenter.ivr import accounts, dialplan_callbacks
+from callcenter.ivr import accounts, dialplan_callbacks, logger_conf
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 
 PROMPT = "callcenter/zh/{}"
@@ -203,6 +203,7 @@ def render_all(settings: Settings, out_dir: Path, env: Mapping[str, str],
         "queues.conf": render_queues(settings.hotline),
         "pjsip.conf": accounts.render_pjsip(settings, env),
         "manager.conf": accounts.render_manager(settings, env),
+        "logger.conf": logger_conf.render_logger(),
     }
     written = []
     for name, text in files.items():

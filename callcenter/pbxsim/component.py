@@ -49,7 +49,8 @@ class PbxsimComponent:
                            inbound="hotline", hotline=settings.hotline,
                            recordings_dir=str(settings.recordings_dir.resolve()),
                            recorder=Recorder(settings.recordings_dir.resolve()),
-                           agi_resolver=self._agi_url, phone_context=AGENTS_CONTEXT)
+                           agi_resolver=self._agi_url, phone_context=AGENTS_CONTEXT,
+                           queue_log=str(settings.queue_log or settings.var_dir / "queue_log"))
         # One time base for the service and the PBX, so an accelerated demo stays consistent.
         self.pbx = Pbx(config, speed=speed, seed=seed,
                        clock=ctx.clock if isinstance(ctx.clock, ScaledClock) else None)
@@ -65,6 +66,7 @@ class PbxsimComponent:
                                               secret=Secret(self.secret), action_user="callcenter",
                                               action_secret=Secret(self.secret))
         self._ctx.extras["pbxsim"] = self
+        self._ctx.extras["queue_log"] = self.pbx.queue_log.path if self.pbx.queue_log else None
         log.info("pbxsim (embedded PBX) serving AMI on 127.0.0.1:%d", self.server.port)
 
     async def stop(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any, overload
 
 from callcenter.clock import Clock
 from callcenter.pbxsim.channels import CAUSE_TEXT, Channel, ChannelIds, HangupRequest
+from callcenter.pbxsim.queue_log import QueueLog
 from callcenter.pbxsim.queue_state import QueueConfig, QueueState
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.pbxsim.wire import Headers
@@ -45,6 +46,7 @@ class PbxConfig:
     # The dialplan context of the member phones' own endpoint (pjsip.conf ``context``): a dialled
     # phone's Newchannel shows it with extension ``s`` (seen on Asterisk 20.20.1 with PJSIP).
     phone_context: str = "from-internal"
+    queue_log: str | None = None  # where to write Asterisk's queue_log (logger.conf queue_log = yes)
 
 
 class Pbx:
@@ -53,6 +55,7 @@ class Pbx:
         self.config = config or PbxConfig()
         self.rng = random.Random(seed)
         self.recorder = self.config.recorder
+        self.queue_log = QueueLog(self.config.queue_log) if self.config.queue_log else None
         self.timebase = clock if isinstance(clock, ScaledClock) else ScaledClock(speed)
         self.clock: Clock = clock or self.timebase
         self.ids = ChannelIds()

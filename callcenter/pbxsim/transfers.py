@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim import queue_log as qlog
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.members import MemberLeg, bridge_headers, finish_leg, hangup_answered_leg
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
-    from callcenter.pbxsim.queue_state import QueueState
+    from callcenter.pbxsim.queue_state import QueueState, Waiting
 
 MOVES = ("redirect", "transfer")
 
@@ -29,7 +30,7 @@ def is_move(request: HangupRequest | None) -> bool:
 
 
 def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, bridge: str, hold: int,
-                 connected_at: float, request: HangupRequest) -> None:
+                 connected_at: float, request: HangupRequest, entry: Waiting) -> None:
     """The caller leaves the queue's bridge for ``request.target``; the agent side is torn down."""
     assert request.target is not None
     context, exten, priority = request.target
@@ -39,7 +40,7 @@ def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, b
     if blind:
         pbx.call_event("Unhold", leg.one)
     else:
-        caller.on_hangup.append(lambda: _deferred_complete(pbx, caller, fields, connected_at))
+        caller.on_hangup.append(lambda: _deferred_complete(pbx, caller, fields, connected_at, entry))
     caller.context, caller.exten, caller.priority = context, exten, priority
     # The snapshot moves before the channel leaves: Newexten at the new place, still in Queue().
     pbx.call_event("Newexten", caller, ("Extension", exten), ("Application", "Queue"), ("AppData", ""))
@@ -52,6 +53,8 @@ def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, b
         talk = str(int(pbx.now() - connected_at))
         pbx.agent_event("AgentComplete", caller, *leg.one.headers("Dest"), *fields, ("TalkTime", talk),
                         ("Reason", "transfer"))
+        qlog.log(pbx, caller, queue.name, leg.member.name, "BLINDTRANSFER", exten, context,
+                 int(connected_at) - int(entry.joined_at), qlog.whole(pbx, connected_at), entry.original_position)
     hangup_answered_leg(pbx, leg, bridge)
     finish_leg(pbx, leg)
     log = pbx.calls.get(caller.linkedid)
@@ -59,9 +62,13 @@ def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, b
         log.transfers.append((request.side, f"{context},{exten}"))
 
 
-def _deferred_complete(pbx: Pbx, caller: Channel, fields: list[tuple[str, str]], connected_at: float) -> None:
+def _deferred_complete(pbx: Pbx, caller: Channel, fields: list[tuple[str, str]], connected_at: float,
+                       entry: Waiting) -> None:
     talk = str(int(pbx.now() - connected_at))
     pbx.agent_event("AgentComplete", caller, *fields, ("TalkTime", talk), ("Reason", "caller"))
+    named = dict(fields)
+    qlog.log(pbx, caller, named["Queue"], named["MemberName"], "COMPLETECALLER", int(connected_at) - int(entry.joined_at),
+             qlog.whole(pbx, connected_at), entry.original_position)
 
 
 def blind_transfer_headers(transferee: Channel, transferer: Channel, bridge: str,

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exc, insert, select
+from sqlalchemy import exc, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.calls.model import CallRecord, LegRecord
@@ -309,7 +309,7 @@ class CallWriter:
             "longest_hold_seconds": max((h.seconds for h in r.holds), default=0.0), "attempts": r.attempts,
             "transfers": r.transfers, "hangup_first": r.hangup_first, "dropped": r.dropped,
             "recordings": "\n".join(r.recordings) or None, "awaiting_decisions": True,
-            "flags": ",".join(r.flags) or None,
+            "flags": ",".join(r.flags) or None, "queue_uniqueid": r.queue_uniqueid, "backfilled": r.backfilled,
         }
 
 
@@ -329,16 +329,23 @@ def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str
 
 
 def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
-    linkedids = {w.record.linkedid for w in batch}
-    stored = {(server, linkedid) for server, linkedid in session.execute(
-        select(Call.server, Call.linkedid).where(Call.linkedid.in_(linkedids)))}
-    fresh, seen = [], set()
+    """A call is known by its Linkedid, and by the Uniqueid of its queue channel (queue_log's call
+    id): a call recorded from the queue_log and the same call seen live are one call."""
+    ids = {w.record.linkedid for w in batch} | {w.record.queue_uniqueid for w in batch if w.record.queue_uniqueid}
+    stored: set[tuple[str, str]] = set()
+    for server, linkedid, queue_uniqueid in session.execute(
+            select(Call.server, Call.linkedid, Call.queue_uniqueid).where(
+                or_(Call.linkedid.in_(ids), Call.queue_uniqueid.in_(ids)))):
+        stored |= {(server, linkedid)} | ({(server, queue_uniqueid)} if queue_uniqueid else set())
+    fresh: list[_Waiting] = []
+    seen: set[tuple[str, str]] = set()
     for w in batch:
-        key = (w.record.server, w.record.linkedid)
-        if key in stored or key in seen:
+        keys = {(w.record.server, w.record.linkedid)} | (
+            {(w.record.server, w.record.queue_uniqueid)} if w.record.queue_uniqueid else set())
+        if keys & stored or keys & seen:
             log.info("writer: call %s is already stored; skipped", w.record.linkedid)
             continue
-        seen.add(key)
+        seen |= keys
         fresh.append(w)
     return fresh
 

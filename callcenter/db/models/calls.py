@@ -71,6 +71,10 @@ class Call(Base):
     # ended_before_start. The call is kept; reports can tell it apart.
     flags: Mapped[str | None] = mapped_column(String(128))
     awaiting_decisions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The channel that ran Queue(): the call id of Asterisk's queue_log (backfill is keyed on it too).
+    queue_uniqueid: Mapped[str | None] = mapped_column(String(64))
+    # Recorded afterwards from queue_log (the service was down): times to the whole second.
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     legs: Mapped[list[CallLeg]] = relationship(back_populates="call", cascade="all, delete-orphan",
                                                order_by="CallLeg.started_at")
@@ -81,6 +85,7 @@ class Call(Base):
 Index("uq_calls_server_linkedid", Call.server, Call.linkedid, unique=True)
 Index("ix_calls_awaiting_decisions", Call.id, postgresql_where=Call.awaiting_decisions.is_(True),
       sqlite_where=Call.awaiting_decisions.is_(True))
+Index("ix_calls_server_queue_uniqueid", Call.server, Call.queue_uniqueid)
 
 
 class CallLeg(Base):
