@@ -44,7 +44,8 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
     pbx.agent_event("QueueCallerJoin", caller, ("Queue", queue.name),
                     ("Position", str(entry.original_position)),
                     ("Count", str(len(queue.waiting))))
-    qlog.log(pbx, caller, queue.name, "NONE", "ENTERQUEUE", "", qlog.caller_number(caller), entry.original_position)
+    pbx.queue_log_line(caller, queue.name, "NONE", "ENTERQUEUE", "", qlog.caller_number(caller),
+                       entry.original_position)
     pbx.call_event("MusicOnHoldStart", caller, ("Class", "default"))
     if log is not None:
         log.heard.append("moh:default")
@@ -90,7 +91,7 @@ def _no_answer(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
     pbx.agent_event("AgentRingNoAnswer", caller, *leg.one.headers("Dest"), ("Queue", leg.queue.name),
                     ("Interface", leg.member.interface), ("MemberName", leg.member.name),
                     ("RingTime", str(ring_ms)))
-    qlog.log(pbx, caller, leg.queue.name, leg.member.name, "RINGNOANSWER", ring_ms)
+    pbx.queue_log_line(caller, leg.queue.name, leg.member.name, "RINGNOANSWER", ring_ms)
     cancel_leg(pbx, caller, leg, no_answer=True)
     log = pbx.calls.get(caller.linkedid)
     if log is not None:
@@ -108,12 +109,13 @@ def _abandon(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, leg: 
     _hangup_request(pbx, caller, request)
     pbx.call_event("MusicOnHoldStop", caller)
     if leg is not None:
-        qlog.log(pbx, caller, queue.name, leg.member.name, "RINGCANCELED", round((pbx.now() - leg.started_at) * 1000))
+        pbx.queue_log_line(caller, queue.name, leg.member.name, "RINGCANCELED",
+                           round((pbx.now() - leg.started_at) * 1000))
         cancel_leg(pbx, caller, leg, no_answer=False)
     position = queue.position(entry)
     hold = int(pbx.now() - entry.joined_at)
-    qlog.log(pbx, caller, queue.name, "NONE", "ABANDON", position, entry.original_position,
-             qlog.whole(pbx, entry.joined_at))
+    pbx.queue_log_line(caller, queue.name, "NONE", "ABANDON", position, entry.original_position,
+                       qlog.whole(pbx.now(), entry.joined_at))
     pbx.agent_event("QueueCallerAbandon", caller, ("Queue", queue.name), ("Position", str(position)),
                     ("OriginalPosition", str(entry.original_position)), ("HoldTime", str(hold)))
     queue.waiting.remove(entry)
@@ -163,7 +165,8 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     pbx.set_var(caller, "QUEUEWAIT_MS", str(wait * 1000))
     hold = int(pbx.now() - entry.joined_at)
     ring = int(answered_at - leg.started_at)
-    qlog.log(pbx, caller, queue.name, member.name, "CONNECT", qlog.whole(pbx, entry.joined_at), leg.one.uniqueid, ring)
+    pbx.queue_log_line(caller, queue.name, member.name, "CONNECT", qlog.whole(pbx.now(), entry.joined_at),
+                       leg.one.uniqueid, ring)
     pbx.agent_event("AgentConnect", caller, *leg.one.headers("Dest"), ("Queue", queue.name),
                     ("Interface", member.interface), ("MemberName", member.name), ("HoldTime", str(hold)),
                     ("RingTime", str(ring)))
@@ -194,7 +197,7 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
     if request is None and caller_first:
         request = HangupRequest("caller", 0 if caller.partner is not None else None)
     talk = str(int(pbx.now() - connected_at))
-    times = (int(connected_at) - int(entry.joined_at), qlog.whole(pbx, connected_at), entry.original_position)
+    times = (int(connected_at) - int(entry.joined_at), qlog.whole(pbx.now(), connected_at), entry.original_position)
     complete = [*leg.one.headers("Dest"), ("Queue", queue.name), ("Interface", leg.member.interface),
                 ("MemberName", leg.member.name), ("HoldTime", str(hold)), ("TalkTime", talk)]
     log = pbx.calls.get(caller.linkedid)
@@ -208,7 +211,7 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
         pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + leg.one.headers())
         pbx.hangup(leg.one, 16)
         pbx.agent_event("AgentComplete", caller, *complete, ("Reason", "agent"))
-        qlog.log(pbx, caller, queue.name, leg.member.name, "COMPLETEAGENT", *times)
+        pbx.queue_log_line(caller, queue.name, leg.member.name, "COMPLETEAGENT", *times)
         pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + caller.headers())
         pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
         set_member_state(pbx, leg.member.interface, None)
@@ -222,7 +225,7 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
         return request
     _hangup_request(pbx, caller, request)
     pbx.agent_event("AgentComplete", caller, *complete, ("Reason", "caller"))
-    qlog.log(pbx, caller, queue.name, leg.member.name, "COMPLETECALLER", *times)
+    pbx.queue_log_line(caller, queue.name, leg.member.name, "COMPLETECALLER", *times)
     pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + caller.headers())
     pbx.hangup_request(caller, 16, soft=True)
     hangup_answered_leg(pbx, leg, bridge)

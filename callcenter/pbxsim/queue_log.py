@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.channels import Channel
-    from callcenter.pbxsim.pbx import Pbx
 
 
 class QueueLog:
@@ -30,11 +29,6 @@ def caller_number(channel: Channel) -> str:
     return "" if channel.cid_num in ("", "<unknown>") else channel.cid_num
 
 
-def whole(pbx: Pbx, since: float) -> int:
+def whole(now: float, since: float) -> int:
     """``time(NULL) - start`` as app_queue computes it: both ends in whole seconds."""
-    return int(pbx.now()) - int(since)
-
-
-def log(pbx: Pbx, caller: Channel, queue: str, agent: str, event: str, *data: object) -> None:
-    if pbx.queue_log is not None:
-        pbx.queue_log.write(pbx.now(), caller.uniqueid, queue, agent, event, *data)
+    return int(now) - int(since)

@@ -53,8 +53,9 @@ def leave_bridge(pbx: Pbx, caller: Channel, queue: QueueState, leg: MemberLeg, b
         talk = str(int(pbx.now() - connected_at))
         pbx.agent_event("AgentComplete", caller, *leg.one.headers("Dest"), *fields, ("TalkTime", talk),
                         ("Reason", "transfer"))
-        qlog.log(pbx, caller, queue.name, leg.member.name, "BLINDTRANSFER", exten, context,
-                 int(connected_at) - int(entry.joined_at), qlog.whole(pbx, connected_at), entry.original_position)
+        pbx.queue_log_line(caller, queue.name, leg.member.name, "BLINDTRANSFER", exten, context,
+                           int(connected_at) - int(entry.joined_at), qlog.whole(pbx.now(), connected_at),
+                           entry.original_position)
     hangup_answered_leg(pbx, leg, bridge)
     finish_leg(pbx, leg)
     log = pbx.calls.get(caller.linkedid)
@@ -67,8 +68,9 @@ def _deferred_complete(pbx: Pbx, caller: Channel, fields: list[tuple[str, str]],
     talk = str(int(pbx.now() - connected_at))
     pbx.agent_event("AgentComplete", caller, *fields, ("TalkTime", talk), ("Reason", "caller"))
     named = dict(fields)
-    qlog.log(pbx, caller, named["Queue"], named["MemberName"], "COMPLETECALLER", int(connected_at) - int(entry.joined_at),
-             qlog.whole(pbx, connected_at), entry.original_position)
+    pbx.queue_log_line(caller, named["Queue"], named["MemberName"], "COMPLETECALLER",
+                       int(connected_at) - int(entry.joined_at), qlog.whole(pbx.now(), connected_at),
+                       entry.original_position)
 
 
 def blind_transfer_headers(transferee: Channel, transferer: Channel, bridge: str,
