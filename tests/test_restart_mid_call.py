@@ -24,8 +24,8 @@ RING = PbxConfig().default_ring_seconds
 
 
 @pytest.fixture
-async def pbx() -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(), speed=SPEED, clock=None)
+async def pbx(tmp_path: Path) -> AsyncIterator[AmiServer]:
+    pbx = Pbx(PbxConfig(queue_log=str(tmp_path / "queue_log")), speed=SPEED, clock=None)
     server = AmiServer(pbx, auth_failure_delay=0.05)
     await server.start()
     yield server
@@ -53,11 +53,11 @@ def stored_rows(database_url: str) -> list[Call]:
 
 async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_and_ring_time(
         pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
-    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as first:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as first:
         linkedid = await originate(first, talk_after_answer=25.0)
         await first.until(lambda: any(isinstance(m, GreetingDecision) for m in first.seen))
     assert stored_rows(database_url) == []  # the restart lost the call's memory, nothing was written
-    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as second:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as second:
         live = second.ctx.tracker.live_calls()
         assert [(c.linkedid, c.state,
                  c.agent) for c in live] == [(linkedid, "talking", "Local/agent1@agents")]
@@ -79,10 +79,10 @@ async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_
 
 async def test_restart_while_the_agent_rings_adopts_the_ringing_leg_and_decides_the_greeting(
         pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
-    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as first:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as first:
         linkedid = await originate(first, talk_after_answer=5.0)
         await first.until(lambda: any(isinstance(m, AgentRinging) for m in first.seen))
-    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path) as second:
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as second:
         live = second.ctx.tracker.live_calls()
         assert [(c.linkedid, c.state) for c in live] in ([(linkedid, "ringing")], [(linkedid, "talking")])
         await second.until(lambda: bool(second.stored()))
@@ -92,3 +92,24 @@ async def test_restart_while_the_agent_rings_adopts_the_ringing_leg_and_decides_
     assert truth.ring_seconds is not None
     assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0)
     assert not record.dropped and len(stored_rows(database_url)) == 1
+
+
+async def test_restart_after_a_roll_over_keeps_the_first_attempt_in_the_ring_time_r13(
+        pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
+    """Agent 1 rings past the 15 s member timeout, the queue rolls over to agent 2; the service
+    restarts while agent 2 rings. The snapshot shows only agent 2's leg: the first attempt comes
+    from Asterisk's queue_log (RINGNOANSWER), and the caller's ring time runs from it (R13)."""
+    pbx.pbx.globals.update({"RING_agent1": "20", "RING_agent2": "6"})
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as first:
+        linkedid = await originate(first, talk_after_answer=30.0)
+        await first.until(lambda: sum(isinstance(m, AgentRinging) for m in first.seen) == 2)
+    async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as second:
+        await second.until(lambda: bool(second.stored()), timeout=30)
+    truth = pbx.pbx.calls[linkedid]
+    (record,) = [m.record for m in second.stored()]
+    assert truth.ring_seconds is not None and truth.ring_seconds > 21.0  # 15 s + 1 s retry + 6 s
+    assert record.answered and record.agent == truth.answered_by == "Local/agent2@agents"
+    assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0)
+    assert record.within_rule is False  # R1: past three rings, whoever answered in the end
+    assert [leg.outcome for leg in record.legs] == ["no_answer", "answered"]
+    assert [leg.member_name for leg in record.legs] == ["Agent 1", "Agent 2"]

@@ -112,15 +112,14 @@ def _answer_from_log(draft: CallDraft, connect: QueueLogLine) -> None:
 def adopt_from_log(draft: CallDraft, call: QueuedCall, interface_for: MemberInterface) -> None:
     """A call adopted in progress: its entry and the attempts that ended before we looked (R13:
     the caller's ring time runs from the first of them)."""
-    if call.entered_at is not None and draft.queue_entry_estimated:
+    if call.entered_at is not None and (draft.queue_entry_estimated or draft.queue_entered_at is None):
         draft.queue_entered_at = float(call.entered_at)
         draft.queue_entry_estimated = False
     for index, line in enumerate(call.unanswered):
         ring = (line.number(0) or 0) / 1000.0
         start = float(line.at - round(ring))
         outcome: LegOutcome = "no_answer" if line.event == "RINGNOANSWER" else "cancelled"
-        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ring_started_at=start,
-                       ended_at=float(line.at), outcome=outcome, ring_time_hint=ring)
+        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ended_at=float(line.at), outcome=outcome)
         draft.legs[f"queue_log:{call.callid}:{index}"] = leg
         draft.first_ring_at = start if draft.first_ring_at is None else min(draft.first_ring_at, start)
     if call.connect is not None and draft.answer_estimated and draft.answer is not None:

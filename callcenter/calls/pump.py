@@ -67,6 +67,7 @@ class EventPump:
             self.events += len(item.messages)
         elif isinstance(item, Connected):
             self._since_seq = self.tracker.seq
+            self.tracker.snapshot_pending = True
         elif isinstance(item, Snapshot):
             self._resync(item)
 

@@ -59,6 +59,7 @@ class CallTracker:
         # calls that vanished while the link was down, the earlier attempts of calls adopted.
         self._recall = recall
         self.member_interfaces: dict[str, str] = {}  # queue member name → interface (QueueMember)
+        self.snapshot_pending = False  # set at a (re)connect until its snapshot is applied
         self.seq = 0
 
     # --- input --------------------------------------------------------------------------------
@@ -87,6 +88,10 @@ class CallTracker:
                 return
             call = self._start(linkedid, event.at, getattr(event, "caller_num", None))
             self._mark_callback(call, event)
+            # Between a (re)connect and its snapshot, a call first met in the middle (not at its
+            # own first channel) began before we looked: the snapshot and the queue_log complete it.
+            starts_here = isinstance(event, ev.Newchannel) and event.uniqueid == linkedid
+            call.adopted = self.snapshot_pending and not starts_here
         self._seen_at[linkedid] = self.seq
         if flag is not None:
             call.flags.add(flag)
@@ -161,7 +166,9 @@ class CallTracker:
             call.ended_at = max(call.last_event_at, taken_at)
             call.ended_unseen = True
             call.live.clear()
-        adopted = [linkedid for linkedid in by_call if linkedid not in self._calls and linkedid not in self._finished]
+        self.snapshot_pending = False
+        adopted = [linkedid for linkedid in by_call if linkedid not in self._finished and (
+            linkedid not in self._calls or self._calls[linkedid].adopted)]
         for linkedid, channels in by_call.items():
             try:
                 self._adopt(linkedid, channels, since_seq, taken_at)
@@ -191,6 +198,10 @@ class CallTracker:
                 call.live.pop(uniqueid)
                 call.gone.add(uniqueid)
             adopt_channels(call, channels, taken_at)
+        elif call.adopted:
+            adopt_channels(call, channels, taken_at)  # met mid-way since the reconnect
+        if call.adopted:
+            call.started_at = min(call.started_at, taken_at - max(c.duration_s for c in channels))
         for item in channels:
             if item.uniqueid not in call.gone:
                 call.live[item.uniqueid] = item.channel

@@ -329,23 +329,30 @@ def _insert_journal(session: Session, rows: list[tuple[str, str, float, str, str
 
 
 def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
-    """A call is known by its Linkedid, and by the Uniqueid of its queue channel (queue_log's call
-    id): a call recorded from the queue_log and the same call seen live are one call."""
-    ids = {w.record.linkedid for w in batch} | {w.record.queue_uniqueid for w in batch if w.record.queue_uniqueid}
-    stored: set[tuple[str, str]] = set()
+    """A call is known by its Linkedid. A call recorded from the queue_log (backfilled) is keyed by
+    its queue channel's Uniqueid, which the same call seen live keeps as ``queue_uniqueid``: the
+    two are one call, whichever comes first."""
+    linkedids = {w.record.linkedid for w in batch} | {w.record.queue_uniqueid for w in batch if w.record.queue_uniqueid}
+    backfilled = {w.record.linkedid for w in batch if w.record.backfilled}
+    stored: set[tuple[str, str]] = set()  # (server, Linkedid) of stored calls
+    seen_live: set[tuple[str, str]] = set()  # (server, queue Uniqueid) of stored calls
     for server, linkedid, queue_uniqueid in session.execute(
             select(Call.server, Call.linkedid, Call.queue_uniqueid).where(
-                or_(Call.linkedid.in_(ids), Call.queue_uniqueid.in_(ids)))):
-        stored |= {(server, linkedid)} | ({(server, queue_uniqueid)} if queue_uniqueid else set())
+                or_(Call.linkedid.in_(linkedids), Call.queue_uniqueid.in_(backfilled)))):
+        stored.add((server, linkedid))
+        if queue_uniqueid:
+            seen_live.add((server, queue_uniqueid))
     fresh: list[_Waiting] = []
-    seen: set[tuple[str, str]] = set()
     for w in batch:
-        keys = {(w.record.server, w.record.linkedid)} | (
-            {(w.record.server, w.record.queue_uniqueid)} if w.record.queue_uniqueid else set())
-        if keys & stored or keys & seen:
-            log.info("writer: call %s is already stored; skipped", w.record.linkedid)
+        r = w.record
+        key, alias = (r.server, r.linkedid), (r.server, r.queue_uniqueid or r.linkedid)
+        known = key in stored or (key in seen_live if r.backfilled else alias in stored)
+        if known:
+            log.info("writer: call %s is already stored; skipped", r.linkedid)
             continue
-        seen |= keys
+        stored.add(key)
+        if r.queue_uniqueid:
+            seen_live.add(alias)
         fresh.append(w)
     return fresh
 
