@@ -82,12 +82,14 @@ DOWN_SECONDS = 120.0
 
 def workload(seed: int, duration: float) -> tuple[CallPlan, ...]:
     """Calls every 10-30 s for two agents: agent 1 answers after 2-20 s (past the 15 s member
-    timeout the call rolls over to agent 2, R13), agent 2 after 2-12 s; talks of 10-40 s, one caller in eight gives up, one agent in ten hangs up first."""
+    timeout the call rolls over to agent 2, R13), agent 2 after 2-12 s; talks of 10-40 s, one caller
+    in eight gives up, one agent in ten hangs up first."""
     rng = random.Random(seed)
     plans, at = [], 0.0
     while (at := at + rng.uniform(10.0, 30.0)) < duration:
         talk = rng.uniform(10.0, 40.0)
-        variables = {"__RING_agent1": f"{rng.uniform(2.0, 20.0):.2f}", "__RING_agent2": f"{rng.uniform(2.0, 12.0):.2f}"}
+        variables = {"__RING_agent1": f"{rng.uniform(2.0, 20.0):.2f}",
+                     "__RING_agent2": f"{rng.uniform(2.0, 12.0):.2f}"}
         for agent in ("agent1", "agent2"):
             agent_first = rng.random() < 0.1
             variables[f"__TALK_{agent}"] = f"{talk * 0.6 if agent_first else talk + 3600:.1f}"
@@ -133,7 +135,8 @@ async def test_service_down_two_minutes_while_calls_go_on_stores_every_ended_cal
         down_to = pbx.now()
         async with CallsRun(server.port, database_url, hotline_path, tmp_path, path) as second:
             await asyncio.wait_for(calls, 120)
-            await second.until(lambda: second.component.catch_up.backfilled > 0 and second.ctx.tracker.open_calls == 0)
+            await second.until(lambda: second.component.catch_up.backfilled > 0
+                               and second.ctx.tracker.open_calls == 0)
             await asyncio.to_thread(second.component.writer.flush)
     finally:
         calls.cancel()
@@ -150,7 +153,8 @@ async def test_service_down_two_minutes_while_calls_go_on_stores_every_ended_cal
         if truth.ring_seconds is not None:
             # Backfilled and adopted calls carry Asterisk's whole seconds (live precision: other tests).
             assert row.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0), row.linkedid
-        assert row.dropped == (row.answered and truth.hangup_first == "agent")  # R9: only a real cut by the agent
+        # R9: only a real cut by the agent side
+        assert row.dropped == (row.answered and truth.hangup_first == "agent")
     for row in missed:  # backfilled: nothing of it was seen, it lay within the two minutes
         truth = ended[row.linkedid]
         assert truth.ended_at is not None and down_from <= truth.ended_at <= down_to + 1

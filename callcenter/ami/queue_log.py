@@ -17,7 +17,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # Events that end a caller's stay in the queue (app_queue.c).
-ANSWERED_ENDS = frozenset({"COMPLETECALLER", "COMPLETEAGENT", "BLINDTRANSFER", "ATTENDEDTRANSFER", "TRANSFER"})
+ANSWERED_ENDS = frozenset({"COMPLETECALLER", "COMPLETEAGENT", "BLINDTRANSFER", "ATTENDEDTRANSFER",
+                           "TRANSFER"})
 UNANSWERED_ENDS = frozenset({"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"})
 
 

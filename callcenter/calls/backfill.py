@@ -43,11 +43,13 @@ def _legs(call: QueuedCall, interface_for: MemberInterface) -> list[LegRecord]:
         c = call.connect
         ring = float(c.number(2) or 0)
         peer = c.data[1] if len(c.data) > 1 else ""
-        legs.append(LegRecord(interface_for(c.agent), c.agent, peer, c.at - ring, float(c.at), ring, "answered"))
+        legs.append(LegRecord(interface_for(c.agent), c.agent, peer, c.at - ring, float(c.at), ring,
+                              "answered"))
     return sorted(legs, key=lambda leg: leg.started_at)
 
 
-def record_of(call: QueuedCall, server: str, rule: RingRule, interface_for: MemberInterface) -> CallRecord | None:
+def record_of(call: QueuedCall, server: str, rule: RingRule,
+              interface_for: MemberInterface) -> CallRecord | None:
     """The record of a finished queue call, or None while it is not finished."""
     end = call.end
     if end is None or call.entered_at is None:
@@ -57,7 +59,8 @@ def record_of(call: QueuedCall, server: str, rule: RingRule, interface_for: Memb
     connect = call.connect
     answered_at = float(connect.at) if connect is not None else None
     ended = float(max(end.at, call.entered_at))
-    ring_s = None if first_ring is None else max(0.0, (answered_at if answered_at is not None else ended) - first_ring)
+    ring_until = answered_at if answered_at is not None else ended
+    ring_s = None if first_ring is None else max(0.0, ring_until - first_ring)
     hold, talk = _times(end) if connect is not None else (None, None)
     wait = (connect.number(0) if connect is not None else end.number(len(end.data) - 1) if end.data else None)
     return CallRecord(
@@ -101,7 +104,8 @@ def _answer_from_log(draft: CallDraft, connect: QueueLogLine) -> None:
     """The answer fell into the cut: the leg that rang for that member answered at CONNECT."""
     at = float(connect.at)
     open_legs = [leg for leg in draft.legs.values() if leg.ended_at is None]
-    leg = next((leg for leg in open_legs if leg.member_name == connect.agent), open_legs[-1] if open_legs else None)
+    fallback = open_legs[-1] if open_legs else None
+    leg = next((leg for leg in open_legs if leg.member_name == connect.agent), fallback)
     draft.answered_at = at
     if leg is not None:
         leg.ended_at, leg.outcome = at, "answered"
@@ -119,7 +123,8 @@ def adopt_from_log(draft: CallDraft, call: QueuedCall, interface_for: MemberInte
         ring = (line.number(0) or 0) / 1000.0
         start = float(line.at - round(ring))
         outcome: LegOutcome = "no_answer" if line.event == "RINGNOANSWER" else "cancelled"
-        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ended_at=float(line.at), outcome=outcome)
+        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ended_at=float(line.at),
+                       outcome=outcome)
         draft.legs[f"queue_log:{call.callid}:{index}"] = leg
         draft.first_ring_at = start if draft.first_ring_at is None else min(draft.first_ring_at, start)
     if call.connect is not None and draft.answer_estimated and draft.answer is not None:

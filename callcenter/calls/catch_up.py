@@ -33,7 +33,8 @@ Submit = Callable[[CallRecord, list[tuple[float, str, str]]], None]
 
 class QueueLogCatchUp:
     def __init__(self, path: Path | None, server: str, rule: RingRule, interface_for: MemberInterface,
-                 last_stored_end: Callable[[], dt.datetime | None], stored_ids: Callable[[set[str]], set[str]],
+                 last_stored_end: Callable[[], dt.datetime | None],
+                 stored_ids: Callable[[set[str]], set[str]],
                  submit: Submit) -> None:
         self.path, self.server, self.rule = path, server, rule
         self._interface_for = interface_for
@@ -74,7 +75,8 @@ class QueueLogCatchUp:
     def _missed(self, following: set[str]) -> list[tuple[CallRecord, list[QueueLogLine]]]:
         last = self._last_stored_end()
         if last is None:
-            log.info("catch-up: no call stored yet for %s; the queue_log is read from the first one on", self.server)
+            log.info("catch-up: no call stored yet for %s; the queue_log is read from the first one on",
+                     self.server)
             return []
         lines = list(read_lines(self.path, last.timestamp() - LOOKBACK_SECONDS)) if self.path else []
         calls = {callid: c for callid, c in calls_of(lines).items() if c.ended and callid not in following}

@@ -91,7 +91,8 @@ class CallsComponent:
     def _after_resync(self) -> None:
         """After each snapshot: record from the queue_log what Asterisk did while we were away."""
         if self._catching_up is None or self._catching_up.done():
-            self._catching_up = asyncio.get_running_loop().create_task(self._backfill(), name="calls:catch-up")
+            loop = asyncio.get_running_loop()
+            self._catching_up = loop.create_task(self._backfill(), name="calls:catch-up")
 
     async def _backfill(self) -> None:
         try:

@@ -178,7 +178,8 @@ class CallTracker:
             try:
                 self._recall(vanished, [self._calls[i] for i in adopted if i in self._calls])
             except Exception:
-                log.exception("tracker: could not read the queue_log for %d calls", len(vanished) + len(adopted))
+                log.exception("tracker: could not read the queue_log for %d calls",
+                              len(vanished) + len(adopted))
         for call in vanished:
             self._finish(call)
 

@@ -56,7 +56,8 @@ def render(
     agi_host: Annotated[str | None, typer.Option(help="address Asterisk uses to reach the FastAGI server "
                                                      "(default: CALLCENTER_AGI_HOST, loopback)")] = None,
 ) -> None:
-    """Write extensions.conf, queues.conf, pjsip.conf, manager.conf and logger.conf (queue_log) for Asterisk 20."""
+    """Write extensions.conf, queues.conf, pjsip.conf, manager.conf and logger.conf (queue_log)
+    for Asterisk 20."""
     from callcenter.ivr import dialplan
 
     settings = load_settings(ami=False)  # the render makes the AMI secrets; it needs none

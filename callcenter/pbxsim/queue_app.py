@@ -197,7 +197,8 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
     if request is None and caller_first:
         request = HangupRequest("caller", 0 if caller.partner is not None else None)
     talk = str(int(pbx.now() - connected_at))
-    times = (int(connected_at) - int(entry.joined_at), qlog.whole(pbx.now(), connected_at), entry.original_position)
+    times = (int(connected_at) - int(entry.joined_at), qlog.whole(pbx.now(), connected_at),
+             entry.original_position)
     complete = [*leg.one.headers("Dest"), ("Queue", queue.name), ("Interface", leg.member.interface),
                 ("MemberName", leg.member.name), ("HoldTime", str(hold)), ("TalkTime", talk)]
     log = pbx.calls.get(caller.linkedid)

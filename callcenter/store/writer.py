@@ -309,7 +309,8 @@ class CallWriter:
             "longest_hold_seconds": max((h.seconds for h in r.holds), default=0.0), "attempts": r.attempts,
             "transfers": r.transfers, "hangup_first": r.hangup_first, "dropped": r.dropped,
             "recordings": "\n".join(r.recordings) or None, "awaiting_decisions": True,
-            "flags": ",".join(r.flags) or None, "queue_uniqueid": r.queue_uniqueid, "backfilled": r.backfilled,
+            "flags": ",".join(r.flags) or None, "queue_uniqueid": r.queue_uniqueid,
+            "backfilled": r.backfilled,
         }
 
 
@@ -332,7 +333,8 @@ def _not_yet_stored(session: Session, batch: list[_Waiting]) -> list[_Waiting]:
     """A call is known by its Linkedid. A call recorded from the queue_log (backfilled) is keyed by
     its queue channel's Uniqueid, which the same call seen live keeps as ``queue_uniqueid``: the
     two are one call, whichever comes first."""
-    linkedids = {w.record.linkedid for w in batch} | {w.record.queue_uniqueid for w in batch if w.record.queue_uniqueid}
+    linkedids = {w.record.linkedid for w in batch} | {
+        w.record.queue_uniqueid for w in batch if w.record.queue_uniqueid}
     backfilled = {w.record.linkedid for w in batch if w.record.backfilled}
     stored: set[tuple[str, str]] = set()  # (server, Linkedid) of stored calls
     seen_live: set[tuple[str, str]] = set()  # (server, queue Uniqueid) of stored calls

@@ -24,15 +24,17 @@ QUICK = ListenerTiming(ping_interval=0.5, ping_timeout=0.5, backoff_initial=0.05
 
 
 class CallsRun:
-    def __init__(self, port: int, database_url: str, hotline_path: Path, var_dir: Path, queue_log: Path | None = None,
-                 timing: ListenerTiming | None = None) -> None:
-        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": database_url,
+    def __init__(self, port: int, database_url: str, hotline_path: Path, var_dir: Path,
+                 queue_log: Path | None = None, timing: ListenerTiming | None = None) -> None:
+        settings = load_settings({"CALLCENTER_HOTLINE": str(hotline_path),
+                                  "CALLCENTER_DATABASE_URL": database_url,
                                   "CALLCENTER_VAR_DIR": str(var_dir)})
         engine = make_engine(database_url)
         self.ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
                                   sessions=make_session_factory(engine))
         self.ctx.extras["queue_log"] = queue_log
-        self.ami = AmiSettings("127.0.0.1", port, "callcenter", Secret("secret"), "callcenter", Secret("secret"))
+        self.ami = AmiSettings("127.0.0.1", port, "callcenter", Secret("secret"), "callcenter",
+                               Secret("secret"))
         self.seen: list[object] = []
         self.ctx.bus.subscribe((CallStored, GreetingDecision, AgentRinging), self.seen.append)
         self.component = CallsComponent(self.ctx, self.ami, timing)
