@@ -15,6 +15,7 @@ from callcenter.agents.hub import DeskHub
 from callcenter.agents.pop import ScreenPop
 from callcenter.agents.states import AgentStates, PhoneSystemUnavailable, wrap_up_seconds_from_env
 from callcenter.agents.tickets import ticket_view
+from callcenter.agents.wrap_ups import WrapUpStore
 from callcenter.ami.actions import AmiActionError, AmiLinkDown
 from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, GreetingDecision, OriginateResult
 from callcenter.db.session import unit_of_work
@@ -39,7 +40,8 @@ class AgentsComponent:
         self.hotline = ctx.settings.hotline
         self.hub = DeskHub()
         wrap_up = wrap_up_seconds_from_env() if wrap_up_seconds is None else wrap_up_seconds
-        self.states = AgentStates(self.hotline, lambda: ctx.actions, self.hub, ctx.clock, wrap_up)
+        self.states = AgentStates(self.hotline, lambda: ctx.actions, self.hub, ctx.clock, wrap_up,
+                                  WrapUpStore(ctx.sessions))
         self.pop = ScreenPop(self.hotline, self.hub, ctx.sessions, ctx.clock, on_call_done=self._after_call)
         self.originated: dict[str, str] = {}  # ActionID -> agent id (click to call)
         self._ticker: asyncio.Task[None] | None = None

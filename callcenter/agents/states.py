@@ -7,6 +7,7 @@ shown the truth. A snapshot (``QueueStatus``) is taken at start, then updates (h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 from callcenter.agents.hub import DeskHub
 from callcenter.agents.roster import agent_for_interface, interface_of, queues_of
+from callcenter.agents.wrap_ups import WrapUpStore
 from callcenter.clock import Clock
 from callcenter.errors import CallcenterError
 from callcenter.hotline import Agent, Hotline
@@ -30,6 +32,8 @@ PAUSE_REASONS: dict[str, tuple[str, str]] = {
     "wrap_up": ("话后处理", "After-call work"),
 }
 WRAP_UP = "wrap_up"
+WRAP_UP_REASON = PAUSE_REASONS[WRAP_UP][0]
+WRAP_UP_RETRY_SECONDS = 5.0  # an unpause Asterisk did not take is tried again this much later
 # A member listed in queues.conf (static) cannot leave its queue over AMI: Asterisk answers
 # QueueRemove with "Member not dynamic". Log-out then pauses it with this reason, and the desk
 # and wallboard show such a member as logged out, not as paused.
@@ -89,12 +93,13 @@ def reason_label(key: str) -> str:
 
 class AgentStates:
     def __init__(self, hotline: Hotline, actions: Callable[[], Any], hub: DeskHub, clock: Clock,
-                 wrap_up_seconds: float = DEFAULT_WRAP_UP_SECONDS) -> None:
+                 wrap_up_seconds: float = DEFAULT_WRAP_UP_SECONDS, store: WrapUpStore | None = None) -> None:
         self.hotline = hotline
         self._actions = actions  # read at each use: the AMI client may be (re)made after us
         self.hub = hub
         self.clock = clock
         self.wrap_up_seconds = wrap_up_seconds
+        self.store = store  # wrap-up ends kept in the database: a restart lifts them on time
         self._status = {a.id: AgentStatus(a.id, interface_of(a)) for a in hotline.agents}
 
     @property
@@ -154,7 +159,7 @@ class AgentStates:
         for queue in static:
             await self.actions.queue_pause(interface_of(agent), True, reason=OFF_DUTY_REASON, queue=queue)
             self._went_off_duty(status, queue)
-        status.wrap_up_until = None
+        await self._set_wrap_up(agent_id, None)
         return queues
 
     def _went_off_duty(self, status: AgentStatus, queue: str | None) -> None:
@@ -189,14 +194,24 @@ class AgentStates:
         agent = self._agent(agent_id)
         self._require_logged_in(agent_id)
         await self.actions.queue_pause(interface_of(agent), True, reason=label)
-        status = self._status[agent_id]
-        status.wrap_up_until = self.clock.time() + self.wrap_up_seconds if reason_key == WRAP_UP else None
+        until = self.clock.time() + self.wrap_up_seconds if reason_key == WRAP_UP else None
+        await self._set_wrap_up(agent_id, until)
 
     async def resume(self, agent_id: str) -> None:
         agent = self._agent(agent_id)
         self._require_logged_in(agent_id)
-        self._status[agent_id].wrap_up_until = None
         await self.actions.queue_pause(interface_of(agent), False)
+        await self._set_wrap_up(agent_id, None)  # only once Asterisk took it: a failed unpause is retried
+
+    async def _set_wrap_up(self, agent_id: str, until: float | None) -> None:
+        status = self._status[agent_id]
+        had, status.wrap_up_until = status.wrap_up_until, until
+        if self.store is None or (until is None and had is None):
+            return
+        if until is None:
+            await asyncio.to_thread(self.store.clear, agent_id)
+        else:
+            await asyncio.to_thread(self.store.save, agent_id, status.interface, until)
 
     # --- what Asterisk says -----------------------------------------------------------------
 
@@ -265,8 +280,39 @@ class AgentStates:
         return seen
 
     async def snapshot(self) -> None:
+        """At start-up, then again after the AMI link comes back (and every minute)."""
         events = await self.actions.send({"Action": "QueueStatus"})
         log.info("agents: queue snapshot lists %d hotline members", self.apply_snapshot(events))
+        await self.restore_wrap_ups(events)
+
+    async def restore_wrap_ups(self, events: list[dict[str, str]]) -> None:
+        """Members paused for 话后处理 (QueueStatus PausedReason: ours) get their stored end back:
+        one that is over (the service was down or cut off when it ended, or its end was never
+        stored) is lifted by the next tick, the others are re-armed. A stored wrap-up whose member
+        is no longer paused for it is forgotten."""
+        if self.store is None:
+            return
+        stored = await asyncio.to_thread(self.store.load)
+        now, ours = self.clock.time(), set()
+        for event in events:
+            interface = event.get("StateInterface") or event.get("Location") or ""
+            agent = agent_for_interface(self.hotline, interface)
+            wrap_up = event.get("Paused") == "1" and event.get("PausedReason") == WRAP_UP_REASON
+            if event.get("Event") != "QueueMember" or agent is None or not wrap_up or agent.id in ours:
+                continue
+            ours.add(agent.id)
+            until = stored.get(agent.id)
+            status = self._status[agent.id]
+            if until is None or until <= now:
+                log.info("agents: the wrap-up pause of %s is over; lifting it", agent.id)
+                status.wrap_up_until = min(until or now, now)
+            elif status.wrap_up_until != until:
+                log.info("agents: the wrap-up pause of %s goes on for %.0f s", agent.id, until - now)
+                status.wrap_up_until = until
+        for agent_id in stored.keys() - ours:  # unpaused meanwhile, or paused for another reason
+            if agent_id in self._status:
+                self._status[agent_id].wrap_up_until = None
+            await asyncio.to_thread(self.store.clear, agent_id)
 
     # --- wrap-up after each call ------------------------------------------------------------
 
@@ -278,7 +324,11 @@ class AgentStates:
     async def tick(self, now: float) -> None:
         """End wrap-ups whose time is over (still paused for 话后处理, nothing else chosen)."""
         for status in self._status.values():
-            if status.wrap_up_until is not None and now >= status.wrap_up_until:
-                status.wrap_up_until = None
-                if status.paused and status.reason in (None, PAUSE_REASONS[WRAP_UP][0]):
-                    await self.resume(status.agent_id)
+            if status.wrap_up_until is None or now < status.wrap_up_until:
+                continue
+            if status.paused and status.reason in (None, WRAP_UP_REASON):
+                # On failure (the AMI link is down) the end stays: the next tick tries again.
+                status.wrap_up_until = now + WRAP_UP_RETRY_SECONDS
+                await self.resume(status.agent_id)
+            else:
+                await self._set_wrap_up(status.agent_id, None)  # another pause was chosen meanwhile

@@ -26,3 +26,15 @@ class DeskAction(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WrapUpPause(Base):
+    """An agent's after-call wrap-up pause (话后处理) and when it ends: kept so a restart during
+    the wrap-up lifts it on time instead of leaving the agent paused for ever."""
+
+    __tablename__ = "wrap_up_pauses"
+
+    agent_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    interface: Mapped[str] = mapped_column(String(128))  # PJSIP/<extension>
+    until: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
