@@ -223,11 +223,13 @@ def test_rendered_ports_follow_the_settings(tmp_path: Path, hotline_path: Path) 
 
 def test_logger_turns_on_the_queue_log_the_service_reads_after_downtime(rendered: Path) -> None:
     logger = configparser.ConfigParser(strict=False, inline_comment_prefixes=(";",))
-    logger.read_string((rendered / "dialplans" / "logger.conf").read_text(encoding="utf-8").replace("=>", "="))
+    text = (rendered / "dialplans" / "logger.conf").read_text(encoding="utf-8")
+    logger.read_string(text.replace("=>", "="))
     general = logger["general"]
     assert general["queue_log"] == "yes" and general["queue_log_to_file"] == "yes"
     assert general["queue_log_name"] == "queue_log"  # /var/log/asterisk/queue_log = CALLCENTER_QUEUE_LOG
-    assert "console" in logger["logfiles"] and "messages.log" in logger["logfiles"]  # Asterisk's own logs stay
+    # Asterisk's own logs stay
+    assert "console" in logger["logfiles"] and "messages.log" in logger["logfiles"]
 
 
 def test_render_command_writes_the_five_files(tmp_path: Path, hotline_path: Path) -> None:
