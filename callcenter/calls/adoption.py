@@ -15,6 +15,9 @@ from __future__ import annotations
 from callcenter.ami import events as ev
 from callcenter.calls.draft import CallDraft, LegDraft, interface_of, local_base
 
+# Asterisk's whole seconds are cut down (Duration, TalkTime, queue_log's epoch): the true value lies
+# within the second above, so half a second is added to estimate it without a bias.
+HALF_SECOND = 0.5
 QUEUE_LEG_APP = "AppQueue"  # app_queue.c ring_entry: ast_channel_appl_set(chan, "AppQueue")
 DIAL_LEG_APP = "AppDial"  # app_dial.c: the channel Dial() rings
 
@@ -35,7 +38,7 @@ def adopt_channels(call: CallDraft, channels: list[ev.ChannelSnapshot], taken_at
     for item in sorted(legs, key=lambda c: -c.duration_s):
         leg = call.legs.get(item.channel)
         if leg is None:
-            started = taken_at - item.duration_s
+            started = taken_at - item.duration_s - HALF_SECOND
             leg = LegDraft(interface_of(item.channel), None, item.channel, started)
             call.legs[item.channel] = leg
             call.agent_bases.add(local_base(item.channel))
@@ -63,7 +66,7 @@ def refine_answer(call: CallDraft, e: ev.AgentEvent) -> None:
         leg.member_name = leg.member_name or e.member_name
     if not call.answer_estimated or e.talk_time is None or call.answer is None:
         return
-    answered = e.at - e.talk_time
+    answered = e.at - e.talk_time - HALF_SECOND
     if call.first_ring_at is not None:
         answered = max(answered, call.first_ring_at)
     call.answered_at = call.answer.ended_at = call.bridged_at = answered

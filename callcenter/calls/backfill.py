@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from callcenter.ami.queue_log import QueuedCall, QueueLogLine
+from callcenter.calls.adoption import HALF_SECOND
 from callcenter.calls.draft import CallDraft, LegDraft
 from callcenter.calls.model import CallRecord, HangupSide, LegOutcome, LegRecord
 from callcenter.calls.ringing import RingRule
@@ -117,17 +118,17 @@ def adopt_from_log(draft: CallDraft, call: QueuedCall, interface_for: MemberInte
     """A call adopted in progress: its entry and the attempts that ended before we looked (R13:
     the caller's ring time runs from the first of them)."""
     if call.entered_at is not None and (draft.queue_entry_estimated or draft.queue_entered_at is None):
-        draft.queue_entered_at = float(call.entered_at)
+        draft.queue_entered_at = call.entered_at + HALF_SECOND
         draft.queue_entry_estimated = False
     for index, line in enumerate(call.unanswered):
         ring = (line.number(0) or 0) / 1000.0
-        start = float(line.at - round(ring))
+        start = line.at + HALF_SECOND - ring
         outcome: LegOutcome = "no_answer" if line.event == "RINGNOANSWER" else "cancelled"
-        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ended_at=float(line.at),
+        leg = LegDraft(interface_for(line.agent), line.agent, "", start, ended_at=line.at + HALF_SECOND,
                        outcome=outcome)
         draft.legs[f"queue_log:{call.callid}:{index}"] = leg
         draft.first_ring_at = start if draft.first_ring_at is None else min(draft.first_ring_at, start)
     if call.connect is not None and draft.answer_estimated and draft.answer is not None:
-        at = float(call.connect.at)  # the answer to the second, until AgentComplete says as much
+        at = call.connect.at + HALF_SECOND  # the answer to the second, until AgentComplete says as much
         draft.answered_at = draft.answer.ended_at = draft.bridged_at = at
         draft.answer.member_name = draft.answer.member_name or call.connect.agent
