@@ -118,11 +118,12 @@ def cancel(session: Session, order: Cancel, now: dt.datetime) -> list[int]:
 
 
 def follow_number(session: Session, ticket_id: int, number: str, now: dt.datetime) -> int:
-    """A ticket's phone was corrected (R4): its pending callbacks dial the new number (already
-    normalised by the policies). Running attempts are left to finish. Returns how many moved."""
+    """A ticket's phone was corrected (R4): its open callbacks (pending, or failed and waiting for
+    someone to run them again) dial the new number, already normalised by the policies. A running
+    attempt is left to finish. Returns how many moved."""
     moved = 0
-    query = select(Callback).where(Callback.ticket_id == ticket_id, Callback.status == "pending",
-                                   Callback.caller != number)
+    query = select(Callback).where(Callback.ticket_id == ticket_id, Callback.caller != number,
+                                   Callback.status.in_(("pending", "failed")))
     for cb in session.scalars(query):
         note(session, cb, "number_changed", now,
              f"ticket {ticket_id}'s phone corrected: {phones.mask(cb.caller)} -> {phones.mask(number)}")
