@@ -155,3 +155,18 @@ def test_room_kept_after_the_unit_and_numbered_towers_r4(turns: tuple[tuple[str,
 ])
 def test_full_names_are_not_cut_or_run_on_r4(text: str, name: str) -> None:
     assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("电话 一 五 九 灵 灵 八 三 一 二 四 六", "15900831246"),  # 灵 for 零
+    ("一 三 九 而 二 四 七 零 八 一 三", "13922470813"),  # 而 for 二
+    ("要 三 八 要 零 四 五 六 七 八 九", "13810456789"),  # 要 for 幺
+])
+def test_digits_the_recogniser_wrote_as_homophones_r4(text: str, phone: str) -> None:
+    assert extract_phone(caller(text)) == phone
+
+
+def test_a_homophone_outside_a_run_of_digits_stays_a_word() -> None:
+    from callcenter.tickets.transcript import join_words
+
+    assert join_words("我 要 一 个 而 且 灵 活") == "我要一个而且灵活"

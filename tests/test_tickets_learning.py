@@ -137,3 +137,27 @@ def test_the_scheduled_refit_runs_only_when_the_centre_has_new_examples(database
         first = learning.refit_if_new(session, NOW + dt.timedelta(hours=1))
         assert first is not None and first.centre_examples == 1
         assert learning.refit_if_new(session, NOW + dt.timedelta(hours=2)) is None
+
+
+def test_an_unsure_category_reaches_the_desk_as_two_choices_until_the_agent_decides(
+        database_url: str, hotline_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from callcenter.agents.tickets import as_view
+    from callcenter.tickets import intake
+    from callcenter.tickets.classifier import CategoryModel
+    from callcenter.tickets.models import shipped_model
+    from callcenter.tickets.transcript import Turn
+
+    model = shipped_model()
+    unsure = CategoryModel(model.settings, model._caller_vec, model._agent_vec, model._model, 1.01, 0)
+    monkeypatch.setattr(intake, "model_for", lambda session: unsure)
+    hotline = load_hotline(hotline_path)
+    factory = make_session_factory(make_engine(database_url))
+    turns = (Turn("agent", "您好 物业 服务 中心"), Turn("caller", "我 家 厨房 水管 漏水 了 物业费 也 没 交"))
+    with unit_of_work(factory) as session:
+        facts = intake.CallFacts(None, "13800138000", "101", False)
+        result = intake.ingest(session, hotline, turns, facts, NOW)
+        view = as_view(result.ticket)
+        assert len(view["category_choices"]) == 2 and view["category_choices"][0] == view["category"]
+        assert 0 < view["category_confidence"] < 1.01
+        ticket_change(session, hotline, "update", result.ticket.id, {"category": "billing"}, "101", NOW)
+        assert as_view(result.ticket)["category_choices"] is None

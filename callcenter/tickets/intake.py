@@ -14,7 +14,9 @@ from callcenter.hotline import Hotline
 from callcenter.tickets import findings, policy, service
 from callcenter.tickets.builder import Extraction, TicketDraft, draft, extract, missing_fields
 from callcenter.tickets.extract.time import visit_at
+from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.history import caller_history, open_tickets
+from callcenter.tickets.models import model_for
 from callcenter.tickets.transcript import Transcript, Turn
 
 # A caller coming back to a matter says so (上次报的, 又, 还没来, 催一下).
@@ -54,7 +56,8 @@ def same_matter(ticket: Ticket, extraction: Extraction, transcript: Transcript, 
 def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, ...], facts: CallFacts,
            now: dt.datetime, transcript_id: str = "") -> IntakeResult:
     transcript = Transcript(id=transcript_id or str(facts.call_id), turns=tuple(turns), caller=facts.caller)
-    extraction = extract(transcript, hotline.centre.name)
+    prediction = model_for(session).predict(transcript, bool(emergency_kinds(transcript)))
+    extraction = extract(transcript, hotline.centre.name, prediction.category)
     existing = service.tickets_of_call(session, facts.call_id) if facts.call_id is not None else []
     history = caller_history(session, facts.caller) if facts.caller else None
     ticket_draft = draft(extraction, facts.caller, history)
@@ -68,8 +71,10 @@ def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, .
         became_urgent = _merge(matter, ticket_draft, hotline, now)
         service.attach_call(session, matter, now, call_id=facts.call_id, agent_id=facts.agent_id)
         return IntakeResult(matter, "attached", became_urgent, extraction)
-    return IntakeResult(_create(session, hotline, ticket_draft, facts, now), "created", extraction.urgent,
-                        extraction)
+    ticket = _create(session, hotline, ticket_draft, facts, now)
+    ticket.category_confidence = round(prediction.confidence, 3)
+    ticket.category_choices = [c for c, _ in prediction.top_two] if prediction.ask_agent else None
+    return IntakeResult(ticket, "created", extraction.urgent, extraction)
 
 
 def _create(session: Session, hotline: Hotline, d: TicketDraft, facts: CallFacts, now: dt.datetime) -> Ticket:

@@ -67,6 +67,7 @@ def add_labeled(session: Session, calls: Sequence[Transcript], now: dt.datetime)
 def remember_desk_decision(session: Session, ticket: Ticket, agent_id: str | None, now: dt.datetime) -> bool:
     """The agent confirmed or corrected the ticket's category: its call's transcript, so labeled,
     is an example (the latest decision on a ticket wins). False when the call has no transcript."""
+    ticket.category_choices = None  # the agent decided: nothing left to ask
     if ticket.call_id is None or ticket.category not in CATEGORIES:
         return False
     stored = session.scalars(select(StoredTranscript).where(StoredTranscript.call_id == ticket.call_id)

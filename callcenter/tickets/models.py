@@ -1,34 +1,57 @@
-"""Which category model a command uses: the centre's active version in the configured database
-(refitted from its own agents' decisions and `tickets learn`), else the one fitted on the shipped
-examples. Reading never creates or migrates a database."""
+"""Which category model a command or the service uses: the centre's active version in the
+configured database (refitted from its own agents' decisions and `tickets learn`), else the one
+fitted on the shipped examples. Reading never creates or migrates a database; a version is loaded
+once per process."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from callcenter.config import database_url
+from callcenter.db.models.tickets import CategoryModelVersion
 from callcenter.db.session import make_engine
 from callcenter.tickets.classifier import CategoryModel, default_model
+
+_lock = threading.Lock()
+_loaded: dict[int, CategoryModel] = {}
+
+
+@cache
+def shipped_model() -> CategoryModel:
+    return default_model()
+
+
+def model_for(session: Session) -> CategoryModel:
+    """The active version (loaded once), else the shipped model."""
+    version_id = session.scalar(select(CategoryModelVersion.id).where(CategoryModelVersion.active.is_(True))
+                                .order_by(CategoryModelVersion.id.desc()).limit(1))
+    if version_id is None:
+        return shipped_model()
+    with _lock:
+        if version_id not in _loaded:
+            blob = session.get(CategoryModelVersion, version_id).blob  # type: ignore[union-attr]
+            _loaded[version_id] = CategoryModel.loads(blob) if blob else shipped_model()
+        return _loaded[version_id]
 
 
 def current_model(env: Mapping[str, str] | None = None) -> CategoryModel:
     url = database_url(os.environ if env is None else env)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
-        return default_model()
+        return shipped_model()
     engine = make_engine(url)
     try:
         if not inspect(engine).has_table("ticket_category_models"):
-            return default_model()
-        from callcenter.tickets.learning import active_model
-
+            return shipped_model()
         with Session(engine) as session:
-            return active_model(session) or default_model()
+            return model_for(session)
     finally:
         engine.dispose()

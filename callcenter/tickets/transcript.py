@@ -44,7 +44,9 @@ class Transcript:
 
 
 def join_words(text: str) -> str:
-    return "".join(text.split())
+    from callcenter.tickets.extract.numerals import heard_digits
+
+    return heard_digits("".join(text.split()))
 
 
 def turns_from_json(raw: Sequence[Any], where: str = "turns") -> tuple[Turn, ...]:

@@ -41,6 +41,10 @@ class Ticket(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[dt.datetime | None]
     missing_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # R5: the model's probability of `category`, and, when it is below the model's threshold, the two
+    # likeliest kinds for the desk to ask the agent about (None once the agent decided).
+    category_confidence: Mapped[float | None] = mapped_column(Float)
+    category_choices: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -16,6 +16,7 @@
     draft_arrived: "Draft ticket from the call has arrived: please check and confirm", due: "due",
     ended: "Call ended", owner: "Owner", history_error: "History unavailable", missing: "Missing: ",
     reason_needed: "A reason is required", rate: "Three-ring rate",
+    ask_category: (a, b) => `Kind of matter unsure: ${a} or ${b}? Please check with the caller`,
   } : {
     logged_out: "未签入", available: "空闲", ringing: "振铃中", talking: "通话中", paused: "暂停",
     unavailable: "话机离线", ring: (n) => `第${n}声`, none: "无", unknown_caller: "未知来电",
@@ -23,6 +24,7 @@
     call_ok: "呼叫已接通", call_failed: "呼叫失败：", draft_arrived: "通话工单草稿已生成，请核对后确认",
     due: "截止", ended: "通话结束", owner: "负责人", history_error: "历史记录暂时无法读取",
     missing: "缺少：", reason_needed: "必须填写原因", rate: "三声接听率",
+    ask_category: (a, b) => `类别不确定：${a}还是${b}？请与来电人确认`,
   };
   const $ = (id) => document.getElementById(id);
   const q = (path) => `${path}${path.includes("?") ? "&" : "?"}agent=${encodeURIComponent(agentId)}`;
@@ -135,6 +137,10 @@
       input.classList.toggle("missing", (t.missing || []).includes(name));
     });
     form.elements.urgent.checked = !!t.urgent;
+    const choices = t.category_choices || [];
+    const label = (c) => (form.elements.category.querySelector(`option[value="${c}"]`) || {}).textContent || c;
+    text($("ticket-category-ask"), choices.length === 2 ? T.ask_category(label(choices[0]), label(choices[1])) : "");
+    $("ticket-category-ask").hidden = choices.length !== 2;
     form.elements.visit_at.value = t.visit_at ? t.visit_at.slice(0, 16) : "";
     text($("ticket-missing"), (t.missing || []).length ? T.missing + t.missing.join(", ") : "");
     $("ticket-missing").hidden = !(t.missing || []).length;

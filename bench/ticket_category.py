@@ -1,0 +1,117 @@
+"""The learned ticket category (issue 15): classification time per call, refit time for 10,000
+examples, the learning curve from a centre's own labeled calls, and every ticket field under
+simulated recogniser errors (0/10/20/30 % CER) on the shipped test split and the two hand-written
+sets that judge.
+
+    python -m bench ticket_category      → bench/results/ticket_category.json
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from callcenter.tickets.classifier import CategoryModel, Settings, shipped
+from callcenter.tickets.extract.urgent import emergency_kinds
+from callcenter.tickets.learning import fit_with
+from callcenter.tickets.scoring import load, macro_f1, score
+from callcenter.tickets.transcript import Transcript
+from tests.support.recogniser_errors import Homophones, char_error_rate, degrade
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("results") / "ticket_category.json"
+JUDGES = {name: ROOT / "tests" / "data" / "transcripts" / f"{name}.jsonl" for name in ("handwritten4",
+                                                                                     "handwritten5")}
+
+
+def _f1(model: CategoryModel, calls: Sequence[Transcript]) -> float:
+    predictions = model.predict_many(calls, [bool(emergency_kinds(t)) for t in calls])
+    return macro_f1([(p.category, t.labels["category"]) for p, t in zip(predictions, calls, strict=True)])[0]
+
+
+def _fields(model: CategoryModel, calls: Sequence[Transcript]) -> dict[str, Any]:
+    result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category).as_json()
+    return {"category_macro_f1": result["category_macro_f1"], "urgent_recall": result["urgent"]["recall"],
+            "urgent_false_alarms": result["urgent"]["false_alarms"],
+            **{f"{k}_exact": v["exact"] for k, v in result["fields"].items()},
+            "forbidden_precision": result["forbidden"]["precision"],
+            "forbidden_recall": result["forbidden"]["recall"]}
+
+
+def learning_curve(judges: dict[str, list[Transcript]]) -> dict[str, Any]:
+    """Learn from the first half of each judging set; score the second halves, never learned."""
+    pool = [t for pair in zip(*(calls[:len(calls) // 2] for calls in judges.values()), strict=False)
+            for t in pair]
+    held = [t for calls in judges.values() for t in calls[len(calls) // 2:]]
+    curve = {}
+    for n in (0, 10, 20, 40, len(pool)):
+        started = time.perf_counter()
+        model = fit_with(pool[:n])
+        curve[str(n)] = {"other_halves_macro_f1": _f1(model, held),
+                         "refit_seconds": round(time.perf_counter() - started, 2)}
+        print(f"learned {n:3d}: other halves macro-F1 {curve[str(n)]['other_halves_macro_f1']:.3f}",
+              flush=True)
+    return {"learned_from": "first halves of handwritten4/5, alternating", "scored_on": len(held),
+            "curve": curve}
+
+
+def timings(homophones: Homophones) -> dict[str, Any]:
+    train = [*shipped("train"), *shipped("dev")]
+    model = fit_with([])
+    test = shipped("test")
+    started = time.perf_counter()
+    for call in test:
+        model.predict(call, bool(emergency_kinds(call)))
+    per_call = (time.perf_counter() - started) * 1000 / len(test)
+    rng = random.Random(10000)
+    many: list[Transcript] = []
+    while len(many) < 10_000:  # the shipped examples, each time with other recogniser errors
+        source = train[len(many) % len(train)]
+        many.append(degrade(source, 0.1, rng, homophones))
+    started = time.perf_counter()
+    CategoryModel.fit(many, Settings())
+    fit_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    fit_with(many)
+    refit_seconds = time.perf_counter() - started
+    print(f"classification {per_call:.2f} ms/call; fit on 10,000 {fit_seconds:.1f} s; "
+          f"refit with 10,000 of the centre's (threshold fit + final fit) {refit_seconds:.1f} s", flush=True)
+    return {"classification_ms_per_call": round(per_call, 2), "fit_10000_seconds": round(fit_seconds, 1),
+            "refit_with_10000_centre_examples_seconds": round(refit_seconds, 1)}
+
+
+def robustness(sets: dict[str, list[Transcript]], homophones: Homophones) -> dict[str, Any]:
+    model = fit_with([])
+    table: dict[str, Any] = {}
+    for name, calls in sets.items():
+        for cer in (0.0, 0.1, 0.2, 0.3):
+            rng = random.Random(15)
+            noisy = [degrade(t, cer, rng, homophones) for t in calls]
+            row = _fields(model, noisy) | {"measured_cer": round(char_error_rate(calls, noisy), 3)}
+            table.setdefault(name, {})[f"{int(cer * 100)}%"] = row
+            print(f"{name:13s} CER {cer:.0%} (measured {row['measured_cer']:.1%}): category "
+                  f"{row['category_macro_f1']:.3f} urgent recall {row['urgent_recall']:.2f} phone "
+                  f"{row['phone_exact']:.2f} address {row['address_exact']:.2f} name "
+                  f"{row['caller_name_exact']:.2f} forbidden P/R {row['forbidden_precision']:.2f}/"
+                  f"{row['forbidden_recall']:.2f}", flush=True)
+    return table
+
+
+def main() -> None:
+    judges = {name: load(path) for name, path in JUDGES.items()}
+    texts = [t.text for split in ("train", "dev", "test") for call in shipped(split) for t in call.turns]
+    homophones = Homophones(texts)
+    report = {"timings": timings(homophones),
+              "learning_curve": learning_curve(judges),
+              "recogniser_errors": robustness({"test_split": shipped("test"), **judges}, homophones)}
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"written {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
