@@ -178,6 +178,8 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
         channel.bridge = bridge
         pbx.emit("BridgeEnter", "call,all", bridge_headers(bridge, count) + channel.headers())
     caller.bridged_with, leg.one.bridged_with = leg.one, caller
+    if not leg.local and caller.partner is not None:
+        _phone_number_to_local_one(pbx, caller.partner, member.interface)
     if not leg.local:
         set_member_state(pbx, member.interface, "inuse")
     else:  # a Local member's status stays INUSE (2): devices change, no QueueMemberStatus (trace)
@@ -186,6 +188,16 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     if pbx.recorder is not None:
         pbx.recorder.bridged(caller, pbx.now())
     return await _talk(pbx, caller, queue, entry, leg, hold, bridge)
+
+
+def _phone_number_to_local_one(pbx: Pbx, one: Channel, interface: str) -> None:
+    """Asterisk 20.20.1: once a Local caller's ;2 is bridged with a SIP phone, the ;1 takes the
+    phone's number as its caller ID, and a NewCallerid saying so comes with the ;1's hang-up."""
+    def update() -> None:
+        one.cid_num = interface.rsplit("/", 1)[-1]
+        pbx.call_event("NewCallerid", one, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
+
+    one.on_hangup.append(update)
 
 
 async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, leg: MemberLeg, hold: int,
@@ -209,6 +221,8 @@ async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, le
             pbx.hangup(leg.two, 16)
         else:  # a SIP phone's BYE: HangupRequest without a Cause (Asterisk 20.20.1, chan_pjsip)
             pbx.hangup_request(leg.one, None)
+            if caller.partner is not None:  # the Local caller's ;1 is asked to go as well
+                pbx.hangup_request(caller.partner, 16)
         pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + leg.one.headers())
         pbx.hangup(leg.one, 16)
         pbx.agent_event("AgentComplete", caller, *complete, ("Reason", "agent"))
