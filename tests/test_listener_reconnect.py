@@ -14,7 +14,7 @@ from typing import Self
 
 import pytest
 
-from callcenter.ami.connection import AmiListener, ListenerTiming
+from callcenter.ami.connection import AmiListener, Batch, ListenerItem, ListenerTiming
 from callcenter.calls.model import CallRecord
 from callcenter.calls.pump import EventPump
 from callcenter.calls.tracker import CallTracker
@@ -48,6 +48,7 @@ class Session:
     drop_after: bool = False  # close the socket once played (a crash, a cable pulled)
     live_channels: list[dict[str, str]] = field(default_factory=list)  # CoreShowChannels answer
     answer_ping: bool = True
+    trickle: list[bytes] = field(default_factory=list)  # then written one by one, each in a read of its own
 
 
 class FakeAsterisk:
@@ -120,6 +121,10 @@ class FakeAsterisk:
                                ("ListItems", "1")))
             writer.write(b"".join(m + b"\r\n\r\n" for m in session.events))
             await writer.drain()
+            for piece in session.trickle:
+                await asyncio.sleep(0.05)
+                writer.write(piece)
+                await writer.drain()
             if session.drop_after:
                 writer.transport.abort()
                 return False
@@ -249,3 +254,78 @@ async def test_backoff_doubles_up_to_its_cap_without_blocking(unused_tcp_port: i
         await enough.wait()
     await listener.stop()
     assert delays[:6] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+async def test_a_chinese_caller_name_split_inside_a_character_across_two_reads_arrives_whole() -> None:
+    """The name's UTF-8 bytes are cut in the middle of 业 (3 bytes): decoding each read on its own
+    would drop the character; the listener decodes the stream incrementally (R1 caller data)."""
+    name = "物业张三"
+    message = frame(("Event", "Newchannel"), ("Channel", "PJSIP/trunk-00000001"),
+                    ("CallerIDNum", "13800138000"), ("CallerIDName", name), ("Uniqueid", "1795634553.8"))
+    cut = message.index(name.encode()) + len("物".encode()) + 1
+    items: list[ListenerItem] = []
+    async with FakeAsterisk([Session([], trickle=[message[:cut], message[cut:]])]) as pbx:
+        listener = AmiListener(pbx.settings(), items.append, FAST)
+        await listener.start()
+        try:
+            async with asyncio.timeout(10):
+                while not any(isinstance(i, Batch) and any("CallerIDName" in m.headers for m in i.messages)
+                              for i in items):
+                    await asyncio.sleep(0.01)
+        finally:
+            await listener.stop()
+    (newchannel,) = [m for i in items if isinstance(i, Batch)
+                     for m in i.messages if "CallerIDName" in m.headers]
+    assert newchannel.headers["CallerIDName"] == name
+    assert newchannel.headers["CallerIDNum"] == "13800138000"
+
+
+async def test_a_silent_peer_is_declared_dead_at_the_ping_timeout_and_the_listener_reconnects(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The peer accepts the login and the resync, then never answers a Ping: the link is
+    declared dead for exactly that reason, the listener logs in again and resyncs."""
+    caplog.set_level(logging.WARNING)
+    timing = ListenerTiming(ping_interval=0.05, ping_timeout=0.2, backoff_initial=0.01, backoff_max=0.05,
+                            connect_timeout=30.0)
+    async with FakeAsterisk([Session([], answer_ping=False), Session([])]) as pbx:
+        listener, _ = await run_listener(pbx.settings(), lambda: pbx.actions.count("QueueStatus") >= 2,
+                                         timing)
+    assert listener.connects >= 2 and pbx.actions.count("CoreShowChannels") >= 2
+    assert any("dead: no answer to Ping in 0.2 s" in r.getMessage() for r in caplog.records)
+
+
+async def test_reading_pauses_while_the_consumer_is_full_and_nothing_is_lost() -> None:
+    """Back-pressure: while the consumer has no room, the listener stops reading (the rest waits in
+    the kernel, not in memory); when room comes back every event arrives, in order."""
+    count = 4000
+    flood = [frame(("Event", "VarSet"), ("Channel", "PJSIP/trunk-00000001"), ("Variable", "N"),
+                   ("Value", str(i)))[:-4] for i in range(count)]
+    room = asyncio.Event()
+    room.set()
+    values: list[str] = []
+    paused_at: list[int] = []
+
+    def sink(item: ListenerItem) -> None:
+        if isinstance(item, Batch):
+            values.extend(m.headers["Value"] for m in item.messages if m.headers.get("Event") == "VarSet")
+            if values and not paused_at:
+                room.clear()  # the consumer's queue is full from here on
+
+    async with FakeAsterisk([Session(flood)]) as pbx:
+        listener = AmiListener(pbx.settings(), sink, FAST, room=room)
+        await listener.start()
+        try:
+            async with asyncio.timeout(10):
+                while not values:
+                    await asyncio.sleep(0.01)
+                transport = listener._manager.protocol.transport  # type: ignore[union-attr]
+                paused_at.append(len(values))
+                assert not transport.is_reading()
+                await asyncio.sleep(0.2)  # the peer keeps writing; nothing is read meanwhile
+                assert len(values) == paused_at[0] < count
+                room.set()
+                while len(values) < count:
+                    await asyncio.sleep(0.01)
+        finally:
+            await listener.stop()
+    assert values == [str(i) for i in range(count)]

@@ -1,10 +1,11 @@
 """One logged-in AMI session over TCP: login, actions matched by ActionID (with EventList
-collection), and everything else handed on, in arrival order, as raw messages.
+collection), and everything else handed on, in arrival order, as raw messages. The action
+client (:mod:`callcenter.ami.actions`) runs on it; the live listener runs on panoramisk
+(:mod:`callcenter.ami.link`).
 
-Why not panoramisk's Manager (1.4)? Its reconnect sleeps with ``time.sleep`` on the event loop,
-it has no ping timeout, no resync hook, fire-and-forget handlers, and it splits frames only on
-CRLFCRLF. The service needs the opposite of each, so it drives the protocol itself with the
-same framer as trace replay; panoramisk stays the pinned reference (bench, FastAGI).
+Why a session of its own for actions: every header is checked before it is sent (a CR, LF or NUL
+would let caller data inject a second action; panoramisk 1.4 writes values as given), and a
+header may repeat (one ``Variable`` per channel variable) in the order given.
 """
 
 from __future__ import annotations
