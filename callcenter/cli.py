@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from callcenter import privacy, startup
+from callcenter import console, privacy, startup
 from callcenter.errors import CallcenterError
 
 app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks "
@@ -35,6 +35,14 @@ MOUNTS: list[tuple[str, str, str]] = [
 ]
 
 
+@app.callback()
+def _options(
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="also show third-party INFO lines (scheduler, migrations, web access)"),
+) -> None:
+    console.show_third_party(verbose)
+
+
 def _mount() -> None:
     for module, attribute, name in MOUNTS:
         target = getattr(importlib.import_module(module), attribute)
@@ -50,8 +58,7 @@ def main() -> None:
     if not privacy.mask_log_handlers(os.environ):
         logging.getLogger(__name__).warning("%s=1: the log holds callers' whole phone numbers",
                                             privacy.LOG_PII_SETTING)
-    # Alembic's plugin set-up lines say nothing to the people running the service.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    console.show_third_party(False)
     _mount()
     try:
         app()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from callcenter import console
 from callcenter.config import Settings, load_settings
 from callcenter.service import Service
 
@@ -27,8 +28,12 @@ def _stats(pbx: Any, window: float, rule_seconds: float) -> str:
     within = [c for c in rang if c.answered_at is not None and c.ring_seconds < rule_seconds]
     share = f"{100 * len(within) / len(rang):.0f}%" if rang else "-"
     active = sum(1 for c in logs if c.ended_at is None)
-    return (f"calls/min {len(recent) * 60 / window:.1f} · active {active} · total {len(logs)} · "
-            f"answered within three rings {share}")
+    waits = [now - w.joined_at for q in pbx.queues.values() for w in q.waiting]
+    longest = f" (longest {max(waits):.0f} s)" if waits else ""
+    members = {m.interface: m for q in pbx.queues.values() for m in q.members}.values()
+    free = sum(1 for m in members if not m.in_call and not m.paused)
+    return (f"calls/min {len(recent) * 60 / window:.1f} · waiting {len(waits)}{longest} · active {active} · "
+            f"agents free {free}/{len(members)} · total {len(logs)} · answered within three rings {share}")
 
 
 async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None,
@@ -140,6 +145,10 @@ def run(
         None, help="run this pbxsim scenario (TOML) instead of the workload"),
     duration: float | None = typer.Option(None, help="stop after this many real seconds"),
     report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),  # noqa: B008
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="also show third-party INFO lines (scheduler, migrations, web access)"),
 ) -> None:
     """Start the service (and, without an Asterisk configured, the embedded PBX with demo calls)."""
+    if verbose:
+        console.show_third_party(True)
     asyncio.run(_serve(speed, seed, calls_per_hour, scenario, duration, report))

@@ -21,8 +21,8 @@ PACKAGE_DIR = Path(callcenter.__file__).parent
 LAYERS: list[tuple[str, ...]] = [
     # foundations: errors, time, the rules' numbers, files, settings, the bus itself
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
-     "callcenter.files", "callcenter.phones", "callcenter.privacy", "callcenter.listening",
-     "callcenter.hotline", "callcenter.config", "callcenter.bus"),
+     "callcenter.files", "callcenter.console", "callcenter.phones", "callcenter.privacy",
+     "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus"),
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),

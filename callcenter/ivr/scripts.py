@@ -81,7 +81,7 @@ class IvrScripts:
     async def _set_route(self, call: AgiCall, route: routing.Route) -> None:
         for name, value in route.variables().items():
             await call.set_variable(name, value)
-        log.info("call %s from %s -> %s %s", call.env.get("agi_uniqueid"), call.env.get("agi_callerid"),
+        log.debug("call %s from %s -> %s %s", call.env.get("agi_uniqueid"), call.env.get("agi_callerid"),
                  route.route, route.target)
 
     # --- answered: the agent's 工号, with the apology when late (R2, R3) ----------------------

@@ -98,7 +98,9 @@ class SpeechComponent:
             if not isinstance(exc, ModelUnavailable):
                 log.exception("speech: starting the transcription workers failed")
             if str(exc) != self._model_problem:
-                log.error("speech: transcription waits: %s", exc)
+                # A missing model is expected on a first start: one warning naming the fix.
+                report = log.warning if isinstance(exc, ModelUnavailable) else log.error
+                report("speech: transcription waits: %s", exc)
             self._model_problem = str(exc)
             return False
         if self._model_problem:

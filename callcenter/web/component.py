@@ -11,6 +11,7 @@ from typing import Any
 
 import uvicorn
 
+from callcenter import console
 from callcenter.db.session import unit_of_work
 from callcenter.listening import listening_socket
 from callcenter.web.app import create_app
@@ -33,11 +34,12 @@ class WebComponent:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.app = create_app(ctx)
+        level = console.third_party_level()  # its INFO and access log only with --verbose
         config = uvicorn.Config(self.app, host=ctx.settings.web_host, port=ctx.settings.web_port,
-                                log_level="warning", lifespan="off", timeout_graceful_shutdown=2,
+                                log_level=level, lifespan="off", timeout_graceful_shutdown=2,
                                 # No handlers of uvicorn's own: its lines go through the service's log
                                 # and so through its phone-number masking (R17, callcenter.privacy).
-                                access_log=False, log_config=None)
+                                access_log=level <= logging.INFO, log_config=None)
         self.server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None
 
