@@ -148,7 +148,7 @@ writer = CallWriter(sessions, Spool(Path({spool!r}), 1 << 30), backoff_cap=0.2)
 writer.start()
 for record, journal in calls(Path({traces!r}), 30, "killed"):
     writer.submit(record, journal)
-writer.flush()
+writer.wait_spooled()
 print("spooled", flush=True)
 sys.stdin.read()  # wait here for kill -9
 """
@@ -184,6 +184,32 @@ def test_kill_9_with_the_database_down_loses_no_spooled_call_and_a_torn_line_is_
         assert session.scalar(select(func.count()).select_from(CallEvent)) > 0  # and the journal
     engine.dispose()
     assert not segments(spool_dir)
+
+
+def test_kill_9_while_the_writer_waits_on_a_locked_sqlite_file_loses_no_spooled_call(traces_dir: Path,
+                                                                                       tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    migrate(url)
+    blocker = sqlite3.connect(tmp_path / "cc.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer's first commit waits on this lock (30 s busy timeout)
+    code = CHILD.format(root=str(ROOT), url=url, spool=str(tmp_path / "spool"), traces=str(traces_dir))
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "spooled"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    engine = make_engine(url)
+    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30))
+    writer.start()
+    try:
+        wait_until(lambda: writer.waiting == 0, "the spool drains at start-up")
+    finally:
+        writer.stop()
+        engine.dispose()
+    assert sorted(stored_linkedids(url)) == sorted(f"killed.{i}" for i in range(30))
 
 
 def test_a_replayed_spool_or_a_double_delivery_never_doubles_a_call(database_url: str, traces_dir: Path,

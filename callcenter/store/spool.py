@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ class Spool:
         self._active: int | None = None
         self._fd: int | None = None
         self._lock_fd: int | None = None
+        self._mutex = threading.Lock()  # one thread appends, another marks entries done
 
     # --- start-up ----------------------------------------------------------------------------
 
@@ -95,6 +97,10 @@ class Spool:
         """Write the batch durably (one fsync) and return its entries; SpoolFull past the bound."""
         data = b"".join(json.dumps(p, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
                         for p in payloads)
+        with self._mutex:
+            return self._append(payloads, data)
+
+    def _append(self, payloads: list[dict[str, Any]], data: bytes) -> list[Entry]:
         if self.size + len(data) > self.max_bytes:
             raise SpoolFull(f"CALLCENTER_SPOOL_MAX_MB: the spool in {self.directory} holds "
                             f"{self.size // (1024 * 1024)} MiB, its limit; records wait in memory until the "
@@ -110,6 +116,10 @@ class Spool:
 
     def done(self, entries: Iterable[Entry]) -> None:
         """These entries are committed; delete every segment that has nothing left waiting."""
+        with self._mutex:
+            self._done_locked(entries)
+
+    def _done_locked(self, entries: Iterable[Entry]) -> None:
         for entry in entries:
             self._done[entry.segment] = self._done.get(entry.segment, 0) + 1
         for segment in [s for s, n in self._written.items() if self._done.get(s, 0) >= n]:
@@ -121,7 +131,8 @@ class Spool:
             self._sizes.pop(segment, None)
 
     def close(self) -> None:
-        self._close_active()
+        with self._mutex:
+            self._close_active()
         if self._lock_fd is not None:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None

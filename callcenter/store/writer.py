@@ -65,6 +65,9 @@ class _Waiting:
 
 
 class CallWriter:
+    """Two threads: the spool thread only appends to the spool (a stalled database never holds a
+    record in memory), the drain thread writes what the spool holds to the database."""
+
     def __init__(self, sessions: sessionmaker[Session], spool: Spool,
                  agents: dict[str, AgentRow] | None = None,
                  on_stored: StoredHook | None = None, batch_max: int = 500,
@@ -76,9 +79,15 @@ class CallWriter:
         self._batch_max = batch_max
         self._backoff_cap = backoff_cap
         self._queue: queue.Queue[object] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._known_agents: set[str] = set()
+        # Shared by the two threads, under _cond: records not yet committed, oldest first, and
+        # how far flush() may count (every record up to _tried has met the database once).
+        self._cond = threading.Condition()
         self._waiting: list[_Waiting] = []
+        self._taken = 0
+        self._tried = 0
+        self._stopping = False
         self._backoff = 0.0
         self._next_try = 0.0
         self.health = StoreHealth()
@@ -86,7 +95,7 @@ class CallWriter:
         self.rejected_path = spool.directory / "rejected.jsonl"
 
     def start(self) -> None:
-        """Read back what the spool still holds (written first), then start the thread."""
+        """Read back what the spool still holds (written first), then start the threads."""
         # CPython lets a busy thread keep the GIL for 5 ms before handing it over; the event loop
         # must not wait that long behind a batch insert while an answer needs its greeting (R2).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
@@ -99,29 +108,42 @@ class CallWriter:
                 self.spool.done([entry])
                 continue
             self._waiting.append(_Waiting(record, journal, entry, entry.payload.get("taken_at", now)))
+        self._taken = len(self._waiting)
         if self._waiting:
             log.warning("writer: %d calls from the spool are written to the database first",
                         len(self._waiting))
         self._publish_health()
-        self._thread = threading.Thread(target=self._run, name="call-writer", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._spool_loop, name="call-spool", daemon=True),
+                         threading.Thread(target=self._drain_loop, name="call-writer", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, record: CallRecord, journal: Journal) -> None:
         """Called on the event loop: only enqueues."""
         self._queue.put((record, list(journal)))
 
-    def flush(self) -> None:
-        """Block until everything submitted so far is in the spool and, if the database accepts,
-        committed (call via asyncio.to_thread)."""
+    def wait_spooled(self) -> None:
+        """Block until everything submitted so far is on disk in the spool (or, if the spool
+        cannot take it, held in memory)."""
         self._queue.join()
 
+    def flush(self) -> None:
+        """Block until everything submitted so far is in the spool and has met the database once:
+        committed, or waiting after a failed attempt (call via asyncio.to_thread)."""
+        self._queue.join()
+        with self._cond:
+            target = self._taken
+            while self._tried < target and self._threads:
+                self._cond.wait(0.5)
+
     def stop(self) -> None:
-        """Write what is queued, then end the thread (call via asyncio.to_thread). What the
-        database did not take stays in the spool for the next start."""
-        if self._thread is not None:
+        """Spool what is queued, write what the database takes, then end the threads (call via
+        asyncio.to_thread). What the database did not take stays in the spool for the next start."""
+        if self._threads:
             self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
+            for thread in self._threads:
+                thread.join()
+            self._threads = []
         self.spool.close()
         if self._waiting:
             log.warning("writer: %d calls not yet in the database stay in %s for the next start",
@@ -135,31 +157,27 @@ class CallWriter:
         row = self._agents.get(interface or "")
         return row.id if row else None
 
-    # --- the thread --------------------------------------------------------------------------
+    # --- the spool thread --------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _spool_loop(self) -> None:
         stop = False
         while not stop:
-            wait = None if not self._waiting else max(0.0, self._next_try - time.monotonic())
-            batch, stop, taken = self._take(wait)
+            batch, stop, taken = self._take()
             try:
                 if batch:
                     self._spool(batch)
-                if self._waiting and (stop or time.monotonic() >= self._next_try):
-                    self._drain()
             except Exception:
-                log.exception("writer: unexpected error; the records stay in the spool and are retried")
-                self._failed("unexpected error")
+                log.exception("writer: unexpected error while spooling; the records are kept in memory")
             finally:
                 for _ in range(taken):
                     self._queue.task_done()
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
 
-    def _take(self, wait: float | None) -> tuple[list[tuple[CallRecord, Journal]], bool, int]:
+    def _take(self) -> tuple[list[tuple[CallRecord, Journal]], bool, int]:
         batch: list[tuple[CallRecord, Journal]] = []
-        try:
-            item = self._queue.get(timeout=wait) if wait is None or wait > 0 else self._queue.get_nowait()
-        except queue.Empty:
-            return batch, False, 0
+        item = self._queue.get()
         taken, stop = 1, item is _STOP
         if not stop:
             batch.append(item)  # type: ignore[arg-type]
@@ -188,24 +206,55 @@ class CallWriter:
                           "database accepts them", error, len(batch))
             self.health.update(spool_problem=str(error))
             entries = [None] * len(batch)
-        self._waiting += [_Waiting(record, journal, entry, now)
-                          for (record, journal), entry in zip(batch, entries, strict=True)]
+        with self._cond:
+            self._waiting += [_Waiting(record, journal, entry, now)
+                              for (record, journal), entry in zip(batch, entries, strict=True)]
+            self._taken += len(batch)
+            self._cond.notify_all()
 
-    def _drain(self) -> None:
-        while self._waiting:
-            chunk = self._waiting[:self._batch_max]
+    # --- the drain thread --------------------------------------------------------------------
+
+    def _drain_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping and not (self._waiting and time.monotonic() >= self._next_try):
+                    pause = max(0.0, self._next_try - time.monotonic())
+                    self._cond.wait(pause if self._waiting else None)
+                if self._stopping and not self._waiting:
+                    return
+                stopping = self._stopping
+            try:
+                ok = self._drain()
+            except Exception:
+                log.exception("writer: unexpected error; the records stay in the spool and are retried")
+                self._failed("unexpected error")
+                ok = False
+            if stopping and not ok:
+                return  # one last try at stop; the rest waits in the spool for the next start
+
+    def _drain(self) -> bool:
+        """Write everything waiting; False when the database stopped accepting."""
+        while True:
+            with self._cond:
+                if not self._waiting:
+                    return True
+                chunk = self._waiting[:self._batch_max]
+                last = self._taken - len(self._waiting) + len(chunk)
             try:
                 self._write_chunk(chunk)
             except TRANSIENT as error:
                 self._failed(_one_line(error))
-                return
-            del self._waiting[:len(chunk)]
+                return False
             self.spool.done(w.entry for w in chunk if w.entry is not None)
-            if self._backoff:
-                log.warning("writer: the database accepts records again; %d still waiting",
-                            len(self._waiting))
-            self._backoff = 0.0
-            self._publish_health()
+            with self._cond:
+                del self._waiting[:len(chunk)]  # only this thread removes: the chunk is still the head
+                self._tried = max(self._tried, last)
+                if self._backoff:
+                    log.warning("writer: the database accepts records again; %d still waiting",
+                                len(self._waiting))
+                self._backoff = 0.0
+                self._publish_health()
+                self._cond.notify_all()
 
     def _write_chunk(self, chunk: list[_Waiting]) -> None:
         """Commit the chunk; if the database refuses it for a reason other than an outage, each
@@ -228,12 +277,15 @@ class CallWriter:
                 self._on_stored(call_id, record)
 
     def _failed(self, reason: str) -> None:
-        if not self._backoff:
-            log.error("writer: the database does not accept records (%s); %d calls wait in the spool and are "
-                      "retried", reason, len(self._waiting))
-        self._backoff = min(self._backoff_cap, max(BACKOFF_FIRST_S, self._backoff * 2))
-        self._next_try = time.monotonic() + self._backoff
-        self._publish_health(database_ok=False)
+        with self._cond:
+            if not self._backoff:
+                log.error("writer: the database does not accept records (%s); %d calls wait in the spool "
+                          "and are retried", reason, len(self._waiting))
+            self._backoff = min(self._backoff_cap, max(BACKOFF_FIRST_S, self._backoff * 2))
+            self._next_try = time.monotonic() + self._backoff
+            self._tried = self._taken  # everything here has met the database: flush() may return
+            self._publish_health(database_ok=False)
+            self._cond.notify_all()
 
     def _publish_health(self, database_ok: bool = True) -> None:
         self.health.update(waiting=len(self._waiting), database_ok=database_ok,
