@@ -85,8 +85,9 @@ class ScreenPop:
         self._ringing[message.linkedid] = ringing
         try:
             pop["card"] = await asyncio.to_thread(self._card, message.caller)
-        except Exception:
-            log.exception("screen pop: history of call %s could not be read", message.linkedid)
+        except Exception as exc:  # noqa: BLE001 (the database is away: the pop goes out without history)
+            log.warning("screen pop: history of call %s could not be read (%s)", message.linkedid,
+                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
             pop["card"] = None
             pop["card_error"] = "历史记录暂时无法读取 / history unavailable"
         pop["pushed_at"] = self.clock.time()

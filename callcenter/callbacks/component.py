@@ -102,7 +102,11 @@ class CallbacksComponent:
             await self.runtime.on_customer_leg(msg)
 
     async def _on_greeting(self, msg: GreetingDecision) -> None:
-        await self.runtime.on_greeting(msg.linkedid)
+        try:
+            await self.runtime.on_greeting(msg.linkedid)
+        except Exception as exc:  # noqa: BLE001 (the database is away: the stored answered call cancels it)
+            log.warning("callbacks: the abandoned-call callback of call %s's number is cancelled when the call "
+                        "is stored (%s)", msg.linkedid, str(exc).splitlines()[0][:200])
 
     def _remember_caller(self, msg: CallStarted | CallQueued | AgentRinging) -> None:
         self.runtime.remember_caller(msg.linkedid, msg.caller)

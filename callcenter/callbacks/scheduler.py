@@ -67,7 +67,11 @@ async def wake_callback(callback_id: int) -> None:
 async def wake_due() -> None:
     """Job function of the ``next_due`` job and of the sweep."""
     if _bound is not None:
-        await _bound.run_due()
+        try:
+            await _bound.run_due()
+        except Exception as exc:  # noqa: BLE001 (the database is away: the next sweep tries again)
+            log.warning("callbacks: due callbacks could not be read now (%s); the next sweep tries again",
+                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
 
 
 class CallbackScheduler:
