@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 RUN_DEBS := espeak-ng libespeak-ng1 sox
 TEST_DEBS := $(RUN_DEBS) postgresql chromium fonts-noto-cjk
 
-.PHONY: run test bench lint debs-run debs-test clean
+.PHONY: run test bench chaos lint debs-run debs-test clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: debs-test $(BIN)/.installed
 
 bench: debs-test $(BIN)/.installed
 	$(BIN)/python -m bench
+
+# Faults injected into a running service (database down, disk full, SQLite locked, kill -9); one
+# JSON line per fault, results in bench/results/chaos.json. Mounts a tmpfs: run as root. ~15 min.
+chaos: debs-test $(BIN)/.installed
+	$(BIN)/python -m tests.chaos.run $(CHAOS_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check callcenter tests bench
