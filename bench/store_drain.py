@@ -84,10 +84,12 @@ def run(url: str, spool_dir: Path, outage: Any, recover: Any, label: str) -> dic
     engine.dispose()
     if stored != submitted or distinct != submitted:
         raise RuntimeError(f"{label}: {submitted} calls submitted, {stored} stored ({distinct} distinct)")
-    return {"database": label, "outage_s": OUTAGE_S, "rate_calls_per_s": RATE, "calls_during_outage": submitted,
+    return {"database": label, "outage_s": OUTAGE_S, "rate_calls_per_s": RATE,
+            "calls_during_outage": submitted,
             "backlog_when_back": backlog, "spool_peak_mb": round(peak_bytes / 1e6, 1),
             "first_commit_after_back_s": round(first_commit if first_commit is not None else drained, 2),
-            "drain_s": round(drained, 2), "drain_calls_per_s": round(backlog / drained, 1) if drained else None,
+            "drain_s": round(drained, 2),
+            "drain_calls_per_s": round(backlog / drained, 1) if drained else None,
             "stored": stored, "duplicated": stored - distinct}
 
 
@@ -123,8 +125,9 @@ def main() -> dict[str, Any]:
     write_result("store_drain", result)
     for r in results:
         print(f"{r['database']}: {r['calls_during_outage']} calls in a {r['outage_s']:.0f} s outage "
-              f"(spool {r['spool_peak_mb']} MB); first commit {r['first_commit_after_back_s']} s after the database "
-              f"came back, drained in {r['drain_s']} s ({r['drain_calls_per_s']} calls/s); {r['stored']} stored, "
+              f"(spool {r['spool_peak_mb']} MB); first commit {r['first_commit_after_back_s']} s after the "
+              f"database came back, drained in {r['drain_s']} s ({r['drain_calls_per_s']} calls/s); "
+              f"{r['stored']} stored, "
               f"{r['duplicated']} duplicated")
     return result
 

@@ -186,14 +186,15 @@ def test_kill_9_with_the_database_down_loses_no_spooled_call_and_a_torn_line_is_
     assert not segments(spool_dir)
 
 
-def test_kill_9_while_the_writer_waits_on_a_locked_sqlite_file_loses_no_spooled_call(traces_dir: Path,
-                                                                                       tmp_path: Path) -> None:
+def test_kill_9_while_the_writer_waits_on_a_locked_sqlite_file_loses_no_spooled_call(
+        traces_dir: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cc.db'}"
     migrate(url)
     blocker = sqlite3.connect(tmp_path / "cc.db", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # the writer's first commit waits on this lock (30 s busy timeout)
     code = CHILD.format(root=str(ROOT), url=url, spool=str(tmp_path / "spool"), traces=str(traces_dir))
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "spooled"
     finally:
@@ -259,7 +260,8 @@ def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(
 def test_a_full_spool_says_so_and_the_calls_still_reach_the_database(database_url: str, traces_dir: Path,
                                                                      tmp_path: Path) -> None:
     engine = make_engine(database_url)
-    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", max_bytes=1000))  # smaller than a call
+    spool = Spool(tmp_path / "spool", max_bytes=1000)  # smaller than one call
+    writer = CallWriter(make_session_factory(engine), spool)
     writer.start()
     try:
         for record, journal in calls(traces_dir, 4, "full"):

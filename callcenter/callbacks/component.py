@@ -105,8 +105,8 @@ class CallbacksComponent:
         try:
             await self.runtime.on_greeting(msg.linkedid)
         except Exception as exc:  # noqa: BLE001 (the database is away: the stored answered call cancels it)
-            log.warning("callbacks: the abandoned-call callback of call %s's number is cancelled when the call "
-                        "is stored (%s)", msg.linkedid, str(exc).splitlines()[0][:200])
+            log.warning("callbacks: the abandoned-call callback of call %s's number is cancelled when the "
+                        "call is stored (%s)", msg.linkedid, str(exc).splitlines()[0][:200])
 
     def _remember_caller(self, msg: CallStarted | CallQueued | AgentRinging) -> None:
         self.runtime.remember_caller(msg.linkedid, msg.caller)

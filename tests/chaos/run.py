@@ -57,11 +57,13 @@ from callcenter.pbxsim.workload import Workload, generate
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 RING_TOLERANCE_S = 0.5
-WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=15.0, answer_median_seconds=3.0, no_answer_probability=0.1,
-                    abandon_probability=0.1, agent_hangs_up_first_probability=0.15, hold_probability=0.1)
+WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=15.0, answer_median_seconds=3.0,
+                    no_answer_probability=0.1, abandon_probability=0.1, agent_hangs_up_first_probability=0.15,
+                    hold_probability=0.1)
 # The short runs (the test suite's): short calls without holds, so they end soon after the fault.
 SHORT_WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=6.0, answer_median_seconds=2.0,
-                          no_answer_probability=0.05, abandon_probability=0.1, agent_hangs_up_first_probability=0.2,
+                          no_answer_probability=0.05, abandon_probability=0.1,
+                          agent_hangs_up_first_probability=0.2,
                           hold_probability=0.0)
 
 
@@ -91,7 +93,8 @@ PLANS = [
 ]
 SHORT = [Plan("short_sqlite_locked", "sqlite", "sqlite_locked", fault_seconds=35.0, before=6.0, after=6.0,
               workload=SHORT_WORKLOAD, end_wait=60.0, wrap_up=False),
-         Plan("short_sqlite_kill9", "sqlite", "kill9", kills=2, before=6.0, after=6.0, workload=SHORT_WORKLOAD,
+         Plan("short_sqlite_kill9", "sqlite", "kill9", kills=2, before=6.0, after=6.0,
+              workload=SHORT_WORKLOAD,
               end_wait=60.0, wrap_up=False)]
 
 
@@ -121,7 +124,8 @@ class ServiceProcess:
 
     def start(self) -> None:
         out = self.log.open("ab")
-        self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "callcenter"), "run"], env=self.env, cwd=ROOT,
+        self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "callcenter"), "run"], env=self.env,
+                                     cwd=ROOT,
                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         self.starts += 1
@@ -248,7 +252,8 @@ class Fault:
 
 def truth_of(pbx: Pbx, callers: set[str]) -> dict[str, Any]:
     """pbxsim's own log of the calls the workload placed and that have ended."""
-    return {log.linkedid: log for log in pbx.calls.values() if log.caller in callers and log.ended_at is not None}
+    return {log.linkedid: log for log in pbx.calls.values()
+            if log.caller in callers and log.ended_at is not None}
 
 
 def stored_rows(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -256,7 +261,8 @@ def stored_rows(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
         with engine.connect() as c:
             calls = [dict(r._mapping) for r in c.execute(text(
-                "SELECT id, server, linkedid, answered, ring_seconds, agent_interface, hangup_first, flags FROM calls"))]
+                "SELECT id, server, linkedid, answered, ring_seconds, agent_interface, hangup_first, flags "
+                "FROM calls"))]
             callbacks = [dict(r._mapping) for r in c.execute(text(
                 "SELECT id, call_id, reason, caller, status FROM callbacks"))]
         return calls, callbacks
@@ -303,8 +309,10 @@ def compare(plan: Plan, truth: dict[str, Any], placed: int, calls: list[dict[str
             continue
         duplicated += len(rows) - 1
         row = rows[0]
-        want = {"answered": log.answered_by is not None, "agent": log.answered_by, "hangup_first": log.hangup_first}
-        got = {"answered": bool(row["answered"]), "agent": row["agent_interface"], "hangup_first": row["hangup_first"]}
+        want = {"answered": log.answered_by is not None, "agent": log.answered_by,
+                "hangup_first": log.hangup_first}
+        got = {"answered": bool(row["answered"]), "agent": row["agent_interface"],
+               "hangup_first": row["hangup_first"]}
         ring_ok = (log.ring_seconds is None and row["ring_seconds"] is None) or (
             log.ring_seconds is not None and row["ring_seconds"] is not None
             and abs(log.ring_seconds - row["ring_seconds"]) <= RING_TOLERANCE_S)
@@ -315,7 +323,8 @@ def compare(plan: Plan, truth: dict[str, Any], placed: int, calls: list[dict[str
                                  "want": {**want, "ring_seconds": log.ring_seconds},
                                  "got": {**got, "ring_seconds": row["ring_seconds"], "flags": row["flags"]}})
     call_ids = {row["id"]: row["linkedid"] for row in calls}
-    made = Counter((call_ids.get(cb["call_id"]), cb["reason"]) for cb in callbacks if cb["call_id"] is not None)
+    made = Counter((call_ids.get(cb["call_id"]), cb["reason"]) for cb in callbacks
+                   if cb["call_id"] is not None)
     expected = {(linkedid, reason) for linkedid, log in truth.items() if (reason := expected_callback(log))}
     return {"fault": plan.name, "database": plan.database, "calls_placed": placed, "calls_ended": len(truth),
             "stored": sum(1 for linkedid in truth if linkedid in by_linkedid), "lost": lost,
@@ -343,9 +352,11 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
     ami = AmiServer(pbx, "127.0.0.1", 0)
     await ami.start()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")},
-           "PYTHONUNBUFFERED": "1", "CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_DATABASE_URL": db.url,
+           "PYTHONUNBUFFERED": "1", "CALLCENTER_HOTLINE": str(hotline_path),
+           "CALLCENTER_DATABASE_URL": db.url,
            "CALLCENTER_VAR_DIR": str(work / "var"), "CALLCENTER_AMI_HOST": "127.0.0.1",
-           "CALLCENTER_AMI_PORT": str(ami.port), "CALLCENTER_AMI_USER": "callcenter", "CALLCENTER_AMI_SECRET": secret,
+           "CALLCENTER_AMI_PORT": str(ami.port), "CALLCENTER_AMI_USER": "callcenter",
+           "CALLCENTER_AMI_SECRET": secret,
            "CALLCENTER_AMI_ACTION_USER": "callcenter", "CALLCENTER_AMI_ACTION_SECRET": secret,
            "CALLCENTER_WEB_PORT": str(free_port()), "CALLCENTER_AGI_PORT": str(free_port()),
            "CALLCENTER_PBX_NAME": "chaos", **({} if plan.wrap_up else {"CALLCENTER_WRAP_UP_SECONDS": "0"})}
@@ -355,7 +366,8 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
     try:
         service.start()
         await service.wait_running()
-        duration = plan.before + (plan.fault_seconds if plan.fault != "kill9" else plan.kills * 9.0) + plan.after
+        faulty = plan.fault_seconds if plan.fault != "kill9" else plan.kills * 9.0
+        duration = plan.before + faulty + plan.after
         injected = asyncio.create_task(fault.run())
         driver = ScenarioDriver(pbx, Scenario(name="chaos", flow="hotline"), ami.port)
         agents = [a.extension for a in hotline.agents]
@@ -367,7 +379,8 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
             callers.add(call.caller)
             await driver.place(call)
         await injected
-        await wait_for(lambda: all(log.ended_at is not None for log in pbx.calls.values() if log.caller in callers), plan.end_wait)
+        await wait_for(lambda: all(log.ended_at is not None for log in pbx.calls.values()
+                                   if log.caller in callers), plan.end_wait)
         truth = truth_of(pbx, callers)
         # Everything ended: wait until the service has stored what it will store (spool drained).
         last: list[int] = [-1]
@@ -392,8 +405,9 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
             result["pbx_members_paused"] = sorted({m.interface for q in pbx.queues.values() for m in q.members
                                                    if m.paused})
             result["unfinished_examples"] = [
-                {"linkedid": u.linkedid, "queue": u.queue, "answered_by": u.answered_by, "attempts": u.attempts[-3:],
-                 "heard": u.heard[-3:], "age_s": round(time.time() - u.started_at, 1)} for u in unfinished[:3]]
+                {"linkedid": u.linkedid, "queue": u.queue, "answered_by": u.answered_by,
+                 "attempts": u.attempts[-3:], "heard": u.heard[-3:],
+                 "age_s": round(time.time() - u.started_at, 1)} for u in unfinished[:3]]
         result["service_starts"] = service.starts
         return result
     finally:
@@ -415,14 +429,16 @@ def main(argv: list[str] | None = None, plans: list[Plan] | None = None) -> list
             try:
                 result = asyncio.run(run_plan(plan, Path(tmp)))
             except Exception as exc:  # noqa: BLE001 -- one failing plan is reported, the others run
-                result = {"fault": plan.name, "database": plan.database, "error": f"{type(exc).__name__}: {exc}"}
+                result = {"fault": plan.name, "database": plan.database,
+                          "error": f"{type(exc).__name__}: {exc}"}
                 log = Path(tmp) / "service.log"
                 if log.exists():
                     result["service_log_tail"] = log.read_text(errors="replace")[-2000:]
         line = {k: v for k, v in result.items() if k != "examples"}
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if result.get("examples"):
-            print("  examples: " + json.dumps(result["examples"][:5], ensure_ascii=False), file=sys.stderr, flush=True)
+            print("  examples: " + json.dumps(result["examples"][:5], ensure_ascii=False), file=sys.stderr,
+                  flush=True)
         results.append(result)
     RESULTS.mkdir(exist_ok=True)
     if plans is None:
