@@ -237,7 +237,7 @@ def test_a_record_the_database_refuses_for_good_is_kept_and_the_rest_go_on(
     engine = make_engine(database_url)
     good = calls(traces_dir, 3, "good")
     record, journal = calls(traces_dir, 1, "bad")[0]
-    bad = dataclasses.replace(record, caller="9" * 400)  # longer than any column takes on PostgreSQL
+    bad = dataclasses.replace(record, member_name="x" * 400)  # longer than its column takes on PostgreSQL
     writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30))
     writer.start()
     try:
