@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from callcenter.db.models.web import WebUser
 from callcenter.db.session import unit_of_work
@@ -74,7 +75,7 @@ async def change_password(request: Request, user: CurrentUser,
 def _accounts(request: Request) -> list[dict[str, Any]]:
     hotline = hotline_of(request)
     with unit_of_work(request.app.state.ctx.sessions) as session:
-        disabled = {u.id for u in session.query(WebUser).filter(WebUser.disabled.is_(True))}
+        disabled = set(session.scalars(select(WebUser.id).where(WebUser.disabled.is_(True))))
     return [{"id": a.id, "name": a.name, "role": a.role,
              "disabled": a.id in disabled} for a in hotline.agents]
 
