@@ -176,3 +176,18 @@ async def test_callbacks_listed_for_their_owner_and_run_now_by_the_callbacks_are
     with unit_of_work(ctx.sessions) as s:
         callback = s.get(Callback, 7)
         assert callback is not None and callback.status == "pending" and callback.attempts == 0
+
+
+async def test_an_unsure_category_shows_its_two_choices_until_the_agent_decides_r5(desk: tuple) -> None:
+    ctx, _, url = desk
+    with unit_of_work(ctx.sessions) as s:
+        s.add(Ticket(id=3, caller=CALLER, category="inquiry", summary="问费用", owner="101", status="open",
+                     category_confidence=0.41, category_choices=["inquiry", "billing"]))
+    async with _client(url, "101") as client:
+        page = await client.get("/desk?agent=101")
+        assert 'id="ticket-category-ask"' in page.text
+        ticket = (await client.get("/desk/api/tickets/3")).json()
+        assert ticket["category_choices"] == ["inquiry", "billing"] and ticket["category_confidence"] == 0.41
+        decided = await client.post("/desk/api/tickets/3", json={"category": "billing"})
+        assert decided.json()["ticket"]["category"] == "billing"
+        assert decided.json()["ticket"]["category_choices"] is None

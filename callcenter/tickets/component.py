@@ -28,10 +28,15 @@ class TicketsComponent:
         self.ctx = ctx
         self._stopped = False
         self._refits: asyncio.Task[None] | None = None
+        self._warm: asyncio.Task[object] | None = None
 
     async def start(self) -> None:
         self.ctx.bus.subscribe(TranscriptReady, self._on_transcript, name="tickets:transcript")
         self._refits = asyncio.create_task(self._refit_daily(), name="tickets:refit")
+        # The shipped category model is fitted once per process: do it before the first call needs it.
+        from callcenter.tickets.models import shipped_model
+
+        self._warm = asyncio.create_task(asyncio.to_thread(shipped_model), name="tickets:model")
 
     async def stop(self) -> None:
         self._stopped = True  # the bus owns the subscription task and cancels it on stop

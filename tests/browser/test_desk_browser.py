@@ -258,3 +258,20 @@ async def test_a_supervisor_acts_for_an_agent_and_the_audit_shows_it_r17(desk: D
     await page.reload()
     await playwright_api.expect(page.locator("#audit")).to_contain_text("900（主管） pause ✓", timeout=5000)
     await context.close()
+
+
+async def test_an_unsure_category_asks_the_agent_in_chinese_until_decided_r5(desk: Desk) -> None:
+    ctx = desk.service.context
+    with unit_of_work(ctx.sessions) as s:
+        ticket = Ticket(caller=CALLER, category="inquiry", summary="问停车费", owner="101", status="open",
+                        category_confidence=0.41, category_choices=["inquiry", "billing"])
+        s.add(ticket)
+        s.flush()
+        ticket_id = ticket.id
+    await desk.page.reload()
+    await desk.page.click(f"#my-tickets button:text-is('#{ticket_id}')")
+    ask = desk.page.locator("#ticket-category-ask")
+    await playwright_api.expect(ask).to_have_text("类别不确定：咨询还是缴费？请与来电人确认", timeout=5000)
+    await desk.page.select_option("#ticket-form select[name=category]", "billing")
+    await desk.page.click("#btn-save")
+    await playwright_api.expect(ask).to_be_hidden(timeout=5000)
