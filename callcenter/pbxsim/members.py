@@ -130,11 +130,11 @@ def answer_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
 
 def cancel_leg(pbx: Pbx, caller: Channel, leg: MemberLeg, no_answer: bool) -> None:
     """Stop a ringing leg: DialEnd NOANSWER+CANCEL on time-out, CANCEL twice on abandon
-    (both as in the traces), then the legs hang up with Cause 0."""
+    (both as in the traces, and for a PJSIP phone on Asterisk 20.20.1), then the legs hang up
+    with Cause 0."""
     first = "NOANSWER" if no_answer else "CANCEL"
     pbx.call_event("DialEnd", caller, *leg.one.headers("Dest"), ("DialStatus", first))
-    if leg.local:
-        pbx.call_event("DialEnd", caller, *leg.one.headers("Dest"), ("DialStatus", "CANCEL"))
+    pbx.call_event("DialEnd", caller, *leg.one.headers("Dest"), ("DialStatus", "CANCEL"))
     if leg.two is not None:
         pbx.hangup_request(leg.two, 0)
         pbx.hangup(leg.one, 0)
