@@ -84,5 +84,6 @@ async def test_link_cut_mid_call_loses_no_call_and_calls_nobody_back_for_it(
     truth = pbx.calls[short_call]
     assert truth.ended_at is not None and truth.answered_at is not None
     assert not ended_in_cut.backfilled and ended_in_cut.answered
+    assert ended_in_cut.flags == "ended_unseen" and went_on.flags is None
     assert ended_in_cut.talk_seconds == pytest.approx(truth.ended_at - truth.answered_at, abs=1.0)
     assert came_and_went.backfilled and came_and_went.abandoned and not came_and_went.answered

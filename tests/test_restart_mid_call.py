@@ -73,6 +73,8 @@ async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_
     assert record.talk_seconds == pytest.approx(truth.ended_at - truth.answered_at, abs=1.0)
     assert record.hangup_first == truth.hangup_first == "caller" and not record.dropped  # R10, not R9
     assert [leg.outcome for leg in record.legs] == ["answered"]
+    # The leg's own CDR (Getvar CDR(start,u)/CDR(answer,u)) gave its ring start and answer exactly.
+    assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=0.1) and "adopted" not in record.flags
     (row,) = stored_rows(database_url)
     assert row.linkedid == linkedid and row.answered and row.agent_interface == "Local/agent1@agents"
 

@@ -20,12 +20,17 @@ from typing import Any
 
 from callcenter.aio import cancel_and_wait
 from callcenter.ami._panoramisk import Action
+from callcenter.ami.events import CDR_ANSWER, CDR_START
 from callcenter.ami.framing import RawMessage
 from callcenter.ami.link import LinkEvents, ListenerManager, ListenerProtocol
 from callcenter.ami.session import AmiLoginError
 from callcenter.config import AmiSettings
 
 log = logging.getLogger(__name__)
+
+
+# The channels app_queue and app_dial ring (their CoreShowChannel Application): the agent legs.
+AGENT_LEG_APPS = ("AppQueue", "AppDial")
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,11 @@ class AmiListener(LinkEvents):
             async with asyncio.timeout(self.timing.connect_timeout):
                 channels = await manager.send_action({"Action": "CoreShowChannels"}, as_list=True)
                 taken_at = await self._pbx_time(manager)
-                self._sink(Snapshot([_headers(m) for m in _listed(channels)
-                                     if m.get("Event") == "CoreShowChannel"], taken_at))
+                listed = [_headers(m) for m in _listed(channels) if m.get("Event") == "CoreShowChannel"]
+                for item in listed:
+                    if item.get("Application") in AGENT_LEG_APPS:
+                        await self._cdr_times(manager, item)
+                self._sink(Snapshot(listed, taken_at))
                 # Member states are applied where they fall in the stream (QueueMember items among
                 # the live QueueMemberPause/Status events): the newer of the two always wins.
                 queue_status = Action({"Action": "QueueStatus"}, as_list=True)
@@ -171,6 +179,19 @@ class AmiListener(LinkEvents):
             return
         if protocol is manager.protocol and not protocol.closed:
             self.connected.set()
+
+    async def _cdr_times(self, manager: ListenerManager, item: dict[str, str]) -> None:
+        """When an agent leg began ringing and answered, to the microsecond, from its own CDR
+        (``Duration`` has whole seconds only). Without CDRs the snapshot's estimates stand."""
+        for variable in (CDR_START, CDR_ANSWER):
+            try:
+                async with asyncio.timeout(self.timing.ping_timeout):
+                    reply = await manager.send_action({"Action": "Getvar", "Channel": item.get("Channel", ""),
+                                                       "Variable": variable})
+            except TimeoutError:
+                return  # unanswered: the estimates stand; a dead link is found by the ping watchdog
+            if reply.get("Response") == "Success":
+                item[variable] = str(reply.get("Value") or "")
 
     async def _pbx_time(self, manager: ListenerManager) -> float:
         """When the snapshot was taken, on Asterisk's clock: the channels' ``Duration`` counts on

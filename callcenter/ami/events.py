@@ -198,6 +198,10 @@ class ChannelSnapshot(ChannelEvent):
     application_data: str | None
     duration_s: float
     bridge_id: str | None
+    # The channel's own CDR (``CDR(start,u)``/``CDR(answer,u)``, asked for agent legs at a resync):
+    # when it was created and answered, to the microsecond. None when Asterisk did not say.
+    created_at: float | None = None
+    answered_at: float | None = None
 
 
 # A Timestamp outside these bounds (1e308, negative, NaN, a clock years off) is no time of
@@ -349,7 +353,21 @@ def _user_event(name: str, h: dict[str, str], at: float) -> AmiEvent | None:
 
 def _snapshot(name: str, h: dict[str, str], at: float) -> AmiEvent:
     return ChannelSnapshot(name, at, *_channel_fields(h), h.get("Application"),
-                           h.get("ApplicationData"), _duration(h.get("Duration")), h.get("BridgeId") or None)
+                           h.get("ApplicationData"), _duration(h.get("Duration")), h.get("BridgeId") or None,
+                           _cdr_time(h.get(CDR_START)), _cdr_time(h.get(CDR_ANSWER)))
+
+
+# Keys the listener adds to a CoreShowChannel item with the answers of its Getvar CDR(…,u).
+CDR_START, CDR_ANSWER = "CDR(start,u)", "CDR(answer,u)"
+
+
+def _cdr_time(value: str | None) -> float | None:
+    """``CDR(x,u)``: ``<epoch>.<microseconds>``; ``0.000000`` (not answered) and nonsense are None."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 1e8 < seconds < 1e11 else None
 
 
 def _duration(text: str | None) -> float:

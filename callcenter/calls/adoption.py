@@ -18,6 +18,8 @@ from callcenter.calls.draft import CallDraft, LegDraft, interface_of, local_base
 # Asterisk's whole seconds are cut down (Duration, TalkTime, queue_log's epoch): the true value lies
 # within the second above, so half a second is added to estimate it without a bias.
 HALF_SECOND = 0.5
+# The record's flag: picked up in progress, its ring and answer times to Asterisk's whole second.
+ADOPTED = "adopted"
 QUEUE_LEG_APP = "AppQueue"  # app_queue.c ring_entry: ast_channel_appl_set(chan, "AppQueue")
 DIAL_LEG_APP = "AppDial"  # app_dial.c: the channel Dial() rings
 
@@ -38,18 +40,26 @@ def adopt_channels(call: CallDraft, channels: list[ev.ChannelSnapshot], taken_at
     for item in sorted(legs, key=lambda c: -c.duration_s):
         leg = call.legs.get(item.channel)
         if leg is None:
-            started = taken_at - item.duration_s - HALF_SECOND
+            created = item.created_at if item.created_at is not None and item.created_at <= taken_at else None
+            started = created if created is not None else taken_at - item.duration_s - HALF_SECOND
             leg = LegDraft(interface_of(item.channel), None, item.channel, started)
             call.legs[item.channel] = leg
             call.agent_bases.add(local_base(item.channel))
+            if created is None:
+                call.flags.add(ADOPTED)
             call.first_ring_at = started if call.first_ring_at is None else min(call.first_ring_at, started)
         bridged = item.bridge_id is not None and (caller_bridge is None or item.bridge_id == caller_bridge)
         if bridged and item.state_desc == "Up" and call.answered_at is None:
-            # Answered before we looked: the answer moment is not in the snapshot; the
-            # snapshot's time stands in until AgentComplete's TalkTime gives it.
-            leg.ended_at, leg.outcome = taken_at, "answered"
-            call.answer, call.answered_at, call.bridged_at = leg, taken_at, taken_at
-            call.answer_estimated = True
+            # Answered before we looked: the leg's CDR says when; without it the snapshot's time
+            # stands in until AgentComplete's TalkTime gives it to the second.
+            told = item.answered_at
+            answered = told if told is not None and told <= taken_at else None
+            at = taken_at if answered is None else answered
+            leg.ended_at, leg.outcome = at, "answered"
+            call.answer, call.answered_at, call.bridged_at = leg, at, at
+            call.answer_estimated = answered is None
+            if answered is None:
+                call.flags.add(ADOPTED)
 
 
 def apply_queue_entry(call: CallDraft, entry: ev.QueueEntry) -> None:

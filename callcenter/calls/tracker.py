@@ -165,6 +165,7 @@ class CallTracker:
             log.warning("tracker: call %s ended while the AMI link was down", call.linkedid)
             call.ended_at = max(call.last_event_at, taken_at)
             call.ended_unseen = True
+            call.flags.add("ended_unseen")  # its end from the queue_log, or the reconnect's time
             call.live.clear()
         self.snapshot_pending = False
         adopted = [linkedid for linkedid in by_call if linkedid not in self._finished and (

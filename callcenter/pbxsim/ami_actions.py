@@ -68,10 +68,20 @@ async def getvar(pbx: Pbx, session: Session, action: Headers) -> None:
         if channel is None:
             session.respond(action, "Error", ("Message", "No such channel"))
             return
-        value = channel.var(name)
+        value = _cdr_time(channel, name) if name.upper().startswith("CDR(") else channel.var(name)
     else:
         value = pbx.globals.get(name)
     session.respond(action, "Success", ("Variable", name), ("Value", value or ""))
+
+
+def _cdr_time(channel: Channel, name: str) -> str:
+    """``CDR(start,u)``/``CDR(answer,u)`` of the channel's own CDR (func_cdr.c: ``%ld.%06ld``;
+    ``0.000000`` while not answered). Other CDR fields are not kept by pbxsim."""
+    field, _, options = name[4:].rstrip(")").partition(",")
+    when = {"start": channel.created_at, "answer": channel.answered_at}.get(field.strip().lower())
+    if "u" not in options:
+        return ""
+    return f"{when or 0.0:.6f}"
 
 
 async def originate(pbx: Pbx, session: Session, action: Headers) -> None:

@@ -38,6 +38,7 @@ class Channel:
     created_at: float = 0.0
     application: str = ""  # what CoreShowChannels lists: the dialplan application running
     app_data: str = ""
+    answered_at: float | None = None  # its CDR's answer time (first Up)
     variables: dict[str, str] = field(default_factory=dict)
     partner: Channel | None = None  # the other half of a Local pair
     bridge: str | None = None

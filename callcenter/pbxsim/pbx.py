@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from callcenter.clock import Clock
-from callcenter.pbxsim.channels import CAUSE_TEXT, Channel, ChannelIds, HangupRequest
+from callcenter.pbxsim.channels import CAUSE_TEXT, UP, Channel, ChannelIds, HangupRequest
 from callcenter.pbxsim.queue_log import QueueLog
 from callcenter.pbxsim.queue_state import QueueConfig, QueueState
 from callcenter.pbxsim.timebase import ScaledClock
@@ -179,6 +179,8 @@ class Pbx:
 
     def set_state(self, channel: Channel, state: int) -> None:
         channel.state = state
+        if state == UP and channel.answered_at is None:
+            channel.answered_at = self.now()
         self.call_event("Newstate", channel)
 
     def hangup(self, channel: Channel, cause: int) -> None:
