@@ -128,6 +128,9 @@ class FakeAsterisk:
             if session.drop_after:
                 writer.transport.abort()
                 return False
+        elif name == "Getvar":  # as an Asterisk without CDRs answers CDR(start,u): no value
+            writer.write(frame(("Response", "Success"), aid, ("Variable", action.get("Variable", "")),
+                               ("Value", "")))
         elif name == "Ping" and session.answer_ping:
             writer.write(frame(("Response", "Success"), aid, ("Ping", "Pong"), ("Timestamp", "0.0")))
         await writer.drain()
