@@ -11,11 +11,25 @@ TEST_DEBS := $(RUN_DEBS) postgresql chromium fonts-noto-cjk
 
 .PHONY: run test bench chaos lint debs-run debs-test clean
 
-$(BIN)/.installed: pyproject.toml
+# Two stamps: running needs the package and its runtime dependencies only (.run-installed);
+# the suite, the benchmarks and the linters add the `test` extra (.installed).
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+
+$(BIN)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(BIN)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(BIN)/.run-installed
+
+# The demo's options: make run SPEED=60 CALLS_PER_HOUR=600 (also SEED, SCENARIO=FILE.toml,
+# DURATION=SECONDS, VERBOSE=1).
+RUN_ARGS := $(if $(SPEED),--speed $(SPEED)) $(if $(CALLS_PER_HOUR),--calls-per-hour $(CALLS_PER_HOUR)) \
+	$(if $(SEED),--seed $(SEED)) $(if $(SCENARIO),--scenario $(SCENARIO)) \
+	$(if $(DURATION),--duration $(DURATION)) $(if $(VERBOSE),--verbose)
 
 define install_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -32,8 +46,8 @@ debs-run:
 debs-test:
 	$(call install_debs,$(TEST_DEBS))
 
-run: debs-run $(BIN)/.installed
-	$(BIN)/callcenter run
+run: debs-run $(BIN)/.run-installed
+	$(BIN)/callcenter run $(strip $(RUN_ARGS))
 
 test: debs-test $(BIN)/.installed
 	CALLCENTER_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -135,3 +135,25 @@ def test_cli_provisions_before_any_ami_secret_exists(tmp_path: Path, hotline_pat
     result = CliRunner().invoke(app, ["agents", "provision", "--agent", "101", "--format", "json"], env=env)
     assert result.exit_code == 0, result.output
     assert verify(tmp_path, "8101", json.loads(result.stdout)[0]["password"])
+
+
+def test_phones_are_told_a_server_they_can_reach_never_localhost(tmp_path: Path, hotline_path: Path) -> None:
+    from callcenter.agents.cli import host_address
+
+    found = host_address()
+    code, out, err = _run(["agents", "provision", "--agent", "101", "--format", "json"], tmp_path,
+                          hotline_path)
+    if found is None:  # a host with loopback only: refused, naming the way out
+        assert code != 0 and "--server" in err and "CALLCENTER_SIP_SERVER" in err
+        return
+    assert code == 0, err
+    server = json.loads(out)[0]["server"]
+    assert server == found and server != "localhost" and not server.startswith("127.")
+    assert f"server {found}: this host's network address" in err
+
+
+def test_the_sip_server_setting_names_the_server_phones_register_with(
+        tmp_path: Path, hotline_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLCENTER_SIP_SERVER", "pbx.centre.example")
+    code, out, _ = _run(["agents", "provision", "--agent", "101", "--format", "json"], tmp_path, hotline_path)
+    assert code == 0 and json.loads(out)[0]["server"] == "pbx.centre.example"

@@ -121,13 +121,13 @@ def test_cli_lists_masked_numbers_and_reschedules(database_url: str, sessions: s
     runner = CliRunner()
     listed = runner.invoke(app, ["list", "--json", "--upcoming"], env=env)
     assert listed.exit_code == 0, listed.output
-    rows = [json.loads(line) for line in listed.output.splitlines()]
+    rows = json.loads(listed.output)
     assert len(rows) == 5 and rows[0]["caller"] == "138****8002"  # R17: masked by default
     callback_id = rows[0]["id"]
     moved = runner.invoke(app,
                           ["reschedule", str(callback_id), "2026-11-26T09:30+08:00", "--reason", "客户出差"],
                           env=env)
-    assert moved.exit_code == 0 and "2026-11-26T01:30:00+00:00" in moved.output
+    assert moved.exit_code == 0 and "due 2026-11-26 09:30 (Asia/Shanghai)" in moved.output
     bad = runner.invoke(app, ["reschedule", str(callback_id), "tomorrow", "--reason", "x"], env=env)
     assert bad.exit_code != 0 and "not a date and time" in bad.output
     closed = runner.invoke(app, ["close", str(callback_id), "--outcome", "已联系"], env=env)

@@ -227,3 +227,11 @@ def test_the_configured_model_is_a_path_a_name_or_asr_model_path(tmp_path: Path)
     (installed / "conf" / "model.conf").unlink()
     with pytest.raises(ModelUnavailable, match=r"broken.*conf/model\.conf"):
         resolve_model(by_name, env={})
+
+
+def test_an_unknown_model_name_is_refused_with_the_known_ones_and_no_download(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["download", "nosuchmodel"], env=env)
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert "unknown model 'nosuchmodel'" in message and all(name in message for name in download.KNOWN_MODELS)
+    assert "downloading" not in result.output and "http" not in message

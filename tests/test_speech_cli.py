@@ -38,11 +38,14 @@ def _app() -> object:
     return cli.app
 
 
-def test_transcribe_prints_json_with_word_timestamps(model_path: Path, tmp_path: Path) -> None:
+def test_transcribe_prints_json_with_word_timestamps_and_its_progress_on_stderr(model_path: Path,
+                                                                               tmp_path: Path) -> None:
     wav = synth.synthesize("안녕하세요 감사합니다", tmp_path / "one.wav", 8000)
     result = CliRunner().invoke(_app(), ["transcribe", str(wav), "--model", str(model_path)])  # type: ignore[arg-type]
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stdout is the JSON alone; what is happening goes to stderr
+    progress = result.stderr.splitlines()
+    assert progress[0] == "loading model model …" and progress[-1].startswith(f"recognising {wav.name}: 100%")
     assert data["model"] == "model" and data["sample_rate"] == 8000
     words = [w for u in data["utterances"] for w in u["words"]]
     assert words and all(w["start"] <= w["end"] for w in words)

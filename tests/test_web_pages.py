@@ -134,8 +134,8 @@ def test_missing_accounts_get_env_or_generated_passwords_written_once(ctx: Servi
         assert ensure_accounts(session, ctx.settings.hotline, {}, var) == []  # second start: nothing new
 
 
-def test_web_passwords_command_prints_generated_passwords_once(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_web_passwords_command_prints_and_later_shows_the_generated_passwords(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from callcenter.web.cli import app
@@ -148,8 +148,9 @@ def test_web_passwords_command_prints_generated_passwords_once(tmp_path: Path,
     assert first.exit_code == 0, first.output
     printed = dict(line.split("\t") for line in first.output.splitlines())
     assert set(printed) == {"101", "102", "103", "201", "202", "301"}  # 900's came from the environment
-    second = CliRunner().invoke(app, ["passwords"])
+    second = CliRunner().invoke(app, ["passwords"])  # as the README says: it shows them again
     assert "every account exists" in second.output
+    assert dict(line.split("\t") for line in second.output.splitlines()[1:]) == printed
     reset = CliRunner().invoke(app, ["passwords", "--reset", "101"])
     (line,) = reset.output.splitlines()
     assert line.startswith("101\t") and line.split("\t")[1] != printed["101"]

@@ -65,14 +65,42 @@ def _text(phone: PhoneSettings, qr: bool) -> str:
     return "\n".join(lines)
 
 
+def host_address() -> str | None:
+    """This host's address on the network its default route leads to (no packet is sent: a UDP
+    connect only picks the route), or None when it has none but loopback."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 5060))  # TEST-NET-1: never reached, only routed
+            address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def _phone_server() -> str:
+    """Where the phones register: the setting, else this host's network address (said on stderr),
+    never ``localhost``, which every phone resolves to itself."""
+    configured = os.environ.get("CALLCENTER_SIP_SERVER")
+    if configured:
+        return configured
+    found = host_address()
+    if found is None:
+        raise typer.BadParameter("this host has no network address a phone can reach; give the Asterisk "
+                                 "server's with --server or CALLCENTER_SIP_SERVER", param_hint="--server")
+    typer.echo(f"server {found}: this host's network address (--server or CALLCENTER_SIP_SERVER to "
+               "choose another)", err=True)
+    return found
+
+
 @app.command("provision")
 def provision_command(
     agent: str | None = typer.Option(None, "--agent", help="only this 工号"),
     rotate: bool = typer.Option(False, "--rotate", help="issue new passwords (the old ones stop working)"),
     output: Literal["text", "json"] = typer.Option("text", "--format", help="text or json"),
     qr: bool = typer.Option(False, "--qr", help="print a QR code of the sip: URI"),
-    server: str = typer.Option(os.environ.get("CALLCENTER_SIP_SERVER") or socket.getfqdn(), "--server",
-                               help="host the phones register with (env CALLCENTER_SIP_SERVER)"),
+    server: str | None = typer.Option(None, "--server",
+                                      help="address the phones register with (default: "
+                                           "CALLCENTER_SIP_SERVER, else this host's network address)"),
     port: int = typer.Option(5060, "--port"),
     transport: Literal["udp", "tcp", "tls"] = typer.Option("udp", "--transport"),
 ) -> None:
@@ -82,6 +110,7 @@ def provision_command(
     issuing or rotating, render the dialplans again and reload res_pjsip.
     """
     settings = load_settings(ami=False)  # provisioning comes before the render that makes the AMI secrets
+    server = server or _phone_server()
     store = CredentialStore(credentials_path(settings.var_dir))
     issued = provision(settings.hotline, store, agent, rotate=rotate)
     phones = [phone_settings(item, server, port, transport) for item in issued]

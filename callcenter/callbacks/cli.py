@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.callbacks import service
 from callcenter.callbacks.outcomes import mask
 from callcenter.callbacks.policies import PolicySettings
+from callcenter.clock import local_text
 from callcenter.config import Settings, load_settings
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
@@ -24,10 +26,12 @@ from callcenter.db.session import make_engine, make_session_factory, migrate, un
 app = typer.Typer(help="Callbacks the centre owes its customers (R6-R9, R12, R18).", no_args_is_help=True)
 
 
-def _row(cb: Callback, now: dt.datetime, full: bool) -> dict[str, object]:
+def _row(cb: Callback, now: dt.datetime, full: bool, timezone: str) -> dict[str, object]:
+    zone = ZoneInfo(timezone)
     return {"id": cb.id, "reason": cb.reason, "caller": cb.caller if full else mask(cb.caller),
             "owner": cb.owner, "department": cb.department, "ticket_id": cb.ticket_id,
-            "due_at": cb.due_at.isoformat(), "promised_at": cb.promised_at.isoformat(),
+            "due_at": cb.due_at.astimezone(zone).isoformat(),
+            "promised_at": cb.promised_at.astimezone(zone).isoformat(),
             "overdue": cb.promised_at <= now, "status": cb.status,
             "attempts": cb.attempts, "escalated": cb.escalated_at is not None, "outcome": cb.outcome}
 
@@ -53,22 +57,36 @@ def _sessions() -> tuple[Settings, Engine, sessionmaker[Session]]:
 def list_(agent: str = typer.Option(None, help="工号: this agent's callbacks (default: everyone's)"),
           upcoming: bool = typer.Option(False, help="include the ones not due yet"),
           full_numbers: bool = typer.Option(False, help="show whole phone numbers (R17)"),
-          as_json: bool = typer.Option(False, "--json", help="one JSON object per line")) -> None:
-    """Due callbacks, overdue first."""
+          as_json: bool = typer.Option(False, "--json", help="a JSON array of the callbacks listed")) -> None:
+    """Due callbacks, overdue first; times in the hotline's time zone."""
     settings, engine, sessions = _sessions()
     now = dt.datetime.now(dt.UTC)
+    zone = settings.hotline.centre.timezone
     departments = [d.id for d in settings.hotline.departments if agent in d.agents] if agent else []
     with unit_of_work(sessions) as session:
-        rows = [_row(cb, now, full_numbers) for cb in
-                service.due_for(session, agent, now, departments=departments, include_upcoming=upcoming)]
+        found = service.due_for(session, agent, now, departments=departments, include_upcoming=True)
+        later = sorted((cb for cb in found if cb.due_at > now), key=lambda cb: cb.due_at)
+        shown = [cb for cb in found if upcoming or cb.due_at <= now]
+        rows = [_row(cb, now, full_numbers, zone) for cb in shown]
+        lines = [f"#{cb.id:<6} {cb.reason:<18} {row['caller']:<14} due {local_text(cb.due_at, zone)}"
+                 f"{' OVERDUE' if row['overdue'] else ''}  {cb.status} ({cb.attempts} attempts)"
+                 f"  owner {cb.owner or '-'} dept {cb.department or '-'}"
+                 for cb, row in zip(shown, rows, strict=True)]
+        next_due = local_text(later[0].due_at, zone) if later else None
     engine.dispose()
-    for row in rows:
-        typer.echo(json.dumps(row, ensure_ascii=False) if as_json else
-                   f"#{row['id']:<6} {row['reason']:<18} {row['caller']:<14} due {row['due_at']}"
-                   f"{' OVERDUE' if row['overdue'] else ''}  {row['status']} ({row['attempts']} attempts)"
-                   f"  owner {row['owner'] or '-'} dept {row['department'] or '-'}")
-    if not rows and not as_json:
-        typer.echo("no callbacks due")
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for line in lines:
+        typer.echo(line)
+    if not upcoming:
+        if not rows:
+            typer.echo("no callbacks due now")
+        if later:
+            typer.echo(f"{len(later)} more wait for later (the next due {next_due} {zone}); "
+                       "--upcoming lists them")
+    elif not rows:
+        typer.echo("no open callbacks")
 
 
 @app.command("run")
@@ -93,12 +111,14 @@ def close(callback_id: int, outcome: str = typer.Option(..., help="how it went")
 
 
 def _change(action: Callable[[Session, dt.datetime], Callback], done: str) -> None:
-    _, engine, sessions = _sessions()
+    settings, engine, sessions = _sessions()
+    zone = settings.hotline.centre.timezone
     now = dt.datetime.now(dt.UTC)
     try:
         with unit_of_work(sessions) as session:
             cb = action(session, now)
-            line = f"callback #{cb.id} {done}: {cb.status}, due {cb.due_at.isoformat()}"
+            line = (f"callback #{cb.id} {done}: {cb.status}, due {local_text(cb.due_at, zone)} "
+                    f"({zone})")
     finally:
         engine.dispose()
     typer.echo(line)

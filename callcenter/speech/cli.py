@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ import typer
 
 from callcenter.config import load_settings
 from callcenter.speech.download import KNOWN_MODELS, base_url, download_model
-from callcenter.speech.errors import ModelUnavailable
+from callcenter.speech.errors import DownloadError, ModelUnavailable
 from callcenter.speech.models import list_models, resolve_model
 
 app = typer.Typer(help="Vosk speech models: list, install, download.", no_args_is_help=True)
@@ -61,6 +62,10 @@ def download_command(
                        typer.Option("--replace", help="overwrite an installed model of that name")] = False,
 ) -> None:
     """Download NAME.zip from the model site (resumes an interrupted download), check it, unpack it."""
+    if name not in KNOWN_MODELS and url is None and not os.environ.get("CALLCENTER_MODELS_URL"):
+        # The Vosk site has no listing to check against: an unknown name would only fetch a 404 page.
+        raise DownloadError(f"unknown model {name!r}; known: {', '.join(KNOWN_MODELS)} "
+                            "(for another model, give its site with --url or CALLCENTER_MODELS_URL)")
     settings = load_settings()
     source = url or base_url()
     typer.echo(f"downloading {source}/{name}.zip")
@@ -109,5 +114,31 @@ def transcribe(
 
     inspect_wav(file)  # refuse bad audio before paying for the model load
     path = model if model is not None else resolve_model(load_settings())
-    result = Recognizer(path).transcribe(file)
+    # The result goes to stdout as JSON; what is happening meanwhile goes to stderr.
+    typer.echo(f"loading model {path.name} …", err=True)
+    recognizer = Recognizer(path)
+    shown = _DecodeProgress(file.name)
+    result = recognizer.transcribe(file, progress=shown)
+    shown.finish()
     typer.echo(json.dumps({"model": path.name, **result.as_json()}, ensure_ascii=False, indent=2))
+
+
+class _DecodeProgress:
+    """``recognising NAME: 40% (12.0 of 30.0 s)`` on stderr, one line per 10% (redrawn on a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self._shown = -1
+
+    def __call__(self, done: float, total: float) -> None:
+        percent = round(100 * done / total) if total else 100
+        if percent // 10 == self._shown:
+            return
+        self._shown = percent // 10
+        line = f"recognising {self.label}: {percent}% ({done:.1f} of {total:.1f} s)"
+        typer.echo(f"\r{line}" if self.tty else line, err=True, nl=not self.tty)
+
+    def finish(self) -> None:
+        if self.tty:
+            typer.echo("", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,15 +99,17 @@ class Recognizer:
     def model_name(self) -> str:
         return self.model_path.name
 
-    def transcribe(self, path: Path, grammar: list[str] | None = None) -> Transcription:
-        """Decode one mono 16-bit PCM WAV at its own rate; BadAudio if it is not one."""
+    def transcribe(self, path: Path, grammar: list[str] | None = None,
+                   progress: Callable[[float, float], None] | None = None) -> Transcription:
+        """Decode one mono 16-bit PCM WAV at its own rate; BadAudio if it is not one.
+        ``progress(seconds decoded, seconds in all)`` is called as the decoding goes."""
         info = inspect_wav(path)
         if grammar is None:
             stream = self._stream(info.sample_rate)
         else:
             stream = _Stream(self._new_kaldi(info.sample_rate, grammar))
         try:
-            results = _decode(stream.kaldi, path)
+            results = _decode(stream.kaldi, path, progress)
         except Exception:
             self._streams.pop(info.sample_rate, None)  # its time offset is unknown now
             raise
@@ -132,15 +135,21 @@ class Recognizer:
         return kaldi
 
 
-def _decode(kaldi: Any, path: Path) -> list[dict[str, Any]]:
+def _decode(kaldi: Any, path: Path,
+            progress: Callable[[float, float], None] | None = None) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     with wave.open(str(path), "rb") as wav:
+        rate, total = wav.getframerate(), wav.getnframes()
         while True:
             data = wav.readframes(CHUNK_FRAMES)
             if not data:
                 break
             if kaldi.AcceptWaveform(data):
                 results.append(json.loads(kaldi.Result()))
+            if progress is not None:
+                progress(wav.tell() / rate, total / rate)
+    if progress is not None:
+        progress(total / rate, total / rate)  # the end, even when the header promised more frames
     results.append(json.loads(kaldi.FinalResult()))
     return results
 

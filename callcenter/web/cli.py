@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,8 +41,28 @@ def passwords(
                 end_sessions_of(session, user_id)  # a reset password ends the account's sessions
     finally:
         engine.dispose()
-    if not made:
-        typer.echo("every account exists; earlier generated passwords are in "
-                   f"{settings.var_dir / INITIAL_FILE}")
     for user_id, password in made:
         typer.echo(f"{user_id}\t{password}")
+    if made:
+        return
+    initial = _initial_passwords(settings.var_dir / INITIAL_FILE)
+    if not initial:
+        typer.echo("every account exists and no generated password is on file; "
+                   "`callcenter web passwords --reset 工号` gives one a new password")
+        return
+    typer.echo(f"every account exists; the generated passwords ({settings.var_dir / INITIAL_FILE}; "
+               "one changed since no longer works, --reset 工号 gives a new one):")
+    for user_id, password in initial.items():
+        typer.echo(f"{user_id}\t{password}")
+
+
+def _initial_passwords(path: Path) -> dict[str, str]:
+    """工号 → the latest password generated for it (the file only ever grows)."""
+    if not path.is_file():
+        return {}
+    latest: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        user_id, _, password = line.partition("\t")
+        if user_id and password:
+            latest[user_id] = password
+    return latest

@@ -69,8 +69,8 @@ class WebComponent:
         with unit_of_work(self.ctx.sessions) as session:
             made = ensure_accounts(session, settings.hotline, os.environ, settings.var_dir)
         if made:
-            log.warning("web: initial passwords for %s written to %s (shown once by "
-                        "`callcenter web passwords`)",
+            log.warning("web: initial passwords for %s written to %s "
+                        "(`callcenter web passwords` shows them)",
                         ", ".join(user for user, _ in made), settings.var_dir / INITIAL_FILE)
 
     async def stop(self) -> None:
