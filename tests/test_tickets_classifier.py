@@ -56,7 +56,17 @@ def test_the_shipped_model_on_the_shipped_test_split_it_never_saw(model: Categor
 def test_a_model_survives_being_stored_and_loaded(model: CategoryModel) -> None:
     test = shipped("test")[:10]
     again = CategoryModel.loads(model.dumps())
-    assert [p.category for p in again.predict_many(test)] == [p.category for p in model.predict_many(test)]
+    before, after = model.predict_many(test), again.predict_many(test)
+    assert [p.category for p in after] == [p.category for p in before]
+    assert all(abs(a.confidence - b.confidence) < 1e-9 for a, b in zip(after, before, strict=True))
+    assert again.threshold == model.threshold
+
+
+def test_a_stored_model_is_data_never_code() -> None:
+    import pickle
+
+    with pytest.raises(ValueError, match=r"cannot be read.*tickets refit"):
+        CategoryModel.loads(pickle.dumps({"format": 1}))
 
 
 def test_a_label_outside_the_kinds_is_named() -> None:

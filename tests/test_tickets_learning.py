@@ -161,3 +161,15 @@ def test_an_unsure_category_reaches_the_desk_as_two_choices_until_the_agent_deci
         assert 0 < view["category_confidence"] < 1.01
         ticket_change(session, hotline, "update", result.ticket.id, {"category": "billing"}, "101", NOW)
         assert as_view(result.ticket)["category_choices"] is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unreadable_stored_model_still_lets_tickets_be_made(database_url: str) -> None:
+    from callcenter.tickets.models import model_for, shipped_model
+
+    factory = make_session_factory(make_engine(database_url))
+    with unit_of_work(factory) as session:
+        session.add(CategoryModelVersion(created_at=NOW, examples=1, centre_examples=1, test_macro_f1=1.0,
+                                         active=True, blob=b"\x80\x04not json"))
+        session.flush()
+        assert model_for(session) is shipped_model()

@@ -9,9 +9,9 @@ model is fitted or used, so the rest of the command line starts without it."""
 
 from __future__ import annotations
 
-import pickle
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
@@ -142,15 +142,51 @@ class CategoryModel:
         return self.predict_many([transcript], [emergency])[0]
 
     def dumps(self) -> bytes:
-        return pickle.dumps(self)
+        """Plain numbers in JSON (vocabularies, weights), never code: a stored version is loaded
+        without unpickling anything a database writer could have put there."""
+        def vectorizer(vec: Any) -> dict[str, Any] | None:
+            if vec is None:
+                return None
+            return {"vocabulary": {k: int(v) for k, v in vec.vocabulary_.items()},
+                    "idf": [float(x) for x in vec.idf_]}
+
+        return json.dumps({
+            "format": 1, "settings": asdict(self.settings), "threshold": self.threshold,
+            "examples": self.examples, "caller": vectorizer(self._caller_vec),
+            "agent": vectorizer(self._agent_vec), "classes": [str(c) for c in self._model.classes_],
+            "coef": self._model.coef_.tolist(), "intercept": self._model.intercept_.tolist(),
+        }, ensure_ascii=False).encode("utf-8")
 
     @staticmethod
     def loads(blob: bytes) -> CategoryModel:
-        """Only blobs this centre's own database or var/ holds (written by `dumps`) are loaded."""
-        model = pickle.loads(blob)  # the centre's own models, never uploaded ones
-        if not isinstance(model, CategoryModel):
-            raise TypeError("the stored category model is not one")
-        return model
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        try:
+            data = json.loads(blob.decode("utf-8"))
+            if data.get("format") != 1:
+                raise ValueError(f"format {data.get('format')!r}")
+            settings = Settings(**data["settings"])
+
+            def vectorizer(stored: dict[str, Any] | None) -> Any:
+                if stored is None:
+                    return None
+                vec = TfidfVectorizer(analyzer="char", ngram_range=(1, settings.ngram_max), sublinear_tf=True)
+                vec.vocabulary_ = {str(k): int(v) for k, v in stored["vocabulary"].items()}
+                vec.idf_ = np.asarray(stored["idf"], dtype=float)
+                return vec
+
+            model = LogisticRegression(C=settings.c)
+            model.classes_ = np.asarray(data["classes"])
+            model.coef_ = np.asarray(data["coef"], dtype=float)
+            model.intercept_ = np.asarray(data["intercept"], dtype=float)
+            model.n_features_in_ = model.coef_.shape[1]
+            return CategoryModel(settings, vectorizer(data["caller"]), vectorizer(data["agent"]), model,
+                                 float(data["threshold"]), int(data["examples"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"the stored category model cannot be read ({exc}); run `callcenter tickets "
+                             "refit`") from None
 
 
 def choose_threshold(model: CategoryModel, dev: Sequence[Transcript], precision: float = 0.95) -> float:

@@ -5,6 +5,7 @@ once per process."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -20,8 +21,9 @@ from callcenter.db.models.tickets import CategoryModelVersion
 from callcenter.db.session import make_engine
 from callcenter.tickets.classifier import CategoryModel, default_model
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[int, CategoryModel] = {}
+_loaded: dict[tuple[str, int], CategoryModel] = {}  # by database and version
 
 
 @cache
@@ -35,11 +37,16 @@ def model_for(session: Session) -> CategoryModel:
                                 .order_by(CategoryModelVersion.id.desc()).limit(1))
     if version_id is None:
         return shipped_model()
+    key = (str(session.get_bind().engine.url), version_id)
     with _lock:
-        if version_id not in _loaded:
+        if key not in _loaded:
             blob = session.get(CategoryModelVersion, version_id).blob  # type: ignore[union-attr]
-            _loaded[version_id] = CategoryModel.loads(blob) if blob else shipped_model()
-        return _loaded[version_id]
+            try:
+                _loaded[key] = CategoryModel.loads(blob) if blob else shipped_model()
+            except ValueError as exc:  # tickets are still made, by the shipped model
+                log.error("tickets: category model version %s: %s", version_id, exc)
+                _loaded[key] = shipped_model()
+        return _loaded[key]
 
 
 def current_model(env: Mapping[str, str] | None = None) -> CategoryModel:
