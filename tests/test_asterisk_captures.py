@@ -127,18 +127,22 @@ async def pbxsim_stream(tmp_path: Path, plan: CallPlan) -> bytes:
         await service.stop()
 
 
-SAME_CALL: dict[str, tuple[str, dict[str, str]]] = {  # the tier's scenario as a pbxsim call: keys, phones
-    "fast_answer": ("", {"__RING_8101": "0.6", "__RING_8102": "never", "PBXSIM_TALK": "0.3"}),
-    "agent_hangs_up_first": ("", {"__RING_8101": "0.4", "__RING_8102": "never", "__TALK_8101": "0.3"}),
-    "late_answer_rollover": ("", {"__RING_8101": "never", "__RING_8102": "0.8", "PBXSIM_TALK": "0.3"}),
-    "ivr_1": ("1", {"__RING_8103": "0.3", "PBXSIM_TALK": "0.3"}),
+# The tier's scenarios as pbxsim calls (Originate of Local/<centre number>): keys pressed, when each
+# phone answers, when the caller hangs up (pbxsim's prompts last 2 s each: greeting, menu, 1 s wait).
+SAME_CALL: dict[str, dict[str, Any]] = {
+    "fast_answer": {"variables": {"__RING_8101": "0.6", "__RING_8102": "never", "PBXSIM_TALK": "0.3"}},
+    "agent_hangs_up_first": {"variables": {"__RING_8101": "0.4", "__RING_8102": "never",
+                                           "__TALK_8101": "0.3"}},
+    "late_answer_rollover": {"variables": {"__RING_8101": "never", "__RING_8102": "0.8",
+                                           "PBXSIM_TALK": "0.3"}},
+    "ivr_1": {"keys": "1", "variables": {"__RING_8103": "0.3", "PBXSIM_TALK": "0.3"}},
+    "abandoned": {"hangup_after": 5.8, "variables": {"__RING_8101": "never", "__RING_8102": "never"}},
 }
 
 
 @pytest.mark.parametrize("name", sorted(SAME_CALL))
 async def test_pbxsim_sends_the_events_asterisk_sent_for_the_same_call(name: str, tmp_path: Path) -> None:
-    keys, phones = SAME_CALL[name]
-    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", keys=keys, variables=phones)
+    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", **SAME_CALL[name])
     simulated = await pbxsim_stream(tmp_path, plan)
     live = call_events((CAPTURES / f"{name}.ami").read_bytes())
     sim = call_events(simulated)

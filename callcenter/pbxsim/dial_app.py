@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.apps import play
 from callcenter.pbxsim.channels import RINGING, UP, Channel, HangupRequest
-from callcenter.pbxsim.members import NEVER, _seconds, bridge_headers
+from callcenter.pbxsim.members import NEVER, _seconds, bridge_headers, phone_rings_for_local_caller
 from callcenter.pbxsim.queues import set_member_state
 from callcenter.pbxsim.transfers import is_move
 
@@ -62,6 +62,8 @@ def _ring(pbx: Pbx, caller: Channel, interface: str, extension: str) -> Channel:
     phone.application, phone.app_data = "AppDial", "(Outgoing Line)"  # app_dial.c: dial_exec_full
     phone.cid_num = phone.conn_num = caller.cid_num
     pbx.call_event("Newchannel", phone)
+    if caller.partner is not None and not interface.startswith("Local/"):
+        phone_rings_for_local_caller(pbx, caller.partner, interface)
     pbx.call_event("DialBegin", caller, *phone.headers("Dest"), ("DialString", interface.split("/", 1)[1]))
     pbx.set_state(phone, RINGING)
     set_member_state(pbx, interface, "ringing")

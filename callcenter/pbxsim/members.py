@@ -49,6 +49,9 @@ def _seconds(pbx: Pbx, caller: Channel, name: str, default: float) -> float:
         return default
 
 
+PHONE_VAR = "PBXSIM_LAST_PHONE"  # the last SIP phone dialled for a Local caller (not a dialplan variable)
+
+
 def dial_member(pbx: Pbx, caller: Channel, queue: QueueState, member: Member) -> MemberLeg:
     key = phone_key(member.interface)
     inherited = caller.inherited()
@@ -88,8 +91,11 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
         pbx.call_event("NewCallerid", two, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
         local_bridge(pbx, one, two)
         one.exten = caller.exten  # the ;1 shows the caller's extension from here on (trace note)
-    elif one.exten == "s":
-        one.exten = caller.exten  # a PJSIP phone too, once Queue() calls it (Asterisk 20.20.1)
+    else:
+        if one.exten == "s":
+            one.exten = caller.exten  # a PJSIP phone too, once Queue() calls it (Asterisk 20.20.1)
+        if caller.partner is not None:
+            phone_rings_for_local_caller(pbx, caller.partner, leg.member.interface)
     member = leg.member
     pbx.agent_event("AgentCalled", caller, *one.headers("Dest"), ("Queue", leg.queue.name),
                     ("Interface", member.interface), ("MemberName", member.name))
@@ -111,6 +117,19 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
         pbx.later(late, ringing)
     else:
         ringing()
+
+
+def phone_rings_for_local_caller(pbx: Pbx, one: Channel, interface: str) -> None:
+    """Asterisk 20.20.1: a SIP phone dialled for a Local caller's ;2 becomes the ;1's caller ID
+    (connected line), and the NewCallerid saying so comes with the ;1's hang-up."""
+    first = PHONE_VAR not in one.variables
+    one.variables[PHONE_VAR] = interface.rsplit("/", 1)[-1]
+    if first:
+        def update() -> None:
+            one.cid_num = one.variables[PHONE_VAR]
+            pbx.call_event("NewCallerid", one, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
+
+        one.on_hangup.append(update)
 
 
 def local_bridge(pbx: Pbx, one: Channel, two: Channel) -> None:

@@ -178,8 +178,6 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
         channel.bridge = bridge
         pbx.emit("BridgeEnter", "call,all", bridge_headers(bridge, count) + channel.headers())
     caller.bridged_with, leg.one.bridged_with = leg.one, caller
-    if not leg.local and caller.partner is not None:
-        _phone_number_to_local_one(pbx, caller.partner, member.interface)
     if not leg.local:
         set_member_state(pbx, member.interface, "inuse")
     else:  # a Local member's status stays INUSE (2): devices change, no QueueMemberStatus (trace)
@@ -188,16 +186,6 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
     if pbx.recorder is not None:
         pbx.recorder.bridged(caller, pbx.now())
     return await _talk(pbx, caller, queue, entry, leg, hold, bridge)
-
-
-def _phone_number_to_local_one(pbx: Pbx, one: Channel, interface: str) -> None:
-    """Asterisk 20.20.1: once a Local caller's ;2 is bridged with a SIP phone, the ;1 takes the
-    phone's number as its caller ID, and a NewCallerid saying so comes with the ;1's hang-up."""
-    def update() -> None:
-        one.cid_num = interface.rsplit("/", 1)[-1]
-        pbx.call_event("NewCallerid", one, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
-
-    one.on_hangup.append(update)
 
 
 async def _talk(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, leg: MemberLeg, hold: int,
