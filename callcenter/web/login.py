@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -41,7 +42,9 @@ async def _tarpit(seconds: float) -> None:
         return
     _held += 1
     try:
-        await asyncio.sleep(seconds)
+        # Up to half as long again, at random: held answers released together would come back
+        # together, a burst that delays everyone else's requests.
+        await asyncio.sleep(seconds * random.uniform(1.0, 1.5))
     finally:
         _held -= 1
 
