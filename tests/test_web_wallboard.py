@@ -244,3 +244,20 @@ async def test_the_wallboard_says_when_the_database_is_down_and_how_many_calls_w
         await close_stream(client, context)
         await asyncio.to_thread(writer.stop)
         engine.dispose()
+
+
+async def test_the_snapshot_gives_the_pbx_clock_rate_so_rings_count_in_the_pbx_time(
+        web: WebComponent) -> None:
+    """pbxsim's sped-up clock (``callcenter run --speed 60``) runs 60 times faster than the
+    browser's: the browser counts rings at the PBX's rate, not at wall time (第56声)."""
+    import dataclasses
+
+    from callcenter.pbxsim.timebase import ScaledClock
+    from callcenter.web.live import LiveBoard
+
+    assert (await LiveBoard(web.ctx).snapshot())["clock_rate"] == 1.0
+    sped_up = LiveBoard(dataclasses.replace(web.ctx, clock=ScaledClock(60)))
+    snapshot = await sped_up.snapshot()
+    assert snapshot["clock_rate"] == 60.0
+    assert [(q["queue"], q["name"]) for q in snapshot["queues"]] == [
+        ("service", "客服中心"), ("repair", "工程维修"), ("billing", "收费组")]

@@ -68,6 +68,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "agent": ("坐席", "Agent"),
     "ring_seconds": ("振铃(秒)", "Ring (s)"),
     "rings": ("声数", "Rings"),
+    "call_state": ("状态", "State"),
     "wait_seconds": ("等待(秒)", "Wait (s)"),
     "talk_seconds": ("通话(秒)", "Talk (s)"),
     "greeting": ("问候", "Greeting"),

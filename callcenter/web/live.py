@@ -97,6 +97,10 @@ class LiveBoard:
         rules = self.hotline.rules
         return {"type": "snapshot", "now": self.ctx.clock.time(), "ring_cycle": rules.ring_cycle_seconds,
                 "rule_rings": rules.rule_rings, "calls": list(self.calls.values()),
+                # Rings are counted in the PBX's time: pbxsim's sped-up clock runs `speed` times faster.
+                "clock_rate": float(getattr(self.ctx.clock, "speed", 1.0)),
+                "queues": [{"queue": d.queue, "name": d.name, "agents": d.agents}
+                           for d in self.hotline.departments],
                 "agents": list(self.agents.values()), "alerts": list(self.alerts), "figures": self.figures,
                 "store": self._store()}
 

@@ -186,6 +186,8 @@ async def test_wallboard_shows_a_pbxsim_call_ring_turn_red_at_the_fourth_ring_an
             await page.screenshot(path=str(shots(tmp_path) / "wallboard.png"), full_page=True)
             await expect(row).to_have_attribute("data-state", "talking", timeout=15000)
             await expect(row.locator("td.state")).to_have_text("通话")
+            # Answered: the talking colours again, the late ring count keeps a red mark.
+            await expect(row).to_have_class("state-talking answered-late")
             log = await page.evaluate("window.rowLog")
         finally:
             await browser.close()

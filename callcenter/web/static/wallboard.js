@@ -1,5 +1,7 @@
-// Live wallboard: one EventSource; rings are counted here from ring_started_at (R1), so the
-// server sends only changes. The fourth ring and later turn the row red (R1/R2).
+// Live wallboard: one EventSource; rings are counted here from ring_started_at (R1), in the PBX's
+// time (its clock may run faster: pbxsim's speed), so the server sends only changes. A ringing or
+// waiting call turns red from the fourth ring (R1/R2); once answered it keeps only a red mark.
+// Per-queue tiles sit on top; the live list shows the longest waits first, at most MAX_ROWS.
 (function () {
   "use strict";
   var body = document.body;
@@ -10,15 +12,23 @@
                 available: "available", paused: "paused", logged_out: "logged out", unavailable: "unavailable",
                 ring: "ring ", live: "live", lost: "reconnecting…", offered: "offered", answered: "answered",
                 abandoned: "abandoned", within_rule_pct: "within 3 rings", service_level_excl: "service level",
-                answered_15s_pct: "answered ≤15 s", late_no_apology: "late, no apology", avg_ring: "avg ring (s)"}
+                answered_15s_pct: "answered ≤15 s", late_no_apology: "late, no apology", avg_ring: "avg ring (s)",
+                queue_waiting: "waiting", longest: "longest wait", free: "free", busy: "on calls",
+                more: function (n) { return "+" + n + " more"; }, seconds: " s"}
             : {ivr: "语音导航", waiting: "等待", ringing: "振铃", talking: "通话", hold: "保持",
                available: "空闲", paused: "小休", logged_out: "未登录", unavailable: "不可用",
                ring: "第", live: "实时", lost: "重新连接中…", offered: "呼入", answered: "接听",
                abandoned: "放弃", within_rule_pct: "三声内接听率", service_level_excl: "服务水平",
-               answered_15s_pct: "15秒接通率", late_no_apology: "超时未致歉", avg_ring: "平均振铃(秒)"};
-  var calls = {}, agents = {}, offset = 0;
+               answered_15s_pct: "15秒接通率", late_no_apology: "超时未致歉", avg_ring: "平均振铃(秒)",
+               queue_waiting: "排队数", longest: "最长等待", free: "空闲", busy: "通话中",
+               more: function (n) { return "还有 " + n + " 通"; }, seconds: " 秒"};
+  var MAX_ROWS = 20, WAITING = {waiting: 1, ringing: 1}, BUSY = {ringing: 1, talking: 1};
+  var calls = {}, agents = {}, queues = [], figures = null, pbxAt = null, wallAt = 0, rate = 1;
 
-  function serverNow() { return Date.now() / 1000 + offset; }
+  function serverNow() {
+    var wall = Date.now() / 1000;
+    return pbxAt == null ? wall : pbxAt + (wall - wallAt) * rate;
+  }
   function text(el, value) { el.textContent = value == null ? "" : String(value); return el; }
   function cell(row, value, cls) { var td = text(document.createElement("td"), value); if (cls) td.className = cls; row.appendChild(td); return td; }
 
@@ -28,19 +38,74 @@
     return Math.floor(Math.max(0, serverNow() - call.ring_started_at) / cycle) + 1;
   }
 
+  function percent(v) { return Number(v).toFixed(1) + "%"; }  // as the report page writes it
+
+  function waitOf(c) { return Math.max(0, serverNow() - c.since); }
+
+  // Waiting and ringing calls first, longest wait first; then the others, oldest first.
+  function byUrgency(a, b) {
+    var wa = WAITING[a.state] ? 0 : 1, wb = WAITING[b.state] ? 0 : 1;
+    return wa !== wb ? wa - wb : a.since - b.since;
+  }
+
   function renderCalls() {
     var tbody = document.querySelector("#live-calls tbody");
-    var ids = Object.keys(calls).sort(function (a, b) { return calls[a].since - calls[b].since; });
+    var list = Object.keys(calls).map(function (id) { return calls[id]; }).sort(byUrgency);
     tbody.textContent = "";
-    ids.forEach(function (id) {
-      var c = calls[id], n = ringNumber(c), tr = document.createElement("tr");
-      tr.id = "call-" + id.replace(/[^A-Za-z0-9_-]/g, "_");
+    list.slice(0, MAX_ROWS).forEach(function (c) {
+      var n = ringNumber(c), tr = document.createElement("tr"), late = n != null && n > ruleRings;
+      tr.id = "call-" + c.linkedid.replace(/[^A-Za-z0-9_-]/g, "_");
       tr.dataset.state = c.state;
-      tr.className = "state-" + c.state + (n != null && n > ruleRings ? " late" : "");
-      cell(tr, c.caller); cell(tr, c.queue); cell(tr, c.agent || "");
+      tr.className = "state-" + c.state + (late ? (WAITING[c.state] ? " late" : " answered-late") : "");
+      cell(tr, c.caller); cell(tr, queueName(c.queue)); cell(tr, c.agent || "");
       cell(tr, T[c.state] || c.state, "state");
       cell(tr, n == null ? "" : (en ? T.ring + n : T.ring + n + "声"), "ring").dataset.ring = n == null ? "" : n;
       tbody.appendChild(tr);
+    });
+    var more = document.getElementById("more-calls");
+    more.hidden = list.length <= MAX_ROWS;
+    text(more, list.length > MAX_ROWS ? T.more(list.length - MAX_ROWS) : "");
+    renderQueues();
+  }
+
+  function queueName(id) {
+    var q = queues.filter(function (x) { return x.queue === id; })[0];
+    return q ? q.name : (id || "");
+  }
+
+  function tileFigure(box, cls, value, label) {
+    var div = document.createElement("div");
+    div.className = "q-" + cls;
+    div.appendChild(text(document.createElement("b"), value));
+    div.appendChild(text(document.createElement("span"), label));
+    box.appendChild(div);
+  }
+
+  // One tile per queue: its calls waiting, the longest wait, its agents free / on calls / paused,
+  // and today's share answered within three rings (the report's figure, sent by the server).
+  function renderQueues() {
+    var box = document.getElementById("queues");
+    box.textContent = "";
+    queues.forEach(function (q) {
+      var waiting = [], free = 0, busy = 0, paused = 0;
+      Object.keys(calls).forEach(function (id) {
+        var c = calls[id];
+        if (c.queue === q.queue && WAITING[c.state]) waiting.push(waitOf(c));
+      });
+      q.agents.forEach(function (id) {
+        var a = agents[id], s = a ? a.state : "logged_out";
+        if (s === "available") free += 1; else if (BUSY[s]) busy += 1; else if (s === "paused") paused += 1;
+      });
+      var today = figures && figures.queues ? figures.queues[q.queue] : null;
+      var pct = today && today.within_rule_pct != null ? percent(today.within_rule_pct) : "–";
+      var tile = document.createElement("div");
+      tile.className = "queue-tile"; tile.id = "queue-" + q.queue; tile.dataset.queue = q.queue;
+      tile.appendChild(text(document.createElement("h3"), q.name));
+      tileFigure(tile, "waiting", waiting.length, T.queue_waiting);
+      tileFigure(tile, "longest", waiting.length ? Math.round(Math.max.apply(null, waiting)) + T.seconds : "–", T.longest);
+      tileFigure(tile, "agents", free + " / " + busy + " / " + paused, T.free + " / " + T.busy + " / " + T.paused);
+      tileFigure(tile, "within", pct, T.within_rule_pct);
+      box.appendChild(tile);
     });
   }
 
@@ -58,12 +123,13 @@
   function renderFigures(f) {
     var box = document.getElementById("today");
     if (!f) return;
+    figures = f;
     box.textContent = "";
     ["offered", "answered", "abandoned", "within_rule_pct", "service_level_excl", "answered_15s_pct",
      "late_no_apology", "avg_ring"].forEach(function (k) {
       var div = document.createElement("div"), v = f[k];
       div.className = "kpi"; div.id = "kpi-" + k;
-      var big = text(document.createElement("b"), v == null ? "–" : (k.slice(-4) === "_pct" || k === "service_level_excl" ? v + "%" : v));
+      var big = text(document.createElement("b"), v == null ? "–" : (k.slice(-4) === "_pct" || k === "service_level_excl" ? percent(v) : v));
       div.appendChild(big); div.appendChild(text(document.createElement("span"), T[k]));
       box.appendChild(div);
     });
@@ -81,7 +147,7 @@
     el.hidden = !line; text(el, line);
   }
 
-  function clock(m) { if (m.now != null) offset = m.now - Date.now() / 1000; }
+  function clock(m) { if (m.now != null) { pbxAt = m.now; wallAt = Date.now() / 1000; } }
 
   function connect() {
     var source = new EventSource("/wallboard/events");
@@ -89,6 +155,7 @@
     source.addEventListener("snapshot", function (e) {
       var m = JSON.parse(e.data); clock(m);
       cycle = m.ring_cycle || cycle; ruleRings = m.rule_rings || ruleRings;
+      rate = m.clock_rate || 1; queues = m.queues || [];
       calls = {}; m.calls.forEach(function (c) { calls[c.linkedid] = c; });
       agents = {}; m.agents.forEach(function (a) { agents[a.id] = a; });
       document.getElementById("alerts").textContent = "";
@@ -98,9 +165,9 @@
     });
     source.addEventListener("call", function (e) { var m = JSON.parse(e.data); clock(m); calls[m.call.linkedid] = m.call; renderCalls(); });
     source.addEventListener("ended", function (e) { var m = JSON.parse(e.data); clock(m); delete calls[m.linkedid]; renderCalls(); });
-    source.addEventListener("agent", function (e) { var m = JSON.parse(e.data); agents[m.agent.id] = m.agent; renderAgents(); });
+    source.addEventListener("agent", function (e) { var m = JSON.parse(e.data); agents[m.agent.id] = m.agent; renderAgents(); renderQueues(); });
     source.addEventListener("alert", function (e) { addAlert(JSON.parse(e.data).alert); });
-    source.addEventListener("figures", function (e) { renderFigures(JSON.parse(e.data).figures); });
+    source.addEventListener("figures", function (e) { renderFigures(JSON.parse(e.data).figures); renderQueues(); });
     source.addEventListener("store", function (e) { renderStore(JSON.parse(e.data).store); });
     source.onerror = function () { text(status, T.lost); status.className = "status lost"; };
   }
