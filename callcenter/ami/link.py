@@ -79,7 +79,12 @@ class ListenerProtocol(AMIProtocol, asyncio.BufferedProtocol):  # type: ignore[m
             if action_id is None or action_id not in self.responses:
                 events.append(message)
                 continue
+            action = self.responses[action_id]
             self.handle_message(Message(message.headers))
+            if not action.future.done() and message.headers.get("EventList", "").lower() == "complete":
+                # 1.4 ends a list only at an event named "...Complete"; AMI's end mark is this header.
+                self.responses.pop(action_id, None)
+                action.future.set_result(action.responses)
             if action_id in self.streamed and "Event" in message.headers:
                 events.append(message)
             elif action_id == self.link.login_id and message.headers.get("Response") == "Success":
