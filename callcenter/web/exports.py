@@ -16,6 +16,7 @@ from callcenter.reports.drilldown import drill_calls
 from callcenter.reports.render import Cell, rows_for, safe_rows, to_csv
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
 from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of, today_of
+from callcenter.web.durations import seconds_value
 from callcenter.web.i18n import lang_of
 
 router = APIRouter()
@@ -72,9 +73,10 @@ def export_report(request: Request, fmt: str, user: CurrentUser) -> Response:
 def call_row(call: Any, user: User, zone: Any) -> list[Cell]:
     return [call.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), call.linkedid,
             shown_phone(user, call.caller), call.queue, call.agent_id or call.agent_interface,
-            int(call.answered), int(call.abandoned), call.ring_seconds, call.rings,
-            None if call.within_rule is None else int(call.within_rule), call.greeting, call.wait_seconds,
-            call.talk_seconds, call.hold_seconds, call.hangup_first, call.transfers]
+            int(call.answered), int(call.abandoned), seconds_value(call.ring_seconds), call.rings,
+            None if call.within_rule is None else int(call.within_rule), call.greeting,
+            seconds_value(call.wait_seconds), seconds_value(call.talk_seconds),
+            seconds_value(call.hold_seconds), call.hangup_first, call.transfers]
 
 
 @router.get("/calls/export.{fmt}")

@@ -71,6 +71,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "call_state": ("状态", "State"),
     "wait_seconds": ("等待(秒)", "Wait (s)"),
     "talk_seconds": ("通话(秒)", "Talk (s)"),
+    "talk_time": ("通话时长(分:秒)", "Talk (m:ss)"),
     "greeting": ("问候", "Greeting"),
     "outcome": ("结果", "Outcome"),
     "answered": ("已接听", "answered"),
