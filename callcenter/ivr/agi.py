@@ -1,8 +1,13 @@
 """The FastAGI server Asterisk's dialplan calls (``AGI(agi://host:4573/<script>)``, contract C3).
 
-Built on panoramisk's FastAGI Application (imported only through ``callcenter.ami._panoramisk``),
-with two repairs: the environment is read with a timeout and EOF check (panoramisk loops forever
-on a peer that closes early), and a closed socket reads as a hang-up instead of a ValueError.
+Commands go through panoramisk's public FastAGI ``Request.send_command`` (imported only through
+``callcenter.ami._panoramisk``). Two pieces are our own, each for a reason 1.4 leaves open:
+the connection handler (1.4's reads the environment with ``reader.read`` until a blank line,
+so a peer that closes early makes it spin on empty reads forever; ours has a timeout, a size
+cap, an EOF check and the allowed-hosts check), and the line reader handed to the request
+(1.4 reads Asterisk's ``HANGUP`` notice as the command's reply and leaves the real reply to be
+read as the next command's; ours notes the hang-up and reads on, and a closed socket reads as a
+hang-up instead of a ValueError).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
-from callcenter.ami._panoramisk import FastAgiApplication, FastAgiRequest, parse_agi_result
+from callcenter.ami._panoramisk import FastAgiRequest
 
 log = logging.getLogger(__name__)
 LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
@@ -28,17 +33,21 @@ class AgiHangup(Exception):
     """The channel hung up (or the connection closed) while a script was talking to it."""
 
 
-class _Request(FastAgiRequest):  # type: ignore[misc]
-    hung_up = False
+class _AgiLines:
+    """The reply lines of one FastAGI session, as panoramisk's Request reads them."""
 
-    async def _read_result(self) -> dict[str, Any]:
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+        self.hung_up = False
+
+    async def readline(self) -> bytes:
         while True:
-            line = await self.reader.readline()
+            line = await self._reader.readline()
             if not line:
-                return {"error": "AGIResultHangup", "msg": "connection closed"}
-            text = line.decode(self.encoding, "replace").rstrip("\r\n")
+                return b"HANGUP\n"  # panoramisk reads this as AGIResultHangup
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
             if text != "HANGUP":
-                return parse_agi_result(text)  # type: ignore[no-any-return]
+                return f"{text}\n".encode()
             # Asterisk's hang-up notice comes in between; the command's own reply follows it
             # (on a dead channel GET VARIABLE still answers, which the message script relies on).
             self.hung_up = True
@@ -95,19 +104,17 @@ class AgiCall:
 Script = Callable[[AgiCall], Awaitable[None]]
 
 
-class AgiServer(FastAgiApplication):  # type: ignore[misc]
+class AgiServer:
     """Routes ``agi_network_script`` to a script; one task per connection, all cancelled at stop."""
 
     def __init__(self, scripts: dict[str, Script], clock_time: Callable[[], float],
                  allowed: Sequence[IPv4Network | IPv6Network] = LOOPBACK) -> None:
-        super().__init__(loop=asyncio.get_running_loop())
+        self._scripts = dict(scripts)
         self._time = clock_time
         self._allowed = tuple(allowed)
         self._refused: set[str] = set()  # peers already logged (a scan logs each address once)
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[Any]] = set()
-        for name, script in scripts.items():
-            self.add_route(name, script)
 
     async def start(self, sock: socket.socket) -> tuple[str, int]:
         """Serve on ``sock``, bound by the caller (``callcenter.listening``)."""
@@ -163,11 +170,11 @@ class AgiServer(FastAgiApplication):  # type: ignore[misc]
     async def _run(self, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                    arrival: float) -> None:
         name = headers.get("agi_network_script", "")
-        script = self._route.get(name)
+        script = self._scripts.get(name)
         if script is None:
             log.error("FastAGI: no script %r (request %s)", name, headers.get("agi_request"))
             return
-        call = AgiCall(_Request(self, headers, reader, writer, encoding=self.default_encoding), arrival)
+        call = AgiCall(FastAgiRequest(self, headers, _AgiLines(reader), writer, encoding="utf-8"), arrival)
         try:
             await script(call)
         except AgiHangup as exc:
