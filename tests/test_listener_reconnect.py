@@ -48,6 +48,7 @@ class Session:
     drop_after: bool = False  # close the socket once played (a crash, a cable pulled)
     live_channels: list[dict[str, str]] = field(default_factory=list)  # CoreShowChannels answer
     answer_ping: bool = True
+    channels_end: str = "CoreShowChannelsComplete"  # the name of the list's closing event
     trickle: list[bytes] = field(default_factory=list)  # then written one by one, each in a read of its own
 
 
@@ -109,7 +110,7 @@ class FakeAsterisk:
                                ("Message", "Channels will follow")))
             for channel in session.live_channels:
                 writer.write(frame(("Event", "CoreShowChannel"), aid, *channel.items()))
-            writer.write(frame(("Event", "CoreShowChannelsComplete"), aid, ("EventList", "Complete"),
+            writer.write(frame(("Event", session.channels_end), aid, ("EventList", "Complete"),
                                ("ListItems", str(len(session.live_channels)))))
         elif name == "QueueStatus":
             writer.write(frame(("Response", "Success"), aid, ("EventList", "start"),
@@ -332,3 +333,16 @@ async def test_reading_pauses_while_the_consumer_is_full_and_nothing_is_lost() -
         finally:
             await listener.stop()
     assert values == [str(i) for i in range(count)]
+
+
+async def test_a_list_ends_at_its_eventlist_complete_header_whatever_its_last_event_is_called(
+        traces_dir: Path) -> None:
+    """AMI closes a list with ``EventList: Complete``; the snapshot is taken from it even when the
+    closing event's name does not end in "Complete" (panoramisk 1.4 waited for such a name)."""
+    events = trace_events(traces_dir, "answered_fast")
+    channels = [m for m in events if m.startswith(b"Event: Newchannel")]
+    tracker = CallTracker()
+    async with FakeAsterisk([Session([], live_channels=[live_channel(channels[0], "Wait")],
+                                     channels_end="Done")]) as pbx:
+        listener, _ = await run_listener(pbx.settings(), lambda: tracker.open_calls == 1, tracker=tracker)
+    assert listener.connects == 1
