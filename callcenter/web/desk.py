@@ -93,7 +93,7 @@ async def desk_page(request: Request, who: Who, agent: str | None = None) -> Any
         agent=target, acting_for=target.id != who.id, queues=queues_of(hotline, target.id),
         reasons=PAUSE_REASONS,
         departments=hotline.departments, ring_cycle=hotline.rules.ring_cycle_seconds,
-        rule_rings=hotline.rules.rule_rings,
+        rule_rings=hotline.rules.rule_rings, timezone=hotline.centre.timezone,
         transfer_targets=[a for a in hotline.agents if a.id != target.id],
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,11 +211,16 @@ async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: 
     await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text(f"#{draft_id}")
     await playwright_api.expect(form.locator("input[name=preferred_time]")).to_have_class("missing")
     await form.locator("input[name=preferred_time]").fill("明天上午")
+    await form.locator("input[name=visit_at]").fill("2026-11-25T09:30")  # the centre's time (Shanghai)
     await desk.page.click("#btn-confirm")
     await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text("in_progress", timeout=5000)
     with unit_of_work(ctx.sessions) as s:
         stored = s.get(Ticket, draft_id)
         assert stored is not None and stored.status == "in_progress" and stored.preferred_time == "明天上午"
+        # The promised visit is 09:30 in Shanghai whatever the browser's own zone: 01:30 UTC.
+        visit = stored.visit_at
+        assert visit is not None and visit.replace(tzinfo=visit.tzinfo or dt.UTC) == dt.datetime(
+            2026, 11, 25, 1, 30, tzinfo=dt.UTC)
     # Click to call from the ticket: the agent's phone first, then the customer (C1 originate).
     await desk.page.click("#btn-call-ticket")
     await playwright_api.expect(desk.page.locator("#call-status")).to_contain_text("呼叫已接通",
@@ -275,3 +281,28 @@ async def test_an_unsure_category_asks_the_agent_in_chinese_until_decided_r5(des
     await desk.page.select_option("#ticket-form select[name=category]", "billing")
     await desk.page.click("#btn-save")
     await playwright_api.expect(ask).to_be_hidden(timeout=5000)
+
+
+async def test_desk_times_are_the_hotlines_local_time_whatever_the_browsers_zone(desk: Desk) -> None:
+    """A callback due at 00:00 UTC is due at 08:00 in Shanghai: the desk says 08:00 in a browser
+    set to New York (never the UTC text sliced, nor the browser's own zone)."""
+    from callcenter.callbacks.policies import Plan
+    from callcenter.callbacks.store import apply
+
+    due = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)
+    with unit_of_work(desk.service.context.sessions) as s:
+        apply(s, [Plan("message", due, "13900139000", "tz", owner="101", department="repair")],
+              due - dt.timedelta(hours=1))
+    browser = desk.page.context.browser
+    context = await browser.new_context(timezone_id="America/New_York")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{desk.url}/login?next=/desk")
+        await page.fill("input[name=user_id]", "101")
+        await page.fill("input[name=password]", PASSWORD.format("101"))
+        await page.click("button[type=submit]")
+        await page.wait_for_url("**/desk")
+        callbacks = page.locator("#my-callbacks")
+        await playwright_api.expect(callbacks).to_contain_text("2026-12-01 08:00", timeout=5000)
+    finally:
+        await context.close()

@@ -27,6 +27,28 @@
     ask_category: (a, b) => `类别不确定：${a}还是${b}？请与来电人确认`,
   };
   const $ = (id) => document.getElementById(id);
+  // Times in the hotline's zone, whatever the browser's own: the API's instants are read as
+  // instants (never sliced as text), shown and entered as the centre's wall-clock time.
+  const zone = root.dataset.timezone || "Asia/Shanghai";
+  const zoneFormat = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  function zoneParts(ms) {
+    const p = {};
+    zoneFormat.formatToParts(new Date(ms)).forEach((x) => { p[x.type] = x.value; });
+    return p;
+  }
+  function wallClock(iso) {  // "2026-11-24T14:42:00+00:00" -> "2026-11-24T22:42:00" in Asia/Shanghai
+    if (!iso) return "";
+    const p = zoneParts(Date.parse(iso));
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  }
+  const localTime = (iso) => wallClock(iso).slice(0, 16).replace("T", " ");
+  function zoneInstant(wall) {  // the centre's wall-clock "2026-11-25T09:30" -> an ISO instant
+    const guess = Date.parse(`${wall.length === 16 ? wall + ":00" : wall}Z`);
+    const p = zoneParts(guess);
+    const offset = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - guess;
+    return new Date(guess - offset).toISOString();
+  }
   const q = (path) => `${path}${path.includes("?") ? "&" : "?"}agent=${encodeURIComponent(agentId)}`;
   let ringTimer = null;
   let currentTicket = null;
@@ -94,9 +116,9 @@
     fillList($("pop-tickets"), card.open_tickets, (t) =>
       `#${t.id} ${t.category}${t.urgent ? " ⚠" : ""} ${t.summary} · ${T.owner} ${t.owner || T.none}`);
     fillList($("pop-calls"), card.last_calls, (c) =>
-      `${c.started_at.slice(0, 16).replace("T", " ")} ${c.answered ? T.answered : T.missed}` +
+      `${localTime(c.started_at)} ${c.answered ? T.answered : T.missed}` +
       (c.talk_seconds ? ` ${Math.round(c.talk_seconds)}s` : ""));
-    fillList($("pop-callbacks"), card.callbacks, (c) => `${c.reason} · ${T.due} ${c.due_at.slice(0, 16)}`);
+    fillList($("pop-callbacks"), card.callbacks, (c) => `${c.reason} · ${T.due} ${localTime(c.due_at)}`);
     clearInterval(ringTimer);
     if (pop.phase === "ringing") {
       const tick = () => text($("pop-ring"), T.ring(ringNumber(pop)));
@@ -141,7 +163,7 @@
     const label = (c) => (form.elements.category.querySelector(`option[value="${c}"]`) || {}).textContent || c;
     text($("ticket-category-ask"), choices.length === 2 ? T.ask_category(label(choices[0]), label(choices[1])) : "");
     $("ticket-category-ask").hidden = choices.length !== 2;
-    form.elements.visit_at.value = t.visit_at ? t.visit_at.slice(0, 16) : "";
+    form.elements.visit_at.value = t.visit_at ? wallClock(t.visit_at).slice(0, 16) : "";
     text($("ticket-missing"), (t.missing || []).length ? T.missing + t.missing.join(", ") : "");
     $("ticket-missing").hidden = !(t.missing || []).length;
     fillList($("ticket-owner-changes"), t.owner_changes, (c) => `${c.from || "—"} → ${c.to}: ${c.reason}`);
@@ -152,7 +174,7 @@
     FIELDS.forEach((name) => { if (form.elements[name]) out[name] = form.elements[name].value || null; });
     out.urgent = form.elements.urgent.checked;
     const visit = form.elements.visit_at.value;
-    out.visit_at = visit ? new Date(visit).toISOString() : null;
+    out.visit_at = visit ? zoneInstant(visit) : null;
     return out;
   }
   async function ticketAction(path, body, message) {
@@ -179,7 +201,7 @@
     list.replaceChildren();
     if (!rows.length) item(list, T.none);
     rows.forEach((c) => {
-      const li = item(list, `${c.reason} · ${c.caller || ""} · ${T.due} ${(c.due_at || "").slice(0, 16)} `);
+      const li = item(list, `${c.reason} · ${c.caller || ""} · ${T.due} ${localTime(c.due_at)} `);
       li.appendChild(button(en ? "Call" : "拨打", () => call({ callback_id: c.id })));
     });
   }
@@ -210,7 +232,7 @@
   }
   async function loadAudit() {
     const rows = await api("/desk/api/audit").catch(() => []);
-    fillList($("audit"), rows, (r) => `${r.at.slice(11, 19)} ${r.actor}${r.actor_role === "supervisor" ? "（主管）" : ""}` +
+    fillList($("audit"), rows, (r) => `${wallClock(r.at).slice(11, 19)} ${r.actor}${r.actor_role === "supervisor" ? "（主管）" : ""}` +
       ` ${r.action} ${r.ok ? "✓" : "✗ " + (r.error || "")}`);
   }
 
