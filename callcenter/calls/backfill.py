@@ -103,7 +103,7 @@ def complete_from_log(draft: CallDraft, call: QueuedCall) -> None:
 
 def _answer_from_log(draft: CallDraft, connect: QueueLogLine) -> None:
     """The answer fell into the cut: the leg that rang for that member answered at CONNECT."""
-    at = float(connect.at)
+    at = connect.at + HALF_SECOND  # the middle of the logged second
     open_legs = [leg for leg in draft.legs.values() if leg.ended_at is None]
     fallback = open_legs[-1] if open_legs else None
     leg = next((leg for leg in open_legs if leg.member_name == connect.agent), fallback)

@@ -74,11 +74,13 @@ class QueueLogCatchUp:
 
     def _missed(self, following: set[str]) -> list[tuple[CallRecord, list[QueueLogLine]]]:
         last = self._last_stored_end()
-        if last is None:
-            log.info("catch-up: no call stored yet for %s; the queue_log is read from the first one on",
-                     self.server)
-            return []
-        lines = list(read_lines(self.path, last.timestamp() - LOOKBACK_SECONDS)) if self.path else []
+        lines = list(read_lines(self.path, None if last is None else last.timestamp() - LOOKBACK_SECONDS)
+                     ) if self.path else []
+        if last is None and lines:
+            # Nothing stored yet for this PBX (a first start, or a stop before any call ended):
+            # the log's last LOOKBACK_SECONDS, not Asterisk's whole history.
+            newest = max(line.at for line in lines)
+            lines = [line for line in lines if line.at >= newest - LOOKBACK_SECONDS]
         calls = {callid: c for callid, c in calls_of(lines).items() if c.ended and callid not in following}
         stored = self._stored_ids(set(calls)) if calls else set()
         by_call: dict[str, list[QueueLogLine]] = {}

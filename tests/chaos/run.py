@@ -53,10 +53,12 @@ from callcenter.pbxsim.component import hotline_queues
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import Scenario
 from callcenter.pbxsim.workload import Workload, generate
+from tests.support.tcp_proxy import CuttableProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 RING_TOLERANCE_S = 0.5
+WHOLE_SECOND_FLAGS = {"adopted", "ended_unseen"}  # calls.flags of times read to the whole second
 WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=15.0, answer_median_seconds=3.0,
                     no_answer_probability=0.1, abandon_probability=0.1, agent_hangs_up_first_probability=0.15,
                     hold_probability=0.1)
@@ -71,15 +73,15 @@ SHORT_WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=6.0, answer_m
 class Plan:
     name: str
     database: str  # sqlite | postgresql
-    fault: str  # db_down | disk_full | sqlite_locked | kill9 | none
+    fault: str  # db_down | disk_full | sqlite_locked | kill9 | service_down | ami_cut | none
     fault_seconds: float = 60.0
     kills: int = 10
     before: float = 15.0  # workload seconds before the fault
     after: float = 20.0  # workload seconds after it is healed
     workload: Workload = WORKLOAD
     end_wait: float = 180.0  # how long calls still up at the end may take to end
-    # The after-call wrap-up pause (30 s): a kill -9 leaves it on for ever (issue 11 item 2, not
-    # this suite's subject), so the queue stops; the short runs switch it off to measure storage.
+    # The after-call wrap-up pause (30 s): its end is stored, so a kill -9 during it no longer
+    # leaves it on for ever; the short runs switch it off to measure storage alone.
     wrap_up: bool = True
 
 
@@ -90,6 +92,10 @@ PLANS = [
     Plan("sqlite_kill9_no_wrap_up", "sqlite", "kill9", kills=10, wrap_up=False),
     Plan("postgresql_down", "postgresql", "db_down"),
     Plan("postgresql_kill9", "postgresql", "kill9", kills=10),
+    # The service stopped for two minutes while calls go on: what it missed comes from queue_log.
+    Plan("sqlite_service_down", "sqlite", "service_down", fault_seconds=120.0),
+    # The AMI link cut for 20 s (a proxy drops the TCP connection; pbxsim keeps the calls up).
+    Plan("postgresql_ami_cut", "postgresql", "ami_cut", fault_seconds=20.0),
 ]
 SHORT = [Plan("short_sqlite_locked", "sqlite", "sqlite_locked", fault_seconds=35.0, before=6.0, after=6.0,
               workload=SHORT_WORKLOAD, end_wait=60.0, wrap_up=False),
@@ -189,8 +195,8 @@ def make_database(plan: Plan, work: Path) -> Database:
 class Fault:
     """Injects one fault and heals it; ``healed`` tells the time it was healed."""
 
-    def __init__(self, plan: Plan, db: Database, service: ServiceProcess) -> None:
-        self.plan, self.db, self.service = plan, db, service
+    def __init__(self, plan: Plan, db: Database, service: ServiceProcess, proxy: CuttableProxy) -> None:
+        self.plan, self.db, self.service, self.proxy = plan, db, service, proxy
         self.events: list[str] = []
         self.down: list[tuple[float, float]] = []  # (killed at, running again at), epoch seconds
 
@@ -217,6 +223,23 @@ class Fault:
             return
         if plan.fault == "sqlite_locked":
             await self._locked()
+            return
+        if plan.fault == "service_down":
+            stopped = time.time()
+            await self.service.stop()
+            self.events.append("service stopped")
+            await asyncio.sleep(plan.fault_seconds)
+            self.service.start()
+            await self.service.wait_running()
+            self.events.append("service started")
+            self.down.append((stopped, time.time()))
+            return
+        if plan.fault == "ami_cut":
+            self.proxy.cut()
+            self.events.append("AMI link cut")
+            await asyncio.sleep(plan.fault_seconds)
+            self.proxy.restore()
+            self.events.append("AMI link restored")
             return
         if plan.fault == "disk_full":
             await self._disk_full()
@@ -261,7 +284,8 @@ def stored_rows(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     try:
         with engine.connect() as c:
             calls = [dict(r._mapping) for r in c.execute(text(
-                "SELECT id, server, linkedid, answered, ring_seconds, agent_interface, hangup_first, flags "
+                "SELECT id, server, linkedid, answered, ring_seconds, agent_interface, hangup_first, flags, "
+                "backfilled "
                 "FROM calls"))]
             callbacks = [dict(r._mapping) for r in c.execute(text(
                 "SELECT id, call_id, reason, caller, status FROM callbacks"))]
@@ -297,7 +321,7 @@ def compare(plan: Plan, truth: dict[str, Any], placed: int, calls: list[dict[str
     by_linkedid: dict[str, list[dict[str, Any]]] = {}
     for row in calls:
         by_linkedid.setdefault(row["linkedid"], []).append(row)
-    lost, wrong, duplicated = 0, 0, 0
+    lost, wrong, duplicated, whole_seconds = 0, 0, 0, 0
     examples: list[dict[str, Any]] = []
     lost_when: Counter[str] = Counter()
     for linkedid, log in truth.items():
@@ -313,9 +337,14 @@ def compare(plan: Plan, truth: dict[str, Any], placed: int, calls: list[dict[str
                 "hangup_first": log.hangup_first}
         got = {"answered": bool(row["answered"]), "agent": row["agent_interface"],
                "hangup_first": row["hangup_first"]}
+        # Calls recorded from Asterisk's whole seconds (queue_log, a snapshot without CDRs, an end
+        # read after a cut link) may differ by up to a second, and their rows say so.
+        whole = bool(row["backfilled"]) or bool(set((row["flags"] or "").split(",")) & WHOLE_SECOND_FLAGS)
+        tolerance = 1.0 if whole else RING_TOLERANCE_S
+        whole_seconds += whole
         ring_ok = (log.ring_seconds is None and row["ring_seconds"] is None) or (
             log.ring_seconds is not None and row["ring_seconds"] is not None
-            and abs(log.ring_seconds - row["ring_seconds"]) <= RING_TOLERANCE_S)
+            and abs(log.ring_seconds - row["ring_seconds"]) <= tolerance)
         if got != want or not ring_ok:
             wrong += 1
             if len(examples) < 8:
@@ -328,7 +357,8 @@ def compare(plan: Plan, truth: dict[str, Any], placed: int, calls: list[dict[str
     expected = {(linkedid, reason) for linkedid, log in truth.items() if (reason := expected_callback(log))}
     return {"fault": plan.name, "database": plan.database, "calls_placed": placed, "calls_ended": len(truth),
             "stored": sum(1 for linkedid in truth if linkedid in by_linkedid), "lost": lost,
-            "duplicated": duplicated, "wrong": wrong, **({"lost_when": dict(lost_when)} if lost_when else {}),
+            "duplicated": duplicated, "wrong": wrong, "whole_seconds": whole_seconds,
+            **({"lost_when": dict(lost_when)} if lost_when else {}),
             "callbacks_expected": len(expected), "callbacks_created": sum(1 for key in expected if made[key]),
             "callbacks_doubled": sum(n - 1 for n in made.values() if n > 1), "examples": examples}
 
@@ -347,26 +377,32 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
     hotline: Hotline = load_hotline(hotline_path)
     db = make_database(plan, work)
     secret = secrets.token_hex(8)
+    queue_log = work / "asterisk" / "queue_log"
     pbx = Pbx(PbxConfig(queues=hotline_queues(hotline), users={"callcenter": secret}, inbound="hotline",
-                        hotline=hotline), speed=1.0, seed=5)
+                        hotline=hotline, queue_log=str(queue_log)), speed=1.0, seed=5)
     ami = AmiServer(pbx, "127.0.0.1", 0)
     await ami.start()
+    proxy = CuttableProxy(ami.port)  # the service's way to the AMI: a link that can be cut
+    await proxy.__aenter__()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")},
            "PYTHONUNBUFFERED": "1", "CALLCENTER_HOTLINE": str(hotline_path),
            "CALLCENTER_DATABASE_URL": db.url,
            "CALLCENTER_VAR_DIR": str(work / "var"), "CALLCENTER_AMI_HOST": "127.0.0.1",
-           "CALLCENTER_AMI_PORT": str(ami.port), "CALLCENTER_AMI_USER": "callcenter",
+           "CALLCENTER_AMI_PORT": str(proxy.port), "CALLCENTER_AMI_USER": "callcenter",
+           "CALLCENTER_QUEUE_LOG": str(queue_log),
            "CALLCENTER_AMI_SECRET": secret,
            "CALLCENTER_AMI_ACTION_USER": "callcenter", "CALLCENTER_AMI_ACTION_SECRET": secret,
            "CALLCENTER_WEB_PORT": str(free_port()), "CALLCENTER_AGI_PORT": str(free_port()),
            "CALLCENTER_PBX_NAME": "chaos", **({} if plan.wrap_up else {"CALLCENTER_WRAP_UP_SECONDS": "0"})}
     service = ServiceProcess(env, work / "service.log")
-    fault = Fault(plan, db, service)
+    fault = Fault(plan, db, service, proxy)
     callers: set[str] = set()
     try:
         service.start()
         await service.wait_running()
         faulty = plan.fault_seconds if plan.fault != "kill9" else plan.kills * 9.0
+        if plan.fault == "service_down":
+            faulty += 10.0  # the stop and the start
         duration = plan.before + faulty + plan.after
         injected = asyncio.create_task(fault.run())
         driver = ScenarioDriver(pbx, Scenario(name="chaos", flow="hotline"), ami.port)
@@ -412,6 +448,7 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
         return result
     finally:
         await service.stop()
+        await proxy.__aexit__(None, None, None)
         await pbx.stop()
         await ami.stop()
         for step in reversed(db.cleanup):
