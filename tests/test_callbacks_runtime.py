@@ -264,6 +264,10 @@ async def test_r22_overdue_callbacks_escalate_to_the_department_with_an_alert(ha
     assert cb.owner is None and cb.department == "service" and cb.escalated_at == harness.clock.now()
     assert [a.kind for a in harness.alerts] == ["callback_escalated"]
     assert CUSTOMER not in harness.alerts[0].text and "138****8000" in harness.alerts[0].text  # R17
+    # The promise in the hotline's local time, as the wallboard shows it (never "…Z").
+    promised = cb.promised_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    text = harness.alerts[0].text
+    assert f"promised {promised:%Y-%m-%d %H:%M} (" in text and "Z (" not in text
     await harness.runtime.run_due()
     assert len(harness.alerts) == 1  # once
 

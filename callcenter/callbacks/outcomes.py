@@ -6,6 +6,7 @@ Data functions (session passed in, no commit) returning the ``Changes`` to arm a
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,7 +86,8 @@ def unanswered(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySett
         return Changes(armed=[(cb.id, retry)])
     cb.status = "failed"
     cb.outcome = f"not reached after {cb.attempts} attempts ({detail})"
-    text = f"回电{cb.attempts}次未接通 / callback not reached after {cb.attempts} attempts: {_label(cb)}"
+    text = (f"回电{cb.attempts}次未接通 / callback not reached after {cb.attempts} attempts: "
+            f"{_label(cb, cfg.tz)}")
     return Changes(alerts=[("callback_overdue", CallbackView.of(cb), text)])
 
 
@@ -103,7 +105,7 @@ def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) ->
                    f"owner {previous or '-'} -> department {cb.department or '-'}")
         kind = policies.alert_kind(cb.reason)
         title = "投诉回复超时" if kind == "complaint_overdue" else "回电超时，已转部门"
-        text = f"{title} / {kind.replace('_', ' ')}: {_label(cb)}"
+        text = f"{title} / {kind.replace('_', ' ')}: {_label(cb, cfg.tz)}"
         changes.alerts.append((kind, CallbackView.of(cb), text))
     return changes
 
@@ -122,6 +124,8 @@ def mask(number: str) -> str:
     return number if len(number) < 7 else f"{number[:3]}****{number[-4:]}"
 
 
-def _label(cb: Callback) -> str:
+def _label(cb: Callback, zone: ZoneInfo) -> str:
+    """The alert's callback, its promise in the hotline's local time (as the wallboard shows it)."""
     who = f"owner {cb.owner}" if cb.owner else f"department {cb.department or '-'}"
-    return f"#{cb.id} {cb.reason} {mask(cb.caller)} promised {cb.promised_at:%Y-%m-%d %H:%M}Z ({who})"
+    promised = cb.promised_at.astimezone(zone)
+    return f"#{cb.id} {cb.reason} {mask(cb.caller)} promised {promised:%Y-%m-%d %H:%M} ({who})"
