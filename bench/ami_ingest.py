@@ -95,7 +95,7 @@ class StandIn:
                 aid = fields.get("ActionID", "")
                 if fields["Action"] in ("CoreShowChannels", "QueueStatus"):
                     writer.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n"
-                                 f"Event: Done\r\nActionID: {aid}\r\nEventList: "
+                                 f"Event: {fields['Action']}Complete\r\nActionID: {aid}\r\nEventList: "
                                  "Complete\r\nListItems: 0\r\n\r\n".encode())
                 else:
                     writer.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: ok\r\n\r\n".encode())
