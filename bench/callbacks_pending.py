@@ -123,8 +123,11 @@ async def _child(url: str, mode: str, total: int, soon_start: float) -> dict[str
 
     settings = load_settings({"CALLCENTER_DATABASE_URL": url,
                               "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml")})
-    hotline = settings.hotline.model_copy(update={"callbacks": settings.hotline.callbacks.model_copy(
-        update={"scheduling": mode})})
+    # Calling hours around the clock: the bench runs on the wall clock, and at night every due
+    # callback would otherwise wait for the morning (calendar.within_calling_hours).
+    callbacks = settings.hotline.callbacks.model_copy(update={
+        "scheduling": mode, "calling_hours_start": dt.time(0, 0), "calling_hours_end": dt.time(23, 59, 59)})
+    hotline = settings.hotline.model_copy(update={"callbacks": callbacks})
     service = Service(replace(settings, hotline=hotline), factories=["callcenter.callbacks.component:build"])
     actions = _Actions()
     service.context.actions = actions
