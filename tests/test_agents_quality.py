@@ -1,4 +1,5 @@
-"""The agent's own figures for the day next to the team average (R1, R2, R10, R16)."""
+"""The agent's own figures for the day next to the team's (R1, R2, R10, R16): the team is the
+whole centre's day counted over its calls, as the report's total is."""
 
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ def test_own_three_ring_rate_late_answers_hang_ups_and_findings_next_to_the_team
     engine.dispose()
     own, team = figures["own"], figures["team"]
     assert own == {"answered": 4, "within_three_rings": 2, "late": 2, "late_with_apology": 1,
-                   "hung_up_first": 1,
-                   "findings": 2, "three_ring_rate": 0.5}
-    assert team["answered"] == 3.0 and team["three_ring_rate"] == 0.75 and team["findings"] == 1.0
-    assert figures["team_size"] == 2 and figures["day"] == "2026-11-25"
+                   "hung_up_first": 1, "findings": 2, "three_ring_pct": 50.0}
+    # The team: 6 answered calls, 4 within three rings = 66.7 % (the mean of the agents' rates,
+    # 50 % and 100 %, would say 75 %).
+    assert team == {"answered": 6, "within_three_rings": 4, "late": 2, "late_with_apology": 1,
+                    "hung_up_first": 1, "findings": 2, "three_ring_pct": 66.7}
+    assert figures["day"] == "2026-11-25"
 
 
 def test_an_agent_without_calls_today_sees_zeros_not_an_error(database_url: str) -> None:
@@ -63,5 +66,5 @@ def test_an_agent_without_calls_today_sees_zeros_not_an_error(database_url: str)
     with unit_of_work(make_session_factory(engine)) as s:
         figures = own_quality(s, "103", NOW, TZ)
     engine.dispose()
-    assert figures["own"]["answered"] == 0 and figures["own"]["three_ring_rate"] is None
-    assert figures["team"]["three_ring_rate"] is None
+    assert figures["own"]["answered"] == 0 and figures["own"]["three_ring_pct"] is None
+    assert figures["team"]["three_ring_pct"] is None

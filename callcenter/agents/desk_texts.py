@@ -24,8 +24,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "transfer_to": ("转交给", "Transfer to"), "transfer_reason": ("转交原因（必填）", "Reason (required)"),
     "owner_changes": ("负责人变更记录", "Ownership changes"), "call_customer": ("拨打客户", "Call customer"),
     "my_tickets": ("我的工单", "My tickets"), "my_callbacks": ("我的回访", "My callbacks"),
-    "quality": ("今日服务质量", "Today's quality"), "me": ("我", "Me"), "team": ("团队平均", "Team average"),
-    "three_ring_rate": ("三声内接听率", "Answered within 3 rings"), "answered": ("接听数", "Answered"),
+    "quality": ("今日服务质量", "Today's quality"), "me": ("我", "Me"), "team": ("团队合计", "Team total"),
+    "three_ring_pct": ("三声内接听率", "Answered within 3 rings"), "answered": ("接听数", "Answered"),
     "late": ("超三声接听", "Late answers"), "hung_up_first": ("坐席先挂机", "Agent hung up first"),
     "findings": ("质检发现", "Quality findings"), "audit": ("操作记录", "Actions"),
 }

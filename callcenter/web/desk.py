@@ -31,6 +31,7 @@ from callcenter.callbacks.service import CallbackError, due_for, run_now
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
+from callcenter.reports.measures import Thresholds
 from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
 from callcenter.web.common import is_db_id
@@ -149,7 +150,9 @@ async def quality(request: Request, who: Who, agent: str | None = None) -> Any:
 
     def read() -> dict[str, Any]:
         with unit_of_work(ctx.sessions) as session:
-            return own_quality(session, target.id, ctx.clock.now(), ctx.settings.hotline.centre.timezone)
+            hotline = ctx.settings.hotline
+            return own_quality(session, target.id, ctx.clock.now(), hotline.centre.timezone,
+                               Thresholds.from_rules(hotline.rules))
 
     return await asyncio.to_thread(read)
 

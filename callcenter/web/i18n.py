@@ -117,6 +117,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cr_complaints": ("投诉数", "complaints"), "cr_replied_in_time": ("48小时内回复", "replied in 48 h"),
     "cr_replied_late": ("超时回复", "replied late"), "cr_overdue": ("超时未回复", "overdue"),
     "cr_waiting": ("未到期", "waiting"),
+    # the report page's headline tiles
+    "abandon_rate": ("放弃率", "Abandon rate"),
+    "tile_ratio": ("{part} / {whole} 通", "{part} of {whole} calls"),
+    "tile_of_late": ("超三声接听共 {n} 通", "of {n} late answers"),
 }
 
 

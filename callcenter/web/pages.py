@@ -27,6 +27,7 @@ from callcenter.web.common import (
     today_of,
 )
 from callcenter.web.i18n import lang_of, translator
+from callcenter.web.report_tiles import tiles
 from callcenter.web.templating import render
 
 router = APIRouter()
@@ -102,6 +103,6 @@ def reports_page(request: Request, user: CurrentUser) -> Response:
     context: dict[str, Any] = {
         "user": user, "report": report, "columns": columns, "rows": figure_rows(report),
         "charts": charts(report, hourly, lang), "query": query_string(report.period, by=report.by),
-        "by_choices": ("agent", "queue", "hour", "day"),
+        "by_choices": ("agent", "queue", "hour", "day"), "tiles": tiles(report, lang),
     }
     return render(request, "report.html", **context)

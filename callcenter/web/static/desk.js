@@ -222,11 +222,12 @@
   async function loadQuality() {
     const data = await api("/desk/api/quality").catch(() => null);
     if (!data) return;
-    const pct = (v) => (v == null ? "—" : `${Math.round(v * 100)}%`);
-    const rows = [["three_ring_rate", pct], ["answered", String], ["late", String],
+    // The report's 三声内接听率, written as the report page writes it (one decimal).
+    const pct = (v) => `${Number(v).toFixed(1)}%`;
+    const rows = [["three_ring_pct", pct], ["answered", String], ["late", String],
       ["hung_up_first", String], ["findings", String]];
     rows.forEach(([name, fmt]) => {
-      text($(`q-own-${name}`), fmt(data.own[name]));
+      text($(`q-own-${name}`), data.own[name] == null ? "—" : fmt(data.own[name]));
       text($(`q-team-${name}`), data.team[name] == null ? "—" : fmt(data.team[name]));
     });
   }
