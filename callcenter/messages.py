@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from callcenter.calls.model import CallRecord
+from callcenter.calls.model import CallRecord, LiveCall
 from callcenter.store.health import HealthView
 
 
@@ -85,4 +85,36 @@ class SupervisorAlert:
     text: str
     ticket_id: int | None
     callback_id: int | None
+    at: float
+
+
+@dataclass(frozen=True)
+class TranscriptionQueued:
+    """Published by the process that stored a call when it queued the call's transcription job;
+    transcription workers elsewhere wake for it instead of waiting for their next poll."""
+
+    call_id: int
+
+
+@dataclass(frozen=True)
+class LiveSnapshotRequest:
+    """Sent across processes by a web front end whose relay (re)connected: every tracker answers
+    with a ``LiveSnapshot`` of the calls it has in progress (snapshot, then updates)."""
+
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """A tracker's calls in progress, for the wallboards of other processes."""
+
+    server: str
+    calls: tuple[LiveCall, ...]
+
+
+@dataclass(frozen=True)
+class RelayReconnected:
+    """Published locally when the cross-process relay is connected again after a loss: what came
+    over it may have gaps, so the wallboard starts afresh from the trackers' snapshots."""
+
     at: float

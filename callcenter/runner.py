@@ -17,6 +17,7 @@ import typer
 
 from callcenter import console
 from callcenter.config import Settings, load_settings
+from callcenter.roles import ROLES, components_for, require_postgres
 from callcenter.service import Service
 
 
@@ -37,17 +38,22 @@ def _stats(pbx: Any, window: float, rule_seconds: float) -> str:
 
 
 async def _serve(speed: float, seed: int, calls_per_hour: float, scenario: Path | None,
-                 duration: float | None, report: Path | None) -> None:
+                 duration: float | None, report: Path | None, roles: list[str] | None = None) -> None:
     import os
 
     os.environ.setdefault("CALLCENTER_PBXSIM_SPEED", str(speed))
     os.environ.setdefault("CALLCENTER_PBXSIM_SEED", str(seed))
+    roles = roles or []
+    factories = components_for(roles)  # an unknown role stops here, named
     settings = load_settings()
+    require_postgres(roles, settings.database_url)
     if settings.ami is None and scenario is None:
         settings = demo_hours(settings)
     from callcenter.pbxsim.timebase import ScaledClock
 
-    service = Service(settings, clock=ScaledClock(speed) if settings.ami is None else None)
+    clock = ScaledClock(speed) if settings.ami is None else None
+    service = Service(settings, clock=clock, factories=factories)
+    service.context.extras["roles"] = list(roles)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,6 +143,10 @@ async def _report_until(stop: asyncio.Event, sim: Any, settings: Any, duration: 
             return
 
 
+ROLE_HELP = (f"run only this part ({'|'.join(ROLES)}; repeatable) against PostgreSQL, beside other "
+             "processes; none: everything in one process")
+
+
 def run(
     speed: float = typer.Option(1.0, help="pbxsim time factor (60 = one simulated hour per minute)"),
     seed: int = typer.Option(1, help="seed of the demo workload"),
@@ -147,8 +157,10 @@ def run(
     report: Path | None = typer.Option(None, help="write pbxsim's call logs (JSON) here on exit"),  # noqa: B008
     verbose: bool = typer.Option(False, "--verbose", "-v",
                                  help="also show third-party INFO lines (scheduler, migrations, web access)"),
+    role: list[str] = typer.Option(  # noqa: B008
+        [], "--role", help=ROLE_HELP),
 ) -> None:
     """Start the service (and, without an Asterisk configured, the embedded PBX with demo calls)."""
     if verbose:
         console.show_third_party(True)
-    asyncio.run(_serve(speed, seed, calls_per_hour, scenario, duration, report))
+    asyncio.run(_serve(speed, seed, calls_per_hour, scenario, duration, report, role))

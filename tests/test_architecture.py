@@ -26,9 +26,11 @@ LAYERS: list[tuple[str, ...]] = [
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),
-    ("callcenter.service",),
-    # the AMI link, and the durable writer that keeps what the tracker produced
-    ("callcenter.ami", "callcenter.store"),
+    # the service, and which of its parts a process runs (roles run apart, issue 16)
+    ("callcenter.service", "callcenter.roles"),
+    # the AMI link, the durable writer that keeps what the tracker produced, and the bus carried
+    # across processes (PostgreSQL LISTEN/NOTIFY)
+    ("callcenter.ami", "callcenter.store", "callcenter.relay"),
     ("callcenter.calls",),
     ("callcenter.ivr", "callcenter.speech", "callcenter.tickets", "callcenter.callbacks"),
     ("callcenter.agents", "callcenter.reports"),

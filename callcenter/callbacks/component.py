@@ -49,6 +49,7 @@ class CallbacksComponent:
         bus.subscribe_sync((CallStarted, CallQueued, AgentRinging), self._remember_caller)
         bus.subscribe_sync(AgentStateChanged, self._on_agent_state)
         runtime.waker = self.scheduler
+        self.scheduler.on_lead = self._decide_waiting  # what the old leader left undecided
         await self.scheduler.start(runtime)
         if not await self._decide_waiting():
             self._retry_later()
@@ -65,6 +66,8 @@ class CallbacksComponent:
         await self.scheduler.stop()
 
     async def _on_call_stored(self, msg: CallStored) -> None:
+        if not self.scheduler.active:
+            return  # a standby: the leader decides; the row waits for whoever leads next
         try:
             await self.runtime.on_call_stored(msg.call_id, msg.record)
         except Exception as exc:  # noqa: BLE001 (the database went away after the call's commit)

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from apscheduler.jobstores.base import JobLookupError
@@ -39,6 +40,7 @@ JOB_TABLE = "callback_jobs"
 NEXT_DUE_JOB = "callbacks:next-due"
 SWEEP_JOB = "callbacks:sweep"
 STORE = "callbacks"
+STANDBY_POLL_SECONDS = 3.0
 
 
 class Wakeable(Protocol):
@@ -85,6 +87,7 @@ class CallbackScheduler:
         self._leader: Leadership | None = None
         self._standby: asyncio.Task[None] | None = None
         self._target: Wakeable | None = None
+        self.on_lead: Callable[[], Awaitable[object]] | None = None  # run once when a standby takes over
 
     async def start(self, target: Wakeable) -> None:
         """Become the active scheduler, or (PostgreSQL, another node active) a standby that keeps
@@ -103,10 +106,14 @@ class CallbackScheduler:
         return self._scheduler is not None
 
     async def _wait_for_lead(self, leader: Leadership, target: Wakeable) -> None:
+        # A leader that dies frees the lock with its connection: a standby notices within
+        # STANDBY_POLL_SECONDS whatever the sweep (issue 16: hand-over within 10 s).
         while not await asyncio.to_thread(leader.try_acquire):
-            await asyncio.sleep(self._sweep_seconds)
+            await asyncio.sleep(min(self._sweep_seconds, STANDBY_POLL_SECONDS))
         log.info("callbacks: scheduler lock taken over; this node now places the callbacks")
         await self._activate()
+        if self.on_lead is not None:
+            await self.on_lead()
         await target.run_due()
 
     async def _activate(self) -> None:

@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from callcenter.files import private_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x63616C6C6D696772  # b"callmigr": the advisory lock that serialises migrations
 
 
 def make_engine(url: str, sqlite_busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
@@ -75,9 +77,21 @@ def migrate(url: str, engine: Engine | None = None) -> None:
     from alembic import command
 
     config = alembic_config(url)
-    if engine is not None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+    if engine is None and make_url(url).get_backend_name() == "postgresql":
+        engine = owned = make_engine(url, poolclass=NullPool)
     else:
-        command.upgrade(config, "heads")
+        owned = None
+    try:
+        if engine is not None:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Processes started together (trackers, web front ends, workers, schedulers)
+                    # migrate one after the other; the later ones find the schema current.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+        else:
+            command.upgrade(config, "heads")
+    finally:
+        if owned is not None:
+            owned.dispose()

@@ -94,12 +94,15 @@ class Channel:
 class ChannelIds:
     """Uniqueid (``epoch.sequence``) and the 8-hex channel suffix, counted like Asterisk."""
 
-    def __init__(self, first_sequence: int = 1) -> None:
+    def __init__(self, first_sequence: int = 1, systemname: str = "") -> None:
         self._unique = first_sequence
         self._suffix = 1
+        # asterisk.conf ``systemname``: Asterisk prefixes its Uniqueids with it, which keeps them
+        # apart across servers.
+        self._prefix = f"{systemname}-" if systemname else ""
 
     def uniqueid(self, now: float) -> str:
-        value = f"{int(now)}.{self._unique}"
+        value = f"{self._prefix}{int(now)}.{self._unique}"
         self._unique += 1
         return value
 

@@ -47,6 +47,7 @@ class PbxConfig:
     # phone's Newchannel shows it with extension ``s`` (seen on Asterisk 20.20.1 with PJSIP).
     phone_context: str = "from-internal"
     queue_log: str | None = None  # where to write Asterisk's queue_log (logger.conf queue_log = yes)
+    systemname: str = ""  # asterisk.conf systemname: the prefix of every Uniqueid
 
 
 class Pbx:
@@ -58,7 +59,7 @@ class Pbx:
         self.queue_log = QueueLog(self.config.queue_log) if self.config.queue_log else None
         self.timebase = clock if isinstance(clock, ScaledClock) else ScaledClock(speed)
         self.clock: Clock = clock or self.timebase
-        self.ids = ChannelIds()
+        self.ids = ChannelIds(systemname=self.config.systemname)
         self.channels: dict[str, Channel] = {}
         self.listeners: list[Listener] = []
         self.globals: dict[str, str] = {}

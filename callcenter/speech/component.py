@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from callcenter.db.session import unit_of_work
-from callcenter.messages import CallStored, TranscriptReady
+from callcenter.messages import CallStored, TranscriptionQueued, TranscriptReady
 from callcenter.service import ServiceContext
 from callcenter.speech import jobs
 from callcenter.speech.errors import ModelUnavailable
@@ -27,6 +27,7 @@ from callcenter.speech.worker import JobOutcome, WorkerPool
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0  # jobs from other machines' queues, expired leases, a newly installed model
+ORPHAN_CHECK_SECONDS = 10.0
 
 ExecutorFactory = Callable[[Path, int], Executor]
 
@@ -36,8 +37,12 @@ class SpeechComponent:
 
     def __init__(self, ctx: ServiceContext, executor_factory: ExecutorFactory | None = None,
                  lease: dt.timedelta = jobs.DEFAULT_LEASE,
-                 recording_retry: dt.timedelta = dt.timedelta(seconds=5)) -> None:
+                 recording_retry: dt.timedelta = dt.timedelta(seconds=5), *,
+                 intake: bool = True, decode: bool = True) -> None:
         self.ctx = ctx
+        # Run apart (issue 16), the process that stores calls queues their jobs (intake) and the
+        # transcription workers decode them (decode); the all-in-one service does both.
+        self.intake, self.decode = intake, decode
         self._recording_retry = recording_retry
         self._executor_factory = executor_factory
         self._lease = lease
@@ -47,6 +52,7 @@ class SpeechComponent:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._next_orphan_check = 0.0
 
     @property
     def model_problem(self) -> str | None:
@@ -54,11 +60,15 @@ class SpeechComponent:
         return self._model_problem
 
     async def start(self) -> None:
+        if self.intake:
+            self.ctx.bus.subscribe(CallStored, self._on_call_stored, name="speech:call-stored")
+        if not self.decode:
+            return
+        self.ctx.bus.subscribe(TranscriptionQueued, self._on_queued, name="speech:queued")
         released = await asyncio.to_thread(self._in_session, jobs.release_orphans, socket.gethostname(),
                                            jobs.pid_alive, self.ctx.clock.now())
         if released:
             log.info("speech: %d job(s) left running by a stopped process are queued again", released)
-        self.ctx.bus.subscribe(CallStored, self._on_call_stored, name="speech:call-stored")
         await self._ensure_pool()
         self._loop_task = asyncio.create_task(self._dispatch_forever(), name="speech:dispatch")
 
@@ -69,6 +79,8 @@ class SpeechComponent:
         for task in list(self._running):
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
+        if not self.decode:
+            return
         await asyncio.to_thread(self._in_session, jobs.release_claimed_by, self._worker, self.ctx.clock.now())
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
@@ -79,6 +91,10 @@ class SpeechComponent:
         if not sides:
             return  # unanswered calls and calls without per-side recordings have nothing to transcribe
         await asyncio.to_thread(self._in_session, jobs.enqueue, message.call_id, sides, self.ctx.clock.now())
+        self._wake.set()
+        self.ctx.bus.publish(TranscriptionQueued(message.call_id))
+
+    def _on_queued(self, message: TranscriptionQueued) -> None:
         self._wake.set()
 
     async def _ensure_pool(self) -> bool:
@@ -126,6 +142,7 @@ class SpeechComponent:
     async def _dispatch(self) -> None:
         if not await self._ensure_pool():
             return
+        await self._release_orphans_now_and_then()
         while len(self._running) < self.ctx.settings.transcribe_workers:
             claimed = await asyncio.to_thread(self._claim)
             if claimed is None:
@@ -133,6 +150,18 @@ class SpeechComponent:
             task = asyncio.create_task(self._run(*claimed), name=f"speech:job:{claimed[0]}")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+    async def _release_orphans_now_and_then(self) -> None:
+        """A worker killed mid-job on this host leaves its job running under a dead pid: any
+        other worker here queues it again (a worker on another host waits for the lease)."""
+        mono = asyncio.get_running_loop().time()
+        if mono < self._next_orphan_check:
+            return
+        self._next_orphan_check = mono + ORPHAN_CHECK_SECONDS
+        released = await asyncio.to_thread(self._in_session, jobs.release_orphans, socket.gethostname(),
+                                           jobs.pid_alive, self.ctx.clock.now())
+        if released:
+            log.info("speech: %d job(s) of a stopped worker are queued again", released)
 
     def _claim(self) -> tuple[int, int, list[dict[str, str]]] | None:
         with unit_of_work(self.ctx.sessions) as session:
@@ -195,3 +224,13 @@ class SpeechComponent:
 
 def build(ctx: ServiceContext) -> SpeechComponent:
     return SpeechComponent(ctx)
+
+
+def build_intake(ctx: ServiceContext) -> SpeechComponent:
+    """Queue the jobs of the calls this process stores; decode none (the tracker role)."""
+    return SpeechComponent(ctx, decode=False)
+
+
+def build_worker(ctx: ServiceContext) -> SpeechComponent:
+    """Decode jobs whoever queued them (the worker role)."""
+    return SpeechComponent(ctx, intake=False)

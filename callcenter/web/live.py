@@ -25,12 +25,20 @@ from callcenter.calls.model import (
     LiveCall,
 )
 from callcenter.hotline import Hotline
-from callcenter.messages import AgentStateChanged, CallStored, StoreHealthChanged, SupervisorAlert
+from callcenter.messages import (
+    AgentStateChanged,
+    CallStored,
+    LiveSnapshot,
+    RelayReconnected,
+    StoreHealthChanged,
+    SupervisorAlert,
+)
 from callcenter.web.live_figures import today_figures
 
 log = logging.getLogger(__name__)
 MESSAGES = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision, HoldChanged, CallEnded,
-            AgentStateChanged, SupervisorAlert, CallStored, StoreHealthChanged)
+            AgentStateChanged, SupervisorAlert, CallStored, StoreHealthChanged,
+            LiveSnapshot, RelayReconnected)  # from other processes when roles run apart (issue 16)
 CLIENT_QUEUE = 1000
 FIGURES_DEBOUNCE_SECONDS = 1.0
 CLOSE = {"type": "close"}
@@ -124,9 +132,26 @@ class LiveBoard:
 
     # --- bus ---------------------------------------------------------------------------------
     async def on_message(self, message: Any) -> None:
+        if isinstance(message, RelayReconnected):
+            await self.on_relay_reconnected()
+            return
         handler = _HANDLERS.get(type(message))
         if handler is not None:
             handler(self, message)
+
+    def on_live_snapshot(self, m: LiveSnapshot) -> None:
+        """A tracker in another process sent its calls in progress (roles run apart, issue 16)."""
+        for live in m.calls:
+            if live.linkedid not in self.calls:
+                self.calls[live.linkedid] = row = self._from_live(live)
+                self._changed(row)
+
+    async def on_relay_reconnected(self) -> None:
+        """The link to the other processes was lost: what it missed is unknown, so the calls start
+        afresh from the trackers' snapshots and today's figures from the database."""
+        self.calls.clear()
+        self.figures = None
+        self._send(await self.snapshot())
 
     def _row(self, linkedid: str, caller: str | None, at: float) -> dict[str, Any]:
         return {"linkedid": linkedid, "caller": caller, "queue": None, "state": "ivr", "since": at,
@@ -216,4 +241,5 @@ _HANDLERS: dict[type, Any] = {
     HoldChanged: LiveBoard.on_hold,
     CallEnded: LiveBoard.on_ended, AgentStateChanged: LiveBoard.on_agent, SupervisorAlert: LiveBoard.on_alert,
     CallStored: LiveBoard.on_stored, StoreHealthChanged: LiveBoard.on_store_health,
+    LiveSnapshot: LiveBoard.on_live_snapshot,
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 # Each area's models; add a module here when an area gets tables.
-MODULES = ("calls", "tickets", "callbacks", "agents", "speech", "web")
+MODULES = ("calls", "tickets", "callbacks", "agents", "speech", "web", "relay")
 
 
 def load_all() -> None:
