@@ -32,6 +32,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("callcenter.callbacks.cli", "app", "callbacks"),
     ("callcenter.speech.cli", "app", "models"),
     ("callcenter.speech.cli", "transcribe", "transcribe"),
+    ("callcenter.doctor.cli", "doctor", "doctor"),
 ]
 
 

@@ -35,6 +35,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("callcenter.ivr", "callcenter.speech", "callcenter.tickets", "callcenter.callbacks"),
     ("callcenter.agents", "callcenter.reports"),
     ("callcenter.web",),
+    # the preflight: checks the service's parts and Asterisk's from outside
+    ("callcenter.doctor",),
     # entries: the command line (and its start-up error messages) and `callcenter run`; pbxsim, the
     # embedded PBX, stands beside them
     ("callcenter.cli", "callcenter.startup", "callcenter.runner", "callcenter.pbxsim"),

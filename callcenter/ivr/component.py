@@ -6,6 +6,8 @@ import logging
 
 from callcenter.ivr import hours
 from callcenter.ivr.agi import AgiServer
+from callcenter.ivr.dialplan_names import DOCTOR_SCRIPT
+from callcenter.ivr.doctor_agi import doctor_script
 from callcenter.ivr.history import CallerHistorySource, TicketsHistory
 from callcenter.ivr.routing import AgentPresence
 from callcenter.ivr.scripts import IvrScripts
@@ -33,7 +35,8 @@ class IvrComponent:
 
     async def start(self) -> None:
         settings = self._ctx.settings
-        self._server = AgiServer(self.scripts.routes(), self._ctx.clock.time, settings.agi_allowed_hosts)
+        routes = {**self.scripts.routes(), DOCTOR_SCRIPT: doctor_script(settings.hotline)}
+        self._server = AgiServer(routes, self._ctx.clock.time, settings.agi_allowed_hosts)
         sock = listening_socket(settings.agi_host, settings.agi_port, host_setting="CALLCENTER_AGI_HOST",
                                 port_setting="CALLCENTER_AGI_PORT")
         self.address = await self._server.start(sock)

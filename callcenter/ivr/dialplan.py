@@ -14,7 +14,12 @@ from pathlib import Path
 from callcenter.config import Settings
 from callcenter.hotline import Agent, Department, Hotline
 from callcenter.ivr import accounts, dialplan_callbacks, logger_conf
-from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
+from callcenter.ivr.dialplan_names import (
+    AGENTS_CONTEXT,
+    DOCTOR_CONTEXT,
+    DOCTOR_EXTENSION,
+    DOCTOR_SCRIPT,
+)
 
 PROMPT = "callcenter/zh/{}"
 QUEUE_TIMEOUT_SECONDS = 300  # whole wait in the queue before the caller is offered a message
@@ -141,6 +146,20 @@ def _message(agi: str) -> list[str]:
     ]
 
 
+def _doctor(agi: str) -> list[str]:
+    return [
+        "; `callcenter doctor`: a call into probe@callcenter-doctor runs one FastAGI round trip and reports",
+        "; what the service asked Asterisk (prompts on disk, the shared recordings folder).",
+        f"[{DOCTOR_CONTEXT}]",
+        f"exten => {DOCTOR_EXTENSION},1,Answer()",
+        f" same => n,AGI({agi}/{DOCTOR_SCRIPT})",
+        (" same => n,UserEvent(CallcenterDoctor,Token: ${CC_DOCTOR_TOKEN},AgiStatus: ${AGISTATUS},"
+         "Probe: ${CC_DOCTOR_PROBE},Spool: ${CC_DOCTOR_SPOOL},Missing: ${CC_DOCTOR_MISSING})"),
+        " same => n,Hangup()",
+        "",
+    ]
+
+
 def _agents(hotline: Hotline) -> list[str]:
     lines = ["; The softphones' own context: agents call each other by extension.", f"[{AGENTS_CONTEXT}]"]
     for agent in hotline.agents:
@@ -159,7 +178,7 @@ def render_extensions(settings: Settings, agi_host: str | None = None,
               "; Prompts live in Asterisk's sounds directory under callcenter/zh/ (see README).", "",
               *dialplan_callbacks.globals_section(env or {})]
     body = (_inbound(agi, _default_department(hotline).queue) + _owner(hotline) + _transfer(hotline)
-            + _message(agi) + _agents(hotline) + dialplan_callbacks.callback_contexts(hotline))
+            + _message(agi) + _agents(hotline) + _doctor(agi) + dialplan_callbacks.callback_contexts(hotline))
     return "\n".join(header + body)
 
 

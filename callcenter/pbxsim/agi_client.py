@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shlex
+import wave
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 2.0
 SAMPLES_PER_SECOND = 8000
+_STAT = re.compile(r"\$\{STAT\(e,([^)]*)\)\}")
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 def environment(channel: Channel, url: str) -> list[tuple[str, str]]:
@@ -96,6 +101,10 @@ async def _dispatch(pbx: Pbx, channel: Channel, words: list[str]) -> tuple[str, 
     if verb == "GET VARIABLE" and len(words) >= 3:
         value = channel.var(words[2])
         return ("200 result=0" if value is None else f"200 result=1 ({value})"), False
+    if " ".join(words[:3]).upper() == "GET FULL VARIABLE" and len(words) >= 4:
+        return f"200 result=1 ({full_variable(pbx, channel, words[3])})", False
+    if verb == "RECORD FILE" and len(words) >= 6:
+        return record_file(f"{words[2]}.{words[3]}"), False
     if verb == "SET VARIABLE" and len(words) >= 4:
         pbx.set_var(channel, words[2], words[3])
         return "200 result=1", False
@@ -117,6 +126,31 @@ async def _dispatch(pbx: Pbx, channel: Channel, words: list[str]) -> tuple[str, 
     if head in ("VERBOSE", "NOOP"):
         return "200 result=1", False
     return "510 Invalid or unknown command", False
+
+
+def full_variable(pbx: Pbx, channel: Channel, expression: str) -> str:
+    """GET FULL VARIABLE: ${NAME}, the directories ${ASTSPOOLDIR}/${ASTDATADIR} and ${STAT(e,path)}."""
+    # pbxsim's recordings folder is its ${ASTSPOOLDIR}/monitor, where MixMonitor writes.
+    text = expression.replace("${ASTSPOOLDIR}/monitor", pbx.config.recordings_dir)
+    text = text.replace("${ASTSPOOLDIR}", str(Path(pbx.config.recordings_dir).parent))
+    text = text.replace("${ASTDATADIR}", pbx.config.data_dir)
+    text = _STAT.sub(lambda m: "1" if Path(m.group(1)).exists() else "0", text)
+    return _VARIABLE.sub(lambda m: channel.var(m.group(1)) or "", text)
+
+
+def record_file(path: str) -> str:
+    """RECORD FILE on a channel that sends no audio: the file is made, then the timeout ends it
+    (res_agi: ``result=-1 (writefile)`` when the file cannot be created)."""
+    if not Path(path).parent.is_dir():
+        return "200 result=-1 (writefile)"
+    try:
+        with wave.open(path, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(SAMPLES_PER_SECOND)
+    except OSError:
+        return "200 result=-1 (writefile)"
+    return "200 result=0 (timeout) endpos=0"
 
 
 async def _stream(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim import ami_queue_actions
+from callcenter.pbxsim import ami_permissions, ami_queue_actions
 from callcenter.pbxsim.callback_queue import originate_queue
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.dialplan import originate_local
@@ -171,5 +171,6 @@ async def blind_transfer(pbx: Pbx, session: Session, action: Headers) -> None:
 ACTIONS: dict[str, Handler] = {
     "ping": ping, "events": events, "setvar": setvar, "getvar": getvar, "originate": originate,
     "redirect": redirect, "hangup": hangup, "blindtransfer": blind_transfer,
+    "listcommands": ami_permissions.list_commands, "showdialplan": ami_permissions.show_dialplan,
     **ami_queue_actions.ACTIONS,
 }

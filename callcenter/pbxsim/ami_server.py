@@ -8,6 +8,7 @@ import hashlib
 import logging
 import secrets
 
+from callcenter.pbxsim import ami_permissions
 from callcenter.pbxsim.ami_actions import ACTIONS
 from callcenter.pbxsim.ami_session import Session
 from callcenter.pbxsim.pbx import Pbx
@@ -100,6 +101,8 @@ class AmiServer:
             session.closed = True
         elif session.user is None:
             session.respond(action, "Error", ("Message", "Authentication Required"))
+        elif not ami_permissions.may_send(session, name):
+            session.respond(action, "Error", ("Message", "Permission denied"))
         elif name in ACTIONS:
             try:
                 await ACTIONS[name](self.pbx, session, action)
@@ -130,6 +133,8 @@ class AmiServer:
             self.pbx.emit("InvalidPassword", "security,all", self._security(session, user, "Error"))
             return
         session.user = user
+        read, write = self.pbx.config.permissions.get(user, ("all", "all"))
+        session.read, session.write = ami_permissions.classes(read), ami_permissions.classes(write)
         session.events = (first(action, "Events") or "on").lower() != "off"
         session.respond(action, "Success", ("Message", "Authentication accepted"))
         uptime = str(int(self.pbx.now() - self.pbx.started_at))

@@ -19,6 +19,9 @@ class Session:
     challenge: str | None = None
     actions: list[Headers] = field(default_factory=list)
     closed: bool = False
+    # manager.conf read/write classes of the logged-in user (every class unless configured).
+    read: frozenset[str] = frozenset()
+    write: frozenset[str] = frozenset()
 
     def send(self, headers: Headers) -> None:
         if not self.closed:
@@ -30,5 +33,8 @@ class Session:
                   + list(extra))
 
     def event(self, headers: Headers) -> None:
-        if self.user is not None and self.events:
+        if self.user is not None and self.events and self._may_read(first(headers, "Privilege") or ""):
             self.send(headers)
+
+    def _may_read(self, privilege: str) -> bool:
+        return {c for c in privilege.split(",") if c and c != "all"} <= self.read

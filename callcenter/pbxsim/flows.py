@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from callcenter.pbxsim import hotline_flow
+from callcenter.pbxsim import hotline_flow, loaded_dialplan
 from callcenter.pbxsim.apps import Target, _after_queue, _guard, answer, playback
 from callcenter.pbxsim.channels import Channel
 from callcenter.pbxsim.queue_app import queue_app
@@ -47,4 +47,5 @@ FLOWS: dict[tuple[str, str], Flow] = {
     ("from-pstn", "inbound"): traces_inbound,
     ("from-pstn", "repair"): traces_repair,
     **hotline_flow.FLOWS,
+    ("callcenter-doctor", "probe"): loaded_dialplan.run_loaded,
 }

@@ -27,6 +27,10 @@ class PbxConfig:
         QueueConfig("repair", (("Local/agent2@agents", "Agent 2"),)),
     ])
     users: dict[str, str] = field(default_factory=lambda: {"callcenter": "secret"})
+    # manager.conf ``read``/``write`` per user (e.g. ("system,call", "reporting")); absent: all classes.
+    permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    dialplan: str | None = None  # the extensions.conf text Asterisk has loaded (ShowDialPlan, the doctor)
+    data_dir: str = "/var/lib/asterisk"  # astdatadir: prompts under sounds/
     default_ring_seconds: float = 8.0
     default_talk_seconds: float = 60.0
     recordings_dir: str = "/var/spool/asterisk/monitor"

@@ -1,0 +1,29 @@
+"""``callcenter doctor``: run every check, print one line each, exit 1 when any failed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+
+from callcenter.config import load_settings
+
+
+def doctor(
+    agi_host: Annotated[str | None, typer.Option(help="the --agi-host the dialplan was rendered with "
+                                                      "(default: CALLCENTER_AGI_HOST, loopback)")] = None,
+) -> None:
+    """Check a deployment before the first call: database, AMI users and rights, the dialplan Asterisk
+    runs, the FastAGI round trip, prompts, the shared recordings folder, the speech model, the clocks."""
+    from callcenter.doctor.run import diagnose
+
+    settings = load_settings()
+    findings = asyncio.run(diagnose(settings, os.environ, agi_host))
+    for finding in findings:
+        typer.echo(finding.line())
+    failed = sum(1 for f in findings if not f.ok)
+    typer.echo(f"{len(findings) - failed} OK, {failed} to fix")
+    if failed:
+        raise typer.Exit(1)
