@@ -49,6 +49,7 @@ INTENDED: dict[str, dict[str, object]] = {
                            "hangup_first": "agent"},
     "blind_transfer_refer": {"answered": True, "agent": "PJSIP/8101", "transfers": 1,
                              "hangup_first": "agent"},
+    "listen_in": {"answered": True, "agent": "PJSIP/8101", "queue": "service", "hangup_first": "caller"},
 }
 
 

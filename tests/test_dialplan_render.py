@@ -312,3 +312,18 @@ def test_callbacks_land_in_contexts_that_exist_r14_r21(rendered: Path, hotline_p
     assert plan[context][exten][0].startswith("Read(CC_SURVEY_SCORE,callcenter/zh/survey,")
     text = (rendered / "dialplans" / "extensions.conf").read_text(encoding="utf-8")
     assert "CALLCENTER_TRUNK=trunk" in text.split("[globals]")[1]
+
+
+def test_listening_in_rings_only_supervisors_and_never_spies_without_a_channel_r17(
+        rendered: Path, hotline_path: Path) -> None:
+    plan = _plan(rendered)
+    hotline = load_settings({"CALLCENTER_HOTLINE": str(hotline_path)}).hotline
+    supervisors = {a.extension for a in hotline.agents if a.role == "supervisor"}
+    assert supervisors and set(plan["callcenter-spy-phone"]) == supervisors
+    for extension in supervisors:
+        assert plan["callcenter-spy-phone"][extension][0] == f"Dial(PJSIP/{extension},30)"
+    spy = plan["callcenter-spy"]
+    for mode, options in (("listen", "qdES"), ("whisper", "qdESw"), ("barge", "qdESB")):
+        assert spy[mode][0] == 'GotoIf($["${CC_SPY_CHANNEL}" = ""]?nobody,1)'  # an empty prefix spies on all
+        assert spy[mode][1] == f"ChanSpy(${{CC_SPY_CHANNEL}},{options})"
+    assert spy["nobody"] == ["Hangup()"]

@@ -30,6 +30,7 @@ from callcenter.calls.model import (
     OriginateResult,
 )
 from callcenter.calls.ringing import RingRule
+from callcenter.calls.spying import AgentLine, is_phone_channel, is_spy_channel
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class CallTracker:
         # calls that vanished while the link was down, the earlier attempts of calls adopted.
         self._recall = recall
         self.member_interfaces: dict[str, str] = {}  # queue member name → interface (QueueMember)
+        self._spy_sessions: dict[str, set[str]] = {}  # Linkedid → its live Uniqueids (not calls)
         self.snapshot_pending = False  # set at a (re)connect until its snapshot is applied
         self.seq = 0
 
@@ -83,6 +85,8 @@ class CallTracker:
         if call is None:
             if linkedid in self._finished:
                 log.debug("tracker: late %s for finished call %s ignored", event.name, linkedid)
+                return
+            if self._spy_session(linkedid, event):
                 return
             if isinstance(event, ev.ChannelSnapshot):
                 return
@@ -120,6 +124,30 @@ class CallTracker:
         if change is not None:
             self._publish(change)
 
+    def _spy_session(self, linkedid: str, event: ev.AmiEvent) -> bool:
+        """A supervisor listening in (calls/spying.py) is no call: its events are followed only
+        to know when its last channel is gone."""
+        session = self._spy_sessions.get(linkedid)
+        if session is None:
+            if not (isinstance(event, ev.Newchannel) and event.uniqueid == linkedid
+                    and is_spy_channel(event.channel)):
+                return False
+            session = self._spy_sessions[linkedid] = set()
+        if isinstance(event, ev.Newchannel):
+            session.add(event.uniqueid)
+        elif isinstance(event, ev.Hangup):
+            session.discard(event.uniqueid)
+            if not session:
+                del self._spy_sessions[linkedid]
+                self._forget(linkedid)
+        return True
+
+    def _forget(self, linkedid: str) -> None:
+        """Later events of this Linkedid are late ones, not a new call."""
+        self._finished[linkedid] = None
+        while len(self._finished) > _FINISHED_MEMORY:
+            self._finished.popitem(last=False)
+
     def _start(self, linkedid: str, at: float, caller: str | None = None) -> CallDraft:
         call = CallDraft(linkedid, self.server, at, at, caller=caller)
         self._calls[linkedid] = call
@@ -138,11 +166,9 @@ class CallTracker:
         self._calls.pop(call.linkedid, None)
         self._decisions.pop(call.linkedid, None)
         self._seen_at.pop(call.linkedid, None)
-        self._finished[call.linkedid] = None
         if call.queue_uniqueid is not None and call.queue_uniqueid != call.linkedid:
-            self._finished[call.queue_uniqueid] = None  # queue_log's id for it: not to be backfilled
-        while len(self._finished) > _FINISHED_MEMORY:
-            self._finished.popitem(last=False)
+            self._forget(call.queue_uniqueid)  # queue_log's id for it: not to be backfilled
+        self._forget(call.linkedid)
         try:
             record = call.finish(self.rule)
         except Exception:
@@ -159,6 +185,7 @@ class CallTracker:
         by_call: dict[str, list[ev.ChannelSnapshot]] = {}
         for item in snapshot:
             by_call.setdefault(item.linkedid, []).append(item)
+        self._resync_spy_sessions(by_call)
         vanished = [call for linkedid, call in self._calls.items()
                     if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]
         for call in vanished:
@@ -183,6 +210,16 @@ class CallTracker:
                               len(vanished) + len(adopted))
         for call in vanished:
             self._finish(call)
+
+    def _resync_spy_sessions(self, by_call: dict[str, list[ev.ChannelSnapshot]]) -> None:
+        """Spy sessions are taken out of the snapshot; those it no longer lists are over."""
+        for linkedid in [i for i in self._spy_sessions if i not in by_call]:
+            del self._spy_sessions[linkedid]
+            self._forget(linkedid)
+        for linkedid, channels in list(by_call.items()):
+            if linkedid in self._spy_sessions or any(is_spy_channel(c.channel) for c in channels):
+                self._spy_sessions[linkedid] = {c.uniqueid for c in channels}
+                del by_call[linkedid]
 
     def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int,
                taken_at: float) -> None:
@@ -254,6 +291,22 @@ class CallTracker:
             if call.queue_uniqueid is not None:
                 ids.add(call.queue_uniqueid)
         return ids
+
+    def agent_line(self, linkedid: str) -> AgentLine | None:
+        """The agent's phone channel of a call in conversation (answered, not yet over), or None.
+        Only a hotline phone's live channel (``PJSIP/<ext>-…``) is ever returned."""
+        call = self._calls.get(linkedid)
+        if call is None or call.answered_at is None or call.talk_end_at is not None:
+            return None
+        live = set(call.live.values())
+        if call.direction == "inbound":
+            candidates = [call.answer.channel] if call.answer is not None else []
+        else:
+            candidates = [c for c in live if call.is_agent_channel(c)]
+        for channel in candidates:
+            if channel in live and is_phone_channel(channel):
+                return AgentLine(linkedid, channel, interface_of(channel))
+        return None
 
     def live_calls(self) -> list[LiveCall]:
         return [_live(call) for call in self._calls.values()]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from callcenter.config import Settings
 from callcenter.hotline import Agent, Department, Hotline
-from callcenter.ivr import accounts, dialplan_callbacks, logger_conf
+from callcenter.ivr import accounts, dialplan_callbacks, dialplan_spy, logger_conf
 from callcenter.ivr.dialplan_names import (
     AGENTS_CONTEXT,
     DOCTOR_CONTEXT,
@@ -178,7 +178,8 @@ def render_extensions(settings: Settings, agi_host: str | None = None,
               "; Prompts live in Asterisk's sounds directory under callcenter/zh/ (see README).", "",
               *dialplan_callbacks.globals_section(env or {})]
     body = (_inbound(agi, _default_department(hotline).queue) + _owner(hotline) + _transfer(hotline)
-            + _message(agi) + _agents(hotline) + _doctor(agi) + dialplan_callbacks.callback_contexts(hotline))
+            + _message(agi) + _agents(hotline) + _doctor(agi) + dialplan_callbacks.callback_contexts(hotline)
+            + dialplan_spy.spy_contexts(hotline))
     return "\n".join(header + body)
 
 

@@ -10,6 +10,7 @@ from callcenter.pbxsim.callback_queue import originate_queue
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.dialplan import originate_local
 from callcenter.pbxsim.outbound import caller_id_number, originate_device
+from callcenter.pbxsim.spy import is_spy_originate, originate_spy
 from callcenter.pbxsim.wire import Headers, all_of, first
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
 
         queue = target[len("Local/"):].partition("@")[0]  # a callback for a department (C6)
         originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)
+    elif is_spy_originate(target) and first(action, "Context"):  # a supervisor listens in
+        originate_spy(pbx, target, action, variables, action_id)
     elif target.startswith("Local/") and "@" in target:
         exten, _, context = target[len("Local/"):].partition("@")
         originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application,

@@ -29,6 +29,7 @@ ROUTERS: list[str] = [
     "callcenter.web.calls:router",
     "callcenter.web.exports:router",
     "callcenter.web.api:router",
+    "callcenter.web.listen_in:router",
     "callcenter.web.spot_checks:router",
     "callcenter.web.followups:router",
     "callcenter.web.wallboard:router",

@@ -153,6 +153,12 @@ id = "103"
 name = "陈师傅"
 extension = "8103"
 
+[[agents]]
+id = "900"
+name = "周主管"
+extension = "8900"
+role = "supervisor"
+
 [prompts]
 greeting = "您好"
 menu = "请按键"

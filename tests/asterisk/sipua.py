@@ -3,8 +3,9 @@
 Enough of RFC 3261 for softphones and a trunk's far end: REGISTER with md5 digest (RFC 2617,
 qop=auth), answering an INVITE after a chosen delay (100, 180, then 200 with SDP; ACK awaited),
 placing an INVITE, re-INVITE for hold (``a=sendonly``) and unhold, BYE, CANCEL, REFER (blind
-transfer) and the NOTIFYs that follow, OPTIONS (qualify). Media is 8 kHz PCMU silence every 20 ms
-both ways, and RFC 4733 DTMF events for IVR keys.
+transfer) and the NOTIFYs that follow, OPTIONS (qualify). Media is 8 kHz PCMU every 20 ms both
+ways (silence, or a tone to tell the parties apart; what arrives is kept for measuring), and RFC
+4733 DTMF events for IVR keys.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from tests.asterisk.tones import RATE, Tone, linear, tone_amplitude
 
 HOST = "127.0.0.1"
 T1 = 0.5
@@ -118,7 +121,8 @@ def digest(method: str, uri: str, user: str, password: str, challenge: str) -> s
 
 
 class Rtp(asyncio.DatagramProtocol):
-    """One call's media: PCMU silence out every 20 ms, packets in counted; RFC 4733 digits."""
+    """One call's media: PCMU every 20 ms (silence, or ``tone``'s sine), packets in counted and their
+    PCMU audio kept (``heard``) for measuring what this leg hears; RFC 4733 digits."""
 
     def __init__(self) -> None:
         self.transport: asyncio.DatagramTransport | None = None
@@ -130,6 +134,8 @@ class Rtp(asyncio.DatagramProtocol):
         self._ssrc = random.getrandbits(32)
         self._task: asyncio.Task[None] | None = None
         self.muted = False
+        self.tone: Tone | None = None
+        self.heard = bytearray()  # every PCMU payload received, in arrival order (8000 bytes a second)
 
     @property
     def port(self) -> int:
@@ -141,6 +147,12 @@ class Rtp(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.received += 1
+        if len(data) > 12 and data[1] & 0x7F == 0:  # PCMU (no CSRC or extension from Asterisk)
+            self.heard += data[12 + 4 * (data[0] & 0x0F):]
+
+    def hears(self, hz: float, seconds: float = 1.0) -> float:
+        """The amplitude of ``hz`` in the last ``seconds`` of received audio."""
+        return tone_amplitude(linear(bytes(self.heard[-int(seconds * RATE):])), hz)
 
     def _packet(self, payload_type: int, payload: bytes, marker: bool = False, advance: int = 160) -> bytes:
         header = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | payload_type, self._seq & 0xFFFF,
@@ -157,7 +169,8 @@ class Rtp(asyncio.DatagramProtocol):
         next_at = time.monotonic()
         while True:
             if self.remote and self.transport and not self.muted:
-                self.transport.sendto(self._packet(0, SILENCE), self.remote)
+                payload = self.tone.frame() if self.tone else SILENCE
+                self.transport.sendto(self._packet(0, payload), self.remote)
                 self.sent += 1
             next_at += 0.02
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))

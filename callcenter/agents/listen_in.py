@@ -1,0 +1,110 @@
+"""A supervisor listens in on a live call: their own phone rings, then ChanSpy on the agent's
+channel (listen, whisper to the agent, barge in; DTMF 4/5/6 switch during the session).
+
+Everything that reaches the Originate comes from the hotline file and the tracker's live state:
+the supervisor's extension (their 工号's), the agent's live phone channel of that very call, and
+one of three fixed dialplan extensions. The user names only a Linkedid and a mode (R17).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from callcenter.ami.actions import caller_id
+from callcenter.calls.spying import (
+    SPY_CHANNEL_VARIABLE,
+    SPY_CONTEXT,
+    SPY_MODES,
+    SPY_PHONE_CONTEXT,
+    AgentLine,
+    SpyMode,
+    is_phone_channel,
+)
+from callcenter.errors import CallcenterError
+from callcenter.hotline import Hotline
+
+SUPERVISOR_RING_MS = 30_000
+MODE_NAMES: dict[SpyMode, str] = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
+
+
+class ListenInError(CallcenterError):
+    """Why listening in cannot start, in words for the supervisor; ``status`` for the web."""
+
+    status = 409
+
+
+class NoSuchCall(ListenInError):
+    status = 404
+
+
+class NotAllowed(ListenInError):
+    status = 403
+
+
+class NoPbx(ListenInError):
+    status = 503
+
+
+class Tracker(Protocol):
+    def agent_line(self, linkedid: str) -> AgentLine | None: ...
+
+
+class Originator(Protocol):
+    async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
+                        priority: int = 1, application: str | None = None, data: str | None = None,
+                        variables: dict[str, str] | None = None, caller_id: str | None = None,
+                        timeout_ms: int = 30000, action_id: str | None = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class ListenIn:
+    """A spy session asked of Asterisk: who listens from which phone, to whom, how."""
+
+    action_id: str
+    linkedid: str
+    mode: SpyMode
+    supervisor_id: str
+    supervisor_extension: str
+    agent_id: str | None
+    agent_channel: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action_id": self.action_id, "linkedid": self.linkedid, "mode": self.mode,
+                "phone": self.supervisor_extension, "agent": self.agent_id}
+
+
+def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, linkedid: str,
+               mode: str) -> tuple[str, AgentLine]:
+    """The supervisor's extension and the agent line to spy on, or the ListenInError that says why not."""
+    supervisor = hotline.agent(supervisor_id)
+    if supervisor is None or supervisor.role != "supervisor":
+        raise NotAllowed("只有主管可以监听 / only supervisors may listen in (R17)")
+    if mode not in SPY_MODES:
+        raise ListenInError(f"方式只能是 listen、whisper 或 barge / mode must be one of "
+                            f"{', '.join(SPY_MODES)}")
+    line = tracker.agent_line(linkedid) if tracker is not None else None
+    if line is None or not is_phone_channel(line.channel):
+        raise NoSuchCall("没有这通正在通话中的电话 / no call in conversation with that id")
+    if line.interface == f"PJSIP/{supervisor.extension}":
+        raise NotAllowed("不能监听自己的通话 / you cannot listen in on your own call")
+    return supervisor.extension, line
+
+
+async def listen_in(hotline: Hotline, tracker: Tracker | None, actions: Originator | None,
+                    supervisor_id: str, linkedid: str, mode: str) -> ListenIn:
+    """Ring the supervisor's phone into the call (AMI Originate, async: it rings while this returns)."""
+    extension, line = spy_target(hotline, tracker, supervisor_id, linkedid, mode)
+    if actions is None:
+        raise NoPbx("未连接电话交换机 / no PBX is connected")
+    chosen: SpyMode = next(m for m in SPY_MODES if m == mode)
+    agent_extension = line.interface.removeprefix("PJSIP/")
+    agent = hotline.agent_by_extension(agent_extension)
+    # The supervisor's phone shows what it joins: 监听 101 <8101>.
+    label = f"{MODE_NAMES[chosen]} {agent.id if agent else agent_extension}"
+    action_id = await actions.originate(
+        f"Local/{extension}@{SPY_PHONE_CONTEXT}", context=SPY_CONTEXT, exten=chosen,
+        variables={SPY_CHANNEL_VARIABLE: line.channel}, caller_id=caller_id(label, agent_extension),
+        timeout_ms=SUPERVISOR_RING_MS)
+    return ListenIn(action_id, linkedid, chosen, supervisor_id, extension, agent.id if agent else None,
+                    line.channel)

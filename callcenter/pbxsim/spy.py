@@ -1,0 +1,149 @@
+"""A supervisor listening in (calls/spying.py), as Asterisk 20.20.1 runs the rendered contexts
+(tests/data/asterisk-captures/listen_in.ami):
+
+    [callcenter-spy-phone]  exten => 8900,1,Dial(PJSIP/8900,30)
+    [callcenter-spy]        exten => listen,1,GotoIf($["${CC_SPY_CHANNEL}" = ""]?nobody,1)
+                             same => n,ChanSpy(${CC_SPY_CHANNEL},qdES)   (whisper: qdESw, barge: qdESB)
+
+``Originate Local/8900@callcenter-spy-phone`` (Context callcenter-spy, Exten the mode): the ;2
+half dials the supervisor's phone, which answers after ``RING_8900`` seconds; the ;1 half then
+runs ChanSpy on the channel named by CC_SPY_CHANNEL (ChanSpyStart / ChanSpyStop). The session
+ends when the spied-on channel hangs up (option E), when the supervisor hangs up (after
+``TALK_8900`` seconds; default: never) or by AMI Hangup. pbxsim carries no audio, so DTMF mode
+switches are Asterisk's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING
+
+from callcenter.calls.spying import CHANSPY_OPTIONS, SPY_CHANNEL_VARIABLE, SPY_PHONE_CONTEXT
+from callcenter.pbxsim.channels import RING, RINGING, UP, Channel, HangupRequest
+from callcenter.pbxsim.dialplan import CALLING_PRES
+from callcenter.pbxsim.members import NEVER, _seconds, bridge_headers, local_bridge
+from callcenter.pbxsim.wire import Headers, first
+
+if TYPE_CHECKING:
+    from callcenter.pbxsim.pbx import Pbx
+
+SPYEE_GONE = "spyee"
+
+
+def is_spy_originate(target: str) -> bool:
+    return target.startswith("Local/") and target.endswith(f"@{SPY_PHONE_CONTEXT}")
+
+
+def originate_spy(pbx: Pbx, target: str, action: Headers, variables: dict[str, str],
+                  action_id: str | None) -> None:
+    extension = target[len("Local/"):].partition("@")[0]
+    base = f"Local/{extension}@{SPY_PHONE_CONTEXT}-{pbx.ids.suffix()}"
+    one = pbx.new_channel(f"{base};1", SPY_PHONE_CONTEXT, extension)
+    two = pbx.new_channel(f"{base};2", SPY_PHONE_CONTEXT, extension, linkedid=one.linkedid, state=RING)
+    one.partner, two.partner = two, one
+    pbx.call_event("Newchannel", one)
+    pbx.call_event("Newchannel", two)
+    number = (first(action, "CallerID") or "").rpartition("<")[2].rstrip(">")
+    for channel in (one, two):
+        for name, value in variables.items():
+            pbx.set_var(channel, name, value)
+        if number:
+            channel.cid_num = channel.conn_num = number
+            pbx.call_event("NewCallerid", channel, CALLING_PRES)
+    local_bridge(pbx, one, two)
+    dial_string = f"{extension}@{SPY_PHONE_CONTEXT}"
+    pbx.emit("DialBegin", "call,all", one.headers("Dest") + [("DialString", dial_string)])
+    mode = first(action, "Exten") or ""
+    timeout = float(first(action, "Timeout") or "30000") / 1000
+    pbx.spawn(_session(pbx, one, two, extension, mode, timeout, action, action_id), name=one.name)
+
+
+async def _session(pbx: Pbx, one: Channel, two: Channel, extension: str, mode: str, timeout: float,
+                   action: Headers, action_id: str | None) -> None:
+    pbx.newexten(two, 1, "Dial", f"PJSIP/{extension},30")
+    phone = pbx.new_channel(f"PJSIP/{extension}-{pbx.ids.suffix()}", "callcenter-agents", "s",
+                            linkedid=one.linkedid)
+    phone.cid_num = extension
+    pbx.call_event("Newchannel", phone)
+    pbx.call_event("DialBegin", two, *phone.headers("Dest"), ("DialString", extension))
+    pbx.set_state(one, RINGING)
+    pbx.call_event("DialState", two, *phone.headers("Dest"), ("DialStatus", "RINGING"))
+    pbx.emit("DialState", "call,all", one.headers("Dest") + [("DialStatus", "RINGING")])
+    pbx.set_state(phone, RINGING)
+    ring = _seconds(pbx, one, f"RING_{extension}", pbx.config.default_ring_seconds)
+    request = await pbx.wait(one, min(ring, timeout))
+    if request is not None or ring > timeout:
+        _not_answered(pbx, one, two, phone, action, action_id, cancelled=request is not None)
+        return
+    bridge = _answered(pbx, one, two, phone, action, action_id)
+    spyee = pbx.channels.get(one.var(SPY_CHANNEL_VARIABLE) or "")
+    pbx.newexten(one, 1, "GotoIf", f"{0 if spyee is not None else 1}?nobody,1")
+    options = next((o for m, o in CHANSPY_OPTIONS.items() if m == mode), None)
+    if spyee is not None and options is not None:
+        pbx.newexten(one, 2, "ChanSpy", f"{spyee.name},{options}")
+        await _spy(pbx, one, two, phone, spyee, extension)
+    _end(pbx, one, two, phone, bridge)
+
+
+def _answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: Headers,
+              action_id: str | None) -> str:
+    pbx.set_state(phone, UP)
+    pbx.call_event("DialEnd", two, *phone.headers("Dest"), ("DialStatus", "ANSWER"))
+    pbx.set_state(two, UP)
+    bridge = str(uuid.UUID(int=pbx.rng.getrandbits(128), version=4))
+    pbx.emit("BridgeCreate", "call,all", bridge_headers(bridge, 0))
+    for count, channel in enumerate((phone, two), start=1):
+        channel.bridge = bridge
+        pbx.emit("BridgeEnter", "call,all", bridge_headers(bridge, count) + channel.headers())
+    pbx.set_state(one, UP)
+    pbx.emit("DialEnd", "call,all", one.headers("Dest") + [("DialStatus", "ANSWER")])
+    one.context, one.exten = first(action, "Context") or "", first(action, "Exten") or ""
+    pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+        ("Response", "Success"), ("Channel", one.name), ("Context", one.context), ("Exten", one.exten),
+        ("Reason", "4"), ("Uniqueid", one.uniqueid), ("CallerIDNum", one.cid_num),
+        ("CallerIDName", "<unknown>")])
+    return bridge
+
+
+async def _spy(pbx: Pbx, one: Channel, two: Channel, phone: Channel, spyee: Channel, extension: str) -> None:
+    pbx.emit("ChanSpyStart", "call,all", _spy_headers(one, spyee))
+    spyee.on_hangup.append(lambda: one.request(HangupRequest(SPYEE_GONE, 16)))  # option E
+    talk = _seconds(pbx, one, f"TALK_{extension}", NEVER)
+    others = [asyncio.ensure_future(two.signal.wait()), asyncio.ensure_future(phone.signal.wait())]
+    try:
+        await pbx.wait(one, None if talk == NEVER else talk, *others)
+    finally:
+        for other in others:
+            other.cancel()
+    pbx.emit("ChanSpyStop", "call,all", _spy_headers(one, spyee))
+
+
+def _spy_headers(spyer: Channel, spyee: Channel) -> Headers:
+    return [(f"Spyer{k}", v) for k, v in spyer.headers()] + [(f"Spyee{k}", v) for k, v in spyee.headers()]
+
+
+def _end(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str) -> None:
+    pbx.newexten(one, 3, "Hangup", "")
+    pbx.hangup_request(one, 16)
+    pbx.hangup(one, 16)
+    pbx.hangup_request(two, 16, soft=True)
+    for count, channel in ((1, phone), (0, two)):
+        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, count) + channel.headers())
+    pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
+    pbx.hangup(two, 16)
+    pbx.hangup(phone, 16)
+
+
+def _not_answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: Headers,
+                  action_id: str | None, cancelled: bool) -> None:
+    status = "CANCEL" if cancelled else "NOANSWER"
+    pbx.call_event("DialEnd", two, *phone.headers("Dest"), ("DialStatus", status))
+    pbx.hangup(phone, 0)
+    pbx.hangup(two, 16 if cancelled else 19)
+    pbx.hangup(one, 16 if cancelled else 19)
+    pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+        ("Response", "Failure"), ("Channel", f"Local/{one.exten}@{SPY_PHONE_CONTEXT}"),
+        ("Context", first(action, "Context") or ""), ("Exten", first(action, "Exten") or ""),
+        ("Reason", "1" if cancelled else "3"), ("Uniqueid", "<null>"), ("CallerIDNum", one.cid_num),
+        ("CallerIDName", "<unknown>")])
