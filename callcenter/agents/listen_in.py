@@ -83,7 +83,10 @@ def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, li
     if mode not in SPY_MODES:
         raise ListenInError(f"方式只能是 listen、whisper 或 barge / mode must be one of "
                             f"{', '.join(SPY_MODES)}")
-    line = tracker.agent_line(linkedid) if tracker is not None else None
+    if tracker is None:  # a web front end run apart (--role web) follows no call itself
+        raise NoPbx("本进程不跟踪通话，请在运行 tracker 的服务上监听 / this process tracks no calls; "
+                    "listen in from a service that runs the tracker role too")
+    line = tracker.agent_line(linkedid)
     if line is None or not is_phone_channel(line.channel):
         raise NoSuchCall("没有这通正在通话中的电话 / no call in conversation with that id")
     if line.interface == f"PJSIP/{supervisor.extension}":
