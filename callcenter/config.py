@@ -29,6 +29,11 @@ CALLCENTER_SPOOL_MAX_MB         bound of the write-ahead spool var/spool        
 CALLCENTER_QUEUE_LOG            Asterisk's queue_log, read to record calls      (none; the embedded
                                 missed while the service was down               pbxsim: var/queue_log)
                                 (e.g. /var/log/asterisk/queue_log)
+CALLCENTER_METRICS_HOST /       where /metrics, /healthz and /readyz listen     127.0.0.1 / (none: off)
+  _PORT                         (each process its own port)
+CALLCENTER_METRICS_TOKEN        bearer token /metrics asks for (required        (none)
+                                when the metrics host is not loopback)
+CALLCENTER_LOG_FORMAT           text, or json (one JSON object per line)         text
 ==============================  ==============================================  =========================
 """
 
@@ -116,6 +121,9 @@ class Settings:
 
         return make_url(self.database_url).render_as_string(hide_password=True)
     queue_log: Path | None = None  # Asterisk's queue_log (logger.conf queue_log = yes), for backfill
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None  # None: no metrics listener in this process
+    metrics_token: Secret | None = None
 
     @property
     def ring_cycle_seconds(self) -> float:
@@ -280,7 +288,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         pbx_name=_pbx_name(env),
         spool_max_mb=_int(env, "CALLCENTER_SPOOL_MAX_MB", 1024, 1, 1024 * 1024),
         queue_log=_queue_log(env),
+        metrics_host=env.get("CALLCENTER_METRICS_HOST") or "127.0.0.1",
+        metrics_port=_int(env, "CALLCENTER_METRICS_PORT", 0) if env.get("CALLCENTER_METRICS_PORT") else None,
+        metrics_token=_metrics_token(env),
     )
+
+
+def _metrics_token(env: Mapping[str, str]) -> Secret | None:
+    host = env.get("CALLCENTER_METRICS_HOST") or "127.0.0.1"
+    token = env.get("CALLCENTER_METRICS_TOKEN") or ""
+    if env.get("CALLCENTER_METRICS_PORT") and not token and host not in ("127.0.0.1", "::1", "localhost"):
+        # Call volumes, queue depths and link state are for the operators' Prometheus, not the network.
+        raise ConfigError("CALLCENTER_METRICS_TOKEN", f"is required when /metrics listens on {host!r} "
+                          "(not loopback): set a long random token and give it to Prometheus as a bearer "
+                          "token, or keep CALLCENTER_METRICS_HOST=127.0.0.1")
+    return Secret(token) if token else None
 
 
 def _pbx_name(env: Mapping[str, str]) -> str:

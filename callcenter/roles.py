@@ -44,6 +44,7 @@ from callcenter.service import COMPONENTS
 
 ROLES = ("tracker", "web", "worker", "scheduler")
 RELAY = "callcenter.relay.component:build"
+EVERY_PROCESS = ("callcenter.observability.component:build",)  # /metrics, /healthz, /readyz
 
 # Each role's components, in the service's start order.
 PARTS: dict[str, tuple[str, ...]] = {
@@ -81,7 +82,7 @@ def components_for(roles: Sequence[str]) -> list[str]:
     if all_in_one(roles):
         return list(COMPONENTS)
     wanted = {part for role in roles for part in PARTS[role]}
-    return [RELAY, *(part for part in ORDER if part in wanted)]
+    return [RELAY, *(part for part in ORDER if part in wanted or part in EVERY_PROCESS)]
 
 
 def inbound_for(roles: Sequence[str]) -> tuple[type, ...]:

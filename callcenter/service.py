@@ -63,6 +63,7 @@ COMPONENTS: list[str] = [
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",
     "callcenter.web.component:build",
+    "callcenter.observability.component:build",  # last: it reads what the others published
 ]
 
 

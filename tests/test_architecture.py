@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
     # foundations: errors, time, the rules' numbers, files, settings, the bus itself
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
      "callcenter.files", "callcenter.console", "callcenter.phones", "callcenter.privacy",
-     "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus"),
+     "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus",
+     "callcenter.observability.metrics"),
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),
@@ -35,6 +36,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("callcenter.ivr", "callcenter.speech", "callcenter.tickets", "callcenter.callbacks"),
     ("callcenter.agents", "callcenter.reports"),
     ("callcenter.web",),
+    # what a process tells the outside: /metrics, /healthz, /readyz (reads every part above)
+    ("callcenter.observability",),
     # the preflight: checks the service's parts and Asterisk's from outside
     ("callcenter.doctor",),
     # entries: the command line (and its start-up error messages) and `callcenter run`; pbxsim, the

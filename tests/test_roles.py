@@ -45,13 +45,15 @@ def test_no_role_or_every_role_is_the_all_in_one_service_without_the_relay() -> 
 
 
 def test_each_part_starts_its_own_components_after_the_relay() -> None:
+    # every process ends with its own /metrics, /healthz and /readyz (observability)
     assert components_for(["tracker"]) == [
         "callcenter.relay.component:build", "callcenter.pbxsim.component:build",
         "callcenter.calls.component:build", "callcenter.ivr.component:build",
-        "callcenter.speech.component:build_intake"]
+        "callcenter.speech.component:build_intake", "callcenter.observability.component:build"]
     assert components_for(["worker", "scheduler"]) == [
         "callcenter.relay.component:build", "callcenter.speech.component:build_worker",
-        "callcenter.tickets.component:build", "callcenter.callbacks.component:build"]
+        "callcenter.tickets.component:build", "callcenter.callbacks.component:build",
+        "callcenter.observability.component:build"]
     # A web front end takes every live call message; a worker only the news that jobs are queued.
     assert {k.__name__ for k in inbound_for(["worker"])} == {"TranscriptionQueued"}
     assert {"CallStarted", "CallEnded", "LiveSnapshot"} <= {k.__name__ for k in inbound_for(["web"])}

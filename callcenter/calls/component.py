@@ -66,6 +66,8 @@ class CallsComponent:
         ctx.tracker = self.tracker
         ctx.actions = self.actions
         ctx.extras["store_health"] = self.writer.health
+        if self.listener is not None:
+            ctx.extras["ami_listener"] = self.listener  # link state for /metrics and /readyz
         self.writer.health.on_change = self._health_changed
 
     async def start(self) -> None:

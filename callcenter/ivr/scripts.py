@@ -17,6 +17,7 @@ from callcenter.ivr import greeting, hours, routing
 from callcenter.ivr.agi import AgiCall
 from callcenter.ivr.history import CallerFacts, CallerHistorySource
 from callcenter.messages import MessageLeft
+from callcenter.observability.metrics import greeting_decided
 
 log = logging.getLogger(__name__)
 PROMPT = "callcenter/zh/{}"
@@ -92,6 +93,8 @@ class IvrScripts:
         decision = self._decision(call)
         agent = greeting.agent_for_member(self.hotline, interface, member_name)
         chosen = greeting.announcement(agent, decision.greeting if decision is not None else None)
+        greeting_decided(decision.greeting if decision is not None else None,
+                         self.clock.time() - call.arrival)
         log.debug("greeting %s for %s decided in %.2f ms", chosen.prompt, call.env.get("agi_uniqueid"),
                   (time.perf_counter() - started) * 1000)
         await call.stream_file(PROMPT.format(chosen.prompt))

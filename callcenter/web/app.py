@@ -20,6 +20,7 @@ from callcenter.web.csrf import CsrfMiddleware
 from callcenter.web.headers import SecurityHeadersMiddleware
 from callcenter.web.limits import BodyLimitMiddleware, InputGuardMiddleware, LiveLimitMiddleware
 from callcenter.web.live import LiveBoard
+from callcenter.web.metering import MeteringMiddleware
 
 # "module:router", included in this order.
 ROUTERS: list[str] = [
@@ -81,6 +82,7 @@ def create_app(ctx: Any) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, tls=web.secure_cookies)
+    app.add_middleware(MeteringMiddleware)  # outermost: every answer is counted, refusals too
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     errors.install(app)
     app.add_exception_handler(NotAuthenticated, _login_required)
