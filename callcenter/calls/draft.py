@@ -65,6 +65,7 @@ class CallDraft:
     complete_reason: str | None = None
     first_request_side: HangupSide | None = None  # first hangup request since the last bridge
     abnormal_end: bool = False
+    pbx_shutdown: bool = False  # the PBX shut down under the call (SoftHangupRequest Cause 4)
     abandoned: bool = False
     transfers: int = 0
     transfer_seen: bool = False  # a transfer already counted for the current conversation
@@ -106,7 +107,10 @@ class CallDraft:
         return None if self.first_ring_at is None else max(0.0, until - self.first_ring_at)
 
     def hangup_first(self) -> HangupSide:
-        """R10: AgentComplete's Reason when it names a side, else the first hangup request."""
+        """R10: AgentComplete's Reason when it names a side, else the first hangup request. A call
+        the PBX's shutdown cut was ended by the system, whatever AgentComplete says (R9)."""
+        if self.pbx_shutdown:
+            return "system"
         if self.complete_reason in ("caller", "agent"):
             return self.complete_reason  # type: ignore[return-value]
         if self.first_request_side is None and self.ended_unseen:

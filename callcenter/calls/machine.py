@@ -37,6 +37,7 @@ Handler = Callable[[CallDraft, ev.AmiEvent, RingRule], Effects]
 _NONE: Effects = []
 
 _MIX_SIDES = re.compile(r"([rt])\(([^)]*)\)")
+SOFTHANGUP_SHUTDOWN = 4  # SoftHangupRequest's Cause is the soft-hangup flag: AST_SOFTHANGUP_SHUTDOWN
 _DIAL_OUTCOMES: dict[str, LegOutcome] = {"NOANSWER": "no_answer", "CANCEL": "cancelled", "BUSY": "busy"}
 
 
@@ -77,6 +78,10 @@ def on_hangup(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
 
 def on_hangup_request(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.HangupRequest)
+    if e.soft and e.cause == SOFTHANGUP_SHUTDOWN and call.first_request_side is None:
+        # Asterisk shutting down hangs up every channel; AgentComplete then says "caller" (20.20.1).
+        call.pbx_shutdown = True
+        call.first_request_side = "system"
     if call.first_request_side is None:
         call.first_request_side = call.side_of(e.channel)
     return _NONE

@@ -31,6 +31,9 @@ class AmiServer:
         pbx.listeners.append(self._broadcast)
 
     async def start(self) -> None:
+        """Listen (again, on the same port after a stop: a restarted Asterisk)."""
+        if self._broadcast not in self.pbx.listeners:
+            self.pbx.listeners.append(self._broadcast)
         self._server = await asyncio.start_server(self._serve, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("pbxsim AMI listening on %s:%d", self.host, self.port)

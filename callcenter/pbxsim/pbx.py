@@ -74,6 +74,7 @@ class Pbx:
         self.queues = {q.name: QueueState(q, self.clock.time()) for q in self.config.queues}
         self.member_state: dict[str, str] = {}  # interface -> "ringing" | "inuse"
         self.calls: dict[str, Any] = {}  # linkedid -> CallLog (heard prompts, recordings, outcome)
+        self.down = False  # restarting (restart.py): no call can reach it
 
     # --- time -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -126,12 +127,16 @@ class Pbx:
         return self.spawn(run(), "pbxsim-timer")
 
     async def stop(self) -> None:
+        await self.cancel_tasks()
+        if self.recorder is not None:
+            await self.recorder.close()
+
+    async def cancel_tasks(self) -> None:
+        """End every call flow and timer (what dies with the Asterisk process)."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self.recorder is not None:
-            await self.recorder.close()
 
     @property
     def busy(self) -> bool:

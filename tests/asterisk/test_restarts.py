@@ -76,3 +76,4 @@ async def test_asterisk_restarted_mid_call_stores_the_call_once(
     assert _rows(service, caller.linkedid) == 1
     assert (row.answered, row.agent_id) == (True, "101")
     await asyncio.wait_for(agent_call.ended.wait(), 20)  # the phone's dialog ended too
+    pbx.save_capture("asterisk_restarted_mid_call")
