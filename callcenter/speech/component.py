@@ -1,5 +1,7 @@
-"""The speech component: queue a transcription job when a call with recordings is stored,
-run queued jobs on the worker pool, store the transcript and publish ``TranscriptReady`` (C4).
+"""The speech component: queue a transcription job when a call with recordings is stored (on
+its CallStored, and from the stored calls at start and on every poll, so a message lost to a
+crash loses no job), run queued jobs on the worker pool, store the transcript and publish
+``TranscriptReady`` (C4).
 
 A missing or broken model stops only this stage: the error is logged once with how to
 install a model, jobs keep queueing, and they run once a model is in place (checked again on
@@ -53,6 +55,7 @@ class SpeechComponent:
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._next_orphan_check = 0.0
+        self._intake_task: asyncio.Task[None] | None = None
 
     @property
     def model_problem(self) -> str | None:
@@ -62,6 +65,8 @@ class SpeechComponent:
     async def start(self) -> None:
         if self.intake:
             self.ctx.bus.subscribe(CallStored, self._on_call_stored, name="speech:call-stored")
+            await self._enqueue_missed()
+            self._intake_task = asyncio.create_task(self._enqueue_missed_forever(), name="speech:missed")
         if not self.decode:
             return
         self.ctx.bus.subscribe(TranscriptionQueued, self._on_queued, name="speech:queued")
@@ -73,9 +78,10 @@ class SpeechComponent:
         self._loop_task = asyncio.create_task(self._dispatch_forever(), name="speech:dispatch")
 
     async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in (self._loop_task, self._intake_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for task in list(self._running):
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
@@ -85,6 +91,25 @@ class SpeechComponent:
         if self._pool is not None:
             await asyncio.to_thread(self._pool.close)
             self._pool = None
+
+    async def _enqueue_missed(self) -> None:
+        """Jobs start from the stored calls: a call whose CallStored never came (the process died
+        right after its commit) is queued here, at start and on every poll; never twice."""
+        try:
+            queued = await asyncio.to_thread(self._in_session, jobs.enqueue_missed,
+                                             self.ctx.settings.recordings_dir, self.ctx.clock.now())
+        except Exception as exc:  # noqa: BLE001 - the database may be away: the next poll looks again
+            log.warning("speech: stored calls without their transcription job could not be read now (%s)",
+                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+            return
+        if queued:
+            log.info("speech: %d stored call(s) had no transcription job; queued", queued)
+            self._wake.set()
+
+    async def _enqueue_missed_forever(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            await self._enqueue_missed()
 
     async def _on_call_stored(self, message: CallStored) -> None:
         sides = jobs.recordings_by_side(message.record.recordings, self.ctx.settings.recordings_dir)

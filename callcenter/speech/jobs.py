@@ -14,14 +14,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callcenter.db.models.calls import Call
 from callcenter.db.models.speech import Transcript, TranscriptionJob
 
 MAX_ATTEMPTS = 3  # a recording that kills its worker three times is failed, not retried forever
 DEFAULT_LEASE = dt.timedelta(minutes=30)  # > the decoding time of a long call at RTF 0.1
 RECORDING_GRACE = dt.timedelta(minutes=10)  # how long a recording may take to appear after the call
+# How far back the stored calls are looked through for one without its job (a crash between the
+# call's commit and its CallStored message, a message lost): a week of calls, by their start.
+MISSED_WINDOW = dt.timedelta(days=7)
+MISSED_BATCH = 500
 
 _SIDE = re.compile(r"-(caller|agent)\.wav$", re.IGNORECASE)
 
@@ -45,15 +51,52 @@ def recordings_by_side(paths: Iterable[str], recordings_dir: Path) -> list[dict[
 
 def enqueue(session: Session, call_id: int, recordings: list[dict[str, Any]],
             now: dt.datetime) -> TranscriptionJob:
-    """Queue the call once; a repeated CallStored for the same call returns the existing job."""
-    existing = session.scalars(select(TranscriptionJob).where(TranscriptionJob.call_id == call_id)).first()
+    """Queue the call once; a repeated CallStored for the same call, or the look for missed calls
+    (here or on another node) racing with it, returns the existing job."""
+    existing = _job_of(session, call_id)
     if existing is not None:
         return existing
     job = TranscriptionJob(call_id=call_id, recordings=recordings, status="queued", attempts=0,
                            created_at=now, updated_at=now)
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:  # queued meanwhile by someone else (call_id is unique)
+        found = _job_of(session, call_id)
+        if found is None:
+            raise
+        return found
     return job
+
+
+def _job_of(session: Session, call_id: int) -> TranscriptionJob | None:
+    return session.scalars(select(TranscriptionJob).where(TranscriptionJob.call_id == call_id)).first()
+
+
+def enqueue_missed(session: Session, recordings_dir: Path, now: dt.datetime,
+                   window: dt.timedelta = MISSED_WINDOW) -> int:
+    """Queue the stored calls with per-side recordings that have no job yet: the job starts from
+    the stored call, not only from the CallStored message, which a crash right after the call's
+    commit never sends. Returns how many were queued."""
+    has_side = or_(func.lower(Call.recordings).like("%-caller.wav%"),
+                   func.lower(Call.recordings).like("%-agent.wav%"))
+    queued, after = 0, 0
+    while True:
+        rows = session.execute(
+            select(Call.id, Call.recordings)
+            .outerjoin(TranscriptionJob, TranscriptionJob.call_id == Call.id)
+            .where(Call.id > after, Call.started_at >= now - window, Call.recordings.is_not(None), has_side,
+                   TranscriptionJob.id.is_(None))
+            .order_by(Call.id).limit(MISSED_BATCH)).all()
+        for call_id, recordings in rows:
+            sides = recordings_by_side((recordings or "").splitlines(), recordings_dir)
+            if sides:
+                enqueue(session, call_id, sides, now)
+                queued += 1
+        if len(rows) < MISSED_BATCH:
+            return queued
+        after = rows[-1][0]
 
 
 def claim_next(session: Session, worker: str, now: dt.datetime, lease: dt.timedelta = DEFAULT_LEASE

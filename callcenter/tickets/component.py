@@ -1,24 +1,34 @@
-"""The tickets component: on ``TranscriptReady`` (C4) build or attach the call's ticket and store
-its quality findings in a worker thread, then publish ``TicketChanged`` and, for an emergency,
-``SupervisorAlert(kind="emergency")`` at once (R19). One bad transcript is logged with its call
-and the next one goes on. Once a day the category model is refitted from the centre's new
-examples (R5; see tickets/learning.py)."""
+"""The tickets component: on ``TranscriptReady`` (C4), and for a stored transcript whose call is on
+no ticket yet (looked for at start and every minute: a message lost to a crash loses no ticket),
+build or attach the call's ticket and store its quality findings in a worker thread, then publish
+``TicketChanged`` and, for an emergency, ``SupervisorAlert(kind="emergency")`` at once (R19). One
+bad transcript is logged with its call and the next one goes on. Once a day the category model is
+refitted from the centre's new examples (R5; see tickets/learning.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
+
+from sqlalchemy import exists, select
 
 from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
 from callcenter.messages import SupervisorAlert, TicketChanged, TranscriptReady
 from callcenter.service import ServiceContext
 from callcenter.tickets.intake import CallFacts, IntakeResult, ingest
+from callcenter.tickets.service import tickets_of_call
 from callcenter.tickets.transcript import TranscriptError, turns_from_json
 
 log = logging.getLogger(__name__)
 REFIT_SECONDS = 24 * 3600
+# Transcripts whose call has no ticket yet (TranscriptReady lost to a crash right after the
+# transcript's commit) are looked for at start and this often, a week back.
+MISSED_SECONDS = 60.0
+MISSED_WINDOW = dt.timedelta(days=7)
+MISSED_GRACE = dt.timedelta(seconds=30)  # younger ones are still on their way as TranscriptReady
 
 
 class TicketsComponent:
@@ -29,10 +39,15 @@ class TicketsComponent:
         self._stopped = False
         self._refits: asyncio.Task[None] | None = None
         self._warm: asyncio.Task[object] | None = None
+        self._missed: asyncio.Task[None] | None = None
+        # One transcript at a time: the message and the look for missed ones never both create.
+        self._one_at_a_time = asyncio.Lock()
+        self._unusable: set[int] = set()  # transcripts already reported unusable (said once)
 
     async def start(self) -> None:
         self.ctx.bus.subscribe(TranscriptReady, self._on_transcript, name="tickets:transcript")
         self._refits = asyncio.create_task(self._refit_daily(), name="tickets:refit")
+        self._missed = asyncio.create_task(self._missed_forever(), name="tickets:missed")
         # The shipped category model is fitted once per process: do it before the first call needs it.
         from callcenter.tickets.models import shipped_model
 
@@ -40,8 +55,9 @@ class TicketsComponent:
 
     async def stop(self) -> None:
         self._stopped = True  # the bus owns the subscription task and cancels it on stop
-        if self._refits is not None:
-            self._refits.cancel()
+        for task in (self._refits, self._missed):
+            if task is not None:
+                task.cancel()
 
     async def _refit_daily(self) -> None:
         while not self._stopped:
@@ -67,26 +83,70 @@ class TicketsComponent:
     async def _on_transcript(self, message: TranscriptReady) -> None:
         if self._stopped:
             return
-        try:
-            published = await asyncio.to_thread(self.process, message.call_id, message.transcript_id)
-        except TranscriptError as exc:
-            log.error("tickets: call %s transcript %s is unusable: %s", message.call_id,
-                      message.transcript_id, exc)
-            return
-        except Exception:
-            log.exception("tickets: call %s transcript %s failed", message.call_id, message.transcript_id)
-            return
+        await self._ingest(message.call_id, message.transcript_id)
+
+    async def _ingest(self, call_id: int, transcript_id: int, missed: bool = False) -> bool:
+        """Build or attach the transcript's ticket; False if it failed (logged). A missed one
+        taken up meanwhile by its message is left alone."""
+        async with self._one_at_a_time:
+            try:
+                published = await asyncio.to_thread(self.process, call_id, transcript_id, missed)
+            except TranscriptError as exc:
+                if transcript_id not in self._unusable:
+                    log.error("tickets: call %s transcript %s is unusable: %s", call_id, transcript_id, exc)
+                self._unusable.add(transcript_id)
+                return False
+            except Exception:
+                log.exception("tickets: call %s transcript %s failed", call_id, transcript_id)
+                return False
         for item in published:
             self.ctx.bus.publish(item)
+        return True
 
-    def process(self, call_id: int, transcript_id: int) -> list[Any]:
-        """Worker thread: one unit of work per transcript; returns the messages to publish."""
+    async def _missed_forever(self) -> None:
+        while not self._stopped:
+            try:
+                missed = await asyncio.to_thread(self.missed_transcripts)
+            except Exception as exc:  # noqa: BLE001 - the database may be away: look again later
+                log.warning("tickets: transcripts without their ticket could not be read now (%s)",
+                            str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+                missed = []
+            done = 0
+            for call_id, transcript_id in missed:
+                if transcript_id not in self._unusable and await self._ingest(call_id, transcript_id, True):
+                    done += 1
+            if done:
+                log.info("tickets: %d transcript(s) whose ticket was not built yet were taken up", done)
+            await asyncio.sleep(MISSED_SECONDS)
+
+    def missed_transcripts(self) -> list[tuple[int, int]]:
+        """Worker thread: (call id, transcript id) of the recent transcripts whose call is on no
+        ticket: the ticket starts from the stored transcript, not only from TranscriptReady."""
+        from callcenter.db.models.speech import Transcript as TranscriptRow  # the speech area's table (C4)
+        from callcenter.db.models.tickets import TicketCall
+
+        now = self.ctx.clock.now()
+        with unit_of_work(self.ctx.sessions) as session:
+            rows = session.execute(
+                select(TranscriptRow.call_id, TranscriptRow.id)
+                .where(TranscriptRow.created_at >= now - MISSED_WINDOW,
+                       TranscriptRow.created_at <= now - MISSED_GRACE,
+                       ~exists().where(TicketCall.call_id == TranscriptRow.call_id))
+                .order_by(TranscriptRow.id)).all()
+            return [(int(call_id), int(transcript_id)) for call_id, transcript_id in rows]
+
+    def process(self, call_id: int, transcript_id: int, only_if_missing: bool = False) -> list[Any]:
+        """Worker thread: one unit of work per transcript; returns the messages to publish.
+        ``only_if_missing``: nothing when the call is on a ticket already."""
         from callcenter.db.models.speech import Transcript as TranscriptRow  # the speech area's table (C4)
 
         with unit_of_work(self.ctx.sessions) as session:
-            row = session.get(TranscriptRow, transcript_id)
+            # Locked for the unit of work: two nodes taking up the same transcript build one ticket.
+            row = session.get(TranscriptRow, transcript_id, with_for_update=True)
             if row is None:
                 raise TranscriptError(f"transcript {transcript_id} does not exist")
+            if only_if_missing and tickets_of_call(session, call_id):
+                return []
             call = session.get(Call, call_id)
             facts = CallFacts(call_id=call_id if call else None, caller=call.caller if call else None,
                               agent_id=call.agent_id if call else None, answered_late=_late(call))
