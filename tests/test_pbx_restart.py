@@ -79,7 +79,7 @@ async def test_a_pbx_restart_mid_call_stores_each_cut_call_once_and_the_conversa
         await restart(pbx.pbx, pbx, down_seconds=0.5)
         seen = await read_all(watcher)
         await run.until(lambda: len(run.stored()) == 2)
-        after = await originate(run, wait=3, ring_agent1="1")  # tracked again once the PBX is back
+        after = await originate(run, wait=30, ring_agent1="1")  # tracked again once the PBX is back
         await run.until(lambda: len(run.stored()) == 3, timeout=30)
 
     records = {m.record.linkedid: m.record for m in run.stored()}
