@@ -45,7 +45,10 @@ class ScenarioDriver:
                 await self._client.close()
                 self._client = None
 
-    async def place(self, plan: CallPlan) -> None:
+    async def place(self, plan: CallPlan) -> bool:
+        """Place one call; False when the PBX is down (restarting) and the call never reaches it."""
+        if self.pbx.down:
+            return False
         variables = dict(plan.variables)
         if plan.keys:
             variables["PBXSIM_DTMF"] = plan.keys
@@ -53,12 +56,13 @@ class ScenarioDriver:
                    plan.caller) if self.scenario.flow == "hotline" else ("from-pstn", "inbound")
         if plan.via == "originate":
             await self._originate(plan, variables, inbound)
-            return
+            return True
         channel = trunk_call(self.pbx, plan.caller, technology="SIP" if plan.via == "sip" else "PJSIP",
                              context=inbound[0], exten=inbound[1], variables=variables)
         self.channels.append(channel)
         self._script(channel, plan)
         self._caller_timers(channel, plan)
+        return True
 
     async def _originate(self, plan: CallPlan, variables: dict[str, str], inbound: tuple[str, str]) -> None:
         await self.connect()
@@ -86,12 +90,20 @@ class ScenarioDriver:
         pbx = self.pbx
         if hangup and plan.hangup_after is not None:
             pbx.later(plan.hangup_after, lambda: channel.request(HangupRequest("caller", None)))
+        if hangup and plan.give_up_after is not None:
+            pbx.later(plan.give_up_after, lambda: self._give_up(channel))
         for item in plan.holds:
             pbx.later(item.at, lambda: hold(pbx, channel, True))
             pbx.later(item.at + item.seconds, lambda: hold(pbx, channel, False))
         for kind, move in (("redirect", plan.redirect), ("transfer", plan.blind_transfer)):
             if move is not None:
                 self._move_later(channel, kind, move)
+
+    def _give_up(self, channel: Channel) -> None:
+        """The caller's patience ran out: hang up unless someone answered meanwhile."""
+        log = self.pbx.calls.get(channel.linkedid)
+        if log is not None and log.answered_by is None:
+            channel.request(HangupRequest("caller", None))
 
     def _move_later(self, channel: Channel, kind: str, move: tuple[float, str, str]) -> None:
         at, context, exten = move

@@ -21,7 +21,13 @@ from callcenter.pbxsim.members import (
     hangup_answered_leg,
 )
 from callcenter.pbxsim.queue_state import QueueState, Waiting
-from callcenter.pbxsim.queues import device_state_change, interface_free, pick_member, set_member_state
+from callcenter.pbxsim.queues import (
+    available,
+    device_state_change,
+    interface_free,
+    pick_member,
+    set_member_state,
+)
 from callcenter.pbxsim.transfers import is_move, leave_bridge
 
 if TYPE_CHECKING:
@@ -50,7 +56,7 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
     if log is not None:
         log.heard.append("moh:default")
     while True:
-        member = pick_member(pbx, queue) if _may_ring(queue, entry) else None
+        member = pick_member(pbx, queue) if _may_ring(pbx, queue, entry) else None
         if member is None:
             # app_queue re-checks every ``retry`` seconds counted from the caller's join (the
             # two_concurrent trace: B rings 0.91 s after A's call ended, on its own beat)
@@ -80,10 +86,13 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
     return await _connect(pbx, caller, queue, entry, leg, agi)
 
 
-def _may_ring(queue: QueueState, entry: Waiting) -> bool:
-    # autofill: a caller may ring a free member once everyone ahead of it is already ringing one
+def _may_ring(pbx: Pbx, queue: QueueState, entry: Waiting) -> bool:
+    """app_queue's is_our_turn with autofill: a caller's turn comes when fewer callers ahead of it
+    are waiting without ringing a member than there are members available (a caller ahead in its
+    retry pause does not hold the others back while two members are free)."""
     ahead = queue.waiting[: queue.waiting.index(entry)]
-    return all(w.ringing for w in ahead)
+    idle_ahead = sum(1 for w in ahead if not w.ringing)
+    return idle_ahead < sum(1 for m in queue.members if available(pbx, m))
 
 
 def _no_answer(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:

@@ -49,6 +49,8 @@ class CallPlan:
     caller: str
     via: str = "originate"
     hangup_after: float | None = None
+    # Patience: a caller still not answered this long after calling hangs up (nobody waits for ever).
+    give_up_after: float | None = None
     keys: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     holds: tuple[Hold, ...] = ()

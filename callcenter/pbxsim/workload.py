@@ -3,8 +3,10 @@
 Arrivals are a Poisson process (``calls_per_hour``); each caller presses a menu key drawn from
 ``menu_mix``; every agent's phone answers after a delay drawn from a log-normal distribution (median
 ``answer_median_seconds``) or, with ``no_answer_probability``, not at all; a caller abandons with
-``abandon_probability`` after a patience drawn uniformly from ``patience_seconds``; talk times are
-exponential around ``talk_mean_seconds``; a call is put on hold with ``hold_probability``.
+``abandon_probability`` after a patience drawn uniformly from ``patience_seconds``; every other
+caller gives up too if nobody has answered within ``give_up_seconds`` (drawn uniformly; None: waits
+for ever); talk times are exponential around ``talk_mean_seconds``; a call is put on hold with
+``hold_probability``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Workload:
     no_answer_probability: float = 0.1
     abandon_probability: float = 0.05
     patience_seconds: tuple[float, float] = (5.0, 40.0)
+    give_up_seconds: tuple[float, float] | None = (60.0, 180.0)
     talk_mean_seconds: float = 90.0
     agent_hangs_up_first_probability: float = 0.05
     hold_probability: float = 0.15
@@ -69,5 +72,9 @@ def _call(workload: Workload, agents: list[str], rng: random.Random, at: float, 
     if rng.random() < workload.hold_probability:
         holds = (Hold(rng.uniform(30.0, 60.0), rng.uniform(*workload.hold_seconds)),)
     caller = f"13{rng.randrange(100000000, 999999999)}"
+    give_up = None
+    if workload.give_up_seconds is not None:
+        # Its own generator: the calls drawn above stay what they were for a seed.
+        give_up = random.Random(f"give-up:{index}:{at}").uniform(*workload.give_up_seconds)
     return CallPlan(at=at, caller=caller, via=workload.via, hangup_after=hangup_after, keys=key,
-                    variables=variables, holds=holds)
+                    variables=variables, holds=holds, give_up_after=give_up)

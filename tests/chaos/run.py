@@ -11,7 +11,11 @@ injected per run:
   freed;
 * ``sqlite_locked``: another process holds SQLite's write lock (BEGIN IMMEDIATE; a long
   maintenance job; a plain reader cannot block a WAL writer);
-* ``kill9``: the service killed with SIGKILL at random moments and started again each time.
+* ``kill9``: the service killed with SIGKILL at random moments and started again each time;
+* ``service_down``: the service stopped for two minutes while calls go on;
+* ``ami_cut``: the AMI link cut (a TCP proxy drops it) while pbxsim keeps the calls up;
+* ``pbx_restart``: pbxsim restarted mid-call as Asterisk 20 restarts (every channel hung up with
+  the shutdown's SoftHangupRequest, ``Event: Shutdown``, the AMI port closed, back empty).
 
 Afterwards pbxsim's own list of ended calls is compared with the stored calls field by field
 (answered, ring time within 0.5 s, agent, who hung up first), and the callbacks the rules call for
@@ -51,6 +55,7 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.component import hotline_queues
 from callcenter.pbxsim.driver import ScenarioDriver
+from callcenter.pbxsim.restart import restart
 from callcenter.pbxsim.scenario import Scenario
 from callcenter.pbxsim.workload import Workload, generate
 from tests.support.tcp_proxy import CuttableProxy
@@ -73,13 +78,15 @@ SHORT_WORKLOAD = Workload(calls_per_hour=1500.0, talk_mean_seconds=6.0, answer_m
 class Plan:
     name: str
     database: str  # sqlite | postgresql
-    fault: str  # db_down | disk_full | sqlite_locked | kill9 | service_down | ami_cut | none
+    fault: str  # db_down | disk_full | sqlite_locked | kill9 | service_down | ami_cut | pbx_restart | none
     fault_seconds: float = 60.0
     kills: int = 10
     before: float = 15.0  # workload seconds before the fault
     after: float = 20.0  # workload seconds after it is healed
     workload: Workload = WORKLOAD
-    end_wait: float = 180.0  # how long calls still up at the end may take to end
+    # How long calls still up at the end may take to end: a caller gives up within 3 minutes
+    # (Workload.give_up_seconds), an answered one talks on for a while after that.
+    end_wait: float = 300.0
     # The after-call wrap-up pause (30 s): its end is stored, so a kill -9 during it no longer
     # leaves it on for ever; the short runs switch it off to measure storage alone.
     wrap_up: bool = True
@@ -96,6 +103,8 @@ PLANS = [
     Plan("sqlite_service_down", "sqlite", "service_down", fault_seconds=120.0),
     # The AMI link cut for 20 s (a proxy drops the TCP connection; pbxsim keeps the calls up).
     Plan("postgresql_ami_cut", "postgresql", "ami_cut", fault_seconds=20.0),
+    # The PBX restarted while calls are up (answered, ringing, waiting); back after 10 s.
+    Plan("sqlite_pbx_restart", "sqlite", "pbx_restart", fault_seconds=10.0),
 ]
 SHORT = [Plan("short_sqlite_locked", "sqlite", "sqlite_locked", fault_seconds=35.0, before=6.0, after=6.0,
               workload=SHORT_WORKLOAD, end_wait=60.0, wrap_up=False),
@@ -195,8 +204,10 @@ def make_database(plan: Plan, work: Path) -> Database:
 class Fault:
     """Injects one fault and heals it; ``healed`` tells the time it was healed."""
 
-    def __init__(self, plan: Plan, db: Database, service: ServiceProcess, proxy: CuttableProxy) -> None:
+    def __init__(self, plan: Plan, db: Database, service: ServiceProcess, proxy: CuttableProxy,
+                 pbx: Pbx, ami: AmiServer) -> None:
         self.plan, self.db, self.service, self.proxy = plan, db, service, proxy
+        self.pbx, self.ami = pbx, ami
         self.events: list[str] = []
         self.down: list[tuple[float, float]] = []  # (killed at, running again at), epoch seconds
 
@@ -243,6 +254,18 @@ class Fault:
             return
         if plan.fault == "disk_full":
             await self._disk_full()
+        if plan.fault == "pbx_restart":
+            await self._pbx_restart()
+
+    async def _pbx_restart(self) -> None:
+        """Mid-call: once a conversation is up (wait for one at most 60 s more)."""
+        await wait_for(lambda: any(log.answered_by is not None and log.ended_at is None
+                                   for log in self.pbx.calls.values()), 60.0)
+        up = [log for log in self.pbx.calls.values() if log.ended_at is None]
+        talking = sum(1 for log in up if log.answered_by is not None)
+        self.events.append(f"PBX restarted with {len(up)} calls up ({talking} answered)")
+        await restart(self.pbx, self.ami, self.plan.fault_seconds)
+        self.events.append("PBX back")
 
     async def _locked(self) -> None:
         assert self.db.sqlite_path is not None
@@ -395,13 +418,13 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
            "CALLCENTER_WEB_PORT": str(free_port()), "CALLCENTER_AGI_PORT": str(free_port()),
            "CALLCENTER_PBX_NAME": "chaos", **({} if plan.wrap_up else {"CALLCENTER_WRAP_UP_SECONDS": "0"})}
     service = ServiceProcess(env, work / "service.log")
-    fault = Fault(plan, db, service, proxy)
+    fault = Fault(plan, db, service, proxy, pbx, ami)
     callers: set[str] = set()
     try:
         service.start()
         await service.wait_running()
         faulty = plan.fault_seconds if plan.fault != "kill9" else plan.kills * 9.0
-        if plan.fault == "service_down":
+        if plan.fault in ("service_down", "pbx_restart"):
             faulty += 10.0  # the stop and the start
         duration = plan.before + faulty + plan.after
         injected = asyncio.create_task(fault.run())
@@ -412,8 +435,8 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
             delay = call.at - (pbx.timebase.time() - start)
             if delay > 0:
                 await pbx.sleep(delay)
-            callers.add(call.caller)
-            await driver.place(call)
+            if await driver.place(call):  # False while the PBX restarts: the call never reaches it
+                callers.add(call.caller)
         await injected
         await wait_for(lambda: all(log.ended_at is not None for log in pbx.calls.values()
                                    if log.caller in callers), plan.end_wait)
