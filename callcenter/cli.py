@@ -11,6 +11,7 @@ import sys
 import typer
 
 from callcenter import console, privacy, startup
+from callcenter import log_format as log_format_module
 from callcenter.errors import CallcenterError
 
 app = typer.Typer(help="callcenter: the three-ring rule, greetings, tickets and callbacks "
@@ -40,8 +41,12 @@ MOUNTS: list[tuple[str, str, str]] = [
 def _options(
     verbose: bool = typer.Option(False, "--verbose", "-v",
                                  help="also show third-party INFO lines (scheduler, migrations, web access)"),
+    log_format: str | None = typer.Option(None, "--log-format",
+                                          help="text, or json: one JSON object per line "
+                                               "(default: CALLCENTER_LOG_FORMAT, text)"),
 ) -> None:
     console.show_third_party(verbose)
+    log_format_module.apply(log_format_module.chosen(log_format, os.environ), os.environ)
 
 
 def _mount() -> None:

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
      "callcenter.files", "callcenter.console", "callcenter.phones", "callcenter.privacy",
      "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus",
-     "callcenter.observability.metrics"),
+     "callcenter.observability.metrics", "callcenter.log_format"),
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),
