@@ -69,6 +69,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ring_seconds": ("振铃(秒)", "Ring (s)"),
     "rings": ("声数", "Rings"),
     "call_state": ("状态", "State"),
+    "listen_in": ("监听", "Listen in"),
     "wait_seconds": ("等待(秒)", "Wait (s)"),
     "talk_seconds": ("通话(秒)", "Talk (s)"),
     "talk_time": ("通话时长(分:秒)", "Talk (m:ss)"),

@@ -60,6 +60,10 @@
       cell(tr, c.caller); cell(tr, queueName(c.queue)); cell(tr, c.agent || "");
       cell(tr, T[c.state] || c.state, "state");
       cell(tr, n == null ? "" : (en ? T.ring + n : T.ring + n + "声"), "ring").dataset.ring = n == null ? "" : n;
+      if (window.ListenIn) {  // supervisors: listen / whisper / barge on a call in conversation
+        var spy = cell(tr, "", "spy-cell");
+        if (c.state === "talking" || c.state === "hold") spy.appendChild(window.ListenIn.row(c.linkedid));
+      }
       tbody.appendChild(tr);
     });
     var more = document.getElementById("more-calls");
@@ -138,6 +142,7 @@
   function addAlert(a) {
     var ul = document.getElementById("alerts"), li = document.createElement("li");
     li.className = "alert-" + a.kind; text(li, a.text);
+    if (window.ListenIn && a.linkedid) li.appendChild(window.ListenIn.make(a.linkedid));  // a call's alert
     ul.insertBefore(li, ul.firstChild);
   }
 
@@ -164,7 +169,9 @@
       text(status, T.live); status.className = "status live";
     });
     source.addEventListener("call", function (e) { var m = JSON.parse(e.data); clock(m); calls[m.call.linkedid] = m.call; renderCalls(); });
-    source.addEventListener("ended", function (e) { var m = JSON.parse(e.data); clock(m); delete calls[m.linkedid]; renderCalls(); });
+    source.addEventListener("ended", function (e) { var m = JSON.parse(e.data); clock(m); delete calls[m.linkedid];
+      if (window.ListenIn) window.ListenIn.forget(m.linkedid);
+      renderCalls(); });
     source.addEventListener("agent", function (e) { var m = JSON.parse(e.data); agents[m.agent.id] = m.agent; renderAgents(); renderQueues(); });
     source.addEventListener("alert", function (e) { addAlert(JSON.parse(e.data).alert); });
     source.addEventListener("figures", function (e) { renderFigures(JSON.parse(e.data).figures); renderQueues(); });
