@@ -21,6 +21,9 @@ CALLCENTER_RING_CYCLE_SECONDS   overrides rules.ring_cycle_seconds (R1)         
 CALLCENTER_RULE_RINGS           overrides rules.rule_rings (R1)                 hotline file (3)
 CALLCENTER_CENTRE_NAME          overrides centre.name (R3)                      hotline file
 CALLCENTER_VAR_DIR              state: database, recordings, models, secrets    var
+CALLCENTER_RECORDINGS_DIR       Asterisk's recordings folder as this machine    var/recordings
+                                sees it (Asterisk writes ${ASTSPOOLDIR}/monitor;
+                                share it at the same path)
 CALLCENTER_ASR_MODEL            Vosk model directory or name under models/      vosk-model-small-cn-0.22
 CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         1
 CALLCENTER_PBX_NAME             the Asterisk's name on its calls (key with      pbx
@@ -121,6 +124,7 @@ class Settings:
 
         return make_url(self.database_url).render_as_string(hide_password=True)
     queue_log: Path | None = None  # Asterisk's queue_log (logger.conf queue_log = yes), for backfill
+    recordings_path: Path | None = None  # CALLCENTER_RECORDINGS_DIR; None: var/recordings
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None  # None: no metrics listener in this process
     metrics_token: Secret | None = None
@@ -135,7 +139,7 @@ class Settings:
 
     @property
     def recordings_dir(self) -> Path:
-        return self.var_dir / "recordings"
+        return self.recordings_path or self.var_dir / "recordings"
 
     @property
     def models_dir(self) -> Path:
@@ -288,6 +292,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         pbx_name=_pbx_name(env),
         spool_max_mb=_int(env, "CALLCENTER_SPOOL_MAX_MB", 1024, 1, 1024 * 1024),
         queue_log=_queue_log(env),
+        recordings_path=Path(env["CALLCENTER_RECORDINGS_DIR"]) if env.get("CALLCENTER_RECORDINGS_DIR")
+        else None,
         metrics_host=env.get("CALLCENTER_METRICS_HOST") or "127.0.0.1",
         metrics_port=_int(env, "CALLCENTER_METRICS_PORT", 0) if env.get("CALLCENTER_METRICS_PORT") else None,
         metrics_token=_metrics_token(env),
