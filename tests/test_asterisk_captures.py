@@ -50,6 +50,8 @@ INTENDED: dict[str, dict[str, object]] = {
     "blind_transfer_refer": {"answered": True, "agent": "PJSIP/8101", "transfers": 1,
                              "hangup_first": "agent"},
     "listen_in": {"answered": True, "agent": "PJSIP/8101", "queue": "service", "hangup_first": "caller"},
+    "listen_in_call_ends": {"answered": True, "agent": "PJSIP/8101", "queue": "service",
+                            "hangup_first": "caller"},
     # Asterisk stopped mid-call: AgentComplete says "caller", but the shutdown cut it (R9).
     "asterisk_restarted_mid_call": {"answered": True, "agent": "PJSIP/8101", "hangup_first": "system",
                                     "dropped": True},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from callcenter.agents.listen_in import listen_in
 from callcenter.calls.spying import AgentLine
 from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.messages import CallStored
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.pbxsim.wire import Headers
 from callcenter.service import Service
 from tests.support.desk import (
     PBX_COMPONENTS,
@@ -33,11 +36,14 @@ from tests.support.desk import (
     small_hotline_settings,
     wait_until,
 )
+from tests.support.fidelity import IGNORED, Key, event_key
+from tests.support.fidelity import messages as fidelity_messages
 from tests.support.service import listener_ready
 
 pytestmark = pytest.mark.slow
 CALLER = "13800138000"
 SUPERVISOR, AGENT = "900", "101"
+CAPTURES = Path(__file__).parent / "data" / "asterisk-captures"
 
 
 @dataclass
@@ -91,6 +97,7 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     async with serve_web(ctx) as web:
         here = Setup(service, web.url)
         here.pbxsim.pbx.listeners.append(lambda message: here.events.append(dict(message)))
+        here.pbxsim.pbx.globals["RING_8900"] = "0.2"  # the supervisor answers at once
         ctx.bus.subscribe(CallStored, lambda m: here.stored.append(m))
         yield here
     await asyncio.wait_for(service.stop(), 15)
@@ -167,3 +174,48 @@ async def test_agents_are_refused_and_unknown_or_ended_calls_are_not_found_r17(s
     assert bad_mode.status_code == 422 and forged.status_code == 403
     assert spy_originates(setup) == []  # nothing reached the PBX
     assert audit_rows(setup) == []
+
+
+def session_events(stream: list[Headers]) -> Counter[Key]:
+    """The spy session's events (its channels, their bridge, its Originate's answer), reduced as the
+    fidelity check reduces them (tests/support/fidelity.py)."""
+    heads = [dict(reversed(m)) for m in stream]
+    spy = next(h["Linkedid"] for h in heads if h.get("Event") == "Newchannel"
+               and "@callcenter-spy-phone-" in h.get("Channel", ""))
+    bridges = {h["BridgeUniqueid"] for h in heads
+               if h.get("Event") == "BridgeEnter" and h.get("Linkedid") == spy}
+
+    def of_session(h: dict[str, str]) -> bool:
+        ids = (h.get("Linkedid"), h.get("DestLinkedid"), h.get("SpyerLinkedid"), h.get("LocalOneLinkedid"))
+        answer = h.get("Event") == "OriginateResponse" and "@callcenter-spy-phone" in h.get("Channel", "")
+        return spy in ids or h.get("BridgeUniqueid") in bridges or answer
+
+    return Counter(event_key(m) for m, h in zip(stream, heads, strict=True)
+                   if h.get("Event") not in IGNORED and of_session(h))
+
+
+@pytest.mark.parametrize(("capture", "ending"),
+                         [("listen_in", "supervisor"), ("listen_in_call_ends", "call")])
+async def test_pbxsim_runs_a_spy_session_with_the_events_asterisk_sent(
+        setup: Setup, capture: str, ending: str) -> None:
+    """Ended by the supervisor hanging up, or by the call (ChanSpy's E): the same events, by name
+    and key headers, as Asterisk 20.20.1 sent in the tier's captures."""
+    real = session_events(fidelity_messages((CAPTURES / f"{capture}.ami").read_bytes()))
+    pbx = setup.pbxsim.pbx
+    if ending == "supervisor":
+        pbx.globals["TALK_8900"] = "1"  # the supervisor hangs up after a second
+    line = await setup.talking_call()
+    start = len(setup.events)
+    ctx = setup.service.context
+    await listen_in(ctx.settings.hotline, ctx.tracker, ctx.actions, SUPERVISOR, line.linkedid, "listen")
+    await wait_until(lambda: setup.seen("ChanSpyStart"), timeout=10, what="ChanSpyStart")
+    if ending == "call":
+        await ctx.actions.hangup(line.channel)
+    def over() -> bool:
+        return any(e.get("Event") == "Hangup" and "@callcenter-spy-phone-" in e["Channel"]
+                   and e["Channel"].endswith(";1") for e in setup.events[start:])
+
+    await wait_until(over, timeout=10, what="the session over")
+    got = session_events([list(e.items()) for e in setup.events[start:]])
+    missing, extra = real - got, got - real
+    assert not missing and not extra, f"missing {[dict(k) for k in missing]} extra {[dict(k) for k in extra]}"

@@ -1,5 +1,5 @@
 """A supervisor listening in (calls/spying.py), as Asterisk 20.20.1 runs the rendered contexts
-(tests/data/asterisk-captures/listen_in.ami):
+(tests/data/asterisk-captures/listen_in*.ami):
 
     [callcenter-spy-phone]  exten => 8900,1,Dial(PJSIP/8900,30)
     [callcenter-spy]        exten => listen,1,GotoIf($["${CC_SPY_CHANNEL}" = ""]?nobody,1)
@@ -66,8 +66,11 @@ async def _session(pbx: Pbx, one: Channel, two: Channel, extension: str, mode: s
                             linkedid=one.linkedid)
     phone.cid_num = extension
     pbx.call_event("Newchannel", phone)
+    phone.exten = extension  # app_dial's outgoing line: Newexten AppDial at the dialled extension
     pbx.call_event("DialBegin", two, *phone.headers("Dest"), ("DialString", extension))
     pbx.set_state(one, RINGING)
+    one.cid_num = extension  # the ringing phone's number reaches the ;1 half (connected line)
+    pbx.call_event("NewCallerid", one, CALLING_PRES)
     pbx.call_event("DialState", two, *phone.headers("Dest"), ("DialStatus", "RINGING"))
     pbx.emit("DialState", "call,all", one.headers("Dest") + [("DialStatus", "RINGING")])
     pbx.set_state(phone, RINGING)
@@ -76,19 +79,46 @@ async def _session(pbx: Pbx, one: Channel, two: Channel, extension: str, mode: s
     if request is not None or ring > timeout:
         _not_answered(pbx, one, two, phone, action, action_id, cancelled=request is not None)
         return
-    bridge = _answered(pbx, one, two, phone, action, action_id)
+    bridge = _answered(pbx, one, two, phone)
+    one.context, one.exten = first(action, "Context") or "", first(action, "Exten") or ""
     spyee = pbx.channels.get(one.var(SPY_CHANNEL_VARIABLE) or "")
     pbx.newexten(one, 1, "GotoIf", f"{0 if spyee is not None else 1}?nobody,1")
     options = next((o for m, o in CHANSPY_OPTIONS.items() if m == mode), None)
     if spyee is not None and options is not None:
         pbx.newexten(one, 2, "ChanSpy", f"{spyee.name},{options}")
-        await _spy(pbx, one, two, phone, spyee, extension)
-    _end(pbx, one, two, phone, bridge)
+    _originate_response(pbx, one, action, action_id)
+    if spyee is None or options is None:
+        _supervisor_leaves(pbx, one, two, phone, bridge, spying=None)
+    else:
+        await _spy(pbx, one, two, phone, bridge, spyee, extension)
 
 
-def _answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: Headers,
-              action_id: str | None) -> str:
+async def _spy(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str, spyee: Channel,
+               extension: str) -> None:
+    pbx.emit("ChanSpyStart", "call,all", _spy_headers(one, spyee))
+
+    def spyee_gone() -> None:  # option E: ChanSpy stops as the spied-on channel leaves its bridge
+        pbx.emit("ChanSpyStop", "call,all", _spy_headers(one, spyee))
+        one.request(HangupRequest(SPYEE_GONE, 16))
+
+    spyee.on_hangup.append(spyee_gone)
+    talk = _seconds(pbx, one, f"TALK_{extension}", NEVER)
+    others = [asyncio.ensure_future(two.signal.wait()), asyncio.ensure_future(phone.signal.wait())]
+    try:
+        ended = await pbx.wait(one, None if talk == NEVER else talk, *others)
+    finally:
+        for other in others:
+            other.cancel()
+    if isinstance(ended, HangupRequest) and ended.side == SPYEE_GONE:
+        _spy_ends(pbx, one, two, phone, bridge)
+    else:
+        spyee.on_hangup.remove(spyee_gone)
+        _supervisor_leaves(pbx, one, two, phone, bridge, spying=spyee)
+
+
+def _answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel) -> str:
     pbx.set_state(phone, UP)
+    phone.exten = ""  # as Asterisk 20.20.1 shows the answered outgoing line
     pbx.call_event("DialEnd", two, *phone.headers("Dest"), ("DialStatus", "ANSWER"))
     pbx.set_state(two, UP)
     bridge = str(uuid.UUID(int=pbx.rng.getrandbits(128), version=4))
@@ -98,41 +128,49 @@ def _answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: Head
         pbx.emit("BridgeEnter", "call,all", bridge_headers(bridge, count) + channel.headers())
     pbx.set_state(one, UP)
     pbx.emit("DialEnd", "call,all", one.headers("Dest") + [("DialStatus", "ANSWER")])
-    one.context, one.exten = first(action, "Context") or "", first(action, "Exten") or ""
+    return bridge
+
+
+def _originate_response(pbx: Pbx, one: Channel, action: Headers, action_id: str | None) -> None:
     pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
         ("Response", "Success"), ("Channel", one.name), ("Context", one.context), ("Exten", one.exten),
         ("Reason", "4"), ("Uniqueid", one.uniqueid), ("CallerIDNum", one.cid_num),
         ("CallerIDName", "<unknown>")])
-    return bridge
-
-
-async def _spy(pbx: Pbx, one: Channel, two: Channel, phone: Channel, spyee: Channel, extension: str) -> None:
-    pbx.emit("ChanSpyStart", "call,all", _spy_headers(one, spyee))
-    spyee.on_hangup.append(lambda: one.request(HangupRequest(SPYEE_GONE, 16)))  # option E
-    talk = _seconds(pbx, one, f"TALK_{extension}", NEVER)
-    others = [asyncio.ensure_future(two.signal.wait()), asyncio.ensure_future(phone.signal.wait())]
-    try:
-        await pbx.wait(one, None if talk == NEVER else talk, *others)
-    finally:
-        for other in others:
-            other.cancel()
-    pbx.emit("ChanSpyStop", "call,all", _spy_headers(one, spyee))
 
 
 def _spy_headers(spyer: Channel, spyee: Channel) -> Headers:
     return [(f"Spyer{k}", v) for k, v in spyer.headers()] + [(f"Spyee{k}", v) for k, v in spyee.headers()]
 
 
-def _end(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str) -> None:
+def _spy_ends(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str) -> None:
+    """ChanSpy returned (E): the ;1 half's dialplan hangs up, the Local pair and the phone follow."""
     pbx.newexten(one, 3, "Hangup", "")
-    pbx.hangup_request(one, 16)
+    pbx.hangup_request(one, 16, soft=True)
+    pbx.hangup_request(two, 16)
     pbx.hangup(one, 16)
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + two.headers())
     pbx.hangup_request(two, 16, soft=True)
-    for count, channel in ((1, phone), (0, two)):
-        pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, count) + channel.headers())
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + phone.headers())
     pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
     pbx.hangup(two, 16)
     pbx.hangup(phone, 16)
+
+
+def _supervisor_leaves(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str,
+                       spying: Channel | None) -> None:
+    """The supervisor's phone hung up (BYE): the bridge ends, then the Local pair; ChanSpy stops."""
+    pbx.hangup_request(phone, 16)
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 1) + phone.headers())
+    pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + two.headers())
+    pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
+    pbx.hangup_request(two, 16, soft=True)
+    pbx.hangup_request(one, 16)
+    pbx.hangup(two, 16)
+    pbx.hangup(phone, 16)
+    if spying is not None:
+        pbx.emit("ChanSpyStop", "call,all", _spy_headers(one, spying))
+    pbx.hangup_request(one, 16, soft=True)
+    pbx.hangup(one, 16)
 
 
 def _not_answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: Headers,

@@ -141,3 +141,17 @@ async def test_the_supervisors_keypad_switches_modes_during_one_session_dtmf_4_5
     assert all(m.record.linkedid != spy_linkedid for m in service.stored)
     assert service.service is not None
     assert all(c.linkedid != spy_linkedid for c in service.service.context.tracker.live_calls())
+
+
+async def test_when_the_call_ends_the_supervisors_phone_is_hung_up_too_chanspy_e(
+        pbx: Pbx, service: RunningService, conversation: Conversation) -> None:
+    supervisor = await join(pbx, service, conversation, "listen")
+    start = len(pbx.stream.events)
+    assert (await conversation.caller.hangup()).status == 200
+    await pbx.stream.wait_for(lambda e: e.get("Event") == "ChanSpyStop", after=start)
+    await asyncio.wait_for(supervisor.ended.wait(), 10)
+    assert supervisor.ended_by == "remote"  # Asterisk sent the supervisor's phone a BYE
+    row = await service.stored_call(conversation.linkedid)
+    pbx.save_capture("listen_in_call_ends")
+    assert (row.answered, row.agent_id, row.hangup_first) == (True, "101", "caller")
+    assert [m.record.linkedid for m in service.stored] == [conversation.linkedid]
