@@ -135,6 +135,9 @@ async def test_a_supervisor_whispers_into_a_live_call_from_their_own_phone_and_i
     assert (originate["Channel"], originate["Context"], originate["Exten"], originate["Variable"]) == (
         "Local/8900@callcenter-spy-phone", "callcenter-spy", "whisper", f"CC_SPY_CHANNEL={line.channel}")
     await wait_until(lambda: setup.seen("ChanSpyStart"), timeout=15, what="ChanSpyStart")
+    async with client_for(setup, SUPERVISOR) as client:  # a second click while listening
+        again = await client.post(f"/api/calls/{line.linkedid}/spy", json={"mode": "barge"})
+    assert again.status_code == 409 and "按 4 监听、5 耳语、6 强插" in again.json()["detail"]
     start = setup.seen("ChanSpyStart")[0]
     assert start["SpyeeChannel"] == line.channel and start["SpyerChannel"].startswith(
         "Local/8900@callcenter-spy-phone-")

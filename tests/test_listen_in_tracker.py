@@ -57,10 +57,12 @@ def test_the_agent_line_of_a_call_in_conversation_is_the_channel_chanspy_spied_o
     assert (line.channel, line.interface) == (spy["SpyeeChannel"], "PJSIP/8101")
     assert [c.linkedid for c in tracker.live_calls()] == [spy["SpyeeLinkedid"]]  # the session is no call
     assert tracker.agent_line(spy["SpyerLinkedid"]) is None
+    assert tracker.is_listening_in("8900") and not tracker.is_listening_in("8101")
     for message in rest:
         ingest(tracker, message, 0.0)
     assert [r.linkedid for r in records] == [spy["SpyeeLinkedid"]]
     assert tracker.agent_line(spy["SpyeeLinkedid"]) is None and tracker.live_calls() == []
+    assert not tracker.is_listening_in("8900")  # the session is over with its last channel
 
 
 def _snapshot(channel: str, uniqueid: str, linkedid: str) -> ev.ChannelSnapshot:
@@ -76,8 +78,10 @@ def test_a_reconnects_snapshot_neither_adopts_the_session_as_a_call_nor_keeps_it
     fresh.resync([_snapshot(spyer, spy["SpyerUniqueid"], linkedid),
                   _snapshot("PJSIP/8900-00000002", "1.99", linkedid)], since_seq=0, taken_at=10.0)
     assert fresh.live_calls() == [] and fresh.open_calls == 0
+    assert fresh.is_listening_in("8900")
     # Known, then missing from a snapshot: over; its late events start no call.
     tracker.resync([], since_seq=tracker.seq, taken_at=10.0)
+    assert not tracker.is_listening_in("8900")
     for message in rest:
         ingest(tracker, message, 0.0)
     assert linkedid not in {r.linkedid for r in records}

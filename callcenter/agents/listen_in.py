@@ -49,6 +49,8 @@ class NoPbx(ListenInError):
 class Tracker(Protocol):
     def agent_line(self, linkedid: str) -> AgentLine | None: ...
 
+    def is_listening_in(self, extension: str) -> bool: ...
+
 
 class Originator(Protocol):
     async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
@@ -91,6 +93,9 @@ def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, li
         raise NoSuchCall("没有这通正在通话中的电话 / no call in conversation with that id")
     if line.interface == f"PJSIP/{supervisor.extension}":
         raise NotAllowed("不能监听自己的通话 / you cannot listen in on your own call")
+    if tracker.is_listening_in(supervisor.extension):  # one session per phone; keys 4/5/6 switch
+        raise ListenInError("您的话机已在监听中，请在话机上按 4 监听、5 耳语、6 强插切换 / your phone is "
+                            "already listening in: press 4 listen, 5 whisper, 6 barge in on it")
     return supervisor.extension, line
 
 

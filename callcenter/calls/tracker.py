@@ -30,7 +30,7 @@ from callcenter.calls.model import (
     OriginateResult,
 )
 from callcenter.calls.ringing import RingRule
-from callcenter.calls.spying import AgentLine, is_phone_channel, is_spy_channel
+from callcenter.calls.spying import AgentLine, SpySessions, is_phone_channel
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class CallTracker:
         # calls that vanished while the link was down, the earlier attempts of calls adopted.
         self._recall = recall
         self.member_interfaces: dict[str, str] = {}  # queue member name → interface (QueueMember)
-        self._spy_sessions: dict[str, set[str]] = {}  # Linkedid → its live Uniqueids (not calls)
+        self._spies = SpySessions(self._forget)  # supervisors listening in: not calls
         self.snapshot_pending = False  # set at a (re)connect until its snapshot is applied
         self.seq = 0
 
@@ -86,7 +86,7 @@ class CallTracker:
             if linkedid in self._finished:
                 log.debug("tracker: late %s for finished call %s ignored", event.name, linkedid)
                 return
-            if self._spy_session(linkedid, event):
+            if self._spies.take(linkedid, event):
                 return
             if isinstance(event, ev.ChannelSnapshot):
                 return
@@ -124,23 +124,9 @@ class CallTracker:
         if change is not None:
             self._publish(change)
 
-    def _spy_session(self, linkedid: str, event: ev.AmiEvent) -> bool:
-        """A supervisor listening in (calls/spying.py) is no call: its events are followed only
-        to know when its last channel is gone."""
-        session = self._spy_sessions.get(linkedid)
-        if session is None:
-            if not (isinstance(event, ev.Newchannel) and event.uniqueid == linkedid
-                    and is_spy_channel(event.channel)):
-                return False
-            session = self._spy_sessions[linkedid] = set()
-        if isinstance(event, ev.Newchannel):
-            session.add(event.uniqueid)
-        elif isinstance(event, ev.Hangup):
-            session.discard(event.uniqueid)
-            if not session:
-                del self._spy_sessions[linkedid]
-                self._forget(linkedid)
-        return True
+    def is_listening_in(self, extension: str) -> bool:
+        """Whether a spy session rings or holds this supervisor's phone now."""
+        return self._spies.is_listening_in(extension)
 
     def _forget(self, linkedid: str) -> None:
         """Later events of this Linkedid are late ones, not a new call."""
@@ -185,7 +171,7 @@ class CallTracker:
         by_call: dict[str, list[ev.ChannelSnapshot]] = {}
         for item in snapshot:
             by_call.setdefault(item.linkedid, []).append(item)
-        self._resync_spy_sessions(by_call)
+        self._spies.resync(by_call)
         vanished = [call for linkedid, call in self._calls.items()
                     if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]
         for call in vanished:
@@ -210,16 +196,6 @@ class CallTracker:
                               len(vanished) + len(adopted))
         for call in vanished:
             self._finish(call)
-
-    def _resync_spy_sessions(self, by_call: dict[str, list[ev.ChannelSnapshot]]) -> None:
-        """Spy sessions are taken out of the snapshot; those it no longer lists are over."""
-        for linkedid in [i for i in self._spy_sessions if i not in by_call]:
-            del self._spy_sessions[linkedid]
-            self._forget(linkedid)
-        for linkedid, channels in list(by_call.items()):
-            if linkedid in self._spy_sessions or any(is_spy_channel(c.channel) for c in channels):
-                self._spy_sessions[linkedid] = {c.uniqueid for c in channels}
-                del by_call[linkedid]
 
     def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int,
                taken_at: float) -> None:
