@@ -24,6 +24,7 @@ from callcenter.ivr import accounts, dialplan, prompts
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.timebase import ScaledClock
+from callcenter.service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTENER, ACTIONS = "callcenter", "callcenter-actions"
@@ -113,6 +114,21 @@ async def test_the_rendered_deployment_passes_every_check(deployment: Deployment
                       "fastagi", "prompts", "recordings"}
     # the round trip left nothing behind in the shared folder
     assert list(load_settings(deployment.env).recordings_dir.iterdir()) == []
+
+
+async def test_a_running_service_answers_the_round_trip(deployment: Deployment) -> None:
+    # The service's own FastAGI server holds the port: the doctor asks it, and it answers the test
+    # extension's doctor script like any other call's.
+    settings = load_settings(deployment.env)
+    service = Service(settings, factories=["callcenter.ivr.component:build"])
+    await service.start()
+    try:
+        findings = await deployment.run()
+    finally:
+        await service.stop()
+    assert failing(findings) == {}
+    (agi,) = [f for f in findings if f.check == "fastagi"]
+    assert agi.detail.endswith("answered by the running service")
 
 
 async def test_unmigrated_database_names_db_upgrade(deployment: Deployment, tmp_path: Path) -> None:

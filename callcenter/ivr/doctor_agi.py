@@ -2,8 +2,8 @@
 
 It asks Asterisk, from Asterisk's side: which of the hotline's prompts its sounds folder lacks,
 whether the probe file the doctor wrote into the service's recordings folder shows in Asterisk's
-own recordings folder (``${ASTSPOOLDIR}/monitor``, where MixMonitor writes), and it records a
-short file there for the doctor to find in the service's folder. The answers go back as channel
+own recordings folder (``${ASTSPOOLDIR}/monitor``, where MixMonitor writes), and if so records a
+short file there for the doctor to find in the service's folder (and remove). The answers go back as channel
 variables the extension's UserEvent carries.
 """
 
@@ -42,7 +42,8 @@ def doctor_script(hotline: Hotline) -> Callable[[AgiCall], Awaitable[None]]:
             call, f"${{STAT(e,{data_dir}/sounds/callcenter/zh/{name}.wav)}}") != "1"]
         spool = await _evaluate(call, "${ASTSPOOLDIR}/monitor")
         seen = await _evaluate(call, f"${{STAT(e,{spool}/{probe_name(token)}.probe)}}")
-        await call.command(f"RECORD FILE {spool}/{probe_name(token)} wav # 200")
+        if seen == "1":  # one shared folder: Asterisk records into it, the doctor looks on its side
+            await call.command(f"RECORD FILE {spool}/{probe_name(token)} wav # 200")
         listed = " ".join(missing[:MAX_MISSING]) + (f" +{len(missing) - MAX_MISSING}"
                                                     if len(missing) > MAX_MISSING else "")
         await call.set_variable("CC_DOCTOR_MISSING", listed or "-")

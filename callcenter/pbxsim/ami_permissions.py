@@ -44,6 +44,8 @@ ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ]
 }
 
+ACTIONS_BY_NAME = {entry[0] for entry in ACTIONS.values()}
+
 
 def classes(text: str) -> frozenset[str]:
     """``read = system,call`` → the classes; ``all`` is every class."""
@@ -67,6 +69,11 @@ async def list_commands(pbx: Pbx, session: Session, action: Headers) -> None:
 async def show_dialplan(pbx: Pbx, session: Session, action: Headers) -> None:
     wanted = first(action, "Context")
     steps = [s for s in extensions_conf.parse(pbx.config.dialplan or "") if not wanted or s.context == wanted]
+    # Asterisk keeps a context's extensions sorted (pbx.c ext_cmp): exact ones by their text,
+    # before the patterns; each extension's priorities in order.
+    contexts = list(dict.fromkeys(s.context for s in steps))
+    steps.sort(key=lambda s: (contexts.index(s.context), s.extension.startswith("_"), s.extension,
+                              s.priority))
     if wanted and not steps:
         session.respond(action, "Error", ("Message", f"Did not find context {wanted}"))
         return

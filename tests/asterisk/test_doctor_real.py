@@ -12,9 +12,12 @@ from pathlib import Path
 
 from callcenter.config import load_settings
 from callcenter.db.session import migrate
+from callcenter.doctor.ami import DoctorAmi
 from callcenter.doctor.findings import Finding
 from callcenter.doctor.run import diagnose
-from callcenter.ivr import accounts
+from callcenter.ivr import accounts, dialplan, extensions_conf
+from callcenter.pbxsim import Pbx, PbxConfig, ami_permissions
+from callcenter.pbxsim.ami_server import AmiServer
 from tests.asterisk.harness import Asterisk
 
 ASTERISK_CHECKS = ("ami-login", "clock", "ami-permissions", "dialplan", "fastagi", "prompts")
@@ -117,3 +120,58 @@ async def test_a_listener_that_cannot_read_agi_events_is_caught(asterisk: Asteri
         _findings, problems = await _problems(asterisk, tmp_path)
     assert list(problems) == ["ami-permissions"]
     assert "AGIExecStart" in problems["ami-permissions"][0]
+
+
+async def test_a_shared_recordings_folder_passes_both_ways(asterisk: Asterisk, tmp_path: Path) -> None:
+    # The service looking where Asterisk records: Asterisk sees the service's probe and the file
+    # Asterisk records (AGI RECORD FILE) shows on the service's side.
+    findings, problems = await _problems(asterisk, tmp_path,
+                                         CALLCENTER_RECORDINGS_DIR=str(asterisk.spool / "monitor"))
+    assert problems == {}
+    (recordings,) = [f for f in findings if f.check == "recordings"]
+    assert recordings.ok, recordings.detail
+    assert not list((asterisk.spool / "monitor").glob("callcenter-doctor-*"))  # nothing left behind
+
+
+async def test_pbxsim_answers_the_doctors_actions_as_asterisk_does(asterisk: Asterisk,
+                                                                   tmp_path: Path) -> None:
+    """ListCommands (for the actions pbxsim knows), ShowDialPlan of every rendered context, an
+    unknown context and a refused action: the same messages from pbxsim as from Asterisk 20.20.1."""
+    env = _env(asterisk, tmp_path)
+    settings = load_settings(env)
+    secrets = asterisk.ami_secrets()
+    loaded = (asterisk.rendered / "extensions.conf").read_text(encoding="utf-8")
+    pbx = Pbx(PbxConfig(users=dict(secrets), dialplan=loaded, permissions={
+        "callcenter": (accounts.LISTENER_READ, accounts.LISTENER_WRITE),
+        "callcenter-actions": (accounts.ACTION_READ, accounts.ACTION_WRITE)}))
+    sim = AmiServer(pbx, auth_failure_delay=0.01)
+    await sim.start()
+    contexts = list(extensions_conf.by_context(extensions_conf.parse(dialplan.render_extensions(
+        settings, None, env))))
+    try:
+        answers = {}
+        for name, port in (("asterisk", asterisk.ports.ami), ("pbxsim", sim.port)):
+            listener = await DoctorAmi.login("127.0.0.1", port, "callcenter", secrets["callcenter"])
+            actions = await DoctorAmi.login("127.0.0.1", port, "callcenter-actions",
+                                            secrets["callcenter-actions"])
+            try:
+                seen: list[object] = []
+                for client in (listener, actions):
+                    commands = await client.action("ListCommands")
+                    seen.append({k: v for k, v in commands.items() if k in ami_permissions.ACTIONS_BY_NAME})
+                    seen.append(_plain(await client.action("Originate")))
+                for context in [*contexts, "no-such-context"]:
+                    answer, events = await listener.listing("ShowDialPlan", Context=context)
+                    seen.append((_plain(answer), [_plain(e) for e in events]))
+                answers[name] = seen
+            finally:
+                await listener.close()
+                await actions.close()
+    finally:
+        await pbx.stop()
+        await sim.stop()
+    assert answers["pbxsim"] == answers["asterisk"]
+
+
+def _plain(message: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in message.items() if k not in ("ActionID", "_id", "_arrived")}
