@@ -25,6 +25,7 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.service import Service
+from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTENER, ACTIONS = "callcenter", "callcenter-actions"
@@ -136,6 +137,16 @@ async def test_unmigrated_database_names_db_upgrade(deployment: Deployment, tmp_
     problems = failing(await deployment.run())
     assert list(problems) == ["database"]
     assert "has no schema" in problems["database"][0] and "`callcenter db upgrade`" in problems["database"][0]
+
+
+async def test_either_database_is_checked_for_its_schema(deployment: Deployment, database_url: str,
+                                                        postgres: PostgresCluster) -> None:
+    deployment.env["CALLCENTER_DATABASE_URL"] = database_url  # migrated, SQLite or PostgreSQL
+    (found,) = [f for f in await deployment.run() if f.check == "database"]
+    assert found.ok and "schema at the newest revision" in found.detail
+    deployment.env["CALLCENTER_DATABASE_URL"] = postgres.create_database()  # a PostgreSQL never migrated
+    problems = failing(await deployment.run())
+    assert list(problems) == ["database"] and "has no schema" in problems["database"][0]
 
 
 async def test_unreachable_database_names_the_url_setting(deployment: Deployment) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -169,3 +170,39 @@ def test_metrics_off_loopback_need_a_token(hotline_path: Path) -> None:
                               "CALLCENTER_METRICS_TOKEN": TOKEN})
     assert isinstance(settings.metrics_token, Secret) and settings.metrics_port == 9464
     assert load_settings({"CALLCENTER_HOTLINE": str(hotline_path)}).metrics_port is None  # off unless asked
+
+
+def test_queue_and_callback_gauges_read_either_database(database_url: str, tmp_path: Path) -> None:
+    """The scrape-time gauges on SQLite and on PostgreSQL: two jobs waiting (the oldest 2 minutes),
+    two callbacks due, one past its promised time; nothing of the link or spool in a process that
+    follows no Asterisk."""
+    from callcenter.db.models.calls import Call
+    from callcenter.db.session import make_engine, make_session_factory
+    from callcenter.observability.collector import ServiceCollector
+
+    engine = make_engine(database_url)
+    ctx = SimpleNamespace(sessions=make_session_factory(engine), extras={})
+    now = dt.datetime.now(dt.UTC)
+    with unit_of_work(ctx.sessions) as session:
+        calls = [Call(linkedid=f"1796.{n}", caller="13800138000", started_at=now, ended_at=now,
+                      answered=True, hangup_first="caller") for n in range(3)]
+        session.add_all(calls)
+        session.flush()
+        session.add_all([
+            TranscriptionJob(call_id=calls[0].id, recordings=[], status="queued",
+                             created_at=now - dt.timedelta(seconds=120)),
+            TranscriptionJob(call_id=calls[1].id, recordings=[], status="queued", created_at=now),
+            TranscriptionJob(call_id=calls[2].id, recordings=[], status="running", created_at=now)])
+        for n, (due, promised) in enumerate([(-60, -600), (-60, 600), (600, 1200)]):
+            session.add(Callback(caller=f"1380000010{n}", reason="missed",
+                                 due_at=now + dt.timedelta(seconds=due),
+                                 promised_at=now + dt.timedelta(seconds=promised), dedupe_key=f"m{n}"))
+    try:
+        got = {m.name: m.samples[0].value for m in ServiceCollector(ctx).collect()}
+    finally:
+        engine.dispose()
+    assert got.keys() == {"callcenter_transcription_queue_depth", "callcenter_transcription_lag_seconds",
+                          "callcenter_callbacks_due", "callcenter_callbacks_overdue"}
+    assert got["callcenter_transcription_queue_depth"] == 2
+    assert 120 <= got["callcenter_transcription_lag_seconds"] < 600
+    assert (got["callcenter_callbacks_due"], got["callcenter_callbacks_overdue"]) == (2, 1)
