@@ -107,6 +107,12 @@ class Settings:
     web_port: int = 8080
     asr_model: str = "vosk-model-small-cn-0.22"
     transcribe_workers: int = 1
+    # Live transcription (issue 17): call sides recognised at once (0: off), their processes, and
+    # where Asterisk's AudioSocket taps connect (the receiver binds live_host:live_port).
+    live_streams: int = 8
+    live_workers: int = 1
+    live_host: str = "127.0.0.1"
+    live_port: int = 4574
     sounds_dir: Path = Path("sounds")
     pbx_name: str = "pbx"
     spool_max_mb: int = 1024
@@ -288,6 +294,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         web_port=_int(env, "CALLCENTER_WEB_PORT", 8080),
         asr_model=env.get("CALLCENTER_ASR_MODEL", "vosk-model-small-cn-0.22"),
         transcribe_workers=_int(env, "CALLCENTER_TRANSCRIBE_WORKERS", 1, 1, 64),
+        live_streams=_int(env, "CALLCENTER_LIVE_STREAMS", 8, 0, 1000),
+        live_workers=_int(env, "CALLCENTER_LIVE_WORKERS", 1, 1, 64),
+        live_host=env.get("CALLCENTER_LIVE_HOST", "127.0.0.1"),
+        live_port=_int(env, "CALLCENTER_LIVE_PORT", 4574),
         sounds_dir=Path(env.get("CALLCENTER_SOUNDS_DIR") or "sounds"),
         pbx_name=_pbx_name(env),
         spool_max_mb=_int(env, "CALLCENTER_SPOOL_MAX_MB", 1024, 1, 1024 * 1024),

@@ -233,6 +233,22 @@ class Phones(_Strict):
     international: bool = False
 
 
+class LiveSettings(_Strict):
+    """Live transcription and alerts (issue 17)."""
+
+    # R19: words the centre adds to the emergency rules, spotted live in the caller's words (a
+    # local name for a danger, or what the recogniser writes for it).
+    alert_words: list[str] = []
+
+    @field_validator("alert_words")
+    @classmethod
+    def _words(cls, words: list[str]) -> list[str]:
+        cleaned = ["".join(w.split()) for w in words]
+        if any(not w for w in cleaned):
+            raise ValueError("an alert word is empty")
+        return cleaned
+
+
 class WebSettings(_Strict):
     """The web UI's sessions and login throttling (see README "Security")."""
 
@@ -269,6 +285,7 @@ class Hotline(_Strict):
     blocked_numbers: list[str] = []
     phones: Phones = Phones()
     web: WebSettings = WebSettings()
+    live: LiveSettings = LiveSettings()
 
     @field_validator("blocked_numbers")
     @classmethod

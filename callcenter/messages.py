@@ -79,13 +79,18 @@ class TicketChanged:
 @dataclass(frozen=True)
 class SupervisorAlert:
     """Something a supervisor must see now: an emergency (R19), an overdue or escalated
-    callback (R6-R9), an overdue complaint reply (R7)."""
+    callback (R6-R9), an overdue complaint reply (R7); while a call is up, an emergency named or
+    a forbidden phrase said (R19, R16: ``live_*``, with the call and the words heard)."""
 
-    kind: Literal["emergency", "callback_overdue", "callback_escalated", "complaint_overdue"]
+    kind: Literal["emergency", "callback_overdue", "callback_escalated", "complaint_overdue",
+                  "live_emergency", "live_forbidden"]
     text: str
     ticket_id: int | None
     callback_id: int | None
     at: float
+    linkedid: str | None = None
+    words: str | None = None
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,3 +123,54 @@ class RelayReconnected:
     over it may have gaps, so the wallboard starts afresh from the trackers' snapshots."""
 
     at: float
+
+
+@dataclass(frozen=True)
+class LiveWords:
+    """Published by live transcription while a call is up: one side's words of its current
+    utterance so far (``final`` False: the next one replaces it) or of an utterance it closed.
+    ``start``/``end``: seconds from that side's first audio."""
+
+    linkedid: str
+    agent_id: str | None
+    side: Literal["caller", "agent"]
+    text: str
+    final: bool
+    start: float | None
+    end: float | None
+    at: float
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """Published by live transcription when a call is (or cannot be) transcribed live:
+    ``after_call`` says why its words come only after hang-up (pool full, no model, tap refused)."""
+
+    linkedid: str
+    agent_id: str | None
+    state: Literal["live", "after_call"]
+    reason: str | None
+    at: float
+
+
+@dataclass(frozen=True)
+class LivePrefill:
+    """Published by live transcription: the ticket fields the call's words give so far (phone,
+    address, caller_name, category), for the agent to confirm (R4)."""
+
+    linkedid: str
+    agent_id: str | None
+    fields: dict[str, str]
+    at: float
+
+
+@dataclass(frozen=True)
+class LiveEmergency:
+    """Published by live transcription when the caller names an emergency (R19): the tickets
+    area opens the urgent ticket now, and joins the call to it once the call is stored."""
+
+    linkedid: str
+    caller: str | None
+    agent_id: str | None
+    danger: str
+    words: str

@@ -54,7 +54,10 @@ def alert_for_role(alert: dict[str, Any], sees_personal_data: bool) -> dict[str,
         return alert
     text = str(alert.get("text") or "")
     head = re.split(r"[：:]", text, maxsplit=1)[0]
-    return {**alert, "text": mask_text(head)}
+    masked = {**alert, "text": mask_text(head)}
+    if alert.get("words"):  # a live alert's words heard: numbers masked, as on the desk (issue 17)
+        masked["words"] = mask_text(str(alert["words"]))
+    return masked
 
 
 class MaskingFormatter(logging.Formatter):

@@ -62,6 +62,7 @@ COMPONENTS: list[str] = [
     "callcenter.tickets.component:build",
     "callcenter.callbacks.component:build",
     "callcenter.agents.component:build",
+    "callcenter.live.component:build",
     "callcenter.web.component:build",
     "callcenter.observability.component:build",  # last: it reads what the others published
 ]

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("callcenter.ami", "callcenter.store", "callcenter.relay"),
     ("callcenter.calls",),
     ("callcenter.ivr", "callcenter.speech", "callcenter.tickets", "callcenter.callbacks"),
-    ("callcenter.agents", "callcenter.reports"),
+    ("callcenter.agents", "callcenter.reports", "callcenter.live"),
     ("callcenter.web",),
     # what a process tells the outside: /metrics, /healthz, /readyz (reads every part above)
     ("callcenter.observability",),

@@ -114,3 +114,40 @@ async def test_the_service_starts_and_stops_the_tickets_component(database_url: 
     assert service.started == ["tickets"]
     await service.stop()
     assert service.started == []
+
+
+async def test_r19_named_while_the_call_is_up_opens_the_urgent_ticket_at_once_and_the_transcript_joins_it(
+        context: Any) -> None:
+    """Issue 17: the live alert's urgent ticket is the call's ticket; the after-call transcript
+    attaches to it (no second ticket, no second alert)."""
+    from callcenter.calls.model import CallRecord
+    from callcenter.messages import CallStored, LiveEmergency
+
+    seen: list[Any] = []
+    context.bus.subscribe((TicketChanged, SupervisorAlert), seen.append, name="test")
+    component = build(context)
+    await component.start()
+    context.bus.publish(LiveEmergency("1795634553.8", "13800138000", "101", "燃气泄漏",
+                                      "我 家 厨房 有 很 重 的 燃气 味", 0.0))
+    await context.bus.drain()
+    await context.bus.drain()
+    opened = [m for m in seen if isinstance(m, TicketChanged)]
+    assert [(m.change, m.category, m.urgent, m.owner) for m in opened] == [("created", "repair", True, "101")]
+    alert = next(m for m in seen if isinstance(m, SupervisorAlert))
+    assert (alert.kind, alert.ticket_id, alert.linkedid) == ("emergency", opened[0].ticket_id, "1795634553.8")
+    call_id, transcript_id = _stored(context, GAS_TURNS)
+    record = CallRecord(linkedid="1795634553.8", server="pbx", caller="13800138000", caller_name=None,
+                        direction="inbound", queue="service", agent="PJSIP/8101", member_name=None,
+                        started_at=0.0, queue_entered_at=None, answered_at=1.0, ended_at=60.0, answered=True,
+                        abandoned=False, ring_seconds=3.0, rings=1, within_rule=True, greeting="standard",
+                        wait_seconds=3.0, talk_seconds=59.0, hold_seconds=0.0, hangup_first="caller")
+    context.bus.publish(CallStored(call_id=call_id, record=record))
+    context.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
+    await context.bus.drain()
+    await context.bus.drain()
+    with unit_of_work(context.sessions) as s:
+        tickets = s.scalars(select(Ticket)).all()
+        assert len(tickets) == 1 and tickets[0].urgent and tickets[0].id == opened[0].ticket_id
+        assert call_id in [c.call_id for c in tickets[0].calls]
+    assert len([m for m in seen if isinstance(m, SupervisorAlert)]) == 1
+    assert [m.change for m in seen if isinstance(m, TicketChanged)] == ["created", "attached"]

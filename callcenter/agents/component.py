@@ -19,7 +19,14 @@ from callcenter.agents.wrap_ups import WrapUpStore
 from callcenter.ami.actions import AmiActionError, AmiLinkDown
 from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, GreetingDecision, OriginateResult
 from callcenter.db.session import unit_of_work
-from callcenter.messages import AgentStateChanged, TicketChanged
+from callcenter.messages import (
+    AgentStateChanged,
+    LivePrefill,
+    LiveStatus,
+    LiveWords,
+    SupervisorAlert,
+    TicketChanged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,8 @@ class AgentsComponent:
         bus.subscribe(AgentStateChanged, self.states.on_state_changed, name="agents:states")
         bus.subscribe(TicketChanged, self._on_ticket, name="agents:tickets")
         bus.subscribe(OriginateResult, self._on_originate, name="agents:originate")
+        bus.subscribe((LiveWords, LiveStatus, LivePrefill, SupervisorAlert), self._on_live,
+                      name="agents:live")
         self.ctx.extras["agents"] = self
         if self.ctx.actions is not None:
             try:
@@ -143,6 +152,25 @@ class AgentsComponent:
         view = await asyncio.to_thread(self._load_ticket, message.ticket_id)
         if view is not None:
             self.hub.push(message.owner, "ticket", {"change": message.change, "ticket": view})
+
+    def _on_live(self, message: object) -> None:
+        """Issue 17: the call's words as they come, whether it is transcribed live, the ticket
+        fields heard so far, to the agent on the call; live alerts to every supervisor's desk."""
+        if isinstance(message, LiveWords) and message.agent_id:
+            self.hub.push(message.agent_id, "live_words", {
+                "linkedid": message.linkedid, "side": message.side, "text": message.text,
+                "final": message.final, "start": message.start, "end": message.end})
+        elif isinstance(message, LiveStatus) and message.agent_id:
+            self.hub.push(message.agent_id, "live_status", {"linkedid": message.linkedid,
+                                                            "state": message.state, "reason": message.reason})
+        elif isinstance(message, LivePrefill) and message.agent_id:
+            self.hub.push(message.agent_id, "prefill", {"linkedid": message.linkedid, **message.fields})
+        elif isinstance(message, SupervisorAlert) and message.linkedid:
+            alert = {"kind": message.kind, "text": message.text, "linkedid": message.linkedid,
+                     "words": message.words, "agent_id": message.agent_id, "ticket_id": message.ticket_id}
+            for supervisor in self.hotline.agents:
+                if supervisor.role == "supervisor":
+                    self.hub.push(supervisor.id, "alert", alert)
 
     def _on_originate(self, message: OriginateResult) -> None:
         agent_id = self.originated.pop(message.action_id, None)

@@ -296,7 +296,7 @@ def _answer(call: CallDraft, leg: LegDraft, at: float, rule: RingRule) -> Effect
     if first:
         call.greeting = greeting
     return [ended, GreetingDecision(call.linkedid, call.queue_uniqueid, leg.agent, leg.member_name, ring_s,
-                                    rule.rings(ring_s), greeting, at)]
+                                    rule.rings(ring_s), greeting, at, call.queue_channel, leg.channel)]
 
 
 HANDLERS: dict[type[ev.AmiEvent], Handler] = {

@@ -164,6 +164,10 @@ class GreetingDecision:
     rings: int
     greeting: Greeting
     at: float
+    # The two channels of the conversation (the caller's, running Queue(); the answering phone's):
+    # what the live transcription listens to (issue 17).
+    caller_channel: str | None = None
+    agent_channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ FinishedHook = Callable[[CallRecord, Journal], None]
 LiveState = Literal["ivr", "waiting", "ringing", "talking", "hold"]
 MAX_JOURNAL = 5000  # raw messages kept per call: an event flood cannot eat the memory
 _FINISHED_MEMORY = 4096  # how many finished Linkedids are remembered to ignore late events
+# Channels the service itself opens to listen to a call (live transcription's AudioSocket taps,
+# issue 17): never a call of their own.
+LISTENING_TAPS = ("AudioSocket/",)
 
 
 class CallTracker:
@@ -89,6 +92,9 @@ class CallTracker:
             if self._spies.take(linkedid, event):
                 return
             if isinstance(event, ev.ChannelSnapshot):
+                return
+            if isinstance(event, ev.ChannelEvent) and event.channel.startswith(LISTENING_TAPS):
+                self._forget(linkedid)  # the service's own listener, not a call
                 return
             call = self._start(linkedid, event.at, getattr(event, "caller_num", None))
             self._mark_callback(call, event)
@@ -170,7 +176,8 @@ class CallTracker:
         ended while the link was down; calls we missed are picked up; none is duplicated."""
         by_call: dict[str, list[ev.ChannelSnapshot]] = {}
         for item in snapshot:
-            by_call.setdefault(item.linkedid, []).append(item)
+            if not item.channel.startswith(LISTENING_TAPS):
+                by_call.setdefault(item.linkedid, []).append(item)
         self._spies.resync(by_call)
         vanished = [call for linkedid, call in self._calls.items()
                     if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]

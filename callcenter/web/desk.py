@@ -31,6 +31,7 @@ from callcenter.callbacks.service import CallbackError, due_for, run_now
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
 from callcenter.errors import CallcenterError
+from callcenter.privacy import mask_text
 from callcenter.reports.measures import Thresholds
 from callcenter.tickets.service import TicketError
 from callcenter.web.auth import User, current_user, mask_phone, user_from_hotline
@@ -61,12 +62,17 @@ def _agents(request: Request) -> Any:
     return component
 
 
+# Words heard live (issue 17): numbers in them masked like a transcript's (R17).
+TEXT_FIELDS = ("text", "words")
+
+
 def mask_for(who: Actor, data: Any) -> Any:
     """R17: agents see masked numbers; supervisors see them whole."""
     if who.is_supervisor:
         return data
     if isinstance(data, dict):
-        return {k: (mask_phone(v) if k in PHONE_FIELDS and isinstance(v, str) else mask_for(who, v))
+        return {k: (mask_phone(v) if k in PHONE_FIELDS and isinstance(v, str)
+                    else mask_text(v) if k in TEXT_FIELDS and isinstance(v, str) else mask_for(who, v))
                 for k, v in data.items()}
     if isinstance(data, list):
         return [mask_for(who, v) for v in data]

@@ -29,6 +29,8 @@ from callcenter.messages import (
     AgentStateChanged,
     CallStored,
     LiveSnapshot,
+    LiveStatus,
+    LiveWords,
     RelayReconnected,
     StoreHealthChanged,
     SupervisorAlert,
@@ -37,7 +39,7 @@ from callcenter.web.live_figures import today_figures
 
 log = logging.getLogger(__name__)
 MESSAGES = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision, HoldChanged, CallEnded,
-            AgentStateChanged, SupervisorAlert, CallStored, StoreHealthChanged,
+            AgentStateChanged, SupervisorAlert, CallStored, StoreHealthChanged, LiveWords, LiveStatus,
             LiveSnapshot, RelayReconnected)  # from other processes when roles run apart (issue 16)
 CLIENT_QUEUE = 1000
 FIGURES_DEBOUNCE_SECONDS = 1.0
@@ -156,7 +158,7 @@ class LiveBoard:
     def _row(self, linkedid: str, caller: str | None, at: float) -> dict[str, Any]:
         return {"linkedid": linkedid, "caller": caller, "queue": None, "state": "ivr", "since": at,
                 "ring_started_at": None, "agent": None, "member_name": None, "attempts": 0,
-                "rings": None, "greeting": None}
+                "rings": None, "greeting": None, "live": None, "words": {}}
 
     def _call(self, linkedid: str, caller: str | None, at: float) -> dict[str, Any]:
         return self.calls.setdefault(linkedid, self._row(linkedid, caller, at))
@@ -215,6 +217,21 @@ class LiveBoard:
         self.alerts.appendleft(alert)
         self._send({"type": "alert", "alert": alert})
 
+    def on_words(self, m: LiveWords) -> None:
+        """Issue 17: each side's latest words while the call is up (the row keeps the last)."""
+        row = self.calls.get(m.linkedid)
+        if row is None:
+            return
+        row.setdefault("words", {})[m.side] = m.text
+        self._send({"type": "transcript", "linkedid": m.linkedid, "side": m.side, "text": m.text,
+                    "final": m.final})
+
+    def on_live_status(self, m: LiveStatus) -> None:
+        row = self.calls.get(m.linkedid)
+        if row is not None:
+            row.update(live=m.state)
+            self._changed(row)
+
     def on_stored(self, m: CallStored) -> None:
         self._schedule_figures()
 
@@ -242,4 +259,5 @@ _HANDLERS: dict[type, Any] = {
     CallEnded: LiveBoard.on_ended, AgentStateChanged: LiveBoard.on_agent, SupervisorAlert: LiveBoard.on_alert,
     CallStored: LiveBoard.on_stored, StoreHealthChanged: LiveBoard.on_store_health,
     LiveSnapshot: LiveBoard.on_live_snapshot,
+    LiveWords: LiveBoard.on_words, LiveStatus: LiveBoard.on_live_status,
 }

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sse_starlette.sse import EventSourceResponse
 
-from callcenter.privacy import alert_for_role
+from callcenter.privacy import alert_for_role, mask_text
 from callcenter.web.auth import CurrentUser, User, mask_phone
 from callcenter.web.live import CLOSE, LiveBoard
 from callcenter.web.streams import while_signed_in
@@ -27,15 +27,22 @@ def for_user(message: dict[str, Any], user: User) -> dict[str, Any]:
         return message
     out = dict(message)
     if "call" in out:
-        out["call"] = {**out["call"], "caller": mask_phone(out["call"].get("caller"))}
+        out["call"] = _masked_call(out["call"])
     if "calls" in out:
-        out["calls"] = [{**c, "caller": mask_phone(c.get("caller"))} for c in out["calls"]]
+        out["calls"] = [_masked_call(c) for c in out["calls"]]
+    if out.get("type") == "transcript":  # live words: numbers said masked like the ticket's (R17)
+        out["text"] = mask_text(str(out.get("text") or ""))
     # An emergency alert's summary can name the caller's address: its head only (R17).
     if "alert" in out:
         out["alert"] = alert_for_role(out["alert"], sees_personal_data=False)
     if "alerts" in out:
         out["alerts"] = [alert_for_role(a, sees_personal_data=False) for a in out["alerts"]]
     return out
+
+
+def _masked_call(call: dict[str, Any]) -> dict[str, Any]:
+    words = {side: mask_text(text) for side, text in (call.get("words") or {}).items()}
+    return {**call, "caller": mask_phone(call.get("caller")), "words": words}
 
 
 def live_of(request: Request) -> LiveBoard:

@@ -38,7 +38,12 @@ def _present(pattern: re.Pattern[str], text: str) -> bool:
 
 
 def emergency_kinds(transcript: Transcript) -> list[str]:
-    text = "|".join(t.joined for t in transcript.side("caller"))
+    return kinds_in("|".join(t.joined for t in transcript.side("caller")))
+
+
+def kinds_in(text: str) -> list[str]:
+    """The dangers the caller's words name (joined words, turns separated by ``|``); also read on
+    live partial results (issue 17)."""
     return [kind for kind, pattern in DANGERS.items() if _present(pattern, text)]
 
 

@@ -1,0 +1,1 @@
+"""Live transcription and alerts while the caller is on the line (issue 17)."""
