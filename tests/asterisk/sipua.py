@@ -4,8 +4,8 @@ Enough of RFC 3261 for softphones and a trunk's far end: REGISTER with md5 diges
 qop=auth), answering an INVITE after a chosen delay (100, 180, then 200 with SDP; ACK awaited),
 placing an INVITE, re-INVITE for hold (``a=sendonly``) and unhold, BYE, CANCEL, REFER (blind
 transfer) and the NOTIFYs that follow, OPTIONS (qualify). Media is 8 kHz PCMU every 20 ms both
-ways (silence, or a tone to tell the parties apart; what arrives is kept for measuring), and RFC
-4733 DTMF events for IVR keys.
+ways (silence, a tone to tell the parties apart, or speech queued with ``Rtp.play``; what arrives is
+kept for measuring), and RFC 4733 DTMF events for IVR keys.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.asterisk.tones import RATE, Tone, linear, tone_amplitude
+from tests.asterisk.tones import RATE, Tone, linear, to_ulaw, tone_amplitude
 
 HOST = "127.0.0.1"
 T1 = 0.5
@@ -136,6 +136,7 @@ class Rtp(asyncio.DatagramProtocol):
         self.muted = False
         self.tone: Tone | None = None
         self.heard = bytearray()  # every PCMU payload received, in arrival order (8000 bytes a second)
+        self._speech = bytearray()  # PCMU queued by play(), sent before the tone or silence
 
     @property
     def port(self) -> int:
@@ -169,11 +170,21 @@ class Rtp(asyncio.DatagramProtocol):
         next_at = time.monotonic()
         while True:
             if self.remote and self.transport and not self.muted:
-                payload = self.tone.frame() if self.tone else SILENCE
+                if self._speech:
+                    payload = bytes(self._speech[:160]).ljust(160, SILENCE[:1])
+                    del self._speech[:160]
+                else:
+                    payload = self.tone.frame() if self.tone else SILENCE
                 self.transport.sendto(self._packet(0, payload), self.remote)
                 self.sent += 1
             next_at += 0.02
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    def play(self, pcm: bytes) -> float:
+        """Queue 8 kHz 16-bit PCM after what is already queued; the monotonic time its last
+        sample will have been sent."""
+        self._speech += to_ulaw(pcm)
+        return time.monotonic() + len(self._speech) / RATE
 
     async def send_digit(self, digit: str, ms: int = 120) -> None:
         """RFC 4733: one telephone-event (payload 101), a few updates, three end packets."""

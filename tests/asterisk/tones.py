@@ -8,6 +8,7 @@ received audio is searched for each party's frequency.
 from __future__ import annotations
 
 import math
+import struct
 
 RATE = 8000
 FRAME = 160  # 20 ms at 8 kHz
@@ -34,6 +35,15 @@ def ulaw(sample: int) -> int:
         mask >>= 1
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
     return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+_ULAW_OF = bytes(ulaw(s - 65536 if s >= 32768 else s) for s in range(65536))  # by the sample's 16 bits
+
+
+def to_ulaw(pcm: bytes) -> bytes:
+    """8 kHz signed 16-bit little-endian PCM (espeak's speech) as PCMU."""
+    samples = struct.unpack(f"<{len(pcm) // 2}H", pcm[: len(pcm) // 2 * 2])
+    return bytes(_ULAW_OF[s] for s in samples)
 
 
 class Tone:
