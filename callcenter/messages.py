@@ -174,3 +174,4 @@ class LiveEmergency:
     agent_id: str | None
     danger: str
     words: str
+    at: float

@@ -4,8 +4,9 @@
 them, so that any number of each can run on any machine against one PostgreSQL:
 
 - ``tracker``: the AMI listener, tracker and writer for one Asterisk (``CALLCENTER_PBX_NAME``
-  names it: calls are keyed by that name and Linkedid), its FastAGI server, and the queueing of
-  the transcription jobs of the calls it stores; without CALLCENTER_AMI_HOST, the embedded pbxsim;
+  names it: calls are keyed by that name and Linkedid), its FastAGI server, the queueing of
+  the transcription jobs of the calls it stores, and the live transcription of its calls (the
+  AudioSocket taps are asked of its Asterisk); without CALLCENTER_AMI_HOST, the embedded pbxsim;
 - ``web``: the web front end (pages, wallboard, agent desk);
 - ``worker``: transcription (claims jobs with SKIP LOCKED) and the tickets built from transcripts;
 - ``scheduler``: the callbacks (one active scheduler holds an advisory lock, others stand by).
@@ -33,8 +34,12 @@ from callcenter.errors import ConfigError
 from callcenter.messages import (
     AgentStateChanged,
     CallStored,
+    LiveEmergency,
+    LivePrefill,
     LiveSnapshot,
     LiveSnapshotRequest,
+    LiveStatus,
+    LiveWords,
     MessageLeft,
     SupervisorAlert,
     TicketChanged,
@@ -49,7 +54,8 @@ EVERY_PROCESS = ("callcenter.observability.component:build",)  # /metrics, /heal
 # Each role's components, in the service's start order.
 PARTS: dict[str, tuple[str, ...]] = {
     "tracker": ("callcenter.pbxsim.component:build", "callcenter.calls.component:build",
-                "callcenter.ivr.component:build", "callcenter.speech.component:build_intake"),
+                "callcenter.ivr.component:build", "callcenter.speech.component:build_intake",
+                "callcenter.live.component:build"),
     "worker": ("callcenter.speech.component:build_worker", "callcenter.tickets.component:build"),
     "scheduler": ("callcenter.callbacks.component:build",),
     "web": ("callcenter.agents.component:build", "callcenter.web.component:build"),
@@ -63,8 +69,8 @@ _CALL_LIVE: tuple[type, ...] = (CallStarted, CallQueued, AgentRinging, AgentRing
 INBOUND: dict[str, tuple[type, ...]] = {
     "tracker": (LiveSnapshotRequest,),
     "web": (*_CALL_LIVE, HoldChanged, CallEnded, CallStored, AgentStateChanged, SupervisorAlert,
-            TicketChanged, OriginateResult, LiveSnapshot),
-    "worker": (TranscriptionQueued,),
+            TicketChanged, OriginateResult, LiveSnapshot, LiveWords, LiveStatus, LivePrefill),
+    "worker": (TranscriptionQueued, LiveEmergency, CallStored),
     "scheduler": (*_CALL_LIVE, CallStored, AgentStateChanged, MessageLeft, SurveyScored, OriginateResult,
                   TicketChanged),
 }

@@ -41,7 +41,7 @@ def pcm_of(path: Path) -> bytes:
 async def asterisk_tap(port: int, stream_id: uuid.UUID, pcm: bytes, pace: float = 0.0,
                        hang_up: bool = True) -> None:
     """What chan_audiosocket does: connect, send the UUID, then 20 ms audio frames, then hang-up."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(audiosocket.uuid_frame(stream_id))
     for start in range(0, len(pcm), FRAME):
         writer.write(audiosocket.encode(audiosocket.KIND_AUDIO, pcm[start:start + FRAME]))
@@ -118,7 +118,8 @@ def model_path() -> Path:
 def speech(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("live")
     quiet = pcm_of(synth.silence(folder / "quiet.wav", 1.0, 8000))
-    return {"caller": pcm_of(synth.synthesize("전화 전화 학교", folder / "caller.wav", 8000, speed=130)) + quiet,
+    caller = synth.synthesize("전화 전화 학교", folder / "caller.wav", 8000, speed=130)
+    return {"caller": pcm_of(caller) + quiet,
             "agent": pcm_of(synth.synthesize("안녕하세요 감사합니다", folder / "agent.wav", 8000)) + quiet}
 
 
@@ -263,11 +264,12 @@ async def _until(condition: Any, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.speech
-async def test_both_sides_words_arrive_live_and_a_planted_alert_word_raises_an_r19_alert(live: Running) -> None:
+async def test_both_sides_words_arrive_live_and_a_planted_alert_word_raises_an_r19_alert(
+        live: Running) -> None:
     live.bus.publish(CallStarted("1700000000.1", "13810138000", 0.0))
     live.bus.publish(_answer("1700000000.1"))
-    await _until(lambda: {m.side for m in live.seen if isinstance(m, LiveWords) and m.final} == {"caller", "agent"}
-                 and any(isinstance(m, LiveEmergency) for m in live.seen))
+    await _until(lambda: {m.side for m in live.seen if isinstance(m, LiveWords) and m.final}
+                 == {"caller", "agent"} and any(isinstance(m, LiveEmergency) for m in live.seen))
     asked = live.taps.asked
     assert {a["data"] for a in asked} == {"PJSIP/trunk-00000001,qEoS", "PJSIP/8101-00000002,qEoS"}
     assert all(a["application"] == "ChanSpy" for a in asked)
@@ -275,7 +277,8 @@ async def test_both_sides_words_arrive_live_and_a_planted_alert_word_raises_an_r
     assert [(s.state, s.agent_id) for s in status] == [("live", "101")]
     alert = next(m for m in live.seen if isinstance(m, SupervisorAlert))
     assert (alert.kind, alert.linkedid, alert.agent_id) == ("live_emergency", "1700000000.1", "101")
-    assert alert.words and any(word in alert.words for word in live.component.settings.hotline.live.alert_words)
+    planted = live.component.settings.hotline.live.alert_words
+    assert alert.words and any(word in alert.words for word in planted)
     emergency = next(m for m in live.seen if isinstance(m, LiveEmergency))
     assert (emergency.caller, emergency.agent_id) == ("13810138000", "101")
     # Raised once per call, however many partial results carry the word.
@@ -312,6 +315,7 @@ def test_r19_and_r16_are_spotted_once_per_call_on_the_words_so_far() -> None:
         ("emergency", "燃气泄漏")]
     assert spotter.spot("caller", "我 家 厨房 的 煤气 有 味 很 大") == []  # already raised
     assert spotter.spot("caller", "没有 着火") == []  # negated (R19's rule)
-    assert [(s.kind, s.label) for s in spotter.spot("caller", "有 人 困在 车库 里")] == [("emergency", "困在车库")]
+    assert [(s.kind, s.label) for s in spotter.spot("caller", "有 人 困在 车库 里")] == [
+        ("emergency", "困在车库")]
     assert [(s.kind, s.label) for s in spotter.spot("agent", "这个 我们 不管")] == [("forbidden", "我们不管")]
     assert spotter.spot("caller", "我们 不管") == []  # R16 is the agent's side only

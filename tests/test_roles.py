@@ -49,11 +49,15 @@ def test_each_part_starts_its_own_components_after_the_relay() -> None:
     assert components_for(["tracker"]) == [
         "callcenter.relay.component:build", "callcenter.pbxsim.component:build",
         "callcenter.calls.component:build", "callcenter.ivr.component:build",
-        "callcenter.speech.component:build_intake", "callcenter.observability.component:build"]
+        "callcenter.speech.component:build_intake", "callcenter.live.component:build",
+        "callcenter.observability.component:build"]
     assert components_for(["worker", "scheduler"]) == [
         "callcenter.relay.component:build", "callcenter.speech.component:build_worker",
         "callcenter.tickets.component:build", "callcenter.callbacks.component:build",
         "callcenter.observability.component:build"]
-    # A web front end takes every live call message; a worker only the news that jobs are queued.
-    assert {k.__name__ for k in inbound_for(["worker"])} == {"TranscriptionQueued"}
-    assert {"CallStarted", "CallEnded", "LiveSnapshot"} <= {k.__name__ for k in inbound_for(["web"])}
+    # A web front end takes every live call message and the live words; a worker the news that jobs
+    # are queued, and a call's live emergency with the stored call it joins (issue 17).
+    assert {k.__name__ for k in inbound_for(["worker"])} == {"TranscriptionQueued", "LiveEmergency",
+                                                             "CallStored"}
+    assert {"CallStarted", "CallEnded", "LiveSnapshot", "LiveWords", "LiveStatus", "LivePrefill"} <= {
+        k.__name__ for k in inbound_for(["web"])}

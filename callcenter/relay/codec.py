@@ -25,8 +25,12 @@ from callcenter.calls.model import (
 from callcenter.messages import (
     AgentStateChanged,
     CallStored,
+    LiveEmergency,
+    LivePrefill,
     LiveSnapshot,
     LiveSnapshotRequest,
+    LiveStatus,
+    LiveWords,
     MessageLeft,
     SupervisorAlert,
     TicketChanged,
@@ -36,7 +40,8 @@ from callcenter.store.codec import record_from_json, record_to_json
 
 _FLAT: tuple[type, ...] = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision,
                            HoldChanged, OriginateResult, SurveyScored, AgentStateChanged, MessageLeft,
-                           TicketChanged, SupervisorAlert, TranscriptionQueued, LiveSnapshotRequest)
+                           TicketChanged, SupervisorAlert, TranscriptionQueued, LiveSnapshotRequest,
+                           LiveWords, LiveStatus, LivePrefill, LiveEmergency)
 KINDS: dict[str, type] = {k.__name__: k for k in (*_FLAT, CallEnded, CallStored, LiveSnapshot)}
 
 
