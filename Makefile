@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 RUN_DEBS := espeak-ng libespeak-ng1 sox
 TEST_DEBS := $(RUN_DEBS) postgresql chromium fonts-noto-cjk
 
-.PHONY: run test bench chaos lint debs-run debs-test clean
+.PHONY: run test bench chaos lint catalogues debs-run debs-test clean
 
 # Two stamps: running needs the package and its runtime dependencies only (.run-installed);
 # the suite, the benchmarks and the linters add the `test` extra (.installed).
@@ -63,6 +63,13 @@ chaos: debs-test $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check callcenter tests bench
 	$(BIN)/mypy --strict callcenter
+
+# The words of every surface (callcenter/words/locale/<lang>/LC_MESSAGES/messages.po, read at start-up):
+# after a new key in the code or the templates, this refreshes messages.pot and adds the key, empty,
+# to each language; translate the empty msgstr entries (a new language: pybabel init -l xx).
+catalogues: $(BIN)/.installed
+	$(BIN)/python -m callcenter.words.template
+	$(BIN)/pybabel update -i callcenter/words/messages.pot -d callcenter/words/locale --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var/*.db build *.egg-info

@@ -19,11 +19,11 @@ PACKAGE_DIR = Path(callcenter.__file__).parent
 # the call-record contract, and ``callcenter.store.health``, the store's health view, are data the
 # bus messages carry: they sit below the stages that produce them).
 LAYERS: list[tuple[str, ...]] = [
-    # foundations: errors, time, the rules' numbers, files, settings, the bus itself
+    # foundations: errors, time, the rules' numbers, files, settings, the bus itself, the words
     ("callcenter", "callcenter.errors", "callcenter.clock", "callcenter.rules", "callcenter.aio",
      "callcenter.files", "callcenter.console", "callcenter.phones", "callcenter.privacy",
      "callcenter.listening", "callcenter.hotline", "callcenter.config", "callcenter.bus",
-     "callcenter.observability.metrics", "callcenter.log_format"),
+     "callcenter.observability.metrics", "callcenter.log_format", "callcenter.words"),
     # the contracts between stages: bus messages and the data they carry
     ("callcenter.messages", "callcenter.calls.model", "callcenter.store.health"),
     ("callcenter.db",),

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from callcenter.web.durations import minutes_text, seconds_text
+from callcenter.words.formats import minutes_text, seconds_text
 from tests.browser.webapp import SUPERVISOR, login
 from tests.support import web as web_fixtures
 

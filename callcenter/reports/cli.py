@@ -14,6 +14,7 @@ from callcenter.reports.answer_times import Scope, answer_time_report
 from callcenter.reports.measures import Thresholds
 from callcenter.reports.period import local_today, make_period
 from callcenter.reports.render import rows_for, to_csv, to_json, to_table
+from callcenter.words.catalogue import gettext
 
 app = typer.Typer(help="Reports: answer times against the three-ring rule (R1), follow-ups.",
                   no_args_is_help=True)
@@ -71,7 +72,7 @@ def answer_times(
     if fmt is FormatChoice.csv:
         typer.echo(to_csv(header, rows), nl=False)
     else:
-        typer.echo(f"{'answer times' if lang == 'en' else '接听时效'} {period.label()} ({tz})")
+        typer.echo(f"{gettext(lang, 'report_heading')} {period.label()} ({tz})")
         typer.echo(to_table(header, rows))
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_
 from callcenter import rules
 from callcenter.db.models.calls import Call
 from callcenter.hotline import RuleSettings
+from callcenter.words.enums import word
 
 Kind = Literal["count", "seconds", "percent", "text"]
 
@@ -109,46 +110,44 @@ def condition(name: str, thresholds: Thresholds) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class Figure:
     name: str
-    zh: str
-    en: str
     kind: Kind
     drill: str | None = None  # condition name for the calls behind the figure
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+        """The figure's name in the catalogues (``figure.<name>``)."""
+        return word(lang, "figure", self.name)
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("offered", "呼入量", "Offered", "count", "offered"),
-    Figure("answered", "接听", "Answered", "count", "answered"),
-    Figure("abandoned", "放弃", "Abandoned", "count", "abandoned"),
-    Figure("short_abandoned", "短时放弃(不计)", "Short abandons (apart)", "count", "short_abandoned"),
-    Figure("within_rule", "三声内接听", "Answered within 3 rings", "count", "within_rule"),
-    Figure("within_rule_pct", "三声内接听率", "Within 3 rings % of answered", "percent"),
-    Figure("rings_1", "1声", "1 ring", "count", "rings_1"),
-    Figure("rings_2", "2声", "2 rings", "count", "rings_2"),
-    Figure("rings_3", "3声", "3 rings", "count", "rings_3"),
-    Figure("rings_4", "4声", "4 rings", "count", "rings_4"),
-    Figure("rings_5", "5声", "5 rings", "count", "rings_5"),
-    Figure("rings_6", "6声及以上", "6+ rings", "count", "rings_6"),
-    Figure("avg_ring", "平均振铃时长(秒)", "Avg speed of answer, ring time (s)", "seconds"),
-    Figure("p90_ring", "振铃时长P90(秒)", "P90 speed of answer, ring time (s)", "seconds"),
-    Figure("avg_wait", "平均等待时长(秒)", "Avg speed of answer, queue wait (s)", "seconds"),
-    Figure("p90_wait", "等待时长P90(秒)", "P90 speed of answer, queue wait (s)", "seconds"),
-    Figure("longest_wait", "最长等待(秒)", "Longest wait (s)", "seconds"),
-    Figure("avg_abandon_wait", "放弃前平均等待(秒)", "Avg wait before abandoning (s)", "seconds"),
-    Figure("late", "超三声接听", "Late answers (after 3 rings)", "count", "late"),
-    Figure("late_apology", "超时已致歉", "Late, with apology", "count", "late_apology"),
-    Figure("late_no_apology", "超时未致歉", "Late, without apology", "count", "late_no_apology"),
-    Figure("ring_no_answer", "振铃未接", "Ring-no-answer (legs)", "count", LEG_FIGURE),
-    Figure("agent_hangup_first", "坐席先挂机", "Agent hung up first", "count", "agent_hangup_first"),
-    Figure("long_hold", "长时间保持", "Calls with a long hold", "count", "long_hold"),
-    Figure("transfers", "转接", "Transfers", "count", "transferred"),
-    Figure("talk_seconds", "通话总时长(秒)", "Talk time (s)", "seconds"),
-    Figure("service_level_excl", "服务水平(不含放弃)", "Service level, abandons excluded", "percent"),
-    Figure("service_level_incl", "服务水平(窗口内放弃计达标)", "Service level, abandons in window met",
-           "percent"),
-    Figure("answered_15s_pct", "15秒接通率", "Answered within 15 s %", "percent"),
+    Figure("offered", "count", "offered"),
+    Figure("answered", "count", "answered"),
+    Figure("abandoned", "count", "abandoned"),
+    Figure("short_abandoned", "count", "short_abandoned"),
+    Figure("within_rule", "count", "within_rule"),
+    Figure("within_rule_pct", "percent"),
+    Figure("rings_1", "count", "rings_1"),
+    Figure("rings_2", "count", "rings_2"),
+    Figure("rings_3", "count", "rings_3"),
+    Figure("rings_4", "count", "rings_4"),
+    Figure("rings_5", "count", "rings_5"),
+    Figure("rings_6", "count", "rings_6"),
+    Figure("avg_ring", "seconds"),
+    Figure("p90_ring", "seconds"),
+    Figure("avg_wait", "seconds"),
+    Figure("p90_wait", "seconds"),
+    Figure("longest_wait", "seconds"),
+    Figure("avg_abandon_wait", "seconds"),
+    Figure("late", "count", "late"),
+    Figure("late_apology", "count", "late_apology"),
+    Figure("late_no_apology", "count", "late_no_apology"),
+    Figure("ring_no_answer", "count", LEG_FIGURE),
+    Figure("agent_hangup_first", "count", "agent_hangup_first"),
+    Figure("long_hold", "count", "long_hold"),
+    Figure("transfers", "count", "transferred"),
+    Figure("talk_seconds", "seconds"),
+    Figure("service_level_excl", "percent"),
+    Figure("service_level_incl", "percent"),
+    Figure("answered_15s_pct", "percent"),
 )
 FIGURE_BY_NAME = {f.name: f for f in FIGURES}
 DRILLABLE = {f.drill for f in FIGURES if f.drill} | {"all"}

@@ -13,20 +13,24 @@ from typing import Any
 from callcenter.hotline import Hotline
 from callcenter.reports.answer_times import AnswerTimeReport, AnswerTimes
 from callcenter.reports.measures import FIGURES
+from callcenter.words.catalogue import gettext
+from callcenter.words.enums import ENUMS, word
 
 Cell = str | int | float | None
 
 
-def key_label(by: str, key: str | None, hotline: Hotline | None, lang: str = "zh") -> str:
+def key_label(by: str, key: str | None, hotline: Hotline | None, lang: str = "zh",
+              with_id: bool = True) -> str:
+    """A group's name: the agent's 工号 and name, the department (with the queue's id for the CLI
+    and the exports, where the id is what one types; pages show the department only)."""
     if by == "total":
-        return "合计" if lang != "en" else "Total"
+        return gettext(lang, "report_total")
     if key is None:
-        return {"agent": ("未接通", "not answered"), "queue": ("无队列", "no queue")}.get(
-            by, ("未知", "unknown"))[lang == "en"]
+        return gettext(lang, f"no_key.{by}" if by in ("agent", "queue") else "no_key.other")
     if by == "agent" and hotline is not None and (agent := hotline.agent(key)):
         return f"{key} {agent.name}"
     if by == "queue" and hotline is not None and (dept := hotline.department_of_queue(key)):
-        return f"{dept.name} ({key})"
+        return f"{dept.name} ({key})" if with_id else dept.name
     if by == "hour":
         return f"{key}:00"
     return key
@@ -43,8 +47,7 @@ def figure_values(figures: AnswerTimes) -> list[Cell]:
 def rows_for(report: AnswerTimeReport, hotline: Hotline | None,
              lang: str = "zh") -> tuple[list[str], list[list[Cell]]]:
     """Header and one row per group, then the total row (key column first)."""
-    first = {"agent": ("坐席", "Agent"), "queue": ("队列", "Queue"), "hour": ("时段", "Hour"),
-             "day": ("日期", "Day")}.get(report.by, ("范围", "Scope"))[lang == "en"]
+    first = word(lang, "group", report.by if report.by in ENUMS["group"] else "total")
     header = [first, *figure_headers(lang)]
     rows = [[key_label(report.by, r.key, hotline, lang), *figure_values(r)] for r in report.rows]
     rows.append([key_label("total", None, hotline, lang), *figure_values(report.total)])

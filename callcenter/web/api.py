@@ -61,7 +61,8 @@ def api_call(request: Request, call_id: int, user: CurrentUser) -> dict[str, Any
     data["holds"] = [{"started_at": h.started_at.isoformat(), "seconds": h.seconds} for h in view.call.holds]
     data["timeline"] = [{"at": m.at.isoformat(), "offset": m.offset, "what": m.what, "detail": m.detail}
                         for m in view.timeline]
-    data["recordings"] = [f"/calls/{call_id}/recordings/{i}" for i in range(len(view.recordings))]
+    data["recordings"] = [{"url": f"/calls/{call_id}/recordings/{r.index}", "side": r.side, "state": r.state}
+                          for r in view.recordings]
     data["transcript"] = view.transcript
     data["findings"] = [{"kind": f.kind, "detail": f.detail,
                          "at_seconds": f.at_seconds} for f in view.findings]

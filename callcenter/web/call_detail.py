@@ -28,32 +28,47 @@ def may_see(session: Session, user: User, call: Call) -> bool:
 
 @dataclass(frozen=True)
 class Moment:
+    """One step of the call; the page words it (``moment.<what>``, the agent's name, the
+    department, enums), the API gives ``detail`` as plain values."""
+
     at: dt.datetime
     offset: float
     what: str
-    detail: str = ""
+    queue: str | None = None
+    agent: str | None = None  # agent id, or the interface/channel when no agent is known
+    agent_id: str | None = None
+    seconds: float | None = None
+    kind: str | None = None  # the enum ``value`` belongs to: greeting, hangup_first
+    value: str | None = None
+
+    @property
+    def detail(self) -> str:
+        parts = [p for p in (self.queue, self.agent, self.value) if p]
+        if self.seconds is not None:
+            parts.append(f"{self.seconds:.1f}s")
+        return " · ".join(parts)
 
 
 def timeline(call: Call) -> list[Moment]:
     start = call.started_at
 
-    def moment(at: dt.datetime, what: str, detail: str = "") -> Moment:
-        return Moment(at, (at - start).total_seconds(), what, detail)
+    def moment(at: dt.datetime, what: str, **detail: Any) -> Moment:
+        return Moment(at, (at - start).total_seconds(), what, **detail)
 
-    moments = [moment(call.started_at, "call_started", call.queue or "")]
+    moments = [moment(call.started_at, "call_started", queue=call.queue)]
     if call.queue_entered_at:
-        moments.append(moment(call.queue_entered_at, "queued", call.queue or ""))
+        moments.append(moment(call.queue_entered_at, "queued", queue=call.queue))
     for leg in call.legs:
-        who = leg.agent_id or leg.agent_interface or leg.channel
-        moments.append(moment(leg.started_at, "leg_ringing", who))
+        who = {"agent": leg.agent_id or leg.agent_interface or leg.channel, "agent_id": leg.agent_id}
+        moments.append(moment(leg.started_at, "leg_ringing", **who))
         if leg.ended_at:
-            moments.append(moment(leg.ended_at, f"leg_{leg.outcome}", f"{who} · {leg.ring_seconds:.1f}s"))
+            moments.append(moment(leg.ended_at, f"leg_{leg.outcome}", seconds=leg.ring_seconds, **who))
     for hold in call.holds:
-        moments.append(moment(hold.started_at, "hold", f"{hold.seconds:.0f}s"))
-        moments.append(moment(hold.ended_at, "unhold", ""))
+        moments.append(moment(hold.started_at, "hold", seconds=hold.seconds))
+        moments.append(moment(hold.ended_at, "unhold"))
     if call.answered_at:
-        moments.append(moment(call.answered_at, "answered", call.greeting or ""))
-    moments.append(moment(call.ended_at, "ended", call.hangup_first))
+        moments.append(moment(call.answered_at, "answered", kind="greeting", value=call.greeting))
+    moments.append(moment(call.ended_at, "ended", kind="hangup_first", value=call.hangup_first))
     return sorted(moments, key=lambda m: (m.at, m.what != "call_started"))
 
 
@@ -61,6 +76,43 @@ def journal(session: Session, call: Call) -> list[CallEvent]:
     stmt = (select(CallEvent).where(CallEvent.linkedid == call.linkedid, CallEvent.server == call.server)
             .order_by(CallEvent.at, CallEvent.id).limit(JOURNAL_LIMIT))
     return list(session.scalars(stmt))
+
+
+WRITE_GRACE = dt.timedelta(minutes=2)  # the PBX closes a recording's files this long after hang-up at most
+
+
+@dataclass(frozen=True)
+class Recording:
+    index: int
+    path: Path
+    side: str  # mixed | caller | agent (MixMonitor's r() and t() files, C3)
+    state: str  # ready | writing | missing
+
+
+def _complete_wav(path: Path) -> bool:
+    """A WAV file whose RIFF header already counts the whole file: the writer has closed it
+    (Asterisk and pbxsim write the sizes when the file is finished)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return len(head) == 8 and head[:4] == b"RIFF" and int.from_bytes(head[4:], "little") + 8 == size
+
+
+def recordings(call: Call, recordings_dir: Path, now: dt.datetime) -> list[Recording]:
+    """The call's recordings and whether each can be played: a file not there (yet) or still
+    open shortly after the hang-up is being written; later, a file not there is missing."""
+    recent = now - call.ended_at < WRITE_GRACE
+    out = []
+    for index, path in enumerate(recording_paths(call, recordings_dir)):
+        side = ("caller" if path.name.endswith("-caller.wav") else
+                "agent" if path.name.endswith("-agent.wav") else "mixed")
+        finished = path.is_file() and _complete_wav(path)
+        state = "ready" if finished else "writing" if recent else "missing"
+        out.append(Recording(index, path, side, state))
+    return out
 
 
 def recording_paths(call: Call, recordings_dir: Path) -> list[Path]:
@@ -107,7 +159,7 @@ class CallView:
     call: Call
     caller: str | None
     timeline: list[Moment]
-    recordings: list[Path]
+    recordings: list[Recording]
     transcript: list[dict[str, Any]] | None
     findings: list[Any]
     journal: list[CallEvent] = field(default_factory=list)

@@ -12,7 +12,7 @@ from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
 from callcenter.privacy import masked_turns
 from callcenter.reports.drilldown import drill_calls
-from callcenter.reports.measures import FIGURE_BY_NAME
+from callcenter.reports.render import key_label
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
 from callcenter.web.call_detail import (
     CallView,
@@ -20,26 +20,23 @@ from callcenter.web.call_detail import (
     may_see,
     quality_findings,
     recording_paths,
+    recordings,
     timeline,
     transcript_turns,
 )
 from callcenter.web.common import ctx_of, drill_of, is_db_id, period_of, query_string, scope_of, thresholds_of
 from callcenter.web.templating import render
+from callcenter.words.enums import word
 
 router = APIRouter()
 PAGE_SIZE = 50
-
-
-def _figure_label(figure: str, lang: str) -> str:
-    found = next((f for f in FIGURE_BY_NAME.values() if f.drill == figure), None)
-    return found.label(lang) if found else figure
 
 
 @router.get("/calls")
 def calls_page(request: Request, user: CurrentUser) -> Response:
     from callcenter.web.i18n import lang_of
 
-    args, period = drill_of(request), period_of(request)
+    args, period, lang = drill_of(request), period_of(request), lang_of(request)
     with unit_of_work(ctx_of(request).sessions) as session:
         total, calls = drill_calls(session, period, scope_of(user), args.drill, thresholds_of(request),
                                    limit=PAGE_SIZE, offset=(args.page - 1) * PAGE_SIZE)
@@ -48,7 +45,9 @@ def calls_page(request: Request, user: CurrentUser) -> Response:
     base = query_string(period, **{k: v for k, v in params.items() if k not in ("from", "to")})
     return render(request, "calls.html", user=user, calls=calls, total=total, page=args.page,
                   pages=max(1, -(-total // PAGE_SIZE)), base=base, period=period,
-                  figure=_figure_label(args.drill.figure, lang_of(request)), drill=args.drill,
+                  figure=word(lang, "figure", args.drill.figure), drill=args.drill,
+                  key_label=key_label(args.drill.by, args.drill.key, ctx_of(request).settings.hotline, lang,
+                                      with_id=False),
                   phone=lambda n: shown_phone(user, n))
 
 
@@ -70,7 +69,7 @@ def call_view(request: Request, user: User, call_id: int) -> CallView:
     with unit_of_work(ctx.sessions) as session:
         call = load_call(session, user, call_id)
         view = CallView(call=call, caller=shown_phone(user, call.caller), timeline=timeline(call),
-                        recordings=recording_paths(call, ctx.settings.recordings_dir),
+                        recordings=recordings(call, ctx.settings.recordings_dir, ctx.clock.now()),
                         # R17: the transcript masks numbers for whoever sees the ticket's number masked.
                         transcript=_transcript_for(user, transcript_turns(session, call.id)),
                         findings=quality_findings(session, call.id),

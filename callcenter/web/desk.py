@@ -20,7 +20,7 @@ from sse_starlette import EventSourceResponse
 
 from callcenter.agents import desk as core
 from callcenter.agents.desk import Actor, DeskError, Forbidden, NotFound
-from callcenter.agents.desk_texts import desk_translator
+from callcenter.agents.desk_texts import desk_translator, desk_words
 from callcenter.agents.hub import DeskEvent
 from callcenter.agents.quality import own_quality
 from callcenter.agents.roster import departments_of, queues_of
@@ -96,7 +96,7 @@ async def desk_page(request: Request, who: Who, agent: str | None = None) -> Any
     hotline = _ctx(request).settings.hotline
     return render(
         request, "desk/desk.html", user=user_from_hotline(hotline, who.id),
-        d=desk_translator(lang_of(request)),
+        d=desk_translator(lang_of(request)), words=desk_words(lang_of(request)),
         agent=target, acting_for=target.id != who.id, queues=queues_of(hotline, target.id),
         reasons=PAUSE_REASONS,
         departments=hotline.departments, ring_cycle=hotline.rules.ring_cycle_seconds,

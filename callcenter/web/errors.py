@@ -11,20 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from callcenter.words.catalogue import gettext
+
 log = logging.getLogger(__name__)
 
-TITLES: dict[int, tuple[str, str]] = {
-    400: ("请求有误", "Bad request"),
-    401: ("请先登录", "Login required"),
-    403: ("无权进行此操作", "Not allowed"),
-    404: ("找不到该页面", "Not found"),
-    405: ("不支持该操作", "Method not allowed"),
-    413: ("提交的内容过大", "Request too large"),
-    422: ("填写的内容有误", "Invalid input"),
-    429: ("尝试过于频繁，请稍后再试", "Too many attempts, try again later"),
-    500: ("系统出错了，已记录，请稍后再试", "Something went wrong; it was logged, try again later"),
-    503: ("系统繁忙，请稍后再试", "Busy, try again shortly"),
-}
+KNOWN_STATUSES = (400, 401, 403, 404, 405, 413, 422, 429, 500, 503)  # error.<status> in the catalogues
 
 
 def wants_json(request: Request) -> bool:
@@ -35,8 +26,15 @@ def wants_json(request: Request) -> bool:
 
 
 def title_of(status: int, lang: str) -> str:
-    zh, en = TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
-    return en if lang == "en" else zh
+    known = status if status in KNOWN_STATUSES else (500 if status >= 500 else 400)
+    return gettext(lang, f"error.{known}")
+
+
+def detail_words(detail: str, lang: str) -> str:
+    """A known reason in the reader's language (``error.detail.<reason>``), any other as given."""
+    key = f"error.detail.{detail}"
+    words = gettext(lang, key)
+    return detail if words == key else words
 
 
 def problem(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
@@ -50,7 +48,7 @@ def problem(request: Request, status: int, detail: str, headers: dict[str, str] 
     from callcenter.web.templating import render
 
     response = render(request, "error.html", status_code=status, status=status, title=title_of(status, lang),
-                      detail=detail)
+                      detail=detail_words(detail, lang))
     if headers:
         response.headers.update(headers)
     return response

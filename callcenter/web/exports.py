@@ -11,23 +11,22 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 
 from callcenter.db.session import unit_of_work
+from callcenter.hotline import Hotline
 from callcenter.reports.answer_times import answer_time_report
 from callcenter.reports.drilldown import drill_calls
 from callcenter.reports.render import Cell, rows_for, safe_rows, to_csv
 from callcenter.web.auth import CurrentUser, User, audit, shown_phone
 from callcenter.web.common import by_of, ctx_of, drill_of, period_of, scope_of, thresholds_of, today_of
-from callcenter.web.durations import seconds_value
 from callcenter.web.i18n import lang_of
+from callcenter.words.catalogue import gettext
+from callcenter.words.enums import word
+from callcenter.words.formats import local_time, seconds_value
 
 router = APIRouter()
 EXPORT_LIMIT = 100_000
-CALL_HEADER = {
-    "zh": ["开始时间", "通话ID", "主叫号码", "队列", "坐席", "接听", "放弃", "振铃(秒)", "声数", "三声内",
-           "问候",
-           "等待(秒)", "通话(秒)", "保持(秒)", "先挂机", "转接"],
-    "en": ["Started", "Linkedid", "Caller", "Queue", "Agent", "Answered", "Abandoned", "Ring (s)", "Rings",
-           "Within 3 rings", "Greeting", "Wait (s)", "Talk (s)", "Hold (s)", "Hung up first", "Transfers"],
-}
+CALL_COLUMNS = ("started", "linkedid", "caller", "queue", "agent", "answered", "abandoned", "ring_seconds",
+                "rings", "within_rule", "greeting", "wait_seconds", "talk_seconds", "hold_seconds",
+                "hangup_first", "transfers")  # export.<column> in the catalogues
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -70,13 +69,24 @@ def export_report(request: Request, fmt: str, user: CurrentUser) -> Response:
     return _respond(fmt, header, rows, f"answer-times-{period.first}-{period.last}-{by}")
 
 
-def call_row(call: Any, user: User, zone: Any) -> list[Cell]:
-    return [call.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), call.linkedid,
-            shown_phone(user, call.caller), call.queue, call.agent_id or call.agent_interface,
+def call_header(lang: str) -> list[str]:
+    return [gettext(lang, f"export.{column}") for column in CALL_COLUMNS]
+
+
+def call_row(call: Any, user: User, zone: Any, lang: str = "zh",
+             hotline: Hotline | None = None) -> list[Cell]:
+    """One call as people read it: local time, the department and agent names, enums as words;
+    counts and seconds stay numbers a spreadsheet can sum."""
+    dept = hotline.department_of_queue(call.queue) if hotline and call.queue else None
+    agent = hotline.agent(call.agent_id) if hotline and call.agent_id else None
+    return [local_time(call.started_at, zone, lang), call.linkedid,
+            shown_phone(user, call.caller), dept.name if dept else call.queue,
+            f"{call.agent_id} {agent.name}" if agent else call.agent_id or call.agent_interface,
             int(call.answered), int(call.abandoned), seconds_value(call.ring_seconds), call.rings,
-            None if call.within_rule is None else int(call.within_rule), call.greeting,
+            None if call.within_rule is None else int(call.within_rule),
+            word(lang, "greeting", call.greeting),
             seconds_value(call.wait_seconds), seconds_value(call.talk_seconds),
-            seconds_value(call.hold_seconds), call.hangup_first, call.transfers]
+            seconds_value(call.hold_seconds), word(lang, "hangup_first", call.hangup_first), call.transfers]
 
 
 @router.get("/calls/export.{fmt}")
@@ -86,9 +96,9 @@ def export_calls(request: Request, fmt: str, user: CurrentUser) -> Response:
     with unit_of_work(ctx.sessions) as session:
         total, calls = drill_calls(session, period, scope_of(user), args.drill, thresholds_of(request),
                                    limit=EXPORT_LIMIT)
-        rows = [call_row(c, user, period.zone) for c in calls]
+        rows = [call_row(c, user, period.zone, lang, ctx.settings.hotline) for c in calls]
         audit(session, user, f"export_{fmt}", f"calls {args.drill.figure} {period.first}..{period.last}: "
                                               f"{len(rows)} of {total}, numbers "
                                               f"{'whole' if user.is_supervisor else 'masked'}")
-    return _respond(fmt, CALL_HEADER["en" if lang == "en" else "zh"], rows,
+    return _respond(fmt, call_header(lang), rows,
                     f"calls-{args.drill.figure}-{period.first}-{period.last}")

@@ -29,6 +29,7 @@ from callcenter.web.common import (
 from callcenter.web.i18n import lang_of, translator
 from callcenter.web.report_tiles import tiles
 from callcenter.web.templating import render
+from callcenter.words.formats import number_text, percent_text
 
 router = APIRouter()
 SERVICE_LEVEL_TARGET = 80.0  # the usual 80/20-style goal line on the chart; not a rule of DOMAIN.md
@@ -51,20 +52,20 @@ def home(user: CurrentUser) -> Response:
     return RedirectResponse("/reports", status_code=303)
 
 
-def _cell(figure: Figure, figures: AnswerTimes, period: Period, by: str, key: str | None) -> Cell:
+def _cell(figure: Figure, figures: AnswerTimes, period: Period, by: str, key: str | None, lang: str) -> Cell:
     value = figures.value(figure.name)
-    text = "–" if value is None else (f"{value:.1f}%" if figure.kind == "percent" else
-                                      f"{value:g}" if isinstance(value, float) else str(value))
+    text = percent_text(value, lang) if figure.kind == "percent" else number_text(value, lang)
     if figure.drill is None or not value:
         return Cell(text, None)
     return Cell(text, "/calls?" + query_string(period, figure=figure.drill, by=by, key=key))
 
 
-def figure_rows(report: AnswerTimeReport) -> list[FigureRow]:
+def figure_rows(report: AnswerTimeReport, lang: str = "zh") -> list[FigureRow]:
     groups: list[tuple[AnswerTimes, str, str | None]] = [
         (r, report.by, NO_KEY if r.key is None else r.key) for r in report.rows]
     groups.append((report.total, "total", None))
-    return [FigureRow(f, [_cell(f, g, report.period, by, key) for g, by, key in groups]) for f in FIGURES]
+    return [FigureRow(f, [_cell(f, g, report.period, by, key, lang) for g, by, key in groups])
+            for f in FIGURES]
 
 
 def charts(report: AnswerTimeReport, hourly: AnswerTimeReport, lang: str) -> list[Markup]:
@@ -98,10 +99,10 @@ def reports_page(request: Request, user: CurrentUser) -> Response:
     report, hourly = load_reports(request, user)
     lang = lang_of(request)
     hotline = ctx_of(request).settings.hotline
-    columns = [key_label(report.by, r.key, hotline,
-                         lang) for r in report.rows] + [key_label("total", None, None, lang)]
+    columns = [key_label(report.by, r.key, hotline, lang, with_id=False)
+               for r in report.rows] + [key_label("total", None, None, lang)]
     context: dict[str, Any] = {
-        "user": user, "report": report, "columns": columns, "rows": figure_rows(report),
+        "user": user, "report": report, "columns": columns, "rows": figure_rows(report, lang),
         "charts": charts(report, hourly, lang), "query": query_string(report.period, by=report.by),
         "by_choices": ("agent", "queue", "hour", "day"), "tiles": tiles(report, lang),
     }

@@ -12,9 +12,12 @@ from sse_starlette.sse import EventSourceResponse
 
 from callcenter.privacy import alert_for_role, mask_text
 from callcenter.web.auth import CurrentUser, User, mask_phone
+from callcenter.web.i18n import lang_of
 from callcenter.web.live import CLOSE, LiveBoard
 from callcenter.web.streams import while_signed_in
 from callcenter.web.templating import render
+from callcenter.words.catalogue import gettext
+from callcenter.words.enums import ENUMS, word
 
 router = APIRouter()
 PING_SECONDS = 15
@@ -49,11 +52,26 @@ def live_of(request: Request) -> LiveBoard:
     return request.app.state.live  # type: ignore[no-any-return]
 
 
+KPIS = ("offered", "answered", "abandoned", "within_rule_pct", "service_level_excl", "answered_15s_pct",
+        "late_no_apology", "avg_ring")
+TILE_WORDS = ("ring", "more", "live", "lost", "queue_waiting", "longest", "free", "busy", "seconds")
+
+
+def words(lang: str) -> dict[str, Any]:
+    """What the wallboard's script writes, from the catalogues (``%(num)s`` filled in there)."""
+    out: dict[str, Any] = {key: gettext(lang, f"wallboard.{key}") for key in TILE_WORDS}
+    out["paused"] = word(lang, "agent_state", "paused")
+    out["call_state"] = {s: word(lang, "call_state", s) for s in ENUMS["call_state"]}
+    out["agent_state"] = {s: word(lang, "agent_state", s) for s in ENUMS["agent_state"]}
+    out["kpi"] = {k: gettext(lang, f"wallboard.kpi.{k}") for k in KPIS}
+    return out
+
+
 @router.get("/wallboard")
 def wallboard_page(request: Request, user: CurrentUser) -> Response:
     rules = request.app.state.ctx.settings.hotline.rules
     return render(request, "wallboard.html", user=user, ring_cycle=rules.ring_cycle_seconds,
-                  rule_rings=rules.rule_rings)
+                  rule_rings=rules.rule_rings, words=words(lang_of(request)))
 
 
 @router.get("/api/wallboard")

@@ -98,7 +98,7 @@ async def test_report_period_chart_export_and_call_detail(page: Any, tmp_path: P
     await expect(page.locator("#calls tbody tr")).to_have_count(1)
     await page.locator("#calls tbody tr a").first.click()
     await expect(page.locator("#timeline li").first).to_be_visible()
-    assert "answered" in await page.locator("#timeline").inner_text()
+    assert "接通 · 标准问候" in await page.locator("#timeline").inner_text()  # R3, in words
     await page.click("text=English")
     await expect(page.locator("h1")).to_contain_text("Call detail")
 

@@ -213,7 +213,8 @@ async def test_after_hang_up_the_draft_ticket_arrives_and_is_confirmed_r4(desk: 
     await form.locator("input[name=preferred_time]").fill("明天上午")
     await form.locator("input[name=visit_at]").fill("2026-11-25T09:30")  # the centre's time (Shanghai)
     await desk.page.click("#btn-confirm")
-    await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text("in_progress", timeout=5000)
+    # The status and the audited action in words (in_progress, pause), issue 14.
+    await playwright_api.expect(desk.page.locator("#ticket-id")).to_contain_text("处理中", timeout=5000)
     with unit_of_work(ctx.sessions) as s:
         stored = s.get(Ticket, draft_id)
         assert stored is not None and stored.status == "in_progress" and stored.preferred_time == "明天上午"
@@ -262,7 +263,7 @@ async def test_a_supervisor_acts_for_an_agent_and_the_audit_shows_it_r17(desk: D
     assert desk.pbxsim.pbx.queues["repair"].member("PJSIP/8101").paused_reason == "培训"
     await _badge(desk, "培训")  # the agent's own desk shows it too
     await page.reload()
-    await playwright_api.expect(page.locator("#audit")).to_contain_text("900（主管） pause ✓", timeout=5000)
+    await playwright_api.expect(page.locator("#audit")).to_contain_text("900（主管） 暂停 ✓", timeout=5000)
     await context.close()
 
 

@@ -28,8 +28,8 @@ BAD_PAGES = [
     ("/calls?page=99999999999999999999", 400, "page must be"),
     ("/calls?page=0", 400, "page must be"),
     ("/calls?page=abc", 400, "page must be"),
-    ("/calls/999999999999999999999", 404, "no such call"),
-    ("/calls/1/recordings/99999999999999999999", 404, "no such recording"),
+    ("/calls/999999999999999999999", 404, "没有这通通话"),  # a known reason, in Chinese
+    ("/calls/1/recordings/99999999999999999999", 404, "没有这段录音"),
     ("/spot-checks?day=0001-01-01", 400, "out of range"),
     ("/calls/1%00", 400, "NUL"),
     ("/static/app.css%00x", 400, "NUL"),

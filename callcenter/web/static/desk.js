@@ -27,6 +27,10 @@
     ask_category: (a, b) => `类别不确定：${a}还是${b}？请与来电人确认`,
   };
   const $ = (id) => document.getElementById(id);
+  // Internal values (kinds of matter, statuses, callback reasons, desk actions) in words, from the
+  // catalogues (callcenter/words), rendered into the page by the server.
+  const W = JSON.parse(($("desk-words") || {}).textContent || "{}");
+  const say = (kind, value) => (W[kind] && W[kind][value]) || value || "";
   // Times in the hotline's zone, whatever the browser's own: the API's instants are read as
   // instants (never sliced as text), shown and entered as the centre's wall-clock time.
   const zone = root.dataset.timezone || "Asia/Shanghai";
@@ -114,11 +118,11 @@
     text($("pop-department"), pop.department);
     $("pop-history-error").hidden = !pop.card_error;
     fillList($("pop-tickets"), card.open_tickets, (t) =>
-      `#${t.id} ${t.category}${t.urgent ? " ⚠" : ""} ${t.summary} · ${T.owner} ${t.owner || T.none}`);
+      `#${t.id} ${say("category", t.category)}${t.urgent ? " ⚠" : ""} ${t.summary} · ${T.owner} ${t.owner || T.none}`);
     fillList($("pop-calls"), card.last_calls, (c) =>
       `${localTime(c.started_at)} ${c.answered ? T.answered : T.missed}` +
       (c.talk_seconds ? ` ${Math.round(c.talk_seconds)}s` : ""));
-    fillList($("pop-callbacks"), card.callbacks, (c) => `${c.reason} · ${T.due} ${localTime(c.due_at)}`);
+    fillList($("pop-callbacks"), card.callbacks, (c) => `${say("callback_reason", c.reason)} · ${T.due} ${localTime(c.due_at)}`);
     clearInterval(ringTimer);
     if (pop.phase === "ringing") {
       const tick = () => text($("pop-ring"), T.ring(ringNumber(pop)));
@@ -150,7 +154,7 @@
     currentTicket = t;
     const form = $("ticket-form");
     form.hidden = false;
-    text($("ticket-id"), `#${t.id} · ${t.status}`);
+    text($("ticket-id"), `#${t.id} · ${say("ticket_status", t.status)}`);
     text($("ticket-owner"), t.owner);
     FIELDS.forEach((name) => {
       const input = form.elements[name];
@@ -189,7 +193,7 @@
     if (!rows.length) item(list, T.none);
     rows.forEach((t) => {
       const open = button(`#${t.id}`, () => showTicket(t));
-      const li = item(list, ` ${t.category}${t.urgent ? " ⚠" : ""} ${t.summary || ""} `, open);
+      const li = item(list, ` ${say("category", t.category)}${t.urgent ? " ⚠" : ""} ${t.summary || ""} `, open);
       li.prepend(open);
       li.appendChild(button(en ? "Call" : "拨打", () => call({ ticket_id: t.id })));
       if ((t.missing || []).length) li.classList.add("has-missing");
@@ -201,7 +205,7 @@
     list.replaceChildren();
     if (!rows.length) item(list, T.none);
     rows.forEach((c) => {
-      const li = item(list, `${c.reason} · ${c.caller || ""} · ${T.due} ${localTime(c.due_at)} `);
+      const li = item(list, `${say("callback_reason", c.reason)} · ${c.caller || ""} · ${T.due} ${localTime(c.due_at)} `);
       li.appendChild(button(en ? "Call" : "拨打", () => call({ callback_id: c.id })));
     });
   }
@@ -234,7 +238,7 @@
   async function loadAudit() {
     const rows = await api("/desk/api/audit").catch(() => []);
     fillList($("audit"), rows, (r) => `${wallClock(r.at).slice(11, 19)} ${r.actor}${r.actor_role === "supervisor" ? "（主管）" : ""}` +
-      ` ${r.action} ${r.ok ? "✓" : "✗ " + (r.error || "")}`);
+      ` ${say("desk_action", r.action)} ${r.ok ? "✓" : "✗ " + (r.error || "")}`);
   }
 
   // --- live events ------------------------------------------------------------------------

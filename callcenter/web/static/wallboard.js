@@ -8,20 +8,9 @@
   var cycle = parseFloat(body.dataset.ringCycle) || 5;
   var ruleRings = parseInt(body.dataset.ruleRings, 10) || 3;
   var en = body.dataset.lang === "en";
-  var T = en ? {ivr: "menu", waiting: "waiting", ringing: "ringing", talking: "talking", hold: "on hold",
-                available: "available", paused: "paused", logged_out: "logged out", unavailable: "unavailable",
-                ring: "ring ", live: "live", lost: "reconnecting…", offered: "offered", answered: "answered",
-                abandoned: "abandoned", within_rule_pct: "within 3 rings", service_level_excl: "service level",
-                answered_15s_pct: "answered ≤15 s", late_no_apology: "late, no apology", avg_ring: "avg ring (s)",
-                queue_waiting: "waiting", longest: "longest wait", free: "free", busy: "on calls",
-                more: function (n) { return "+" + n + " more"; }, seconds: " s"}
-            : {ivr: "语音导航", waiting: "等待", ringing: "振铃", talking: "通话", hold: "保持",
-               available: "空闲", paused: "小休", logged_out: "未登录", unavailable: "不可用",
-               ring: "第", live: "实时", lost: "重新连接中…", offered: "呼入", answered: "接听",
-               abandoned: "放弃", within_rule_pct: "三声内接听率", service_level_excl: "服务水平",
-               answered_15s_pct: "15秒接通率", late_no_apology: "超时未致歉", avg_ring: "平均振铃(秒)",
-               queue_waiting: "排队数", longest: "最长等待", free: "空闲", busy: "通话中",
-               more: function (n) { return "还有 " + n + " 通"; }, seconds: " 秒"};
+  // The words come from the catalogues (callcenter/words), rendered into the page by the server.
+  var W = JSON.parse(document.getElementById("words").textContent);
+  function fill(template, n) { return template.replace("%(num)s", n); }
   var MAX_ROWS = 20, WAITING = {waiting: 1, ringing: 1}, BUSY = {ringing: 1, talking: 1};
   var calls = {}, agents = {}, queues = [], figures = null, pbxAt = null, wallAt = 0, rate = 1;
 
@@ -58,8 +47,8 @@
       tr.dataset.state = c.state;
       tr.className = "state-" + c.state + (late ? (WAITING[c.state] ? " late" : " answered-late") : "");
       cell(tr, c.caller); cell(tr, queueName(c.queue)); cell(tr, c.agent || "");
-      cell(tr, T[c.state] || c.state, "state");
-      cell(tr, n == null ? "" : (en ? T.ring + n : T.ring + n + "声"), "ring").dataset.ring = n == null ? "" : n;
+      cell(tr, W.call_state[c.state] || c.state, "state");
+      cell(tr, n == null ? "" : fill(W.ring, n), "ring").dataset.ring = n == null ? "" : n;
       if (window.ListenIn) {  // supervisors: listen / whisper / barge on a call in conversation
         var spy = cell(tr, "", "spy-cell");
         if (c.state === "talking" || c.state === "hold") spy.appendChild(window.ListenIn.row(c.linkedid));
@@ -68,7 +57,7 @@
     });
     var more = document.getElementById("more-calls");
     more.hidden = list.length <= MAX_ROWS;
-    text(more, list.length > MAX_ROWS ? T.more(list.length - MAX_ROWS) : "");
+    text(more, list.length > MAX_ROWS ? fill(W.more, list.length - MAX_ROWS) : "");
     renderQueues();
   }
 
@@ -105,10 +94,10 @@
       var tile = document.createElement("div");
       tile.className = "queue-tile"; tile.id = "queue-" + q.queue; tile.dataset.queue = q.queue;
       tile.appendChild(text(document.createElement("h3"), q.name));
-      tileFigure(tile, "waiting", waiting.length, T.queue_waiting);
-      tileFigure(tile, "longest", waiting.length ? Math.round(Math.max.apply(null, waiting)) + T.seconds : "–", T.longest);
-      tileFigure(tile, "agents", free + " / " + busy + " / " + paused, T.free + " / " + T.busy + " / " + T.paused);
-      tileFigure(tile, "within", pct, T.within_rule_pct);
+      tileFigure(tile, "waiting", waiting.length, W.queue_waiting);
+      tileFigure(tile, "longest", waiting.length ? Math.round(Math.max.apply(null, waiting)) + W.seconds : "–", W.longest);
+      tileFigure(tile, "agents", free + " / " + busy + " / " + paused, W.free + " / " + W.busy + " / " + W.paused);
+      tileFigure(tile, "within", pct, W.kpi.within_rule_pct);
       box.appendChild(tile);
     });
   }
@@ -119,7 +108,7 @@
     Object.keys(agents).sort().forEach(function (id) {
       var a = agents[id], li = document.createElement("li");
       li.id = "agent-" + id; li.className = "agent-" + a.state; li.dataset.state = a.state;
-      text(li, a.id + " " + (a.name || "") + " · " + (T[a.state] || a.state) + (a.reason ? " (" + a.reason + ")" : ""));
+      text(li, a.id + " " + (a.name || "") + " · " + (W.agent_state[a.state] || a.state) + (a.reason ? " (" + a.reason + ")" : ""));
       ul.appendChild(li);
     });
   }
@@ -134,7 +123,7 @@
       var div = document.createElement("div"), v = f[k];
       div.className = "kpi"; div.id = "kpi-" + k;
       var big = text(document.createElement("b"), v == null ? "–" : (k.slice(-4) === "_pct" || k === "service_level_excl" ? percent(v) : v));
-      div.appendChild(big); div.appendChild(text(document.createElement("span"), T[k]));
+      div.appendChild(big); div.appendChild(text(document.createElement("span"), W.kpi[k]));
       box.appendChild(div);
     });
   }
@@ -166,7 +155,7 @@
       document.getElementById("alerts").textContent = "";
       m.alerts.slice().reverse().forEach(addAlert);
       renderFigures(m.figures); renderCalls(); renderAgents(); renderStore(m.store);
-      text(status, T.live); status.className = "status live";
+      text(status, W.live); status.className = "status live";
     });
     source.addEventListener("call", function (e) { var m = JSON.parse(e.data); clock(m); calls[m.call.linkedid] = m.call; renderCalls(); });
     source.addEventListener("ended", function (e) { var m = JSON.parse(e.data); clock(m); delete calls[m.linkedid];
@@ -176,7 +165,7 @@
     source.addEventListener("alert", function (e) { addAlert(JSON.parse(e.data).alert); });
     source.addEventListener("figures", function (e) { renderFigures(JSON.parse(e.data).figures); renderQueues(); });
     source.addEventListener("store", function (e) { renderStore(JSON.parse(e.data).store); });
-    source.onerror = function () { text(status, T.lost); status.className = "status lost"; };
+    source.onerror = function () { text(status, W.lost); status.className = "status lost"; };
   }
 
   connect();
