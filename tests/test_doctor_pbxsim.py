@@ -173,6 +173,15 @@ async def test_wrong_ami_secret_names_the_secret_setting(deployment: Deployment)
     assert problems["fastagi"] == ["not checked: both AMI users must log in first"]
 
 
+async def test_asterisk_not_listening_names_the_ami_address(deployment: Deployment) -> None:
+    settings = load_settings(deployment.env)  # nothing listens on the AMI port: no pbxsim started
+    problems = failing(await diagnose(settings, deployment.env))
+    assert len(problems["ami-login"]) == 2
+    assert all(f"cannot connect to 127.0.0.1:{deployment.env['CALLCENTER_AMI_PORT']}" in line
+               and "CALLCENTER_AMI_HOST/_PORT" in line for line in problems["ami-login"])
+    assert problems["fastagi"] == ["not checked: both AMI users must log in first"]
+
+
 async def test_action_user_without_the_agent_class_names_its_write_line(deployment: Deployment) -> None:
     deployment.permissions[ACTIONS] = (accounts.ACTION_READ, "originate,call")
     problems = failing(await deployment.run())
