@@ -166,11 +166,12 @@ class RunningService:
     """The callcenter service (listener, tracker, writer, FastAGI, callbacks, agents) against the PBX."""
 
     def __init__(self, asterisk: Asterisk, database_url: str, hotline: Path | None = None,
-                 **env: str) -> None:
+                 factories: list[str] | None = None, **env: str) -> None:
         extra = {"CALLCENTER_DATABASE_URL": database_url, "CALLCENTER_WRAP_UP_SECONDS": "0", **env}
         if hotline is not None:
             extra["CALLCENTER_HOTLINE"] = str(hotline)
         self.env = asterisk.service_env(**extra)
+        self.factories = factories or FACTORIES
         self.service: Service | None = None
         self.stored: list[CallStored] = []
         self._stored_changed: asyncio.Event = asyncio.Event()
@@ -179,7 +180,7 @@ class RunningService:
         previous = {k: os.environ.get(k) for k in ("CALLCENTER_WRAP_UP_SECONDS",)}
         os.environ["CALLCENTER_WRAP_UP_SECONDS"] = self.env["CALLCENTER_WRAP_UP_SECONDS"]
         self._previous = previous
-        self.service = Service(load_settings(self.env), factories=FACTORIES)
+        self.service = Service(load_settings(self.env), factories=self.factories)
         self.service.context.bus.subscribe(CallStored, self._on_stored)
         await self.service.start()
         calls = next(c for c in self.service._started if c.name == "calls")
