@@ -77,17 +77,17 @@ def unpacked_tree(tarball: Path) -> Path:
     return tree
 
 
-def free_port(udp_too: bool = False) -> int:
-    """A port free on 127.0.0.1 for TCP (and UDP when asked: the SIP transports bind both)."""
+def free_port(udp_too: bool = False, host: str = "127.0.0.1") -> int:
+    """A port free on ``host`` for TCP (and UDP when asked: the SIP transports bind both)."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
+            tcp.bind((host, 0))
             port = int(tcp.getsockname()[1])
             if not udp_too:
                 return port
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 try:
-                    udp.bind(("127.0.0.1", port))
+                    udp.bind((host, port))
                 except OSError:
                     continue
                 return port
@@ -188,7 +188,8 @@ class Ports:
     ami: int = field(default_factory=free_port)
     sip: int = field(default_factory=lambda: free_port(udp_too=True))
     agi: int = field(default_factory=free_port)
-    trunk: int = field(default_factory=lambda: free_port(udp_too=True))
+    # The trunk's far end binds its own loopback address: free there (another run's trunk may hold it).
+    trunk: int = field(default_factory=lambda: free_port(udp_too=True, host=TRUNK_HOST))
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
