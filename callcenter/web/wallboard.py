@@ -54,7 +54,8 @@ def live_of(request: Request) -> LiveBoard:
 
 KPIS = ("offered", "answered", "abandoned", "within_rule_pct", "service_level_excl", "answered_15s_pct",
         "late_no_apology", "avg_ring")
-TILE_WORDS = ("ring", "more", "live", "lost", "queue_waiting", "longest", "free", "busy", "seconds")
+TILE_WORDS = ("ring", "more", "live", "lost", "queue_waiting", "longest", "free", "busy", "seconds",
+              "words_caller", "words_agent", "after_call")
 
 
 def words(lang: str) -> dict[str, Any]:

@@ -241,6 +241,81 @@
       ` ${say("desk_action", r.action)} ${r.ok ? "✓" : "✗ " + (r.error || "")}`);
   }
 
+  // --- the call's words as they come (issue 17) -----------------------------------------------
+  // One line per utterance and side; the side's unfinished utterance is replaced as it grows.
+  let liveCall = null;
+  const openLine = {};
+  function liveFor(linkedid) {
+    if (liveCall === linkedid) return;
+    liveCall = linkedid;
+    $("live-lines").replaceChildren();
+    $("live-fields").replaceChildren();
+    $("live-status").hidden = true;
+    delete openLine.caller; delete openLine.agent;
+    $("live").hidden = false;
+  }
+  function showWords(w) {
+    liveFor(w.linkedid);
+    let li = openLine[w.side];
+    if (!li) {
+      li = document.createElement("li");
+      li.className = `said-${w.side}`;
+      $("live-lines").appendChild(li);
+      openLine[w.side] = li;
+    }
+    const who = w.side === "caller" ? (en ? "Caller" : "客户") : (en ? "Agent" : "坐席");
+    li.textContent = `${who}：${w.text}`;
+    li.classList.toggle("partial", !w.final);
+    if (w.final) delete openLine[w.side];
+  }
+  function showLiveStatus(s) {
+    liveFor(s.linkedid);
+    const line = $("live-status");
+    line.hidden = s.state === "live";
+    line.textContent = s.reason || "";
+  }
+  const HEARD = { phone: "phone", address: "address", caller_name: "caller_name", category: "category" };
+  function prefill(p) {
+    liveFor(p.linkedid);
+    const dl = $("live-fields");
+    dl.replaceChildren();
+    Object.keys(HEARD).forEach((name) => {
+      if (!p[name]) return;
+      const label = document.querySelector(`#ticket-form [name="${name}"]`);
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      text(dt, label ? label.parentElement.firstChild.textContent : name);
+      text(dd, name === "category" ? (W.category || {})[p[name]] || p[name] : p[name]);
+      dl.append(dt, dd);
+      // The open ticket's empty fields take what was heard, for the agent to confirm (R4); a masked
+      // number (R17) is shown, never written into the form.
+      const input = $("ticket-form").elements[name];
+      if (input && !input.value && !String(p[name]).includes("*")) {
+        input.value = p[name];
+        input.classList.add("heard");
+      }
+    });
+  }
+  function showLiveAlert(a) {
+    $("live-alerts").hidden = false;
+    const li = document.createElement("li");
+    li.className = `alert-${a.kind}`;
+    li.textContent = `${a.agent_id ? a.agent_id + " · " : ""}${a.text} `;
+    if (a.linkedid) {  // a supervisor listens in from here too (POST /api/calls/{linkedid}/spy)
+      li.appendChild(button(en ? "Listen" : "监听", () => listen(a.linkedid)));
+    }
+    $("live-alert-list").prepend(li);
+  }
+  async function listen(linkedid) {
+    const response = await fetch(`/api/calls/${encodeURIComponent(linkedid)}/spy`, {
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ mode: "listen" }),
+    }).catch(() => null);
+    const data = response ? await response.json().catch(() => ({})) : {};
+    notify(response && response.ok ? (en ? "Your phone rings to listen in" : "您的话机将振铃以监听")
+      : (data.error || data.detail || (en ? "Listening in failed" : "监听失败")), !(response && response.ok));
+  }
+
   // --- live events ------------------------------------------------------------------------
   function connect() {
     const source = new EventSource(q("/desk/events"));
@@ -259,6 +334,10 @@
       const data = JSON.parse(e.data);
       $("call-status").textContent = data.success ? T.call_ok : T.call_failed + data.reason;
     });
+    source.addEventListener("live_words", (e) => showWords(JSON.parse(e.data)));
+    source.addEventListener("live_status", (e) => showLiveStatus(JSON.parse(e.data)));
+    source.addEventListener("prefill", (e) => prefill(JSON.parse(e.data)));
+    source.addEventListener("alert", (e) => showLiveAlert(JSON.parse(e.data)));
     source.addEventListener("error", () => { /* EventSource reconnects by itself */ });
     source.addEventListener("open", () => { root.dataset.connected = "1"; });
   }

@@ -54,11 +54,25 @@
         if (c.state === "talking" || c.state === "hold") spy.appendChild(window.ListenIn.row(c.linkedid));
       }
       tbody.appendChild(tr);
+      var said = liveWords(c);  // issue 17: both sides' latest words while the call is up
+      if (said) {
+        var sub = document.createElement("tr"), td = text(document.createElement("td"), said);
+        sub.className = "live-words"; sub.dataset.linkedid = c.linkedid;
+        td.colSpan = tr.children.length; sub.appendChild(td); tbody.appendChild(sub);
+      }
     });
     var more = document.getElementById("more-calls");
     more.hidden = list.length <= MAX_ROWS;
     text(more, list.length > MAX_ROWS ? fill(W.more, list.length - MAX_ROWS) : "");
     renderQueues();
+  }
+
+  function liveWords(c) {
+    var w = c.words || {}, parts = [];
+    if (w.caller) parts.push(W.words_caller + "：" + w.caller);
+    if (w.agent) parts.push(W.words_agent + "：" + w.agent);
+    if (!parts.length && c.live === "after_call") parts.push(W.after_call);
+    return parts.join("　");
   }
 
   function queueName(id) {
@@ -156,6 +170,11 @@
       m.alerts.slice().reverse().forEach(addAlert);
       renderFigures(m.figures); renderCalls(); renderAgents(); renderStore(m.store);
       text(status, W.live); status.className = "status live";
+    });
+    source.addEventListener("transcript", function (e) {
+      var m = JSON.parse(e.data), c = calls[m.linkedid];
+      if (!c) return;
+      c.words = c.words || {}; c.words[m.side] = m.text; renderCalls();
     });
     source.addEventListener("call", function (e) { var m = JSON.parse(e.data); clock(m); calls[m.call.linkedid] = m.call; renderCalls(); });
     source.addEventListener("ended", function (e) { var m = JSON.parse(e.data); clock(m); delete calls[m.linkedid];
