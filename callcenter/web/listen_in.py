@@ -16,9 +16,22 @@ from callcenter.calls.spying import SpyMode
 from callcenter.db.session import unit_of_work
 from callcenter.web.auth import Supervisor, User, audit
 from callcenter.web.common import ctx_of
+from callcenter.words.catalogue import gettext
 
 router = APIRouter(prefix="/api")
 AUDIT_ACTION = "listen_in"
+
+
+def listen_in_words(lang: str) -> dict[str, str]:
+    """What static/listen_in.js writes on the wallboard (``%(phone)s`` and ``%(mode)s`` filled there)."""
+    return {
+        "listen": gettext(lang, "listen_in.listen"), "whisper": gettext(lang, "listen_in.whisper"),
+        "barge": gettext(lang, "listen_in.barge"), "listen_hint": gettext(lang, "listen_in.listen_hint"),
+        "whisper_hint": gettext(lang, "listen_in.whisper_hint"),
+        "barge_hint": gettext(lang, "listen_in.barge_hint"), "calling": gettext(lang, "listen_in.calling"),
+        "ringing": gettext(lang, "listen_in.ringing"),
+        "refused": gettext(lang, "listen_in.refused"), "no_answer": gettext(lang, "listen_in.no_answer"),
+    }
 
 
 class SpyRequest(BaseModel):

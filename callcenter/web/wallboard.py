@@ -13,6 +13,7 @@ from sse_starlette.sse import EventSourceResponse
 from callcenter.privacy import alert_for_role, mask_text
 from callcenter.web.auth import CurrentUser, User, mask_phone
 from callcenter.web.i18n import lang_of
+from callcenter.web.listen_in import listen_in_words
 from callcenter.web.live import CLOSE, LiveBoard
 from callcenter.web.streams import while_signed_in
 from callcenter.web.templating import render
@@ -65,6 +66,7 @@ def words(lang: str) -> dict[str, Any]:
     out["call_state"] = {s: word(lang, "call_state", s) for s in ENUMS["call_state"]}
     out["agent_state"] = {s: word(lang, "agent_state", s) for s in ENUMS["agent_state"]}
     out["kpi"] = {k: gettext(lang, f"wallboard.kpi.{k}") for k in KPIS}
+    out["listen_in"] = listen_in_words(lang)  # supervisors' buttons (static/listen_in.js)
     return out
 
 
