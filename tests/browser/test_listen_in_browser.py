@@ -1,7 +1,8 @@
 """Listening in from the wallboard in headless Chromium against pbxsim (real AMI, a real call in
 real time): a supervisor's live call row offers 监听 / 耳语 / 强插 once the call is answered, a
 click rings the supervisor's own phone into it (the Originate pbxsim received, ChanSpy started)
-and says so on the page; an agent's wallboard has no such column or buttons (R17)."""
+and says so on the page; a live alert about a call (R19) carries the same buttons; an agent's
+wallboard has no such column or buttons (R17)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from callcenter.messages import SupervisorAlert
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
@@ -122,3 +124,24 @@ async def test_the_wallboard_speaks_english_with_lang_en_and_says_why_a_listen_i
     await supervisor.evaluate(click, line.linkedid + "x")
     await playwright_api.expect(supervisor.locator("#spy-status.bad")).to_contain_text(
         "no call in conversation with that id")
+
+
+async def test_a_live_alert_about_a_call_offers_the_supervisor_to_listen_in_and_the_agent_nothing_r19(
+        board: Board) -> None:
+    supervisor = await board.page_of("900")
+    agent = await board.page_of("101")
+    await board.call_answered()
+    tracker = board.service.context.tracker
+    line = next(line for c in tracker.live_calls() if (line := tracker.agent_line(c.linkedid)) is not None)
+    board.service.context.bus.publish(SupervisorAlert(
+        "live_emergency", "通话中听到紧急情况：煤气味", None, None, board.service.context.clock.time(),
+        linkedid=line.linkedid, words="煤气味", agent_id="101"))
+    alert = supervisor.locator("#alerts li.alert-live_emergency")
+    await playwright_api.expect(alert.locator(".spy button")).to_have_text(["监听", "耳语", "强插"],
+                                                                          timeout=10000)
+    await playwright_api.expect(agent.locator("#alerts li.alert-live_emergency")).to_have_count(1)
+    assert await agent.locator("#alerts .spy").count() == 0
+    await alert.locator("button[data-spy=listen]").click()
+    await playwright_api.expect(supervisor.locator("#spy-status")).to_contain_text("您的话机 8900 正在振铃")
+    spies = [a for a in sent_actions(board.pbxsim, "Originate") if a["Channel"].startswith("Local/8900@")]
+    assert [(a["Exten"], a["Variable"]) for a in spies] == [("listen", f"CC_SPY_CHANNEL={line.channel}")]
