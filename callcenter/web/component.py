@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from sqlalchemy import text
 
 from callcenter import console
 from callcenter.db.session import unit_of_work
@@ -18,6 +19,7 @@ from callcenter.web.app import create_app
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts
 
 log = logging.getLogger(__name__)
+ACCOUNTS_LOCK = 0x63616C6C75736572  # b"calluser": the advisory lock around making the accounts
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -67,6 +69,10 @@ class WebComponent:
     def _accounts(self) -> None:
         settings = self.ctx.settings
         with unit_of_work(self.ctx.sessions) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Web front ends started together make the accounts once: the later ones wait
+                # here and find them made (issue 16).
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACCOUNTS_LOCK})
             made = ensure_accounts(session, settings.hotline, os.environ, settings.var_dir)
         if made:
             log.warning("web: initial passwords for %s written to %s "
