@@ -5,8 +5,8 @@ decision (R2) keep their p95 within 2x of idle, measured in the same run. The se
 FastAGI, one event loop as in production) runs here; the flood and the measuring clients run in
 processes of their own. Two floods: with the hotline's login throttling (the attacker's address
 is soon refused without password work), and with throttling relaxed to its maximum, so that
-every attempt reaches scrypt and only its one bounded thread stands between the flood and the
-event loop.
+every attempt reaches scrypt and only the bounded, low-priority password worker process stands
+between the flood and the event loop.
 """
 
 from __future__ import annotations

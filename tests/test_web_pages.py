@@ -18,7 +18,8 @@ from callcenter.db.models.web import SpotCheckMark, WebUser
 from callcenter.db.session import unit_of_work
 from callcenter.reports.spot_checks import daily_sample
 from callcenter.service import ServiceContext
-from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, hash_password, verify_password
+from callcenter.web.passwords import INITIAL_FILE, ensure_accounts
+from callcenter.web.scrypt import hash_password, verify_password
 from tests.browser.webapp import AGENT, SUPERVISOR, login
 from tests.support import web as web_fixtures
 from tests.test_reports_answer_times import DAY

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Any
 from sqlalchemy import exc, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.aio import favour_the_event_loop
 from callcenter.calls.model import CallRecord, LegRecord
 from callcenter.db.models.calls import Agent, Call, CallEvent, CallHold, CallLeg
 from callcenter.db.session import unit_of_work
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 Journal = list[tuple[float, str, str]]
 StoredHook = Callable[[int, CallRecord], None]
 _STOP = object()
-SWITCH_INTERVAL_S = 0.001
 BACKOFF_FIRST_S = 0.25
 BACKOFF_CAP_S = 5.0  # an outage's backlog starts draining within 5 s of the database's return
 # Errors that mean "the database cannot take anything now" (down, locked, disk full): wait and retry.
@@ -96,9 +95,7 @@ class CallWriter:
 
     def start(self) -> None:
         """Read back what the spool still holds (written first), then start the threads."""
-        # CPython lets a busy thread keep the GIL for 5 ms before handing it over; the event loop
-        # must not wait that long behind a batch insert while an answer needs its greeting (R2).
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+        favour_the_event_loop()
         now = time.time()
         for entry in self.spool.open():
             try:

@@ -15,14 +15,9 @@ from callcenter.db.models.web import WebUser
 from callcenter.db.session import unit_of_work
 from callcenter.web.auth import SESSION_KEY, CurrentUser, Supervisor, User, audit, hotline_of, login_candidate
 from callcenter.web.login import client_address
-from callcenter.web.passwords import (
-    MAX_LENGTH,
-    Busy,
-    check_new_password,
-    check_password,
-    hash_password_async,
-    set_password_hash,
-)
+from callcenter.web.password_worker import WORKER, Busy
+from callcenter.web.passwords import check_new_password, set_password_hash
+from callcenter.web.scrypt import MAX_LENGTH
 from callcenter.web.sessions import end_sessions_of, start_session
 from callcenter.web.templating import render
 
@@ -50,7 +45,7 @@ async def change_password(request: Request, user: CurrentUser,
                       detail=detail, done=error is None)
 
     try:
-        if not await check_password(current, await asyncio.to_thread(stored)):
+        if not await WORKER.check(current, await asyncio.to_thread(stored)):
             return page(400, "wrong_current")
     except Busy:
         return page(503, "login_busy")
@@ -58,7 +53,7 @@ async def change_password(request: Request, user: CurrentUser,
         return page(400, "passwords_differ")
     if (problem := check_new_password(new)) is not None:
         return page(400, "detail", problem)
-    new_hash = await hash_password_async(new)
+    new_hash = await WORKER.hash(new)
     address = client_address(request)
 
     def save() -> str:
@@ -98,7 +93,7 @@ def _target(request: Request, user: User, agent_id: str) -> Any:
 async def reset(request: Request, agent_id: str, user: Supervisor) -> Response:
     agent = _target(request, user, agent_id)
     password = secrets.token_urlsafe(9)
-    new_hash = await hash_password_async(password)
+    new_hash = await WORKER.hash(password)
     ctx = request.app.state.ctx
 
     def save() -> None:

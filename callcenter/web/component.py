@@ -13,9 +13,11 @@ import uvicorn
 from sqlalchemy import text
 
 from callcenter import console
+from callcenter.aio import favour_the_event_loop
 from callcenter.db.session import unit_of_work
 from callcenter.listening import listening_socket
 from callcenter.web.app import create_app
+from callcenter.web.password_worker import WORKER
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ class WebComponent:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        favour_the_event_loop()  # pages' queries run on threads beside the loop
         await asyncio.to_thread(self._accounts)
+        await asyncio.to_thread(WORKER.start)  # ready (its dummy hash made) before the first login
         settings = self.ctx.settings
         sock = listening_socket(settings.web_host, settings.web_port, host_setting="CALLCENTER_WEB_HOST",
                                 port_setting="CALLCENTER_WEB_PORT")
@@ -85,6 +89,10 @@ class WebComponent:
         if self._task is not None:
             await self._task
             self._task = None
+        busy = getattr(self.app.state, "busy_logins", None)
+        if busy is not None:
+            await busy.flush()
+        await asyncio.to_thread(WORKER.stop)
 
 
 def build(ctx: Any) -> WebComponent:

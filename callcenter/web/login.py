@@ -20,7 +20,9 @@ from callcenter.web.auth import (
     hotline_of,
     login_candidate,
 )
-from callcenter.web.passwords import MAX_LENGTH, Busy, check_password
+from callcenter.web.busy_logins import BusyLogins, Counts
+from callcenter.web.password_worker import WORKER, Busy
+from callcenter.web.scrypt import MAX_LENGTH
 from callcenter.web.sessions import end_session, start_session
 from callcenter.web.templating import render
 from callcenter.web.throttle import LoginThrottle
@@ -69,6 +71,14 @@ def throttle_of(request: Request) -> LoginThrottle:
     return app_state.login_throttle  # type: ignore[no-any-return]
 
 
+def busy_logins_of(request: Request) -> BusyLogins:
+    app_state = request.app.state
+    if getattr(app_state, "busy_logins", None) is None:
+        ctx = app_state.ctx
+        app_state.busy_logins = BusyLogins(lambda counts: _audit_busy(ctx, counts), ctx.clock.time)
+    return app_state.busy_logins  # type: ignore[no-any-return]
+
+
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", next=_safe_next(next), error=None)
@@ -100,10 +110,13 @@ async def login(request: Request, user_id: Annotated[str, Form(max_length=MAX_ID
         with unit_of_work(ctx.sessions) as session:
             return login_candidate(session, hotline_of(request), user_id)
 
-    user, stored = await asyncio.to_thread(candidate)
     try:
-        ok = await check_password(password, stored)  # unknown 工号: the dummy hash, same time
+        if not WORKER.has_room():  # refused before any look-up: a flood's busy answers cost little
+            raise Busy()
+        user, stored = await asyncio.to_thread(candidate)
+        ok = await WORKER.check(password, stored)  # unknown 工号: the dummy hash, same time
     except Busy:
+        await busy_logins_of(request).refused(user_id, address)
         await _tarpit(BUSY_TARPIT_SECONDS)
         return _login_form(request, 503, next, "login_busy")
     if not ok or user is None:
@@ -132,6 +145,13 @@ def _audit_failure(ctx: Any, typed: str, address: str, known: bool, locked: bool
                         f"from {address}: {'wrong password' if known else 'unknown or disabled 工号'}")
         if locked:
             audit_anonymous(session, typed.strip(), "login_locked", f"from {address}: too many failures")
+
+
+def _audit_busy(ctx: Any, counts: Counts) -> None:
+    with unit_of_work(ctx.sessions) as session:
+        for (typed, address), count in counts.items():
+            audit_anonymous(session, typed, "login_busy",
+                            f"from {address}: {count} refused unchecked, the password checks were busy")
 
 
 @router.post("/logout")

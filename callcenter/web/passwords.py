@@ -1,4 +1,4 @@
-"""Password hashing (hashlib.scrypt) and the accounts' initial passwords.
+"""The accounts' passwords: initial ones, resets, new ones (hashes: ``callcenter.web.scrypt``).
 
 Initial passwords: for each agent or supervisor of the hotline file without an account, the
 password is ``CALLCENTER_WEB_PASSWORD_<工号>`` when that variable is set, otherwise a random one
@@ -8,16 +8,9 @@ that is written once to ``<var>/web-initial-passwords.txt`` (mode 0600) and prin
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import functools
-import hashlib
-import hmac
 import os
 import secrets
-import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -25,84 +18,11 @@ from sqlalchemy.orm import Session
 from callcenter.db.base import utcnow
 from callcenter.db.models.web import WebUser
 from callcenter.hotline import Hotline
+from callcenter.web.scrypt import MAX_LENGTH, hash_password
 
-# scrypt cost: 2^14 × 8 × 1 takes ~50 ms and 16 MiB, the interactive-login setting of RFC 7914.
-_N, _R, _P = 2**14, 8, 1
 INITIAL_FILE = "web-initial-passwords.txt"
 ENV_PREFIX = "CALLCENTER_WEB_PASSWORD_"
 MIN_LENGTH = 8
-MAX_LENGTH = 256  # longer "passwords" only make scrypt work for an attacker
-
-# One thread does every scrypt of the web UI: a login flood then costs at most one of the
-# machine's cores and never the event loop that tracks calls. Beyond MAX_WAITING queued checks,
-# logins are refused at once ("busy") instead of piling up.
-_SCRYPT = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrypt")
-MAX_WAITING = 4
-_waiting = 0
-
-
-class Busy(Exception):
-    """Too many password checks are queued; the caller should try again shortly."""
-
-
-def hash_password(password: str) -> str:
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "$".join(["scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(digest)])
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        actual = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-                                dklen=len(_unb64(digest)))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, _unb64(digest))
-
-
-@functools.cache
-def dummy_hash() -> str:
-    """A hash no password matches, checked for unknown 工号 so that the answer takes as long
-    as for a known one (the login time must not tell whether a 工号 exists)."""
-    return hash_password(secrets.token_urlsafe(16))
-
-
-async def check_password(password: str, stored: str | None) -> bool:
-    """``verify_password`` on the scrypt thread; ``stored=None`` checks the dummy hash and fails."""
-    global _waiting
-    if _waiting >= MAX_WAITING:
-        raise Busy()
-    _waiting += 1
-    try:
-        ok = await asyncio.get_running_loop().run_in_executor(_SCRYPT, _verify_or_dummy, password, stored)
-    finally:
-        _waiting -= 1
-    return ok and stored is not None
-
-
-def _verify_or_dummy(password: str, stored: str | None) -> bool:
-    started = time.perf_counter()
-    try:
-        return verify_password(password[:MAX_LENGTH], stored if stored is not None else dummy_hash())
-    finally:
-        # Half duty: the scrypt thread rests as long as it worked, so a flood takes at most half
-        # of one core (about ten logins a second stay possible: a whole shift logs in within seconds).
-        time.sleep(time.perf_counter() - started)
-
-
-async def hash_password_async(password: str) -> str:
-    return await asyncio.get_running_loop().run_in_executor(_SCRYPT, hash_password, password)
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode())
 
 
 def ensure_accounts(session: Session, hotline: Hotline, env: Mapping[str, str],

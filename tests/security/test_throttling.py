@@ -12,7 +12,8 @@ from callcenter.clock import FrozenClock
 from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from callcenter.web import login, passwords
+from callcenter.web import login, password_worker, scrypt
+from callcenter.web.password_worker import WORKER
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, password
 from tests.support import web as web_fixtures
 from tests.support.csrf import form_token, post_login
@@ -90,24 +91,58 @@ async def test_a_success_clears_the_ids_count_but_not_the_addresss(
 
 async def test_an_unknown_id_answers_like_a_known_one_after_the_same_scrypt_work(
         ctx: ServiceContext, client: AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    checked: list[str] = []
-    real = passwords.verify_password
+    checked: list[str | None] = []
+    real = WORKER.check
 
-    def spy(given: str, stored: str) -> bool:
+    async def spy(given: str, stored: str | None) -> bool:
         checked.append(stored)
-        return real(given, stored)
+        return await real(given, stored)
 
-    monkeypatch.setattr(passwords, "verify_password", spy)
+    monkeypatch.setattr(WORKER, "check", spy)
     known = await post_login(client, AGENT, "wrong-password")
     clock_of(ctx).advance(3600)  # the address's count aside
     unknown = await post_login(client, "99999", "wrong-password")
     assert (known.status_code, unknown.status_code) == (401, 401)
     assert known.text.replace(form_token(known.text), "") == \
         unknown.text.replace(form_token(unknown.text), "")
-    assert len(checked) == 2 and checked[1] == passwords.dummy_hash()  # the same work for both
+    assert len(checked) == 2 and checked[0] is not None and checked[1] is None  # both to the worker
     rows = audit_rows(ctx)
     assert [(u, a) for u, a, _ in rows] == [(AGENT, "login_failed"), ("99999", "login_failed")]
     assert all("from 127.0.0.1" in d for _, _, d in rows)
+
+
+def test_the_worker_checks_an_unknown_id_against_the_dummy_hash_with_the_same_scrypt(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = scrypt.verify_password
+
+    def spy(given: str, stored: str) -> bool:
+        checked.append(stored)
+        return real(given, stored)
+
+    monkeypatch.setattr(scrypt, "verify_password", spy)
+    known = scrypt.hash_password("the-right-password")
+    assert scrypt.verify_or_dummy("the-right-password", known)
+    assert not scrypt.verify_or_dummy("the-right-password", None)
+    assert checked == [known, scrypt.dummy_hash()]
+    assert known.split("$")[:4] == scrypt.dummy_hash().split("$")[:4]  # the same scrypt cost
+
+
+async def test_a_login_refused_busy_is_audited_counted_per_id_and_address(
+        ctx: ServiceContext, client: AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(password_worker, "MAX_WAITING", 0)  # every check finds the worker's hands full
+    first = await post_login(client, AGENT, password(AGENT))
+    assert first.status_code == 503 and "登录繁忙" in first.text
+    assert [(u, a) for u, a, _ in audit_rows(ctx)] == [(AGENT, "login_busy")]  # the first at once
+    for _ in range(3):  # within the second: counted, written together with the next one after it
+        assert (await post_login(client, AGENT, "wrong-password")).status_code == 503
+    assert len(audit_rows(ctx)) == 1
+    clock_of(ctx).advance(1)
+    assert (await post_login(client, "99999", "wrong-password")).status_code == 503
+    rows = audit_rows(ctx)
+    assert [(u, a) for u, a, _ in rows] == [(AGENT, "login_busy")] * 2 + [("99999", "login_busy")]
+    assert "from 127.0.0.1: 1 refused" in rows[0][2] and "from 127.0.0.1: 3 refused" in rows[1][2]
+    assert "1 refused" in rows[2][2]
 
 
 async def test_an_overlong_id_or_password_is_refused_in_words_without_scrypt(client: AsyncClient) -> None:
