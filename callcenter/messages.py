@@ -68,7 +68,7 @@ class TicketChanged:
     """Published by the tickets area on every change of a ticket."""
 
     ticket_id: int
-    change: Literal["created", "attached", "updated", "done", "closed"]
+    change: Literal["created", "attached", "merged", "updated", "done", "closed"]
     category: str
     urgent: bool
     caller: str | None

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.agents.desk_calls import AnsweredCall, RecentCalls
 from callcenter.agents.hub import DeskHub
 from callcenter.agents.lookup import caller_card
 from callcenter.agents.roster import agent_for_interface
@@ -43,6 +44,7 @@ class _Ringing:
     agent_id: str
     caller: str | None
     ring_started_at: float
+    queue: str | None = None
     answered: bool = False
     reminded: bool = False
     popped: bool = False
@@ -57,6 +59,7 @@ class ScreenPop:
         self.clock = clock
         self.on_call_done = on_call_done
         self._ringing: dict[str, _Ringing] = {}  # by linkedid
+        self.recent = RecentCalls()  # the calls a desk may open a ticket for (R4)
 
     @property
     def cycle(self) -> float:
@@ -81,7 +84,8 @@ class ScreenPop:
             "ring_started_at": message.caller_ring_started_at, "ring_cycle": self.cycle,
             "rule_rings": self.rule_rings, "rang_at": message.at, "phase": "ringing",
         }
-        ringing = _Ringing(message.linkedid, agent.id, message.caller, message.caller_ring_started_at)
+        ringing = _Ringing(message.linkedid, agent.id, message.caller, message.caller_ring_started_at,
+                           message.queue)
         self._ringing[message.linkedid] = ringing
         try:
             pop["card"] = await asyncio.to_thread(self._card, message.caller)
@@ -103,6 +107,8 @@ class ScreenPop:
             return
         if message.outcome == "answered":
             ringing.answered = True
+            self.recent.answered(AnsweredCall(message.linkedid, agent.id, ringing.caller, ringing.queue,
+                                              message.at))
             self._set_phase(agent.id, message.linkedid, "talking")
             return
         # Rolled over to a neighbour (R13) or the caller gave up: the pop is no longer this desk's.

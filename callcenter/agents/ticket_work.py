@@ -1,8 +1,9 @@
 """What the agent does to a ticket at the desk (R4, R8, R14): correct its fields, confirm the
 draft built from the transcript, assign it to a department with a promised time, close it with
-an outcome, hand ownership over with a reason. The changes themselves, and their rules, are the
-tickets service's (C5); this maps a desk action onto them. A category the agent confirms or sets is
-kept as a labeled example the model learns from (R5). Session passed in; nothing here commits."""
+an outcome, hand ownership over with a reason, decide where the transcript's draft differs from
+what the agent wrote. The changes themselves, and their rules, are the tickets service's (C5);
+this maps a desk action onto them. A category the agent confirms or sets is kept as a labeled
+example the model learns from (R5). Session passed in; nothing here commits."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from callcenter.db.models.tickets import Ticket
 from callcenter.hotline import Hotline
 from callcenter.messages import TicketChanged
-from callcenter.tickets import learning, service
+from callcenter.tickets import learning, manual, service
 from callcenter.tickets.service import TicketError
 
 
@@ -38,6 +39,9 @@ def ticket_change(session: Session, hotline: Hotline, action: str, ticket_id: in
         return service.dispatch(session, ticket_id, now)
     if action == "close":
         return service.close(session, ticket_id, now, outcome=str(fields.get("outcome") or "").strip())
+    if action in ("adopt", "keep"):
+        return manual.settle_difference(session, hotline, ticket_id, str(fields.get("field") or ""),
+                                        action == "adopt", now)
     if action == "transfer":
         return service.transfer_ownership(session, ticket_id, str(fields.get("to") or ""),
                                           reason=str(fields.get("reason") or ""), by=by, now=now,

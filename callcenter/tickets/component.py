@@ -200,7 +200,8 @@ class TicketsComponent:
                 return []
             call = session.get(Call, call_id)
             facts = CallFacts(call_id=call_id if call else None, caller=call.caller if call else None,
-                              agent_id=call.agent_id if call else None, answered_late=_late(call))
+                              agent_id=call.agent_id if call else None, answered_late=_late(call),
+                              server=call.server if call else None, linkedid=call.linkedid if call else None)
             result = ingest(session, self.ctx.settings.hotline, turns_from_json(row.turns), facts,
                             self.ctx.clock.now(), transcript_id=str(transcript_id))
             return self._messages(result)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.db.models.tickets import Ticket
 from callcenter.hotline import Hotline
-from callcenter.tickets import findings, policy, service
+from callcenter.tickets import findings, manual, policy, service
 from callcenter.tickets.builder import Extraction, TicketDraft, draft, extract, missing_fields
 from callcenter.tickets.extract.time import visit_at
 from callcenter.tickets.extract.urgent import emergency_kinds
@@ -32,12 +32,18 @@ class CallFacts:
     caller: str | None
     agent_id: str | None
     answered_late: bool | None  # R2: not within three rings / apology greeting decided
+    server: str | None = None  # the call's PBX and Linkedid: the key of a ticket opened at the desk
+    linkedid: str | None = None
+
+    @property
+    def call_key(self) -> tuple[str, str] | None:
+        return (self.server, self.linkedid) if self.server and self.linkedid else None
 
 
 @dataclass(frozen=True)
 class IntakeResult:
     ticket: Ticket
-    change: str  # created | attached
+    change: str  # created | attached | merged (into the ticket the agent opened for the call)
     became_urgent: bool
     extraction: Extraction
 
@@ -64,12 +70,18 @@ def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, .
     findings.store(session, facts.call_id, facts.agent_id, extraction.quality, facts.answered_late, now)
     if existing:  # the same transcript again: refresh, never duplicate
         return IntakeResult(existing[0], "attached", False, extraction)
+    opened = manual.ticket_for_call(session, *facts.call_key) if facts.call_key else None
+    if opened is not None:  # the agent opened it at the desk during or after the call (R4)
+        became_urgent = manual.merge_draft(opened, ticket_draft, hotline, now)
+        _link_stored_call(opened, facts)
+        return IntakeResult(opened, "merged", became_urgent, extraction)
     matter = next((t for t in open_tickets(session,
                                            facts.caller) if same_matter(t, extraction, transcript, now)),
                   None) if facts.caller else None
     if matter is not None:
         became_urgent = _merge(matter, ticket_draft, hotline, now)
-        service.attach_call(session, matter, now, call_id=facts.call_id, agent_id=facts.agent_id)
+        service.attach_call(session, matter, now, call_id=facts.call_id, agent_id=facts.agent_id,
+                            call_key=facts.call_key)
         return IntakeResult(matter, "attached", became_urgent, extraction)
     ticket = _create(session, hotline, ticket_draft, facts, now)
     ticket.category_confidence = round(prediction.confidence, 3)
@@ -81,11 +93,21 @@ def _create(session: Session, hotline: Hotline, d: TicketDraft, facts: CallFacts
     e = d.extraction
     visit = visit_at(e.preferred_time, now, hotline.centre.timezone) if e.preferred_time else None
     return service.create(session, hotline, now, category=e.category, caller=facts.caller,
-                          owner=facts.agent_id,
+                          owner=facts.agent_id, call_key=facts.call_key,
                           call_id=facts.call_id, visit_at=visit, urgent=e.urgent, caller_name=d.caller_name,
                           address=d.address, phone=d.phone, summary=e.summary,
                           preferred_time=e.preferred_time,
                           missing_fields=d.missing_fields)
+
+
+def _link_stored_call(ticket: Ticket, facts: CallFacts) -> None:
+    """The call is stored now: its row joins the keyed entry (a replayed draft then finds it by
+    the call, never making a second ticket)."""
+    for entry in ticket.calls:
+        if facts.call_key and (entry.server, entry.linkedid) == facts.call_key:
+            entry.call_id = facts.call_id
+            if ticket.call_id is None and entry is ticket.calls[0]:
+                ticket.call_id = facts.call_id
 
 
 def _merge(ticket: Ticket, d: TicketDraft, hotline: Hotline, now: dt.datetime) -> bool:

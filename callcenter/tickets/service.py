@@ -42,8 +42,9 @@ def get(session: Session, ticket_id: int) -> Ticket:
 
 def create(session: Session, hotline: Hotline, now: dt.datetime, *, category: str, caller: str | None,
            owner: str | None, call_id: int | None = None, visit_at: dt.datetime | None = None,
-           urgent: bool = False, **fields: Any) -> Ticket:
-    """A new matter; R14: the owner is the agent who took the call."""
+           urgent: bool = False, call_key: tuple[str, str] | None = None, **fields: Any) -> Ticket:
+    """A new matter; R14: the owner is the agent who took the call. ``call_key``: the call's PBX
+    and Linkedid (one call, one ticket)."""
     unknown = set(fields) - EDITABLE - {"secondary_categories", "missing_fields"}
     if unknown:
         raise TicketError(f"unknown ticket field(s): {', '.join(sorted(unknown))}")
@@ -55,17 +56,23 @@ def create(session: Session, hotline: Hotline, now: dt.datetime, *, category: st
                     missing_fields=fields.pop("missing_fields", []), summary=fields.pop("summary", ""),
                     **fields)
     session.add(ticket)
-    ticket.calls.append(TicketCall(call_id=call_id, agent_id=owner, attached_at=now))
+    server, linkedid = call_key or (None, None)
+    ticket.calls.append(TicketCall(call_id=call_id, agent_id=owner, attached_at=now, server=server,
+                                   linkedid=linkedid))
     session.flush()
     return ticket
 
 
 def attach_call(session: Session, ticket: Ticket, now: dt.datetime, *, call_id: int | None,
-                agent_id: str | None) -> None:
+                agent_id: str | None, call_key: tuple[str, str] | None = None) -> None:
     """A repeat call about the same open matter joins its ticket (no duplicate, R14)."""
     if any(c.call_id == call_id for c in ticket.calls if call_id is not None):
         return
-    ticket.calls.append(TicketCall(call_id=call_id, agent_id=agent_id, attached_at=now))
+    server, linkedid = call_key or (None, None)
+    if linkedid is not None and any((c.server, c.linkedid) == (server, linkedid) for c in ticket.calls):
+        return
+    ticket.calls.append(TicketCall(call_id=call_id, agent_id=agent_id, attached_at=now, server=server,
+                                   linkedid=linkedid))
     if ticket.owner is None and agent_id:
         ticket.owner = agent_id
     ticket.updated_at = now

@@ -35,6 +35,7 @@ ROUTERS: list[str] = [
     "callcenter.web.followups:router",
     "callcenter.web.wallboard:router",
     "callcenter.web.desk:router",
+    "callcenter.web.desk_tickets:router",
 ]
 STATIC = Path(__file__).with_name("static")
 

@@ -71,7 +71,9 @@ def mask_for(who: Actor, data: Any) -> Any:
     if who.is_supervisor:
         return data
     if isinstance(data, dict):
-        return {k: (mask_phone(v) if k in PHONE_FIELDS and isinstance(v, str)
+        # a draft difference on a number ({"field": "phone", "ticket": …, "draft": …}) too
+        hidden = PHONE_FIELDS + (("ticket", "draft") if data.get("field") in PHONE_FIELDS else ())
+        return {k: (mask_phone(v) if k in hidden and isinstance(v, str)
                     else mask_text(v) if k in TEXT_FIELDS and isinstance(v, str) else mask_for(who, v))
                 for k, v in data.items()}
     if isinstance(data, list):
@@ -295,7 +297,7 @@ async def _run_callback(request: Request, who: Actor, target: Any, callback_id: 
 # The longest text each ticket field takes (the columns' sizes, C5); other fields up to TEXT_MAX.
 # (The phone is left to callcenter.phones, which refuses implausible numbers with its own words.)
 FIELD_MAX = {"caller_name": 64, "address": 64, "category": 16, "preferred_time": 64,
-             "department": 32, "visit_at": 40, "to": 16}
+             "department": 32, "visit_at": 40, "to": 16, "field": 32}
 TEXT_MAX = 2000
 MAX_FIELDS = 30
 
@@ -321,7 +323,8 @@ class TicketAction(BaseModel):
         return self
 
 
-TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer")
+# adopt / keep: the agent decides a difference the transcript's draft flagged (R4)
+TICKET_ACTIONS = ("update", "confirm", "assign", "close", "transfer", "adopt", "keep")
 
 
 @router.post("/api/tickets/{ticket_id}")
@@ -354,7 +357,8 @@ async def change_ticket(request: Request, ticket_id: int, body: TicketAction, wh
             raise DeskError(str(exc)) from None
 
     detail = {"ticket_id": ticket_id,
-              **({"to": body.to, "reason": body.reason} if action == "transfer" else {})}
+              **({"to": body.to, "reason": body.reason} if action == "transfer" else {}),
+              **({"field": fields.get("field")} if action in ("adopt", "keep") else {})}
     try:
         changed, message = await core.perform(ctx.sessions, who, target.id, f"ticket_{action}", detail, run)
     except DeskError as exc:

@@ -307,3 +307,75 @@ async def test_desk_times_are_the_hotlines_local_time_whatever_the_browsers_zone
         await playwright_api.expect(callbacks).to_contain_text("2026-12-01 08:00", timeout=5000)
     finally:
         await context.close()
+
+
+async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after_it_r4(
+        desk: Desk, tmp_path: Path) -> None:
+    """The acceptance of issue 14 item 2: the agent opens the call's ticket while the caller is on
+    the line (prefilled from history), writes the matter, hangs up; the transcript's draft arrives
+    and merges into that ticket (no second ticket), its differences flagged on the form."""
+    from sqlalchemy import func, select
+
+    from callcenter.db.models.tickets import TicketCall
+    from tests.browser.test_browser_pages import shots
+
+    await _badge(desk, "空闲")
+    ctx, page = desk.service.context, desk.page
+    stored: list[CallStored] = []
+    changed: list[TicketChanged] = []
+    ctx.bus.subscribe_sync(CallStored, stored.append)
+    ctx.bus.subscribe_sync(TicketChanged, changed.append)
+    await desk.call(RING_8101="2", TALK_8101="10")
+    await playwright_api.expect(page.locator("#pop[data-phase=talking]")).to_be_visible(timeout=10000)
+    await page.click("#btn-open-ticket")
+    form = page.locator("#ticket-form")
+    await playwright_api.expect(form).to_be_visible(timeout=5000)
+    # R15: prefilled from the caller's history; R17: the number masked for the agent
+    await playwright_api.expect(form.locator("input[name=caller_name]")).to_have_value("张先生")
+    await playwright_api.expect(form.locator("input[name=address]")).to_have_value("3栋2单元501")
+    await playwright_api.expect(form.locator("input[name=phone]")).to_have_value("138****8000")
+    await playwright_api.expect(form.locator("textarea[name=summary]")).to_have_class("missing")
+    await form.locator("textarea[name=summary]").fill("卫生间灯不亮，开关没反应")
+    await page.click("#btn-save")
+    await playwright_api.expect(page.locator("#desk-notice")).to_have_text("已保存", timeout=5000)
+    live = [c for c in desk.pbxsim.pbx.calls.values() if c.caller == CALLER]
+    assert len(live) == 1 and live[0].answered_by == "PJSIP/8101" and live[0].ended_at is None  # still on
+    await page.screenshot(path=str(shots(tmp_path) / "desk-ticket-open-zh.png"), full_page=True)
+    opened_id = int((await page.locator("#ticket-id").inner_text()).split()[0].lstrip("#"))
+
+    await wait_until(lambda: bool(stored), timeout=30, what="the finished call is stored")
+    await playwright_api.expect(page.locator("#btn-open-ticket")).to_have_text("为刚结束的通话开工单")
+    call_id = stored[0].call_id
+    transcript_id = await asyncio.to_thread(_store_transcript, desk, call_id)
+    ctx.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
+    await wait_until(lambda: any(c.change == "merged" for c in changed), timeout=10,
+                     what="the draft merges into the desk's ticket")
+    merged = next(c for c in changed if c.change == "merged")
+    assert merged.ticket_id == opened_id
+    differences = page.locator("#ticket-differences")
+    await playwright_api.expect(differences).to_be_visible(timeout=5000)
+    await playwright_api.expect(page.locator("#desk-notice")).to_contain_text("通话草稿已合并")
+    await playwright_api.expect(differences.locator("li[data-field=address]")).to_contain_text("5栋1单元1202")
+    await playwright_api.expect(form.locator("input[name=address]")).to_have_class("differs")
+    summary = form.locator("textarea[name=summary]")
+    await playwright_api.expect(summary).to_have_value("卫生间灯不亮，开关没反应")  # the agent's words stay
+    await playwright_api.expect(form.locator("select[name=category]")).to_have_value("repair")  # filled
+    await playwright_api.expect(page.locator("#ticket-missing")).to_have_text("缺少：方便上门时间")
+    await page.screenshot(path=str(shots(tmp_path) / "desk-ticket-merged-zh.png"), full_page=True)
+    await differences.locator("li[data-field=address] button").first.click()  # 采用草稿
+    await playwright_api.expect(form.locator("input[name=address]")).to_have_value("5栋1单元1202",
+                                                                                  timeout=5000)
+    await playwright_api.expect(differences.locator("li")).to_have_count(1)
+    before = len(changed)
+    ctx.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))  # replayed
+    await wait_until(lambda: len(changed) > before, timeout=10, what="the replayed draft is taken in")
+    assert (changed[-1].change, changed[-1].ticket_id) == ("attached", opened_id)
+    with unit_of_work(ctx.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(Ticket).where(Ticket.caller == CALLER)) == 2
+        ticket = s.get(Ticket, opened_id)
+        assert ticket is not None and ticket.call_id == call_id and ticket.owner == "101"
+        assert (ticket.address, ticket.category, ticket.summary) == ("5栋1单元1202", "repair",
+                                                                     "卫生间灯不亮，开关没反应")
+        assert [d["field"] for d in ticket.draft_differences or []] == ["summary"]
+        keys = s.scalars(select(TicketCall).where(TicketCall.ticket_id == opened_id)).all()
+        assert [(k.call_id, k.linkedid) for k in keys] == [(call_id, live[0].linkedid)]

@@ -45,6 +45,9 @@ class Ticket(Base):
     # likeliest kinds for the desk to ask the agent about (None once the agent decided).
     category_confidence: Mapped[float | None] = mapped_column(Float)
     category_choices: Mapped[list[str] | None] = mapped_column(JSON)
+    # R4: where the transcript's draft disagrees with what the agent wrote at the desk, as
+    # [{"field", "ticket", "draft"}]; None when nothing differs (or the agent has decided).
+    draft_differences: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -63,13 +66,18 @@ class Ticket(Base):
 
 
 class TicketCall(Base):
-    """Every call about the ticket's matter: the first one and the repeats attached to it."""
+    """Every call about the ticket's matter: the first one and the repeats attached to it. A call
+    is keyed by its PBX and Linkedid from the moment a ticket is opened for it at the desk, before
+    the call itself is stored (``call_id``): one call, one ticket."""
 
     __tablename__ = "ticket_calls"
+    __table_args__ = (Index("uq_ticket_calls_server_linkedid", "server", "linkedid", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    server: Mapped[str | None] = mapped_column(String(64))
+    linkedid: Mapped[str | None] = mapped_column(String(64))
     agent_id: Mapped[str | None] = mapped_column(String(16))
     attached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -16,6 +16,9 @@
     draft_arrived: "Draft ticket from the call has arrived: please check and confirm", due: "due",
     ended: "Call ended", owner: "Owner", history_error: "History unavailable", missing: "Missing: ",
     reason_needed: "A reason is required", rate: "Three-ring rate",
+    opened: "Ticket opened for this call", merged: "The call's draft was merged into your ticket: please check what differs",
+    adopt: "Use the draft's", keep: "Keep mine", in_ticket: "ticket", in_draft: "draft", yes: "yes", no: "no",
+    continue_matter: "This call is about it", open_after: "Open a ticket for the call just ended",
     ask_category: (a, b) => `Kind of matter unsure: ${a} or ${b}? Please check with the caller`,
   } : {
     logged_out: "未签入", available: "空闲", ringing: "振铃中", talking: "通话中", paused: "暂停",
@@ -24,6 +27,9 @@
     call_ok: "呼叫已接通", call_failed: "呼叫失败：", draft_arrived: "通话工单草稿已生成，请核对后确认",
     due: "截止", ended: "通话结束", owner: "负责人", history_error: "历史记录暂时无法读取",
     missing: "缺少：", reason_needed: "必须填写原因", rate: "三声接听率",
+    opened: "已为本次通话开工单", merged: "通话草稿已合并到您的工单，请核对标出的差异",
+    adopt: "采用草稿", keep: "保留工单", in_ticket: "工单", in_draft: "草稿", yes: "是", no: "否",
+    continue_matter: "本次来电为此事项", open_after: "为刚结束的通话开工单",
     ask_category: (a, b) => `类别不确定：${a}还是${b}？请与来电人确认`,
   };
   const $ = (id) => document.getElementById(id);
@@ -56,6 +62,8 @@
   const q = (path) => `${path}${path.includes("?") ? "&" : "?"}agent=${encodeURIComponent(agentId)}`;
   let ringTimer = null;
   let currentTicket = null;
+  let deskCall = null;  // the call answered at this desk (during it, and after it until the next one)
+  const openedHere = new Set();  // tickets opened at this desk: their "created" is no draft
 
   function text(el, value) { el.textContent = value == null || value === "" ? "—" : String(value); }
   function item(parent, label, extra) {
@@ -123,6 +131,15 @@
       `${localTime(c.started_at)} ${c.answered ? T.answered : T.missed}` +
       (c.talk_seconds ? ` ${Math.round(c.talk_seconds)}s` : ""));
     fillList($("pop-callbacks"), card.callbacks, (c) => `${say("callback_reason", c.reason)} · ${T.due} ${localTime(c.due_at)}`);
+    if (pop.phase === "talking") {
+      deskCall = { linkedid: pop.linkedid, matters: card.open_tickets || [], ended: false };
+      showOpenTicket();
+      // R14: a call about one of the caller's open matters joins it instead of a second ticket.
+      Array.from($("pop-tickets").children).forEach((li, i) => {
+        const matter = (card.open_tickets || [])[i];
+        if (matter) li.appendChild(button(T.continue_matter, () => openTicket(matter.id)));
+      });
+    }
     clearInterval(ringTimer);
     if (pop.phase === "ringing") {
       const tick = () => text($("pop-ring"), T.ring(ringNumber(pop)));
@@ -137,6 +154,21 @@
     if (!rows || rows.length === 0) { item(list, T.none); return; }
     rows.forEach((row) => item(list, label(row)));
   }
+  function showOpenTicket() {
+    const b = $("btn-open-ticket");
+    b.hidden = !deskCall;
+    if (deskCall) b.textContent = deskCall.ended ? T.open_after : b.dataset.label;
+  }
+  async function openTicket(matter) {
+    if (!deskCall) return;
+    const path = `/desk/api/calls/${encodeURIComponent(deskCall.linkedid)}/ticket`;
+    const data = await api(path, { matter: matter == null ? null : matter }).catch(() => null);
+    if (!data || !data.ticket) return;
+    openedHere.add(data.ticket.id);
+    showTicket(data.ticket, true);
+    notify(T.opened, false);
+    loadTickets();
+  }
   function clearPop() {
     clearInterval(ringTimer);
     $("pop").hidden = true;
@@ -150,27 +182,70 @@
 
   // --- tickets ----------------------------------------------------------------------------
   const FIELDS = ["caller_name", "address", "phone", "category", "summary", "preferred_time", "department"];
-  function showTicket(t) {
+  function showTicket(t, replace) {
+    // The same ticket again (a merge, another desk's change): what the agent is typing stays.
+    const keepTyped = !replace && currentTicket && currentTicket.id === t.id;
     currentTicket = t;
     const form = $("ticket-form");
     form.hidden = false;
     text($("ticket-id"), `#${t.id} · ${say("ticket_status", t.status)}`);
     text($("ticket-owner"), t.owner);
+    const differs = (t.draft_differences || []).map((d) => d.field);
     FIELDS.forEach((name) => {
       const input = form.elements[name];
       if (!input) return;
-      input.value = t[name] == null ? "" : t[name];
+      if (!(keepTyped && input.dataset.typed)) { input.value = t[name] == null ? "" : t[name]; delete input.dataset.typed; }
       input.classList.toggle("missing", (t.missing || []).includes(name));
+      input.classList.toggle("differs", differs.includes(name));
     });
     form.elements.urgent.checked = !!t.urgent;
+    showDifferences(t);
+    showMatters(t);
     const choices = t.category_choices || [];
     const label = (c) => (form.elements.category.querySelector(`option[value="${c}"]`) || {}).textContent || c;
     text($("ticket-category-ask"), choices.length === 2 ? T.ask_category(label(choices[0]), label(choices[1])) : "");
     $("ticket-category-ask").hidden = choices.length !== 2;
     form.elements.visit_at.value = t.visit_at ? wallClock(t.visit_at).slice(0, 16) : "";
-    text($("ticket-missing"), (t.missing || []).length ? T.missing + t.missing.join(", ") : "");
+    text($("ticket-missing"), (t.missing || []).length ? T.missing + t.missing.map(fieldLabel).join("、") : "");
     $("ticket-missing").hidden = !(t.missing || []).length;
     fillList($("ticket-owner-changes"), t.owner_changes, (c) => `${c.from || "—"} → ${c.to}: ${c.reason}`);
+  }
+  function fieldLabel(name) {
+    const input = $("ticket-form").elements[name];
+    const label = input && input.closest("label");
+    // the label's own words, not the texts of a select's options
+    const words = label && Array.from(label.childNodes).find((n) => n.nodeType === 3 && n.textContent.trim());
+    return words ? words.textContent.trim() : name;
+  }
+  function shownValue(name, value) {
+    if (name === "urgent") return value ? T.yes : T.no;
+    if (name === "category") {
+      const option = $("ticket-form").elements.category.querySelector(`option[value="${value}"]`);
+      return option ? option.textContent : value;
+    }
+    return value == null || value === "" ? "—" : String(value);
+  }
+  function showDifferences(t) {
+    const box = $("ticket-differences");
+    const list = box.querySelector("ul");
+    list.replaceChildren();
+    (t.draft_differences || []).forEach((d) => {
+      const li = item(list, `${fieldLabel(d.field)}：${T.in_ticket}「${shownValue(d.field, d.ticket)}」 ` +
+        `${T.in_draft}「${shownValue(d.field, d.draft)}」`);
+      li.dataset.field = d.field;
+      if (d.field !== "urgent") li.appendChild(button(T.adopt, () => ticketAction("/adopt", { field: d.field }, T.saved)));
+      li.appendChild(button(T.keep, () => ticketAction("/keep", { field: d.field }, T.saved)));
+    });
+    box.hidden = !(t.draft_differences || []).length;
+  }
+  function showMatters(t) {
+    // R15: the caller's other open matters beside the ticket opened for this call.
+    const box = $("ticket-matters");
+    const list = box.querySelector("ul");
+    list.replaceChildren();
+    const others = deskCall && openedHere.has(t.id) ? deskCall.matters.filter((m) => m.id !== t.id) : [];
+    others.forEach((m) => item(list, `#${m.id} ${shownValue("category", m.category)} ${m.summary || ""}`));
+    box.hidden = !others.length;
   }
   function formFields() {
     const form = $("ticket-form");
@@ -184,7 +259,7 @@
   async function ticketAction(path, body, message) {
     if (!currentTicket) return;
     const data = await api(`/desk/api/tickets/${currentTicket.id}${path}`, body).catch(() => null);
-    if (data && data.ticket) { showTicket(data.ticket); notify(message, false); loadTickets(); }
+    if (data && data.ticket) { showTicket(data.ticket, true); notify(message, false); loadTickets(); }
   }
   async function loadTickets() {
     const rows = await api("/desk/api/tickets").catch(() => []);
@@ -192,7 +267,7 @@
     list.replaceChildren();
     if (!rows.length) item(list, T.none);
     rows.forEach((t) => {
-      const open = button(`#${t.id}`, () => showTicket(t));
+      const open = button(`#${t.id}`, () => showTicket(t, true));
       const li = item(list, ` ${say("category", t.category)}${t.urgent ? " ⚠" : ""} ${t.summary || ""} `, open);
       li.prepend(open);
       li.appendChild(button(en ? "Call" : "拨打", () => call({ ticket_id: t.id })));
@@ -323,11 +398,21 @@
     source.addEventListener("pop", (e) => showPop(JSON.parse(e.data)));
     source.addEventListener("apology", (e) => showApology(JSON.parse(e.data)));
     source.addEventListener("pop_end", () => clearPop());
-    source.addEventListener("call_ended", () => { clearPop(); notify(T.ended, false); loadQuality(); });
+    source.addEventListener("call_ended", (e) => {
+      const data = JSON.parse(e.data);
+      clearPop();
+      notify(T.ended, false);
+      loadQuality();
+      if (deskCall && deskCall.linkedid === data.linkedid) { deskCall.ended = true; showOpenTicket(); }
+    });
     source.addEventListener("ticket", (e) => {
       const data = JSON.parse(e.data);
+      // Opened at a desk (no stored call yet): not the transcript's draft.
+      const opened = data.change === "created" && (openedHere.has(data.ticket.id) || data.ticket.call_id == null);
+      if (opened) { loadTickets(); return; }
       showTicket(data.ticket);
       if (data.change === "created") notify(T.draft_arrived, false);
+      if (data.change === "merged") notify(T.merged, false);
       loadTickets();
     });
     source.addEventListener("originate", (e) => {
@@ -343,6 +428,9 @@
   }
 
   $("ticket-form").addEventListener("submit", (e) => e.preventDefault());
+  $("ticket-form").addEventListener("input", (e) => { if (e.target.name) e.target.dataset.typed = "1"; });
+  $("btn-open-ticket").dataset.label = $("btn-open-ticket").textContent;
+  $("btn-open-ticket").addEventListener("click", () => openTicket(null));
   $("btn-login").addEventListener("click", () => sendState("log_in"));
   $("btn-logout").addEventListener("click", () => sendState("log_out"));
   $("btn-resume").addEventListener("click", () => sendState("resume"));
