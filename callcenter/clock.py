@@ -40,11 +40,3 @@ class FrozenClock:
 
     def set(self, when: dt.datetime | float) -> None:
         self._t = when.timestamp() if isinstance(when, dt.datetime) else float(when)
-
-
-def local_text(when: dt.datetime, timezone: str) -> str:
-    """A time as the hotline's people read it: ``2026-12-07 08:00`` in its own zone (no offset:
-    every time a surface shows is in the hotline's zone)."""
-    from zoneinfo import ZoneInfo
-
-    return when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -18,10 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.callbacks import service
 from callcenter.callbacks.outcomes import mask
 from callcenter.callbacks.policies import PolicySettings
-from callcenter.clock import local_text
 from callcenter.config import Settings, load_settings
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
+from callcenter.words.enums import word
+from callcenter.words.formats import local_time
+
+CLI_LANG = "en"  # the command line speaks English; its words come from the same catalogues as the pages
+
+
+def local_text(when: dt.datetime, timezone: str) -> str:
+    """``2026-12-07 08:00`` in the hotline's zone (no offset: every time shown is in that zone)."""
+    return local_time(when, timezone, CLI_LANG, "minute")
 
 app = typer.Typer(help="Callbacks the centre owes its customers (R6-R9, R12, R18).", no_args_is_help=True)
 
@@ -68,8 +76,9 @@ def list_(agent: str = typer.Option(None, help="工号: this agent's callbacks (
         later = sorted((cb for cb in found if cb.due_at > now), key=lambda cb: cb.due_at)
         shown = [cb for cb in found if upcoming or cb.due_at <= now]
         rows = [_row(cb, now, full_numbers, zone) for cb in shown]
-        lines = [f"#{cb.id:<6} {cb.reason:<18} {row['caller']:<14} due {local_text(cb.due_at, zone)}"
-                 f"{' OVERDUE' if row['overdue'] else ''}  {cb.status} ({cb.attempts} attempts)"
+        lines = [f"#{cb.id:<6} {word(CLI_LANG, 'callback_reason', cb.reason):<22} {row['caller']:<14} "
+                 f"due {local_text(cb.due_at, zone)}{' OVERDUE' if row['overdue'] else ''}  "
+                 f"{word(CLI_LANG, 'callback_status', cb.status)} ({cb.attempts} attempts)"
                  f"  owner {cb.owner or '-'} dept {cb.department or '-'}"
                  for cb, row in zip(shown, rows, strict=True)]
         next_due = local_text(later[0].due_at, zone) if later else None

@@ -17,6 +17,8 @@ from callcenter.callbacks.policies import PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
 from callcenter.calls.model import CallRecord
 from callcenter.db.models.callbacks import Callback
+from callcenter.words.enums import word
+from callcenter.words.formats import local_time
 
 # An attempt whose OriginateResponse never came (connection lost, service stopped) counts as
 # unanswered after the originate timeout plus this margin.
@@ -125,7 +127,9 @@ def mask(number: str) -> str:
 
 
 def _label(cb: Callback, zone: ZoneInfo) -> str:
-    """The alert's callback, its promise in the hotline's local time (as the wallboard shows it)."""
+    """The alert's callback: its reason in words (Chinese / English, as the alert's title), its
+    promise in the hotline's local time (as the wallboard shows it)."""
     who = f"owner {cb.owner}" if cb.owner else f"department {cb.department or '-'}"
-    promised = cb.promised_at.astimezone(zone)
-    return f"#{cb.id} {cb.reason} {mask(cb.caller)} promised {promised:%Y-%m-%d %H:%M} ({who})"
+    reason = f"{word('zh', 'callback_reason', cb.reason)} / {word('en', 'callback_reason', cb.reason)}"
+    promised = local_time(cb.promised_at, zone, "en", "minute")
+    return f"#{cb.id} {reason} {mask(cb.caller)} promised {promised} ({who})"

@@ -98,7 +98,8 @@ async def desk_page(request: Request, who: Who, agent: str | None = None) -> Any
     hotline = _ctx(request).settings.hotline
     return render(
         request, "desk/desk.html", user=user_from_hotline(hotline, who.id),
-        d=desk_translator(lang_of(request)), words=desk_words(lang_of(request)),
+        d=desk_translator(lang_of(request)),
+        words={**desk_words(lang_of(request)), "queue": {d.queue: d.name for d in hotline.departments}},
         agent=target, acting_for=target.id != who.id, queues=queues_of(hotline, target.id),
         reasons=PAUSE_REASONS,
         departments=hotline.departments, ring_cycle=hotline.rules.ring_cycle_seconds,

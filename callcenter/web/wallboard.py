@@ -56,7 +56,7 @@ def live_of(request: Request) -> LiveBoard:
 KPIS = ("offered", "answered", "abandoned", "within_rule_pct", "service_level_excl", "answered_15s_pct",
         "late_no_apology", "avg_ring")
 TILE_WORDS = ("ring", "more", "live", "lost", "queue_waiting", "longest", "free", "busy", "seconds",
-              "words_caller", "words_agent", "after_call")
+              "words_caller", "words_agent", "after_call", "no_calls")
 
 
 def words(lang: str) -> dict[str, Any]:

@@ -166,3 +166,81 @@ async def test_agent_pages_speak_words_and_refuse_in_html(browser: tuple[Any, We
     await check_error(page, f"/calls/{calls['H'].id}", 403, lang, out / f"agent-error-403-{lang}.png")
     await check_error(page, "/followups", 403, lang, out / f"agent-error-followups-{lang}.png")
     await page.context.close()
+
+
+@pytest.fixture
+async def desk_service(tmp_path: Path) -> AsyncIterator[tuple[Any, str]]:
+    """The desk needs the agents' part of the service: pbxsim, the tracker and the desk's state."""
+    import asyncio
+    import contextlib
+
+    from callcenter.db.models.tickets import Ticket
+    from callcenter.service import Service
+    from tests.support.desk import PBX_TICKETS_COMPONENTS, create_accounts, serve_web, small_hotline_settings
+    from tests.support.service import listener_ready
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (make test installs it)")
+    from playwright.async_api import async_playwright
+
+    settings = small_hotline_settings(tmp_path, f"sqlite:///{tmp_path / 'desk.db'}", cycle=2.0,
+                                      member_timeout=5)
+    service = Service(settings, factories=PBX_TICKETS_COMPONENTS)
+    await service.start()
+    try:
+        await listener_ready(service)
+        create_accounts(service.context)
+        with unit_of_work(service.context.sessions) as s:
+            s.add(Ticket(caller="13800138000", phone="13800138000", caller_name="张先生",
+                         address="3栋2单元501", category="repair", summary="厨房水管漏水", owner="101",
+                         status="in_progress"))
+        async with serve_web(service.context) as web, async_playwright() as pw:
+            chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                yield chromium, web.url
+            finally:
+                await chromium.close()
+    finally:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(service.stop(), 15)
+
+
+async def desk_page(chromium: Any, url: str, user_id: str) -> Any:
+    from tests.support.desk import PASSWORD
+
+    context = await chromium.new_context(base_url=url, locale="zh-CN", timezone_id="UTC",
+                                         viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    await page.goto("/login?next=/desk")
+    await page.fill("input[name=user_id]", user_id)
+    await page.fill("input[name=password]", PASSWORD.format(user_id))
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/desk")
+    return page
+
+
+async def test_the_desk_speaks_words_for_the_agent_and_the_supervisor_acting_for_them(
+        desk_service: tuple[Any, str], tmp_path: Path) -> None:
+    from playwright.async_api import expect
+
+    chromium, url = desk_service
+    out = shots(tmp_path)
+    agent = await desk_page(chromium, url, "101")
+    await expect(agent.locator("#state-badge")).to_contain_text("空闲")
+    await agent.click("#btn-pause")  # an audited action, shown in words (pause → 暂停)
+    await expect(agent.locator("#state-badge")).to_contain_text("暂停")
+    await agent.click("#btn-resume")
+    await agent.reload()
+    await expect(agent.locator("#audit")).to_contain_text("暂停 ✓")
+    await expect(agent.locator("#my-tickets")).to_contain_text("报修")  # repair, in words
+    for lang, words in (("zh", "恢复接听"), ("en", "resume")):
+        text = await check_page(agent, "/desk", lang, out / f"agent-desk-{lang}.png", "#audit li")
+        assert words in text
+    supervisor = await desk_page(chromium, url, SUPERVISOR)
+    for lang in ("zh", "en"):
+        text = await check_page(supervisor, "/desk?agent=101", lang, out / f"supervisor-desk-{lang}.png",
+                                "#audit li")
+        assert ("主管代为操作" if lang == "zh" else "Supervisor acting for") in text
+    await agent.context.close()
+    await supervisor.context.close()

@@ -103,7 +103,7 @@
     const badge = $("state-badge");
     badge.dataset.state = s.state;
     badge.textContent = (T[s.state] || s.state) + (s.paused && s.reason ? `（${s.reason}）` : "");
-    text($("state-queues"), (s.queues || []).join(", "));
+    text($("state-queues"), (s.queues || []).map((q) => say("queue", q)).join(", "));
     $("btn-login").disabled = s.queues && s.queues.length > 0;
     $("btn-logout").disabled = !(s.queues && s.queues.length > 0);
     $("btn-resume").disabled = !s.paused;

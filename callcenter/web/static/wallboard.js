@@ -61,6 +61,10 @@
         td.colSpan = tr.children.length; sub.appendChild(td); tbody.appendChild(sub);
       }
     });
+    if (!list.length) {  // an empty section says what is empty
+      var none = document.createElement("tr"), td = text(document.createElement("td"), W.no_calls);
+      td.colSpan = 6; td.className = "empty"; none.appendChild(td); tbody.appendChild(none);
+    }
     var more = document.getElementById("more-calls");
     more.hidden = list.length <= MAX_ROWS;
     text(more, list.length > MAX_ROWS ? fill(W.more, list.length - MAX_ROWS) : "");
@@ -147,6 +151,7 @@
     li.className = "alert-" + a.kind; text(li, a.text);
     if (window.ListenIn && a.linkedid) li.appendChild(window.ListenIn.make(a.linkedid));  // a call's alert
     ul.insertBefore(li, ul.firstChild);
+    document.getElementById("no-alerts").hidden = true;
   }
 
   function renderStore(s) {  // the database or the spool in trouble: records wait (issue 11)
@@ -167,6 +172,7 @@
       calls = {}; m.calls.forEach(function (c) { calls[c.linkedid] = c; });
       agents = {}; m.agents.forEach(function (a) { agents[a.id] = a; });
       document.getElementById("alerts").textContent = "";
+      document.getElementById("no-alerts").hidden = m.alerts.length > 0;
       m.alerts.slice().reverse().forEach(addAlert);
       renderFigures(m.figures); renderCalls(); renderAgents(); renderStore(m.store);
       text(status, W.live); status.className = "status live";
