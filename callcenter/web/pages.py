@@ -29,7 +29,7 @@ from callcenter.web.common import (
 from callcenter.web.i18n import lang_of, translator
 from callcenter.web.report_tiles import tiles
 from callcenter.web.templating import render
-from callcenter.words.formats import number_text, percent_text
+from callcenter.words.formats import number_text, percent_text, seconds_text
 
 router = APIRouter()
 SERVICE_LEVEL_TARGET = 80.0  # the usual 80/20-style goal line on the chart; not a rule of DOMAIN.md
@@ -54,7 +54,12 @@ def home(user: CurrentUser) -> Response:
 
 def _cell(figure: Figure, figures: AnswerTimes, period: Period, by: str, key: str | None, lang: str) -> Cell:
     value = figures.value(figure.name)
-    text = percent_text(value, lang) if figure.kind == "percent" else number_text(value, lang)
+    if figure.kind == "percent":
+        text = percent_text(value, lang)
+    elif figure.name.startswith("avg_"):  # averages to one decimal in every column (8.0 beside 13.5)
+        text = seconds_text(value, "–", lang)
+    else:
+        text = number_text(value, lang)
     if figure.drill is None or not value:
         return Cell(text, None)
     return Cell(text, "/calls?" + query_string(period, figure=figure.drill, by=by, key=key))
