@@ -325,6 +325,7 @@ async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after
     changed: list[TicketChanged] = []
     ctx.bus.subscribe_sync(CallStored, stored.append)
     ctx.bus.subscribe_sync(TicketChanged, changed.append)
+    await playwright_api.expect(page.locator("#btn-open-ticket")).to_be_hidden()  # no call yet
     await desk.call(RING_8101="2", TALK_8101="10")
     await playwright_api.expect(page.locator("#pop[data-phase=talking]")).to_be_visible(timeout=10000)
     await page.click("#btn-open-ticket")
