@@ -170,3 +170,39 @@ def test_a_homophone_outside_a_run_of_digits_stays_a_word() -> None:
     from callcenter.tickets.transcript import join_words
 
     assert join_words("我 要 一 个 而 且 灵 活") == "我要一个而且灵活"
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("手机 一 山 八 五 二 四 六 七 零 九 九", "13852467099"),  # 山 for 三 (sh/s)
+    ("号码 是 一 三 七 您 八 二 久 四 六 五 一", "13708294651"),  # 您 for 零 (n/l, -ng/-n), 久 for 九
+    ("衣 五 八 二 二 三 四 六 七 零 一", "15822346701"),  # the first digit heard as a word
+    ("电话 一 八 六 四 四 三 二 七 零 五 酒", "18644327059"),  # and the last
+    ("一 三 九 二 百 零 七 四 五 八 六 一", "13920745861"),  # 二零 heard as 二百零 inside a mobile
+])
+def test_digits_are_read_by_their_sound_in_a_run_of_digits_r4(text: str, phone: str) -> None:
+    assert extract_phone(caller(text)) == phone
+
+
+@pytest.mark.parametrize(("text", "joined"), [
+    ("就 是 四 零 二", "就是四零二"),  # 就/是 sound like 九/四 but stand before a room, not in it
+    ("我 要 一 个 三 楼", "我要一个三楼"),
+    ("八 点 以 后 就 行", "八点以后就行"),
+])
+def test_words_that_sound_like_digits_stay_words_outside_a_number_r4(text: str, joined: str) -> None:
+    from callcenter.tickets.transcript import join_words
+
+    assert join_words(text) == joined
+
+
+@pytest.mark.parametrize(("text", "urgent"), [
+    ("楼 下 车库 着 伙 了", True),  # 伙 for 火
+    ("厨房 煤 汽 漏 器 了 一 股 味", True),  # 汽/器 for 气
+    ("电 题 里 有 人 被 坤 住 了", True),  # 题 for 梯, 坤 for 困
+    ("水 管 报 管 了 在 喷 谁", True),  # 报管 for 爆管
+    ("我 找 了 半 天 钥匙", False),  # 找了 sounds like 着了: too short a cue to match by sound
+    ("我 已经 报 了 修 了", False),  # 报了 sounds like 爆了
+    ("我 叫 周 伟 住 三 栋", False),  # 叫…伟 sounds like 焦…味: no character of the cue is written
+    ("门口 的 盲道 被 车 挡 了", False),  # 盲道 sounds like 漫到: no character of it is written
+])
+def test_emergency_cues_are_heard_by_their_sound_r19(text: str, urgent: bool) -> None:
+    assert is_emergency(caller(text)) is urgent

@@ -1,6 +1,7 @@
 """Spoken Chinese numerals: digit by digit (一 三 八, 幺 for one) or as numbers (三十三, 一千一百零一,
 read by cn2an). The recogniser writes a word of its lexicon that sounds like a digit it heard (灵 for
-零, 而 for 二, 要 for 幺); inside a run of digits those are read as the digits."""
+零, 而 for 二, 要 for 幺, 山 for 三); inside a run of digits those are read as the digits, by sound
+(callcenter.tickets.extract.sounds)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,55 @@ UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL_CHARS = "零〇一幺二两三四五六七八九十百千0-9"
 NUMERAL = f"[{NUMERAL_CHARS}]+"
 DIGIT_RUN = re.compile("[零〇一幺二两三四五六七八九0-9]+")
-HOMOPHONE_DIGITS = {"灵": "零", "铃": "零", "而": "二", "尔": "二", "要": "幺", "妖": "幺"}
-_HEARD_RUN = re.compile("[零〇一幺二两三四五六七八九" + "".join(HOMOPHONE_DIGITS) + "]{4,}")
+# The sound of each digit as sound_key gives it (零 lin, 两 lian: -ng/-n merged; 四 si, as 是/十).
+_DIGIT_SOUNDS = {"lin": "零", "yi": "一", "yao": "幺", "er": "二", "lian": "两", "san": "三", "si": "四",
+                 "wu": "五", "liu": "六", "qi": "七", "ba": "八", "jiu": "九"}
+
+
+def _heard_as(ch: str) -> str | None:
+    """The digit a character sounds like (灵/您 零, 而 二, 要 幺, 山 三, 就 九), if any; 十/百/千 are
+    units, never digits."""
+    from callcenter.tickets.extract.sounds import sound_key
+
+    if ch in DIGITS or ch.isdigit():
+        return ch
+    if ch in UNITS:
+        return None
+    return _DIGIT_SOUNDS.get(sound_key(ch))
 
 
 def heard_digits(text: str) -> str:
-    """一五九灵灵八三 → 一五九零零八三: homophones inside a run of at least three real digits."""
-    def digits(match: re.Match[str]) -> str:
-        run = match.group()
-        if sum(ch in DIGITS for ch in run) < 3:
-            return run  # 我要一个: 要 is a word here
-        return "".join(HOMOPHONE_DIGITS.get(ch, ch) for ch in run)
+    """一五九灵灵八三 → 一五九零零八三: in a run of characters that all sound like digits, with at
+    least three real digits, each is read as the digit it sounds like. A sound-alike at either end
+    of the run (是一三九…, …二零二就) stays a word unless it completes an 11-digit mobile
+    (是以三九… → 是一三九…)."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        end = index
+        while end < len(text) and _heard_as(text[end]) is not None:
+            end += 1
+        if end == index:
+            out.append(text[index])
+            index += 1
+            continue
+        out.append(_read_run(text[index:end]))
+        index = end
+    return "".join(out)
 
-    return _HEARD_RUN.sub(digits, text)
+
+def _read_run(run: str) -> str:
+    real = [i for i, ch in enumerate(run) if ch in DIGITS or ch.isdigit()]
+    if len(real) < 3:
+        return run  # 我要一个: 要 is a word here
+    first, last = real[0], real[-1]
+    heard = "".join(_heard_as(ch) or ch for ch in run)
+    for start in range(0, first + 1):  # a mobile whose first or last digit was heard as a word
+        end = start + 11
+        window = spelled_digits(heard[start:end])
+        if last < end <= len(run) and len(window) == 11 and window[0] == "1" and window[1] in "3456789":
+            return run[:start] + heard[start:end] + run[end:]
+    return run[:first] + heard[first:last + 1] + run[last + 1:]
 
 
 def is_spelled(text: str) -> bool:

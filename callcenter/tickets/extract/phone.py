@@ -9,10 +9,13 @@ from callcenter.tickets.extract.numerals import DIGIT_RUN, spelled_digits
 from callcenter.tickets.transcript import Transcript
 
 _LANDLINE_CUE = re.compile(r"(电话|号码|座机|手机)(是|号)?$")
+# 一八零七 heard as 一八百零七: in a long run of digits 百 before 零 is no number's hundreds.
+_HUNDRED_IN_RUN = re.compile("(?<=[零〇一幺二两三四五六七八九]{3})百(?=零[零〇一幺二两三四五六七八九]{3})")
 
 
 def _numbers_in(text: str) -> list[str]:
     found: list[str] = []
+    text = _HUNDRED_IN_RUN.sub("", text)
     for match in DIGIT_RUN.finditer(text):
         digits = spelled_digits(match.group(0))
         if len(digits) >= 11:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from callcenter.tickets.extract.sounds import by_sound, sound_pattern
 from callcenter.tickets.transcript import Transcript
 
 # Each pattern is a present danger. The recogniser writes only words of its lexicon, so no non-word
@@ -29,11 +30,58 @@ DANGERS: dict[str, re.Pattern[str]] = {
 _NEGATED = re.compile(r"(没有|没|不是|并没有|无|不)$")
 
 
-def _present(pattern: re.Pattern[str], text: str) -> bool:
+def _alternatives(source: str) -> list[str]:
+    """A pattern's top-level alternatives (a | inside (...) or [...] belongs to its group)."""
+    parts, depth, in_class, start = [], 0, False, 0
+    for index, ch in enumerate(source):
+        escaped = index > 0 and source[index - 1] == "\\"
+        if escaped:
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif not in_class and ch == "(":
+            depth += 1
+        elif not in_class and ch == ")":
+            depth -= 1
+        elif not in_class and depth == 0 and ch == "|":
+            parts.append(source[start:index])
+            start = index + 1
+    return [*parts, source[start:]]
+
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _heard_alike(alternative: str) -> bool:
+    """Cues matched by sound too: those with at least two meaningful characters, so that a
+    common word of the same sound (找了 for 着了) does not raise an alarm."""
+    return len(_CHINESE.findall(_CLASS.sub("", alternative).replace("了", ""))) >= 2
+
+
+_CLASS = re.compile(r"\[[^\]]*\]")
+# The same dangers, heard: each cue matched by its sound, with the characters it is written with.
+HEARD: dict[str, list[tuple[re.Pattern[str], frozenset[str]]]] = {
+    kind: [(sound_pattern(a), frozenset(_CHINESE.findall(a))) for a in _alternatives(pattern.pattern)
+           if _heard_alike(a)]
+    for kind, pattern in DANGERS.items()
+}
+
+
+def _present(pattern: re.Pattern[str], text: str, written: str | None = None,
+             cue: frozenset[str] = frozenset()) -> bool:
+    """A match not negated just before it (the negation read in the written words). Matched by
+    sound, at least one character must be written as in the cue: a recogniser rarely mishears
+    every character of a word, while a different word of the same sound (盲道 for 漫到) has none."""
+    written = text if written is None else written
     for match in pattern.finditer(text):
-        before = text[max(0, match.start() - 3):match.start()]
-        if not _NEGATED.search(before):
-            return True
+        before = written[max(0, match.start() - 3):match.start()]
+        if _NEGATED.search(before):
+            continue
+        if cue and not cue & set(written[match.start():match.end()]):
+            continue
+        return True
     return False
 
 
@@ -44,7 +92,10 @@ def emergency_kinds(transcript: Transcript) -> list[str]:
 def kinds_in(text: str) -> list[str]:
     """The dangers the caller's words name (joined words, turns separated by ``|``); also read on
     live partial results (issue 17)."""
-    return [kind for kind, pattern in DANGERS.items() if _present(pattern, text)]
+    heard = by_sound(text)
+    return [kind for kind, pattern in DANGERS.items()
+            if _present(pattern, text)
+            or any(_present(sound, heard, text, cue) for sound, cue in HEARD[kind])]
 
 
 def is_emergency(transcript: Transcript) -> bool:
