@@ -25,7 +25,8 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "callback_outcome": ("promised", "on_time", "late", "overdue", "to_come", "cancelled"),
     "complaint_reply": ("complaints", "replied_in_time", "replied_late", "overdue", "waiting"),  # R7
     "desk_action": ("log_in", "log_out", "pause", "resume", "originate", "callback_now", "ticket_update",
-                    "ticket_confirm", "ticket_assign", "ticket_close", "ticket_transfer"),
+                    "ticket_confirm", "ticket_assign", "ticket_close", "ticket_transfer", "ticket_open",
+                    "ticket_adopt", "ticket_keep"),
     "agent_state": ("available", "ringing", "talking", "paused", "logged_out", "unavailable"),
     "call_state": ("ivr", "waiting", "ringing", "talking", "hold"),
     "role": ("agent", "supervisor"),

@@ -380,3 +380,13 @@ async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after
         assert [d["field"] for d in ticket.draft_differences or []] == ["summary"]
         keys = s.scalars(select(TicketCall).where(TicketCall.ticket_id == opened_id)).all()
         assert [(k.call_id, k.linkedid) for k in keys] == [(call_id, live[0].linkedid)]
+    # The same ticket in English: the remaining difference in words, no internal field name.
+    await page.goto(f"{desk.url}/desk?lang=en")
+    await page.click(f"#my-tickets button:text-is('#{opened_id}')")
+    remaining = page.locator("#ticket-differences")
+    await playwright_api.expect(remaining).to_contain_text("The call's draft differs")
+    await playwright_api.expect(remaining.locator("li[data-field=summary]")).to_contain_text(
+        'Matter: ticket "卫生间灯不亮，开关没反应", draft')
+    await playwright_api.expect(remaining.locator("li button")).to_have_text(["Use the draft's", "Keep mine"])
+    await playwright_api.expect(page.locator("#audit")).to_contain_text("ticket opened for a call")
+    await page.screenshot(path=str(shots(tmp_path) / "desk-ticket-merged-en.png"), full_page=True)

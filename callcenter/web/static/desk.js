@@ -17,7 +17,8 @@
     ended: "Call ended", owner: "Owner", history_error: "History unavailable", missing: "Missing: ",
     reason_needed: "A reason is required", rate: "Three-ring rate",
     opened: "Ticket opened for this call", merged: "The call's draft was merged into your ticket: please check what differs",
-    adopt: "Use the draft's", keep: "Keep mine", in_ticket: "ticket", in_draft: "draft", yes: "yes", no: "no",
+    adopt: "Use the draft's", keep: "Keep mine", yes: "yes", no: "no",
+    differs: (label, mine, theirs) => `${label}: ticket "${mine}", draft "${theirs}"`,
     continue_matter: "This call is about it", open_after: "Open a ticket for the call just ended",
     ask_category: (a, b) => `Kind of matter unsure: ${a} or ${b}? Please check with the caller`,
   } : {
@@ -28,7 +29,8 @@
     due: "截止", ended: "通话结束", owner: "负责人", history_error: "历史记录暂时无法读取",
     missing: "缺少：", reason_needed: "必须填写原因", rate: "三声接听率",
     opened: "已为本次通话开工单", merged: "通话草稿已合并到您的工单，请核对标出的差异",
-    adopt: "采用草稿", keep: "保留工单", in_ticket: "工单", in_draft: "草稿", yes: "是", no: "否",
+    adopt: "采用草稿", keep: "保留工单", yes: "是", no: "否",
+    differs: (label, mine, theirs) => `${label}：工单「${mine}」 草稿「${theirs}」`,
     continue_matter: "本次来电为此事项", open_after: "为刚结束的通话开工单",
     ask_category: (a, b) => `类别不确定：${a}还是${b}？请与来电人确认`,
   };
@@ -230,8 +232,8 @@
     const list = box.querySelector("ul");
     list.replaceChildren();
     (t.draft_differences || []).forEach((d) => {
-      const li = item(list, `${fieldLabel(d.field)}：${T.in_ticket}「${shownValue(d.field, d.ticket)}」 ` +
-        `${T.in_draft}「${shownValue(d.field, d.draft)}」`);
+      const li = item(list, T.differs(fieldLabel(d.field), shownValue(d.field, d.ticket),
+        shownValue(d.field, d.draft)));
       li.dataset.field = d.field;
       if (d.field !== "urgent") li.appendChild(button(T.adopt, () => ticketAction("/adopt", { field: d.field }, T.saved)));
       li.appendChild(button(T.keep, () => ticketAction("/keep", { field: d.field }, T.saved)));
