@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from callcenter.calls.model import CallRecord, Greeting, HangupSide, HoldRecord, LegOutcome, LegRecord
 from callcenter.calls.ringing import RingRule
+
+if TYPE_CHECKING:
+    from callcenter.ami.events import AmiEvent
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,9 @@ class CallDraft:
     holds: list[HoldRecord] = field(default_factory=list)
     ended_at: float | None = None
     journal: list[tuple[float, str, str]] = field(default_factory=list)
+    # Answers seen between a (re)connect and its snapshot for a call met mid-way: the snapshot,
+    # taken a moment earlier, may only then tell which leg they answered (tracker.resync).
+    before_snapshot: list[AmiEvent] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)  # fields recorded from elsewhere than the events say
     recording_files: list[str] = field(default_factory=list)  # as MixMonitor was given them
     recording_dir: str | None = None  # where MIXMONITOR_FILENAME says they are written

@@ -143,7 +143,8 @@ def on_queue_join(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
 def on_queue_abandon(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     if call.answered_at is None:
         call.abandoned = True
-        call.ring_end_at = call.ring_end_at or e.at
+        # The caller waited on, between attempts too (R13), until giving up: that is the ring time.
+        call.ring_end_at = e.at
     return _NONE
 
 

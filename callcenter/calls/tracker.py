@@ -103,6 +103,8 @@ class CallTracker:
             starts_here = isinstance(event, ev.Newchannel) and event.uniqueid == linkedid
             call.adopted = self.snapshot_pending and not starts_here
         self._seen_at[linkedid] = self.seq
+        if self.snapshot_pending and call.adopted and _may_answer(event):
+            call.before_snapshot.append(event)
         if flag is not None:
             call.flags.add(flag)
         if raw is not None and len(call.journal) < MAX_JOURNAL:
@@ -195,6 +197,8 @@ class CallTracker:
                 self._adopt(linkedid, channels, since_seq, taken_at)
             except Exception:
                 log.exception("tracker: resync of call %s failed", linkedid)
+        for call in self._calls.values():
+            call.before_snapshot.clear()  # kept for this snapshot only
         if (vanished or adopted) and self._recall is not None:
             try:
                 self._recall(vanished, [self._calls[i] for i in adopted if i in self._calls])
@@ -228,12 +232,25 @@ class CallTracker:
             if item.uniqueid not in call.gone:
                 call.live[item.uniqueid] = item.channel
             step(call, item, self.rule)
+        self._answers_seen_before(call)
         if call.adopted:
             state = ("answered" if call.answered_at is not None
                      else "ringing" if call.legs else "not ringing yet")
             log.info("tracker: picked up call %s in progress (%d channels, %s, %d agent legs)", linkedid,
                      len(channels), state, len(call.legs))
         self._seen_at[linkedid] = self.seq
+
+    def _answers_seen_before(self, call: CallDraft) -> None:
+        """An answer that came after the (re)connect but before its snapshot was applied, for a
+        leg only the snapshot names (its AgentCalled was before we looked): applied now, in
+        order, so the call is not stored unanswered (R1, R9). Each applies once: a leg already
+        answered ignores it."""
+        pending, call.before_snapshot = call.before_snapshot, []
+        for event in pending:
+            for effect in step(call, event, self.rule):
+                if isinstance(effect, GreetingDecision):
+                    self._decisions[call.linkedid] = effect
+                self._publish(effect)
 
     def flush(self, at: float | None = None) -> None:
         """End of a replayed stream: calls still open are recorded as they stand (nothing lost)."""
@@ -317,3 +334,12 @@ def _live(call: CallDraft) -> LiveCall:
     ring_started_at = call.first_ring_at if call.direction == "inbound" else None
     return LiveCall(call.linkedid, call.caller, call.queue, state, since, ring_started_at,
                     leg.agent if leg else None, leg.member_name if leg else None, len(call.legs))
+
+
+def _may_answer(event: ev.AmiEvent) -> bool:
+    """The events that answer a leg (machine.py): its channel going Up, DialEnd ANSWER, AgentConnect."""
+    if isinstance(event, ev.DialEnd):
+        return event.status == "ANSWER"
+    if isinstance(event, ev.AgentEvent):
+        return event.name == "AgentConnect"
+    return event.name == "Newstate" and getattr(event, "state_desc", None) == "Up"
