@@ -263,3 +263,42 @@ async def test_the_snapshot_gives_the_pbx_clock_rate_so_rings_count_in_the_pbx_t
     assert snapshot["clock_rate"] == 60.0
     assert [(q["queue"], q["name"]) for q in snapshot["queues"]] == [
         ("service", "客服中心"), ("repair", "工程维修"), ("billing", "收费组")]
+
+
+async def test_live_words_reach_the_wallboard_while_the_call_is_up_masked_for_agents_r17(
+        web: WebComponent) -> None:
+    """Issue 17: both sides' words as they come; a number said is masked for agents as in
+    transcripts, whole for supervisors; a live alert names its call and the words heard."""
+    from callcenter.messages import LiveStatus, LiveWords
+
+    now = web.ctx.clock.time()
+    place_call(web.ctx.bus, "L5", "13800138000", now, ring_started_at=now - 3)
+    answer_call(web.ctx.bus, "L5", now + 2, rings=1)
+    await web.ctx.bus.drain()
+    supervisor = await open_stream(web, SUPERVISOR)
+    agent = await open_stream(web, AGENT)
+    try:
+        for _client, _context, stream in (supervisor, agent):
+            await next_event(stream, "snapshot")
+        web.ctx.bus.publish(LiveStatus("L5", "101", "live", None, now + 3))
+        said = "我 的 电话 是 一 三 九 一 二 三 四 五 六 七 八"
+        web.ctx.bus.publish(LiveWords("L5", "101", "caller", said, True, 0.5, 4.0, now + 5))
+        web.ctx.bus.publish(SupervisorAlert(kind="live_emergency", text="紧急情况（燃气泄漏）：煤气 味 很 大",
+                                            ticket_id=None, callback_id=None, at=now + 6, linkedid="L5",
+                                            words="我 家 煤气 味 很 大 电话 13912345678", agent_id="101"))
+        whole = await next_event(supervisor[2], "transcript")
+        masked = await next_event(agent[2], "transcript")
+        assert (whole["linkedid"], whole["side"], whole["final"]) == ("L5", "caller", True)
+        assert "一 三 九 一 二 三 四 五 六 七 八" in whole["text"]
+        assert "139****5678" in masked["text"] and "四 五 六" not in masked["text"]
+        alert = (await next_event(supervisor[2], "alert"))["alert"]
+        assert (alert["kind"], alert["linkedid"], alert["agent_id"]) == ("live_emergency", "L5", "101")
+        assert "13912345678" in alert["words"]
+        seen_by_agent = (await next_event(agent[2], "alert"))["alert"]
+        assert "13912345678" not in seen_by_agent["words"] and "139****5678" in seen_by_agent["words"]
+    finally:
+        for client, context, _stream in (supervisor, agent):
+            await close_stream(client, context)
+    snapshot = await web.ctx.extras["web_live"].snapshot()  # what a browser that connects now gets
+    (row,) = [c for c in snapshot["calls"] if c["linkedid"] == "L5"]
+    assert row["live"] == "live" and row["words"]["caller"].startswith("我 的 电话")
