@@ -191,3 +191,36 @@ async def test_an_unsure_category_shows_its_two_choices_until_the_agent_decides_
         decided = await client.post("/desk/api/tickets/3", json={"category": "billing"})
         assert decided.json()["ticket"]["category"] == "billing"
         assert decided.json()["ticket"]["category_choices"] is None
+
+
+async def test_the_calls_words_status_and_heard_fields_reach_the_agents_desk_as_they_come(
+        desk: tuple) -> None:
+    """Issue 17 item 4, R17: the agent on the call gets both sides' words, whether the call is
+    transcribed live, and the ticket fields heard so far, numbers masked; a live alert goes to the
+    supervisors' desks with its call."""
+    from callcenter.messages import LivePrefill, LiveStatus, LiveWords, SupervisorAlert
+
+    ctx, _, url = desk
+    async with _client(url, "101") as client, client.stream("GET", "/desk/events") as stream:
+        events = EventReader(stream)
+        await events.next({"state"})
+        ctx.bus.publish(LiveStatus("L9", "101", "live", None, 1.0))
+        ctx.bus.publish(LiveWords("L9", "101", "caller", "电话 是 一 三 八 零 零 一 三 八 零 零 零", False,
+                                  0.2, 3.1, 2.0))
+        ctx.bus.publish(LivePrefill("L9", "101", {"phone": CALLER, "address": "3号楼2单元501"}, 2.5))
+        status = await events.next({"live_status"})
+        words = await events.next({"live_words"})
+        fields = await events.next({"prefill"})
+    assert (status["data"]["linkedid"], status["data"]["state"]) == ("L9", "live")
+    assert (words["data"]["side"], words["data"]["final"]) == ("caller", False)
+    assert "138****8000" in words["data"]["text"] and "一 三 八 零 零 一" not in words["data"]["text"]
+    assert fields["data"] == {"linkedid": "L9", "phone": "138****8000", "address": "3号楼2单元501"}
+    async with _client(url, "900") as client, client.stream("GET", "/desk/events") as stream:
+        events = EventReader(stream)
+        await events.next({"state"})
+        ctx.bus.publish(SupervisorAlert(kind="live_forbidden", text="禁用语“我们不管”：这个 我们 不管",
+                                        ticket_id=None, callback_id=None, at=3.0, linkedid="L9",
+                                        words="这个 我们 不管", agent_id="101"))
+        alert = await events.next({"alert"})
+    assert (alert["data"]["kind"], alert["data"]["linkedid"], alert["data"]["agent_id"]) == (
+        "live_forbidden", "L9", "101")
