@@ -116,9 +116,9 @@ def spy_originates(setup: Setup) -> list[dict[str, str]]:
         "Local/") or "@callcenter-inbound" not in a["Channel"]]
 
 
-def audit_rows(setup: Setup) -> list[AuditEntry]:
+def audit_rows(setup: Setup, action: str = "listen_in") -> list[AuditEntry]:
     with unit_of_work(setup.service.context.sessions) as session:
-        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "listen_in")))
+        rows = list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
         session.expunge_all()
         return rows
 
@@ -146,6 +146,11 @@ async def test_a_supervisor_whispers_into_a_live_call_from_their_own_phone_and_i
     (row,) = audit_rows(setup)
     assert (row.user_id, row.role) == (SUPERVISOR, "supervisor")
     assert f"whisper call {line.linkedid}" in row.detail and line.channel in row.detail
+    # Then whether the phone answered, from Asterisk's OriginateResponse.
+    await wait_until(lambda: audit_rows(setup, "listen_in_result"), what="the Originate's answer audited")
+    (answered,) = audit_rows(setup, "listen_in_result")
+    assert answered.user_id == SUPERVISOR
+    assert answered.detail == f"whisper call {line.linkedid}: phone answered"
     # The agent's side hangs up: ChanSpy ends with it (option E), the supervisor's phone is cleared.
     await setup.service.context.actions.hangup(line.channel)
     await wait_until(lambda: setup.seen("ChanSpyStop") and any(

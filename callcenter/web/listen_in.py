@@ -1,10 +1,12 @@
 """``POST /api/calls/{linkedid}/spy``: a supervisor's phone joins a live call to listen, whisper
 or barge in (agents/listen_in.py). Supervisors only, CSRF-checked like every post, audited with
-who, what and when, whether Asterisk took it or not (R17)."""
+who, what and when, whether Asterisk took it or not, and then whether the phone answered
+(Asterisk's OriginateResponse) (R17)."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,6 +14,7 @@ from pydantic import BaseModel
 
 from callcenter.agents.listen_in import ListenInError, listen_in
 from callcenter.ami.actions import AmiActionError
+from callcenter.calls.model import OriginateResult
 from callcenter.calls.spying import SpyMode
 from callcenter.db.session import unit_of_work
 from callcenter.web.auth import Supervisor, User, audit
@@ -20,6 +23,7 @@ from callcenter.words.catalogue import gettext
 
 router = APIRouter(prefix="/api")
 AUDIT_ACTION = "listen_in"
+EARLY_KEPT = 64
 
 
 def listen_in_words(lang: str) -> dict[str, str]:
@@ -38,9 +42,49 @@ class SpyRequest(BaseModel):
     mode: SpyMode = "listen"
 
 
-def _audit(request: Request, user: User, detail: str) -> None:
+def _audit(request: Request, user: User, detail: str, action: str = AUDIT_ACTION) -> None:
     with unit_of_work(ctx_of(request).sessions) as session:
-        audit(session, user, AUDIT_ACTION, detail)
+        audit(session, user, action, detail)
+
+
+class Outcomes:
+    """Writes whether each listen-in's phone answered, when Asterisk says (OriginateResult)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.sessions = ctx.sessions
+        self.pending: dict[str, tuple[User, str]] = {}  # ActionID → who, which call
+        # Answers that came before their ActionID was noted (a phone refused at once); other
+        # Originates' answers pass through here too, so only the latest few are kept.
+        self.early: collections.OrderedDict[str, OriginateResult] = collections.OrderedDict()
+        ctx.bus.subscribe(OriginateResult, self.on_result, name="web:listen_in")
+
+    async def expect(self, action_id: str, user: User, call: str) -> None:
+        self.pending[action_id] = (user, call)
+        early = self.early.pop(action_id, None)
+        if early is not None:
+            await self.on_result(early)
+
+    @classmethod
+    def of(cls, ctx: Any) -> Outcomes:
+        outcomes = ctx.extras.get("listen_in_outcomes")
+        if outcomes is None:
+            outcomes = ctx.extras["listen_in_outcomes"] = cls(ctx)
+        return outcomes  # type: ignore[no-any-return]
+
+    async def on_result(self, message: OriginateResult) -> None:
+        asked = self.pending.pop(message.action_id, None)
+        if asked is None:
+            self.early[message.action_id] = message
+            while len(self.early) > EARLY_KEPT:
+                self.early.popitem(last=False)
+            return
+        user, call = asked
+        outcome = "answered" if message.success else f"not answered (reason {message.reason})"
+        await asyncio.to_thread(self._write, user, f"{call}: phone {outcome}")
+
+    def _write(self, user: User, detail: str) -> None:
+        with unit_of_work(self.sessions) as session:
+            audit(session, user, f"{AUDIT_ACTION}_result", detail)
 
 
 @router.post("/calls/{linkedid}/spy")
@@ -48,6 +92,7 @@ async def spy_on_call(request: Request, linkedid: str, body: SpyRequest, user: S
     ctx = ctx_of(request)
     hotline = ctx.settings.hotline
     shown = linkedid[:64]
+    outcomes = Outcomes.of(ctx)  # listening before the Originate goes out: its answer cannot be missed
     try:
         started = await listen_in(hotline, getattr(ctx, "tracker", None), getattr(ctx, "actions", None),
                                   user.id, linkedid, body.mode)
@@ -58,6 +103,7 @@ async def spy_on_call(request: Request, linkedid: str, body: SpyRequest, user: S
     except AmiActionError as exc:
         await asyncio.to_thread(_audit, request, user, f"failed {body.mode} call {shown}: {exc}")
         raise HTTPException(502, f"电话交换机未接受 / Asterisk did not take it: {exc}") from None
+    await outcomes.expect(started.action_id, user, f"{started.mode} call {shown}")
     await asyncio.to_thread(
         _audit, request, user,
         f"{started.mode} call {shown} agent {started.agent_id or '-'} ({started.agent_channel}) "
