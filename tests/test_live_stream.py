@@ -319,3 +319,24 @@ def test_r19_and_r16_are_spotted_once_per_call_on_the_words_so_far() -> None:
         ("emergency", "困在车库")]
     assert [(s.kind, s.label) for s in spotter.spot("agent", "这个 我们 不管")] == [("forbidden", "我们不管")]
     assert spotter.spot("caller", "我们 不管") == []  # R16 is the agent's side only
+
+
+@pytest.mark.speech
+async def test_a_worker_that_falls_behind_ends_its_newest_side_and_says_why(model_path: Path,
+                                                                            speech: dict[str, bytes]) -> None:
+    """Audio handed over far faster than real time (as a stalled worker would see it): the newest
+    side ends with the reason, its queued audio is dropped, the older side goes on."""
+    pool = StreamPool(model_path, workers=1, capacity=2)
+    await pool.start()
+    ended: dict[str, str | None] = {}
+    try:
+        older = pool.open(lambda r: None, lambda problem: ended.__setitem__("older", problem))
+        newer = pool.open(lambda r: None, lambda problem: ended.__setitem__("newer", problem))
+        assert older is not None and newer is not None
+        burst = (speech["caller"] * 20)[: 40 * 16000]  # 40 s of audio at once
+        for start in range(0, len(burst), 2560):
+            pool.feed(older, burst[start:start + 2560])
+        assert "newer" in ended and "behind" in (ended["newer"] or "")
+        assert "older" not in ended and pool.active == 1
+    finally:
+        await pool.close()
