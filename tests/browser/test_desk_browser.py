@@ -390,3 +390,30 @@ async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after
     await playwright_api.expect(remaining.locator("li button")).to_have_text(["Use the draft's", "Keep mine"])
     await playwright_api.expect(page.locator("#audit")).to_contain_text("ticket opened for a call")
     await page.screenshot(path=str(shots(tmp_path) / "desk-ticket-merged-en.png"), full_page=True)
+
+
+async def test_the_calls_words_and_heard_fields_show_on_the_desk_as_they_come(desk: Desk) -> None:
+    """Issue 17 item 4: each side's utterance grows in place and stays once final; numbers are
+    masked for the agent (R17); the fields heard so far are listed for the agent to confirm."""
+    from callcenter.messages import LivePrefill, LiveStatus, LiveWords
+
+    bus, page = desk.service.context.bus, desk.page
+    await _badge(desk, "空闲")
+    bus.publish(LiveStatus("L7", "101", "live", None, 1.0))
+    bus.publish(LiveWords("L7", "101", "caller", "我 家 厨房", False, 0.1, 0.9, 1.1))
+    bus.publish(LiveWords("L7", "101", "caller", "我 家 厨房 漏水 了", False, 0.1, 1.8, 1.4))
+    lines = page.locator("#live-lines li")
+    await playwright_api.expect(lines).to_have_count(1, timeout=5000)
+    await playwright_api.expect(lines.first).to_have_text("客户：我 家 厨房 漏水 了")
+    bus.publish(LiveWords("L7", "101", "caller", "我 家 厨房 漏水 了 电话 一 三 八 零 零 一 三 八 零 零 零",
+                          True, 0.1, 4.2, 4.5))
+    bus.publish(LiveWords("L7", "101", "agent", "好 的 马上 安排", True, 0.3, 1.5, 5.0))
+    await playwright_api.expect(lines).to_have_count(2, timeout=5000)
+    await playwright_api.expect(lines.first).to_contain_text("138****8000")
+    await playwright_api.expect(lines.nth(1)).to_have_text("坐席：好 的 马上 安排")
+    heard = {"phone": CALLER, "address": "3号楼2单元501", "category": "repair"}
+    bus.publish(LivePrefill("L7", "101", heard, 5.1))
+    fields = page.locator("#live-fields")
+    await playwright_api.expect(fields).to_contain_text("3号楼2单元501", timeout=5000)
+    await playwright_api.expect(fields).to_contain_text("138****8000")
+    await playwright_api.expect(page.locator("#live-status")).to_be_hidden()
