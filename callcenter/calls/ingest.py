@@ -22,7 +22,8 @@ def ingest(tracker: CallTracker, message: RawMessage, arrival: float) -> None:
         log.exception("ingest: could not read %s", headers.get("Event"))
         return
     if event is not None:
-        if timestamp_refused(headers):  # the arrival time stands in; the call's record says so
+        # A usable Timestamp gave the event its time; only an arrival time can hide a refused one.
+        if event.at == arrival and timestamp_refused(headers):  # the record says so
             log.warning("ingest: %s of call %s has an impossible Timestamp %r; its arrival time is used",
                         event.name, getattr(event, "linkedid", "-"), headers.get("Timestamp", "")[:40])
             tracker.apply(event, message.raw, flag="time_from_arrival")
