@@ -29,6 +29,13 @@ CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         
 CALLCENTER_PBX_NAME             the Asterisk's name on its calls (key with      pbx
                                 Linkedid: one name per Asterisk)
 CALLCENTER_SPOOL_MAX_MB         bound of the write-ahead spool var/spool        1024
+CALLCENTER_RECORDING_STORE      this node's recordings store (its recordings    CALLCENTER_PBX_NAME
+                                directory), named in transcription jobs
+CALLCENTER_RECORDING_STORES     the other stores: name=/shared/dir or           (none)
+                                name=http://host:port, comma-separated
+CALLCENTER_RECORDINGS_TOKEN     shared secret of the recordings endpoint        (none: no endpoint)
+CALLCENTER_RECORDINGS_HOST /    where this node serves its recordings to        127.0.0.1 / (none)
+  _PORT                         workers elsewhere (needs the token)
 CALLCENTER_QUEUE_LOG            Asterisk's queue_log, read to record calls      (none; the embedded
                                 missed while the service was down               pbxsim: var/queue_log)
                                 (e.g. /var/log/asterisk/queue_log)
@@ -46,6 +53,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -134,6 +142,13 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None  # None: no metrics listener in this process
     metrics_token: Secret | None = None
+    # Recordings addressed by a named store (issue 16, callcenter.speech.stores): this node's
+    # store, the others' directories or URLs, the token of the recordings endpoint and its address.
+    recording_store: str = "pbx"
+    recording_stores: dict[str, str] = field(default_factory=dict)
+    recordings_token: Secret | None = None
+    recordings_host: str = "127.0.0.1"
+    recordings_port: int | None = None
 
     @property
     def ring_cycle_seconds(self) -> float:
@@ -307,6 +322,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         metrics_host=env.get("CALLCENTER_METRICS_HOST") or "127.0.0.1",
         metrics_port=_int(env, "CALLCENTER_METRICS_PORT", 0) if env.get("CALLCENTER_METRICS_PORT") else None,
         metrics_token=_metrics_token(env),
+        recording_store=_store_name(env, _pbx_name(env)),
+        recording_stores=_recording_stores(env),
+        recordings_token=Secret(env["CALLCENTER_RECORDINGS_TOKEN"]) if env.get("CALLCENTER_RECORDINGS_TOKEN")
+        else None,
+        recordings_host=env.get("CALLCENTER_RECORDINGS_HOST", "127.0.0.1"),
+        recordings_port=_int(env, "CALLCENTER_RECORDINGS_PORT", 0) if env.get("CALLCENTER_RECORDINGS_PORT")
+        else None,
     )
 
 
@@ -327,6 +349,35 @@ def _pbx_name(env: Mapping[str, str]) -> str:
         raise ConfigError("CALLCENTER_PBX_NAME",
                           f"{name!r} must be 1-64 printable characters without spaces at the ends")
     return name
+
+
+_STORE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _store_name(env: Mapping[str, str], default: str) -> str:
+    name = env.get("CALLCENTER_RECORDING_STORE") or default
+    if not _STORE_NAME.match(name):
+        raise ConfigError("CALLCENTER_RECORDING_STORE",
+                          f"{name!r} cannot name a recordings store (it defaults to CALLCENTER_PBX_NAME): "
+                          "use letters, digits, '.', '_' or '-'")
+    return name
+
+
+def _recording_stores(env: Mapping[str, str]) -> dict[str, str]:
+    """``name=/shared/dir,name2=http://host:port``: where the other nodes' recordings are."""
+    stores: dict[str, str] = {}
+    for item in (env.get("CALLCENTER_RECORDING_STORES") or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, where = (part.strip() for part in item.partition("="))
+        if not sep or not _STORE_NAME.match(name) or not where:
+            raise ConfigError("CALLCENTER_RECORDING_STORES",
+                              f"{item.strip()!r} is not name=directory or name=http://host:port")
+        if not where.startswith(("http://", "https://", "/")):
+            raise ConfigError("CALLCENTER_RECORDING_STORES",
+                              f"{name}: {where!r} is neither an absolute directory nor an http(s) URL")
+        stores[name] = where
+    return stores
 
 
 def _queue_log(env: Mapping[str, str]) -> Path | None:

@@ -55,12 +55,13 @@ EVERY_PROCESS = ("callcenter.observability.component:build",)  # /metrics, /heal
 PARTS: dict[str, tuple[str, ...]] = {
     "tracker": ("callcenter.pbxsim.component:build", "callcenter.calls.component:build",
                 "callcenter.ivr.component:build", "callcenter.speech.component:build_intake",
+                "callcenter.speech.serving:build",
                 "callcenter.live.component:build"),
     "worker": ("callcenter.speech.component:build_worker", "callcenter.tickets.component:build"),
     "scheduler": ("callcenter.callbacks.component:build",),
     "web": ("callcenter.agents.component:build", "callcenter.web.component:build"),
 }
-ORDER = (*COMPONENTS[:3], "callcenter.speech.component:build_intake",
+ORDER = (*COMPONENTS[:3], "callcenter.speech.component:build_intake", "callcenter.speech.serving:build",
          "callcenter.speech.component:build_worker", *COMPONENTS[4:])
 
 # The messages each role needs from the other processes (what its components subscribe to and

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import shutil
 import socket
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -24,6 +25,7 @@ from callcenter.service import ServiceContext
 from callcenter.speech import jobs
 from callcenter.speech.errors import ModelUnavailable
 from callcenter.speech.models import resolve_model
+from callcenter.speech.stores import RecordingStores
 from callcenter.speech.worker import JobOutcome, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,10 @@ class SpeechComponent:
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._next_orphan_check = 0.0
+        settings = ctx.settings
+        token = settings.recordings_token.reveal() if settings.recordings_token else None
+        self.stores = RecordingStores(settings.recording_store, settings.recordings_dir,
+                                      settings.recording_stores, token)
         self._intake_task: asyncio.Task[None] | None = None
 
     @property
@@ -97,7 +103,8 @@ class SpeechComponent:
         right after its commit) is queued here, at start and on every poll; never twice."""
         try:
             queued = await asyncio.to_thread(self._in_session, jobs.enqueue_missed,
-                                             self.ctx.settings.recordings_dir, self.ctx.clock.now())
+                                             self.ctx.settings.recordings_dir, self.ctx.clock.now(),
+                                             jobs.MISSED_WINDOW, self.stores.reference)
         except Exception as exc:  # noqa: BLE001 - the database may be away: the next poll looks again
             log.warning("speech: stored calls without their transcription job could not be read now (%s)",
                         str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
@@ -115,6 +122,8 @@ class SpeechComponent:
         sides = jobs.recordings_by_side(message.record.recordings, self.ctx.settings.recordings_dir)
         if not sides:
             return  # unanswered calls and calls without per-side recordings have nothing to transcribe
+        # Named by this node's store, so a worker on any machine can find them (issue 16).
+        sides = [{"speaker": side["speaker"], **self.stores.reference(side["path"])} for side in sides]
         await asyncio.to_thread(self._in_session, jobs.enqueue, message.call_id, sides, self.ctx.clock.now())
         self._wake.set()
         self.ctx.bus.publish(TranscriptionQueued(message.call_id))
@@ -205,13 +214,20 @@ class SpeechComponent:
 
     async def _run_job(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
         pool = self._pool
-        if pool is None:
+        if pool is None:  # the model went away after the claim: the job goes back, not held by us
+            log.warning("speech: job %d goes back to the queue: %s", job_id, self._model_problem)
+            await asyncio.to_thread(self._in_session, jobs.release_one, job_id, self._worker,
+                                    self.ctx.clock.now())
             return
         keeper = asyncio.create_task(self._keep_lease(job_id), name=f"speech:lease:{job_id}")
+        scratch = self.ctx.settings.var_dir / "fetched" / str(job_id)
         try:
-            outcome = await pool.run(recordings)
+            files = [{"speaker": r["speaker"], "path": await self.stores.local_file(r, scratch)}
+                     for r in recordings]
+            outcome = await pool.run(files)
         finally:
             keeper.cancel()
+            await asyncio.to_thread(shutil.rmtree, scratch, True)  # copies fetched from other nodes
         transcript_id = await asyncio.to_thread(self._record, job_id, outcome, pool.model_name)
         if outcome.files_missing:
             asyncio.get_running_loop().call_later(self._recording_retry.total_seconds(), self._wake.set)

@@ -75,7 +75,8 @@ def _job_of(session: Session, call_id: int) -> TranscriptionJob | None:
 
 
 def enqueue_missed(session: Session, recordings_dir: Path, now: dt.datetime,
-                   window: dt.timedelta = MISSED_WINDOW) -> int:
+                   window: dt.timedelta = MISSED_WINDOW,
+                   name: Callable[[str], dict[str, str]] | None = None) -> int:
     """Queue the stored calls with per-side recordings that have no job yet: the job starts from
     the stored call, not only from the CallStored message, which a crash right after the call's
     commit never sends. Returns how many were queued."""
@@ -91,6 +92,8 @@ def enqueue_missed(session: Session, recordings_dir: Path, now: dt.datetime,
             .order_by(Call.id).limit(MISSED_BATCH)).all()
         for call_id, recordings in rows:
             sides = recordings_by_side((recordings or "").splitlines(), recordings_dir)
+            if name is not None:  # by this node's recordings store (issue 16)
+                sides = [{"speaker": side["speaker"], **name(side["path"])} for side in sides]
             if sides:
                 enqueue(session, call_id, sides, now)
                 queued += 1
@@ -143,6 +146,16 @@ def release_orphans(session: Session, host: str, alive: Callable[[int], bool], n
             _requeue(job, now)
             released += 1
     return released
+
+
+def release_one(session: Session, job_id: int, worker: str, now: dt.datetime) -> bool:
+    """Give back one job this worker claimed and will not run (an interrupted attempt, not a failed one)."""
+    job = session.get(TranscriptionJob, job_id)
+    if job is None or job.status != "running" or job.claimed_by != worker:
+        return False
+    _requeue(job, now)
+    job.attempts = max(0, job.attempts - 1)
+    return True
 
 
 def release_claimed_by(session: Session, worker: str, now: dt.datetime) -> int:
