@@ -14,6 +14,7 @@ schedulers.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import threading
@@ -36,6 +37,7 @@ from tests.topology.cluster import (
     Cluster,
     Part,
     around_the_clock,
+    free_port,
     scenario_toml,
     wait_for,
 )
@@ -43,6 +45,7 @@ from tests.topology.cluster import (
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.speech, pytest.mark.timeout(900)]
 
 PBXS = ("pbx-a", "pbx-b")
+TOKEN = "topology-recordings-token"
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 EXTENSIONS = ("8101", "8102", "8103", "8201", "8202", "8301")
 
@@ -137,9 +140,15 @@ def test_two_pbxs_two_of_every_part_one_postgresql(cluster: Cluster, tmp_path: P
 
 
 def _run_topology(cluster: Cluster, tmp_path: Path, engine: Engine) -> None:
+    # Each tracker serves its PBX's recordings; the workers fetch them over HTTP with the token.
+    served = {pbx: free_port() for pbx in PBXS}
+    stores = ",".join(f"{pbx}=http://127.0.0.1:{port}" for pbx, port in served.items())
+    if os.environ.get("TOPOLOGY_SHARED_RECORDINGS"):
+        stores = ",".join(f"{pbx}={cluster.base / pbx / 'var' / 'recordings'}" for pbx in PBXS)
     webs = [cluster.start(f"web-{i}", ("web",)) for i in (1, 2)]
     schedulers = [cluster.start(f"scheduler-{i}", ("scheduler",)) for i in (1, 2)]
-    workers = [cluster.start(f"worker-{i}", ("worker",)) for i in (1, 2)]
+    workers = [cluster.start(f"worker-{i}", ("worker",), CALLCENTER_RECORDING_STORES=stores,
+                             CALLCENTER_RECORDINGS_TOKEN=TOKEN) for i in (1, 2)]
     for part in [*webs, *schedulers, *workers]:
         cluster.wait_running(part)
     boards = [Wallboard(part.web_port or 0) for part in webs]
@@ -152,7 +161,10 @@ def _run_topology(cluster: Cluster, tmp_path: Path, engine: Engine) -> None:
         plan.write_text(scenario_toml(_calls(offset=i * 1.0), pbx), encoding="utf-8")
         trackers.append(cluster.start(pbx, ("tracker",), "--scenario", str(plan), "--report",
                                       str(tmp_path / f"{pbx}.json"), "--seed", str(i + 1),
-                                      CALLCENTER_PBX_NAME=pbx, CALLCENTER_PBXSIM_SYSTEMNAME=pbx))
+                                      CALLCENTER_PBX_NAME=pbx, CALLCENTER_PBXSIM_SYSTEMNAME=pbx,
+                                      CALLCENTER_RECORDINGS_TOKEN=TOKEN,
+                                      CALLCENTER_RECORDINGS_PORT=str(served[pbx]),
+                                      CALLCENTER_LIVE_PORT=str(free_port())))
     for part in trackers:
         cluster.wait_running(part)
 
@@ -189,13 +201,17 @@ def _run_topology(cluster: Cluster, tmp_path: Path, engine: Engine) -> None:
     jobs = ("SELECT j.id, c.server, c.answered, j.status, j.claimed_by, j.attempts, j.error "
             "FROM transcription_jobs j JOIN calls c ON c.id = j.call_id")
     wait_for(lambda: _one(engine, spoken, status="done") == answered, 240, "every answered call's job done",
-             0.5, detail=lambda: _rows(engine, jobs))
+             0.5, detail=lambda: (_rows(engine, jobs), [(w.name, w.proc.pid, _errors(w)) for w in workers]))
     assert _one(engine, "SELECT count(*) FROM transcripts") == answered
     # The job the victim held when it died was finished after it died: by the other worker.
     assert _one(engine, "SELECT status FROM transcription_jobs WHERE id = :j", j=job_id) == "done"
     servers = {r[0] for r in _rows(engine, "SELECT DISTINCT c.server FROM transcripts t "
                                            "JOIN calls c ON c.id = t.call_id")}
     assert servers == set(PBXS)
+    # Jobs name each recording by its PBX's store and a relative path, not a path of one machine.
+    for (entries,) in _rows(engine, "SELECT recordings FROM transcription_jobs"):
+        entries = json.loads(entries) if isinstance(entries, str) else entries
+        assert all(e["store"] in PBXS and not e["path"].startswith("/") for e in entries), entries
 
     # No callback made twice: the abandoned caller of each PBX is owed one, once.
     wait_for(lambda: _one(engine, "SELECT count(*) FROM calls WHERE awaiting_decisions") == 0, 120,
@@ -223,7 +239,15 @@ def _run_topology(cluster: Cluster, tmp_path: Path, engine: Engine) -> None:
         part.stop()
     for pbx in PBXS:
         logs = json.loads((tmp_path / f"{pbx}.json").read_text(encoding="utf-8"))
-        assert len(logs) == expected  # pbxsim placed them all; each is stored once (above)
+        callers = {c["caller"] for c in _calls(0)} | {c["caller"] for c in _calls(1)}
+        placed = [log for log in logs if log["caller"] in callers]  # not the live transcription's taps
+        assert len(placed) == expected  # pbxsim placed them all; each is stored once (above)
+
+
+def _errors(part: Part) -> str:
+    lines = part.output().splitlines()
+    found = [i for i, line in enumerate(lines) if "ERROR" in line or "Traceback" in line or "speech:" in line]
+    return "\n".join(line for i in found[:3] for line in lines[i:i + 25])
 
 
 def _offered(report: Any) -> int:
