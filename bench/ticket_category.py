@@ -4,6 +4,8 @@ simulated recogniser errors (0/10/20/30 % CER) on the shipped test split and the
 sets that judge.
 
     python -m bench ticket_category      → bench/results/ticket_category.json
+    python -m bench.ticket_category recogniser_errors   (one section: timings, learning_curve,
+                                                          recogniser_errors)
 """
 
 from __future__ import annotations
@@ -36,27 +38,36 @@ def _f1(model: CategoryModel, calls: Sequence[Transcript]) -> float:
 def _fields(model: CategoryModel, calls: Sequence[Transcript]) -> dict[str, Any]:
     result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category).as_json()
     return {"category_macro_f1": result["category_macro_f1"], "urgent_recall": result["urgent"]["recall"],
+            "urgent_precision": result["urgent"]["precision"],
             "urgent_false_alarms": result["urgent"]["false_alarms"],
             **{f"{k}_exact": v["exact"] for k, v in result["fields"].items()},
             "forbidden_precision": result["forbidden"]["precision"],
             "forbidden_recall": result["forbidden"]["recall"]}
 
 
+ORDERS = 5  # random orders of each set's calls for the learning curve
+
+
 def learning_curve(judges: dict[str, list[Transcript]]) -> dict[str, Any]:
-    """Learn from the first half of each judging set; score the second halves, never learned."""
-    pool = [t for pair in zip(*(calls[:len(calls) // 2] for calls in judges.values()), strict=False)
-            for t in pair]
-    held = [t for calls in judges.values() for t in calls[len(calls) // 2:]]
-    curve = {}
-    for n in (0, 10, 20, 40, len(pool)):
-        started = time.perf_counter()
-        model = fit_with(pool[:n])
-        curve[str(n)] = {"other_halves_macro_f1": _f1(model, held),
-                         "refit_seconds": round(time.perf_counter() - started, 2)}
-        print(f"learned {n:3d}: other halves macro-F1 {curve[str(n)]['other_halves_macro_f1']:.3f}",
-              flush=True)
-    return {"learned_from": "first halves of handwritten4/5, alternating", "scored_on": len(held),
-            "curve": curve}
+    """For each judging set: in each of several random orders, learn from the first half's first
+    0/10/20/40 calls (as the centre's examples), score the second half, never learned."""
+    import statistics
+
+    result: dict[str, Any] = {}
+    for name, calls in judges.items():
+        runs: dict[int, list[float]] = {}
+        for order in range(ORDERS):
+            shuffled = list(calls)
+            random.Random(order).shuffle(shuffled)
+            learned, held = shuffled[:len(calls) // 2], shuffled[len(calls) // 2:]
+            for n in (0, 10, 20, 40):
+                runs.setdefault(n, []).append(_f1(fit_with(learned[:n]), held))
+        curve = {str(n): {"mean": round(statistics.mean(v), 3), "spread": round(statistics.pstdev(v), 3),
+                          "runs": [round(x, 3) for x in v]} for n, v in runs.items()}
+        print(f"{name}: other half macro-F1 after learning " + ", ".join(
+            f"{n}: {c['mean']:.3f} ± {c['spread']:.3f}" for n, c in curve.items()), flush=True)
+        result[name] = {"orders": ORDERS, "scored_on": len(calls) - len(calls) // 2, "curve": curve}
+    return result
 
 
 def timings(homophones: Homophones) -> dict[str, Any]:
@@ -94,24 +105,34 @@ def robustness(sets: dict[str, list[Transcript]], homophones: Homophones) -> dic
             row = _fields(model, noisy) | {"measured_cer": round(char_error_rate(calls, noisy), 3)}
             table.setdefault(name, {})[f"{int(cer * 100)}%"] = row
             print(f"{name:13s} CER {cer:.0%} (measured {row['measured_cer']:.1%}): category "
-                  f"{row['category_macro_f1']:.3f} urgent recall {row['urgent_recall']:.2f} phone "
+                  f"{row['category_macro_f1']:.3f} urgent recall {row['urgent_recall']:.2f} precision "
+                  f"{row['urgent_precision']:.2f} phone "
                   f"{row['phone_exact']:.2f} address {row['address_exact']:.2f} name "
                   f"{row['caller_name_exact']:.2f} forbidden P/R {row['forbidden_precision']:.2f}/"
                   f"{row['forbidden_recall']:.2f}", flush=True)
     return table
 
 
-def main() -> None:
+def main(sections: Sequence[str] = ()) -> None:
+    """All sections, or those named (timings, learning_curve, recogniser_errors); each run's
+    sections replace their old results in the JSON file."""
+    chosen = set(sections) or {"timings", "learning_curve", "recogniser_errors"}
     judges = {name: load(path) for name, path in JUDGES.items()}
     texts = [t.text for split in ("train", "dev", "test") for call in shipped(split) for t in call.turns]
     homophones = Homophones(texts)
-    report = {"timings": timings(homophones),
-              "learning_curve": learning_curve(judges),
-              "recogniser_errors": robustness({"test_split": shipped("test"), **judges}, homophones)}
+    report = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if "timings" in chosen:
+        report["timings"] = timings(homophones)
+    if "learning_curve" in chosen:
+        report["learning_curve"] = learning_curve(judges)
+    if "recogniser_errors" in chosen:
+        report["recogniser_errors"] = robustness({"test_split": shipped("test"), **judges}, homophones)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"written {RESULTS}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -100,10 +100,16 @@ def score_on_test(model: CategoryModel, test: Sequence[Transcript]) -> float:
 
 
 def fit_with(centre: Sequence[Transcript], settings: Settings | None = None) -> CategoryModel:
+    """The shipped examples plus the centre's, each of the centre's weighing settings.centre_weight."""
     settings = settings or Settings()
     train, dev = shipped("train"), shipped("dev")
-    threshold = choose_threshold(CategoryModel.fit([*train, *centre], settings), dev)
-    return CategoryModel.fit([*train, *dev, *centre], settings, threshold)
+
+    def weights(shipped_count: int) -> list[float]:
+        return [1.0] * shipped_count + [settings.centre_weight] * len(centre)
+
+    threshold = choose_threshold(CategoryModel.fit([*train, *centre], settings, weights=weights(len(train))),
+                                 dev)
+    return CategoryModel.fit([*train, *dev, *centre], settings, threshold, weights(len(train) + len(dev)))
 
 
 def active_version(session: Session) -> CategoryModelVersion | None:
