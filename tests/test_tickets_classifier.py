@@ -83,3 +83,21 @@ def test_fitting_learns_a_kind_from_examples_alone() -> None:
     fitted = CategoryModel.fit(relabeled, Settings(rule_weight=0.0))
     billing = [t for t in shipped("test") if t.labels["category"] == "billing"]
     assert billing and sum(p.category == "praise" for p in fitted.predict_many(billing)) > len(billing) / 2
+
+
+def test_a_call_like_one_the_centre_labeled_takes_the_centres_category_r5() -> None:
+    from callcenter.tickets.learning import fit_with
+    from callcenter.tickets.transcript import Transcript, Turn
+
+    def call(text: str, category: str | None = None) -> Transcript:
+        return Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"), Turn("caller", text)),
+                          labels={"category": category} if category else {})
+
+    asked = call("你好 那个 充电 桩 的 卡 在 哪 里 办 呀")
+    unrelated = call("楼 道 里 的 灯 坏 了 好 几 天 了")
+    shipped_only = fit_with([])
+    assert shipped_only.predict(asked).category != "billing"
+    learned = fit_with([call("我 想 问 问 你们 那个 充电 桩 的 卡 在 哪 里 办", "billing")])
+    assert learned.predict(asked).category == "billing"
+    assert learned.predict(unrelated).category == shipped_only.predict(unrelated).category
+    assert CategoryModel.loads(learned.dumps()).predict(asked).category == "billing"  # kept when stored

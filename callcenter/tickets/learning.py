@@ -100,16 +100,18 @@ def score_on_test(model: CategoryModel, test: Sequence[Transcript]) -> float:
 
 
 def fit_with(centre: Sequence[Transcript], settings: Settings | None = None) -> CategoryModel:
-    """The shipped examples plus the centre's, each of the centre's weighing settings.centre_weight."""
+    """The shipped examples plus the centre's, each of the centre's weighing settings.centre_weight;
+    the centre's are also remembered (a call like one of them takes its category)."""
     settings = settings or Settings()
     train, dev = shipped("train"), shipped("dev")
 
     def weights(shipped_count: int) -> list[float]:
         return [1.0] * shipped_count + [settings.centre_weight] * len(centre)
 
-    threshold = choose_threshold(CategoryModel.fit([*train, *centre], settings, weights=weights(len(train))),
-                                 dev)
-    return CategoryModel.fit([*train, *dev, *centre], settings, threshold, weights(len(train) + len(dev)))
+    threshold = choose_threshold(CategoryModel.fit([*train, *centre], settings, weights=weights(len(train)),
+                                                   memory=centre), dev)
+    return CategoryModel.fit([*train, *dev, *centre], settings, threshold, weights(len(train) + len(dev)),
+                             memory=centre)
 
 
 def active_version(session: Session) -> CategoryModelVersion | None:
