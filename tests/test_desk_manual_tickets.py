@@ -171,3 +171,13 @@ async def test_the_desk_page_offers_the_calls_ticket_chinese_first(desk: Desk) -
         english = (await client.get("/desk?lang=en")).text
     assert "为本次通话开工单" in page and 'id="ticket-differences"' in page
     assert "Open a ticket for this call" in english
+
+
+async def test_a_reloaded_desk_still_knows_the_call_it_answered_last(desk: Desk) -> None:
+    ctx, _, url = desk
+    async with _client(url, "101") as agent, _client(url, "102") as other:
+        assert (await agent.get("/desk/api/calls/last")).json() == {}
+        await answered_at_101(ctx)
+        assert (await agent.get("/desk/api/calls/last")).json() == {"linkedid": LINKEDID}
+        assert (await other.get("/desk/api/calls/last")).json() == {}  # not 102's call
+        assert (await other.get("/desk/api/calls/last?agent=101")).status_code == 403

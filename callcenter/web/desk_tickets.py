@@ -50,6 +50,15 @@ def _desk_call(request: Request, agent_id: str, linkedid: str) -> manual.DeskCal
         return manual.DeskCall(server, linkedid, stored.caller, agent_id, stored.queue)
 
 
+@router.get("/api/calls/last")
+async def last_call(request: Request, who: Who, agent: str | None = None) -> Any:
+    """The call this desk answered last (a reloaded page can still open its ticket), or {}."""
+    target = _target(request, who, agent)
+    component = _ctx(request).extras.get("agents")
+    last = component.pop.recent.last(target.id) if component is not None else None
+    return {} if last is None else {"linkedid": last.linkedid}
+
+
 @router.post("/api/calls/{linkedid}/ticket")
 async def open_call_ticket(request: Request, linkedid: Linkedid, body: OpenTicket, who: Who,
                            agent: str | None = None) -> Any:

@@ -382,6 +382,9 @@ async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after
         assert [(k.call_id, k.linkedid) for k in keys] == [(call_id, live[0].linkedid)]
     # The same ticket in English: the remaining difference in words, no internal field name.
     await page.goto(f"{desk.url}/desk?lang=en")
+    # reloaded after the call: its ticket can still be opened (the same one)
+    await playwright_api.expect(page.locator("#btn-open-ticket")).to_have_text(
+        "Open a ticket for the call just ended")
     await page.click(f"#my-tickets button:text-is('#{opened_id}')")
     remaining = page.locator("#ticket-differences")
     await playwright_api.expect(remaining).to_contain_text("The call's draft differs")

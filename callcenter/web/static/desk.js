@@ -433,6 +433,10 @@
   $("ticket-form").addEventListener("input", (e) => { if (e.target.name) e.target.dataset.typed = "1"; });
   $("btn-open-ticket").dataset.label = $("btn-open-ticket").textContent;
   $("btn-open-ticket").addEventListener("click", () => openTicket(null));
+  // After a reload: the call answered last can still have its ticket opened (R4).
+  api("/desk/api/calls/last").then((last) => {
+    if (last.linkedid && !deskCall) { deskCall = { linkedid: last.linkedid, matters: [], ended: true }; showOpenTicket(); }
+  }).catch(() => {});
   $("btn-login").addEventListener("click", () => sendState("log_in"));
   $("btn-logout").addEventListener("click", () => sendState("log_out"));
   $("btn-resume").addEventListener("click", () => sendState("resume"));
