@@ -170,3 +170,31 @@ async def test_panoramisk_logs_in_originates_and_lists() -> None:
             assert {"Newchannel", "QueueCallerJoin", "AgentCalled", "AgentConnect"} <= set(seen)
         finally:
             manager.close()
+
+
+async def test_a_live_transcription_tap_fails_without_a_channel_or_a_call_as_pbxsim_has_no_audio(
+        server: AmiServer) -> None:
+    """Issue 17: the service's AudioSocket tap is refused the way Asterisk refuses one whose
+    receiver cannot be reached (OriginateResponse Failure, Reason 0); pbxsim records no call."""
+    client = await RawAmiClient.connect("127.0.0.1", server.port)
+    try:
+        assert first(await client.login("callcenter", "secret"), "Response") == "Success"
+        await client.send([("Action", "Originate"), ("ActionID", "cc-live-1"),
+                           ("Channel", "AudioSocket/127.0.0.1:4574/0b7c4f36-9f3e-4f49-9d4e-1b2f3c4d5e6f"),
+                           ("Async", "true"), ("Application", "ChanSpy"),
+                           ("Data", "PJSIP/8101-00000001,qEoS")])
+        got: list[list[tuple[str, str]]] = []
+        async with asyncio.timeout(5):
+            while not any(first(m, "Event") == "OriginateResponse" for m in got):
+                message = await client.read()
+                assert message is not None
+                got.append(message)
+    finally:
+        await client.close()
+    (queued,) = [m for m in got if first(m, "ActionID") == "cc-live-1" and first(m, "Event") is None]
+    (response,) = [m for m in got if first(m, "Event") == "OriginateResponse"]
+    assert first(queued, "Response") == "Success"  # queued, as Asterisk answers an Async Originate
+    assert (first(response, "Response"), first(response, "Reason"), first(response, "ActionID")) == (
+        "Failure", "0", "cc-live-1")
+    assert not any(first(m, "Event") == "Newchannel" for m in got)
+    assert server.pbx.calls == {}

@@ -110,6 +110,14 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
         originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)
     elif is_spy_originate(target) and first(action, "Context"):  # a supervisor listens in
         originate_spy(pbx, target, action, variables, action_id)
+    elif target.startswith("AudioSocket/"):
+        # A live-transcription tap (issue 17). pbxsim carries no audio: the tap fails as Asterisk's
+        # does when nothing takes its connection, with no channel and no call; the service then
+        # transcribes that call after hang-up.
+        pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+            ("Response", "Failure"), ("Channel", target), ("Application", application), ("Data", data),
+            ("Reason", "0"), ("Uniqueid", "<null>"), ("CallerIDNum", "<unknown>"),
+            ("CallerIDName", "<unknown>")])
     elif target.startswith("Local/") and "@" in target:
         exten, _, context = target[len("Local/"):].partition("@")
         originate_local(pbx, exten, context.split("/")[0], caller_id, variables, wait, action_id, application,
