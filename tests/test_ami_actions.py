@@ -10,18 +10,15 @@ import pytest
 
 from callcenter.ami.actions import AmiActionError, AmiActions
 from callcenter.config import AmiSettings, Secret
-from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim import PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
+from tests.support.pbx import ACTION_USERS, serving_pbx
 
 
 @pytest.fixture
 async def pbx() -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(users={"listener": "l1", "actions": "a1"}), speed=50.0, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    yield server
-    await pbx.stop()
-    await server.stop()
+    async with serving_pbx(PbxConfig(users=ACTION_USERS), speed=50.0) as server:
+        yield server
 
 
 def settings(port: int, secret: str = "a1") -> AmiSettings:

@@ -10,16 +10,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from callcenter.calls.model import GreetingDecision
 from callcenter.db.models.calls import Call
-from callcenter.db.session import make_engine, make_session_factory
-from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from tests.support.calls_run import QUICK, CallsRun
+from tests.support.pbx import pbx_writing_queue_log, stored_calls
 from tests.support.tcp_proxy import CuttableProxy
 
 SPEED = 10.0
@@ -29,22 +27,12 @@ RING = {"__RING_agent1": "8", "__RING_agent2": "8"}
 
 @pytest.fixture
 async def pbx_with_log(tmp_path: Path) -> AsyncIterator[tuple[AmiServer, Path]]:
-    path = tmp_path / "asterisk" / "queue_log"
-    pbx = Pbx(PbxConfig(queue_log=str(path)), speed=SPEED, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    yield server, path
-    await pbx.stop()
-    await server.stop()
+    async with pbx_writing_queue_log(tmp_path, SPEED) as served:
+        yield served
 
 
-def stored_calls(database_url: str) -> dict[str, Call]:
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            rows = list(session.scalars(select(Call)))
-    finally:
-        engine.dispose()
+def stored_by_linkedid(database_url: str) -> dict[str, Call]:
+    rows = stored_calls(database_url)
     assert len({r.linkedid for r in rows}) == len(rows)  # nothing doubled
     return {r.linkedid: r for r in rows}
 
@@ -71,7 +59,7 @@ async def test_link_cut_mid_call_loses_no_call_and_calls_nobody_back_for_it(
         assert pbx.calls[long_call].ended_at is None  # still talking when the link comes back
         proxy.restore()
         await run.until(lambda: len(run.stored()) == 3, timeout=30)
-    rows = stored_calls(database_url)
+    rows = stored_by_linkedid(database_url)
     assert sorted(rows) == sorted([long_call, short_call, unseen])
     for linkedid, row in rows.items():
         truth = pbx.calls[linkedid]

@@ -14,20 +14,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from test_pbxsim_fidelity import capture
 
 from callcenter.ami.queue_log import calls_of, read_lines
 from callcenter.calls.backfill import record_of
 from callcenter.calls.replay import replay_file
 from callcenter.calls.ringing import RingRule
-from callcenter.db.models.calls import Call
-from callcenter.db.session import make_engine, make_session_factory
-from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.scenario import CallPlan, Scenario, load_scenario
 from tests.support.calls_run import CallsRun
+from tests.support.pbx import pbx_writing_queue_log, stored_calls
 
 TRACE_MEMBERS = {"Agent 1": "Local/agent1@agents", "Agent 2": "Local/agent2@agents"}
 
@@ -102,22 +99,8 @@ def workload(seed: int, duration: float) -> tuple[CallPlan, ...]:
 
 @pytest.fixture
 async def pbx_with_log(tmp_path: Path) -> AsyncIterator[tuple[AmiServer, Path]]:
-    path = tmp_path / "asterisk" / "queue_log"
-    pbx = Pbx(PbxConfig(queue_log=str(path)), speed=SPEED, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    yield server, path
-    await pbx.stop()
-    await server.stop()
-
-
-def stored_calls(database_url: str) -> list[Call]:
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            return list(session.scalars(select(Call)))
-    finally:
-        engine.dispose()
+    async with pbx_writing_queue_log(tmp_path, SPEED) as served:
+        yield served
 
 
 async def test_service_down_two_minutes_while_calls_go_on_stores_every_ended_call_once(

@@ -10,14 +10,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from callcenter.calls.model import AgentRinging, GreetingDecision
-from callcenter.db.models.calls import Call
-from callcenter.db.session import make_engine, make_session_factory
-from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim import PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from tests.support.calls_run import CallsRun
+from tests.support.pbx import serving_pbx, stored_calls
 
 SPEED = 10.0
 RING = PbxConfig().default_ring_seconds
@@ -25,12 +23,8 @@ RING = PbxConfig().default_ring_seconds
 
 @pytest.fixture
 async def pbx(tmp_path: Path) -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(queue_log=str(tmp_path / "queue_log")), speed=SPEED, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    yield server
-    await pbx.stop()
-    await server.stop()
+    async with serving_pbx(PbxConfig(queue_log=str(tmp_path / "queue_log")), SPEED) as server:
+        yield server
 
 
 async def originate(run: CallsRun, talk_after_answer: float) -> str:
@@ -42,21 +36,12 @@ async def originate(run: CallsRun, talk_after_answer: float) -> str:
     return linkedid
 
 
-def stored_rows(database_url: str) -> list[Call]:
-    engine = make_engine(database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            return list(session.scalars(select(Call)))
-    finally:
-        engine.dispose()
-
-
 async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_and_ring_time(
         pbx: AmiServer, database_url: str, hotline_path: Path, tmp_path: Path) -> None:
     async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as first:
         linkedid = await originate(first, talk_after_answer=25.0)
         await first.until(lambda: any(isinstance(m, GreetingDecision) for m in first.seen))
-    assert stored_rows(database_url) == []  # the restart lost the call's memory, nothing was written
+    assert stored_calls(database_url) == []  # the restart lost the call's memory, nothing was written
     async with CallsRun(pbx.port, database_url, hotline_path, tmp_path, tmp_path / "queue_log") as second:
         live = second.ctx.tracker.live_calls()
         assert [(c.linkedid, c.state,
@@ -75,7 +60,7 @@ async def test_restart_after_the_answer_adopts_the_call_answered_with_its_agent_
     assert [leg.outcome for leg in record.legs] == ["answered"]
     # The leg's own CDR (Getvar CDR(start,u)/CDR(answer,u)) gave its ring start and answer exactly.
     assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=0.1) and "adopted" not in record.flags
-    (row,) = stored_rows(database_url)
+    (row,) = stored_calls(database_url)
     assert row.linkedid == linkedid and row.answered and row.agent_interface == "Local/agent1@agents"
 
 
@@ -93,7 +78,7 @@ async def test_restart_while_the_agent_rings_adopts_the_ringing_leg_and_decides_
     assert record.answered and record.agent == "Local/agent1@agents" and record.hangup_first == "caller"
     assert truth.ring_seconds is not None
     assert record.ring_seconds == pytest.approx(truth.ring_seconds, abs=1.0)
-    assert not record.dropped and len(stored_rows(database_url)) == 1
+    assert not record.dropped and len(stored_calls(database_url)) == 1
 
 
 async def test_restart_after_a_roll_over_keeps_the_first_attempt_in_the_ring_time_r13(

@@ -25,10 +25,11 @@ from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import unit_of_work
 from callcenter.messages import TicketChanged
-from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim import PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import Service
 from tests.support.desk import SMALL_HOTLINE, create_accounts, login, serve_web, wait_until
+from tests.support.pbx import ACTION_USERS, serving_pbx
 
 # What an agent typed into the ticket's phone field: a number, then a whole second action that
 # would pause a colleague's queue membership as the AMI action user.
@@ -51,12 +52,8 @@ def nothing_injected(server: AmiServer) -> None:
 
 @pytest.fixture
 async def pbx() -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(users={"listener": "l1", "actions": "a1"}), speed=50.0, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    yield server
-    await pbx.stop()
-    await server.stop()
+    async with serving_pbx(PbxConfig(users=ACTION_USERS), speed=50.0) as server:
+        yield server
 
 
 def action_settings(port: int) -> AmiSettings:
