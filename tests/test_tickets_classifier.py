@@ -93,11 +93,11 @@ def test_a_call_like_one_the_centre_labeled_takes_the_centres_category_r5() -> N
         return Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"), Turn("caller", text)),
                           labels={"category": category} if category else {})
 
-    asked = call("你好 那个 充电 桩 的 卡 在 哪 里 办 呀")
+    asked = call("修 水管 的 师傅 态度 特别 好 修 得 也 快 谢谢")
     unrelated = call("楼 道 里 的 灯 坏 了 好 几 天 了")
     shipped_only = fit_with([])
-    assert shipped_only.predict(asked).category != "billing"
-    learned = fit_with([call("我 想 问 问 你们 那个 充电 桩 的 卡 在 哪 里 办", "billing")])
-    assert learned.predict(asked).category == "billing"
+    assert shipped_only.predict(asked).category != "praise"
+    learned = fit_with([call("水管 维修 师傅 态度 特别 好 修 得 也 快", "praise")])
+    assert learned.predict(asked).category == "praise"
     assert learned.predict(unrelated).category == shipped_only.predict(unrelated).category
-    assert CategoryModel.loads(learned.dumps()).predict(asked).category == "billing"  # kept when stored
+    assert CategoryModel.loads(learned.dumps()).predict(asked).category == "praise"  # kept when stored

@@ -25,6 +25,7 @@ from callcenter.tickets import learning, service
 from callcenter.tickets.classifier import shipped
 from callcenter.tickets.cli import app
 from callcenter.tickets.models import current_model
+from callcenter.tickets.transcript import parse_record
 
 NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
 DATA = Path(__file__).parent / "data" / "transcripts"
@@ -61,6 +62,37 @@ def test_the_agents_category_decision_is_one_labeled_example(database_url: str, 
             ("desk", "billing", "102", ticket_id)]
         learned = learning.centre_examples(session)
         assert learned[0].labels["category"] == "billing" and "物业费" in learned[0].turns[1].text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_agents_correction_at_the_desk_changes_what_the_next_like_call_gets_r5(
+        database_url: str, hotline_path: Path) -> None:
+    hotline = load_hotline(hotline_path)
+    factory = make_session_factory(make_engine(database_url))
+    asked = parse_record(json.dumps({"id": "next", "turns": [
+        {"speaker": "agent", "text": "您好 物业 服务 中心"},
+        {"speaker": "caller", "text": "你好 那个 充电 桩 的 卡 在 哪 里 办 呀"}]}, ensure_ascii=False),
+        "test")
+    with unit_of_work(factory) as session:
+        before = learning.fit_with([]).predict(asked).category
+        assert before != "billing"
+        call = Call(linkedid="l9", caller="13800138000", started_at=NOW, ended_at=NOW, answered=True,
+                    hangup_first="caller")
+        session.add(call)
+        session.flush()
+        session.add(StoredTranscript(call_id=call.id, model="vosk", turns=[
+            {"speaker": "agent", "text": "您好 物业 服务 中心", "start": 0.0, "end": 1.0},
+            {"speaker": "caller", "text": "我 想 问 问 你们 那个 充电 桩 的 卡 在 哪 里 办", "start": 1.0,
+             "end": 3.0}]))
+        ticket = service.create(session, hotline, NOW, category=before, caller="13800138000",
+                                owner="101", call_id=call.id)
+        ticket_id = ticket.id
+    with unit_of_work(factory) as session:
+        ticket_change(session, hotline, "update", ticket_id, {"category": "billing"}, "101", NOW)
+    with unit_of_work(factory) as session:
+        version = learning.refit(session, NOW)
+        assert version.active and version.centre_examples == 1
+        assert learning.active_model(session).predict(asked).category == "billing"  # type: ignore[union-attr]
 
 
 def test_a_ticket_without_a_transcript_teaches_nothing(database_url: str, hotline_path: Path) -> None:
