@@ -6,8 +6,6 @@ AMI errors reach the caller in plain words; the component stops what it started.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +19,13 @@ from callcenter.config import AmiSettings, Secret, load_settings
 from callcenter.db.models.calls import Call, CallEvent
 from callcenter.db.session import make_engine, make_session_factory
 from callcenter.messages import CallStored
-from callcenter.pbxsim import Pbx, PbxConfig
+from callcenter.pbxsim import PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import ServiceContext
+from tests.support.pbx import serving_pbx
 from tests.support.virtual_time import in_virtual_time, on_the_wall_clock
 
 SPEED = 20.0  # pbxsim's accelerated time (the tracked call runs in virtual time: it takes none)
-
-
-@contextlib.asynccontextmanager
-async def _pbxsim() -> AsyncIterator[AmiServer]:
-    pbx = Pbx(PbxConfig(), speed=SPEED, clock=None)
-    server = AmiServer(pbx, auth_failure_delay=0.05)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await pbx.stop()
-        await server.stop()
 
 
 def context(database_url: str, hotline_path: Path) -> ServiceContext:
@@ -52,7 +39,7 @@ def context(database_url: str, hotline_path: Path) -> ServiceContext:
 @in_virtual_time  # the ring time is exactly pbxsim's 8 s, however busy the machine
 async def test_originated_queue_call_is_tracked_stored_and_announced(
         database_url: str, hotline_path: Path) -> None:
-    async with _pbxsim() as pbx:
+    async with serving_pbx(PbxConfig(), SPEED) as pbx:
         await _originate_track_and_store(pbx, database_url, hotline_path)
 
 
