@@ -104,7 +104,7 @@ PLANS = [
     # The AMI link cut for 20 s (a proxy drops the TCP connection; pbxsim keeps the calls up).
     Plan("postgresql_ami_cut", "postgresql", "ami_cut", fault_seconds=20.0),
     # The PBX restarted while calls are up (answered, ringing, waiting); back after 10 s.
-    Plan("sqlite_pbx_restart", "sqlite", "pbx_restart", fault_seconds=10.0),
+    Plan("sqlite_pbx_restart", "sqlite", "pbx_restart", fault_seconds=10.0, before=30.0, after=45.0),
 ]
 SHORT = [Plan("short_sqlite_locked", "sqlite", "sqlite_locked", fault_seconds=35.0, before=6.0, after=6.0,
               workload=SHORT_WORKLOAD, end_wait=60.0, wrap_up=False),
@@ -500,10 +500,25 @@ def main(argv: list[str] | None = None, plans: list[Plan] | None = None) -> list
             print("  examples: " + json.dumps(result["examples"][:5], ensure_ascii=False), file=sys.stderr,
                   flush=True)
         results.append(result)
-    RESULTS.mkdir(exist_ok=True)
     if plans is None:
-        (RESULTS / "chaos.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        save(results)
     return results
+
+
+def save(results: list[dict[str, Any]]) -> None:
+    """Into bench/results/chaos.json: a run of named plans replaces those plans' lines and keeps
+    the others (in the order of PLANS), so rerunning one fault does not drop the rest."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "chaos.json"
+    kept: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        with contextlib.suppress(ValueError):
+            kept = {r["fault"]: r for r in json.loads(path.read_text())
+                    if isinstance(r, dict) and "fault" in r}
+    kept.update({r["fault"]: r for r in results})
+    order = {p.name: i for i, p in enumerate(PLANS + SHORT)}
+    merged = sorted(kept.values(), key=lambda r: order.get(r["fault"], len(order)))
+    path.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
