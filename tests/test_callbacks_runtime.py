@@ -6,6 +6,7 @@ as R6-R9, R12, R14, R18 and R22 ask. The AMI side is a recording stand-in with c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,6 +269,10 @@ async def test_r22_overdue_callbacks_escalate_to_the_department_with_an_alert(ha
     promised = cb.promised_at.astimezone(ZoneInfo("Asia/Shanghai"))
     text = harness.alerts[0].text
     assert f"promised {promised:%Y-%m-%d %H:%M} (" in text and "Z (" not in text
+    # Chinese first, whole: the part before " / " has no English word in it.
+    chinese, english = text.split(" / ", 1)
+    assert f"承诺 {promised:%Y-%m-%d %H:%M}（部门 service）" in chinese
+    assert re.search(r"[A-Za-z]{2,}", chinese.replace("service", "")) is None and "promised" in english
     await harness.runtime.run_due()
     assert len(harness.alerts) == 1  # once
 
