@@ -149,6 +149,24 @@ async def test_either_database_is_checked_for_its_schema(deployment: Deployment,
     assert list(problems) == ["database"] and "has no schema" in problems["database"][0]
 
 
+def test_a_database_one_migration_behind_is_named(tmp_path: Path) -> None:
+    """A branch's head that another branch depends on is not in Alembic's version table; a
+    database at every newest revision passes, one a revision short names that revision."""
+    from alembic import command
+
+    from callcenter.config import load_settings
+    from callcenter.db.session import alembic_config, migrate
+    from callcenter.doctor.local import database
+
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    settings = load_settings({"CALLCENTER_DATABASE_URL": url, "CALLCENTER_VAR_DIR": str(tmp_path / "var")})
+    migrate(url)
+    assert database(settings).ok
+    command.downgrade(alembic_config(url), "0012_ticket_call_keys@-1")
+    found = database(settings)
+    assert not found.ok and "lacks 0012_ticket_call_keys" in found.detail and "db upgrade" in found.detail
+
+
 async def test_unreachable_database_names_the_url_setting(deployment: Deployment) -> None:
     deployment.env["CALLCENTER_DATABASE_URL"] = \
         f"postgresql+psycopg://cc:pw@127.0.0.1:{_free_port()}/cc?connect_timeout=2"

@@ -4,6 +4,7 @@ recordings folder."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from callcenter.config import Settings
 from callcenter.doctor.findings import Finding, fail, ok
@@ -27,12 +28,27 @@ def database(settings: Settings) -> Finding:
                                 "and that the server is up")
     finally:
         engine.dispose()
-    heads = set(ScriptDirectory.from_config(alembic_config(settings.database_url)).get_heads())
-    if current != heads:
-        state = "has no schema" if not current else f"is at {', '.join(sorted(current))}"
-        return fail("database", f"{where} {state}, the newest is {', '.join(sorted(heads))}: "
-                                "run `callcenter db upgrade`")
+    script = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    missing = _not_applied(script, current)
+    if missing:
+        state = "has no schema" if not current else f"lacks {', '.join(sorted(missing))}"
+        return fail("database", f"{where} {state}: run `callcenter db upgrade`")
     return ok("database", f"{where} reachable, schema at the newest revision")
+
+
+def _not_applied(script: Any, current: set[str]) -> set[str]:
+    """Revisions the database lacks. Alembic keeps only the newest of each line in its version
+    table, and drops a branch's head once another branch depends on it (``depends_on``), so the
+    recorded heads are compared by what they include, not with the script's heads."""
+    applied: set[str] = set()
+    waiting = list(current)
+    while waiting:
+        revision = script.get_revision(waiting.pop())
+        if revision is None or revision.revision in applied:
+            continue
+        applied.add(revision.revision)
+        waiting.extend(revision._all_down_revisions)
+    return {r.revision for r in script.walk_revisions()} - applied
 
 
 def speech_model(settings: Settings) -> Finding:
