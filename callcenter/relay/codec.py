@@ -1,7 +1,7 @@
 """Bus messages as small JSON objects and back, for the relay between processes.
 
-Only the kinds listed here cross; a finished call record goes as the spool writes it
-(``store.codec``), without its journal.
+Only the kinds some role receives from another process cross (``roles.INBOUND``); a finished
+call record goes as the spool writes it (``store.codec``), without its journal.
 """
 
 from __future__ import annotations
@@ -9,40 +9,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from callcenter.calls.model import (
-    AgentRingEnded,
-    AgentRinging,
-    CallEnded,
-    CallQueued,
-    CallRecord,
-    CallStarted,
-    GreetingDecision,
-    HoldChanged,
-    LiveCall,
-    OriginateResult,
-    SurveyScored,
-)
-from callcenter.messages import (
-    AgentStateChanged,
-    CallStored,
-    LiveEmergency,
-    LivePrefill,
-    LiveSnapshot,
-    LiveSnapshotRequest,
-    LiveStatus,
-    LiveWords,
-    MessageLeft,
-    SupervisorAlert,
-    TicketChanged,
-    TranscriptionQueued,
-)
+from callcenter.calls.model import CallEnded, CallRecord, LiveCall
+from callcenter.messages import CallStored, LiveSnapshot
+from callcenter.roles import outbound
 from callcenter.store.codec import record_from_json, record_to_json
 
-_FLAT: tuple[type, ...] = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision,
-                           HoldChanged, OriginateResult, SurveyScored, AgentStateChanged, MessageLeft,
-                           TicketChanged, SupervisorAlert, TranscriptionQueued, LiveSnapshotRequest,
-                           LiveWords, LiveStatus, LivePrefill, LiveEmergency)
-KINDS: dict[str, type] = {k.__name__: k for k in (*_FLAT, CallEnded, CallStored, LiveSnapshot)}
+KINDS: dict[str, type] = {k.__name__: k for k in outbound()}
 
 
 class UnknownKind(ValueError):
