@@ -53,6 +53,12 @@ class PbxRefused(DeskError):
     status = 502
 
 
+class Unavailable(DeskError):
+    """What the action needs is not in this process (no PBX connected, no call tracker)."""
+
+    status = 503
+
+
 @dataclass(frozen=True)
 class Actor:
     """Whoever is logged in to the web UI."""

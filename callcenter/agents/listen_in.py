@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from callcenter.agents.desk import DeskError, Forbidden, NotFound, Unavailable
 from callcenter.ami.actions import caller_id
 from callcenter.calls.spying import (
     SPY_CHANNEL_VARIABLE,
@@ -21,29 +22,16 @@ from callcenter.calls.spying import (
     SpyMode,
     is_phone_channel,
 )
-from callcenter.errors import CallcenterError
 from callcenter.hotline import Hotline
 
 SUPERVISOR_RING_MS = 30_000
 MODE_NAMES: dict[SpyMode, str] = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
 
 
-class ListenInError(CallcenterError):
-    """Why listening in cannot start, in words for the supervisor; ``status`` for the web."""
+class ListenInError(DeskError):
+    """Listening in clashes with what the supervisor's phone is doing (or asks for no known mode)."""
 
     status = 409
-
-
-class NoSuchCall(ListenInError):
-    status = 404
-
-
-class NotAllowed(ListenInError):
-    status = 403
-
-
-class NoPbx(ListenInError):
-    status = 503
 
 
 class Tracker(Protocol):
@@ -78,21 +66,21 @@ class ListenIn:
 
 def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, linkedid: str,
                mode: str) -> tuple[str, AgentLine]:
-    """The supervisor's extension and the agent line to spy on, or the ListenInError that says why not."""
+    """The supervisor's extension and the agent line to spy on, or the DeskError that says why not."""
     supervisor = hotline.agent(supervisor_id)
     if supervisor is None or supervisor.role != "supervisor":
-        raise NotAllowed("只有主管可以监听 / only supervisors may listen in (R17)")
+        raise Forbidden("只有主管可以监听 / only supervisors may listen in (R17)")
     if mode not in SPY_MODES:
         raise ListenInError(f"方式只能是 listen、whisper 或 barge / mode must be one of "
                             f"{', '.join(SPY_MODES)}")
     if tracker is None:  # a web front end run apart (--role web) follows no call itself
-        raise NoPbx("本进程不跟踪通话，请在运行 tracker 的服务上监听 / this process tracks no calls; "
+        raise Unavailable("本进程不跟踪通话，请在运行 tracker 的服务上监听 / this process tracks no calls; "
                     "listen in from a service that runs the tracker role too")
     line = tracker.agent_line(linkedid)
     if line is None or not is_phone_channel(line.channel):
-        raise NoSuchCall("没有这通正在通话中的电话 / no call in conversation with that id")
+        raise NotFound("没有这通正在通话中的电话 / no call in conversation with that id")
     if line.interface == f"PJSIP/{supervisor.extension}":
-        raise NotAllowed("不能监听自己的通话 / you cannot listen in on your own call")
+        raise Forbidden("不能监听自己的通话 / you cannot listen in on your own call")
     if tracker.is_listening_in(supervisor.extension):  # one session per phone; keys 4/5/6 switch
         raise ListenInError("您的话机已在监听中，请在话机上按 4 监听、5 耳语、6 强插切换 / your phone is "
                             "already listening in: press 4 listen, 5 whisper, 6 barge in on it")
@@ -104,7 +92,7 @@ async def listen_in(hotline: Hotline, tracker: Tracker | None, actions: Originat
     """Ring the supervisor's phone into the call (AMI Originate, async: it rings while this returns)."""
     extension, line = spy_target(hotline, tracker, supervisor_id, linkedid, mode)
     if actions is None:
-        raise NoPbx("未连接电话交换机 / no PBX is connected")
+        raise Unavailable("未连接电话交换机 / no PBX is connected")
     chosen: SpyMode = next(m for m in SPY_MODES if m == mode)
     agent_extension = line.interface.removeprefix("PJSIP/")
     agent = hotline.agent_by_extension(agent_extension)

@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
-from callcenter.agents.listen_in import ListenInError, listen_in
+from callcenter.agents.desk import DeskError
+from callcenter.agents.listen_in import listen_in
 from callcenter.ami.actions import AmiActionError
 from callcenter.calls.model import OriginateResult
 from callcenter.calls.spying import SpyMode
@@ -96,7 +97,7 @@ async def spy_on_call(request: Request, linkedid: str, body: SpyRequest, user: S
     try:
         started = await listen_in(hotline, getattr(ctx, "tracker", None), getattr(ctx, "actions", None),
                                   user.id, linkedid, body.mode)
-    except ListenInError as exc:
+    except DeskError as exc:
         if exc.status == 403:
             await asyncio.to_thread(_audit, request, user, f"refused {body.mode} call {shown}: {exc}")
         raise HTTPException(exc.status, str(exc)) from None
