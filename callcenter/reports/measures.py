@@ -118,36 +118,26 @@ class Figure:
         return word(lang, "figure", self.name)
 
 
+def _counts(*names: str) -> tuple[Figure, ...]:
+    """Counts whose calls behind them are the condition of the same name."""
+    return tuple(Figure(name, "count", name) for name in names)
+
+
+def _plain(kind: Kind, *names: str) -> tuple[Figure, ...]:
+    return tuple(Figure(name, kind) for name in names)
+
+
 FIGURES: tuple[Figure, ...] = (
-    Figure("offered", "count", "offered"),
-    Figure("answered", "count", "answered"),
-    Figure("abandoned", "count", "abandoned"),
-    Figure("short_abandoned", "count", "short_abandoned"),
-    Figure("within_rule", "count", "within_rule"),
+    *_counts("offered", "answered", "abandoned", "short_abandoned", "within_rule"),
     Figure("within_rule_pct", "percent"),
-    Figure("rings_1", "count", "rings_1"),
-    Figure("rings_2", "count", "rings_2"),
-    Figure("rings_3", "count", "rings_3"),
-    Figure("rings_4", "count", "rings_4"),
-    Figure("rings_5", "count", "rings_5"),
-    Figure("rings_6", "count", "rings_6"),
-    Figure("avg_ring", "seconds"),
-    Figure("p90_ring", "seconds"),
-    Figure("avg_wait", "seconds"),
-    Figure("p90_wait", "seconds"),
-    Figure("longest_wait", "seconds"),
-    Figure("avg_abandon_wait", "seconds"),
-    Figure("late", "count", "late"),
-    Figure("late_apology", "count", "late_apology"),
-    Figure("late_no_apology", "count", "late_no_apology"),
+    *_counts(*(f"rings_{n}" for n in range(1, 7))),
+    *_plain("seconds", "avg_ring", "p90_ring", "avg_wait", "p90_wait", "longest_wait", "avg_abandon_wait"),
+    *_counts("late", "late_apology", "late_no_apology"),
     Figure("ring_no_answer", "count", LEG_FIGURE),
-    Figure("agent_hangup_first", "count", "agent_hangup_first"),
-    Figure("long_hold", "count", "long_hold"),
+    *_counts("agent_hangup_first", "long_hold"),
     Figure("transfers", "count", "transferred"),
     Figure("talk_seconds", "seconds"),
-    Figure("service_level_excl", "percent"),
-    Figure("service_level_incl", "percent"),
-    Figure("answered_15s_pct", "percent"),
+    *_plain("percent", "service_level_excl", "service_level_incl", "answered_15s_pct"),
 )
 FIGURE_BY_NAME = {f.name: f for f in FIGURES}
 DRILLABLE = {f.drill for f in FIGURES if f.drill} | {"all"}
