@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.db.models.agents import WrapUpPause
@@ -21,12 +22,16 @@ class WrapUpStore:
         self._sessions = sessions
 
     def save(self, agent_id: str, interface: str, until: float) -> None:
+        # One statement, not "read, then insert or update": two saves for one agent at once
+        # (two front ends, a new wrap-up while the last save is on its way) both read "no row"
+        # and the second insert broke on the primary key, losing the pause's end.
         with unit_of_work(self._sessions) as session:
-            row = session.get(WrapUpPause, agent_id)
-            if row is None:
-                session.add(WrapUpPause(agent_id=agent_id, interface=interface, until=_utc(until)))
-            else:
-                row.interface, row.until = interface, _utc(until)
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            row = dialect.insert(WrapUpPause).values(agent_id=agent_id, interface=interface,
+                                                     until=_utc(until))
+            session.execute(row.on_conflict_do_update(
+                index_elements=[WrapUpPause.agent_id],
+                set_={"interface": row.excluded.interface, "until": row.excluded.until}))
 
     def clear(self, agent_id: str) -> None:
         with unit_of_work(self._sessions) as session:
