@@ -43,8 +43,9 @@ class AgentStateChanged:
 
 @dataclass(frozen=True)
 class MessageLeft:
-    """Published by the IVR when a caller leaves a message after hours (R18) or after a
-    failed transfer (R12); the callbacks area schedules the call back."""
+    """A caller left a message after hours (R18) or after a failed transfer (R12). Published once
+    the message is stored (``message_id``: its ``left_messages`` row, see ``store.messages``); the
+    callbacks area schedules the call back and marks the row decided in the same commit."""
 
     linkedid: str
     caller: str | None
@@ -53,6 +54,8 @@ class MessageLeft:
     agent_id: str | None
     recording: str | None
     at: float
+    server: str = "pbx"
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from callcenter.bus import EventBus
 from callcenter.calls.model import GreetingDecision
 from callcenter.clock import FrozenClock
 from callcenter.config import Settings, load_settings
-from callcenter.db.session import make_engine, make_session_factory
+from callcenter.db.session import make_engine, make_session_factory, migrate
 from callcenter.ivr.component import IvrComponent
 from callcenter.ivr.history import InMemoryHistory
 from callcenter.messages import AgentStateChanged, MessageLeft
@@ -134,7 +134,9 @@ def _settings(hotline_path: Path, tmp_path: Path,
 async def ivr(hotline_path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Ivr]:
     change = getattr(request, "param", None)
     settings = _settings(hotline_path, tmp_path, change)
-    engine = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
+    url = f"sqlite:///{tmp_path / 'ivr.db'}"
+    migrate(url)  # messages left for a callback are stored before they are announced
+    engine = make_engine(url)
     clock = FrozenClock(OPEN)
     ctx = ServiceContext(settings=settings, bus=EventBus(), engine=engine,
                          sessions=make_session_factory(engine),
@@ -276,7 +278,8 @@ async def test_message_after_hours_is_published_for_a_callback_r18(ivr: Ivr, tra
                                                  "RECORDED_FILE": "/var/spool/asterisk/monitor/m-1",
                                                  "CHANNEL(linkedid)": "1795635060.69"}))
     assert ivr.messages == [MessageLeft("1795635060.69", "13800138000", "after_hours", "service", None,
-                                        "/var/spool/asterisk/monitor/m-1.wav", ivr.clock.time())]
+                                        "/var/spool/asterisk/monitor/m-1.wav", ivr.clock.time(),
+                                        server="pbx", message_id=1)]
 
 
 async def test_message_from_a_hung_up_channel_is_still_published_r12(ivr: Ivr, traces_dir: Path) -> None:

@@ -41,7 +41,7 @@ class CallbacksComponent:
         bus, runtime = self.ctx.bus, self.runtime
         bus.subscribe(CallStored, self._on_call_stored, name="callbacks:calls")
         bus.subscribe(TicketChanged, runtime.on_ticket_changed, name="callbacks:tickets")
-        bus.subscribe(MessageLeft, runtime.on_message_left, name="callbacks:messages")
+        bus.subscribe(MessageLeft, self._on_message_left, name="callbacks:messages")
         bus.subscribe(GreetingDecision, self._on_greeting, name="callbacks:greetings")
         bus.subscribe(SurveyScored, self.surveys.on_survey, name="callbacks:surveys")  # R21
         # One subscriber for both, so the customer leg's outcome never overtakes the agent's answer.
@@ -75,15 +75,27 @@ class CallbacksComponent:
                         msg.record.linkedid, exc)
             self._retry_later()
 
+    async def _on_message_left(self, msg: MessageLeft) -> None:
+        if not self.scheduler.active:
+            return  # a standby: the stored message waits for whoever leads
+        try:
+            await self.runtime.on_message_left(msg)
+        except Exception as exc:  # noqa: BLE001 (the database went away after the message's commit)
+            log.warning("callbacks: message %s could not be decided now (%s); retried from its stored row",
+                        msg.linkedid, exc)
+            self._retry_later()
+
     async def _decide_waiting(self) -> bool:
         """Decide the stored calls still awaiting their callbacks; False if the database is away."""
         try:
             decided = await self.runtime.decide_waiting_calls()
         except Exception as exc:  # noqa: BLE001 (the database may be down: the calls wait in it)
-            log.warning("callbacks: stored calls awaiting their callbacks could not be read now (%s)", exc)
+            log.warning("callbacks: stored calls and messages awaiting their callbacks could not be read now "
+                        "(%s)", exc)
             return False
         if decided:
-            log.info("callbacks: decided the callbacks of %d stored calls that were awaiting them", decided)
+            log.info("callbacks: decided the callbacks of %d stored calls or messages awaiting them",
+                     decided)
         return True
 
     def _retry_later(self) -> None:

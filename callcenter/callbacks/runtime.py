@@ -112,8 +112,9 @@ class CallbackRuntime:
         await self._work(decide)
 
     async def decide_waiting_calls(self) -> int:
-        """Calls stored but not yet decided (stored while this component was not listening, or a
-        crash between the two commits): decide them now from their stored rows, oldest first."""
+        """Calls and left messages stored but not yet decided (stored while this component was
+        not listening, or a crash between the two commits): decide them now from their stored
+        rows, oldest first."""
         done = 0
         while True:
             sizes: list[int] = []
@@ -125,13 +126,20 @@ class CallbackRuntime:
 
     def _decide_stored(self, session: Session, now: dt.datetime, sizes: list[int]) -> Changes:
         facts = store.awaiting_decisions(session, BATCH, self._agent_of, self._department_of)
-        sizes.append(len(facts))
+        messages = store.messages_awaiting_decisions(session, BATCH)
+        sizes.append(max(len(facts), len(messages)))
         changes = Changes()
         for fact in facts:
             if fact.call_id is not None:
                 store.mark_decided(session, fact.call_id)
             changes.merge(store.apply(session, policies.for_call(fact, self.cfg), now))
+        for message in messages:
+            changes.merge(self._decide_message(session, message, now))
         return changes
+
+    def _decide_message(self, session: Session, msg: MessageLeft, now: dt.datetime) -> Changes:
+        store.mark_message_decided(session, msg.message_id)
+        return store.apply(session, policies.for_message(msg, self.cfg), now)
 
     def _department_of(self, queue: str | None) -> str | None:
         dept = self.hotline.department_of_queue(queue) if queue else None
@@ -159,10 +167,13 @@ class CallbackRuntime:
         await self._work(work)
 
     async def on_message_left(self, msg: MessageLeft) -> None:
+        """A stored message (R12, R18): its callback is decided, and the row marked decided, in one
+        unit of work (a crash in between leaves it for ``decide_waiting_calls``)."""
         if not msg.caller:
             log.warning("callbacks: message %s left without a caller number; nobody to call back",
                         msg.linkedid)
-        await self.decide(policies.for_message(msg, self.cfg))
+        now = self.clock.now()
+        await self._work(lambda s: self._decide_message(s, msg, now))
 
     def remember_caller(self, linkedid: str, caller: str | None) -> None:
         if caller:

@@ -18,8 +18,9 @@ from callcenter import phones
 from callcenter.callbacks import policies
 from callcenter.callbacks.policies import Cancel, Decision, Plan, PolicySettings, TicketFacts
 from callcenter.db.models.callbacks import Callback, CallbackLog
-from callcenter.db.models.calls import Call
+from callcenter.db.models.calls import Call, LeftMessage
 from callcenter.db.models.tickets import Ticket
+from callcenter.messages import MessageLeft
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,23 @@ def awaiting_decisions(session: Session, limit: int, agent_of: Callable[[str | N
                                abandoned=c.abandoned, dropped=c.dropped, ended_at=c.ended_at,
                                agent_id=c.agent_id or agent_of(c.agent_interface),
                                department=department_of(c.queue)) for c in rows]
+
+
+def mark_message_decided(session: Session, message_id: int | None) -> None:
+    """This message's callback is decided (committed with the decision itself)."""
+    if message_id is not None:
+        session.execute(update(LeftMessage).where(LeftMessage.id == message_id,
+                                                  LeftMessage.awaiting_decisions.is_(True))
+                        .values(awaiting_decisions=False).execution_options(synchronize_session=False))
+
+
+def messages_awaiting_decisions(session: Session, limit: int) -> list[MessageLeft]:
+    """Stored messages whose callback is not decided yet (R12, R18), oldest first."""
+    rows = session.scalars(select(LeftMessage).where(LeftMessage.awaiting_decisions.is_(True))
+                           .order_by(LeftMessage.id).limit(limit))
+    return [MessageLeft(linkedid=m.linkedid, caller=m.caller, reason=m.reason,  # type: ignore[arg-type]
+                        department=m.department, agent_id=m.agent_id, recording=m.recording,
+                        at=m.left_at.timestamp(), server=m.server, message_id=m.id) for m in rows]
 
 
 def caller_reached_agent_since(session: Session, caller: str, since: dt.datetime) -> bool:

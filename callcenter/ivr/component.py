@@ -14,6 +14,8 @@ from callcenter.ivr.scripts import IvrScripts
 from callcenter.listening import listening_socket
 from callcenter.messages import AgentStateChanged
 from callcenter.service import ServiceContext
+from callcenter.store.messages import MessageKeeper
+from callcenter.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +30,19 @@ class IvrComponent:
         self.presence = AgentPresence(hotline)
         # R14 needs every agent's state the moment a call arrives: kept inline, in memory.
         ctx.bus.subscribe_sync(AgentStateChanged, self.presence.on_state)
-        self.scripts = IvrScripts(hotline, ctx.clock, ctx.bus, history or TicketsHistory(ctx.sessions),
-                                  self.presence, lambda: ctx.tracker)
+        settings = ctx.settings
+        self.messages = MessageKeeper(ctx.sessions, Spool(settings.spool_dir / "messages",
+                                                          settings.spool_max_mb * 1024 * 1024,
+                                                          label=settings.database_label),
+                                      ctx.bus.publish)
+        self.scripts = IvrScripts(hotline, ctx.clock, self.messages.keep, settings.pbx_name,
+                                  history or TicketsHistory(ctx.sessions), self.presence, lambda: ctx.tracker)
         self._server: AgiServer | None = None
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> None:
         settings = self._ctx.settings
+        await self.messages.start()  # messages a crash left in the spool are stored first (R12, R18)
         routes = {**self.scripts.routes(), DOCTOR_SCRIPT: doctor_script(settings.hotline)}
         self._server = AgiServer(routes, self._ctx.clock.time, settings.agi_allowed_hosts)
         sock = listening_socket(settings.agi_host, settings.agi_port, host_setting="CALLCENTER_AGI_HOST",
@@ -47,6 +55,7 @@ class IvrComponent:
         if self._server is not None:
             await self._server.stop()
             self._server = None
+        await self.messages.stop()
 
 
 def build(ctx: ServiceContext) -> IvrComponent:

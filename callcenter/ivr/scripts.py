@@ -6,11 +6,10 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from callcenter.bus import EventBus
 from callcenter.clock import Clock
 from callcenter.hotline import Hotline
 from callcenter.ivr import greeting, hours, routing
@@ -28,7 +27,9 @@ HISTORY_TIMEOUT = 1.5  # a slow database must not keep a caller in silence; rout
 class IvrScripts:
     hotline: Hotline
     clock: Clock
-    bus: EventBus
+    # Keeps a message left for a callback (on disk, then stored) before the script answers.
+    keep_message: Callable[[MessageLeft], Awaitable[None]]
+    server: str  # CALLCENTER_PBX_NAME: a message is keyed by it and its Linkedid
     history: CallerHistorySource
     presence: routing.AgentPresence
     tracker: Callable[[], Any]  # ctx.tracker, read per call: the core may publish it after we start
@@ -130,14 +131,14 @@ class IvrScripts:
         # caller's number is normalised by the callbacks' policies before anything is planned.
         department = await call.get_variable("CC_DEPARTMENT")
         agent_id = await call.get_variable("CC_AGENT_ID")
-        self.bus.publish(MessageLeft(
+        await self.keep_message(MessageLeft(
             linkedid=linkedid, caller=routing.normalise_number(call.env.get("agi_callerid")),
             reason=reason,  # type: ignore[arg-type]
             department=department if department and self.hotline.department(department) else None,
             agent_id=agent_id if agent_id and self.hotline.agent(agent_id) else None,
             recording=(recording if recording.endswith(".wav") else recording + ".wav")
             if recording else None,
-            at=call.arrival))
+            at=call.arrival, server=self.server))
 
 
 _ID = re.compile(r"[\w.-]{1,64}")  # Asterisk Uniqueid/Linkedid: 1733480000.123 (or a system-name prefix)

@@ -132,3 +132,23 @@ class CallEvent(Base):
     at: Mapped[float] = mapped_column(Float)
     name: Mapped[str] = mapped_column(String(48))
     raw: Mapped[str] = mapped_column(Text)
+
+
+class LeftMessage(Base):
+    """A message a caller left for a callback (R12 after a failed transfer, R18 after hours),
+    kept before the callback is decided: the callbacks decide it from this row, and a crash in
+    between leaves it ``awaiting_decisions`` for the next start. One per (server, Linkedid)."""
+
+    __tablename__ = "left_messages"
+    __table_args__ = (Index("ix_left_messages_server_linkedid", "server", "linkedid", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server: Mapped[str] = mapped_column(String(64), default="pbx")
+    linkedid: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))  # after_hours | transfer_failed
+    department: Mapped[str | None] = mapped_column(String(32))
+    agent_id: Mapped[str | None] = mapped_column(String(16))
+    recording: Mapped[str | None] = mapped_column(Text)
+    left_at: Mapped[dt.datetime]
+    awaiting_decisions: Mapped[bool] = mapped_column(Boolean, default=True)
