@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from callcenter.calls.replay import replay_file
 from callcenter.calls.ringing import RingRule
 from callcenter.config import load_settings
 from callcenter.pbxsim.driver import run_scenario
+from callcenter.pbxsim.pbx import Pbx
 from callcenter.pbxsim.rawclient import RawAmiClient
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
@@ -28,6 +30,7 @@ from tests.support.fidelity import IGNORED, Key, event_key, messages
 from tests.support.service import listener_ready
 
 CAPTURES = Path(__file__).parent / "data" / "asterisk-captures"
+PbxStep = Callable[[Pbx], None]
 TIER_RULE = RingRule(cycle_seconds=1, rule_rings=3)  # the tier's hotline: 1 s cycle, three rings
 
 # What each scenario of the tier intended (tests/asterisk/), field by field.
@@ -101,8 +104,11 @@ def call_events(stream: bytes) -> Counter[Key]:
     return counted
 
 
-async def pbxsim_stream(tmp_path: Path, plan: CallPlan) -> bytes:
-    """The same call on pbxsim's hotline flow, with the tier's hotline and the service's FastAGI."""
+async def pbxsim_stream(tmp_path: Path, plan: CallPlan, before_login: PbxStep | None = None,
+                        after_login: PbxStep | None = None) -> bytes:
+    """The same call on pbxsim's hotline flow, with the tier's hotline and the service's FastAGI;
+    ``before_login``/``after_login`` change the PBX before/after the listener logs in (phones
+    registering, as the tier's phones do once the stream is open)."""
     hotline = tmp_path / "hotline.toml"
     hotline.write_text(hotline_toml(), encoding="utf-8")
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
@@ -115,8 +121,12 @@ async def pbxsim_stream(tmp_path: Path, plan: CallPlan) -> bytes:
         await listener_ready(service)
         sim: Any = service.context.extras["pbxsim"]
         ami = service.context.extras["ami"]
+        if before_login is not None:
+            before_login(sim.pbx)
         client = await RawAmiClient.connect("127.0.0.1", sim.server.port)
         await client.login(ami.user, ami.secret.reveal())
+        if after_login is not None:
+            after_login(sim.pbx)
 
         async def drain() -> None:
             while await client.read(timeout=60) is not None:

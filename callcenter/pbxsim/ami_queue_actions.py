@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.queue_state import Member
-from callcenter.pbxsim.queues import available, member_headers
+from callcenter.pbxsim.queues import available, member_headers, member_removed, registered
 from callcenter.pbxsim.wire import Headers, first
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ async def queue_summary(pbx: Pbx, session: Session, action: Headers) -> None:
     for queue in pbx.queues.values():
         if wanted and queue.name != wanted:
             continue
-        logged_in = len(queue.members)
+        # app_queue counts a member logged in unless its device is UNAVAILABLE (not registered).
+        logged_in = sum(1 for m in queue.members if registered(pbx, m.interface))
         free = sum(1 for m in queue.members if available(pbx, m))
         longest = max((int(pbx.now() - e.joined_at) for e in queue.waiting), default=0)
         _send(session, action, "QueueSummary", [
@@ -104,6 +105,7 @@ async def queue_remove(pbx: Pbx, session: Session, action: Headers) -> None:
         # app_queue's RES_NOT_DYNAMIC: a member listed in queues.conf cannot be removed over AMI.
         session.respond(action, "Error", ("Message", "Member not dynamic"))
         return
+    member_removed(queue, member)
     queue.members.remove(member)
     pbx.emit("QueueMemberRemoved", "agent,all", member_headers(pbx, queue, member))
     session.respond(action, "Success", ("Message", "Removed interface from queue"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim import registrations
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.dialplan import hold, trunk_call
 from callcenter.pbxsim.rawclient import RawAmiClient
-from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.pbxsim.scenario import CallPlan, PhoneStep, Scenario
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
@@ -34,6 +35,8 @@ class ScenarioDriver:
         """Place every call at its time (simulated seconds from now); returns after the last one."""
         self.pbx.globals.update(self.scenario.globals)
         start = self.pbx.timebase.time()
+        for step in self.scenario.phones:
+            self._phone_later(step)
         try:
             for plan in self.scenario.calls:
                 delay = plan.at - (self.pbx.timebase.time() - start)
@@ -98,6 +101,13 @@ class ScenarioDriver:
         for kind, move in (("redirect", plan.redirect), ("transfer", plan.blind_transfer)):
             if move is not None:
                 self._move_later(channel, kind, move)
+
+    def _phone_later(self, step: PhoneStep) -> None:
+        change = registrations.register if step.registered else registrations.unregister
+        if step.at <= 0:
+            change(self.pbx, step.phone)
+        else:
+            self.pbx.later(step.at, lambda: change(self.pbx, step.phone))
 
     def _give_up(self, channel: Channel) -> None:
         """The caller's patience ran out: hang up unless someone answered meanwhile."""

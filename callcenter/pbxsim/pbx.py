@@ -52,6 +52,8 @@ class PbxConfig:
     phone_context: str = "from-internal"
     queue_log: str | None = None  # where to write Asterisk's queue_log (logger.conf queue_log = yes)
     systemname: str = ""  # asterisk.conf systemname: the prefix of every Uniqueid
+    # PJSIP phones (endpoint names) not registered when the PBX starts; every other one is.
+    unregistered: tuple[str, ...] = ()
 
 
 class Pbx:
@@ -73,6 +75,8 @@ class Pbx:
         self.started_at = self.clock.time()
         self.queues = {q.name: QueueState(q, self.clock.time()) for q in self.config.queues}
         self.member_state: dict[str, str] = {}  # interface -> "ringing" | "inuse"
+        self.unregistered: set[str] = set(self.config.unregistered)  # registrations.py
+        self.contact_ports: dict[str, int] = {}  # a registered phone's contact port (ContactStatus URI)
         self.calls: dict[str, Any] = {}  # linkedid -> CallLog (heard prompts, recordings, outcome)
         self.down = False  # restarting (restart.py): no call can reach it
 

@@ -24,9 +24,10 @@ from callcenter.pbxsim.queue_state import QueueState, Waiting
 from callcenter.pbxsim.queues import (
     available,
     device_state_change,
+    end_round,
     interface_free,
-    pick_member,
     set_member_state,
+    start_round,
 )
 from callcenter.pbxsim.transfers import is_move, leave_bridge
 
@@ -56,7 +57,10 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
     if log is not None:
         log.heard.append("moh:default")
     while True:
-        member = pick_member(pbx, queue) if _may_ring(pbx, queue, entry) else None
+        round_ = start_round(pbx, queue) if _may_ring(pbx, queue, entry) else None
+        member = round_.rung if round_ is not None else None
+        if round_ is not None and member is None:
+            end_round(queue, round_)
         if member is None:
             # app_queue re-checks every ``retry`` seconds counted from the caller's join (the
             # two_concurrent trace: B rings 0.91 s after A's call ended, on its own beat)
@@ -66,12 +70,14 @@ async def queue_app(pbx: Pbx, caller: Channel, queue_name: str,
                 _abandon(pbx, caller, queue, entry, None, request)
                 return request
             continue
+        assert round_ is not None
         leg = dial_member(pbx, caller, queue, member)
         entry.ringing = True
         if log is not None and log.ring_started_at is None:
             log.ring_started_at = leg.started_at
         answered = leg.ring_seconds <= queue.config.timeout
         request = await pbx.wait(caller, leg.ring_seconds if answered else queue.config.timeout)
+        end_round(queue, round_)
         if request is not None:
             _abandon(pbx, caller, queue, entry, leg, request)
             return request

@@ -55,7 +55,8 @@ class QueueState:
     abandoned: int = 0
     holdtime_total: float = 0.0
     talktime_total: float = 0.0
-    last_member: int = -1  # rrmemory: where the previous round stopped
+    rrpos: int = 0  # rrmemory: where the next round starts (app_queue's rrpos and wrapped)
+    wrapped: bool = False
 
     def __post_init__(self) -> None:
         self.members = [Member(i, n, login_time=int(self.created_at)) for i, n in self.config.members]

@@ -3,13 +3,26 @@ member picked for the next caller. The state itself is in ``queue_state.py``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.queue_state import INUSE, NOT_INUSE, RINGING, Member, QueueState
+from callcenter.pbxsim.queue_state import INUSE, NOT_INUSE, RINGING, UNAVAILABLE, Member, QueueState
 from callcenter.pbxsim.wire import Headers
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.pbx import Pbx
+
+
+def endpoint_of(interface: str) -> str | None:
+    """``PJSIP/8101`` -> ``8101``; None for what registers nothing (Local channels)."""
+    technology, _, rest = interface.partition("/")
+    return rest if technology.upper() == "PJSIP" and rest else None
+
+
+def registered(pbx: Pbx, interface: str) -> bool:
+    """A PJSIP phone has a contact (registrations.py); anything else always can be dialled."""
+    endpoint = endpoint_of(interface)
+    return endpoint is None or endpoint not in pbx.unregistered
 
 
 def device_status(pbx: Pbx, interface: str) -> int:
@@ -17,7 +30,9 @@ def device_status(pbx: Pbx, interface: str) -> int:
     if busy == "ringing":
         # Local members report INUSE while ringing (trace README, observation 9).
         return INUSE if interface.startswith("Local/") else RINGING
-    return INUSE if busy == "inuse" else NOT_INUSE
+    if busy == "inuse":
+        return INUSE
+    return NOT_INUSE if registered(pbx, interface) else UNAVAILABLE
 
 
 def member_headers(pbx: Pbx, queue: QueueState, member: Member) -> Headers:
@@ -39,6 +54,8 @@ _DEVICE_STATE = {"ringing": "RINGING", "inuse": "INUSE", None: "NOT_INUSE"}
 
 def device_state_change(pbx: Pbx, interface: str, state: str | None) -> None:
     shown = "INUSE" if state == "ringing" and interface.startswith("Local/") else _DEVICE_STATE[state]
+    if state is None and not registered(pbx, interface):
+        shown = "UNAVAILABLE"
     pbx.emit("DeviceStateChange", "call,all", [("Device", interface), ("State", shown)])
 
 
@@ -49,7 +66,12 @@ def set_member_state(pbx: Pbx, interface: str, state: str | None) -> None:
         pbx.member_state.pop(interface, None)
     else:
         pbx.member_state[interface] = state
-    device_state_change(pbx, interface, state)
+    member_status_changed(pbx, interface)
+
+
+def member_status_changed(pbx: Pbx, interface: str) -> None:
+    """The device's new state, then QueueMemberStatus for every queue it belongs to."""
+    device_state_change(pbx, interface, pbx.member_state.get(interface))
     for queue in sorted(pbx.queues.values(), key=lambda q: q.name):
         member = queue.member(interface)
         if member is not None:
@@ -57,20 +79,62 @@ def set_member_state(pbx: Pbx, interface: str, state: str | None) -> None:
 
 
 def available(pbx: Pbx, member: Member) -> bool:
-    return not member.paused and interface_free(pbx, member.interface)
+    """app_queue's can_ring_entry with ringinuse=no: not paused, its device NOT_INUSE (a phone
+    that is not registered is UNAVAILABLE), not being rung for another caller."""
+    return not member.paused and interface_free(pbx, member.interface) and registered(pbx, member.interface)
 
 
 def interface_free(pbx: Pbx, interface: str) -> bool:
     return interface not in pbx.member_state
 
 
-def pick_member(pbx: Pbx, queue: QueueState) -> Member | None:
-    """rrmemory: the next available member after the one rung last."""
-    count = len(queue.members)
-    for step in range(1, count + 1):
-        index = (queue.last_member + step) % count
-        member = queue.members[index]
+@dataclass(eq=False)
+class Round:
+    """One of app_queue's try_calling rounds for a caller: each member's rrmemory metric and
+    whether it is still to be tried (its ``stillgoing``), and the member rung."""
+
+    metrics: list[tuple[Member, int]]
+    out: set[int] = field(default_factory=set)  # id() of members tried or unable to ring
+    rung: Member | None = None
+
+
+def start_round(pbx: Pbx, queue: QueueState) -> Round:
+    """rrmemory as app_queue computes it (calc_metric, ring_one): members from ``rrpos`` on come
+    first, those before it after them; the first that can ring is rung, the ones passed over
+    because they cannot (paused, busy, not registered) are out of this round."""
+    metrics = []
+    for position, member in enumerate(queue.members):
+        if position < queue.rrpos:
+            metric = 1000 + position
+        else:
+            if position > queue.rrpos:
+                queue.wrapped = True
+            metric = position
+        metrics.append((member, metric + member.penalty * 1_000_000))
+    round_ = Round(metrics)
+    for member, _metric in sorted(metrics, key=lambda item: item[1]):
+        round_.out.add(id(member))
         if available(pbx, member):
-            queue.last_member = index
-            return member
-    return None
+            round_.rung = member
+            break
+    return round_
+
+
+def end_round(queue: QueueState, round_: Round) -> None:
+    """store_next_rr: the next round starts at the best member not tried in this one, else one
+    further on (or from the top when the metrics wrapped)."""
+    left = [metric for member, metric in round_.metrics if id(member) not in round_.out]
+    if left:
+        queue.rrpos = min(left) % 1000
+    elif queue.wrapped:
+        queue.rrpos = 0
+    else:
+        queue.rrpos += 1
+    queue.wrapped = False
+
+
+def member_removed(queue: QueueState, member: Member) -> None:
+    """queue_member_follower_removal: a member removed before ``rrpos`` moves it back by one,
+    so the member that was next is not skipped."""
+    if queue.members.index(member) < queue.rrpos:
+        queue.rrpos -= 1

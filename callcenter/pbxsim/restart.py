@@ -62,7 +62,7 @@ def _come_back_empty(pbx: Pbx) -> None:
         queue.waiting.clear()
         queue.completed = queue.abandoned = 0
         queue.holdtime_total = queue.talktime_total = 0.0
-        queue.last_member = -1
+        queue.rrpos, queue.wrapped = 0, False
         for member in queue.members:
             if not member.dynamic:  # queues.conf members start unpaused; added ones are kept (astdb)
                 member.paused, member.paused_reason, member.last_pause = False, "", 0

@@ -21,6 +21,10 @@ answer after how long or not at all, holds, who hangs up), run against a Pbx.
     blind_transfer = { at = 20, context = "from-pstn", exten = "repair" }  # the agent's blind transfer
     say = [{ side = "caller", at = 1.0, text = "我家水管漏水了" },          # speech for the recordings:
            { side = "agent", at = 0.2, text = "您好，请讲" }]              # seconds after the bridge
+    [[phones]]                           # a PJSIP phone unregisters / registers again (registered
+    at = 0.0                             # by default); seconds after the start
+    phone = "8102"
+    registered = false
 """
 
 from __future__ import annotations
@@ -41,6 +45,15 @@ SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 class Hold:
     at: float
     seconds: float
+
+
+@dataclass(frozen=True)
+class PhoneStep:
+    """A phone's registration changing ``at`` seconds after the start (registrations.py)."""
+
+    at: float
+    phone: str
+    registered: bool
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class Scenario:
     globals: dict[str, str] = field(default_factory=dict)
     calls: tuple[CallPlan, ...] = ()
     duration: float | None = None
+    phones: tuple[PhoneStep, ...] = ()
 
     @property
     def end(self) -> float:
@@ -97,7 +111,8 @@ def parse_scenario(data: dict[str, Any], source: str = "scenario") -> Scenario:
             raise ValueError(f"flow must be 'traces' or 'hotline', not {flow!r}")
         return Scenario(name=str(data.get("name", Path(source).stem)), flow=flow, queues=queues,
                         globals={k: str(v) for k, v in data.get("globals", {}).items()}, calls=calls,
-                        duration=float(data["duration"]) if "duration" in data else None)
+                        duration=float(data["duration"]) if "duration" in data else None,
+                        phones=tuple(sorted((_phone(p) for p in data.get("phones", [])), key=lambda p: p.at)))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"scenario {source}", f"{type(exc).__name__}: {exc}") from None
 
@@ -120,6 +135,16 @@ def _call(raw: dict[str, Any]) -> CallPlan:
                     holds=holds, redirect=_move(raw.get("redirect")),
                     blind_transfer=_move(raw.get("blind_transfer")),
                     say=tuple(sorted((_utterance(u) for u in raw.get("say", [])), key=lambda u: u.at)))
+
+
+def _phone(raw: dict[str, Any]) -> PhoneStep:
+    registered = raw["registered"]
+    if not isinstance(registered, bool):
+        raise ValueError(f"phones: registered must be true or false, not {registered!r}")
+    at = float(raw["at"])
+    if at < 0:
+        raise ValueError(f"phones: at must be zero or more seconds after the start, not {at:g}")
+    return PhoneStep(at, str(raw["phone"]), registered)
 
 
 def _move(raw: dict[str, Any] | None) -> tuple[float, str, str] | None:
