@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,12 @@ from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
 from callcenter.web.component import WebComponent
 from tests.browser.webapp import SUPERVISOR, password
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, shots, sign_in, submit_login
 from tests.support.desk import PASSWORD as DESK_PASSWORD
 from tests.support.desk import PBX_COMPONENTS, SMALL_HOTLINE, create_accounts, serve_web
 from tests.support.web import running_web
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WAIT_MS = 5000
 WALLBOARD_CYCLE = 2.0  # R1's cycle is configurable; 2 s keeps the real-time call short (4th ring at 6 s)
 CALLER = "13800138000"
 
@@ -57,18 +53,10 @@ async def page(server: WebComponent) -> AsyncIterator[Any]:
         await browser.close()
 
 
-def shots(tmp_path: Path) -> Path:
-    out = Path(os.environ.get("CALLCENTER_SCREENSHOTS") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 async def log_in(page: Any, user_id: str) -> None:
     await page.goto("/reports")
     assert "/login" in page.url  # nothing without a login
-    await page.fill("input[name=user_id]", user_id)
-    await page.fill("input[name=password]", password(user_id))
-    await page.click("button[type=submit]")
+    await submit_login(page, user_id, password(user_id))
     await page.wait_for_url("**/reports")
 
 
@@ -168,11 +156,7 @@ async def test_wallboard_shows_a_pbxsim_call_ring_turn_red_at_the_fourth_ring_an
         try:
             page = await browser.new_page(base_url=url, locale="zh-CN")
             page.set_default_timeout(WAIT_MS)
-            await page.goto("/login?next=/wallboard")
-            await page.fill("input[name=user_id]", SUPERVISOR)
-            await page.fill("input[name=password]", DESK_PASSWORD.format(SUPERVISOR))
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/wallboard")
+            await sign_in(page, SUPERVISOR, DESK_PASSWORD.format(SUPERVISOR), "/wallboard")
             await expect(page.locator("#status")).to_have_class("status live")
             await page.evaluate(RECORD_ROWS)
             # 101 rings out (5 s), the queue retries (1 s) and rolls over to 102, who answers after

@@ -21,6 +21,7 @@ from callcenter.messages import CallStored, TicketChanged, TranscriptReady
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
+from tests.support.browser import ARGS, CHROMIUM, shots, sign_in
 from tests.support.desk import (
     PASSWORD,
     PBX_TICKETS_COMPONENTS,
@@ -35,9 +36,6 @@ from tests.support.service import listener_ready
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api", reason="python playwright is not installed")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CALLER = "13800138000"
 CYCLE = 2.0  # R1's cycle is configurable; 2 s keeps these real-time calls short (4th ring at 6 s)
 
@@ -86,11 +84,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     async with serve_web(ctx) as web, playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = await browser.new_page()
-        await page.goto(f"{web.url}/login?next=/desk")
-        await page.fill("input[name=user_id]", "101")
-        await page.fill("input[name=password]", PASSWORD.format("101"))
-        await page.click("button[type=submit]")
-        await page.wait_for_url("**/desk")
+        await sign_in(page, "101", PASSWORD.format("101"), "/desk", server=web.url)
         yield Desk(service, web.url, page)
         await browser.close()
     with contextlib.suppress(asyncio.TimeoutError):
@@ -250,11 +244,7 @@ async def test_a_supervisor_acts_for_an_agent_and_the_audit_shows_it_r17(desk: D
     assert browser is not None
     context = await browser.new_context()
     page = await context.new_page()
-    await page.goto(f"{desk.url}/login?next=/desk%3Fagent%3D101")
-    await page.fill("input[name=user_id]", "900")
-    await page.fill("input[name=password]", PASSWORD.format("900"))
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/desk?agent=101")
+    await sign_in(page, "900", PASSWORD.format("900"), "/desk?agent=101", server=desk.url)
     await playwright_api.expect(page.locator("#acting-for")).to_contain_text("李秀英")
     await playwright_api.expect(page.locator("#state-badge")).to_contain_text("空闲", timeout=5000)
     await page.select_option("#pause-reason", "training")
@@ -298,11 +288,7 @@ async def test_desk_times_are_the_hotlines_local_time_whatever_the_browsers_zone
     context = await browser.new_context(timezone_id="America/New_York")
     try:
         page = await context.new_page()
-        await page.goto(f"{desk.url}/login?next=/desk")
-        await page.fill("input[name=user_id]", "101")
-        await page.fill("input[name=password]", PASSWORD.format("101"))
-        await page.click("button[type=submit]")
-        await page.wait_for_url("**/desk")
+        await sign_in(page, "101", PASSWORD.format("101"), "/desk", server=desk.url)
         callbacks = page.locator("#my-callbacks")
         await playwright_api.expect(callbacks).to_contain_text("2026-12-01 08:00", timeout=5000)
     finally:
@@ -317,7 +303,6 @@ async def test_a_ticket_opened_during_the_call_takes_the_transcripts_draft_after
     from sqlalchemy import func, select
 
     from callcenter.db.models.tickets import TicketCall
-    from tests.browser.test_browser_pages import shots
 
     await _badge(desk, "空闲")
     ctx, page = desk.service.context, desk.page

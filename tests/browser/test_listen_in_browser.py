@@ -19,6 +19,7 @@ from callcenter.messages import SupervisorAlert
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
+from tests.support.browser import ARGS, CHROMIUM, sign_in
 from tests.support.desk import (
     PASSWORD,
     PBX_COMPONENTS,
@@ -32,9 +33,6 @@ from tests.support.service import listener_ready
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="python playwright is not installed")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @dataclass
@@ -49,11 +47,7 @@ class Board:
 
     async def page_of(self, user_id: str) -> Any:
         page = await self.browser.new_page()
-        await page.goto(f"{self.url}/login?next=/wallboard")
-        await page.fill("input[name=user_id]", user_id)
-        await page.fill("input[name=password]", PASSWORD.format(user_id))
-        await page.click("button[type=submit]")
-        await page.wait_for_url("**/wallboard")
+        await sign_in(page, user_id, PASSWORD.format(user_id), "/wallboard", server=self.url)
         return page
 
     async def call_answered(self) -> None:

@@ -30,7 +30,7 @@ from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.service import Service
-from tests.browser.test_browser_pages import ARGS, CHROMIUM, WAIT_MS, shots
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, shots, sign_in
 from tests.support.desk import PASSWORD, PBX_COMPONENTS, SMALL_HOTLINE, create_accounts, serve_web, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -89,11 +89,7 @@ async def _signed_in(browser: Any, url: str, user: str, landing: str) -> Any:
                                         viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
-    await page.goto(f"/login?next={landing}")
-    await page.fill("input[name=user_id]", user)
-    await page.fill("input[name=password]", PASSWORD.format(user))
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"**{landing}")
+    await sign_in(page, user, PASSWORD.format(user), landing)
     return page
 
 

@@ -20,8 +20,8 @@ from callcenter.web.component import WebComponent
 from callcenter.words.catalogue import msgids
 from callcenter.words.enums import ENUMS
 from callcenter.words.formats import local_time
-from tests.browser.test_browser_pages import ARGS, CHROMIUM, WAIT_MS, shots
 from tests.browser.webapp import AGENT, SUPERVISOR, password
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, shots, sign_in
 from tests.support.web import running_web
 
 pytestmark = pytest.mark.browser
@@ -58,11 +58,7 @@ async def signed_in(chromium: Any, server: WebComponent, user_id: str) -> Any:
                                          timezone_id="UTC", viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
-    await page.goto("/login")
-    await page.fill("input[name=user_id]", user_id)
-    await page.fill("input[name=password]", password(user_id))
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/reports")
+    await sign_in(page, user_id, password(user_id))
     return page
 
 
@@ -212,11 +208,7 @@ async def desk_page(chromium: Any, url: str, user_id: str) -> Any:
                                          viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
-    await page.goto("/login?next=/desk")
-    await page.fill("input[name=user_id]", user_id)
-    await page.fill("input[name=password]", PASSWORD.format(user_id))
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/desk")
+    await sign_in(page, user_id, PASSWORD.format(user_id), "/desk")
     return page
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from callcenter.clock import FrozenClock
-from callcenter.db.session import migrate
 from callcenter.web.component import WebComponent
-from tests.browser.test_browser_pages import ARGS, CHROMIUM, WAIT_MS, shots
-from tests.browser.webapp import AGENT, NOON, SUPERVISOR, password, web_context
+from tests.browser.webapp import AGENT, NOON, SUPERVISOR, password
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, shots, sign_in
+from tests.support.web import running_web
 from tests.test_reports_answer_times import DAY
 
 pytestmark = pytest.mark.browser
@@ -25,18 +25,8 @@ RAW_FLOAT = re.compile(r"\d+\.\d{2,}")
 
 @pytest.fixture
 async def web(tmp_path: Path) -> AsyncIterator[WebComponent]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    migrate(url)
-    ctx = web_context(url, tmp_path, clock=FrozenClock(NOON), CALLCENTER_WEB_PORT="0")
-    await ctx.bus.start()
-    component = WebComponent(ctx)
-    await component.start()
-    try:
+    async with running_web(tmp_path, FrozenClock(NOON)) as component:
         yield component
-    finally:
-        await component.stop()
-        await ctx.bus.stop()
-        ctx.engine.dispose()
 
 
 async def _page(browser: Any, web: WebComponent, user: str, landing: str) -> Any:
@@ -44,11 +34,7 @@ async def _page(browser: Any, web: WebComponent, user: str, landing: str) -> Any
                                         viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
-    await page.goto(f"/login?next={landing}")
-    await page.fill("input[name=user_id]", user)
-    await page.fill("input[name=password]", password(user))
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"**{landing}")
+    await sign_in(page, user, password(user), landing)
     return page
 
 

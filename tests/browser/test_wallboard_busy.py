@@ -12,13 +12,14 @@ import pytest
 
 from callcenter.calls.model import CallQueued, CallStarted
 from callcenter.clock import FrozenClock
-from callcenter.db.session import migrate, unit_of_work
+from callcenter.db.session import unit_of_work
 from callcenter.reports.answer_times import answer_time_report
 from callcenter.reports.measures import Thresholds
 from callcenter.reports.period import Period
 from callcenter.web.component import WebComponent
-from tests.browser.test_browser_pages import ARGS, CHROMIUM, WAIT_MS, shots
-from tests.browser.webapp import NOON, SUPERVISOR, password, web_context
+from tests.browser.webapp import NOON, SUPERVISOR, password
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, shots, sign_in
+from tests.support.web import running_web
 
 WAITING = {"service": 150, "repair": 100, "billing": 50}
 SCREEN = {"width": 1920, "height": 1080}
@@ -27,28 +28,19 @@ SCREEN = {"width": 1920, "height": 1080}
 @pytest.fixture
 async def busy(tmp_path: Path) -> AsyncIterator[WebComponent]:
     """The known day's stored calls (the report's figures) and 300 calls waiting now, at noon."""
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    migrate(url)
-    ctx = web_context(url, tmp_path, clock=FrozenClock(NOON), CALLCENTER_WEB_PORT="0")
-    await ctx.bus.start()
-    component = WebComponent(ctx)
-    await component.start()
-    now = ctx.clock.time()
-    n = 0
-    for queue, count in WAITING.items():
-        for i in range(count):
-            n += 1
-            linkedid, caller = f"W{n}", f"1380000{n:04d}"
-            ctx.bus.publish(CallStarted(linkedid=linkedid, caller=caller, at=now - 10 - n))
-            ctx.bus.publish(CallQueued(linkedid=linkedid, caller=caller, queue=queue, position=i + 1,
-                                       at=now - n))
-    await ctx.bus.drain()
-    try:
+    async with running_web(tmp_path, FrozenClock(NOON)) as component:
+        ctx = component.ctx
+        now = ctx.clock.time()
+        n = 0
+        for queue, count in WAITING.items():
+            for i in range(count):
+                n += 1
+                linkedid, caller = f"W{n}", f"1380000{n:04d}"
+                ctx.bus.publish(CallStarted(linkedid=linkedid, caller=caller, at=now - 10 - n))
+                ctx.bus.publish(CallQueued(linkedid=linkedid, caller=caller, queue=queue, position=i + 1,
+                                           at=now - n))
+        await ctx.bus.drain()
         yield component
-    finally:
-        await component.stop()
-        await ctx.bus.stop()
-        ctx.engine.dispose()
 
 
 def report_within_rule(component: WebComponent) -> dict[str, Any]:
@@ -76,11 +68,7 @@ async def test_a_busy_wallboard_fits_one_screen_longest_waits_first_with_the_rep
             page = await browser.new_page(base_url=f"http://127.0.0.1:{busy.port}", viewport=SCREEN,
                                           locale="zh-CN")
             page.set_default_timeout(WAIT_MS)
-            await page.goto("/login?next=/wallboard")
-            await page.fill("input[name=user_id]", SUPERVISOR)
-            await page.fill("input[name=password]", password(SUPERVISOR))
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/wallboard")
+            await sign_in(page, SUPERVISOR, password(SUPERVISOR), "/wallboard")
             if lang == "en":
                 await page.goto("/wallboard?lang=en")
             await expect(page.locator("#status")).to_have_class("status live")

@@ -10,34 +10,25 @@ from pathlib import Path
 import pytest
 
 from callcenter.clock import FrozenClock
-from callcenter.db.session import migrate
 from callcenter.messages import LiveStatus, LiveWords, SupervisorAlert
 from callcenter.web.component import WebComponent
-from tests.browser.test_browser_pages import ARGS, CHROMIUM, WAIT_MS
-from tests.browser.webapp import AGENT, NOON, SUPERVISOR, answer_call, password, place_call, web_context
+from tests.browser.webapp import AGENT, NOON, SUPERVISOR, answer_call, password, place_call
+from tests.support.browser import ARGS, CHROMIUM, WAIT_MS, sign_in
+from tests.support.web import running_web
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 async def board(tmp_path: Path) -> AsyncIterator[WebComponent]:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
-    migrate(url)
-    ctx = web_context(url, tmp_path, clock=FrozenClock(NOON), CALLCENTER_WEB_PORT="0")
-    await ctx.bus.start()
-    component = WebComponent(ctx)
-    await component.start()
-    now = ctx.clock.time()
-    for linkedid, caller in (("L1", "13800138000"), ("L2", "13900139000")):
-        place_call(ctx.bus, linkedid, caller, now - 5, ring_started_at=now - 6)
-        answer_call(ctx.bus, linkedid, now - 2, rings=1)
-    await ctx.bus.drain()
-    try:
+    async with running_web(tmp_path, FrozenClock(NOON)) as component:
+        ctx = component.ctx
+        now = ctx.clock.time()
+        for linkedid, caller in (("L1", "13800138000"), ("L2", "13900139000")):
+            place_call(ctx.bus, linkedid, caller, now - 5, ring_started_at=now - 6)
+            answer_call(ctx.bus, linkedid, now - 2, rings=1)
+        await ctx.bus.drain()
         yield component
-    finally:
-        await component.stop()
-        await ctx.bus.stop()
-        ctx.engine.dispose()
 
 
 @pytest.mark.parametrize("user", [SUPERVISOR, AGENT])
@@ -53,11 +44,7 @@ async def test_the_wallboard_shows_both_sides_words_under_the_call_and_the_live_
         try:
             page = await browser.new_page(base_url=f"http://127.0.0.1:{board.port}", locale="zh-CN")
             page.set_default_timeout(WAIT_MS)
-            await page.goto("/login?next=/wallboard")
-            await page.fill("input[name=user_id]", user)
-            await page.fill("input[name=password]", password(user))
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/wallboard")
+            await sign_in(page, user, password(user), "/wallboard")
             await expect(page.locator("#status")).to_have_class("status live")
             bus.publish(LiveStatus("L1", "101", "live", None, now))
             bus.publish(LiveStatus("L2", "101", "after_call", "实时转写已满，挂机后转写", now))

@@ -21,6 +21,7 @@ from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
 from tests.browser.webapp import AGENT, SUPERVISOR, login, password
 from tests.support import web as web_fixtures
+from tests.support.browser import CHROMIUM, sign_in
 from tests.support.csrf import form_token
 from tests.support.web import running_web
 
@@ -153,9 +154,8 @@ async def attacker_site(html: str) -> AsyncIterator[int]:
 
 @pytest.mark.browser
 async def test_in_chromium_a_page_on_another_port_cannot_mark_a_spot_check(tmp_path: Path) -> None:
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip(f"Chromium not installed at {chromium} (make test installs it)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (make test installs it)")
     from playwright.async_api import async_playwright
 
     async with running_web(tmp_path) as web:
@@ -166,14 +166,10 @@ async def test_in_chromium_a_page_on_another_port_cannot_mark_a_spot_check(tmp_p
                 f'headers: {{"Content-Type": "application/x-www-form-urlencoded"}}, body: "day={DAY}"}})'
                 f'.finally(() => document.getElementById("f").submit());</script>')
         async with attacker_site(html) as port, async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(chromium),
+            browser = await pw.chromium.launch(executable_path=CHROMIUM,
                                                args=["--headless", "--no-sandbox"])
             page: Any = await (await browser.new_context(base_url=f"http://127.0.0.1:{web.port}")).new_page()
-            await page.goto("/login")
-            await page.fill("input[name=user_id]", SUPERVISOR)
-            await page.fill("input[name=password]", password(SUPERVISOR))
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/reports")
+            await sign_in(page, SUPERVISOR, password(SUPERVISOR))
             answer = await page.goto(f"http://127.0.0.1:{port}/")
             await page.wait_for_url(target)
             assert "CSRF" in await page.content() and answer is not None

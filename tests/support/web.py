@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from callcenter.clock import SystemClock
+from callcenter.clock import Clock, SystemClock
 from callcenter.db.session import migrate
 from callcenter.service import ServiceContext
 from callcenter.web.app import create_app
@@ -35,11 +35,12 @@ async def app_client(ctx: ServiceContext) -> AsyncIterator[AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def running_web(tmp_path: Path, **env: str) -> AsyncIterator[WebComponent]:
-    """The web component on a free port, over SQLite, on real time (live pages and streams)."""
+async def running_web(tmp_path: Path, clock: Clock | None = None, **env: str) -> AsyncIterator[WebComponent]:
+    """The web component on a free port, over SQLite, with its bus running; on real time (live
+    pages and streams) unless a ``clock`` is given."""
     url = f"sqlite:///{tmp_path / 'web.db'}"
     migrate(url)
-    ctx = web_context(url, tmp_path, clock=SystemClock(), CALLCENTER_WEB_PORT="0", **env)
+    ctx = web_context(url, tmp_path, clock=clock or SystemClock(), CALLCENTER_WEB_PORT="0", **env)
     await ctx.bus.start()
     component = WebComponent(ctx)
     await component.start()
