@@ -269,10 +269,12 @@ async def test_r22_overdue_callbacks_escalate_to_the_department_with_an_alert(ha
     promised = cb.promised_at.astimezone(ZoneInfo("Asia/Shanghai"))
     text = harness.alerts[0].text
     assert f"promised {promised:%Y-%m-%d %H:%M} (" in text and "Z (" not in text
-    # Chinese first, whole: the part before " / " has no English word in it.
+    # Chinese first, whole: the part before " / " has no English word in it; the department by the
+    # name people know (客服中心), not its id in the hotline file.
     chinese, english = text.split(" / ", 1)
-    assert f"承诺 {promised:%Y-%m-%d %H:%M}（部门 service）" in chinese
-    assert re.search(r"[A-Za-z]{2,}", chinese.replace("service", "")) is None and "promised" in english
+    assert f"承诺 {promised:%Y-%m-%d %H:%M}（部门 客服中心）" in chinese
+    assert re.search(r"[A-Za-z]{2,}", chinese) is None and "promised" in english
+    assert english.endswith("(department 客服中心)") and "service" not in english.replace("callback", "")
     await harness.runtime.run_due()
     assert len(harness.alerts) == 1  # once
 

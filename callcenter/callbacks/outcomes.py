@@ -6,7 +6,6 @@ Data functions (session passed in, no commit) returning the ``Changes`` to arm a
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,8 +87,8 @@ def unanswered(session: Session, cb: Callback, now: dt.datetime, cfg: PolicySett
         return Changes(armed=[(cb.id, retry)])
     cb.status = "failed"
     cb.outcome = f"not reached after {cb.attempts} attempts ({detail})"
-    text = (f"回电{cb.attempts}次未接通：{_label(cb, cfg.tz, 'zh')} / "
-            f"callback not reached after {cb.attempts} attempts: {_label(cb, cfg.tz, 'en')}")
+    text = (f"回电{cb.attempts}次未接通：{_label(cb, cfg, 'zh')} / "
+            f"callback not reached after {cb.attempts} attempts: {_label(cb, cfg, 'en')}")
     return Changes(alerts=[("callback_overdue", CallbackView.of(cb), text)])
 
 
@@ -107,7 +106,7 @@ def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) ->
                    f"owner {previous or '-'} -> department {cb.department or '-'}")
         kind = policies.alert_kind(cb.reason)
         title = "投诉回复超时" if kind == "complaint_overdue" else "回电超时，已转部门"
-        text = f"{title}：{_label(cb, cfg.tz, 'zh')} / {kind.replace('_', ' ')}: {_label(cb, cfg.tz, 'en')}"
+        text = f"{title}：{_label(cb, cfg, 'zh')} / {kind.replace('_', ' ')}: {_label(cb, cfg, 'en')}"
         changes.alerts.append((kind, CallbackView.of(cb), text))
     return changes
 
@@ -126,13 +125,15 @@ def mask(number: str) -> str:
     return number if len(number) < 7 else f"{number[:3]}****{number[-4:]}"
 
 
-def _label(cb: Callback, zone: ZoneInfo, lang: str) -> str:
+def _label(cb: Callback, cfg: PolicySettings, lang: str) -> str:
     """The alert's callback in one language (the alert says it in Chinese, then in English): its
-    reason in words, the masked number (R17), its promise in the hotline's local time."""
+    reason in words, the masked number (R17), its promise in the hotline's local time, who has it
+    (a department by the name people know)."""
     reason = word(lang, "callback_reason", cb.reason)
-    promised = local_time(cb.promised_at, zone, lang, "minute")
+    promised = local_time(cb.promised_at, cfg.tz, lang, "minute")
+    department = cfg.department_name(cb.department)
     if lang == "zh":
-        who = f"负责人 {cb.owner}" if cb.owner else f"部门 {cb.department or '-'}"
+        who = f"负责人 {cb.owner}" if cb.owner else f"部门 {department}"
         return f"#{cb.id} {reason} {mask(cb.caller)}，承诺 {promised}（{who}）"
-    who = f"owner {cb.owner}" if cb.owner else f"department {cb.department or '-'}"
+    who = f"owner {cb.owner}" if cb.owner else f"department {department}"
     return f"#{cb.id} {reason} {mask(cb.caller)} promised {promised} ({who})"

@@ -27,11 +27,16 @@ class PolicySettings:
     hours: Hours
     tz: ZoneInfo
     international: bool = False  # the hotline file's [phones] international
+    department_names: tuple[tuple[str, str], ...] = ()  # (id, name people know: 工程维修)
 
     @classmethod
     def from_hotline(cls, hotline: Hotline) -> PolicySettings:
         return cls(hotline.callbacks, hotline.sla, hotline.hours, ZoneInfo(hotline.centre.timezone),
-                   hotline.phones.international)
+                   hotline.phones.international, tuple((d.id, d.name) for d in hotline.departments))
+
+    def department_name(self, department: str | None) -> str:
+        """A department as people know it; its id only when the hotline file no longer has it."""
+        return dict(self.department_names).get(department or "", department or "-")
 
     def calling_time(self, when: dt.datetime) -> dt.datetime:
         return within_calling_hours(when, self.callbacks, self.tz)
