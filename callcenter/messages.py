@@ -34,7 +34,7 @@ class AgentStateChanged:
 
     interface: str
     agent_id: str | None
-    state: Literal["available", "ringing", "talking", "paused", "logged_out", "unavailable"]
+    state: Literal["available", "ringing", "talking", "listening", "paused", "logged_out", "unavailable"]
     paused: bool
     reason: str | None
     queue: str | None

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 CALLBACK_CONTEXT = outbound.CALLBACK_CONTEXT
 QUEUE_CONTEXT = outbound.CALLBACK_QUEUES_CONTEXT
 ANSWERED_REASON = "4"  # OriginateResponse Reason: 4 = answered (3 no answer, 5 busy, 0/1 failure)
-AWAY_STATES = frozenset({"paused", "logged_out", "unavailable", "talking", "ringing"})
+AWAY_STATES = frozenset({"paused", "logged_out", "unavailable", "talking", "listening", "ringing"})
 _ACTION_ID = re.compile(r"^callback-(\d+)-(\d+)$")
 REASON_WORDS = {"0": "failed", "1": "failed (no such channel or congestion)", "3": "no answer",
                 "4": "answered", "5": "busy", "8": "congestion"}

@@ -18,8 +18,11 @@ _DEVICE_STATE = {"NOT_INUSE": "available", "INUSE": "talking", "BUSY": "talking"
 
 
 class AgentStates:
-    def __init__(self, agent_id_for: Callable[[str | None], str | None]) -> None:
+    def __init__(self, agent_id_for: Callable[[str | None], str | None],
+                 listening_in: Callable[[str], bool] = lambda interface: False) -> None:
         self._agent_id_for = agent_id_for
+        # A supervisor's phone in a spy session is busy listening, not on a call of its own.
+        self._listening_in = listening_in
         self._last: dict[str, tuple[str, bool, str | None]] = {}  # what was last published
         self._base: dict[str, str] = {}  # the device state underneath a pause
         self._paused: dict[str, tuple[bool, str | None]] = {}
@@ -50,6 +53,8 @@ class AgentStates:
         self._base[interface] = state
         paused, reason = self._paused.get(interface, (False, None))
         shown = "paused" if paused and state == "available" else state
+        if shown == "talking" and self._listening_in(interface):
+            shown = "listening"
         if self._last.get(interface) == (shown, paused, reason):
             return None  # a new pause reason is news too
         self._last[interface] = (shown, paused, reason)

@@ -23,6 +23,7 @@ from callcenter.calls.spying import CHANSPY_OPTIONS, SPY_CHANNEL_VARIABLE, SPY_P
 from callcenter.pbxsim.channels import RING, RINGING, UP, Channel, HangupRequest
 from callcenter.pbxsim.dialplan import CALLING_PRES
 from callcenter.pbxsim.members import NEVER, _seconds, bridge_headers, local_bridge
+from callcenter.pbxsim.queues import device_state_change
 from callcenter.pbxsim.wire import Headers, first
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ async def _session(pbx: Pbx, one: Channel, two: Channel, extension: str, mode: s
     pbx.call_event("DialState", two, *phone.headers("Dest"), ("DialStatus", "RINGING"))
     pbx.emit("DialState", "call,all", one.headers("Dest") + [("DialStatus", "RINGING")])
     pbx.set_state(phone, RINGING)
+    # Asterisk 20 shows the supervisor's phone BUSY from its ringing on, NOT_INUSE once it hangs up
+    # (tests/data/asterisk-captures/listen_in.ami).
+    pbx.emit("DeviceStateChange", "call,all", [("Device", f"PJSIP/{extension}"), ("State", "BUSY")])
     ring = _seconds(pbx, one, f"RING_{extension}", pbx.config.default_ring_seconds)
     request = await pbx.wait(one, min(ring, timeout))
     if request is not None or ring > timeout:
@@ -131,6 +135,12 @@ def _answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel) -> str:
     return bridge
 
 
+def _phone_hung_up(pbx: Pbx, phone: Channel, cause: int) -> None:
+    pbx.hangup(phone, cause)
+    interface = phone.name.rpartition("-")[0]
+    device_state_change(pbx, interface, pbx.member_state.get(interface))
+
+
 def _originate_response(pbx: Pbx, one: Channel, action: Headers, action_id: str | None) -> None:
     pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
         ("Response", "Success"), ("Channel", one.name), ("Context", one.context), ("Exten", one.exten),
@@ -153,7 +163,7 @@ def _spy_ends(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str)
     pbx.emit("BridgeLeave", "call,all", bridge_headers(bridge, 0) + phone.headers())
     pbx.emit("BridgeDestroy", "call,all", bridge_headers(bridge, 0))
     pbx.hangup(two, 16)
-    pbx.hangup(phone, 16)
+    _phone_hung_up(pbx, phone, 16)
 
 
 def _supervisor_leaves(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bridge: str,
@@ -166,7 +176,7 @@ def _supervisor_leaves(pbx: Pbx, one: Channel, two: Channel, phone: Channel, bri
     pbx.hangup_request(two, 16, soft=True)
     pbx.hangup_request(one, 16)
     pbx.hangup(two, 16)
-    pbx.hangup(phone, 16)
+    _phone_hung_up(pbx, phone, 16)
     if spying is not None:
         pbx.emit("ChanSpyStop", "call,all", _spy_headers(one, spying))
     pbx.hangup_request(one, 16, soft=True)
@@ -177,7 +187,7 @@ def _not_answered(pbx: Pbx, one: Channel, two: Channel, phone: Channel, action: 
                   action_id: str | None, cancelled: bool) -> None:
     status = "CANCEL" if cancelled else "NOANSWER"
     pbx.call_event("DialEnd", two, *phone.headers("Dest"), ("DialStatus", status))
-    pbx.hangup(phone, 0)
+    _phone_hung_up(pbx, phone, 0)
     pbx.hangup(two, 16 if cancelled else 19)
     pbx.hangup(one, 16 if cancelled else 19)
     pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [

@@ -207,7 +207,9 @@ class LiveBoard:
 
     def on_agent(self, m: AgentStateChanged) -> None:
         key = m.agent_id or agent_id_of(self.hotline, m.interface) or m.interface
-        row = self.agents.setdefault(key, {"id": key, "name": key, "state": "logged_out", "reason": None,
+        known = self.hotline.agent(key)  # a supervisor's phone appears once it is used (listening in)
+        row = self.agents.setdefault(key, {"id": key, "name": known.name if known else key,
+                                           "state": "logged_out", "reason": None,
                                            "since": None})
         row.update(state="paused" if m.paused else m.state, reason=m.reason if m.paused else None, since=m.at)
         self._send({"type": "agent", "agent": dict(row)})

@@ -27,7 +27,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "desk_action": ("log_in", "log_out", "pause", "resume", "originate", "callback_now", "ticket_update",
                     "ticket_confirm", "ticket_assign", "ticket_close", "ticket_transfer", "ticket_open",
                     "ticket_adopt", "ticket_keep"),
-    "agent_state": ("available", "ringing", "talking", "paused", "logged_out", "unavailable"),
+    "agent_state": ("available", "ringing", "talking", "listening", "paused", "logged_out", "unavailable"),
     "call_state": ("ivr", "waiting", "ringing", "talking", "hold"),
     "role": ("agent", "supervisor"),
     "by": ("agent", "queue", "hour", "day", "total"),  # the report's grouping, as a choice

@@ -54,11 +54,23 @@ def template(root: Path = ROOT) -> Catalog:
     return out
 
 
+def _undated(text: bytes) -> bytes:
+    return b"".join(line for line in text.splitlines(keepends=True)
+                    if not line.startswith(b'"POT-Creation-Date:'))
+
+
 def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATE
-    with target.open("wb") as pot:
-        write_po(pot, template(), width=0, sort_output=True)
-    print(f"{target}: {len(template())} keys")
+    catalog = template()
+    out = io.BytesIO()
+    write_po(out, catalog, width=0, sort_output=True)
+    # Only the date would change when no key did: keep the file (and the .po headers pybabel
+    # update copies it into) as they are, so a refresh without news leaves no diff behind.
+    if target.exists() and _undated(target.read_bytes()) == _undated(out.getvalue()):
+        print(f"{target}: {len(catalog)} keys, unchanged")
+        return
+    target.write_bytes(out.getvalue())
+    print(f"{target}: {len(catalog)} keys")
 
 
 if __name__ == "__main__":

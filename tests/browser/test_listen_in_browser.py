@@ -19,7 +19,7 @@ from callcenter.messages import SupervisorAlert
 from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.service import Service
-from tests.support.browser import ARGS, CHROMIUM, sign_in
+from tests.support.browser import ARGS, CHROMIUM, shots, sign_in
 from tests.support.desk import (
     PASSWORD,
     PBX_COMPONENTS,
@@ -83,7 +83,7 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
 
 
 async def test_a_supervisor_whispers_from_the_wallboards_call_row_and_an_agent_has_no_buttons_r17(
-        board: Board) -> None:
+        board: Board, tmp_path: Path) -> None:
     supervisor = await board.page_of("900")
     agent = await board.page_of("101")
     await board.call_answered()
@@ -101,6 +101,12 @@ async def test_a_supervisor_whispers_from_the_wallboards_call_row_and_an_agent_h
     channels = board.pbxsim.pbx.channels
     await wait_until(lambda: any(name.startswith("PJSIP/8900-") for name in channels), timeout=10,
                      what="the supervisor's phone in the call")
+    # The supervisor's own phone is listening in, not on a call of its own; the agent talks.
+    await playwright_api.expect(supervisor.locator("#agent-900")).to_have_attribute(
+        "data-state", "listening", timeout=10000)
+    await playwright_api.expect(supervisor.locator("#agent-900")).to_have_text("900 周主管 · 监听中")
+    await playwright_api.expect(supervisor.locator("#agent-101")).to_contain_text("通话中")
+    await supervisor.screenshot(path=str(shots(tmp_path) / "wallboard-listening-zh.png"), full_page=True)
 
 
 async def test_the_wallboard_speaks_english_with_lang_en_and_says_why_a_listen_in_failed(

@@ -11,7 +11,7 @@
   // The words come from the catalogues (callcenter/words), rendered into the page by the server.
   var W = JSON.parse(document.getElementById("words").textContent);
   function fill(template, n) { return template.replace("%(num)s", n); }
-  var MAX_ROWS = 20, WAITING = {waiting: 1, ringing: 1}, BUSY = {ringing: 1, talking: 1};
+  var MAX_ROWS = 20, WAITING = {waiting: 1, ringing: 1}, BUSY = {ringing: 1, talking: 1, listening: 1};
   var calls = {}, agents = {}, queues = [], figures = null, pbxAt = null, wallAt = 0, rate = 1;
 
   function serverNow() {
