@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
+from callcenter.tickets.centre_layer import CentreLayer, log_probabilities
 from callcenter.tickets.extract.category import CATEGORIES, classify, scores
 from callcenter.tickets.transcript import Transcript, TranscriptError, parse_record
 
@@ -32,10 +33,12 @@ class Settings:
     # The lowest probability above which 95 % of the dev split's predictions were right, for the
     # model fitted on train (choose_threshold; refits choose theirs again).
     threshold: float = 0.532
-    # Each of the centre's own examples counts as this many shipped ones: a few dozen confirmed
-    # calls must move a model fitted on some 300 shipped ones (chosen on halves of the dev split
-    # under 20 % simulated CER; see docs/ticket-evaluation.md).
-    centre_weight: float = 5.0
+    # The L2 penalty of the centre's layer (centre_layer.py), stacked on the shipped model and
+    # fitted on the centre's examples alone (chosen on halves of the dev split under 20 %
+    # simulated CER; see docs/ticket-evaluation.md).
+    centre_l2: float = 0.3
+    centre_temperature_l2: float = 3.0
+    centre_common: float = 0.2  # n-grams in more calls than this share teach the layer nothing
     # A call this similar (cosine of the caller's character n-grams) to one of the centre's own
     # examples takes that example's category: the centre's agents decided it (chosen on the same
     # dev halves: 0.886 → 0.923 after 40 examples).
@@ -82,7 +85,8 @@ def _text(transcript: Transcript, speaker: str) -> str:
 
 class CategoryModel:
     def __init__(self, settings: Settings, caller_vec: Any, agent_vec: Any, model: Any,
-                 threshold: float, examples: int, memory: Sequence[tuple[str, str]] = ()) -> None:
+                 threshold: float, examples: int, memory: Sequence[tuple[str, str]] = (),
+                 centre: CentreLayer | None = None) -> None:
         self.settings = settings
         self._caller_vec = caller_vec
         self._agent_vec = agent_vec
@@ -91,6 +95,7 @@ class CategoryModel:
         self.examples = examples
         self.memory = list(memory)  # the centre's own examples: (caller's words, category)
         self._memory_matrix: Any = None
+        self.centre = centre  # fitted on the centre's own examples, stacked on this model
 
     @classmethod
     def fit(cls, transcripts: Sequence[Transcript], settings: Settings = Settings(),
@@ -115,6 +120,36 @@ class CategoryModel:
                       sample_weight=None if weights is None else list(weights))
         return result
 
+    def with_centre(self, centre: Sequence[Transcript]) -> CategoryModel:
+        """This model with a layer fitted on the centre's examples stacked on it; the centre's
+        examples are also remembered (a call like one of them takes its category)."""
+        spoken = [t for t in centre if _text(t, "caller").strip("|")]  # a layer learns from words
+        if not spoken:
+            return self
+        layer = CentreLayer.fit(self._shipped_log_probabilities(spoken), spoken, self.settings.ngram_max,
+                                self.settings.centre_l2, self.settings.centre_temperature_l2,
+                                self._common_ngrams())
+        return CategoryModel(self.settings, self._caller_vec, self._agent_vec, self._model, self.threshold,
+                             self.examples + len(centre),
+                             [(_text(t, "caller"), str(t.labels["category"])) for t in centre], layer)
+
+    def _common_ngrams(self) -> frozenset[str]:
+        """The caller's n-grams in more than settings.centre_common of the calls this model was
+        fitted on (TfidfVectorizer's smooth idf is ln((1 + n) / (1 + df)) + 1)."""
+        import math
+
+        n = self.examples
+        limit = math.log((1 + n) / (1 + self.settings.centre_common * n)) + 1
+        idf = self._caller_vec.idf_
+        return frozenset(g for g, i in self._caller_vec.vocabulary_.items() if idf[i] < limit)
+
+    def _shipped_log_probabilities(self, transcripts: Sequence[Transcript]) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            probabilities = self._model.predict_proba(self._features(transcripts))
+        return log_probabilities([str(c) for c in self._model.classes_], probabilities)
+
     def _features(self, transcripts: Sequence[Transcript]) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
@@ -134,11 +169,16 @@ class CategoryModel:
                      emergencies: Sequence[bool] | None = None) -> list[Prediction]:
         if not transcripts:
             return []
+        import numpy as np
         from threadpoolctl import threadpool_limits
 
+        shipped_log = self._shipped_log_probabilities(transcripts)
         with threadpool_limits(limits=1):
-            probabilities = self._model.predict_proba(self._features(transcripts))
-        classes = list(self._model.classes_)
+            if self.centre is None:
+                probabilities = np.exp(shipped_log)
+            else:
+                probabilities = self.centre.probabilities(shipped_log, transcripts)
+        classes = list(CATEGORIES)
         remembered = self._remembered(transcripts)
         result = []
         for index, row in enumerate(probabilities):
@@ -190,6 +230,7 @@ class CategoryModel:
             "agent": vectorizer(self._agent_vec), "classes": [str(c) for c in self._model.classes_],
             "coef": self._model.coef_.tolist(), "intercept": self._model.intercept_.tolist(),
             "memory": [list(pair) for pair in self.memory],
+            "centre": None if self.centre is None else self.centre.as_json(),
         }, ensure_ascii=False).encode("utf-8")
 
     @staticmethod
@@ -202,7 +243,8 @@ class CategoryModel:
             data = json.loads(blob.decode("utf-8"))
             if data.get("format") != 1:
                 raise ValueError(f"format {data.get('format')!r}")
-            settings = Settings(**data["settings"])
+            known = set(Settings.__dataclass_fields__)
+            settings = Settings(**{k: v for k, v in data["settings"].items() if k in known})
 
             def vectorizer(stored: dict[str, Any] | None) -> Any:
                 if stored is None:
@@ -218,8 +260,9 @@ class CategoryModel:
             model.intercept_ = np.asarray(data["intercept"], dtype=float)
             model.n_features_in_ = model.coef_.shape[1]
             memory = [(str(text), str(category)) for text, category in data.get("memory", [])]
+            centre = None if data.get("centre") is None else CentreLayer.from_json(data["centre"])
             return CategoryModel(settings, vectorizer(data["caller"]), vectorizer(data["agent"]), model,
-                                 float(data["threshold"]), int(data["examples"]), memory)
+                                 float(data["threshold"]), int(data["examples"]), memory, centre)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"the stored category model cannot be read ({exc}); run `callcenter tickets "
                              "refit`") from None

@@ -1,6 +1,6 @@
 """R5 learned from the centre's own agents: every category an agent confirms or corrects at the
 desk, and every labeled call `tickets learn` adds, is a labeled example in the database. A refit
-fits the model on the shipped examples plus the centre's, scores it on the shipped test split, and
+stacks a layer fitted on the centre's examples on the shipped model, scores it on the shipped test split, and
 becomes the active version only if it scores no worse than the active one (else it is kept as
 refused). `tickets from-transcript` and the desk use the active version."""
 
@@ -100,18 +100,13 @@ def score_on_test(model: CategoryModel, test: Sequence[Transcript]) -> float:
 
 
 def fit_with(centre: Sequence[Transcript], settings: Settings | None = None) -> CategoryModel:
-    """The shipped examples plus the centre's, each of the centre's weighing settings.centre_weight;
-    the centre's are also remembered (a call like one of them takes its category)."""
+    """The shipped model (train + dev) with a layer fitted on the centre's examples stacked on it
+    (centre_layer.py); the centre's are also remembered (a call like one of them takes its
+    category). The threshold is chosen again on dev, for the train-only model with the same layer."""
     settings = settings or Settings()
     train, dev = shipped("train"), shipped("dev")
-
-    def weights(shipped_count: int) -> list[float]:
-        return [1.0] * shipped_count + [settings.centre_weight] * len(centre)
-
-    threshold = choose_threshold(CategoryModel.fit([*train, *centre], settings, weights=weights(len(train)),
-                                                   memory=centre), dev)
-    return CategoryModel.fit([*train, *dev, *centre], settings, threshold, weights(len(train) + len(dev)),
-                             memory=centre)
+    threshold = choose_threshold(CategoryModel.fit(train, settings).with_centre(centre), dev)
+    return CategoryModel.fit([*train, *dev], settings, threshold).with_centre(centre)
 
 
 def active_version(session: Session) -> CategoryModelVersion | None:
