@@ -178,3 +178,4 @@ class LiveEmergency:
     danger: str
     words: str
     at: float
+    server: str = "pbx"  # CALLCENTER_PBX_NAME: with the Linkedid, the key the ticket is opened under

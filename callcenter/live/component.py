@@ -266,7 +266,8 @@ class LiveComponent:
             if spotted.kind == "emergency":
                 text = f"紧急情况（{spotted.label}）：{result.text}"
                 self.ctx.bus.publish(LiveEmergency(call.linkedid, call.caller, call.agent_id,
-                                                   spotted.label, result.text, now))
+                                                   spotted.label, result.text, now,
+                                                   server=self.ctx.settings.pbx_name))
             else:
                 text = f"禁用语“{spotted.label}”：{result.text}"
             self.ctx.bus.publish(SupervisorAlert(kind=f"live_{spotted.kind}",  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
 from callcenter.messages import CallStored, LiveEmergency, SupervisorAlert, TicketChanged, TranscriptReady
 from callcenter.service import ServiceContext
+from callcenter.tickets import live_urgent
 from callcenter.tickets.intake import CallFacts, IntakeResult, ingest
 from callcenter.tickets.service import tickets_of_call
 from callcenter.tickets.transcript import TranscriptError, turns_from_json
@@ -43,7 +44,6 @@ class TicketsComponent:
         # One transcript at a time: the message and the look for missed ones never both create.
         self._one_at_a_time = asyncio.Lock()
         self._unusable: set[int] = set()  # transcripts already reported unusable (said once)
-        self._live_tickets: dict[str, int] = {}  # Linkedid of a call still up → its live urgent ticket
 
     async def start(self) -> None:
         # One subscriber, in order: a call's live urgent ticket is joined to the stored call before
@@ -91,21 +91,29 @@ class TicketsComponent:
             await self._ingest(message.call_id, message.transcript_id)
         elif isinstance(message, LiveEmergency):
             await self._on_live_emergency(message)
-        elif isinstance(message, CallStored) and message.record.linkedid in self._live_tickets:
-            ticket_id = self._live_tickets.pop(message.record.linkedid)
-            try:
-                async with self._one_at_a_time:
-                    await asyncio.to_thread(self._join_call, ticket_id, message.call_id)
-            except Exception:
-                log.exception("tickets: call %s could not be joined to its urgent ticket #%s",
-                              message.call_id, ticket_id)
+        elif isinstance(message, CallStored):
+            await self._join_live_ticket(message)
+
+    async def _join_live_ticket(self, message: CallStored) -> None:
+        """The urgent ticket opened while the call was up gets the stored call's row, found by the
+        call's key in the database, not in this process's memory (a restart keeps the link)."""
+        record = message.record
+        try:
+            async with self._one_at_a_time:
+                await asyncio.to_thread(self._link_call, record.server, record.linkedid, message.call_id)
+        except Exception:
+            log.exception("tickets: call %s could not be joined to the urgent ticket opened during it",
+                          record.linkedid)
+
+    def _link_call(self, server: str, linkedid: str, call_id: int) -> None:
+        with unit_of_work(self.ctx.sessions) as session:
+            live_urgent.link_stored_call(session, server, linkedid, call_id)
 
     async def _on_live_emergency(self, message: LiveEmergency) -> None:
         """R19 while the caller is on the line: the urgent ticket now, owned by the agent."""
-        if message.linkedid in self._live_tickets:
-            return
         try:
-            published = await asyncio.to_thread(self.open_urgent, message)
+            async with self._one_at_a_time:
+                published = await asyncio.to_thread(self.open_urgent, message)
         except Exception:
             log.exception("tickets: the urgent ticket of call %s could not be opened", message.linkedid)
             return
@@ -113,28 +121,19 @@ class TicketsComponent:
             self.ctx.bus.publish(item)
 
     def open_urgent(self, message: LiveEmergency) -> list[Any]:
-        from callcenter.tickets import service
-
         with unit_of_work(self.ctx.sessions) as session:
-            ticket = service.create(session, self.ctx.settings.hotline, self.ctx.clock.now(),
-                                    category="repair", caller=message.caller, owner=message.agent_id,
-                                    urgent=True, phone=message.caller,
-                                    summary=f"{message.danger}：{message.words}"[:200],
-                                    missing_fields=["caller_name", "address"])
-            self._live_tickets[message.linkedid] = ticket.id
+            opened = live_urgent.open_or_escalate(session, self.ctx.settings.hotline, message,
+                                                  self.ctx.clock.now())
+            if opened is None:
+                return []
+            ticket, change = opened
             at = self.ctx.clock.time()
             text = f"紧急工单 #{ticket.id}（{message.danger}）：{ticket.summary}"
-            return [TicketChanged(ticket_id=ticket.id, change="created", category=ticket.category,
-                                  urgent=True, caller=ticket.caller, owner=ticket.owner, at=at),
+            return [TicketChanged(ticket_id=ticket.id, change=change,  # type: ignore[arg-type]
+                                  category=ticket.category, urgent=True, caller=ticket.caller,
+                                  owner=ticket.owner, at=at),
                     SupervisorAlert(kind="emergency", text=text, ticket_id=ticket.id, callback_id=None, at=at,
                                     linkedid=message.linkedid, agent_id=message.agent_id)]
-
-    def _join_call(self, ticket_id: int, call_id: int) -> None:
-        from callcenter.tickets import service
-
-        with unit_of_work(self.ctx.sessions) as session:
-            ticket = service.get(session, ticket_id)
-            service.attach_call(session, ticket, self.ctx.clock.now(), call_id=call_id, agent_id=ticket.owner)
 
     async def _ingest(self, call_id: int, transcript_id: int, missed: bool = False) -> bool:
         """Build or attach the transcript's ticket; False if it failed (logged). A missed one
