@@ -26,10 +26,10 @@ from typing import Any, Protocol
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine, select, text
 
 from callcenter.callbacks.leader import Leadership
+from callcenter.callbacks.off_loop import OffLoopScheduler
 from callcenter.callbacks.store import Changes
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import make_engine
@@ -82,7 +82,7 @@ class CallbackScheduler:
         self._url = database_url
         self._sweep_seconds = sweep_seconds
         self._engine: Engine | None = None
-        self._scheduler: AsyncIOScheduler | None = None
+        self._scheduler: OffLoopScheduler | None = None
         self._armed_next: dt.datetime | None = None
         self._leader: Leadership | None = None
         self._standby: asyncio.Task[None] | None = None
@@ -119,15 +119,16 @@ class CallbackScheduler:
     async def _activate(self) -> None:
         assert self._engine is not None and self._target is not None
         bind(self._target)  # only the active scheduler's jobs may reach a runtime
-        scheduler = AsyncIOScheduler(
+        # The job store is a database table: its work runs off the event loop (off_loop.py).
+        scheduler = OffLoopScheduler(
             jobstores={STORE: SQLAlchemyJobStore(engine=self._engine, tablename=JOB_TABLE),
                        "memory": MemoryJobStore()},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
-            timezone=dt.UTC,
+            timezone=dt.UTC, event_loop=asyncio.get_running_loop(),
         )
         if self.mode != "per_callback":
             await asyncio.to_thread(self._drop_per_callback_jobs)
-        scheduler.start()
+        await asyncio.to_thread(scheduler.start)
         scheduler.add_job("callcenter.callbacks.scheduler:wake_due", "interval", seconds=self._sweep_seconds,
                           id=SWEEP_JOB, jobstore="memory", replace_existing=True)
         self._scheduler = scheduler
