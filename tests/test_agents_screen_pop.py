@@ -96,6 +96,7 @@ async def test_ringing_pops_name_address_open_ticket_and_last_call_r15(
     assert card["name"] == "张先生" and card["address"] == "3栋2单元501"
     assert [t["summary"] for t in card["open_tickets"]] == ["厨房水管漏水"]  # the closed one is not shown
     assert card["last_calls"][0]["talk_seconds"] == 95.0
+    assert card["last_calls"][0]["talk_text"] == {"zh": "1分35秒", "en": "1 min 35 s"}
     assert [c["reason"] for c in card["callbacks"]] == ["repair_reminder"]  # what is still owed
     assert event.data["department"] == "工程维修" and event.data["caller"] == CALLER
 

@@ -1,6 +1,6 @@
 """Durations as people read them on the calls list, the call detail, the spot checks and the calls
-CSV: ring and wait times to one decimal of a second, a conversation as m:ss, never the raw float
-the PBX's timestamps give (4.832150936126709, 131.90573596954346)."""
+CSV: ring and wait times to one decimal of a second, a conversation as 2分12秒 (2 min 12 s), never
+the raw float the PBX's timestamps give (4.832150936126709, 131.90573596954346)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from callcenter.db.models.calls import Call
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
-from callcenter.words.formats import minutes_text, seconds_text
+from callcenter.words.formats import seconds_text, talk_text
 from tests.browser.webapp import SUPERVISOR, login
 from tests.support import web as web_fixtures
 
@@ -41,8 +41,8 @@ def _raw_timings(ctx: ServiceContext) -> int:
 
 def test_durations_read_as_one_decimal_or_minutes_and_seconds() -> None:
     assert seconds_text(4.832150936126709) == "4.8" and seconds_text(None, "–") == "–"
-    assert minutes_text(131.90573596954346) == "2:12" and minutes_text(59.5) == "1:00"
-    assert minutes_text(3725.2) == "62:05"
+    assert talk_text(131.90573596954346, "zh") == "2分12秒" and talk_text(59.5, "zh") == "1分00秒"
+    assert talk_text(3725.2, "en") == "1 h 02 min 05 s"
 
 
 async def test_calls_list_detail_spot_checks_and_csv_show_no_raw_floats(ctx: ServiceContext,
@@ -50,9 +50,11 @@ async def test_calls_list_detail_spot_checks_and_csv_show_no_raw_floats(ctx: Ser
     call_id = _raw_timings(ctx)
     await login(client, SUPERVISOR)
     listing = _text((await client.get(f"/calls?{Q}")).text)
-    assert "4.8" in listing and "2:12" in listing
+    assert "4.8" in listing and "2分12秒" in listing
     detail = _text((await client.get(f"/calls/{call_id}")).text)
-    assert "4.8" in detail and "2:12" in detail
+    assert "4.8" in detail and "2分12秒" in detail
+    english = _text((await client.get(f"/calls/{call_id}?lang=en")).text)
+    assert "2 min 12 s" in english
     spot = _text((await client.get("/spot-checks?day=2026-11-24")).text)
     for page in (listing, detail, spot):
         assert not RAW_FLOAT.findall(page), RAW_FLOAT.findall(page)

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from callcenter.words.catalogue import LANGS, gettext, msgids, ngettext, po_path
 from callcenter.words.enums import ENUMS, enum_keys, word
-from callcenter.words.formats import local_time, minutes_text, number_text, percent_text, seconds_text
+from callcenter.words.formats import local_time, number_text, percent_text, seconds_text, talk_text
 from callcenter.words.template import used_keys
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -82,7 +82,10 @@ def test_times_are_the_hotlines_local_time_whatever_zone_they_come_in() -> None:
 
 def test_durations_and_figures_never_show_the_raw_float() -> None:
     assert seconds_text(4.832150936126709) == "4.8"
-    assert minutes_text(131.90573596954346) == "2:12"
+    assert talk_text(131.90573596954346, "zh") == "2分12秒" and talk_text(131.9, "en") == "2 min 12 s"
+    assert (talk_text(45.4, "zh"), talk_text(45.4, "en")) == ("45秒", "45 s")
+    assert (talk_text(3725.2, "zh"), talk_text(3725.2, "en")) == ("1小时02分05秒", "1 h 02 min 05 s")
+    assert talk_text(None, "zh", "–") == "–"
     assert number_text(1234.56789, "en") == "1,234.6"
     assert number_text(12.0, "zh") == "12"
     assert percent_text(76.94444, "zh") == "76.9%"

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callcenter.tickets.history import caller_history
+from callcenter.words.catalogue import LANGS
+from callcenter.words.formats import talk_text
 
 PENDING_CALLBACK_STATUSES = ("pending", "running")
 
@@ -51,5 +53,7 @@ def caller_card(session: Session, caller: str | None) -> dict[str, Any]:
     card: dict[str, Any] = _plain(dataclasses.asdict(history))
     card.pop("caller", None)
     card["known"] = history.is_repeat or history.name is not None
+    for call in card["last_calls"]:  # the desk shows it in the page's language, as the pages do
+        call["talk_text"] = {lang: talk_text(call.get("talk_seconds"), lang) for lang in LANGS}
     card["callbacks"] = pending_callbacks(session, caller)
     return card

@@ -18,7 +18,7 @@ from callcenter.web.csrf import csrf_token
 from callcenter.web.i18n import lang_of
 from callcenter.words.catalogue import translations
 from callcenter.words.enums import word
-from callcenter.words.formats import local_time, minutes_text, number_text, seconds_text
+from callcenter.words.formats import local_time, number_text, seconds_text, talk_text
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -49,6 +49,11 @@ def _seconds(context: Context, value: float | None, empty: str = "") -> str:
 
 
 @pass_context
+def _talk(context: Context, value: float | None, empty: str = "") -> str:
+    return talk_text(value, context["lang"], empty)  # a conversation: 2分12秒 / 2 min 12 s
+
+
+@pass_context
 def _number(context: Context, value: float | None, empty: str = "–") -> str:
     return number_text(value, context["lang"], empty)
 
@@ -68,7 +73,7 @@ def _agent_name(context: Context, agent_id: str | None, interface: str | None = 
 
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
 TEMPLATES.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-TEMPLATES.env.filters.update(seconds=_seconds, minutes=minutes_text, local_time=_time, number=_number)
+TEMPLATES.env.filters.update(seconds=_seconds, talk=_talk, local_time=_time, number=_number)
 TEMPLATES.env.globals.update(enum=_enum, queue_name=_queue_name, agent_name=_agent_name)
 
 

@@ -1,6 +1,7 @@
 """Times, durations and numbers as people read them, through Babel: times in the hotline's zone
 (never UTC, never the viewer's browser zone), ring/wait/hold to one decimal of a second, a
-conversation as m:ss, percentages to one decimal; never the raw float the PBX's timestamps give."""
+conversation as 2分12秒 / 2 min 12 s, percentages to one decimal; never the raw float the PBX's
+timestamps give."""
 
 from __future__ import annotations
 
@@ -46,12 +47,23 @@ def seconds_value(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def minutes_text(value: float | None, empty: str = "") -> str:
-    """``131.9…`` → ``2:12`` (a conversation: whole seconds, rounded)."""
+_TALK_UNITS = {"zh": ("小时", "分", "秒"), "en": (" h ", " min ", " s")}
+
+
+def talk_text(value: float | None, lang: str, empty: str = "") -> str:
+    """A conversation in whole seconds, rounded: ``131.9…`` → ``2分12秒`` / ``2 min 12 s``
+    (``45秒``, ``1小时02分05秒`` / ``45 s``, ``1 h 02 min 05 s``): the one form of a talk time,
+    on the pages and the desk alike."""
     if value is None:
         return empty
+    hour, minute, second = _TALK_UNITS["en" if lang == "en" else "zh"]
     total = math.floor(value + 0.5)
-    return f"{total // 60}:{total % 60:02d}"
+    hours, minutes, seconds = total // 3600, total // 60 % 60, total % 60
+    if hours:
+        return f"{hours}{hour}{minutes:02d}{minute}{seconds:02d}{second}".strip()
+    if minutes:
+        return f"{minutes}{minute}{seconds:02d}{second}".strip()
+    return f"{seconds}{second}".strip()
 
 
 def duration_text(value: float | None, lang: str, empty: str = "") -> str:

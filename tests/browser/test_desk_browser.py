@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from callcenter.db.models.calls import Call
 from callcenter.db.models.speech import Transcript
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import unit_of_work
@@ -78,6 +79,10 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     ctx = service.context
     create_accounts(ctx)
     with unit_of_work(ctx.sessions) as s:
+        began = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+        s.add(Call(linkedid="old.1", caller=CALLER, started_at=began,
+                   ended_at=began + dt.timedelta(seconds=130), answered=True, talk_seconds=125.4,
+                   hangup_first="caller"))
         s.add(Ticket(caller=CALLER, phone=CALLER, caller_name="张先生", address="3栋2单元501",
                      category="repair",
                      summary="厨房水管漏水", owner="101", status="open"))
@@ -116,7 +121,7 @@ async def test_agent_logs_in_goes_available_and_pauses_with_a_reason(desk: Desk)
     assert not member.paused
 
 
-async def test_screen_pop_shows_name_and_open_ticket_before_answer_r15(desk: Desk) -> None:
+async def test_screen_pop_shows_name_and_open_ticket_before_answer_r15(desk: Desk, tmp_path: Path) -> None:
     await _badge(desk, "空闲")
     await desk.call(RING_8101="4", TALK_8101="2")  # answered in the 3rd ring
     pop = desk.page.locator("#pop[data-phase=ringing]")
@@ -124,6 +129,10 @@ async def test_screen_pop_shows_name_and_open_ticket_before_answer_r15(desk: Des
     await playwright_api.expect(desk.page.locator("#pop-name")).to_have_text("张先生")
     await playwright_api.expect(desk.page.locator("#pop-tickets")).to_contain_text("厨房水管漏水")
     await playwright_api.expect(desk.page.locator("#pop-caller")).to_have_text("138****8000")  # R17
+    # The last call's talk time as every page writes it (2分05秒), not in raw seconds.
+    last_call = desk.page.locator("#pop-calls")
+    await playwright_api.expect(last_call).to_have_text("2026-11-20 10:00 已接通 2分05秒")
+    await desk.page.screenshot(path=str(shots(tmp_path) / "desk-pop-last-call-zh.png"), full_page=True)
     calls = [c for c in desk.pbxsim.pbx.calls.values() if c.caller == CALLER]
     assert len(calls) == 1 and calls[0].answered_by is None  # the pop came while the phone still rang
     await playwright_api.expect(desk.page.locator("#pop[data-phase=talking]")).to_be_visible(timeout=10000)

@@ -131,7 +131,7 @@
       `#${t.id} ${say("category", t.category)}${t.urgent ? " ⚠" : ""} ${t.summary} · ${T.owner} ${t.owner || T.none}`);
     fillList($("pop-calls"), card.last_calls, (c) =>
       `${localTime(c.started_at)} ${c.answered ? T.answered : T.missed}` +
-      (c.talk_seconds ? ` ${Math.round(c.talk_seconds)}s` : ""));
+      (c.talk_seconds && c.talk_text ? ` ${en ? c.talk_text.en : c.talk_text.zh}` : ""));
     fillList($("pop-callbacks"), card.callbacks, (c) => `${say("callback_reason", c.reason)} · ${T.due} ${localTime(c.due_at)}`);
     if (pop.phase === "talking") {
       deskCall = { linkedid: pop.linkedid, matters: card.open_tickets || [], ended: false };
