@@ -26,6 +26,8 @@ CALLCENTER_RECORDINGS_DIR       Asterisk's recordings folder as this machine    
                                 share it at the same path)
 CALLCENTER_ASR_MODEL            Vosk model directory or name under models/      vosk-model-small-cn-0.22
 CALLCENTER_TRANSCRIBE_WORKERS   transcription processes                         1
+CALLCENTER_TRANSCRIBE_LEASE_    overrides speech.job_lease_seconds: a job of a  hotline file (300)
+  SECONDS                       worker that died waits this long (30..86400)
 CALLCENTER_PBX_NAME             the Asterisk's name on its calls (key with      pbx
                                 Linkedid: one name per Asterisk)
 CALLCENTER_SPOOL_MAX_MB         bound of the write-ahead spool var/spool        1024
@@ -159,6 +161,10 @@ class Settings:
         return self.hotline.rules.rule_rings
 
     @property
+    def transcribe_lease_seconds(self) -> int:
+        return self.hotline.speech.job_lease_seconds
+
+    @property
     def recordings_dir(self) -> Path:
         return self.recordings_path or self.var_dir / "recordings"
 
@@ -290,6 +296,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, ami: bool = True) -> 
         rule_overrides["rule_rings"] = _int(env, "CALLCENTER_RULE_RINGS", 3, 1, 20)
     if rule_overrides:
         hotline = hotline.model_copy(update={"rules": hotline.rules.model_copy(update=rule_overrides)})
+    if env.get("CALLCENTER_TRANSCRIBE_LEASE_SECONDS"):
+        lease = _int(env, "CALLCENTER_TRANSCRIBE_LEASE_SECONDS", 300, 30, 24 * 3600)
+        hotline = hotline.model_copy(
+            update={"speech": hotline.speech.model_copy(update={"job_lease_seconds": lease})})
     if env.get("CALLCENTER_CENTRE_NAME"):
         hotline = hotline.model_copy(
             update={"centre": hotline.centre.model_copy(update={"name": env["CALLCENTER_CENTRE_NAME"]})}

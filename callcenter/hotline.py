@@ -249,6 +249,14 @@ class LiveSettings(_Strict):
         return cleaned
 
 
+class SpeechSettings(_Strict):
+    """Transcription jobs (README "Speech")."""
+
+    # How long a claimed job is held without word from its worker (renewed every third of it while
+    # decoding): how long the job of a worker that died on another machine waits for another one.
+    job_lease_seconds: int = Field(300, ge=30, le=24 * 3600)
+
+
 class WebSettings(_Strict):
     """The web UI's sessions and login throttling (see README "Security")."""
 
@@ -286,6 +294,7 @@ class Hotline(_Strict):
     phones: Phones = Phones()
     web: WebSettings = WebSettings()
     live: LiveSettings = LiveSettings()
+    speech: SpeechSettings = SpeechSettings()
 
     @field_validator("blocked_numbers")
     @classmethod

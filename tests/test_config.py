@@ -138,3 +138,37 @@ def test_a_hotline_file_with_a_nan_or_infinite_ring_cycle_is_refused(value: str,
     with pytest.raises(ConfigError) as err:
         load_settings({"CALLCENTER_HOTLINE": str(bad)})
     assert "ring_cycle_seconds" in str(err.value) and "\n" not in str(err.value).strip()
+
+
+def _with_lease(hotline_path: Path, seconds: int) -> str:
+    text = hotline_path.read_text(encoding="utf-8")
+    assert "job_lease_seconds = 300" in text
+    return text.replace("job_lease_seconds = 300", f"job_lease_seconds = {seconds}")
+
+
+def test_the_transcription_job_lease_comes_from_the_hotline_file_or_the_environment(
+        hotline_path: Path, tmp_path: Path) -> None:
+    assert load_settings({"CALLCENTER_HOTLINE": str(hotline_path)}).transcribe_lease_seconds == 300
+    custom = tmp_path / "hotline.toml"
+    custom.write_text(_with_lease(hotline_path, 120), encoding="utf-8")
+    assert load_settings({"CALLCENTER_HOTLINE": str(custom)}).transcribe_lease_seconds == 120
+    assert load_settings({"CALLCENTER_HOTLINE": str(custom),
+                          "CALLCENTER_TRANSCRIBE_LEASE_SECONDS": "900"}).transcribe_lease_seconds == 900
+
+
+@pytest.mark.parametrize(("value", "says"), [("10", "10 is outside 30..86400"),
+                                             ("half an hour", "'half an hour' is not a whole number")])
+def test_a_bad_job_lease_in_the_environment_is_named_in_one_line(value: str, says: str,
+                                                                 hotline_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_TRANSCRIBE_LEASE_SECONDS": value})
+    assert str(caught.value) == f"configuration error: CALLCENTER_TRANSCRIBE_LEASE_SECONDS: {says}"
+
+
+def test_a_job_lease_too_short_in_the_hotline_file_is_named(hotline_path: Path, tmp_path: Path) -> None:
+    custom = tmp_path / "hotline.toml"
+    custom.write_text(_with_lease(hotline_path, 5), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CALLCENTER_HOTLINE": str(custom)})
+    message = str(caught.value)
+    assert "speech.job_lease_seconds" in message and "30" in message and "\n" not in message

@@ -280,7 +280,8 @@ async def test_a_job_left_running_by_a_dead_process_is_picked_up_after_restart(
         done = await harness.settled(stored.call_id)
     finally:
         await component.stop()
-    assert done.status == "done" and done.attempts == 2
+    # The dead process's attempt is not counted: its death says nothing about the recording.
+    assert done.status == "done" and done.attempts == 1
 
 
 def test_a_job_claimed_elsewhere_returns_to_the_queue_when_its_lease_runs_out(harness: Harness) -> None:
@@ -299,6 +300,38 @@ def test_a_job_claimed_elsewhere_returns_to_the_queue_when_its_lease_runs_out(ha
         assert jobs.claim_next(s, "me:3", later + dt.timedelta(hours=2)) is None  # gave up
     job = harness.job(stored.call_id)
     assert job is not None and job.status == "failed" and "gave up after 3 attempts" in (job.error or "")
+
+
+def test_a_worker_whose_job_was_taken_over_stores_nothing_so_no_call_is_transcribed_twice(
+        harness: Harness) -> None:
+    stored = harness.add_call("slow", ("/nowhere/s-agent.wav",))
+    lease = dt.timedelta(minutes=5)
+    with unit_of_work(harness.ctx.sessions) as s:
+        job = jobs.enqueue(s, stored.call_id, [{"speaker": "agent", "path": "/nowhere/s-agent.wav"}], T0)
+        assert jobs.claim_next(s, "host-a:1", T0, lease) is not None
+    with unit_of_work(harness.ctx.sessions) as s:  # host-a went silent; host-b takes the job over
+        assert jobs.holds(s, job.id, "host-a:1") is not None
+        assert jobs.claim_next(s, "host-b:1", T0 + lease + dt.timedelta(seconds=1), lease) is not None
+    with unit_of_work(harness.ctx.sessions) as s:
+        assert jobs.holds(s, job.id, "host-a:1") is None  # host-a's late result is dropped
+        assert not jobs.renew_lease(s, job.id, "host-a:1", T0 + lease, lease)
+        assert jobs.holds(s, job.id, "host-b:1") is not None
+
+
+def test_an_orphan_requeued_does_not_use_up_the_attempts_of_its_recording(harness: Harness) -> None:
+    """Workers killed three times in a row on one job: the job is still transcribed, not failed."""
+    stored = harness.add_call("killed", ("/nowhere/k-agent.wav",))
+    host = socket.gethostname()
+    with unit_of_work(harness.ctx.sessions) as s:
+        jobs.enqueue(s, stored.call_id, [{"speaker": "agent", "path": "/nowhere/k-agent.wav"}], T0)
+    for pid in (999999991, 999999992, 999999993, 999999994):
+        with unit_of_work(harness.ctx.sessions) as s:
+            claimed = jobs.claim_next(s, f"{host}:{pid}", T0)
+            assert claimed is not None and claimed.status == "running"
+        with unit_of_work(harness.ctx.sessions) as s:
+            assert jobs.release_orphans(s, host, lambda pid: False, T0) == 1
+    job = harness.job(stored.call_id)
+    assert job is not None and job.status == "queued" and job.attempts == 0
 
 
 def test_postgres_workers_claim_different_jobs_with_skip_locked(harness: Harness) -> None:

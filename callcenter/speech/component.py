@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from callcenter.db.session import unit_of_work
 from callcenter.messages import CallStored, TranscriptionQueued, TranscriptReady
 from callcenter.service import ServiceContext
@@ -40,7 +42,7 @@ class SpeechComponent:
     name = "speech"
 
     def __init__(self, ctx: ServiceContext, executor_factory: ExecutorFactory | None = None,
-                 lease: dt.timedelta = jobs.DEFAULT_LEASE,
+                 lease: dt.timedelta | None = None,
                  recording_retry: dt.timedelta = dt.timedelta(seconds=5), *,
                  intake: bool = True, decode: bool = True) -> None:
         self.ctx = ctx
@@ -49,7 +51,7 @@ class SpeechComponent:
         self.intake, self.decode = intake, decode
         self._recording_retry = recording_retry
         self._executor_factory = executor_factory
-        self._lease = lease
+        self._lease = lease or dt.timedelta(seconds=ctx.settings.transcribe_lease_seconds)
         self._worker = jobs.worker_id()
         self._pool: WorkerPool | None = None
         self._model_problem: str | None = None
@@ -205,12 +207,26 @@ class SpeechComponent:
     async def _run(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
         try:
             await self._run_job(job_id, call_id, recordings)
-        except Exception:  # per-job boundary: the job's lease brings it back; the service goes on
+        except Exception as exc:  # per-job boundary: the job goes back to the queue; the service goes on
             log.exception("speech: job %d (call %d) could not be completed", job_id, call_id)
+            await self._give_back(job_id, f"could not be completed: {type(exc).__name__}: {exc}"[:500])
         finally:
             # Free the slot before waking the dispatcher (a done-callback would run too late).
             self._running.discard(asyncio.current_task())
             self._wake.set()
+
+    async def _give_back(self, job_id: int, reason: str) -> None:
+        """Requeue a job this worker holds and could not finish, counted as an attempt (a job that
+        fails this way three times is failed), so it never waits out a lease held by a live worker."""
+        def give_back(session: Session) -> None:
+            if jobs.holds(session, job_id, self._worker) is not None:
+                jobs.retry_later(session, job_id, reason, self.ctx.clock.now())
+
+        try:
+            await asyncio.to_thread(self._in_session, give_back)
+        except Exception as exc:  # noqa: BLE001 - the database is away: the lease brings the job back
+            log.warning("speech: job %d could not be given back now (%s); its lease brings it back",
+                        job_id, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
 
     async def _run_job(self, job_id: int, call_id: int, recordings: list[dict[str, str]]) -> None:
         pool = self._pool
@@ -238,14 +254,30 @@ class SpeechComponent:
             self.ctx.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
 
     async def _keep_lease(self, job_id: int) -> None:
+        """Renew the lease every third of it while decoding. A renewal that fails (the database
+        away for a moment) is tried again at the next; one that finds the job taken over says so
+        (the result will not be stored, see ``_record``)."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
-            await asyncio.to_thread(self._in_session, jobs.renew_lease, job_id, self._worker,
-                                    self.ctx.clock.now(), self._lease)
+            try:
+                held = await asyncio.to_thread(self._in_session, jobs.renew_lease, job_id, self._worker,
+                                               self.ctx.clock.now(), self._lease)
+            except Exception as exc:  # noqa: BLE001 - the next renewal tries again
+                log.warning("speech: the lease of job %d could not be renewed now (%s)", job_id,
+                            str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+                continue
+            if not held:
+                log.warning("speech: job %d was taken over by another worker while this one decoded it",
+                            job_id)
+                return
 
     def _record(self, job_id: int, outcome: JobOutcome, model: str) -> int | None:
         now = self.ctx.clock.now()
         with unit_of_work(self.ctx.sessions) as session:
+            if jobs.holds(session, job_id, self._worker) is None:
+                log.warning("speech: job %d is no longer this worker's (its lease ran out and another "
+                            "worker took it); this result is not stored", job_id)
+                return None
             if outcome.error is None:
                 return jobs.complete(session, job_id, outcome.turns, model, now).id
             if outcome.files_missing:

@@ -22,7 +22,10 @@ from callcenter.db.models.calls import Call
 from callcenter.db.models.speech import Transcript, TranscriptionJob
 
 MAX_ATTEMPTS = 3  # a recording that kills its worker three times is failed, not retried forever
-DEFAULT_LEASE = dt.timedelta(minutes=30)  # > the decoding time of a long call at RTF 0.1
+# How long a claimed job is held without word from its worker. The worker renews it every third of
+# that while it decodes, so it bounds how long the job of a worker that died on another machine
+# waits for a new one, not how long a recording may take (CALLCENTER_TRANSCRIBE_LEASE_SECONDS).
+DEFAULT_LEASE = dt.timedelta(minutes=5)
 RECORDING_GRACE = dt.timedelta(minutes=10)  # how long a recording may take to appear after the call
 # How far back the stored calls are looked through for one without its job (a crash between the
 # call's commit and its CallStored message, a message lost): a week of calls, by their start.
@@ -137,15 +140,32 @@ def renew_lease(session: Session, job_id: int, worker: str, now: dt.datetime, le
 
 
 def release_orphans(session: Session, host: str, alive: Callable[[int], bool], now: dt.datetime) -> int:
-    """Requeue running jobs claimed on this host by processes that no longer exist."""
+    """Requeue running jobs claimed on this host by processes that no longer exist.
+
+    The attempt is not counted: decoding runs in the worker's own child processes, so a recording
+    that crashes the recognizer is counted by the worker that saw it (``retry_later``); a worker
+    process that is gone was stopped or killed, which says nothing about the recording. Counted,
+    a job whose workers are killed three times would be failed and its transcript lost."""
     released = 0
-    running = session.scalars(select(TranscriptionJob).where(TranscriptionJob.status == "running")).all()
+    running = session.scalars(select(TranscriptionJob).where(TranscriptionJob.status == "running")
+                              .with_for_update(skip_locked=True)).all()
     for job in running:
         claimer_host, _, pid = (job.claimed_by or "").rpartition(":")
         if claimer_host == host and pid.isdigit() and not alive(int(pid)):
             _requeue(job, now)
+            job.attempts = max(0, job.attempts - 1)
             released += 1
     return released
+
+
+def holds(session: Session, job_id: int, worker: str) -> TranscriptionJob | None:
+    """The job, locked, if ``worker`` still holds it; None when another worker took it over (its
+    lease ran out, or it was requeued as an orphan): then its result is not stored, so a call is
+    never transcribed twice."""
+    job = session.get(TranscriptionJob, job_id, with_for_update=True)
+    if job is None or job.status != "running" or job.claimed_by != worker:
+        return None
+    return job
 
 
 def release_one(session: Session, job_id: int, worker: str, now: dt.datetime) -> bool:
