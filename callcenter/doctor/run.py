@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from callcenter.config import Settings
-from callcenter.doctor import local, pbx, roundtrip
+from callcenter.doctor import local, pbx, roundtrip, stores
 from callcenter.doctor.ami import AmiFailure, DoctorAmi
 from callcenter.doctor.findings import Finding, fail, ok
+from callcenter.roles import all_in_one
 
 
 async def _login(settings: Settings, user: str, secret: str,
@@ -24,12 +25,59 @@ async def _login(settings: Settings, user: str, secret: str,
     return client, ok("ami-login", f"{user} logged in")
 
 
-async def diagnose(settings: Settings, env: Mapping[str, str], agi_host: str | None = None) -> list[Finding]:
-    findings = [await asyncio.to_thread(local.database, settings), local.speech_model(settings)]
+def _no_ami() -> Finding:
+    return fail("ami-login", "CALLCENTER_AMI_HOST is not set: the Asterisk checks need the AMI settings "
+                             "(see README, Production)")
+
+
+async def diagnose(settings: Settings, env: Mapping[str, str], agi_host: str | None = None,
+                   roles: Sequence[str] = ()) -> list[Finding]:
+    """Every check (the all-in-one service), or only what the given roles need (issue 16): a web
+    front end the database and the recordings it plays; a tracker its Asterisk, FastAGI, prompts,
+    the shared recordings folder and its spool; a worker the model and the recordings; a
+    scheduler the action user that originates the callbacks."""
+    if all_in_one(roles):
+        return await _everything(settings, env, agi_host)
+    wanted = set(roles)
+    findings = [await asyncio.to_thread(local.database, settings)]
+    if "worker" in wanted:
+        findings.append(local.speech_model(settings))
+    if "tracker" in wanted:
+        findings.append(stores.spool(settings))
+    if wanted & {"web", "worker"}:
+        findings += await stores.recording_stores(settings)
+    if "tracker" in wanted:
+        findings += await _asterisk(settings, env, agi_host)
+    elif "scheduler" in wanted:
+        findings += await _originate(settings)
+    return findings
+
+
+async def _originate(settings: Settings) -> list[Finding]:
+    """The scheduler only originates: its action user's login and rights."""
     ami = settings.ami
     if ami is None:
-        return findings + [fail("ami-login", "CALLCENTER_AMI_HOST is not set: the Asterisk checks need "
-                                             "the AMI settings (see README, Production)")]
+        return [_no_ami()]
+    actions, line = await _login(settings, ami.action_user, ami.action_secret.reveal(),
+                                 "CALLCENTER_AMI_ACTION_SECRET")
+    if actions is None:
+        return [line]
+    try:
+        return [line, await pbx.action_permissions(actions, ami.action_user)]
+    finally:
+        await actions.close()
+
+
+async def _everything(settings: Settings, env: Mapping[str, str], agi_host: str | None) -> list[Finding]:
+    findings = [await asyncio.to_thread(local.database, settings), local.speech_model(settings)]
+    return findings + await _asterisk(settings, env, agi_host)
+
+
+async def _asterisk(settings: Settings, env: Mapping[str, str], agi_host: str | None) -> list[Finding]:
+    findings: list[Finding] = []
+    ami = settings.ami
+    if ami is None:
+        return [_no_ami()]
     listener, listener_line = await _login(settings, ami.user, ami.secret.reveal(), "CALLCENTER_AMI_SECRET")
     actions, action_line = await _login(settings, ami.action_user, ami.action_secret.reveal(),
                                         "CALLCENTER_AMI_ACTION_SECRET")
