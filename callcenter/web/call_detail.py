@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import Session
 
+from callcenter.config import Settings
 from callcenter.db.models.calls import Call, CallEvent, CallLeg
 from callcenter.web.auth import User
+from callcenter.web.recording_source import call_sources, remote_exists
 
 JOURNAL_LIMIT = 500
 
@@ -84,7 +86,7 @@ WRITE_GRACE = dt.timedelta(minutes=2)  # the PBX closes a recording's files this
 @dataclass(frozen=True)
 class Recording:
     index: int
-    path: Path
+    name: str
     side: str  # mixed | caller | agent (MixMonitor's r() and t() files, C3)
     state: str  # ready | writing | missing
 
@@ -101,31 +103,21 @@ def _complete_wav(path: Path) -> bool:
     return len(head) == 8 and head[:4] == b"RIFF" and int.from_bytes(head[4:], "little") + 8 == size
 
 
-def recordings(call: Call, recordings_dir: Path, now: dt.datetime) -> list[Recording]:
+def recordings(call: Call, settings: Settings, now: dt.datetime) -> list[Recording]:
     """The call's recordings and whether each can be played: a file not there (yet) or still
-    open shortly after the hang-up is being written; later, a file not there is missing."""
+    open shortly after the hang-up is being written; later, a file not there is missing. A call
+    another node recorded is asked of that node (web/recording_source.py)."""
     recent = now - call.ended_at < WRITE_GRACE
     out = []
-    for index, path in enumerate(recording_paths(call, recordings_dir)):
-        side = ("caller" if path.name.endswith("-caller.wav") else
-                "agent" if path.name.endswith("-agent.wav") else "mixed")
-        finished = path.is_file() and _complete_wav(path)
+    for index, source in enumerate(call_sources(call, settings)):
+        side = ("caller" if source.name.endswith("-caller.wav") else
+                "agent" if source.name.endswith("-agent.wav") else "mixed")
+        if source.path is not None:
+            finished = source.path.is_file() and _complete_wav(source.path)
+        else:
+            finished = bool(remote_exists(source, settings))
         state = "ready" if finished else "writing" if recent else "missing"
-        out.append(Recording(index, path, side, state))
-    return out
-
-
-def recording_paths(call: Call, recordings_dir: Path) -> list[Path]:
-    """The call's WAV files, only inside the recordings directory (never a path from elsewhere)."""
-    root = recordings_dir.resolve()
-    out = []
-    for line in (call.recordings or "").splitlines():
-        if not line.strip():
-            continue
-        path = Path(line.strip())
-        path = (path if path.is_absolute() else root / path).resolve()
-        if path.is_relative_to(root):
-            out.append(path)
+        out.append(Recording(index, source.name, side, state))
     return out
 
 

@@ -19,12 +19,12 @@ from callcenter.web.call_detail import (
     journal,
     may_see,
     quality_findings,
-    recording_paths,
     recordings,
     timeline,
     transcript_turns,
 )
 from callcenter.web.common import ctx_of, drill_of, is_db_id, period_of, query_string, scope_of, thresholds_of
+from callcenter.web.recording_source import RecordingUnavailable, call_sources, fetch
 from callcenter.web.templating import render
 from callcenter.words.enums import word
 
@@ -69,7 +69,7 @@ def call_view(request: Request, user: User, call_id: int) -> CallView:
     with unit_of_work(ctx.sessions) as session:
         call = load_call(session, user, call_id)
         view = CallView(call=call, caller=shown_phone(user, call.caller), timeline=timeline(call),
-                        recordings=recordings(call, ctx.settings.recordings_dir, ctx.clock.now()),
+                        recordings=recordings(call, ctx.settings, ctx.clock.now()),
                         # R17: the transcript masks numbers for whoever sees the ticket's number masked.
                         transcript=_transcript_for(user, transcript_turns(session, call.id)),
                         findings=quality_findings(session, call.id),
@@ -88,9 +88,22 @@ def call_page(request: Request, call_id: int, user: CurrentUser) -> Response:
 def recording(request: Request, call_id: int, index: int, user: CurrentUser) -> Response:
     ctx = ctx_of(request)
     with unit_of_work(ctx.sessions) as session:
-        call = load_call(session, user, call_id)
-        paths = recording_paths(call, ctx.settings.recordings_dir)
-        if not 0 <= index < len(paths) or not paths[index].is_file():
+        call = load_call(session, user, call_id)  # R17: agents their own calls only, before any read
+        sources = call_sources(call, ctx.settings)
+        if not 0 <= index < len(sources):
             raise HTTPException(status_code=404, detail="no such recording")
-        audit(session, user, "play_recording", f"call {call.id}: {paths[index].name}")
-    return FileResponse(paths[index], media_type="audio/wav", filename=paths[index].name)
+        source = sources[index]
+        if source.path is not None:
+            if not source.path.is_file():
+                raise HTTPException(status_code=404, detail="no such recording")
+            audit(session, user, "play_recording", f"call {call.id}: {source.name}")
+            return FileResponse(source.path, media_type="audio/wav", filename=source.name)
+        try:
+            content = fetch(source, ctx.settings)
+        except RecordingUnavailable as exc:
+            raise HTTPException(status_code=502, detail=str(exc)) from None
+        if content is None:
+            raise HTTPException(status_code=404, detail="no such recording")
+        audit(session, user, "play_recording", f"call {call.id}: {source.name}")
+    return Response(content, media_type="audio/wav",
+                    headers={"content-disposition": f'attachment; filename="{source.name}"'})
