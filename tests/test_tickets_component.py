@@ -75,6 +75,9 @@ async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_superv
     alerts = [m for m in seen if isinstance(m, SupervisorAlert)]
     assert [(m.change, m.category, m.urgent) for m in changed] == [("created", "repair", True)]
     assert len(alerts) == 1 and alerts[0].kind == "emergency" and alerts[0].ticket_id == changed[0].ticket_id
+    # Chinese first, then English, before the summary; the danger named in words, never "gas".
+    head, n = alerts[0].text.split("：", 1)[0], changed[0].ticket_id
+    assert head == f"紧急工单 #{n}（燃气泄漏） / urgent ticket #{n} (gas leak)"
     with unit_of_work(context.sessions) as s:
         ticket = s.scalars(select(Ticket)).one()
         assert (ticket.caller_name, ticket.address, ticket.call_id) == ("李秀英", "B座1803", call_id)
@@ -135,6 +138,8 @@ async def test_r19_named_while_the_call_is_up_opens_the_urgent_ticket_at_once_an
     assert [(m.change, m.category, m.urgent, m.owner) for m in opened] == [("created", "repair", True, "101")]
     alert = next(m for m in seen if isinstance(m, SupervisorAlert))
     assert (alert.kind, alert.ticket_id, alert.linkedid) == ("emergency", opened[0].ticket_id, "1795634553.8")
+    n = alert.ticket_id
+    assert alert.text.startswith(f"紧急工单 #{n}（燃气泄漏） / urgent ticket #{n} (gas leak)：")
     call_id, transcript_id = _stored(context, GAS_TURNS)
     record = CallRecord(linkedid="1795634553.8", server="pbx", caller="13800138000", caller_name=None,
                         direction="inbound", queue="service", agent="PJSIP/8101", member_name=None,

@@ -33,6 +33,7 @@ from callcenter.service import ServiceContext
 from callcenter.speech.errors import ModelUnavailable
 from callcenter.speech.models import resolve_model
 from callcenter.speech.streaming import BYTES_PER_SECOND, StreamPool, StreamResult
+from callcenter.words.alerts import alert_text, danger_name
 
 log = logging.getLogger(__name__)
 
@@ -264,12 +265,14 @@ class LiveComponent:
                                        words[-1].end if words else None, now))
         for spotted in call.spotter.spot(side, result.text):
             if spotted.kind == "emergency":
-                text = f"紧急情况（{spotted.label}）：{result.text}"
+                text = alert_text(f"紧急情况（{spotted.label}）",
+                                  f"emergency ({danger_name(spotted.label, 'en')})", result.text)
                 self.ctx.bus.publish(LiveEmergency(call.linkedid, call.caller, call.agent_id,
                                                    spotted.label, result.text, now,
                                                    server=self.ctx.settings.pbx_name))
             else:
-                text = f"禁用语“{spotted.label}”：{result.text}"
+                text = alert_text(f"禁用语“{spotted.label}”", f"forbidden phrase “{spotted.label}”",
+                                  result.text)
             self.ctx.bus.publish(SupervisorAlert(kind=f"live_{spotted.kind}",  # type: ignore[arg-type]
                                                  text=text, ticket_id=None, callback_id=None, at=now,
                                                  linkedid=call.linkedid, words=result.text,

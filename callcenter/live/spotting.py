@@ -11,12 +11,10 @@ from typing import Literal
 from callcenter.tickets.extract.urgent import kinds_in
 from callcenter.tickets.quality import forbidden_hits
 from callcenter.tickets.transcript import Turn, join_words
+from callcenter.words.alerts import danger_name
 
 Side = Literal["caller", "agent"]
 
-# The emergency kinds as the desk and the wallboard name them.
-DANGER_NAMES = {"gas": "燃气泄漏", "fire": "火情", "flood": "跑水", "lift": "电梯困人",
-                "sparks": "电器冒火花", "falling": "高空坠物"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class Spotter:
         joined = join_words(heard)
         found: list[Spotted] = []
         if side == "caller":
-            labels = [DANGER_NAMES.get(kind, kind) for kind in kinds_in(joined)]
+            labels = [danger_name(kind, "zh") for kind in kinds_in(joined)]
             labels += [word for word in self.alert_words if word in joined]
             found = [Spotted("emergency", label, heard) for label in labels]
         else:

@@ -22,6 +22,7 @@ from callcenter.tickets import live_urgent
 from callcenter.tickets.intake import CallFacts, IntakeResult, ingest
 from callcenter.tickets.service import tickets_of_call
 from callcenter.tickets.transcript import TranscriptError, turns_from_json
+from callcenter.words.alerts import alert_text, danger_name, danger_names
 
 log = logging.getLogger(__name__)
 REFIT_SECONDS = 24 * 3600
@@ -128,7 +129,9 @@ class TicketsComponent:
                 return []
             ticket, change = opened
             at = self.ctx.clock.time()
-            text = f"紧急工单 #{ticket.id}（{message.danger}）：{ticket.summary}"
+            text = alert_text(f"紧急工单 #{ticket.id}（{message.danger}）",
+                              f"urgent ticket #{ticket.id} ({danger_name(message.danger, 'en')})",
+                              ticket.summary)
             return [TicketChanged(ticket_id=ticket.id, change=change,  # type: ignore[arg-type]
                                   category=ticket.category, urgent=True, caller=ticket.caller,
                                   owner=ticket.owner, at=at),
@@ -212,9 +215,11 @@ class TicketsComponent:
                                              caller=ticket.caller,
                                              owner=ticket.owner, at=at)]
         if result.became_urgent:
-            kinds = "、".join(result.extraction.emergency)
-            messages.append(SupervisorAlert(kind="emergency",
-                                            text=f"紧急工单 #{ticket.id}（{kinds}）：{ticket.summary}",
+            dangers = result.extraction.emergency
+            text = alert_text(f"紧急工单 #{ticket.id}（{danger_names(dangers, 'zh')}）",
+                              f"urgent ticket #{ticket.id} ({danger_names(dangers, 'en')})",
+                              ticket.summary)
+            messages.append(SupervisorAlert(kind="emergency", text=text,
                                             ticket_id=ticket.id, callback_id=None, at=at))
         return messages
 
