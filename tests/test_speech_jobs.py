@@ -218,6 +218,25 @@ async def test_missing_model_leaves_recordings_queued_until_a_model_is_installed
         await restarted.stop()
 
 
+async def test_a_job_the_worker_cannot_complete_goes_back_instead_of_waiting_out_its_lease(
+    harness: Harness, recognizer: Recognizer, tmp_path: Path
+) -> None:
+    # An entry without a path (written by hand, or by a broken older version): the worker's own code
+    # fails on it. The job is given back and counted, not left "running" under a live worker until
+    # its lease runs out (the clock here never moves); after three attempts it is failed.
+    stored = harness.add_call("broken", (str(tmp_path / "b-agent.wav"),))
+    with unit_of_work(harness.ctx.sessions) as s:
+        jobs.enqueue(s, stored.call_id, [{"speaker": "agent", "store": "pbx"}], T0)
+    component = SpeechComponent(harness.ctx, executor_factory=_thread_executor(recognizer))
+    await component.start()
+    try:
+        job = await harness.settled(stored.call_id)
+    finally:
+        await component.stop()
+    assert job.status == "failed" and job.attempts == jobs.MAX_ATTEMPTS
+    assert "could not be completed: KeyError" in (job.error or "")
+
+
 async def test_a_model_that_vosk_cannot_load_stops_only_transcription(harness: Harness,
                                                                       tmp_path: Path) -> None:
     fake = tmp_path / "models" / "broken"
