@@ -59,7 +59,9 @@ def test_callbacks_waiting_for_the_morning_are_counted_with_the_local_time_they_
     assert due.exit_code == 0, due.output
     lines = due.output.splitlines()
     assert len([line for line in lines if line.startswith("#")]) == 1
-    assert f"20 more wait for later (the next due {morning:%Y-%m-%d} 08:00 Asia/Shanghai)" in due.output
+    # Chinese first, then the same in English (the command line has no ?lang=).
+    assert (f"另有 20 条稍后到期（最近一条 {morning:%Y-%m-%d} 08:00 Asia/Shanghai），--upcoming 可列出 / "
+            f"20 more wait for later (the next due {morning:%Y-%m-%d} 08:00 Asia/Shanghai)") in due.output
     assert "+00:00" not in due.output and "no callbacks due" not in due.output
 
     upcoming = CliRunner().invoke(app, ["list", "--upcoming"], env=env)

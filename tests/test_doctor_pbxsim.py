@@ -307,5 +307,5 @@ async def test_command_exits_non_zero_with_one_line_per_check(deployment: Deploy
         "FAIL clock: Asterisk's clock is 5.0 s behind this machine's: run NTP (chrony or systemd-timesyncd) "
         "on both machines"]
     assert sum(1 for line in lines if line.startswith("OK  ")) == 11
-    assert lines[-1] == "11 OK, 1 to fix"
+    assert lines[-1] == "11 项正常，1 项待修 / 11 OK, 1 to fix"
 

@@ -170,7 +170,7 @@ async def test_the_command_takes_a_role_and_refuses_an_unknown_one(deployment: D
                                                    stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     assert process.returncode == 0, out.decode()
-    assert out.decode().splitlines()[-1] == "2 OK, 0 to fix"
+    assert out.decode().splitlines()[-1] == "2 项正常，0 项待修 / 2 OK, 0 to fix"
     process = await asyncio.create_subprocess_exec(*run, "front", env=deployment.env, cwd=str(tmp_path),
                                                    stdout=asyncio.subprocess.PIPE,
                                                    stderr=asyncio.subprocess.PIPE)

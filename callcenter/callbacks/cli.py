@@ -21,6 +21,7 @@ from callcenter.callbacks.policies import PolicySettings
 from callcenter.config import Settings, load_settings
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
+from callcenter.words.catalogue import both
 from callcenter.words.enums import word
 from callcenter.words.formats import local_time
 
@@ -90,12 +91,11 @@ def list_(agent: str = typer.Option(None, help="工号: this agent's callbacks (
         typer.echo(line)
     if not upcoming:
         if not rows:
-            typer.echo("no callbacks due now")
+            typer.echo(both("cli.no_callbacks_due"))
         if later:
-            typer.echo(f"{len(later)} more wait for later (the next due {next_due} {zone}); "
-                       "--upcoming lists them")
+            typer.echo(both("cli.callbacks_later", count=len(later), due=next_due, zone=zone))
     elif not rows:
-        typer.echo("no open callbacks")
+        typer.echo(both("cli.no_open_callbacks"))
 
 
 @app.command("run")

@@ -10,6 +10,7 @@ import typer
 
 from callcenter.config import load_settings
 from callcenter.roles import components_for
+from callcenter.words.catalogue import both
 
 
 def doctor(
@@ -30,6 +31,6 @@ def doctor(
     for finding in findings:
         typer.echo(finding.line())
     failed = sum(1 for f in findings if not f.ok)
-    typer.echo(f"{len(findings) - failed} OK, {failed} to fix")
+    typer.echo(both("cli.doctor_summary", ok=len(findings) - failed, failed=failed))
     if failed:
         raise typer.Exit(1)

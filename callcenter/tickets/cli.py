@@ -12,6 +12,7 @@ import typer
 from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
+from callcenter.words.catalogue import both
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -147,7 +148,7 @@ def _refit_and_say() -> None:
     with unit_of_work(sessions) as session:
         version = refit(session, dt.datetime.now(dt.UTC))
         if version.refused:
-            typer.echo(f"refit {version.id} refused: {version.refused}")
+            typer.echo(both("cli.refit_refused", version=version.id, reason=version.refused))
         else:
             typer.echo(f"model version {version.id} active: {version.examples} examples "
                        f"({version.centre_examples} the centre's), test split macro-F1 "
@@ -177,7 +178,7 @@ def learn(
     with unit_of_work(sessions) as session:
         result = add_labeled(session, calls, dt.datetime.now(dt.UTC))
     engine.dispose()
-    typer.echo(f"{result.added} example(s) added, {result.already_known} already known")
+    typer.echo(both("cli.examples_added", added=result.added, known=result.already_known))
     if result.in_test_split:
         typer.echo(f"{len(result.in_test_split)} left out: they repeat the shipped test split, which judges "
                    f"refits ({', '.join(result.in_test_split[:5])})")

@@ -12,6 +12,7 @@ from callcenter.config import load_settings
 from callcenter.db.session import make_engine, make_session_factory, migrate, unit_of_work
 from callcenter.web.passwords import INITIAL_FILE, ensure_accounts, reset_password
 from callcenter.web.sessions import end_sessions_of
+from callcenter.words.catalogue import both
 
 app = typer.Typer(help="Web UI accounts (工号 + password).", no_args_is_help=True)
 
@@ -47,11 +48,9 @@ def passwords(
         return
     initial = _initial_passwords(settings.var_dir / INITIAL_FILE)
     if not initial:
-        typer.echo("every account exists and no generated password is on file; "
-                   "`callcenter web passwords --reset 工号` gives one a new password")
+        typer.echo(both("cli.no_initial_passwords"))
         return
-    typer.echo(f"every account exists; the generated passwords ({settings.var_dir / INITIAL_FILE}; "
-               "one changed since no longer works, --reset 工号 gives a new one):")
+    typer.echo(both("cli.initial_passwords", file=settings.var_dir / INITIAL_FILE))
     for user_id, password in initial.items():
         typer.echo(f"{user_id}\t{password}")
 

@@ -42,6 +42,12 @@ def gettext(lang: str, key: str, **values: object) -> str:
     return text % values if values else text
 
 
+def both(key: str, **values: object) -> str:
+    """The words for ``key`` in Chinese, then in English (``没有到期的回访 / no callbacks due now``):
+    for the command line, which has no ?lang= to choose."""
+    return f"{gettext('zh', key, **values)} / {gettext('en', key, **values)}"
+
+
 def ngettext(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
     text = translations(lang).ngettext(singular, plural, n)
     return text % {"num": n, **values}

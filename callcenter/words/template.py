@@ -23,7 +23,7 @@ from callcenter.words.enums import enum_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).with_name("messages.pot")
-KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (1, 2), "N_": None, "both": None}
 
 
 def used_keys(root: Path = ROOT) -> set[str]:
