@@ -20,6 +20,7 @@ from callcenter.web.csrf import CsrfMiddleware
 from callcenter.web.headers import SecurityHeadersMiddleware
 from callcenter.web.limits import BodyLimitMiddleware, InputGuardMiddleware, LiveLimitMiddleware
 from callcenter.web.live import LiveBoard
+from callcenter.web.login_gate import LoginGate
 from callcenter.web.metering import MeteringMiddleware
 
 # "module:router", included in this order.
@@ -71,6 +72,7 @@ def create_app(ctx: Any) -> FastAPI:
     web = ctx.settings.hotline.web
     # Outermost last: headers on everything, bodies bounded before anything reads them, the
     # session read before the live-stream limits and the CSRF check that need it.
+    app.add_middleware(LoginGate)  # innermost: a throttled or busy login refused before routing
     app.add_middleware(CsrfMiddleware, refuse=errors.problem)
     app.add_middleware(LiveLimitMiddleware, per_user=web.live_connections_per_user,
                        total=web.live_connections_total)

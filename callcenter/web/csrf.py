@@ -51,7 +51,8 @@ def origin_refusal(request: Request) -> str | None:
     return None
 
 
-def _replay(body: bytes) -> Receive:
+def replay(body: bytes) -> Receive:
+    """A ``receive`` that hands the already-read body on to the next layer."""
     sent = False
 
     async def receive() -> Message:
@@ -64,7 +65,7 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     # The body is already bounded by the size limit (limits.py), which runs before this.
     chunks = []
     while True:
@@ -96,8 +97,8 @@ class CsrfMiddleware:
         if why is None:
             sent = request.headers.get(HEADER)
             if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
-                body = await _read_body(receive)
-                receive = _replay(body)
+                body = await read_body(receive)
+                receive = replay(body)
                 sent = parse_qs(body.decode("utf-8", "replace")).get(FIELD, [None])[0]
             expected = scope.get("session", {}).get(CSRF_KEY)
             if not (isinstance(expected, str) and isinstance(sent, str)

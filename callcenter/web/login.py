@@ -29,6 +29,7 @@ from callcenter.web.throttle import LoginThrottle
 
 router = APIRouter()
 MAX_ID_LENGTH = 32
+MAX_NEXT_LENGTH = 2000
 # A refused login is answered only after its wait (at most this long): a flooding client then
 # waits too, instead of costing the event loop one refusal after another. Sleeping costs nothing;
 # beyond TARPIT_MAX_HELD held answers the rest are refused at once (sockets are finite too).
@@ -92,33 +93,48 @@ def _login_form(request: Request, status: int, next: str | None, error: str, **v
     return response
 
 
+async def refuse_early(request: Request, user_id: str, next: str | None) -> Response | None:
+    """The answers given before any look-up or password work: too early for this 工号 or address
+    (429, no audit row per try), or the password checks busy (503, counted). None: go on."""
+    throttle = throttle_of(request)
+    keys = throttle.keys(user_id, client_address(request))
+    wait = throttle.verdict(keys).wait_seconds
+    if wait > 0:
+        await _tarpit(min(wait, TARPIT_SECONDS))
+        left = throttle.verdict(keys).wait_seconds
+        return _login_form(request, 429, next, "login_wait", seconds=max(1, math.ceil(left)))
+    if not WORKER.has_room():  # a flood's busy answers cost little
+        return await _busy(request, user_id, next)
+    return None
+
+
+async def _busy(request: Request, user_id: str, next: str | None) -> Response:
+    await busy_logins_of(request).refused(user_id, client_address(request))
+    await _tarpit(BUSY_TARPIT_SECONDS)
+    return _login_form(request, 503, next, "login_busy")
+
+
 @router.post("/login")
 async def login(request: Request, user_id: Annotated[str, Form(max_length=MAX_ID_LENGTH)],
                 password: Annotated[str, Form(max_length=MAX_LENGTH)],
-                next: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
+                next: Annotated[str | None, Form(max_length=MAX_NEXT_LENGTH)] = None) -> Response:
     ctx = request.app.state.ctx
     address = client_address(request)
     throttle = throttle_of(request)
     keys = throttle.keys(user_id, address)
-    verdict = throttle.verdict(keys)
-    if verdict.wait_seconds > 0:  # refused before any password work (no audit row per try)
-        await _tarpit(min(verdict.wait_seconds, TARPIT_SECONDS))
-        left = throttle.verdict(keys).wait_seconds
-        return _login_form(request, 429, next, "login_wait", seconds=max(1, math.ceil(left)))
+    refused = await refuse_early(request, user_id, next)  # login_gate.py asked first; checked again
+    if refused is not None:
+        return refused
 
     def candidate() -> tuple[User | None, str | None]:
         with unit_of_work(ctx.sessions) as session:
             return login_candidate(session, hotline_of(request), user_id)
 
     try:
-        if not WORKER.has_room():  # refused before any look-up: a flood's busy answers cost little
-            raise Busy()
         user, stored = await asyncio.to_thread(candidate)
         ok = await WORKER.check(password, stored)  # unknown 工号: the dummy hash, same time
     except Busy:
-        await busy_logins_of(request).refused(user_id, address)
-        await _tarpit(BUSY_TARPIT_SECONDS)
-        return _login_form(request, 503, next, "login_busy")
+        return await _busy(request, user_id, next)
     if not ok or user is None:
         locked = throttle.failed(keys)
         await asyncio.to_thread(_audit_failure, ctx, user_id, address, user is not None, locked)

@@ -150,3 +150,35 @@ async def test_an_overlong_id_or_password_is_refused_in_words_without_scrypt(cli
     answer = await client.post("/login", data={"user_id": "1" * 33, "password": "x", "csrf_token": token},
                                headers={"accept": "text/html"})
     assert answer.status_code == 422 and "user_id" in answer.text
+
+
+async def test_a_throttled_login_from_another_origin_or_without_its_token_is_still_refused_as_csrf(
+        ctx: ServiceContext, client: AsyncClient) -> None:
+    """Throttled logins are answered before the routes (login_gate.py), never before the CSRF check."""
+    for _ in range(3):
+        assert (await post_login(client, AGENT, "wrong-password")).status_code == 401
+    token = form_token((await client.get("/login")).text)
+    form = {"user_id": AGENT, "password": "wrong-password", "csrf_token": token}
+    crossed = await client.post("/login", data=form, headers={"origin": "http://127.0.0.1:8666"})
+    tokenless = await client.post("/login", data={**form, "csrf_token": "forged"})
+    assert crossed.status_code == 403 and tokenless.status_code == 403
+    assert (await client.post("/login", data=form)).status_code == 429
+    assert [a for _, a, _ in audit_rows(ctx)] == ["login_failed"] * 3
+
+
+async def test_a_login_refused_early_keeps_the_form_the_next_page_and_its_metrics_label(
+        ctx: ServiceContext, client: AsyncClient) -> None:
+    from callcenter.observability.metrics import REGISTRY
+
+    def refused() -> float:
+        return REGISTRY.get_sample_value("callcenter_web_requests_total",
+                                         {"method": "POST", "route": "/login", "status": "429"}) or 0.0
+
+    for _ in range(3):
+        assert (await post_login(client, AGENT, "wrong-password")).status_code == 401
+    before = refused()
+    early = await post_login(client, AGENT, "wrong-password", next="/wallboard")
+    assert early.status_code == 429 and "请 1 秒后再试" in early.text
+    assert 'value="/wallboard"' in early.text and form_token(early.text)  # the form, ready to try again
+    assert refused() - before == 1  # counted under its route, as every answer
+
