@@ -13,6 +13,7 @@ import typer
 
 from callcenter.config import load_settings
 from callcenter.ivr.credentials import CredentialStore, Provisioned, credentials_path, provision
+from callcenter.words.catalogue import both
 
 app = typer.Typer(help="Agents: softphone provisioning.", no_args_is_help=True)
 
@@ -87,8 +88,7 @@ def _phone_server() -> str:
     if found is None:
         raise typer.BadParameter("this host has no network address a phone can reach; give the Asterisk "
                                  "server's with --server or CALLCENTER_SIP_SERVER", param_hint="--server")
-    typer.echo(f"server {found}: this host's network address (--server or CALLCENTER_SIP_SERVER to "
-               "choose another)", err=True)
+    typer.echo(both("cli.sip_server_found", server=found), err=True)
     return found
 
 

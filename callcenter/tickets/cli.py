@@ -29,7 +29,8 @@ def tickets() -> None:
 
 def _readable(file: Path) -> None:
     if not file.is_file():
-        typer.echo(f"error: {file} is not a readable file", err=True)
+        problem = both("cli.not_a_file", file=file)
+        typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
 
 
@@ -60,7 +61,7 @@ def from_transcript(
                    "category_top_two": [c for c, _ in prediction.top_two], "ask_agent": prediction.ask_agent}
         typer.echo(json.dumps(record, ensure_ascii=False))
     if bad:
-        typer.echo(f"{bad} line(s) skipped", err=True)
+        typer.echo(both("cli.lines_skipped", count=bad), err=True)
         raise typer.Exit(1)
 
 
