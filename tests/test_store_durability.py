@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from callcenter.calls.model import CallRecord
 from callcenter.calls.tracker import Journal
-from callcenter.db.models.calls import Call, CallEvent, CallLeg
+from callcenter.db.models.calls import Agent, Call, CallEvent, CallLeg
 from callcenter.db.session import make_engine, make_session_factory, migrate
 from callcenter.store.spool import Spool
-from callcenter.store.writer import CallWriter
+from callcenter.store.writer import AgentRow, CallWriter
 from tests.support.postgres import PostgresCluster, PostgresUnavailable, start_cluster
 from tests.test_tracker_writer import replayed
 
@@ -141,7 +141,7 @@ sys.path.insert(0, {root!r})
 from pathlib import Path
 from callcenter.db.session import make_engine, make_session_factory
 from callcenter.store.spool import Spool
-from callcenter.store.writer import CallWriter
+from callcenter.store.writer import AgentRow, CallWriter
 from tests.test_store_durability import calls
 sessions = make_session_factory(make_engine({url!r}))
 writer = CallWriter(sessions, Spool(Path({spool!r}), 1 << 30), backoff_cap=0.2)
@@ -274,3 +274,38 @@ def test_a_full_spool_says_so_and_the_calls_still_reach_the_database(database_ur
         writer.stop()
         engine.dispose()
     assert stored_linkedids(database_url) == [f"full.{i}" for i in range(4)]
+
+
+def test_two_trackers_adding_the_same_agent_at_once_both_store_their_calls(
+        postgres: PostgresCluster, traces_dir: Path, tmp_path: Path) -> None:
+    """Two PBXs' trackers on one database (issue 16) each add the hotline's agent row with their
+    first call: the one whose insert waits on the other's still stores its call."""
+    url = postgres.create_database()
+    migrate(url)
+    engine = make_engine(url)
+    record, journal = calls(traces_dir, 1, "pbx-b")[0]
+    assert record.agent is not None
+    agent = {"id": "101", "name": "李秀英", "extension": "8101", "interface": record.agent}
+    first_tracker = engine.connect()
+    adding = first_tracker.begin()
+    first_tracker.execute(insert(Agent).values(**agent))  # the other tracker's row, not yet committed
+    writer = CallWriter(make_session_factory(engine), Spool(tmp_path / "spool", 1 << 30),
+                        agents={record.agent: AgentRow(**agent)})
+    writer.start()
+    try:
+        writer.submit(record, journal)
+        wait_until(lambda: _waiting_on_a_lock(engine), "the writer to wait on the other's row")
+        adding.commit()
+        writer.flush()
+    finally:
+        first_tracker.close()  # rolled back if still open: the writer is never left waiting
+        writer.stop()
+    engine.dispose()
+    assert stored_linkedids(url) == ["pbx-b.0"]
+    assert writer.health.view().rejected == 0
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:  # a transaction of its own: pg_stat_activity is read afresh
+        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                      "AND datname = current_database()")).scalar())

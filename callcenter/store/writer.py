@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exc, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.aio import favour_the_event_loop
@@ -352,11 +354,12 @@ class CallWriter:
         missing = set(wanted) - self._known_agents
         if not missing:
             return set()
-        present = set(session.scalars(select(Agent.id).where(Agent.id.in_(missing))))
-        for agent_id in missing - present:
-            row = wanted[agent_id]
-            session.add(Agent(id=row.id, name=row.name, extension=row.extension, interface=row.interface))
-        session.flush()
+        # Another tracker (another PBX) may add the same agent at the same moment: a row that is
+        # there by our insert is no error, or the call would be refused for good.
+        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        rows = [{"id": row.id, "name": row.name, "extension": row.extension, "interface": row.interface}
+                for row in (wanted[agent_id] for agent_id in sorted(missing))]
+        session.execute(dialect_insert(Agent).on_conflict_do_nothing(index_elements=[Agent.id]), rows)
         return missing
 
     def _call_row(self, r: CallRecord) -> dict[str, object]:
