@@ -32,8 +32,8 @@ from callcenter.speech.worker import JobOutcome, WorkerPool
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 30.0  # jobs from other machines' queues, expired leases, a newly installed model
-ORPHAN_CHECK_SECONDS = 10.0
+POLL_SECONDS = 30.0  # calls stored without their job (a process died between the two)
+ORPHAN_CHECK_SECONDS = 10.0  # a killed worker's jobs here, other machines' jobs, expired leases, a new model
 
 ExecutorFactory = Callable[[Path, int], Executor]
 
@@ -168,7 +168,9 @@ class SpeechComponent:
                 log.exception("speech: dispatching jobs failed; retrying after the next wake-up")
             # A timer sets the event rather than wait_for(): on 3.11, cancelling wait_for at the
             # moment its inner wait completes can leave the task hanging in "cancelling".
-            timer = asyncio.get_running_loop().call_later(POLL_SECONDS, self._wake.set)
+            # Idle, it still looks every ORPHAN_CHECK_SECONDS: a job left running by a worker
+            # killed on this host goes back to the queue then, not at the next poll.
+            timer = asyncio.get_running_loop().call_later(ORPHAN_CHECK_SECONDS, self._wake.set)
             try:
                 await self._wake.wait()
             finally:
