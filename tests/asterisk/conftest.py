@@ -50,15 +50,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                            f"{report.longrepr}")
 
 
-@pytest.fixture(scope="session")
-def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asterisk]:
+def asterisk_tree() -> Path:
+    """The unpacked build, or the tier's one skip reason (a failure where it is required)."""
     try:
         tarball = find_tarball()
     except AsteriskMissing as exc:
         if os.environ.get("CALLCENTER_REQUIRE_ASTERISK") == "1":
             pytest.fail(f"the real-Asterisk tier is required here: {exc}")
         pytest.skip(f"real-Asterisk tier skipped: {exc}")
-    instance = Asterisk(unpacked_tree(tarball), tmp_path_factory.mktemp("asterisk"))
+    return unpacked_tree(tarball)
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asterisk]:
+    instance = Asterisk(asterisk_tree(), tmp_path_factory.mktemp("asterisk"))
     instance.prepare()
     instance.start()
     try:
@@ -148,8 +153,9 @@ def random_caller() -> str:
     return f"1380013{random.randrange(10000):04d}"
 
 
-@pytest.fixture
-async def pbx(asterisk: Asterisk) -> AsyncIterator[Pbx]:
+@contextlib.asynccontextmanager
+async def opened(asterisk: Asterisk) -> AsyncIterator[Pbx]:
+    """The test's AMI sessions on ``asterisk``; the PBX left idle after."""
     secrets = asterisk.ami_secrets()
     stream = await AmiStream.open(asterisk.ports.ami, "callcenter", secrets["callcenter"])
     driver = await AmiDriver.open(asterisk.ports.ami, "callcenter-actions", secrets["callcenter-actions"])
@@ -160,6 +166,12 @@ async def pbx(asterisk: Asterisk) -> AsyncIterator[Pbx]:
         await here.idle()
         await driver.close()
         await stream.close()
+
+
+@pytest.fixture
+async def pbx(asterisk: Asterisk) -> AsyncIterator[Pbx]:
+    async with opened(asterisk) as here:
+        yield here
 
 
 class RunningService:

@@ -204,9 +204,10 @@ def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 class Asterisk:
     """One Asterisk process with its own folders, ports and the rendered hotline configuration."""
 
-    def __init__(self, tree: Path, run_dir: Path) -> None:
+    def __init__(self, tree: Path, run_dir: Path, systemname: str = "") -> None:
         self.tree = tree
         self.run_dir = run_dir
+        self.systemname = systemname  # asterisk.conf: prefixes every Uniqueid (keeps PBXs' Linkedids apart)
         self.etc = run_dir / "etc"
         self.rendered = self.etc / "callcenter"  # `callcenter dialplan render --out-dir` writes here
         self.data = run_dir / "data"
@@ -299,7 +300,7 @@ astsbindir => {tree / 'sbin'}
 
 [options]
 transmit_silence = yes
-""",
+""" + (f"systemname = {self.systemname}\n" if self.systemname else ""),
             "modules.conf": """[modules]
 autoload = yes
 noload = chan_alsa.so

@@ -115,7 +115,12 @@ class Cluster:
         assert part.proc.poll() is None, f"{part.name} stopped:\n{part.output()[-3000:]}"
 
     def stop_all(self) -> None:
-        for part in reversed(list(self.parts.values())):
+        """SIGTERM to every part at once, then each waited for (and killed if it hangs)."""
+        parts = list(reversed(self.parts.values()))
+        for part in parts:
+            if part.proc.poll() is None:
+                part.proc.send_signal(signal.SIGTERM)
+        for part in parts:
             part.stop()
 
 
