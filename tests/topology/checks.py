@@ -153,9 +153,10 @@ def assert_boards_show_every_pbx(boards: list[Wallboard], pbxs: tuple[str, ...])
 
 
 def assert_transcribed(engine: Engine, workers: list[Part], pbxs: tuple[str, ...], answered: int,
-                       killed_job: int, timeout: float = 240) -> None:
+                       killed_job: int, timeout: float = 480) -> None:
     """Every answered call's job done (the killed worker's one by the other), each PBX's among
-    them, and every job naming its recordings by a store and a relative path."""
+    them, and every job naming its recordings by a store and a relative path. The bound is
+    generous: one worker decodes alone after the kill, on a machine others load too."""
     spoken = ("SELECT count(*) FROM transcription_jobs j JOIN calls c ON c.id = j.call_id "
               "WHERE c.answered AND j.status = :status")
     jobs = ("SELECT j.id, c.server, c.answered, j.status, j.claimed_by, j.attempts, j.error "
