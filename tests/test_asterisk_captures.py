@@ -19,6 +19,7 @@ from callcenter.calls.model import CallRecord
 from callcenter.calls.replay import replay_file
 from callcenter.calls.ringing import RingRule
 from callcenter.config import load_settings
+from callcenter.ivr.prompts import build_prompts
 from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.pbx import Pbx
 from callcenter.pbxsim.rawclient import RawAmiClient
@@ -28,6 +29,7 @@ from tests.asterisk.harness import CENTRE_NUMBER, hotline_toml
 from tests.asterisk.pbx import events_of, of_call, truth
 from tests.support.fidelity import IGNORED, Key, event_key, messages
 from tests.support.service import listener_ready
+from tests.support.virtual_time import in_virtual_time
 
 CAPTURES = Path(__file__).parent / "data" / "asterisk-captures"
 PbxStep = Callable[[Pbx], None]
@@ -104,14 +106,28 @@ def call_events(stream: bytes) -> Counter[Key]:
     return counted
 
 
+@pytest.fixture(scope="module")
+def tier_sounds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tier's prompts, built as the tier builds them (``callcenter sounds build``, espeak-ng)."""
+    folder = tmp_path_factory.mktemp("tier-sounds")
+    hotline = folder / "hotline.toml"
+    hotline.write_text(hotline_toml(), encoding="utf-8")
+    settings = load_settings({"CALLCENTER_HOTLINE": str(hotline), "CALLCENTER_VAR_DIR": str(folder / "var")})
+    result = build_prompts(settings.hotline, folder / "sounds")
+    assert not result.failed, result.failed
+    return folder / "sounds"
+
+
 async def pbxsim_stream(tmp_path: Path, plan: CallPlan, before_login: PbxStep | None = None,
-                        after_login: PbxStep | None = None) -> bytes:
+                        after_login: PbxStep | None = None, sounds: Path | None = None) -> bytes:
     """The same call on pbxsim's hotline flow, with the tier's hotline and the service's FastAGI;
     ``before_login``/``after_login`` change the PBX before/after the listener logs in (phones
-    registering, as the tier's phones do once the stream is open)."""
+    registering, as the tier's phones do once the stream is open); ``sounds``: the built prompts
+    (without them each prompt lasts pbxsim's default 2 s)."""
     hotline = tmp_path / "hotline.toml"
     hotline.write_text(hotline_toml(), encoding="utf-8")
     settings = load_settings({"CALLCENTER_HOTLINE": str(hotline), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
+                              "CALLCENTER_SOUNDS_DIR": str(sounds or tmp_path / "no-sounds"),
                               "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'cc.db'}"})
     service = Service(dataclasses.replace(settings, agi_port=0),
                       factories=["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
@@ -144,7 +160,8 @@ async def pbxsim_stream(tmp_path: Path, plan: CallPlan, before_login: PbxStep | 
 
 
 # The tier's scenarios as pbxsim calls (Originate of Local/<centre number>): keys pressed, when each
-# phone answers, when the caller hangs up (pbxsim's prompts last 2 s each: greeting, menu, 1 s wait).
+# phone answers, when the caller hangs up (the IVR with the tier's built prompts: greeting 1.01 s,
+# menu 1.39 s and its 1 s wait, so the queue rings 3.4 s after the answer).
 SAME_CALL: dict[str, dict[str, Any]] = {
     "fast_answer": {"variables": {"__RING_8101": "0.6", "__RING_8102": "never", "PBXSIM_TALK": "0.3"}},
     "agent_hangs_up_first": {"variables": {"__RING_8101": "0.4", "__RING_8102": "never",
@@ -152,15 +169,45 @@ SAME_CALL: dict[str, dict[str, Any]] = {
     "late_answer_rollover": {"variables": {"__RING_8101": "never", "__RING_8102": "0.8",
                                            "PBXSIM_TALK": "0.3"}},
     "ivr_1": {"keys": "1", "variables": {"__RING_8103": "0.3", "PBXSIM_TALK": "0.3"}},
-    "abandoned": {"hangup_after": 5.8, "variables": {"__RING_8101": "never", "__RING_8102": "never"}},
+    "abandoned": {"hangup_after": 4.1, "variables": {"__RING_8101": "never", "__RING_8102": "never"}},
 }
 
 
 @pytest.mark.parametrize("name", sorted(SAME_CALL))
-async def test_pbxsim_sends_the_events_asterisk_sent_for_the_same_call(name: str, tmp_path: Path) -> None:
+async def test_pbxsim_sends_the_events_asterisk_sent_for_the_same_call(name: str, tmp_path: Path,
+                                                                       tier_sounds: Path) -> None:
     plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", **SAME_CALL[name])
-    simulated = await pbxsim_stream(tmp_path, plan)
+    simulated = await pbxsim_stream(tmp_path, plan, sounds=tier_sounds)
     live = call_events((CAPTURES / f"{name}.ami").read_bytes())
     sim = call_events(simulated)
     assert [dict(k) for k in (live - sim).elements()] == []
     assert [dict(k) for k in (sim - live).elements()] == []
+
+
+def prompts_played(stream: bytes) -> list[tuple[str, float]]:
+    """Each STREAM FILE / GET DATA the FastAGI ran, with how long it took (AGIExecStart to End)."""
+    started: dict[str, float] = {}
+    played = []
+    for message in messages(stream):
+        headers = dict(message)
+        command = headers.get("Command", "")
+        if not command.startswith(("STREAM FILE", "GET DATA")):
+            continue
+        if headers.get("Event") == "AGIExecStart":
+            started[headers["CommandId"]] = float(headers["Timestamp"])
+        elif headers.get("Event") == "AGIExecEnd":
+            played.append((command, float(headers["Timestamp"]) - started.pop(headers["CommandId"])))
+    return played
+
+
+@pytest.mark.parametrize("name", ["fast_answer", "late_answer_rollover", "abandoned"])
+@in_virtual_time
+async def test_pbxsim_plays_each_prompt_as_long_as_its_wav_file_as_asterisk_did(
+        name: str, tmp_path: Path, tier_sounds: Path) -> None:
+    """The greeting, the menu with its 1 s wait for a key, the agent's 工号 greeting or apology:
+    as long on pbxsim as on Asterisk with the same built prompts."""
+    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", **SAME_CALL[name])
+    simulated = prompts_played(await pbxsim_stream(tmp_path, plan, sounds=tier_sounds))
+    live = prompts_played((CAPTURES / f"{name}.ami").read_bytes())
+    assert [command for command, _ in simulated] == [command for command, _ in live]
+    assert [seconds for _, seconds in simulated] == pytest.approx([seconds for _, seconds in live], abs=0.05)

@@ -111,7 +111,7 @@ async def _dispatch(pbx: Pbx, channel: Channel, words: list[str]) -> tuple[str, 
     if verb == "STREAM FILE" and len(words) >= 3:
         return await _stream(pbx, channel, words[2])
     if verb == "GET DATA" and len(words) >= 3:
-        return await _get_data(pbx, channel, words[2])
+        return await _get_data(pbx, channel, words[2], words[3] if len(words) >= 4 else "")
     head = words[0].upper() if words else ""
     if head == "EXEC" and len(words) >= 2:
         if words[1].lower() == "playback" and len(words) >= 3:
@@ -166,9 +166,18 @@ async def _stream(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
     return f"200 result=0 endpos={int(seconds * SAMPLES_PER_SECOND)}", False
 
 
-async def _get_data(pbx: Pbx, channel: Channel, prompt: str) -> tuple[str, bool]:
+async def _get_data(pbx: Pbx, channel: Channel, prompt: str, timeout: str) -> tuple[str, bool]:
+    """The prompt, then a key (pbxsim's caller presses it as the prompt ends), or the wait for
+    one: the timeout in ms, 6 s without one (ast_app_getdata_full), before ``(timeout)``."""
     _reply, hangup = await _stream(pbx, channel, prompt)
     if hangup:
         return "200 result=-1", True
     key = next_key(channel)
-    return (f"200 result={key}" if key is not None else "200 result= (timeout)"), False
+    if key is not None:
+        return f"200 result={key}", False
+    wait_ms = int(timeout) if timeout.lstrip("-").isdigit() and int(timeout) != 0 else 6000
+    request = await pbx.wait(channel, wait_ms / 1000 if wait_ms > 0 else None)
+    if request is not None:
+        channel.request(request)  # leave it for the application around the AGI
+        return "200 result=-1", True
+    return "200 result= (timeout)", False

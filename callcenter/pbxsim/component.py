@@ -50,6 +50,8 @@ class PbxsimComponent:
                            recordings_dir=str(settings.recordings_dir.resolve()),
                            recorder=Recorder(settings.recordings_dir.resolve()),
                            agi_resolver=self._agi_url, phone_context=AGENTS_CONTEXT,
+                           # the built prompts, as the deployment installs them under sounds/callcenter
+                           sounds={"callcenter": str(settings.sounds_dir.resolve())},
                            queue_log=str(settings.queue_log or settings.var_dir / "queue_log"),
                            systemname=os.environ.get("CALLCENTER_PBXSIM_SYSTEMNAME", ""))
         # One time base for the service and the PBX, so an accelerated demo stays consistent.

@@ -11,6 +11,7 @@ from typing import Any, overload
 
 from callcenter.clock import Clock
 from callcenter.pbxsim.channels import CAUSE_TEXT, UP, Channel, ChannelIds, HangupRequest
+from callcenter.pbxsim.prompts import prompt_file, wav_seconds
 from callcenter.pbxsim.queue_log import QueueLog
 from callcenter.pbxsim.queue_state import QueueConfig, QueueState
 from callcenter.pbxsim.timebase import ScaledClock
@@ -31,11 +32,14 @@ class PbxConfig:
     permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
     dialplan: str | None = None  # the extensions.conf text Asterisk has loaded (ShowDialPlan, the doctor)
     data_dir: str = "/var/lib/asterisk"  # astdatadir: prompts under sounds/
+    # Prompt-name prefixes installed from elsewhere under sounds/ (e.g. "callcenter" -> the
+    # service's CALLCENTER_SOUNDS_DIR): a prompt with a WAV file plays for the file's length.
+    sounds: dict[str, str] = field(default_factory=dict)
     default_ring_seconds: float = 8.0
     default_talk_seconds: float = 60.0
     recordings_dir: str = "/var/spool/asterisk/monitor"
-    # Prompt lengths in seconds (Playback/STREAM FILE); hello-world is what the traces measured
-    # between Answer and QueueCallerJoin.
+    # Prompt lengths in seconds (Playback/STREAM FILE) for prompts without a WAV file;
+    # hello-world is what the traces measured between Answer and QueueCallerJoin.
     prompt_seconds: dict[str, float] = field(default_factory=lambda: {
         "hello-world": 1.92, "beep": 0.44, "pls-hold-while-try": 1.6})
     default_prompt_seconds: float = 2.0
@@ -219,4 +223,8 @@ class Pbx:
         return self.config.inbound_agi
 
     def prompt_seconds(self, name: str) -> float:
+        """As long as the prompt's WAV file plays, as on Asterisk; the configured length without one."""
+        seconds = wav_seconds(prompt_file(self.config.data_dir, self.config.sounds, name))
+        if seconds is not None:
+            return seconds
         return self.config.prompt_seconds.get(name, self.config.default_prompt_seconds)
