@@ -13,10 +13,11 @@ import pytest
 
 from callcenter.ami._panoramisk import Manager
 from callcenter.clock import FrozenClock
+from callcenter.ivr.accounts import LISTENER_READ, LISTENER_WRITE
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.rawclient import RawAmiClient
-from callcenter.pbxsim.wire import first
+from callcenter.pbxsim.wire import Headers, first
 from tests.support.virtual_time import in_virtual_time
 
 
@@ -198,3 +199,41 @@ async def test_a_live_transcription_tap_fails_without_a_channel_or_a_call_as_pbx
         "Failure", "0", "cc-live-1")
     assert not any(first(m, "Event") == "Newchannel" for m in got)
     assert server.pbx.calls == {}
+
+
+@in_virtual_time
+async def test_a_user_whose_read_lacks_security_gets_no_security_events() -> None:
+    """manager.c sends an event only to a session whose ``read`` holds all its classes: the
+    rendered listener (read = system,call,agent,dialplan,agi,user) never sees SuccessfulAuth or
+    InvalidPassword, a user reading ``all`` does."""
+    pbx = Pbx(PbxConfig(users={"callcenter": "secret", "auditor": "audit"},
+                        permissions={"callcenter": (LISTENER_READ, LISTENER_WRITE)}))
+    ami = AmiServer(pbx, auth_failure_delay=0.01)
+    await ami.start()
+    listener = await RawAmiClient.connect("127.0.0.1", ami.port)
+    auditor = await RawAmiClient.connect("127.0.0.1", ami.port)
+    try:
+        await listener.login("callcenter", "secret")
+        await auditor.login("auditor", "audit")
+        intruder = await RawAmiClient.connect("127.0.0.1", ami.port)
+        await intruder.login("callcenter", "wrong")
+        await intruder.close()
+        await listener.send([("Action", "Ping"), ("ActionID", "after")])
+        await auditor.send([("Action", "Ping"), ("ActionID", "after")])
+        heard = {name: [first(m, "Event") for m in await _until_pong(client)]
+                 for name, client in (("listener", listener), ("auditor", auditor))}
+    finally:
+        await listener.close()
+        await auditor.close()
+        await ami.stop()
+    assert "SuccessfulAuth" not in heard["listener"] and "InvalidPassword" not in heard["listener"]
+    assert {"SuccessfulAuth", "InvalidPassword"} <= set(heard["auditor"])
+
+
+async def _until_pong(client: RawAmiClient) -> list[Headers]:
+    seen: list[Headers] = []
+    while (message := await client.read()) is not None:
+        if first(message, "ActionID") == "after":
+            return seen
+        seen.append(message)
+    raise AssertionError("no answer to Ping")

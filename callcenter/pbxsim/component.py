@@ -8,8 +8,9 @@ import logging
 import os
 import secrets
 
-from callcenter.config import AmiSettings, Secret
+from callcenter.config import DEFAULT_ACTION_USER, AmiSettings, Secret
 from callcenter.hotline import Hotline
+from callcenter.ivr.accounts import ACTION_READ, ACTION_WRITE, LISTENER_READ, LISTENER_WRITE
 from callcenter.ivr.dialplan import member_name
 from callcenter.ivr.dialplan_names import AGENTS_CONTEXT
 from callcenter.pbxsim.ami_server import AmiServer
@@ -19,6 +20,7 @@ from callcenter.pbxsim.recordings import Recorder
 from callcenter.pbxsim.timebase import ScaledClock
 
 log = logging.getLogger(__name__)
+LISTENER_USER = "callcenter"  # the rendered listener's default name (CALLCENTER_AMI_USER)
 
 
 def hotline_queues(hotline: Hotline) -> list[QueueConfig]:
@@ -43,9 +45,14 @@ class PbxsimComponent:
     def __init__(self, ctx, speed: float, seed: int) -> None:  # type: ignore[no-untyped-def]
         self._ctx = ctx
         settings = ctx.settings
-        secret = secrets.token_hex(12)
-        self.secret = secret
-        config = PbxConfig(queues=hotline_queues(settings.hotline), users={"callcenter": secret},
+        secret, action_secret = secrets.token_hex(12), secrets.token_hex(12)
+        self.secret, self.action_secret = secret, action_secret
+        # The two AMI users of the rendered manager.conf, with its read/write classes: the
+        # listener reads no security events (SuccessfulAuth), the action user only the call class.
+        users = {LISTENER_USER: secret, DEFAULT_ACTION_USER: action_secret}
+        permissions = {LISTENER_USER: (LISTENER_READ, LISTENER_WRITE),
+                       DEFAULT_ACTION_USER: (ACTION_READ, ACTION_WRITE)}
+        config = PbxConfig(queues=hotline_queues(settings.hotline), users=users, permissions=permissions,
                            inbound="hotline", hotline=settings.hotline,
                            recordings_dir=str(settings.recordings_dir.resolve()),
                            recorder=Recorder(settings.recordings_dir.resolve()),
@@ -65,9 +72,9 @@ class PbxsimComponent:
 
     async def start(self) -> None:
         await self.server.start()
-        self._ctx.extras["ami"] = AmiSettings(host="127.0.0.1", port=self.server.port, user="callcenter",
-                                              secret=Secret(self.secret), action_user="callcenter",
-                                              action_secret=Secret(self.secret))
+        self._ctx.extras["ami"] = AmiSettings(host="127.0.0.1", port=self.server.port, user=LISTENER_USER,
+                                              secret=Secret(self.secret), action_user=DEFAULT_ACTION_USER,
+                                              action_secret=Secret(self.action_secret))
         self._ctx.extras["pbxsim"] = self
         self._ctx.extras["queue_log"] = self.pbx.queue_log.path if self.pbx.queue_log else None
         log.info("pbxsim (embedded PBX) serving AMI on 127.0.0.1:%d", self.server.port)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim import registrations
+from callcenter.pbxsim import ami_permissions, registrations
 from callcenter.pbxsim.channels import Channel, HangupRequest
 from callcenter.pbxsim.dialplan import hold, trunk_call
 from callcenter.pbxsim.rawclient import RawAmiClient
@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 class ScenarioDriver:
-    def __init__(self, pbx: Pbx, scenario: Scenario, ami_port: int, user: str = "callcenter",
+    def __init__(self, pbx: Pbx, scenario: Scenario, ami_port: int, user: str | None = None,
                  secret: str | None = None) -> None:
         self.pbx, self.scenario, self.ami_port = pbx, scenario, ami_port
-        self.user = user
-        self.secret = secret if secret is not None else pbx.config.users[user]
+        self.user = user or _originating_user(pbx)
+        self.secret = secret if secret is not None else pbx.config.users[self.user]
         self.channels: list[Channel] = []
         self._client: RawAmiClient | None = None
 
@@ -118,6 +118,16 @@ class ScenarioDriver:
     def _move_later(self, channel: Channel, kind: str, move: tuple[float, str, str]) -> None:
         at, context, exten = move
         self.pbx.later(at, lambda: channel.request(HangupRequest(kind, None, (context, exten, 1))))
+
+
+def _originating_user(pbx: Pbx) -> str:
+    """The first AMI user whose manager.conf ``write`` allows Originate (callers are originated
+    by the action user, as on the real tier)."""
+    for user in pbx.config.users:
+        _read, write = pbx.config.permissions.get(user, ("all", "all"))
+        if "originate" in ami_permissions.classes(write):
+            return user
+    return next(iter(pbx.config.users))
 
 
 async def run_scenario(pbx: Pbx, scenario: Scenario, ami_port: int, settle: float = 2.0,
