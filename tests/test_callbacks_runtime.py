@@ -349,6 +349,16 @@ async def test_r18_after_hours_message_is_called_back_at_opening(harness: Harnes
     assert harness.actions.sent[0]["channel"] == "Local/repair@callcenter-queues"
 
 
+async def test_r12_messages_from_two_pbxs_with_one_linkedid_are_both_called_back(harness: Harness) -> None:
+    harness.clock.set(local(25, 22, 30))
+    for server, caller in (("pbx-a", CUSTOMER), ("pbx-b", "13900139000")):
+        message = MessageLeft("1795640000.1", caller, "after_hours", "repair", None, None,
+                              harness.clock.time(), server=server)
+        await harness.runtime.on_message_left(message)
+        await harness.runtime.on_message_left(message)  # delivered twice: still one callback each
+    assert sorted(cb.caller for cb in harness.callbacks()) == sorted([CUSTOMER, "13900139000"])
+
+
 async def test_abandoned_callback_cancelled_when_the_caller_reaches_an_agent_first(harness: Harness) -> None:
     await harness.call_stored(record())
     harness.runtime.remember_caller("1795634600.1", CUSTOMER)  # CallStarted/CallQueued of the new call

@@ -76,7 +76,7 @@ def stored(database_url: str) -> tuple[list[tuple[str, str, str]], list[tuple[st
 
 
 def called_back_once(linkedid: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, bool]]]:
-    return [("message", CALLER, f"message:{linkedid}")], [(linkedid, False)]
+    return [("message", CALLER, f"message:pbx:{linkedid}")], [(linkedid, False)]
 
 
 async def restart_with_callbacks(settings: Settings) -> None:

@@ -197,8 +197,14 @@ def for_message(msg: MessageLeft, cfg: PolicySettings) -> list[Decision]:
     # R18: an after-hours message is called back when the centre opens; R12: a message after a
     # failed transfer is called back (by the person the caller wanted) as soon as possible.
     due = next_opening(left, cfg.hours, cfg.tz) + dt.timedelta(minutes=cfg.callbacks.message_minutes)
-    return [Plan("message", cfg.calling_time(due), number, f"message:{msg.linkedid}", owner=msg.agent_id,
-                 department=msg.department, note=msg.reason)]
+    return [Plan("message", cfg.calling_time(due), number, message_key(msg.server, msg.linkedid),
+                 owner=msg.agent_id, department=msg.department, note=msg.reason)]
+
+
+def message_key(server: str, linkedid: str) -> str:
+    """One message callback per PBX and Linkedid, as one call record is: two PBXs can hand out the
+    same Linkedid (migration 0014 gave the callbacks keyed ``message:{linkedid}`` this form)."""
+    return f"message:{server}:{linkedid}"
 
 
 def followup_after_reply(reason: str, ticket: TicketFacts | None, number: int, now: dt.datetime,

@@ -84,7 +84,7 @@ async def test_a_message_from_a_number_abroad_schedules_no_callback(service: Ser
     assert _callbacks(service) == [("13900139000", "message")]
     with unit_of_work(service.context.sessions) as s:
         cb = s.scalars(select(Callback)).one()
-        assert cb.department is None and cb.dedupe_key == "message:1795635060.93"
+        assert cb.department is None and cb.dedupe_key == "message:pbx:1795635060.93"
 
 
 async def test_caller_data_cannot_add_an_agi_command(ivr: Ivr, traces_dir: Path) -> None:  # noqa: F811

@@ -48,7 +48,7 @@ class Callback(Base):
     escalated_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Makes creation idempotent: the same call or ticket event never yields two callbacks.
-    dedupe_key: Mapped[str] = mapped_column(String(96), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     note: Mapped[str | None] = mapped_column(Text)  # why it was rescheduled, last
 
 
