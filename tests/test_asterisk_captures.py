@@ -23,7 +23,7 @@ from callcenter.ivr.prompts import build_prompts
 from callcenter.pbxsim.driver import run_scenario
 from callcenter.pbxsim.pbx import Pbx
 from callcenter.pbxsim.rawclient import RawAmiClient
-from callcenter.pbxsim.scenario import CallPlan, Scenario
+from callcenter.pbxsim.scenario import CallPlan, Hold, Scenario
 from callcenter.service import Service
 from tests.asterisk.harness import CENTRE_NUMBER, hotline_toml
 from tests.asterisk.pbx import events_of, of_call, truth
@@ -170,6 +170,10 @@ SAME_CALL: dict[str, dict[str, Any]] = {
                                            "PBXSIM_TALK": "0.3"}},
     "ivr_1": {"keys": "1", "variables": {"__RING_8103": "0.3", "PBXSIM_TALK": "0.3"}},
     "abandoned": {"hangup_after": 4.1, "variables": {"__RING_8101": "never", "__RING_8102": "never"}},
+    # 8101 answers (bridged 5.7 s after the IVR answered: IVR 3.4 s, ring 0.5 s, 工号 greeting 1.8 s),
+    # holds for 0.8 s, the caller hangs up just after it takes the call back.
+    "hold": {"agent_holds": (Hold(7.5, 0.8),),
+             "variables": {"__RING_8101": "0.5", "__RING_8102": "never", "PBXSIM_TALK": "2.8"}},
 }
 
 

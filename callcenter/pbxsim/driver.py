@@ -98,6 +98,8 @@ class ScenarioDriver:
         for item in plan.holds:
             pbx.later(item.at, lambda: hold(pbx, channel, True))
             pbx.later(item.at + item.seconds, lambda: hold(pbx, channel, False))
+        for item in plan.agent_holds:
+            self._agent_hold_later(channel, item.at, item.seconds)
         for kind, move in (("redirect", plan.redirect), ("transfer", plan.blind_transfer)):
             if move is not None:
                 self._move_later(channel, kind, move)
@@ -108,6 +110,24 @@ class ScenarioDriver:
             change(self.pbx, step.phone)
         else:
             self.pbx.later(step.at, lambda: change(self.pbx, step.phone))
+
+    def _agent_hold_later(self, caller: Channel, at: float, seconds: float) -> None:
+        """The phone bridged with the caller at ``at`` holds (Hold on the phone's channel, music on
+        hold for the caller, as Asterisk 20.20.1 sends it) and takes the call back ``seconds`` later."""
+        pbx, held = self.pbx, list[Channel]()
+
+        def on() -> None:
+            phone = caller.bridged_with
+            if phone is not None:
+                held.append(phone)
+                hold(pbx, phone, True)
+
+        def off() -> None:
+            for phone in held:
+                hold(pbx, phone, False)
+
+        pbx.later(at, on)
+        pbx.later(at + seconds, off)
 
     def _give_up(self, channel: Channel) -> None:
         """The caller's patience ran out: hang up unless someone answered meanwhile."""

@@ -17,6 +17,7 @@ answer after how long or not at all, holds, who hangs up), run against a Pbx.
     keys = "1"                           # menu keys pressed, in order (hotline flow)
     variables = { __RING_agent1 = "8" }  # RING_<agent> / TALK_<agent>: answer after, talk for ("never")
     holds = [{ at = 12, seconds = 5 }]   # caller holds, seconds after the IVR answered
+    agent_holds = [{ at = 20, seconds = 3 }]  # the agent's phone holds (re-INVITE sendonly), same clock
     redirect = { at = 20, context = "from-pstn", exten = "repair" }        # AMI Redirect of the caller
     blind_transfer = { at = 20, context = "from-pstn", exten = "repair" }  # the agent's blind transfer
     say = [{ side = "caller", at = 1.0, text = "我家水管漏水了" },          # speech for the recordings:
@@ -67,6 +68,7 @@ class CallPlan:
     keys: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     holds: tuple[Hold, ...] = ()
+    agent_holds: tuple[Hold, ...] = ()  # the answering phone's holds, seconds after the IVR answered
     redirect: tuple[float, str, str] | None = None  # (seconds after answer, context, exten)
     blind_transfer: tuple[float, str, str] | None = None  # (seconds after answer, context, exten)
     say: tuple[Utterance, ...] = ()  # what each side says, seconds after the conversation started
@@ -128,11 +130,12 @@ def _call(raw: dict[str, Any]) -> CallPlan:
     if via not in ("originate", "sip", "pjsip"):
         raise ValueError(f"via must be originate, sip or pjsip, not {via!r}")
     holds = tuple(Hold(float(h["at"]), float(h["seconds"])) for h in raw.get("holds", []))
+    agent_holds = tuple(Hold(float(h["at"]), float(h["seconds"])) for h in raw.get("agent_holds", []))
     return CallPlan(at=float(raw["at"]), caller=str(raw["caller"]), via=via,
                     hangup_after=float(raw["hangup_after"]) if "hangup_after" in raw else None,
                     keys=str(raw.get("keys", "")),
                     variables={k: str(v) for k, v in raw.get("variables", {}).items()},
-                    holds=holds, redirect=_move(raw.get("redirect")),
+                    holds=holds, agent_holds=agent_holds, redirect=_move(raw.get("redirect")),
                     blind_transfer=_move(raw.get("blind_transfer")),
                     say=tuple(sorted((_utterance(u) for u in raw.get("say", [])), key=lambda u: u.at)))
 
