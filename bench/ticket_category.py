@@ -10,10 +10,12 @@ sets that judge.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,29 +72,51 @@ def learning_curve(judges: dict[str, list[Transcript]]) -> dict[str, Any]:
     return result
 
 
-def timings(homophones: Homophones) -> dict[str, Any]:
+def _centre_calls(homophones: Homophones) -> list[Transcript]:
+    """10,000 of the centre's examples: the shipped ones, each time with other recogniser errors;
+    made anew for each timing, as a refit reads them anew from the database."""
     train = [*shipped("train"), *shipped("dev")]
-    model = fit_with([])
-    test = shipped("test")
-    started = time.perf_counter()
-    for call in test:
-        model.predict(call, bool(emergency_kinds(call)))
-    per_call = (time.perf_counter() - started) * 1000 / len(test)
     rng = random.Random(10000)
-    many: list[Transcript] = []
-    while len(many) < 10_000:  # the shipped examples, each time with other recogniser errors
-        source = train[len(many) % len(train)]
-        many.append(degrade(source, 0.1, rng, homophones))
-    started = time.perf_counter()
-    CategoryModel.fit(many, Settings())
-    fit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    fit_with(many)
-    refit_seconds = time.perf_counter() - started
-    print(f"classification {per_call:.2f} ms/call; fit on 10,000 {fit_seconds:.1f} s; "
-          f"refit with 10,000 of the centre's (threshold fit + final fit) {refit_seconds:.1f} s", flush=True)
-    return {"classification_ms_per_call": round(per_call, 2), "fit_10000_seconds": round(fit_seconds, 1),
-            "refit_with_10000_centre_examples_seconds": round(refit_seconds, 1)}
+    return [degrade(train[index % len(train)], 0.1, rng, homophones) for index in range(10_000)]
+
+
+def _clocked(work: Callable[[], Any]) -> tuple[Any, float, float]:
+    """work's result, wall-clock seconds and this process's CPU seconds (the host is shared: the
+    load stretches the first, hardly the second)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _per_call_ms(model: CategoryModel, calls: Sequence[Transcript]) -> tuple[float, float]:
+    _, wall, cpu = _clocked(lambda: [model.predict(call, bool(emergency_kinds(call))) for call in calls])
+    return round(wall * 1000 / len(calls), 2), round(cpu * 1000 / len(calls), 2)
+
+
+def timings(homophones: Homophones) -> dict[str, Any]:
+    """Classification per call (shipped model; with the centre's layer and memory of 10,000),
+    the shipped model's fit on 10,000 examples, and a refit with 10,000 of the centre's (threshold
+    fit and final fit, each with the centre's layer), wall-clock and CPU."""
+    load = os.getloadavg()[0]
+    test = shipped("test")
+    per_call = _per_call_ms(fit_with([]), test)
+    _, fit_wall, fit_cpu = _clocked(lambda: CategoryModel.fit(_centre_calls(homophones), Settings()))
+    centre = _centre_calls(homophones)
+    layered, refit_wall, refit_cpu = _clocked(lambda: fit_with(centre))
+    per_call_layered = _per_call_ms(layered, test)
+    print(f"classification {per_call[0]:.2f} ms/call ({per_call[1]:.2f} ms CPU), with the centre's layer "
+          f"{per_call_layered[0]:.2f} ms ({per_call_layered[1]:.2f}); fit on 10,000 {fit_wall:.1f} s "
+          f"({fit_cpu:.1f} s CPU); refit with 10,000 of the centre's (threshold fit + final fit) "
+          f"{refit_wall:.1f} s ({refit_cpu:.1f} s CPU); load {load:.1f} → {os.getloadavg()[0]:.1f}",
+          flush=True)
+    return {"measured_at_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            "load_average_1min": [round(load, 1), round(os.getloadavg()[0], 1)],
+            "classification_ms_per_call": per_call[0], "classification_cpu_ms_per_call": per_call[1],
+            "classification_with_centre_layer_ms_per_call": per_call_layered[0],
+            "classification_with_centre_layer_cpu_ms_per_call": per_call_layered[1],
+            "fit_10000_seconds": round(fit_wall, 1), "fit_10000_cpu_seconds": round(fit_cpu, 1),
+            "refit_with_10000_centre_examples_seconds": round(refit_wall, 1),
+            "refit_with_10000_centre_examples_cpu_seconds": round(refit_cpu, 1)}
 
 
 def robustness(sets: dict[str, list[Transcript]], homophones: Homophones) -> dict[str, Any]:
@@ -117,7 +141,8 @@ def main(sections: Sequence[str] = ()) -> None:
     """All sections, or those named (timings, learning_curve, recogniser_errors); each run's
     sections replace their old results in the JSON file."""
     chosen = set(sections) or {"timings", "learning_curve", "recogniser_errors"}
-    judges = {name: load(path) for name, path in JUDGES.items()}
+    judges = ({name: load(path) for name, path in JUDGES.items()}
+              if chosen & {"learning_curve", "recogniser_errors"} else {})
     texts = [t.text for split in ("train", "dev", "test") for call in shipped(split) for t in call.turns]
     homophones = Homophones(texts)
     report = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}

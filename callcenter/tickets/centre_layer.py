@@ -45,15 +45,22 @@ class CentreLayer:
 in calls of every kind) are left out: they would teach the layer only the mix of kinds among
 the centre's few examples."""
         import numpy as np
-        from scipy.optimize import minimize
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from scipy.optimize import Bounds, minimize
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+        from threadpoolctl import threadpool_limits
 
-        vec = TfidfVectorizer(analyzer="char", ngram_range=(1, ngram_max), sublinear_tf=True)
-        vec.fit([_caller(t) for t in centre])
-        kept = sorted((index, gram) for gram, index in vec.vocabulary_.items() if gram not in common)
-        layer = cls({gram: new for new, (_, gram) in enumerate(kept)}, [vec.idf_[old] for old, _ in kept],
-                    ngram_max, 1.0, [])
-        features = layer._features(centre)
+        # Counted once: the layer's features are these counts without the common n-grams, weighted
+        # as its TfidfVectorizer weighs them (the same numbers as fitting one, then transforming).
+        counter = CountVectorizer(analyzer="char", ngram_range=(1, ngram_max), dtype=np.float64)
+        counts = counter.fit_transform([_caller(t) for t in centre])
+        idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
+        kept = sorted((index, gram) for gram, index in counter.vocabulary_.items() if gram not in common)
+        columns = [old for old, _ in kept]
+        layer = cls({gram: new for new, (_, gram) in enumerate(kept)}, idf[columns], ngram_max, 1.0, [])
+        weigh = TfidfTransformer(sublinear_tf=True)
+        weigh.idf_ = layer._vec.idf_
+        features = weigh.transform(counts[:, columns]).tocsr()
+        transposed = features.T.tocsr()
         offset = np.asarray(shipped_log_probabilities, dtype=float)
         rows, width, kinds = features.shape[0], features.shape[1], len(CATEGORIES)
         truth = np.zeros((rows, kinds))
@@ -69,13 +76,16 @@ the centre's few examples."""
                      + l2 / 2 * float(np.sum(weights ** 2)) + stay / 2 * (temperature - 1) ** 2)
             error = probabilities - truth
             gradient = np.concatenate([[float(np.sum(error * offset)) + stay * (temperature - 1)],
-                                       np.asarray(features.T @ error + l2 * weights).ravel()])
+                                       np.asarray(transposed @ error + l2 * weights).ravel()])
             return value, gradient
 
         start = np.zeros(1 + width * kinds)
         start[0] = 1.0
-        bounds = [(0.05, 1.0)] + [(None, None)] * (width * kinds)  # only ever less sure than shipped
-        fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x
+        lower, upper = np.full_like(start, -np.inf), np.full_like(start, np.inf)
+        lower[0], upper[0] = 0.05, 1.0  # the temperature: only ever less sure than shipped
+        # One BLAS thread: L-BFGS-B's small vector steps, threaded on a shared host, cost 3x.
+        with threadpool_limits(limits=1):
+            fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=Bounds(lower, upper)).x
         layer.temperature = float(fitted[0])
         layer._weights = fitted[1:].reshape(width, kinds)
         return layer

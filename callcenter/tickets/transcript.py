@@ -7,6 +7,7 @@ import codecs
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ class Turn:
     start: float | None = None
     end: float | None = None
 
-    @property
+    @cached_property  # read by every rule and model, many times per call
     def joined(self) -> str:
         """The words without the recogniser's spaces (Chinese has none; Latin letters keep theirs)."""
         return join_words(self.text)

@@ -6,6 +6,7 @@ read by cn2an). The recogniser writes a word of its lexicon that sounds like a d
 from __future__ import annotations
 
 import re
+from functools import cache
 
 DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
           "六": 6, "七": 7, "八": 8, "九": 9}
@@ -18,6 +19,7 @@ _DIGIT_SOUNDS = {"lin": "零", "yi": "一", "yao": "幺", "er": "二", "lian": "
                  "wu": "五", "liu": "六", "qi": "七", "ba": "八", "jiu": "九"}
 
 
+@cache  # one answer per character, asked for every character of every turn
 def _heard_as(ch: str) -> str | None:
     """The digit a character sounds like (灵/您 零, 而 二, 要 幺, 山 三, 就 九), if any; 十/百/千 are
     units, never digits."""
