@@ -136,3 +136,28 @@ async def test_a_message_replayed_after_its_commit_is_stored_and_called_back_onc
             await service.stop()
     await restart_with_callbacks(settings)  # the spool replays the message: already stored, skipped
     assert stored(database_url) == called_back_once("1796000000.13")
+
+
+async def test_messages_waiting_for_the_database_are_shown_on_the_health_line(
+        database_url: str, tmp_path: Path, traces_dir: Path) -> None:
+    settings = settings_for(database_url, tmp_path)
+    service = Service(settings, factories=IVR_ONLY)
+    away = make_engine("postgresql+psycopg://callcenter@127.0.0.1:9/away?connect_timeout=2")
+    service.context.sessions = make_session_factory(away)  # the database refuses every connection
+    await service.start()
+    try:
+        await leave_message(service.context.extras["agi"], traces_dir, "1796000000.14")
+        line = service.context.extras["store_health"].as_json(settings.hotline.centre.timezone)
+    finally:
+        await service.stop()
+        away.dispose()
+    assert line["ok"] is False and line["messages_waiting"] == 1
+    assert line["zh"].startswith("1 条留言待写入，自 ")
+    assert line["en"].startswith("1 messages waiting to be written, since ")
+    service = Service(settings, factories=IVR_ONLY)
+    await service.start()  # the database is back: the spool is written first, the line clears
+    try:
+        line = service.context.extras["store_health"].as_json(settings.hotline.centre.timezone)
+    finally:
+        await service.stop()
+    assert line["ok"] is True and line["messages_waiting"] == 0 and line["zh"] is None

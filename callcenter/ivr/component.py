@@ -12,8 +12,9 @@ from callcenter.ivr.history import CallerHistorySource, TicketsHistory
 from callcenter.ivr.routing import AgentPresence
 from callcenter.ivr.scripts import IvrScripts
 from callcenter.listening import listening_socket
-from callcenter.messages import AgentStateChanged
+from callcenter.messages import AgentStateChanged, StoreHealthChanged
 from callcenter.service import ServiceContext
+from callcenter.store.health import StoreHealth
 from callcenter.store.messages import MessageKeeper
 from callcenter.store.spool import Spool
 
@@ -42,6 +43,7 @@ class IvrComponent:
 
     async def start(self) -> None:
         settings = self._ctx.settings
+        self.messages.health = self._health()
         await self.messages.start()  # messages a crash left in the spool are stored first (R12, R18)
         routes = {**self.scripts.routes(), DOCTOR_SCRIPT: doctor_script(settings.hotline)}
         self._server = AgiServer(routes, self._ctx.clock.time, settings.agi_allowed_hosts)
@@ -50,6 +52,14 @@ class IvrComponent:
         self.address = await self._server.start(sock)
         self._ctx.extras["agi"] = self.address  # pbxsim and tests find a port-0 server here
         log.info("FastAGI server listening on %s:%d", *self.address)
+
+    def _health(self) -> StoreHealth:
+        """The tracker's health line when it runs in this process, else one of the IVR's own."""
+        health = self._ctx.extras.get("store_health")
+        if not isinstance(health, StoreHealth):
+            health = self._ctx.extras["store_health"] = StoreHealth(
+                lambda view: self._ctx.bus.publish(StoreHealthChanged(view)))
+        return health
 
     async def stop(self) -> None:
         if self._server is not None:

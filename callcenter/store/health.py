@@ -17,17 +17,19 @@ class HealthView:
     since: float | None = None  # epoch seconds: when the first record still waiting was taken
     spool_problem: str | None = None  # the spool is full or cannot be written
     rejected: int = 0  # records the database refused for good, kept in var/spool/rejected.jsonl
+    messages_waiting: int = 0  # messages left for a callback (R12, R18) not yet in the database
+    messages_since: float | None = None  # epoch seconds: when the oldest of them was left
 
     @property
     def ok(self) -> bool:
-        return self.database_ok and self.waiting == 0 and self.spool_problem is None and self.rejected == 0
+        return (self.database_ok and self.waiting == 0 and self.spool_problem is None and self.rejected == 0
+                and self.messages_waiting == 0)
 
     def describe(self, timezone: str, lang: str = "zh") -> str | None:
         """One line for people (hotline local time), or None when all is well."""
         if self.ok:
             return None
-        since = ("" if self.since is None
-                 else dt.datetime.fromtimestamp(self.since, ZoneInfo(timezone)).strftime("%H:%M"))
+        since = _clock(self.since, timezone)
         zh = lang != "en"
         parts = []
         if not self.database_ok:
@@ -37,12 +39,22 @@ class HealthView:
                          else f"{self.waiting} records waiting to be written")
         if since and (self.waiting or not self.database_ok):
             parts.append(f"自 {since} 起" if zh else f"since {since}")
+        if self.messages_waiting:
+            parts.append(f"{self.messages_waiting} 条留言待写入" if zh
+                         else f"{self.messages_waiting} messages waiting to be written")
+            if self.messages_since is not None:
+                left = _clock(self.messages_since, timezone)
+                parts.append(f"自 {left} 起" if zh else f"since {left}")
         if self.spool_problem:
             parts.append("本地缓存已满或不可写" if zh else "local spool full or not writable")
         if self.rejected:
             parts.append(f"{self.rejected} 条记录被数据库拒收，已另存待查" if zh
                          else f"{self.rejected} records refused by the database, kept for repair")
         return ("，" if zh else ", ").join(parts)
+
+
+def _clock(at: float | None, timezone: str) -> str:
+    return "" if at is None else dt.datetime.fromtimestamp(at, ZoneInfo(timezone)).strftime("%H:%M")
 
 
 class StoreHealth:
@@ -69,4 +81,5 @@ class StoreHealth:
         """What the wallboard shows: both languages, local times already rendered."""
         view = self.view()
         return {"ok": view.ok, "waiting": view.waiting, "database_ok": view.database_ok,
+                "messages_waiting": view.messages_waiting,
                 "zh": view.describe(timezone, "zh"), "en": view.describe(timezone, "en")}

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from callcenter.db.models.calls import LeftMessage
 from callcenter.db.session import unit_of_work
 from callcenter.messages import MessageLeft
+from callcenter.store.health import StoreHealth
 from callcenter.store.spool import Entry, Spool, SpoolFull
 from callcenter.store.writer import BACKOFF_CAP_S, BACKOFF_FIRST_S, TRANSIENT
 
@@ -51,6 +52,7 @@ class MessageKeeper:
         self._lock = asyncio.Lock()
         self._retry: asyncio.Task[None] | None = None
         self.rejected_path = spool.directory / "rejected.jsonl"
+        self.health: StoreHealth | None = None  # the health line counts what waits here (issue 11)
 
     async def start(self) -> None:
         """Read back what the spool still holds and write it to the database first."""
@@ -61,6 +63,7 @@ class MessageKeeper:
                 log.error("messages: unreadable spool entry (%s); kept in %s", error, self.rejected_path)
                 await asyncio.to_thread(self._reject, entry.payload, str(error))
                 self.spool.done([entry])
+        self._tell_health()
         if self._waiting:
             log.warning("messages: %d messages left for a callback are written to the database first",
                         len(self._waiting))
@@ -80,6 +83,11 @@ class MessageKeeper:
     def waiting(self) -> int:
         return len(self._waiting)
 
+    def _tell_health(self) -> None:
+        if self.health is not None:
+            self.health.update(messages_waiting=len(self._waiting),
+                               messages_since=self._waiting[0].message.at if self._waiting else None)
+
     async def keep(self, message: MessageLeft) -> None:
         """On disk before this returns; in the database and announced now if it takes it, else
         as soon as it does."""
@@ -90,6 +98,7 @@ class MessageKeeper:
             log.error("messages: the spool cannot take message %s (%s); kept in memory until the database "
                       "accepts it", message.linkedid, error)
             self._waiting.append(_Waiting(message, None))
+        self._tell_health()
         await self._drain()
 
     async def _drain(self) -> bool:
@@ -110,6 +119,7 @@ class MessageKeeper:
                 if head.entry is not None:
                     self.spool.done([head.entry])
                 self._waiting.pop(0)
+                self._tell_health()
                 if stored is not None:
                     self._publish(stored)
             return True
