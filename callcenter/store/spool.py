@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SEGMENT_BYTES = 4 * 1024 * 1024
 SUFFIX = ".jsonl"
+LOCK_POLL_S = 0.05
 
 
 class SpoolFull(Exception):
@@ -61,10 +63,11 @@ class Spool:
 
     # --- start-up ----------------------------------------------------------------------------
 
-    def open(self) -> list[Entry]:
-        """Create the directory if needed and return every entry still waiting, oldest first."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock()
+    def open(self, wait: float = 0.0) -> list[Entry]:
+        """Create the directory if needed and return every entry still waiting, oldest first.
+        ``wait``: how long another holder may keep the spool before SpoolInUse (the writer process
+        of a service killed a moment ago spools what its pipe still held, then lets go)."""
+        self.lock(wait)
         if self.label:
             (self.directory / "database.txt").write_text(self.label + "\n", encoding="utf-8")
         waiting: list[Entry] = []
@@ -137,13 +140,22 @@ class Spool:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
 
-    def _lock(self) -> None:
+    def lock(self, wait: float = 0.0) -> None:
+        """Hold the spool (SpoolInUse if another running service keeps it longer than ``wait``);
+        ``close`` lets go."""
         if self._lock_fd is not None:
             return
+        self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(LOCK_POLL_S)
+                    continue
             os.close(fd)
             raise SpoolInUse(f"spool {self.directory} is in use by another running callcenter for the same "
                              "database; stop it first (or give this one its "

@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 
 Journal = list[tuple[float, str, str]]
 StoredHook = Callable[[int, CallRecord], None]
+# What the writer process tells its parent about the records it sent, by the parent's tag: on disk
+# in the spool (tags), and out of the writer's hands (tag, calls.id or None when it was already
+# stored or refused for good, the record).
+SpooledHook = Callable[[list[object]], None]
+SettledHook = Callable[[list[tuple[object, int | None, CallRecord]]], None]
 _STOP = object()
 # Under a burst of finished calls: the spool thread waits this long after the first record for
 # more (one write and one fsync for all of them), and the drain thread commits at most once per
@@ -71,6 +76,7 @@ class _Waiting:
     journal: Journal
     entry: Entry | None  # None: the spool could not take it (full, not writable); kept in memory
     taken_at: float
+    tag: object = None  # the submitter's name for it (the writer process's parent), or None
 
 
 class CallWriter:
@@ -85,6 +91,8 @@ class CallWriter:
         self.spool = spool
         self._agents = agents or {}
         self._on_stored = on_stored
+        self.on_spooled: SpooledHook | None = None
+        self.on_settled: SettledHook | None = None
         self._batch_max = batch_max
         self._backoff_cap = backoff_cap
         self._queue: queue.Queue[object] = queue.Queue()
@@ -103,11 +111,11 @@ class CallWriter:
         self.stored = 0
         self.rejected_path = spool.directory / "rejected.jsonl"
 
-    def start(self) -> None:
+    def start(self, spool_wait: float = 0.0) -> None:
         """Read back what the spool still holds (written first), then start the threads."""
         favour_the_event_loop()
         now = time.time()
-        for entry in self.spool.open():
+        for entry in self.spool.open(spool_wait):
             try:
                 record, journal = record_from_json(entry.payload)
             except (KeyError, TypeError, ValueError) as error:
@@ -125,9 +133,9 @@ class CallWriter:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, record: CallRecord, journal: Journal) -> None:
-        """Called on the event loop: only enqueues."""
-        self._queue.put((record, list(journal)))
+    def submit(self, record: CallRecord, journal: Journal, tag: object = None) -> None:
+        """Called on the event loop (or the writer process's reader): only enqueues."""
+        self._queue.put((record, list(journal), tag))
 
     def wait_spooled(self) -> None:
         """Block until everything submitted so far is on disk in the spool (or, if the spool
@@ -182,10 +190,10 @@ class CallWriter:
             self._stopping = True
             self._cond.notify_all()
 
-    def _take(self) -> tuple[list[tuple[CallRecord, Journal]], bool, int]:
+    def _take(self) -> tuple[list[tuple[CallRecord, Journal, object]], bool, int]:
         """The next batch: the first record, then whatever else comes within ``GATHER_S`` (one
         fsync for all of them: under a burst, a few large writes instead of one per call)."""
-        batch: list[tuple[CallRecord, Journal]] = []
+        batch: list[tuple[CallRecord, Journal, object]] = []
         item = self._queue.get()
         taken, stop = 1, item is _STOP
         if not stop:
@@ -203,11 +211,11 @@ class CallWriter:
                 batch.append(more)  # type: ignore[arg-type]
         return batch, stop, taken
 
-    def _spool(self, batch: list[tuple[CallRecord, Journal]]) -> None:
+    def _spool(self, batch: list[tuple[CallRecord, Journal, object]]) -> None:
         now = time.time()
         try:
             entries: list[Entry | None] = list(self.spool.append(
-                [record_to_json(record, journal, now) for record, journal in batch]))
+                [record_to_json(record, journal, now) for record, journal, _ in batch]))
             if self.health.view().spool_problem:
                 self.health.update(spool_problem=None)
         except (SpoolFull, OSError) as error:
@@ -216,9 +224,11 @@ class CallWriter:
                           "database accepts them", error, len(batch))
             self.health.update(spool_problem=str(error))
             entries = [None] * len(batch)
+        if self.on_spooled is not None and entries[0] is not None:  # said before the drain may settle them
+            self.on_spooled([tag for _, _, tag in batch])
         with self._cond:
-            self._waiting += [_Waiting(record, journal, entry, now)
-                              for (record, journal), entry in zip(batch, entries, strict=True)]
+            self._waiting += [_Waiting(record, journal, entry, now, tag)
+                              for (record, journal, tag), entry in zip(batch, entries, strict=True)]
             self._taken += len(batch)
             self._cond.notify_all()
 
@@ -282,6 +292,7 @@ class CallWriter:
         except Exception as error:  # noqa: BLE001 (a refused row: find which, keep the rest going)
             if len(chunk) == 1:
                 self._reject(chunk[0], _one_line(error))
+                self._settled([(chunk[0].tag, None, chunk[0].record)])
                 return
             log.warning("writer: a batch of %d calls was refused; storing them one by one", len(chunk))
             for one in chunk:
@@ -289,8 +300,14 @@ class CallWriter:
             return
         self.stored += len(stored)
         if self._on_stored is not None:
-            for call_id, record in stored:
+            for _, call_id, record in stored:
                 self._on_stored(call_id, record)
+        ids = {id(w): call_id for w, call_id, _ in stored}
+        self._settled([(w.tag, ids.get(id(w)), w.record) for w in chunk])
+
+    def _settled(self, items: list[tuple[object, int | None, CallRecord]]) -> None:
+        if self.on_settled is not None:
+            self.on_settled(items)
 
     def _failed(self, reason: str) -> None:
         with self._cond:
@@ -322,7 +339,7 @@ class CallWriter:
 
     # --- one transaction ---------------------------------------------------------------------
 
-    def _write(self, chunk: list[_Waiting]) -> list[tuple[int, CallRecord]]:
+    def _write(self, chunk: list[_Waiting]) -> list[tuple[_Waiting, int, CallRecord]]:
         with unit_of_work(self._sessions) as session:
             fresh = _not_yet_stored(session, chunk)
             if not fresh:
@@ -344,7 +361,7 @@ class CallWriter:
             if events:
                 _insert_journal(session, events)
         self._known_agents |= added
-        return list(zip(ids, (w.record for w in fresh), strict=True))
+        return [(w, call_id, w.record) for w, call_id in zip(fresh, ids, strict=True)]
 
     def _ensure_agents(self, session: Session, batch: list[_Waiting]) -> set[str]:
         """The FK needs the agent's row; the hotline file is the source of truth for it."""
