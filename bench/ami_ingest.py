@@ -6,8 +6,8 @@ Uniqueids, Linkedids, channel names and times) and served over loopback TCP by a
 Asterisk stand-in (banner, Login, CoreShowChannels/QueueStatus lists, Ping). It is measured
 twice in the same run:
 
-* the service: AmiListener → EventPump → CallTracker → CallWriter (spool fsync'd, then SQLite,
-  WAL) — from the first byte sent until the last call is committed; decision latency = from the
+* the service: AmiListener → EventPump → CallTracker → the writer process (spool fsync'd, then
+  SQLite, WAL) — from the first byte sent until the last call is committed; decision latency = from the
   read that delivered a DialEnd ANSWER to the GreetingDecision being published;
 * the baseline: panoramisk's bare protocol parser (AMIProtocol.data_received → Message →
   dispatch), counting events, nothing else.
@@ -33,9 +33,9 @@ from callcenter.calls.pump import EventPump
 from callcenter.calls.replay import replay_chunks
 from callcenter.calls.tracker import CallTracker
 from callcenter.config import AmiSettings, Secret
-from callcenter.db.session import make_engine, make_session_factory, migrate
-from callcenter.store.spool import Spool
-from callcenter.store.writer import CallWriter
+from callcenter.db.session import migrate
+from callcenter.store.writer_child import WriterSettings
+from callcenter.store.writer_process import WriterProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACES = ROOT / "tests" / "data" / "ami-traces"
@@ -118,18 +118,16 @@ async def run_service(stream: bytes, messages: int, calls: int, db_url: str,
                       spool_dir: Path) -> dict[str, Any]:
     stand_in = StandIn(stream, login=True)
     port = await stand_in.start()
-    engine = make_engine(db_url)
     latencies: list[float] = []
     done = asyncio.Event()
-    loop = asyncio.get_running_loop()
     stored: list[CallRecord] = []
 
     def on_stored(call_id: int, record: CallRecord) -> None:
         stored.append(record)
         if len(stored) == calls:
-            loop.call_soon_threadsafe(done.set)
+            done.set()
 
-    writer = CallWriter(make_session_factory(engine), Spool(spool_dir, 1 << 32), on_stored=on_stored)
+    writer = WriterProcess(WriterSettings(db_url, spool_dir, 1 << 32, "bench", {}), on_stored=on_stored)
     pump_ref: list[EventPump] = []
 
     def publish(message: object) -> None:
@@ -141,7 +139,8 @@ async def run_service(stream: bytes, messages: int, calls: int, db_url: str,
     pump_ref.append(pump)
     settings = AmiSettings("127.0.0.1", port, "bench", Secret("x"), "bench", Secret("x"))
     listener = AmiListener(settings, pump.put, ListenerTiming(ping_interval=60.0), room=pump.room)
-    writer.start()
+    await writer.start()
+    await writer.ready()  # its start-up (a Python process) is not part of the measure
     await pump.start()
     await listener.start()
     try:
@@ -150,9 +149,8 @@ async def run_service(stream: bytes, messages: int, calls: int, db_url: str,
     finally:
         await listener.stop()
         await pump.stop()
-        await asyncio.to_thread(writer.stop)
+        await writer.stop()
         await stand_in.stop()
-        engine.dispose()
     greetings = sorted(str(r.greeting) for r in stored)
     return {"events": pump.events, "seconds": elapsed, "events_per_s": pump.events / elapsed,
             "calls_stored": len(stored),

@@ -120,7 +120,7 @@ async def test_service_down_two_minutes_while_calls_go_on_stores_every_ended_cal
             await asyncio.wait_for(calls, 120)
             await second.until(lambda: second.component.catch_up.backfilled > 0
                                and second.ctx.tracker.open_calls == 0)
-            await asyncio.to_thread(second.component.writer.flush)
+            await second.component.writer.flush()
     finally:
         calls.cancel()
     ended = {log.linkedid: log for log in pbx.calls.values() if log.ended_at is not None}

@@ -26,8 +26,9 @@ from callcenter.hotline import Hotline
 from callcenter.messages import CallStored, StoreHealthChanged
 from callcenter.service import ServiceContext
 from callcenter.store.health import HealthView
-from callcenter.store.spool import Spool
-from callcenter.store.writer import AgentRow, CallWriter
+from callcenter.store.writer import AgentRow
+from callcenter.store.writer_child import WriterSettings
+from callcenter.store.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ class CallsComponent:
                  publish_hook: Callable[[object], None] | None = None) -> None:
         self.ctx = ctx
         settings = ctx.settings
-        spool = Spool(settings.spool_dir, settings.spool_max_mb * 1024 * 1024, label=settings.database_label)
-        self.writer = CallWriter(ctx.sessions, spool, agent_rows(settings.hotline), on_stored=self._stored)
+        self.writer = WriterProcess(WriterSettings(
+            settings.database_url, settings.spool_dir, settings.spool_max_mb * 1024 * 1024,
+            settings.database_label, agent_rows(settings.hotline)), on_stored=self._stored)
         publish = ctx.bus.publish if publish_hook is None else _both(ctx.bus.publish, publish_hook)
         rule = RingRule(settings.ring_cycle_seconds, settings.rule_rings)
         members = hotline_members((a.id, a.name, a.extension) for a in settings.hotline.agents)
@@ -62,7 +64,6 @@ class CallsComponent:
         self._catching_up: asyncio.Task[None] | None = None
         self.listener = AmiListener(ami, self.pump.put, timing, room=self.pump.room) if ami else None
         self.actions = AmiActions(ami) if ami else None
-        self._loop: asyncio.AbstractEventLoop | None = None
         ctx.tracker = self.tracker
         ctx.actions = self.actions
         ctx.extras["store_health"] = self.writer.health
@@ -71,8 +72,7 @@ class CallsComponent:
         self.writer.health.on_change = self._health_changed
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(self.writer.start)  # reads back the spool: written before anything new
+        await self.writer.start()  # its process reads back the spool: written before anything new
         await self.pump.start()
         if self.listener is None:
             log.warning("no AMI configured (no CALLCENTER_AMI_HOST and no embedded PBX): "
@@ -80,15 +80,18 @@ class CallsComponent:
             return
         await self.listener.start()
 
-    async def stop(self) -> None:
+    async def _stop_reading(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
         await cancel_and_wait(self._catching_up)
         await self.pump.drain()
         await self.pump.stop()
+
+    async def stop(self) -> None:
+        await self._stop_reading()
         if self.actions is not None:
             await self.actions.close()
-        await asyncio.to_thread(self.writer.stop)
+        await self.writer.stop()
 
     def _after_resync(self) -> None:
         """After each snapshot: record from the queue_log what Asterisk did while we were away."""
@@ -98,7 +101,7 @@ class CallsComponent:
 
     async def _backfill(self) -> None:
         try:
-            await asyncio.to_thread(self.writer.flush)  # what we saw is stored before we compare
+            await self.writer.flush()  # what we saw is stored before we compare
             await self.catch_up.backfill(self.tracker.known_ids())
         except Exception:
             log.exception("catch-up from the queue_log failed")
@@ -112,15 +115,12 @@ class CallsComponent:
             return stored_ids(session, self.tracker.server, ids)
 
     def _stored(self, call_id: int, record: CallRecord) -> None:
-        """Runs on the writer thread, after the commit: hand the news to the loop."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self.ctx.bus.publish, CallStored(call_id, record))
-
+        """On the loop, once the writer process has committed the call."""
+        self.ctx.bus.publish(CallStored(call_id, record))
 
     def _health_changed(self, view: HealthView) -> None:
-        """Runs on the writer thread: hand the news to the loop."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self.ctx.bus.publish, StoreHealthChanged(view))
+        """On the loop, as the writer process reports it."""
+        self.ctx.bus.publish(StoreHealthChanged(view))
 
 
 def _both(first: Callable[[object], None], second: Callable[[object], None]) -> Callable[[object], None]:
