@@ -215,3 +215,23 @@ async def test_pbxsim_plays_each_prompt_as_long_as_its_wav_file_as_asterisk_did(
     live = prompts_played((CAPTURES / f"{name}.ami").read_bytes())
     assert [command for command, _ in simulated] == [command for command, _ in live]
     assert [seconds for _, seconds in simulated] == pytest.approx([seconds for _, seconds in live], abs=0.05)
+
+
+def local_caller_order(stream: bytes) -> list[str]:
+    """The events of the caller's Local ``;1`` half from its Hangup on."""
+    names = [(h.get("Event", ""), h.get("Channel", "")) for h in map(dict, messages(stream))]
+    ones = [(event, channel) for event, channel in names if channel.endswith(";1") and "inbound" in channel]
+    hangup = next(i for i, (event, _) in enumerate(ones) if event == "Hangup")
+    return [event for event, _ in ones[hangup:]]
+
+
+@pytest.mark.parametrize("name", ["fast_answer", "abandoned"])
+@in_virtual_time
+async def test_the_local_callers_new_caller_id_follows_its_hangup_as_on_asterisk(
+        name: str, tmp_path: Path, tier_sounds: Path) -> None:
+    """Once a phone was dialled for a Local caller, Asterisk sends the ``;1``'s NewCallerid (the
+    phone's number) just after the ``;1``'s Hangup."""
+    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", **SAME_CALL[name])
+    simulated = await pbxsim_stream(tmp_path, plan, sounds=tier_sounds)
+    live = (CAPTURES / f"{name}.ami").read_bytes()
+    assert local_caller_order(simulated) == local_caller_order(live) == ["Hangup", "NewCallerid"]

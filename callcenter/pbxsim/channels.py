@@ -48,6 +48,7 @@ class Channel:
     role: str = ""  # "member": a leg app_queue or Dial() rang for an agent
     pending: HangupRequest | None = None
     on_hangup: list[Callable[[], None]] = field(default_factory=list)  # run just before its Hangup event
+    after_hangup: list[Callable[[], None]] = field(default_factory=list)  # run just after it
     signal: asyncio.Event = field(default_factory=asyncio.Event)
 
     def request(self, request: HangupRequest) -> None:

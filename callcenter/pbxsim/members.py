@@ -121,7 +121,7 @@ def _announce_leg(pbx: Pbx, caller: Channel, leg: MemberLeg) -> None:
 
 def phone_rings_for_local_caller(pbx: Pbx, one: Channel, interface: str) -> None:
     """Asterisk 20.20.1: a SIP phone dialled for a Local caller's ;2 becomes the ;1's caller ID
-    (connected line), and the NewCallerid saying so comes with the ;1's hang-up."""
+    (connected line), and the NewCallerid saying so comes just after the ;1's Hangup."""
     first = PHONE_VAR not in one.variables
     one.variables[PHONE_VAR] = interface.rsplit("/", 1)[-1]
     if first:
@@ -129,7 +129,7 @@ def phone_rings_for_local_caller(pbx: Pbx, one: Channel, interface: str) -> None
             one.cid_num = one.variables[PHONE_VAR]
             pbx.call_event("NewCallerid", one, ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)"))
 
-        one.on_hangup.append(update)
+        one.after_hangup.append(update)
 
 
 def local_bridge(pbx: Pbx, one: Channel, two: Channel) -> None:

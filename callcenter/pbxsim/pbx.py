@@ -211,6 +211,8 @@ class Pbx:
             self.recorder.hangup(self, channel)
         self.call_event("Hangup", channel, ("Cause", str(cause)),
                         ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown")))
+        for hook in channel.after_hangup:
+            hook()
         self.channels.pop(channel.name, None)
 
     def hangup_request(self, channel: Channel, cause: int | None, soft: bool = False) -> None:
