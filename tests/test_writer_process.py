@@ -54,6 +54,21 @@ async def test_calls_are_stored_once_through_the_writer_process_and_announced_af
     assert writer.health.view().ok and not segments(tmp_path / "spool")
 
 
+async def test_the_writer_process_leaves_the_messages_count_on_the_shared_health_line_alone(
+        database_url: str, traces_dir: Path, tmp_path: Path) -> None:
+    writer = WriterProcess(settings(database_url, tmp_path / "spool"))
+    writer.health.update(messages_waiting=2)  # the IVR's messages waiting, on the same line
+    await writer.start()
+    try:
+        for record, journal in calls(traces_dir, 3, "shared"):
+            writer.submit(record, journal)
+        await writer.flush()
+        await drained(writer)
+    finally:
+        await writer.stop()
+    assert writer.health.view().messages_waiting == 2 and writer.health.view().waiting == 0
+
+
 async def test_a_writer_process_that_dies_is_started_again_and_gets_every_call_it_had_not_spooled(
         database_url: str, traces_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)

@@ -40,6 +40,7 @@ Journal = list[tuple[float, str, str]]
 StoredHook = Callable[[int, CallRecord], None]
 CHILD = "import sys; from callcenter.store.writer_child import main; sys.exit(main())"
 RESTART_FIRST_S, RESTART_CAP_S = 0.25, 5.0
+WRITER_FIELDS = ("waiting", "database_ok", "since", "spool_problem", "rejected")
 STOP_LIMIT_S = 120.0  # the writer's last try may wait out SQLite's busy timeout (30 s)
 
 
@@ -274,7 +275,8 @@ class WriterProcess:
             self._apply_health(body[0])
 
     def _apply_health(self, view: HealthView) -> None:
-        self.health.update(**dataclasses.asdict(view))
+        """The call writer's own fields only: others share this health line (the IVR's messages)."""
+        self.health.update(**{name: getattr(view, name) for name in WRITER_FIELDS})
 
     def _send_outgoing(self) -> None:
         if not self._outgoing or not self._running:
