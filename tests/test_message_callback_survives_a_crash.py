@@ -8,6 +8,7 @@ replayed. It used to live only in the in-memory ``MessageLeft``. SQLite and Post
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -20,6 +21,7 @@ from callcenter.config import Settings, load_settings
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.models.calls import LeftMessage
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.messages import StoreHealthChanged
 from callcenter.service import Service
 from callcenter.store.spool import Spool
 from tests.test_ivr_agi import Channel, agi_session, trace_environment
@@ -161,3 +163,32 @@ async def test_messages_waiting_for_the_database_are_shown_on_the_health_line(
     finally:
         await service.stop()
     assert line["ok"] is True and line["messages_waiting"] == 0 and line["zh"] is None
+
+
+async def test_stored_messages_left_undecided_are_shown_on_the_health_line(database_url: str,
+                                                                          tmp_path: Path) -> None:
+    settings = settings_for(database_url, tmp_path)
+    now = dt.datetime.now(dt.UTC)
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as s:  # the scheduler has been away since
+            for linkedid, left in (("1796000000.15", now - dt.timedelta(minutes=10)), ("1796000000.16", now)):
+                s.add(LeftMessage(server="pbx", linkedid=linkedid, caller=CALLER, reason="after_hours",
+                                  department="repair", agent_id=None, recording=None, left_at=left,
+                                  awaiting_decisions=True))
+    finally:
+        engine.dispose()
+    service = Service(settings, factories=IVR_ONLY)
+    counted = asyncio.Event()
+    service.context.bus.subscribe_sync(
+        StoreHealthChanged, lambda m: counted.set() if m.health.messages_undecided else None)
+    await service.start()
+    try:
+        await asyncio.wait_for(counted.wait(), timeout=240)  # a bound against hanging, not a speed check
+        line = service.context.extras["store_health"].as_json(settings.hotline.centre.timezone)
+    finally:
+        await service.stop()
+    # only the one older than the grace: the other is still on its way to the callbacks
+    assert line["ok"] is False and line["messages_undecided"] == 1
+    assert line["zh"].startswith("1 条留言未安排回电，自 ")
+    assert line["en"].startswith("1 messages without their callback, since ")

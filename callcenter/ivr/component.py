@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from callcenter.ivr import hours
@@ -15,7 +16,7 @@ from callcenter.listening import listening_socket
 from callcenter.messages import AgentStateChanged, StoreHealthChanged
 from callcenter.service import ServiceContext
 from callcenter.store.health import StoreHealth
-from callcenter.store.messages import MessageKeeper
+from callcenter.store.messages import UNDECIDED_LOOK_S, MessageKeeper
 from callcenter.store.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,14 @@ class IvrComponent:
         self.scripts = IvrScripts(hotline, ctx.clock, self.messages.keep, settings.pbx_name,
                                   history or TicketsHistory(ctx.sessions), self.presence, lambda: ctx.tracker)
         self._server: AgiServer | None = None
+        self._undecided: asyncio.Task[None] | None = None
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> None:
         settings = self._ctx.settings
         self.messages.health = self._health()
         await self.messages.start()  # messages a crash left in the spool are stored first (R12, R18)
+        self._undecided = asyncio.create_task(self._look_for_undecided(), name="ivr:undecided-messages")
         routes = {**self.scripts.routes(), DOCTOR_SCRIPT: doctor_script(settings.hotline)}
         self._server = AgiServer(routes, self._ctx.clock.time, settings.agi_allowed_hosts)
         sock = listening_socket(settings.agi_host, settings.agi_port, host_setting="CALLCENTER_AGI_HOST",
@@ -61,7 +64,18 @@ class IvrComponent:
                 lambda view: self._ctx.bus.publish(StoreHealthChanged(view)))
         return health
 
+    async def _look_for_undecided(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.messages.look_for_undecided, self._ctx.clock.now())
+            except Exception as exc:  # noqa: BLE001 (the database is away: the health line says so)
+                log.debug("ivr: undecided messages not counted now (%s)", type(exc).__name__)
+            await asyncio.sleep(UNDECIDED_LOOK_S)
+
     async def stop(self) -> None:
+        if self._undecided is not None:
+            self._undecided.cancel()
+            self._undecided = None
         if self._server is not None:
             await self._server.stop()
             self._server = None

@@ -19,11 +19,13 @@ class HealthView:
     rejected: int = 0  # records the database refused for good, kept in var/spool/rejected.jsonl
     messages_waiting: int = 0  # messages left for a callback (R12, R18) not yet in the database
     messages_since: float | None = None  # epoch seconds: when the oldest of them was left
+    messages_undecided: int = 0  # stored messages whose callback is still not decided after a grace
+    undecided_since: float | None = None  # epoch seconds: when the oldest of them was left
 
     @property
     def ok(self) -> bool:
         return (self.database_ok and self.waiting == 0 and self.spool_problem is None and self.rejected == 0
-                and self.messages_waiting == 0)
+                and self.messages_waiting == 0 and self.messages_undecided == 0)
 
     def describe(self, timezone: str, lang: str = "zh") -> str | None:
         """One line for people (hotline local time), or None when all is well."""
@@ -44,6 +46,12 @@ class HealthView:
                          else f"{self.messages_waiting} messages waiting to be written")
             if self.messages_since is not None:
                 left = _clock(self.messages_since, timezone)
+                parts.append(f"自 {left} 起" if zh else f"since {left}")
+        if self.messages_undecided:
+            parts.append(f"{self.messages_undecided} 条留言未安排回电" if zh
+                         else f"{self.messages_undecided} messages without their callback")
+            if self.undecided_since is not None:
+                left = _clock(self.undecided_since, timezone)
                 parts.append(f"自 {left} 起" if zh else f"since {left}")
         if self.spool_problem:
             parts.append("本地缓存已满或不可写" if zh else "local spool full or not writable")
@@ -81,5 +89,5 @@ class StoreHealth:
         """What the wallboard shows: both languages, local times already rendered."""
         view = self.view()
         return {"ok": view.ok, "waiting": view.waiting, "database_ok": view.database_ok,
-                "messages_waiting": view.messages_waiting,
+                "messages_waiting": view.messages_waiting, "messages_undecided": view.messages_undecided,
                 "zh": view.describe(timezone, "zh"), "en": view.describe(timezone, "en")}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +34,8 @@ from callcenter.store.writer import BACKOFF_CAP_S, BACKOFF_FIRST_S, TRANSIENT
 
 log = logging.getLogger(__name__)
 VERSION = 1
+UNDECIDED_GRACE = dt.timedelta(minutes=2)  # the callbacks decide a stored message within seconds
+UNDECIDED_LOOK_S = 60.0
 
 
 @dataclass
@@ -155,6 +158,19 @@ class MessageKeeper:
             log.info("messages: message %s is already stored; skipped", message.linkedid)
             return None
         return dataclasses.replace(message, message_id=new_id)
+
+    def look_for_undecided(self, now: dt.datetime) -> None:
+        """Count stored messages the callbacks have not decided within ``UNDECIDED_GRACE`` (the
+        scheduler away, say) for the health line; the database away counts nothing new."""
+        if self.health is None:
+            return
+        with unit_of_work(self._sessions) as session:
+            count, oldest = session.execute(
+                select(func.count(LeftMessage.id), func.min(LeftMessage.left_at))
+                .where(LeftMessage.awaiting_decisions.is_(True),
+                       LeftMessage.left_at <= now - UNDECIDED_GRACE)).one()
+        self.health.update(messages_undecided=count,
+                           undecided_since=None if oldest is None else oldest.timestamp())
 
     def _reject(self, payload: dict[str, Any], reason: str) -> None:
         _append_line(self.rejected_path, {**payload, "rejected": reason})
