@@ -23,7 +23,7 @@ from callcenter.pbxsim.scenario import CallPlan, Scenario
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.service import Service
 from tests.support.service import listener_ready
-from tests.support.virtual_time import in_virtual_time
+from tests.support.virtual_time import in_virtual_time, on_the_wall_clock
 
 pytestmark = pytest.mark.slow
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -102,7 +102,8 @@ async def test_answer_greetings_standard_and_apology_r1_r2_r3_r13(hotline_path: 
         # R2/R13
         assert rolled.answered_by == "PJSIP/8202" and "callcenter/zh/agent_202_apology" in rolled.heard
         assert rolled.ring_seconds is not None and rolled.ring_seconds >= 15
-        await open_hotline.service.stop()  # the writer commits the records
+        with on_the_wall_clock():  # the writer process commits the records on the wall clock
+            await open_hotline.service.stop()
         stored = _greetings(open_hotline.database_url)
         assert stored["13800000001"][0] == "standard" and stored["13800000003"][0] == "standard"
         assert stored["13800000002"][0] == "apology"

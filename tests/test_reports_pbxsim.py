@@ -22,7 +22,7 @@ from callcenter.reports.measures import Thresholds
 from callcenter.reports.period import Period
 from callcenter.service import Service
 from tests.support.service import listener_ready
-from tests.support.virtual_time import in_virtual_time
+from tests.support.virtual_time import in_virtual_time, on_the_wall_clock
 
 pytestmark = pytest.mark.slow
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -63,7 +63,8 @@ async def test_a_morning_of_pbxsim_calls_reports_as_designed_r1_r2_r13(
         await asyncio.wait_for(run_scenario(sim.pbx, Scenario("report_e2e", flow="hotline", calls=calls),
                                             sim.server.port), timeout=120)
     finally:
-        await service.stop()  # the writer has committed every record
+        with on_the_wall_clock():  # the writer process commits every record on the wall clock
+            await service.stop()
     engine = make_engine(url)
     try:
         with unit_of_work(make_session_factory(engine)) as session:

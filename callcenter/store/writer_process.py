@@ -71,6 +71,7 @@ class WriterProcess:
         self._alive = False  # the current process reads its pipe
         self._running = False  # ... and has had everything not yet spooled: new calls may follow
         self._started = asyncio.Event()
+        self._resumed = asyncio.Event()  # set while _running
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
 
@@ -123,6 +124,7 @@ class WriterProcess:
         """The writer process spools what it was sent, writes what the database takes and ends;
         what it did not take is written to the spool here, for the next start."""
         self._stopping = True
+        await self._let_it_take_what_waits()
         if self._watch is not None:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -150,6 +152,17 @@ class WriterProcess:
         unsaved = [(tag, sent) for tag, sent in self._pending.items() if sent.journal is not None]
         if unsaved:
             await asyncio.to_thread(self._rescue, unsaved)
+
+    async def _let_it_take_what_waits(self) -> None:
+        """A writer process still starting at stop first takes the calls that wait for it, as a
+        running one would: stop() then ends with them in the database, not only in the spool.
+        Bounded by the child itself: it either becomes ready or ends."""
+        reading = self._reading
+        if not self._pending or self._running or reading is None or reading.done():
+            return
+        resumed = asyncio.ensure_future(self._resumed.wait())
+        await asyncio.wait({resumed, reading}, return_when=asyncio.FIRST_COMPLETED)
+        resumed.cancel()
 
     # --- the child --------------------------------------------------------------------------
 
@@ -225,6 +238,7 @@ class WriterProcess:
         the flushes asked for meanwhile."""
         self._running = True
         self._started.set()
+        self._resumed.set()
         self._outgoing = list(self._pending)
         self._send_outgoing()
         for token in self._flushes:
@@ -243,6 +257,7 @@ class WriterProcess:
                         log.exception("writer: could not handle the writer process's %r", message)
         finally:
             self._alive = self._running = False  # its pipe ends when it does
+            self._resumed.clear()
 
     def _handle(self, message: object) -> None:
         kind, *body = cast(tuple[Any, ...], message)
