@@ -21,6 +21,21 @@ class CallStored:
 
 
 @dataclass(frozen=True)
+class PlaceCallback:
+    """Sent by the active scheduler run apart from the trackers (issue 16): the tracker of PBX
+    ``pbx`` places attempt ``attempt`` of callback ``callback_id`` (ringing ``channel``, then
+    ``number``) and Asterisk's OriginateResult comes back as for any Originate. The tracker checks
+    every field as it would any input and places one attempt at most once (``callbacks.placing``)."""
+
+    pbx: str
+    callback_id: int
+    attempt: int
+    channel: str
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class StoreHealthChanged:
     """Published by the calls component when the store's health changes: records waiting in the
     spool, the database reachable or not (issue 11: nothing pretends to be fine)."""

@@ -9,7 +9,8 @@ them, so that any number of each can run on any machine against one PostgreSQL:
   AudioSocket taps are asked of its Asterisk); without CALLCENTER_AMI_HOST, the embedded pbxsim;
 - ``web``: the web front end (pages, wallboard, agent desk);
 - ``worker``: transcription (claims jobs with SKIP LOCKED) and the tickets built from transcripts;
-- ``scheduler``: the callbacks (one active scheduler holds an advisory lock, others stand by).
+- ``scheduler``: the callbacks (one active scheduler holds an advisory lock, others stand by); it
+  asks the tracker of each callback's PBX to place it (``PlaceCallback``): AMI stays with the trackers.
 
 Run apart, the processes share their live messages through PostgreSQL LISTEN/NOTIFY (the relay
 component), which SQLite cannot do: such a process refuses SQLite, naming the setting.
@@ -41,6 +42,7 @@ from callcenter.messages import (
     LiveStatus,
     LiveWords,
     MessageLeft,
+    PlaceCallback,
     SupervisorAlert,
     TicketChanged,
     TranscriptionQueued,
@@ -49,6 +51,7 @@ from callcenter.service import COMPONENTS
 
 ROLES = ("tracker", "web", "worker", "scheduler")
 RELAY = "callcenter.relay.component:build"
+PLACING = "callcenter.callbacks.placing:build"  # a tracker places the scheduler's callbacks
 EVERY_PROCESS = ("callcenter.observability.component:build",)  # /metrics, /healthz, /readyz
 
 # Each role's components, in the service's start order.
@@ -56,19 +59,20 @@ PARTS: dict[str, tuple[str, ...]] = {
     "tracker": ("callcenter.pbxsim.component:build", "callcenter.calls.component:build",
                 "callcenter.ivr.component:build", "callcenter.speech.component:build_intake",
                 "callcenter.speech.serving:build",
-                "callcenter.live.component:build"),
+                "callcenter.live.component:build", PLACING),
     "worker": ("callcenter.speech.component:build_worker", "callcenter.tickets.component:build"),
     "scheduler": ("callcenter.callbacks.component:build",),
     "web": ("callcenter.agents.component:build", "callcenter.web.component:build"),
 }
 ORDER = (*COMPONENTS[:3], "callcenter.speech.component:build_intake", "callcenter.speech.serving:build",
-         "callcenter.speech.component:build_worker", *COMPONENTS[4:])
+         "callcenter.speech.component:build_worker", *COMPONENTS[4:-1], PLACING,
+         COMPONENTS[-1])
 
 # The messages each role needs from the other processes (what its components subscribe to and
 # other roles publish).
 _CALL_LIVE: tuple[type, ...] = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision)
 INBOUND: dict[str, tuple[type, ...]] = {
-    "tracker": (LiveSnapshotRequest,),
+    "tracker": (LiveSnapshotRequest, PlaceCallback),
     "web": (*_CALL_LIVE, HoldChanged, CallEnded, CallStored, AgentStateChanged, SupervisorAlert,
             TicketChanged, OriginateResult, LiveSnapshot, LiveWords, LiveStatus, LivePrefill),
     "worker": (TranscriptionQueued, LiveEmergency, CallStored),

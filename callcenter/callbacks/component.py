@@ -20,6 +20,7 @@ from callcenter.calls.model import (
     SurveyScored,
 )
 from callcenter.messages import AgentStateChanged, CallStored, MessageLeft, TicketChanged
+from callcenter.roles import all_in_one
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,11 @@ class CallbacksComponent:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         hotline = ctx.settings.hotline
-        self.runtime = CallbackRuntime(hotline, ctx.sessions, ctx.clock, ctx.bus.publish, lambda: ctx.actions)
+        # All in one process: the tracker's own AMI client. Run apart (issue 16): each callback is
+        # sent to the tracker of its PBX through the relay (PlaceCallback), which holds the AMI.
+        apart = not all_in_one(list(ctx.extras.get("roles") or ()))
+        self.runtime = CallbackRuntime(hotline, ctx.sessions, ctx.clock, ctx.bus.publish, lambda: ctx.actions,
+                                       ctx.bus.publish if apart else None, ctx.settings.pbx_name)
         self.scheduler = CallbackScheduler(ctx.settings.database_url, hotline.callbacks.scheduling,
                                            hotline.callbacks.sweep_seconds)
         self.surveys = SurveyRecorder(ctx.sessions, ctx.clock)

@@ -19,7 +19,9 @@ from callcenter import phones
 from callcenter.ami.actions import caller_id
 from callcenter.callbacks.store import CallbackView
 from callcenter.calls import outbound
+from callcenter.db.models.callbacks import REASONS
 from callcenter.hotline import Hotline
+from callcenter.messages import PlaceCallback
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,12 @@ def describe_reason(reason: str) -> str:
 
 
 class Executor:
-    def __init__(self, hotline: Hotline, actions: Callable[[], Any], timeout_seconds: int) -> None:
+    def __init__(self, hotline: Hotline, actions: Callable[[], Any], timeout_seconds: int,
+                 place: Callable[[PlaceCallback], None] | None = None, default_pbx: str = "pbx") -> None:
         self._hotline = hotline
         self._actions = actions  # read at each call: the AMI client may be (re)made after us
+        self._place = place  # run apart: sends the request to the trackers (the relay)
+        self._default_pbx = default_pbx  # where a callback whose PBX is unknown is placed
         self._timeout_ms = timeout_seconds * 1000
         self.agent_states: dict[str, str] = {}  # agent id -> latest AgentStateChanged state
 
@@ -80,20 +85,50 @@ class Executor:
         return dept.queue
 
     async def originate(self, cb: CallbackView, target: Target) -> str:
-        """Ring the agent; Asterisk then dials the customer from the callback context."""
+        """Ring the agent; Asterisk then dials the customer from the callback context. Run apart,
+        the tracker of the callback's PBX is asked to place it (its answer is the OriginateResult)."""
+        request = PlaceCallback(pbx=cb.pbx or self._default_pbx, callback_id=cb.id, attempt=cb.attempts,
+                                channel=target.channel, number=cb.caller, reason=cb.reason)
+        if self._place is not None:
+            checked(self._hotline, request)  # what this node would refuse is not sent
+            self._place(request)
+            return action_id(cb.id, cb.attempts)
         actions = self._actions()
         if actions is None:
             raise ConnectionError("no AMI action client: Asterisk is not connected")
-        # Checked again right before dialling: a row changed by hand or by an older version
-        # must not reach Asterisk unless it is a number this hotline dials.
-        number = phones.normalise(cb.caller, international=self._hotline.phones.international)
-        variables = {"CC_CALLBACK_ID": str(cb.id), "CC_CALLBACK_REASON": cb.reason,
-                     "CC_CUSTOMER": number,
-                     # R8/R21: the follow-up after a repair ends with the satisfaction survey.
-                     "CC_SURVEY": "1" if cb.reason == "repair_followup" else "0"}
-        # The agent's phone shows whom they are about to call back (R15).
-        sent: str = await actions.originate(
-            target.channel, context=CALLBACK_CONTEXT, exten=number, priority=1, variables=variables,
-            caller_id=caller_id(f"回电 {number}", number), timeout_ms=self._timeout_ms,
-            action_id=action_id(cb.id, cb.attempts))
-        return sent
+        return await send(actions, self._hotline, request, self._timeout_ms)
+
+
+def checked(hotline: Hotline, request: PlaceCallback) -> str:
+    """The dialled number of ``request``, or ValueError naming the field no callback of this
+    hotline can have: the agent leg must be one of its phones or queues, the number one it dials."""
+    if not (_positive(request.callback_id) and _positive(request.attempt)):
+        raise ValueError("callback id and attempt must be positive whole numbers")
+    if request.reason not in REASONS:
+        raise ValueError(f"{str(request.reason)[:40]!r} is not a callback reason")
+    channels = {f"PJSIP/{a.extension}" for a in hotline.agents}
+    channels |= {f"Local/{d.queue}@{QUEUE_CONTEXT}" for d in hotline.departments}
+    if request.channel not in channels:
+        raise ValueError(f"{str(request.channel)[:60]!r} is none of the hotline's phones or queues")
+    # Checked again right before dialling: a row changed by hand or by an older version
+    # must not reach Asterisk unless it is a number this hotline dials.
+    return phones.normalise(request.number, international=hotline.phones.international)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+async def send(actions: Any, hotline: Hotline, request: PlaceCallback, timeout_ms: int) -> str:
+    """The Originate of one callback attempt on ``actions`` (this node's Asterisk)."""
+    number = checked(hotline, request)
+    variables = {"CC_CALLBACK_ID": str(request.callback_id), "CC_CALLBACK_REASON": request.reason,
+                 "CC_CUSTOMER": number,
+                 # R8/R21: the follow-up after a repair ends with the satisfaction survey.
+                 "CC_SURVEY": "1" if request.reason == "repair_followup" else "0"}
+    # The agent's phone shows whom they are about to call back (R15).
+    sent: str = await actions.originate(
+        request.channel, context=CALLBACK_CONTEXT, exten=number, priority=1, variables=variables,
+        caller_id=caller_id(f"回电 {number}", number), timeout_ms=timeout_ms,
+        action_id=action_id(request.callback_id, request.attempt))
+    return sent

@@ -15,13 +15,16 @@ from callcenter.callbacks.customer_leg import Attempt, CustomerOutcome
 from callcenter.callbacks.policies import PolicySettings
 from callcenter.callbacks.store import CallbackView, Changes
 from callcenter.calls.model import CallRecord
-from callcenter.db.models.callbacks import Callback
+from callcenter.db.models.callbacks import Callback, CallbackLog
 from callcenter.words.enums import word
 from callcenter.words.formats import local_time
 
 # An attempt whose OriginateResponse never came (connection lost, service stopped) counts as
 # unanswered after the originate timeout plus this margin.
 STALE_MARGIN = dt.timedelta(seconds=60)
+# A tracker places a request only this soon after the attempt began, well inside STALE_MARGIN: a
+# request that arrives later (or none) has its attempt counted unanswered and retried, never both.
+PLACE_WINDOW = dt.timedelta(seconds=30)
 
 
 def attempt_result(session: Session, callback_id: int, attempt: int, answered: bool, detail: str,
@@ -113,11 +116,31 @@ def escalate_overdue(session: Session, now: dt.datetime, cfg: PolicySettings) ->
 
 def expire_stale(session: Session, now: dt.datetime, cfg: PolicySettings) -> Changes:
     limit = now - dt.timedelta(seconds=cfg.callbacks.originate_timeout_seconds) - STALE_MARGIN
-    query = select(Callback).where(Callback.status == "running", Callback.last_attempt_at <= limit)
+    # Locked: a tracker placing the attempt (claim_placement) and this wait for each other.
+    query = (select(Callback).where(Callback.status == "running", Callback.last_attempt_at <= limit)
+             .with_for_update())
     changes = Changes()
     for cb in session.scalars(query):
         changes.merge(unanswered(session, cb, now, cfg, "no response from Asterisk"))
     return changes
+
+
+def claim_placement(session: Session, callback_id: int, attempt: int, action_id: str, pbx: str,
+                    now: dt.datetime) -> bool:
+    """A tracker takes attempt ``attempt`` to place it (issue 16): True once; False for a repeated
+    request, an attempt already settled or retried, or one older than PLACE_WINDOW (which
+    expire_stale may already count as unanswered). The row is locked against expire_stale."""
+    cb = session.scalar(select(Callback).where(
+        Callback.id == callback_id, Callback.status == "running", Callback.attempts == attempt,
+        Callback.last_attempt_at >= now - PLACE_WINDOW).with_for_update())
+    if cb is None:
+        return False
+    placed = select(CallbackLog.id).where(CallbackLog.callback_id == callback_id,
+                                          CallbackLog.attempt == attempt, CallbackLog.kind == "placed")
+    if session.scalar(placed.limit(1)) is not None:
+        return False
+    store.note(session, cb, "placed", now, f"placed on {pbx}", action_id=action_id)
+    return True
 
 
 def mask(number: str) -> str:

@@ -41,13 +41,15 @@ class Waker(Protocol):
 
 class CallbackRuntime:
     def __init__(self, hotline: Hotline, sessions: sessionmaker[Session], clock: Clock,
-                 publish: Callable[[Any], None], actions: Callable[[], Any]) -> None:
+                 publish: Callable[[Any], None], actions: Callable[[], Any],
+                 place: Callable[[Any], None] | None = None, default_pbx: str = "pbx") -> None:
         self.hotline = hotline
         self.cfg = PolicySettings.from_hotline(hotline)
         self.sessions = sessions
         self.clock = clock
         self.publish = publish
-        self.executor = Executor(hotline, actions, hotline.callbacks.originate_timeout_seconds)
+        self.executor = Executor(hotline, actions, hotline.callbacks.originate_timeout_seconds, place,
+                                 default_pbx)
         self.waker: Waker | None = None
         self._callers: OrderedDict[str, str] = OrderedDict()  # linkedid -> caller, for GreetingDecision
         self.in_flight = AttemptsInFlight()  # our callbacks' calls whose agent answered, by linkedid
@@ -269,7 +271,7 @@ class CallbackRuntime:
                     cb.status, cb.outcome, cb.attempts = "cancelled", "the caller got through to an agent", 0
                     store.note(session, cb, "cancelled", now, cb.outcome)
                     continue
-                claimed.append(CallbackView.of(cb))
+                claimed.append(CallbackView.of(cb, store.pbx_of(session, cb)))
             return Changes()
         await self._work(work, rearm=False)
         return claimed

@@ -39,11 +39,30 @@ class CallbackView:
     status: str
     attempts: int
     created_at: dt.datetime
+    pbx: str | None = None  # the PBX its call came from (None: unknown, placed on the default one)
 
     @classmethod
-    def of(cls, cb: Callback) -> CallbackView:
+    def of(cls, cb: Callback, pbx: str | None = None) -> CallbackView:
         return cls(cb.id, cb.reason, cb.caller, cb.owner, cb.department, cb.ticket_id, cb.due_at, cb.status,
-                   cb.attempts, cb.created_at)
+                   cb.attempts, cb.created_at, pbx)
+
+
+def pbx_of(session: Session, cb: Callback) -> str | None:
+    """The PBX the callback's call came from: its call's, its ticket's call's, or the one named in
+    its message key (``message:{server}:{linkedid}``); None for rows that name none."""
+    call_id = cb.call_id
+    if call_id is None and cb.ticket_id is not None:
+        call_id = session.scalar(select(Ticket.call_id).where(Ticket.id == cb.ticket_id))
+    if call_id is not None:
+        server = session.scalar(select(Call.server).where(Call.id == call_id))
+        if server:
+            return server
+    prefix = "message:"
+    if cb.dedupe_key.startswith(prefix):
+        parts = cb.dedupe_key[len(prefix):].rsplit(":", 1)
+        if len(parts) == 2 and parts[0]:
+            return parts[0]
+    return None
 
 
 @dataclass

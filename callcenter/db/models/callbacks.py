@@ -60,7 +60,8 @@ class CallbackLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id", ondelete="CASCADE"), index=True)
     at: Mapped[dt.datetime]
-    # attempt | answered | no_answer | failed | rescheduled | escalated | cancelled | closed | created
+    # attempt | placed (by a tracker, run apart) | answered | no_answer | failed | rescheduled | escalated |
+    # cancelled | closed | created
     kind: Mapped[str] = mapped_column(String(16))
     attempt: Mapped[int | None] = mapped_column(Integer)
     action_id: Mapped[str | None] = mapped_column(String(64))
