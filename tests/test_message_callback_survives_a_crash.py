@@ -8,10 +8,12 @@ replayed. It used to live only in the in-memory ``MessageLeft``. SQLite and Post
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,20 @@ def env_for(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 def settings_for(database_url: str, tmp_path: Path) -> Settings:
     return load_settings(env_for(database_url, tmp_path))
+
+
+@contextlib.asynccontextmanager
+async def database_away(settings: Settings) -> AsyncIterator[Service]:
+    """The IVR alone, with a database that refuses every connection."""
+    service = Service(settings, factories=IVR_ONLY)
+    away = make_engine("postgresql+psycopg://callcenter@127.0.0.1:9/away?connect_timeout=2")
+    service.context.sessions = make_session_factory(away)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+        away.dispose()
 
 
 async def leave_message(address: tuple[str, int], traces_dir: Path, linkedid: str) -> None:
@@ -109,15 +125,9 @@ async def test_a_process_killed_after_the_message_still_calls_back_r12(database_
 async def test_a_message_left_while_the_database_is_away_is_called_back_after_a_restart_r12(
         database_url: str, tmp_path: Path, traces_dir: Path) -> None:
     settings = settings_for(database_url, tmp_path)
-    service = Service(settings, factories=IVR_ONLY)
-    away = make_engine("postgresql+psycopg://callcenter@127.0.0.1:9/away?connect_timeout=2")
-    service.context.sessions = make_session_factory(away)  # the database refuses every connection
-    await service.start()
-    try:
+    async with database_away(settings) as service:
         await leave_message(service.context.extras["agi"], traces_dir, "1796000000.12")
-    finally:
-        await service.stop()  # what the database did not take stays on disk, as after kill -9
-        away.dispose()
+    # what the database did not take stays on disk, as after kill -9
     assert stored(database_url) == ([], [])
     await restart_with_callbacks(settings)
     assert stored(database_url) == called_back_once("1796000000.12")
@@ -143,16 +153,9 @@ async def test_a_message_replayed_after_its_commit_is_stored_and_called_back_onc
 async def test_messages_waiting_for_the_database_are_shown_on_the_health_line(
         database_url: str, tmp_path: Path, traces_dir: Path) -> None:
     settings = settings_for(database_url, tmp_path)
-    service = Service(settings, factories=IVR_ONLY)
-    away = make_engine("postgresql+psycopg://callcenter@127.0.0.1:9/away?connect_timeout=2")
-    service.context.sessions = make_session_factory(away)  # the database refuses every connection
-    await service.start()
-    try:
+    async with database_away(settings) as service:
         await leave_message(service.context.extras["agi"], traces_dir, "1796000000.14")
         line = service.context.extras["store_health"].as_json(settings.hotline.centre.timezone)
-    finally:
-        await service.stop()
-        away.dispose()
     assert line["ok"] is False and line["messages_waiting"] == 1
     assert line["zh"].startswith("1 条留言待写入，自 ")
     assert line["en"].startswith("1 messages waiting to be written, since ")

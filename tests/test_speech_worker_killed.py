@@ -11,11 +11,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -26,45 +24,17 @@ from callcenter.db.models.speech import Transcript, TranscriptionJob
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.speech import jobs
 from tests.support import synth
+from tests.support.service import component_process
+from tests.topology.cluster import wait_for
 
 pytestmark = [pytest.mark.speech, pytest.mark.slow, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 3
 PER_ROUND = 2  # jobs queued before each newcomer starts: the survivor takes one at a time
-T = TypeVar("T")
 
 # One process running only the transcription worker, as `callcenter run --role worker` does
 # (which refuses SQLite: here the component runs alone so both databases are covered).
-WORKER = """
-import asyncio, logging, signal
-from callcenter.config import load_settings
-from callcenter.service import Service
-
-logging.basicConfig(level=logging.INFO)
-
-async def main():
-    service = Service(load_settings(), factories=["callcenter.speech.component:build_worker"])
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await service.start()
-    print("running", flush=True)
-    await stop.wait()
-    await service.stop()
-
-asyncio.run(main())
-"""
-
-
-def _wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
-    """Poll until ``check`` gives something true; a bound against hanging, not a speed target."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what} after {timeout:g} s")
-        time.sleep(0.05)
+WORKER = component_process("callcenter.speech.component:build_worker", log_info=True)
 
 
 @pytest.fixture(scope="module")
@@ -189,12 +159,12 @@ def test_a_worker_killed_mid_job_again_and_again_loses_no_job(workers: Workers, 
         for round_ in range(ROUNDS):
             _queue(workers.env, long_side, PER_ROUND, f"r{round_}")
             victim = workers.start(f"victim-{round_}")
-            held = _wait_for(partial(_held_by, database_url, victim.pid), 300,
+            held = wait_for(partial(_held_by, database_url, victim.pid), 300,
                              f"worker {victim.pid} to claim a job")
             workers.kill(victim)
             killed.append(held[0][0])
         assert survivor.poll() is None, workers.output()
-        everything = _wait_for(lambda: _all_done(database_url), 900, "every job done")
+        everything = wait_for(lambda: _all_done(database_url), 900, "every job done")
     except AssertionError as exc:
         raise AssertionError(f"{exc}\njobs: {_jobs(database_url)}\n{workers.output()}") from None
     assert len(everything) == PER_ROUND * ROUNDS

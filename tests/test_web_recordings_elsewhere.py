@@ -26,6 +26,7 @@ from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, web_context, write_wav
+from tests.support.service import component_process
 from tests.support.web import app_client
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,22 +34,7 @@ TOKEN = "recordings-token-for-this-test"
 STORE = "pbx-a"
 
 # The recording node: only its recordings endpoint (callcenter.speech.serving), as a tracker serves it.
-NODE = """
-import asyncio, signal
-from callcenter.config import load_settings
-from callcenter.service import Service
-
-async def main():
-    service = Service(load_settings(), factories=["callcenter.speech.serving:build"])
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await service.start()
-    print("running", flush=True)
-    await stop.wait()
-    await service.stop()
-
-asyncio.run(main())
-"""
+NODE = component_process("callcenter.speech.serving:build")
 
 
 @contextlib.contextmanager

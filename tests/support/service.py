@@ -13,3 +13,25 @@ async def listener_ready(service: Service, timeout: float = 30.0) -> None:
     calls = next(c for c in service._started if c.name == "calls")
     async with asyncio.timeout(timeout):
         await calls.listener.connected.wait()  # type: ignore[attr-defined]
+
+
+def component_process(*factories: str, log_info: bool = False) -> str:
+    """The source of a process running only these components until SIGTERM, as one part of the
+    service runs on a machine of its own; it prints ``running`` once started."""
+    logging = "import logging; logging.basicConfig(level=logging.INFO)\n" if log_info else ""
+    return f"""
+import asyncio, signal
+from callcenter.config import load_settings
+from callcenter.service import Service
+{logging}
+async def main():
+    service = Service(load_settings(), factories={list(factories)!r})
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await service.start()
+    print("running", flush=True)
+    await stop.wait()
+    await service.stop()
+
+asyncio.run(main())
+"""
