@@ -76,6 +76,9 @@ class CallTracker:
         self.seq += 1
         linkedid = getattr(event, "linkedid", None)
         try:
+            ringing = self._agents.ring(event)
+            if ringing is not None:
+                self._publish(ringing)
             if linkedid is None:
                 self._apply_global(event)
             else:
