@@ -188,6 +188,35 @@ async def test_pbxsim_sends_the_events_asterisk_sent_for_the_same_call(name: str
     assert [dict(k) for k in (sim - live).elements()] == []
 
 
+def phone_states(stream: bytes) -> dict[str, list[str]]:
+    """From the first AgentCalled on: each phone's DeviceStateChange States and QueueMemberStatus
+    Statuses, in order (the two event kinds' relative order differs from phone to phone on Asterisk)."""
+    states: dict[str, list[str]] = {}
+    rung = False
+    for headers in map(dict, messages(stream)):
+        rung = rung or headers.get("Event") == "AgentCalled"
+        if not rung:
+            continue
+        if headers.get("Event") == "DeviceStateChange" and headers["Device"].startswith("PJSIP/81"):
+            states.setdefault(f"device {headers['Device']}", []).append(headers["State"])
+        if headers.get("Event") == "QueueMemberStatus":
+            states.setdefault(f"member {headers['Interface']}", []).append(headers["Status"])
+    return states
+
+
+@pytest.mark.parametrize("name", ["fast_answer", "late_answer_rollover", "abandoned", "agent_hangs_up_first"])
+@in_virtual_time
+async def test_pbxsim_reports_a_rung_or_talking_phone_busy_as_asterisk_did(
+        name: str, tmp_path: Path, tier_sounds: Path) -> None:
+    """The rendered endpoints' device_state_busy_at = 1: BUSY (Status 3) while the phone rings and
+    while it talks, with no change at the answer, then NOT_INUSE (1)."""
+    plan = CallPlan(at=0.5, caller=CENTRE_NUMBER, via="originate", **SAME_CALL[name])
+    simulated = phone_states(await pbxsim_stream(tmp_path, plan, sounds=tier_sounds))
+    live = phone_states((CAPTURES / f"{name}.ami").read_bytes())
+    assert live["device PJSIP/8101"] == ["BUSY", "NOT_INUSE"]
+    assert simulated == live
+
+
 def prompts_played(stream: bytes) -> list[tuple[str, float]]:
     """Each STREAM FILE / GET DATA the FastAGI ran, with how long it took (AGIExecStart to End)."""
     started: dict[str, float] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from callcenter.pbxsim.channels import Channel
 
-NOT_INUSE, INUSE, RINGING, UNAVAILABLE = 1, 2, 6, 5
+NOT_INUSE, INUSE, BUSY, RINGING, UNAVAILABLE = 1, 2, 3, 6, 5
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.queue_state import INUSE, NOT_INUSE, RINGING, UNAVAILABLE, Member, QueueState
+from callcenter.pbxsim.queue_state import BUSY, INUSE, NOT_INUSE, RINGING, UNAVAILABLE, Member, QueueState
 from callcenter.pbxsim.wire import Headers
 
 if TYPE_CHECKING:
@@ -25,8 +25,17 @@ def registered(pbx: Pbx, interface: str) -> bool:
     return endpoint is None or endpoint not in pbx.unregistered
 
 
+def busy_when_rung(pbx: Pbx, interface: str) -> bool:
+    """A hotline phone's endpoint has ``device_state_busy_at = 1`` (ivr/accounts.py): Asterisk
+    reports it BUSY while it rings and in a call (captures README); a trunk is not one."""
+    endpoint = endpoint_of(interface)
+    return endpoint is not None and endpoint not in pbx.config.trunks
+
+
 def device_status(pbx: Pbx, interface: str) -> int:
     busy = pbx.member_state.get(interface)
+    if busy is not None and busy_when_rung(pbx, interface):
+        return BUSY
     if busy == "ringing":
         # Local members report INUSE while ringing (trace README, observation 9).
         return INUSE if interface.startswith("Local/") else RINGING
@@ -53,19 +62,30 @@ _DEVICE_STATE = {"ringing": "RINGING", "inuse": "INUSE", None: "NOT_INUSE"}
 
 
 def device_state_change(pbx: Pbx, interface: str, state: str | None) -> None:
+    pbx.emit("DeviceStateChange", "call,all",
+             [("Device", interface), ("State", device_state(pbx, interface, state))])
+
+
+def device_state(pbx: Pbx, interface: str, state: str | None) -> str:
+    if state is not None and busy_when_rung(pbx, interface):
+        return "BUSY"
     shown = "INUSE" if state == "ringing" and interface.startswith("Local/") else _DEVICE_STATE[state]
     if state is None and not registered(pbx, interface):
         shown = "UNAVAILABLE"
-    pbx.emit("DeviceStateChange", "call,all", [("Device", interface), ("State", shown)])
+    return shown
 
 
 def set_member_state(pbx: Pbx, interface: str, state: str | None) -> None:
     """Change a device's state: DeviceStateChange, then QueueMemberStatus for every queue it
-    belongs to (the order of the traces)."""
+    belongs to (the order of the traces). Nothing when the device state stays the same (a hotline
+    phone answering stays BUSY): Asterisk reports changes only."""
+    before = device_state(pbx, interface, pbx.member_state.get(interface))
     if state is None:
         pbx.member_state.pop(interface, None)
     else:
         pbx.member_state[interface] = state
+    if busy_when_rung(pbx, interface) and device_state(pbx, interface, state) == before:
+        return
     member_status_changed(pbx, interface)
 
 
