@@ -1,6 +1,6 @@
 """A phone that is not registered on the real Asterisk 20: app_queue does not ring it (its member
-is Unavailable, Status 5), and rings it again once it registers, in rrmemory's order (R13: the
-roll-over counts only the phones rung). The capture ``unregistered_phone`` holds pbxsim to it."""
+is Unavailable, Status 5), and rings it again once it registers (R13: the roll-over counts only the
+phones rung). The capture ``unregistered_phone`` holds pbxsim to it."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ async def test_r13_a_phone_not_registered_is_skipped_until_it_registers_again(
     caller = await pbx.call_in()
     await first.next_call()
     await first.next_call()  # 8101 again after its time-out and the retry: 8102 was skipped
-    # 8102 is back during 8101's second ring; rrmemory's next round still starts at 8101 (the
-    # round that skipped 8102 moved rrpos past it: app_queue.c store_next_rr), then 8102.
+    back_at = len(pbx.stream.events)
     response = await second.register()
     assert response.status == 200, response.first_line
     second.answer_after = 0.5
@@ -31,7 +30,15 @@ async def test_r13_a_phone_not_registered_is_skipped_until_it_registers_again(
     await pbx.hang_up(caller.channel)
     row = await service.stored_call(caller.linkedid)
     pbx.save_capture("unregistered_phone")
-    called = [e["Interface"] for e in pbx.stream.events
-              if e.get("Event") == "AgentCalled" and e.get("Linkedid") == caller.linkedid]
-    assert called == ["PJSIP/8101", "PJSIP/8101", "PJSIP/8101", "PJSIP/8102"]
-    assert (row.answered, row.attempts, row.agent_id) == (True, 4, "102")
+    rung = [(i, e["Interface"]) for i, e in enumerate(pbx.stream.events)
+            if e.get("Event") == "AgentCalled" and e.get("Linkedid") == caller.linkedid]
+    called = [interface for _, interface in rung]
+    # Which member rrmemory's next round starts at depends on the queue's earlier calls (on a
+    # fresh Asterisk: 8101 once more, then 8102; the capture holds pbxsim to that order), so
+    # what is asserted here is R13's: never 8102 while it was not registered, 8101 rung at least
+    # twice meanwhile, and 8102 rung again once it was back.
+    assert all(at >= back_at for at, interface in rung if interface == "PJSIP/8102")
+    first_8102 = called.index("PJSIP/8102")
+    assert called[:first_8102].count("PJSIP/8101") == first_8102 >= 2
+    assert called[-1] == "PJSIP/8102"
+    assert (row.answered, row.attempts, row.agent_id) == (True, len(called), "102")
