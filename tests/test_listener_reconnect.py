@@ -346,3 +346,35 @@ async def test_a_list_ends_at_its_eventlist_complete_header_whatever_its_last_ev
                                      channels_end="Done")]) as pbx:
         listener, _ = await run_listener(pbx.settings(), lambda: tracker.open_calls == 1, tracker=tracker)
     assert listener.connects == 1
+
+
+async def test_a_listener_stopped_while_it_connects_closes_the_link_without_a_traceback(
+        unused_tcp_port: int) -> None:
+    """`callcenter run` stopping at start-up (another part's port in use) just as the AMI link
+    came up: the link is closed quietly, not with panoramisk's connection_lost on no manager."""
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    accepted = asyncio.Event()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set()
+        await reader.read()  # until the listener closes its end
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", unused_tcp_port)
+    try:
+        settings = AmiSettings("127.0.0.1", unused_tcp_port, "callcenter", Secret("x"), "a", Secret("x"))
+        listener = AmiListener(settings, lambda item: None, FAST)
+        await listener.start()
+        await asyncio.sleep(0)  # the connect is under way
+        await listener.stop()
+        async with asyncio.timeout(10):
+            await accepted.wait()
+        for _ in range(20):  # the connect's completion and the transport's close run their callbacks
+            await asyncio.sleep(0.01)
+    finally:
+        server.close()
+        await server.wait_closed()
+        loop.set_exception_handler(None)
+    assert errors == []

@@ -158,7 +158,9 @@ class ListenerManager(Manager):  # type: ignore[misc]
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if self.stopped or f.cancelled():
             if not f.cancelled() and f.exception() is None:
-                f.result()[0].close()
+                transport, protocol = f.result()
+                protocol.closed = True  # never handed to panoramisk: its connection_lost has no manager
+                transport.close()
             return
         exc = f.exception()
         if isinstance(exc, OSError):  # TimeoutError included
