@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from callcenter.ami.queue_log import QueuedCall, QueueLogLine
-from callcenter.calls.adoption import HALF_SECOND
+from callcenter.calls.adoption import ADOPTED, HALF_SECOND
 from callcenter.calls.draft import CallDraft, LegDraft
 from callcenter.calls.model import CallRecord, HangupSide, LegOutcome, LegRecord
 from callcenter.calls.ringing import RingRule
@@ -128,7 +128,21 @@ def adopt_from_log(draft: CallDraft, call: QueuedCall, interface_for: MemberInte
                        outcome=outcome)
         draft.legs[f"queue_log:{call.callid}:{index}"] = leg
         draft.first_ring_at = start if draft.first_ring_at is None else min(draft.first_ring_at, start)
-    if call.connect is not None and draft.answer_estimated and draft.answer is not None:
+    if call.connect is not None and draft.answered_at is None:
+        _connected_from_log(draft, call.connect, interface_for)
+    elif call.connect is not None and draft.answer_estimated and draft.answer is not None:
         at = call.connect.at + HALF_SECOND  # the answer to the second, until AgentComplete says as much
         draft.answered_at = draft.answer.ended_at = draft.bridged_at = at
         draft.answer.member_name = draft.answer.member_name or call.connect.agent
+
+
+def _connected_from_log(draft: CallDraft, connect: QueueLogLine, interface_for: MemberInterface) -> None:
+    """A call met mid-way that was over before the snapshot could show its answered leg: the
+    leg CONNECT names, ringing its ringtime seconds before (R1, whole seconds)."""
+    at = connect.at + HALF_SECOND
+    start = at - float(connect.number(2) or 0)
+    leg = LegDraft(interface_for(connect.agent), connect.agent, "", start, ended_at=at, outcome="answered")
+    draft.legs[f"queue_log:{connect.callid}:connect"] = leg
+    draft.first_ring_at = start if draft.first_ring_at is None else min(draft.first_ring_at, start)
+    draft.answer, draft.answered_at, draft.bridged_at = leg, at, at
+    draft.flags.add(ADOPTED)

@@ -204,6 +204,10 @@ def on_agent_connect(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects
 
 def on_agent_complete(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.AgentEvent)
+    if call.queue is None:  # met at its end (restart): the queue_log tells the rest by this id
+        call.queue, call.queue_uniqueid, call.queue_channel = e.queue, e.uniqueid, e.channel
+        if e.hold_time is not None and e.talk_time is not None:  # in the queue since then at least
+            call.started_at = min(call.started_at, e.at - e.hold_time - e.talk_time - 1.0)
     refine_answer(call, e)
     call.complete_reason = e.reason
     if e.reason in ("caller", "agent"):

@@ -118,6 +118,10 @@ class CallTracker:
                 self._decisions[linkedid] = effect
             self._publish(effect)
         if call.ended_at is not None:
+            if self.snapshot_pending and call.adopted:
+                # Met mid-way and already over: what came before our start (its legs, its answer)
+                # is still to come from the snapshot and the queue_log; finished at the resync.
+                return
             self._finish(call)
 
     def _apply_global(self, event: ev.AmiEvent) -> None:
@@ -185,6 +189,8 @@ class CallTracker:
             if not item.channel.startswith(LISTENING_TAPS):
                 by_call.setdefault(item.linkedid, []).append(item)
         self._spies.resync(by_call)
+        # Calls met mid-way since the reconnect that ended before the snapshot was applied.
+        ended = [call for call in self._calls.values() if call.adopted and call.ended_at is not None]
         vanished = [call for linkedid, call in self._calls.items()
                     if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]
         for call in vanished:
@@ -196,6 +202,7 @@ class CallTracker:
         self.snapshot_pending = False
         adopted = [linkedid for linkedid in by_call if linkedid not in self._finished and (
             linkedid not in self._calls or self._calls[linkedid].adopted)]
+        adopted += [call.linkedid for call in ended if call.linkedid not in by_call]
         for linkedid, channels in by_call.items():
             try:
                 self._adopt(linkedid, channels, since_seq, taken_at)
@@ -211,6 +218,11 @@ class CallTracker:
                               len(vanished) + len(adopted))
         for call in vanished:
             self._finish(call)
+        for call in ended:
+            if call.live:  # the snapshot lists a channel whose hang-up is still to come
+                call.ended_at = None
+            else:
+                self._finish(call)
 
     def _adopt(self, linkedid: str, channels: list[ev.ChannelSnapshot], since_seq: int,
                taken_at: float) -> None:
