@@ -15,6 +15,7 @@ import pytest
 from callcenter.ami import events as ev
 from callcenter.ami.framing import AmiFramer, RawMessage
 from callcenter.calls.catch_up import QueueLogCatchUp
+from callcenter.calls.draft import CallDraft
 from callcenter.calls.ingest import ingest
 from callcenter.calls.model import CallRecord
 from callcenter.calls.ringing import RingRule
@@ -116,3 +117,43 @@ def test_a_call_over_before_a_snapshot_that_no_longer_lists_it_is_completed_from
     assert record.hangup_first == "caller" and not record.abandoned and not record.dropped
     assert ami.ring_seconds is not None and record.ring_seconds == pytest.approx(ami.ring_seconds, abs=1.0)
     assert "adopted" in record.flags  # its ring and answer to the queue_log's whole second
+
+
+def test_a_caller_who_gave_up_before_a_snapshot_that_no_longer_lists_the_call_keeps_the_ring_time_r1(
+        tmp_path: Path) -> None:
+    capture = Path(__file__).parent / "data" / "asterisk-captures" / "abandoned.ami"
+    framer = AmiFramer()
+    stream = [*framer.feed(capture.read_bytes()), *framer.flush()]
+    join = at(stream[first(stream, "QueueCallerJoin")])
+    called = at(stream[first(stream, "AgentCalled")])
+    gave_up = at(stream[first(stream, "QueueCallerAbandon")])
+    caller = stream[first(stream, "QueueCallerJoin")].headers["Uniqueid"]
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text(
+        f"{int(join)}|{caller}|service|NONE|ENTERQUEUE||13800133207|1\n"
+        f"{int(gave_up)}|{caller}|service|{MEMBER}|RINGCANCELED|{round((gave_up - called) * 1000)}\n"
+        f"{int(gave_up)}|{caller}|service|NONE|ABANDON|1|1|{int(gave_up - join)}\n", encoding="utf-8")
+    catch_up = QueueLogCatchUp(queue_log, "pbx", RULE, {MEMBER: "PJSIP/8101"}.get, lambda: None,
+                               lambda ids: set(), lambda record, journal: None)
+    record = run(stream, [], at(stream[-1]) + 0.05, catch_up)
+    ami = truth(events_of(capture.read_bytes()), record.linkedid)
+    assert (record.answered, record.abandoned, record.queue) == (False, True, "service")
+    assert ami.ring_seconds is not None and record.ring_seconds == pytest.approx(ami.ring_seconds, abs=1.0)
+    assert [leg.outcome for leg in record.legs] == ["cancelled"]
+
+
+def test_a_call_met_at_its_end_gets_every_attempt_since_it_entered_the_queue_r13(tmp_path: Path) -> None:
+    """Its queue entry unseen, the queue_log is read back far enough for its first attempt."""
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text(
+        "1000|c1|service|NONE|ENTERQUEUE||13800133207|1\n"
+        f"1020|c1|service|{MEMBER}|RINGNOANSWER|15000\n"
+        "1090|c1|service|102 王芳|RINGCANCELED|4000\n"
+        "1090|c1|service|NONE|ABANDON|1|1|90\n", encoding="utf-8")
+    catch_up = QueueLogCatchUp(queue_log, "pbx", RULE, {MEMBER: "PJSIP/8101"}.get, lambda: None,
+                               lambda ids: set(), lambda record, journal: None)
+    draft = CallDraft("l1", "pbx", 1090.2, 1090.2, queue="service", queue_uniqueid="c1")
+    catch_up.recall([], [draft])
+    assert draft.queue_entered_at == 1000.5
+    assert sorted(leg.outcome or "" for leg in draft.legs.values()) == ["cancelled", "no_answer"]
+    assert draft.first_ring_at == pytest.approx(1005.5)

@@ -49,7 +49,9 @@ class QueueLogCatchUp:
         wanted = ended | going
         if self.path is None or not wanted:
             return
-        since = min(d.started_at for d in wanted.values()) - SLACK_SECONDS
+        # A call whose queue entry was not seen (met at its end) may have entered long before.
+        since = min(d.started_at - (LOOKBACK_SECONDS if d.queue_entered_at is None else 0.0)
+                    for d in wanted.values()) - SLACK_SECONDS
         found = calls_of(line for line in read_lines(self.path, since) if line.callid in wanted)
         for callid, queued in found.items():
             if callid in ended:

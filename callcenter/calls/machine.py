@@ -141,6 +141,9 @@ def on_queue_join(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
 
 
 def on_queue_abandon(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
+    assert isinstance(e, ev.QueueCallerAbandon)
+    if call.queue is None:  # met at its end (restart): the queue_log tells the rest by this id
+        call.queue, call.queue_uniqueid, call.queue_channel = e.queue, e.uniqueid, e.channel
     if call.answered_at is None:
         call.abandoned = True
         # The caller waited on, between attempts too (R13), until giving up: that is the ring time.
