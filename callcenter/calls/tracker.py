@@ -66,6 +66,7 @@ class CallTracker:
         self.member_interfaces: dict[str, str] = {}  # queue member name → interface (QueueMember)
         self._spies = SpySessions(self._forget)  # supervisors listening in: not calls
         self.snapshot_pending = False  # set at a (re)connect until its snapshot is applied
+        self._met_before_snapshot: set[str] = set()  # calls first met mid-way since the (re)connect
         self.seq = 0
 
     # --- input --------------------------------------------------------------------------------
@@ -106,6 +107,8 @@ class CallTracker:
             # own first channel) began before we looked: the snapshot and the queue_log complete it.
             starts_here = isinstance(event, ev.Newchannel) and event.uniqueid == linkedid
             call.adopted = self.snapshot_pending and not starts_here
+            if call.adopted:
+                self._met_before_snapshot.add(linkedid)
         self._seen_at[linkedid] = self.seq
         if self.snapshot_pending and call.adopted and _may_answer(event):
             call.before_snapshot.append(event)
@@ -118,7 +121,7 @@ class CallTracker:
                 self._decisions[linkedid] = effect
             self._publish(effect)
         if call.ended_at is not None:
-            if self.snapshot_pending and call.adopted:
+            if self.snapshot_pending and linkedid in self._met_before_snapshot:
                 # Met mid-way and already over: what came before our start (its legs, its answer)
                 # is still to come from the snapshot and the queue_log; finished at the resync.
                 return
@@ -190,7 +193,9 @@ class CallTracker:
                 by_call.setdefault(item.linkedid, []).append(item)
         self._spies.resync(by_call)
         # Calls met mid-way since the reconnect that ended before the snapshot was applied.
-        ended = [call for call in self._calls.values() if call.adopted and call.ended_at is not None]
+        ended = [call for linkedid, call in self._calls.items()
+                 if linkedid in self._met_before_snapshot and call.ended_at is not None]
+        self._met_before_snapshot.clear()
         vanished = [call for linkedid, call in self._calls.items()
                     if linkedid not in by_call and self._seen_at.get(linkedid, 0) <= since_seq]
         for call in vanished:
