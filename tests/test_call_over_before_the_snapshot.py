@@ -18,24 +18,12 @@ from callcenter.calls.catch_up import QueueLogCatchUp
 from callcenter.calls.draft import CallDraft
 from callcenter.calls.ingest import ingest
 from callcenter.calls.model import CallRecord
-from callcenter.calls.ringing import RingRule
 from callcenter.calls.tracker import CallTracker, Journal
 from tests.asterisk.pbx import events_of, truth
+from tests.test_answer_before_the_snapshot import CAPTURE, LEG, RULE, at, messages
 
-CAPTURE = Path(__file__).parent / "data" / "asterisk-captures" / "fast_answer.ami"
-RULE = RingRule(cycle_seconds=1, rule_rings=3)
-LEG = "PJSIP/8101-0000000f"
 MEMBER = "101 李秀英"
 BRIDGE = "5d8f3c1e-bridge"
-
-
-def messages() -> list[RawMessage]:
-    framer = AmiFramer()
-    return [*framer.feed(CAPTURE.read_bytes()), *framer.flush()]
-
-
-def at(message: RawMessage) -> float:
-    return float(message.headers.get("Timestamp", "0"))
 
 
 def first(stream: list[RawMessage], event: str, channel: str | None = None, state: str | None = None) -> int:
