@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.pbxsim.timebase import ScaledClock
 from callcenter.service import Service
+from tests.support.ports import free_port, free_ports
 from tests.support.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,11 +32,6 @@ LISTENER, ACTIONS = "callcenter", "callcenter-actions"
 RENDERED_PERMISSIONS = {LISTENER: (accounts.LISTENER_READ, accounts.LISTENER_WRITE),
                         ACTIONS: (accounts.ACTION_READ, accounts.ACTION_WRITE)}
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -79,12 +74,15 @@ class Deployment:
 @pytest.fixture
 def deployment(tmp_path: Path) -> Deployment:
     var = tmp_path / "var"
+    # distinct: a doctor whose FastAGI port is its Asterisk's AMI port takes the AMI for a running
+    # service, the test call's AGI talks to the AMI and never reports
+    ami_port, agi_port = free_ports(2)
     env = {"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), "CALLCENTER_VAR_DIR": str(var),
            "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'cc.db'}",
-           "CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_PORT": str(_free_port()),
+           "CALLCENTER_AMI_HOST": "127.0.0.1", "CALLCENTER_AMI_PORT": str(ami_port),
            "CALLCENTER_AMI_USER": LISTENER, "CALLCENTER_AMI_SECRET": "listener-secret",
            "CALLCENTER_AMI_ACTION_USER": ACTIONS, "CALLCENTER_AMI_ACTION_SECRET": "actions-secret",
-           "CALLCENTER_AGI_PORT": str(_free_port())}
+           "CALLCENTER_AGI_PORT": str(agi_port)}
     migrate(env["CALLCENTER_DATABASE_URL"])
     settings = load_settings(env)
     model = settings.models_dir / settings.asr_model  # the layout Vosk loads (speech/models.py)
@@ -169,7 +167,7 @@ def test_a_database_one_migration_behind_is_named(tmp_path: Path) -> None:
 
 async def test_unreachable_database_names_the_url_setting(deployment: Deployment) -> None:
     deployment.env["CALLCENTER_DATABASE_URL"] = \
-        f"postgresql+psycopg://cc:pw@127.0.0.1:{_free_port()}/cc?connect_timeout=2"
+        f"postgresql+psycopg://cc:pw@127.0.0.1:{free_port()}/cc?connect_timeout=2"
     problems = failing(await deployment.run())
     assert list(problems) == ["database"]
     assert "cannot reach" in problems["database"][0] and "CALLCENTER_DATABASE_URL" in problems["database"][0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from callcenter.db.models.web import AuditEntry
 from callcenter.db.session import unit_of_work
 from callcenter.service import ServiceContext
 from tests.browser.webapp import AGENT, OTHER_AGENT, SUPERVISOR, login, web_context, write_wav
+from tests.support.ports import free_port
 from tests.support.service import component_process
 from tests.support.web import app_client
 
@@ -46,11 +46,6 @@ def _known_day(database_url: str, tmp_path: Path, **env: str) -> Iterator[Servic
         context.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def _started(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60  # a bound against hanging, not a speed target
@@ -70,7 +65,7 @@ def node(database_url: str, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     var = tmp_path / "node-var"
     for name in ("A-caller.wav", "A-agent.wav"):
         write_wav(var / "recordings" / name, seconds=0.3)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env |= {"CALLCENTER_DATABASE_URL": database_url, "CALLCENTER_VAR_DIR": str(var),
             "CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"), "CALLCENTER_PBX_NAME": STORE,

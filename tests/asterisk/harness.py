@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.ports import free_ports
+
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = "20.20.1"
 TARBALL = f"asterisk-{VERSION}-debian12-amd64.tar.xz"
@@ -190,6 +192,11 @@ class Ports:
     agi: int = field(default_factory=free_port)
     # The trunk's far end binds its own loopback address: free there (another run's trunk may hold it).
     trunk: int = field(default_factory=lambda: free_port(udp_too=True, host=TRUNK_HOST))
+
+    def __post_init__(self) -> None:
+        # Ports asked for one after the other may come back equal (tests/support/ports.py).
+        while len({self.ami, self.sip, self.agi}) < 3:
+            self.ami, self.agi = free_ports(2)
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

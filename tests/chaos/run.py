@@ -36,7 +36,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +57,7 @@ from callcenter.pbxsim.driver import ScenarioDriver
 from callcenter.pbxsim.restart import restart
 from callcenter.pbxsim.scenario import Scenario
 from callcenter.pbxsim.workload import Workload, generate
+from tests.support.ports import free_ports
 from tests.support.tcp_proxy import CuttableProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,11 +112,6 @@ SHORT = [Plan("short_sqlite_locked", "sqlite", "sqlite_locked", fault_seconds=35
               workload=SHORT_WORKLOAD,
               end_wait=60.0, wrap_up=False)]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def open_all_day(source: Path, target: Path) -> Path:
@@ -407,6 +402,7 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
     await ami.start()
     proxy = CuttableProxy(ami.port)  # the service's way to the AMI: a link that can be cut
     await proxy.__aenter__()
+    web_port, agi_port = free_ports(2)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")},
            "PYTHONUNBUFFERED": "1", "CALLCENTER_HOTLINE": str(hotline_path),
            "CALLCENTER_DATABASE_URL": db.url,
@@ -415,7 +411,7 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
            "CALLCENTER_QUEUE_LOG": str(queue_log),
            "CALLCENTER_AMI_SECRET": secret,
            "CALLCENTER_AMI_ACTION_USER": "callcenter", "CALLCENTER_AMI_ACTION_SECRET": secret,
-           "CALLCENTER_WEB_PORT": str(free_port()), "CALLCENTER_AGI_PORT": str(free_port()),
+           "CALLCENTER_WEB_PORT": str(web_port), "CALLCENTER_AGI_PORT": str(agi_port),
            "CALLCENTER_PBX_NAME": "chaos", **({} if plan.wrap_up else {"CALLCENTER_WRAP_UP_SECONDS": "0"})}
     service = ServiceProcess(env, work / "service.log")
     fault = Fault(plan, db, service, proxy, pbx, ami)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -28,11 +29,6 @@ def _bin_dir() -> Path:
                                   "postgresql; `make test` does)")
     return Path(found[-1]).parent
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -96,7 +92,7 @@ def start_cluster() -> PostgresCluster:
     )
     if init.returncode != 0:
         raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()}")
-    port = _free_port()
+    port = free_port()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off " \
               "-c full_page_writes=off -c max_connections=200"
     start = subprocess.run(

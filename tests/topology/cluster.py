@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLCENTER = str(Path(sys.executable).parent / "callcenter")
@@ -33,11 +34,6 @@ def around_the_clock(directory: Path) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def with_application_name(url: str, name: str) -> str:

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import Engine
 
 from callcenter.db.session import make_engine, migrate
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresCluster
 from tests.topology.checks import (
     RECORDINGS_TOKEN,
@@ -36,7 +37,7 @@ from tests.topology.checks import (
     open_boards,
     start_front,
 )
-from tests.topology.cluster import Cluster, Part, around_the_clock, free_port, scenario_toml
+from tests.topology.cluster import Cluster, Part, around_the_clock, scenario_toml
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.speech, pytest.mark.timeout(900)]
 
