@@ -21,7 +21,8 @@ from callcenter.ivr import accounts
 from callcenter.pbxsim import Pbx, PbxConfig
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.speech.serving import RecordingsServer
-from tests.test_doctor_pbxsim import ACTIONS, LISTENER, Deployment, _free_port, deployment, failing
+from tests.support.ports import free_port
+from tests.test_doctor_pbxsim import ACTIONS, LISTENER, Deployment, deployment, failing
 
 __all__ = ["deployment"]  # the fixture, shared with the all-in-one doctor tests
 TOKEN = "doctor-recordings-token"
@@ -37,7 +38,7 @@ async def _run(d: Deployment, *roles: str) -> list[Finding]:
                        recordings_dir=str(d.recordings_dir or settings.recordings_dir),
                        data_dir=str(d.data_dir))
     pbx = Pbx(config)
-    ami = AmiServer(pbx, port=int(d.env.get("CALLCENTER_AMI_PORT") or _free_port()), auth_failure_delay=0.01)
+    ami = AmiServer(pbx, port=int(d.env.get("CALLCENTER_AMI_PORT") or free_port()), auth_failure_delay=0.01)
     await ami.start()
     try:
         return await diagnose(settings, d.env, None, roles)
@@ -50,7 +51,7 @@ class RecordingNode:
     """Another node's recordings endpoint (callcenter.speech.serving), as a tracker serves it."""
 
     def __init__(self, root: Path, store: str = "pbx-a") -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {"CALLCENTER_VAR_DIR": str(root), "CALLCENTER_PBX_NAME": store,
                "CALLCENTER_RECORDINGS_TOKEN": TOKEN, "CALLCENTER_RECORDINGS_PORT": str(self.port),
                "CALLCENTER_HOTLINE": str(Path(__file__).resolve().parents[1] / "hotline.example.toml")}
@@ -109,7 +110,7 @@ async def test_a_store_named_after_another_node_is_named(deployment: Deployment,
 
 async def test_a_recording_node_that_is_not_running_is_named(deployment: Deployment) -> None:
     _web(deployment)
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     deployment.env |= {"CALLCENTER_RECORDING_STORES": f"pbx-a={url}", "CALLCENTER_RECORDINGS_TOKEN": TOKEN}
     (line,) = failing(await _run(deployment, "web"))["recording-stores"]
     assert line.startswith(f"store pbx-a: cannot reach {url}") and "CALLCENTER_RECORDINGS_PORT" in line
