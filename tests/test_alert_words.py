@@ -15,6 +15,7 @@ def test_a_dangers_kind_or_its_chinese_name_reads_in_either_language_r19() -> No
     assert danger_name("困在车库", "en") == "困在车库"  # the centre's own alert word, as written
     assert (danger_names(["gas", "fire"], "zh"), danger_names(["gas", "fire"], "en")) == (
         "燃气泄漏、火情", "gas leak, fire")
+    assert (danger_name("person", "zh"), danger_name("person", "en")) == ("危及人身", "a person in danger")
 
 
 def test_an_agent_sees_the_head_in_both_languages_without_what_was_said_r17() -> None:

@@ -12,7 +12,7 @@ from callcenter.tickets.extract.name import extract_name
 from callcenter.tickets.extract.numerals import numeral_value
 from callcenter.tickets.extract.phone import extract_phone
 from callcenter.tickets.extract.time import extract_preferred_time, visit_at
-from callcenter.tickets.extract.urgent import is_emergency
+from callcenter.tickets.extract.urgent import emergency_kinds, is_emergency
 from callcenter.tickets.transcript import Transcript, Turn
 
 
@@ -112,6 +112,49 @@ def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:
 ])
 def test_emergencies_and_their_look_alikes_r19(text: str, urgent: bool) -> None:
     assert is_emergency(caller(text)) is urgent
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("家里 一股 臭鸡蛋 的 气味 越来越 重", "gas"),  # gas's odorant, by a caller who does not name gas
+    ("煤气 表 那边 嘶嘶 的 在 响", "gas"),
+    ("车棚 那边 冒 黑烟 了", "fire"),
+    ("楼下 的 火 好 大 已经 蹿 到 二 楼 了", "fire"),
+    ("水 从 墙 里 往 外 涌 地上 都 是", "flood"),
+    ("我们 在 电梯 里头 门 开 不 了", "lift"),
+    ("电梯 突然 往 下 掉 了 好几 层", "lift"),
+    ("洗衣机 一 摸 就 麻 手", "sparks"),
+    ("电线 断 了 掉 在 地上", "sparks"),
+    ("阳台 上 的 花盆 快 掉 下来 了 底下 都 是 人", "falling"),
+    ("楼顶 的 广告牌 松 了 风 一 吹 直 晃", "falling"),
+    ("我 奶奶 在 客厅 晕倒 了", "person"),
+    ("停电 了 我 妈 的 呼吸机 用 不 了", "person"),  # one flat's outage, but a life at stake
+    ("孩子 一个人 被 反锁 在 屋里 哭", "person"),
+    ("前几天 就 有 煤气 味 现在 更 浓 了", "gas"),  # begun earlier, still there now
+])
+def test_dangers_named_in_a_callers_own_words_are_emergencies_r19(text: str, kind: str) -> None:
+    assert kind in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "上 个 月 水管 爆 了 你们 修好 了 想 问 一下 维修 费",  # past, and fixed
+    "昨天 电梯 困 了 人 我 要 投诉",  # yesterday's
+    "如果 着火 了 消防 通道 在 哪里",  # supposed
+    "演练 的 时候 会 不 会 冒烟",
+    "刚才 厨房 冒烟 了 现在 烟 已经 散 了",  # over
+    "空调 的 水 一直 往 下 流 到 我 家 窗台",  # an air conditioner's water
+    "我 刚 出 电梯 就 看到 通知",  # 出电 sounds like 触电
+    "他 火气 很 大",
+    "楼下 有人 抽烟 烟味 很 大",
+    "物业费 还在 涨",
+])
+def test_a_danger_told_as_past_supposed_or_over_is_not_one_now_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+def test_a_danger_over_by_the_callers_next_turn_is_not_one_now_r19() -> None:
+    transcript = call(("agent", "您好 物业 服务 中心"), ("caller", "卫生间 的 排风扇 有 点 糊 味"),
+                      ("agent", "您 先 把 开关 关 了"), ("caller", "关 了 现在 没 味道 了"))
+    assert not is_emergency(transcript)
 
 
 @pytest.mark.parametrize(("text", "category"), [

@@ -29,7 +29,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
                     "ticket_adopt", "ticket_keep"),
     "agent_state": ("available", "ringing", "talking", "listening", "paused", "logged_out", "unavailable"),
     "call_state": ("ivr", "waiting", "ringing", "talking", "hold"),
-    "danger": ("gas", "fire", "flood", "lift", "sparks", "falling"),  # R19's emergencies
+    "danger": ("gas", "fire", "flood", "lift", "sparks", "falling", "person"),  # R19's emergencies
     "role": ("agent", "supervisor"),
     "by": ("agent", "queue", "hour", "day", "total"),  # the report's grouping, as a choice
     "group": ("agent", "queue", "hour", "day", "total"),  # ... and as its first column's heading
