@@ -235,6 +235,9 @@ async def test_no_answer_retries_at_the_interval_and_stops_after_the_limit(harne
     assert cb.status == "failed" and cb.outcome == (
         "not reached after 3 attempts (agent not reached (no answer, Reason 3); the customer was not called)")
     assert [a.kind for a in harness.alerts] == ["callback_overdue"]
+    # the supervisor reads who has it by name and 工号, in either language
+    chinese, english = harness.alerts[0].text.split(" / ", 1)
+    assert chinese.endswith("（负责人 李秀英 101）") and english.endswith("(owner 李秀英 101)")
     harness.clock.advance(3600)
     await harness.runtime.run_due()
     assert len(harness.actions.sent) == 3

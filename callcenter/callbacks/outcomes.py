@@ -151,12 +151,12 @@ def mask(number: str) -> str:
 def _label(cb: Callback, cfg: PolicySettings, lang: str) -> str:
     """The alert's callback in one language (the alert says it in Chinese, then in English): its
     reason in words, the masked number (R17), its promise in the hotline's local time, who has it
-    (a department by the name people know)."""
+    (an agent and a department by the names people know)."""
     reason = word(lang, "callback_reason", cb.reason)
     promised = local_time(cb.promised_at, cfg.tz, lang, "minute")
     department = cfg.department_name(cb.department)
     if lang == "zh":
-        who = f"负责人 {cb.owner}" if cb.owner else f"部门 {department}"
+        who = f"负责人 {cfg.agent_name(cb.owner)}" if cb.owner else f"部门 {department}"
         return f"#{cb.id} {reason} {mask(cb.caller)}，承诺 {promised}（{who}）"
-    who = f"owner {cb.owner}" if cb.owner else f"department {department}"
+    who = f"owner {cfg.agent_name(cb.owner)}" if cb.owner else f"department {department}"
     return f"#{cb.id} {reason} {mask(cb.caller)} promised {promised} ({who})"

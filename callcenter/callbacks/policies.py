@@ -28,15 +28,23 @@ class PolicySettings:
     tz: ZoneInfo
     international: bool = False  # the hotline file's [phones] international
     department_names: tuple[tuple[str, str], ...] = ()  # (id, name people know: 工程维修)
+    agent_names: tuple[tuple[str, str], ...] = ()  # (工号, name: 李秀英)
 
     @classmethod
     def from_hotline(cls, hotline: Hotline) -> PolicySettings:
         return cls(hotline.callbacks, hotline.sla, hotline.hours, ZoneInfo(hotline.centre.timezone),
-                   hotline.phones.international, tuple((d.id, d.name) for d in hotline.departments))
+                   hotline.phones.international, tuple((d.id, d.name) for d in hotline.departments),
+                   tuple((a.id, a.name) for a in hotline.agents))
 
     def department_name(self, department: str | None) -> str:
         """A department as people know it; its id only when the hotline file no longer has it."""
         return dict(self.department_names).get(department or "", department or "-")
+
+    def agent_name(self, agent_id: str) -> str:
+        """An agent as colleagues know them, with the 工号 (R3); the 工号 alone when the hotline
+        file no longer has them."""
+        name = dict(self.agent_names).get(agent_id)
+        return f"{name} {agent_id}" if name else agent_id
 
     def calling_time(self, when: dt.datetime) -> dt.datetime:
         return within_calling_hours(when, self.callbacks, self.tz)
