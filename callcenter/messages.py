@@ -54,6 +54,41 @@ class AgentStateChanged:
     reason: str | None
     queue: str | None
     at: float
+    pbx: str = ""  # the PBX whose tracker saw it (CALLCENTER_PBX_NAME): where the phone is
+
+
+@dataclass(frozen=True)
+class DeskRequest:
+    """Sent by a web front end run apart from the trackers (issue 16): the tracker of PBX ``pbx``
+    performs one of the desk's own actions on its Asterisk and answers with ``DeskAnswer``.
+    ``kind`` is ``pause`` (``paused``, ``reason``, ``queue``), ``queue_add``, ``queue_remove``
+    (``queue``) or ``originate`` (click to call: ``number``, ``ticket_id``, ``action_id``), always for
+    the hotline agent whose phone is ``interface``. The tracker checks every field
+    (``agents.phone_requests``) and builds the AMI action itself."""
+
+    pbx: str
+    request_id: str
+    kind: str
+    interface: str
+    paused: bool = False
+    reason: str | None = None
+    queue: str | None = None
+    number: str | None = None
+    ticket_id: int | None = None
+    action_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskAnswer:
+    """A tracker's answer to a ``DeskRequest``: done, or why not. ``failure`` is ``refused``
+    (Asterisk said no: ``message`` is its words), ``unavailable`` (its Asterisk is not connected)
+    or ``invalid`` (the request was refused before reaching Asterisk)."""
+
+    request_id: str
+    pbx: str
+    ok: bool
+    failure: str | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True)

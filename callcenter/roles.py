@@ -7,7 +7,8 @@ them, so that any number of each can run on any machine against one PostgreSQL:
   names it: calls are keyed by that name and Linkedid), its FastAGI server, the queueing of
   the transcription jobs of the calls it stores, and the live transcription of its calls (the
   AudioSocket taps are asked of its Asterisk); without CALLCENTER_AMI_HOST, the embedded pbxsim;
-- ``web``: the web front end (pages, wallboard, agent desk);
+- ``web``: the web front end (pages, wallboard, agent desk); the desk's pauses, queue log-ins and
+  click to call are asked of the tracker of the agent's PBX (``DeskRequest``, ``agents.relayed``);
 - ``worker``: transcription (claims jobs with SKIP LOCKED) and the tickets built from transcripts;
 - ``scheduler``: the callbacks (one active scheduler holds an advisory lock, others stand by); it
   asks the tracker of each callback's PBX to place it (``PlaceCallback``): AMI stays with the trackers.
@@ -35,6 +36,8 @@ from callcenter.errors import ConfigError
 from callcenter.messages import (
     AgentStateChanged,
     CallStored,
+    DeskAnswer,
+    DeskRequest,
     LiveEmergency,
     LivePrefill,
     LiveSnapshot,
@@ -52,6 +55,7 @@ from callcenter.service import COMPONENTS
 ROLES = ("tracker", "web", "worker", "scheduler")
 RELAY = "callcenter.relay.component:build"
 PLACING = "callcenter.callbacks.placing:build"  # a tracker places the scheduler's callbacks
+DESK_REQUESTS = "callcenter.agents.phone_requests:build"  # a tracker performs the web desks' actions
 EVERY_PROCESS = ("callcenter.observability.component:build",)  # /metrics, /healthz, /readyz
 
 # Each role's components, in the service's start order.
@@ -59,22 +63,22 @@ PARTS: dict[str, tuple[str, ...]] = {
     "tracker": ("callcenter.pbxsim.component:build", "callcenter.calls.component:build",
                 "callcenter.ivr.component:build", "callcenter.speech.component:build_intake",
                 "callcenter.speech.serving:build",
-                "callcenter.live.component:build", PLACING),
+                "callcenter.live.component:build", PLACING, DESK_REQUESTS),
     "worker": ("callcenter.speech.component:build_worker", "callcenter.tickets.component:build"),
     "scheduler": ("callcenter.callbacks.component:build",),
     "web": ("callcenter.agents.component:build", "callcenter.web.component:build"),
 }
 ORDER = (*COMPONENTS[:3], "callcenter.speech.component:build_intake", "callcenter.speech.serving:build",
-         "callcenter.speech.component:build_worker", *COMPONENTS[4:-1], PLACING,
+         "callcenter.speech.component:build_worker", *COMPONENTS[4:-1], PLACING, DESK_REQUESTS,
          COMPONENTS[-1])
 
 # The messages each role needs from the other processes (what its components subscribe to and
 # other roles publish).
 _CALL_LIVE: tuple[type, ...] = (CallStarted, CallQueued, AgentRinging, AgentRingEnded, GreetingDecision)
 INBOUND: dict[str, tuple[type, ...]] = {
-    "tracker": (LiveSnapshotRequest, PlaceCallback),
+    "tracker": (LiveSnapshotRequest, PlaceCallback, DeskRequest),
     "web": (*_CALL_LIVE, HoldChanged, CallEnded, CallStored, AgentStateChanged, SupervisorAlert,
-            TicketChanged, OriginateResult, LiveSnapshot, LiveWords, LiveStatus, LivePrefill),
+            TicketChanged, OriginateResult, LiveSnapshot, LiveWords, LiveStatus, LivePrefill, DeskAnswer),
     "worker": (TranscriptionQueued, LiveEmergency, CallStored),
     "scheduler": (*_CALL_LIVE, CallStored, AgentStateChanged, MessageLeft, SurveyScored, OriginateResult,
                   TicketChanged),

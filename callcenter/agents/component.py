@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
+from callcenter.agents.desk import call_for_ticket
 from callcenter.agents.hub import DeskHub
 from callcenter.agents.pop import ScreenPop
+from callcenter.agents.relayed import RelayedActions
 from callcenter.agents.states import AgentStates, PhoneSystemUnavailable, wrap_up_seconds_from_env
 from callcenter.agents.tickets import ticket_view
 from callcenter.agents.wrap_ups import WrapUpStore
 from callcenter.ami.actions import AmiActionError, AmiLinkDown
 from callcenter.calls.model import AgentRingEnded, AgentRinging, CallEnded, GreetingDecision, OriginateResult
 from callcenter.db.session import unit_of_work
+from callcenter.hotline import Agent
 from callcenter.messages import (
     AgentStateChanged,
     LivePrefill,
@@ -47,8 +51,12 @@ class AgentsComponent:
         self.hotline = ctx.settings.hotline
         self.hub = DeskHub()
         wrap_up = wrap_up_seconds_from_env() if wrap_up_seconds is None else wrap_up_seconds
-        self.states = AgentStates(self.hotline, lambda: ctx.actions, self.hub, ctx.clock, wrap_up,
-                                  WrapUpStore(ctx.sessions))
+        # Run apart from the trackers (a web front end: no AMI client here), the desk's actions are
+        # asked of the tracker of the agent's PBX through the relay (issue 16).
+        self.relayed = (RelayedActions(ctx.bus, ctx.settings.pbx_name)
+                        if ctx.actions is None and ctx.extras.get("relay") is not None else None)
+        self.states = AgentStates(self.hotline, lambda: ctx.actions or self.relayed, self.hub, ctx.clock,
+                                  wrap_up, WrapUpStore(ctx.sessions))
         self.pop = ScreenPop(self.hotline, self.hub, ctx.sessions, ctx.clock, on_call_done=self._after_call)
         self.originated: dict[str, str] = {}  # ActionID -> agent id (click to call)
         self._ticker: asyncio.Task[None] | None = None
@@ -59,6 +67,23 @@ class AgentsComponent:
     @property
     def actions(self) -> Any:
         return self.states.actions  # raises PhoneSystemUnavailable while Asterisk is not connected
+
+    async def call_for_ticket(self, agent: Agent, number: str, ticket_id: int) -> str:
+        """Click to call (agent first); the OriginateResult goes to the agent's desk."""
+        international = self.hotline.phones.international
+        if self.ctx.actions is None and self.relayed is not None:
+            action_id = f"desk-{uuid.uuid4().hex}"
+            self.originated[action_id] = agent.id  # before asking: its result may come before the answer
+            try:
+                await self.relayed.call_for_ticket(agent, number, ticket_id, international=international,
+                                                   action_id=action_id)
+            except BaseException:
+                self.originated.pop(action_id, None)
+                raise
+            return action_id
+        action_id = await call_for_ticket(self.actions, agent, number, ticket_id, international=international)
+        self.originated[action_id] = agent.id
+        return action_id
 
     async def start(self) -> None:
         bus = self.ctx.bus

@@ -123,19 +123,33 @@ def recent_actions(sessions: Any, agent_id: str, limit: int = 20) -> list[dict[s
                  "detail": json.loads(r.detail or "{}"), "ok": r.ok, "error": r.error} for r in rows]
 
 
-async def originate_agent_first(actions: Any, agent: Agent, number: str, *, label: str,
-                                variables: dict[str, str], international: bool = False) -> str:
-    """Ring the agent's phone first; when it answers, Asterisk dials the customer (the number
-    normalised by callcenter.phones: digits only, so nothing else reaches the AMI)."""
+def dialled(number: str, international: bool = False) -> str:
+    """The digits the desk dials for ``number`` (callcenter.phones), or the DeskError saying why not."""
     if not number:
         raise DeskError("没有可拨打的电话号码 / there is no number to call")
     try:
-        dial = phones.normalise(number, international=international)
+        return phones.normalise(number, international=international)
     except phones.PhoneError as exc:
         raise DeskError(str(exc)) from None
+
+
+async def call_for_ticket(actions: Any, agent: Agent, number: str, ticket_id: int, *, international: bool,
+                          action_id: str | None = None) -> str:
+    """Click to call on a ticket: the agent's phone first, then the ticket's number."""
+    return await originate_agent_first(actions, agent, number, label=f"工单{ticket_id}",
+                                       variables={"CC_TICKET": str(ticket_id)}, international=international,
+                                       action_id=action_id)
+
+
+async def originate_agent_first(actions: Any, agent: Agent, number: str, *, label: str,
+                                variables: dict[str, str], international: bool = False,
+                                action_id: str | None = None) -> str:
+    """Ring the agent's phone first; when it answers, Asterisk dials the customer (the number
+    normalised by callcenter.phones: digits only, so nothing else reaches the AMI)."""
+    dial = dialled(number, international)
     clean_label = "".join(c for c in label if c.isprintable() and c not in '"<>\\')[:40]
     return str(await actions.originate(
         interface_of(agent), context=OUTBOUND_CONTEXT, exten=dial, priority=1,
         caller_id=f'"{clean_label}" <{agent.extension}>', variables={"CC_AGENT": agent.id, **variables},
-        timeout_ms=ORIGINATE_TIMEOUT_MS,
+        timeout_ms=ORIGINATE_TIMEOUT_MS, action_id=action_id,
     ))

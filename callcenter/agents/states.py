@@ -39,6 +39,7 @@ WRAP_UP_RETRY_SECONDS = 5.0  # an unpause Asterisk did not take is tried again t
 # and wallboard show such a member as logged out, not as paused.
 OFF_DUTY_REASON = "下班"
 DEFAULT_WRAP_UP_SECONDS = 30.0
+UNAVAILABLE_TEXT = "电话系统未连接，请稍后再试 / the phone system is not connected"
 # QueueStatus member Status codes (Asterisk's AST_DEVICE_*).
 _DEVICE_STATES = {"0": "unavailable", "1": "available", "2": "talking", "3": "talking", "4": "unavailable",
                   "5": "unavailable", "6": "ringing", "7": "ringing", "8": "talking"}
@@ -106,7 +107,7 @@ class AgentStates:
     def actions(self) -> Any:
         actions = self._actions()
         if actions is None:
-            raise PhoneSystemUnavailable("电话系统未连接，请稍后再试 / the phone system is not connected")
+            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT)
         return actions
 
     def _agent(self, agent_id: str) -> Agent:

@@ -22,8 +22,9 @@ _DEVICE_STATE = {"NOT_INUSE": "available", "INUSE": "talking", "BUSY": "talking"
 
 class AgentStates:
     def __init__(self, agent_id_for: Callable[[str | None], str | None],
-                 listening_in: Callable[[str], bool] = lambda interface: False) -> None:
+                 listening_in: Callable[[str], bool] = lambda interface: False, server: str = "") -> None:
         self._agent_id_for = agent_id_for
+        self._server = server  # the PBX's name, on each change: where the phone is
         # A supervisor's phone in a spy session is busy listening, not on a call of its own.
         self._listening_in = listening_in
         self._last: dict[str, tuple[str, bool, str | None]] = {}  # what was last published
@@ -94,4 +95,4 @@ class AgentStates:
             return None  # a new pause reason is news too
         self._last[interface] = (shown, paused, reason)
         return AgentStateChanged(interface, self._agent_id_for(interface), shown,  # type: ignore[arg-type]
-                                 paused, reason, queue, at)
+                                 paused, reason, queue, at, self._server)

@@ -58,7 +58,8 @@ class CallTracker:
         self._decisions: dict[str, GreetingDecision] = {}
         self._agent_id_for = agent_id_for or (lambda interface: None)
         self._agents = agent_state.AgentStates(
-            self._agent_id_for, lambda phone: self._spies.is_listening_in(phone.removeprefix("PJSIP/")))
+            self._agent_id_for, lambda phone: self._spies.is_listening_in(phone.removeprefix("PJSIP/")),
+            server)
         self._seen_at: dict[str, int] = {}  # Linkedid → sequence number of its latest event
         # What Asterisk logged (queue_log) about calls the snapshot could not tell all of: the end of
         # calls that vanished while the link was down, the earlier attempts of calls adopted.

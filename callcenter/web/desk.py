@@ -251,12 +251,7 @@ async def click_to_call(request: Request, body: CallRequest, who: Who,
     number = ticket.get("phone") or ticket.get("caller") or ""
 
     async def run() -> str:
-        action_id = await core.originate_agent_first(
-            component.actions, target, number, label=f"工单{body.ticket_id}",
-            variables={"CC_TICKET": str(body.ticket_id)},
-            international=_ctx(request).settings.hotline.phones.international)
-        component.originated[action_id] = target.id
-        return action_id
+        return await component.call_for_ticket(target, number, body.ticket_id)  # type: ignore[no-any-return]
 
     try:
         action_id = await core.perform(_ctx(request).sessions, who, target.id, "originate",

@@ -1,0 +1,142 @@
+"""A tracker performs the desk actions a web front end run apart asks of it (issue 16).
+
+A web front end holds no AMI connection: its desk's pauses, queue log-ins and log-outs and click
+to call reach Asterisk through the tracker of the agent's PBX (``DeskRequest`` over the relay,
+``agents.relayed``). Only the desk's own actions are performed, and each is built here from
+checked fields: the interface one of the hotline's agents' phones, the queue one of its queues,
+the pause reason one the desk gives, the number one it dials (callcenter.phones), the ActionID of
+the desk's own form. Anything else is refused with one log line and answered ``invalid``: no
+field of a request reaches Asterisk unchecked (trust first, R17).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from callcenter.agents.desk import DeskError, call_for_ticket, dialled
+from callcenter.agents.roster import interface_of
+from callcenter.agents.states import OFF_DUTY_REASON, PAUSE_REASONS
+from callcenter.ami.actions import AmiActionError, AmiLinkDown
+from callcenter.hotline import Agent, Hotline
+from callcenter.messages import DeskAnswer, DeskRequest, LiveSnapshot
+from callcenter.service import ServiceContext
+
+log = logging.getLogger(__name__)
+
+KINDS = ("pause", "queue_add", "queue_remove", "originate")
+REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+ACTION_ID = re.compile(r"desk-[0-9a-f]{32}")  # the desk's click-to-call ActionIDs, nothing else
+REASONS = frozenset({label for label, _ in PAUSE_REASONS.values()} | {OFF_DUTY_REASON})
+_TEXT_FIELDS = ("request_id", "kind", "interface", "reason", "queue", "number", "action_id")
+
+
+def checked(hotline: Hotline, request: DeskRequest) -> Agent:
+    """The agent ``request`` acts for, or ValueError naming the field no desk action has."""
+    for name in _TEXT_FIELDS:
+        value = getattr(request, name)
+        if value is None and name in ("request_id", "kind", "interface"):
+            raise ValueError(f"{name} is missing")
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{name} must be text")
+        if value is not None and not value.isprintable():
+            raise ValueError(f"{name} carries a line break or control character")
+    if not REQUEST_ID.fullmatch(request.request_id):
+        raise ValueError(f"{request.request_id[:40]!r} is not a request id")
+    if request.kind not in KINDS:
+        raise ValueError(f"{request.kind[:40]!r} is not a desk action (one of {', '.join(KINDS)})")
+    agent = next((a for a in hotline.agents if interface_of(a) == request.interface), None)
+    if agent is None:
+        raise ValueError(f"{request.interface[:60]!r} is none of the hotline's agents' phones")
+    if not isinstance(request.paused, bool):
+        raise ValueError("paused must be true or false")
+    if request.reason is not None and request.reason not in REASONS:
+        raise ValueError(f"{request.reason[:40]!r} is not a pause reason the desk gives")
+    queues = {d.queue for d in hotline.departments}
+    if request.queue is not None and request.queue not in queues:
+        raise ValueError(f"{request.queue[:40]!r} is none of the hotline's queues")
+    if request.kind in ("queue_add", "queue_remove") and request.queue is None:
+        raise ValueError(f"{request.kind} names no queue")
+    if request.kind == "originate":
+        ticket = request.ticket_id
+        if not (isinstance(ticket, int) and not isinstance(ticket, bool) and ticket > 0):
+            raise ValueError("ticket_id must be a positive whole number")
+        if request.action_id is None or not ACTION_ID.fullmatch(request.action_id):
+            raise ValueError("action_id is not one of the desk's")
+        try:
+            dialled(request.number or "", hotline.phones.international)
+        except DeskError as exc:
+            raise ValueError(f"number: {exc}") from None
+    return agent
+
+
+async def perform(actions: Any, hotline: Hotline, agent: Agent, request: DeskRequest) -> None:
+    """The AMI action of one checked request, on this tracker's Asterisk."""
+    interface = interface_of(agent)
+    if request.kind == "pause":
+        await actions.queue_pause(interface, request.paused, reason=request.reason, queue=request.queue)
+    elif request.kind == "queue_add":
+        await actions.queue_add(request.queue, interface, member_name=agent.name, paused=False)
+    elif request.kind == "queue_remove":
+        await actions.queue_remove(request.queue, interface)
+    else:
+        assert request.ticket_id is not None and request.number is not None
+        await call_for_ticket(actions, agent, request.number, request.ticket_id,
+                              international=hotline.phones.international, action_id=request.action_id)
+
+
+class PhoneRequestsComponent:
+    name = "desk-requests"
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def start(self) -> None:
+        self.ctx.bus.subscribe(DeskRequest, self.on_request, name="agents:desk-requests")
+        tracker = self.ctx.tracker
+        if tracker is not None:
+            # Web front ends started before this tracker learn it is there (``agents.relayed``: the
+            # PBX of a phone no tracker has reported yet); their wallboards take its calls.
+            self.ctx.bus.publish(LiveSnapshot(self.ctx.settings.pbx_name, tuple(tracker.live_calls())))
+
+    async def stop(self) -> None:
+        return None
+
+    async def on_request(self, request: DeskRequest) -> None:
+        pbx = self.ctx.settings.pbx_name
+        if request.pbx != pbx:
+            return  # the tracker of another PBX answers it
+        answer_to = str(request.request_id)[:64]
+        try:
+            agent = checked(self.ctx.settings.hotline, request)
+        except (TypeError, ValueError) as exc:
+            log.warning("desk: refused a desk request on %s (nothing sent to Asterisk): %s", pbx, exc)
+            self._answer(answer_to, "invalid", str(exc))
+            return
+        actions = self.ctx.actions
+        if actions is None:
+            log.warning("desk: %s for %s not done: Asterisk %s is not connected", request.kind, agent.id, pbx)
+            self._answer(answer_to, "unavailable", "")
+            return
+        try:
+            await perform(actions, self.ctx.settings.hotline, agent, request)
+        except (AmiLinkDown, ConnectionError) as exc:
+            log.warning("desk: %s for %s on %s not done: %s", request.kind, agent.id, pbx, exc)
+            self._answer(answer_to, "unavailable", str(exc))
+        except (AmiActionError, DeskError) as exc:
+            self._answer(answer_to, "refused", str(exc))
+        except Exception as exc:  # one request never stops the tracker; the desk is told
+            log.exception("desk: %s for %s on %s failed", request.kind, agent.id, pbx)
+            self._answer(answer_to, "refused", str(exc).splitlines()[0][:200] if str(exc) else "error")
+        else:
+            done = "unpause" if request.kind == "pause" and not request.paused else request.kind
+            log.info("desk: %s for %s done on %s", done, agent.id, pbx)
+            self.ctx.bus.publish(DeskAnswer(answer_to, pbx, True))
+
+    def _answer(self, request_id: str, failure: str, message: str) -> None:
+        self.ctx.bus.publish(DeskAnswer(request_id, self.ctx.settings.pbx_name, False, failure, message))
+
+
+def build(ctx: ServiceContext) -> PhoneRequestsComponent:
+    return PhoneRequestsComponent(ctx)

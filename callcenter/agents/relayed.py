@@ -1,0 +1,119 @@
+"""The desk's phone actions in a process without an AMI connection (a web front end run apart,
+issue 16): each is asked of the tracker of the agent's PBX (``DeskRequest`` over the relay), which
+performs it on its Asterisk (``agents.phone_requests``) and answers (``DeskAnswer``).
+
+Which PBX: the one whose tracker last reported the agent's phone reachable (any AgentStateChanged
+but logged out or unavailable: on the other PBXs the phone is not registered); until one has, the
+only tracker heard from (each answers a web front end's snapshot request when it connects), else
+this process's own ``CALLCENTER_PBX_NAME``. An answer that does not come within ANSWER_SECONDS
+reads as the phone system being unavailable, as without AMI: the desk says so, never hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from callcenter.agents.desk import dialled
+from callcenter.agents.roster import interface_of
+from callcenter.agents.states import UNAVAILABLE_TEXT, PhoneSystemUnavailable
+from callcenter.ami.actions import AmiActionError
+from callcenter.bus import EventBus
+from callcenter.hotline import Agent
+from callcenter.messages import AgentStateChanged, DeskAnswer, DeskRequest, LiveSnapshot
+
+log = logging.getLogger(__name__)
+
+ANSWER_SECONDS = 12.0  # above the tracker's own AMI action timeout (10 s)
+UNREACHABLE = ("logged_out", "unavailable")
+
+
+class PhoneLocations:
+    """The PBX each agent's phone is on, as the trackers' agent states tell."""
+
+    def __init__(self, default_pbx: str) -> None:
+        self.default_pbx = default_pbx
+        self._where: dict[str, str] = {}  # interface → PBX name
+        self._heard: set[str] = set()  # trackers heard from
+
+    def on_state(self, message: AgentStateChanged) -> None:
+        if not message.pbx:
+            return
+        self._heard.add(message.pbx)
+        if message.state not in UNREACHABLE:
+            self._where[message.interface] = message.pbx
+
+    def on_snapshot(self, message: LiveSnapshot) -> None:
+        self._heard.add(message.server)
+
+    def pbx_for(self, interface: str) -> str:
+        known = self._where.get(interface)
+        if known is not None:
+            return known
+        if len(self._heard) == 1:
+            return next(iter(self._heard))
+        return self.default_pbx
+
+
+class RelayedActions:
+    """The part of the AMI action client the desk uses, carried to a tracker and back."""
+
+    def __init__(self, bus: EventBus, default_pbx: str, answer_seconds: float = ANSWER_SECONDS) -> None:
+        self._bus = bus
+        self.locations = PhoneLocations(default_pbx)
+        self._answer_seconds = answer_seconds
+        self._waiting: dict[str, asyncio.Future[DeskAnswer]] = {}
+        bus.subscribe_sync(AgentStateChanged, self.locations.on_state)
+        bus.subscribe_sync(LiveSnapshot, self.locations.on_snapshot)
+        bus.subscribe_sync(DeskAnswer, self._answered)
+
+    async def queue_pause(self, interface: str, paused: bool, reason: str | None = None,
+                          queue: str | None = None) -> None:
+        await self._ask("pause", interface, paused=paused, reason=reason, queue=queue)
+
+    async def queue_add(self, queue: str, interface: str, member_name: str | None = None,
+                        paused: bool = False) -> None:
+        # The tracker names the member after the hotline's agent and adds it unpaused, as the desk does.
+        if paused:
+            raise ValueError("the desk adds members unpaused")
+        await self._ask("queue_add", interface, queue=queue)
+
+    async def queue_remove(self, queue: str, interface: str) -> None:
+        await self._ask("queue_remove", interface, queue=queue)
+
+    async def call_for_ticket(self, agent: Agent, number: str, ticket_id: int, *, international: bool,
+                              action_id: str) -> None:
+        dialled(number, international)  # a number the desk would not dial is refused here already
+        await self._ask("originate", interface_of(agent), number=number, ticket_id=ticket_id,
+                        action_id=action_id)
+
+    async def _ask(self, kind: str, interface: str, **fields: Any) -> None:
+        pbx = self.locations.pbx_for(interface)
+        request = DeskRequest(pbx=pbx, request_id=uuid.uuid4().hex, kind=kind, interface=interface, **fields)
+        answer: asyncio.Future[DeskAnswer] = asyncio.get_running_loop().create_future()
+        self._waiting[request.request_id] = answer
+        try:
+            self._bus.publish(request)
+            async with asyncio.timeout(self._answer_seconds):
+                got = await answer
+        except TimeoutError:
+            log.warning("desk: no tracker of PBX %s answered a %s for %s within %g s (is its tracker "
+                        "running?)", pbx, kind, interface, self._answer_seconds)
+            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT) from None
+        finally:
+            self._waiting.pop(request.request_id, None)
+        if got.ok:
+            return
+        if got.failure == "unavailable":
+            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT)
+        if got.failure == "invalid":
+            log.warning("desk: the tracker of PBX %s refused a %s for %s: %s", pbx, kind, interface,
+                        got.message)
+        raise AmiActionError(got.message or got.failure or "refused")
+
+    def _answered(self, answer: DeskAnswer) -> None:
+        waiting = self._waiting.get(answer.request_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(answer)
