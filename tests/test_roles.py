@@ -51,7 +51,7 @@ def test_each_part_starts_its_own_components_after_the_relay() -> None:
         "callcenter.calls.component:build", "callcenter.ivr.component:build",
         "callcenter.speech.component:build_intake", "callcenter.speech.serving:build",
         "callcenter.live.component:build", "callcenter.callbacks.placing:build",
-        "callcenter.observability.component:build"]
+        "callcenter.agents.phone_requests:build", "callcenter.observability.component:build"]
     assert components_for(["worker", "scheduler"]) == [
         "callcenter.relay.component:build", "callcenter.speech.component:build_worker",
         "callcenter.tickets.component:build", "callcenter.callbacks.component:build",
