@@ -271,8 +271,11 @@ class AgentStates:
             status.queues.add(event.get("Queue", ""))
             status.paused = event.get("Paused") == "1"
             status.reason = (event.get("PausedReason") or None) if status.paused else None
-            status.state = _DEVICE_STATES.get(event.get("Status", ""), "available")
-            status.since = self.clock.time()
+            state = _DEVICE_STATES.get(event.get("Status", ""), "available")
+            # Asterisk 20's PJSIP phones report a ringing phone as BUSY (3), as one in a call: a
+            # phone the tracker saw start ringing stays ringing until its ring ends or is answered.
+            if not (state == "talking" and status.state == "ringing" and event.get("InCall") != "1"):
+                status.state, status.since = state, self.clock.time()
             seen += 1
         for status in self._status.values():
             if not status.queues:
