@@ -63,7 +63,9 @@ class DeskRequest:
     performs one of the desk's own actions on its Asterisk and answers with ``DeskAnswer``.
     ``kind`` is ``pause`` (``paused``, ``reason``, ``queue``), ``queue_add``, ``queue_remove``
     (``queue``) or ``originate`` (click to call: ``number``, ``ticket_id``, ``action_id``), always for
-    the hotline agent whose phone is ``interface``. The tracker checks every field
+    the hotline agent whose phone is ``interface``; or ``listen_in`` (the supervisor whose phone is
+    ``interface`` joins call ``linkedid`` in ``mode``), with ``pbx`` empty: whichever tracker follows
+    that call does it, the others answer ``not_found``. The tracker checks every field
     (``agents.phone_requests``) and builds the AMI action itself."""
 
     pbx: str
@@ -76,19 +78,25 @@ class DeskRequest:
     number: str | None = None
     ticket_id: int | None = None
     action_id: str | None = None
+    linkedid: str | None = None
+    mode: str | None = None
 
 
 @dataclass(frozen=True)
 class DeskAnswer:
     """A tracker's answer to a ``DeskRequest``: done, or why not. ``failure`` is ``refused``
-    (Asterisk said no: ``message`` is its words), ``unavailable`` (its Asterisk is not connected)
-    or ``invalid`` (the request was refused before reaching Asterisk)."""
+    (Asterisk or the desk's rules said no: ``message`` says why, ``status`` is the desk's HTTP
+    status for it), ``unavailable`` (its Asterisk is not connected), ``invalid`` (the request was
+    refused before reaching Asterisk) or ``not_found`` (this tracker follows no such call).
+    ``listening`` is what a listen-in started (``agents.listen_in.ListenIn`` as its fields)."""
 
     request_id: str
     pbx: str
     ok: bool
     failure: str | None = None
     message: str = ""
+    status: int = 0
+    listening: dict[str, str | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ Separate processes on PostgreSQL: ``--role web`` and ``--role tracker`` (pbxsim 
 - a pause clicked on the web role's desk reaches pbxsim and the desk shows the paused state and
   its reason as Asterisk reports it; resuming shows the agent available again;
 - click to call rings through the tracker: Asterisk's answer to that very Originate reaches the
-  agent's desk.
+  agent's desk;
+- a supervisor listens in on a call in conversation from the web role: the tracker that follows
+  the call rings the supervisor's phone into it, and whether it answered is audited.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from sqlalchemy import Engine, text
 from callcenter.agents.relayed import ANSWER_SECONDS
 from callcenter.db.session import make_engine, migrate
 from tests.support.csrf import FORM_TOKEN, META_TOKEN
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresCluster
-from tests.topology.cluster import Cluster, Part, around_the_clock, wait_for
+from tests.topology.cluster import PASSWORD, SUPERVISOR, Cluster, Part, around_the_clock, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -59,19 +62,20 @@ def _listening(engine: Engine, name: str) -> bool:
                                       "AND query ILIKE 'LISTEN%'"), {"name": name}).scalar())
 
 
-def _start(cluster: Cluster, engine: Engine, name: str, roles: tuple[str, ...], **env: str) -> Part:
-    part = cluster.start(name, roles, **env)
+def _start(cluster: Cluster, engine: Engine, name: str, roles: tuple[str, ...], *args: str,
+           **env: str) -> Part:
+    part = cluster.start(name, roles, *args, **env)
     cluster.wait_running(part)
     # NOTIFY reaches only who listens: wait until its relay does.
     wait_for(lambda: _listening(engine, name), 60, f"{name}'s relay to listen")
     return part
 
 
-def _signed_in(port: int) -> httpx.Client:
+def _signed_in(port: int, user: str = AGENT, password: str = AGENT_PASSWORD) -> httpx.Client:
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
     token = FORM_TOKEN.search(client.get("/login").text)
     assert token is not None
-    answer = client.post("/login", data={"user_id": AGENT, "password": AGENT_PASSWORD,
+    answer = client.post("/login", data={"user_id": user, "password": password,
                                          "csrf_token": token.group(1)}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
     meta = META_TOKEN.search(client.get("/account/password").text)
@@ -142,7 +146,7 @@ def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
     assert answer.json()["error"].startswith("电话系统未连接，请稍后再试 / the phone system is not connected")
 
     _start(cluster, engine, "pbx-a", ("tracker",), CALLCENTER_PBX_NAME="pbx-a",
-           CALLCENTER_PBXSIM_SYSTEMNAME="pbx-a")
+           CALLCENTER_PBXSIM_SYSTEMNAME="pbx-a", CALLCENTER_LIVE_PORT=str(free_port()))
     stream = DeskStream(web.web_port)
     wait_for(lambda: stream.of("state"), 30, "the desk's event stream")
 
@@ -176,3 +180,64 @@ def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
                      {"id": ticket})
     answer = desk.post("/desk/api/call", json={"ticket_id": ticket})
     assert answer.status_code == 400 and "境外" in answer.json()["error"], answer.text
+
+
+# One caller for the repair queue, answered at once and kept talking; the supervisor's phone answers.
+IN_CONVERSATION = """name = "listen"
+flow = "hotline"
+
+[globals]
+RING_8900 = "0.2"
+
+[[calls]]
+at = 2.0
+via = "pjsip"
+caller = "13800138077"
+keys = "1"
+hangup_after = 240
+variables = { __RING_8101 = "0.2", __RING_8201 = "0.2", __RING_8202 = "0.2", __TALK_8101 = "never", \
+__TALK_8201 = "never", __TALK_8202 = "never" }
+"""
+
+
+def _audited(engine: Engine, action: str) -> list[str]:
+    with engine.connect() as conn:
+        return [str(d) for d in conn.execute(text("SELECT detail FROM web_audit WHERE action = :action "
+                                                   "ORDER BY id"), {"action": action}).scalars()]
+
+
+def test_a_supervisor_on_the_web_role_listens_in_through_the_tracker_that_follows_the_call(
+        cluster: Cluster, engine: Engine, tmp_path: Path) -> None:
+    web = _start(cluster, engine, "web", ("web",))
+    assert web.web_port is not None
+    plan = tmp_path / "listen.toml"
+    plan.write_text(IN_CONVERSATION, encoding="utf-8")
+    _start(cluster, engine, "pbx-a", ("tracker",), "--scenario", str(plan), CALLCENTER_PBX_NAME="pbx-a",
+           CALLCENTER_PBXSIM_SYSTEMNAME="pbx-a", CALLCENTER_LIVE_PORT=str(free_port()))
+    supervisor = _signed_in(web.web_port, SUPERVISOR, PASSWORD)
+
+    # No call by that id on any tracker: not found, at once (every tracker heard from said so).
+    answer = supervisor.post("/api/calls/pbx-a-0000000000.1/spy", json={"mode": "listen"})
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["detail"].startswith("没有这通正在通话中的电话")
+
+    linkedid = wait_for(lambda: _in_conversation(engine, supervisor), 120, "a call in conversation")
+    answer = supervisor.post(f"/api/calls/{linkedid}/spy", json={"mode": "whisper"})
+    assert answer.status_code == 200, answer.text
+    started = answer.json()
+    assert (started["mode"], started["phone"]) == ("whisper", "8900")
+    assert started["agent"] in ("101", "201", "202")
+    [detail] = _audited(engine, "listen_in")
+    assert detail.startswith(f"whisper call {linkedid} agent {started['agent']}")
+    # Asterisk's answer to the supervisor's ring comes back to the web role and is audited.
+    [result] = wait_for(lambda: _audited(engine, "listen_in_result"), 60, "the listen-in's outcome")
+    assert result == f"whisper call {linkedid}: phone answered"
+
+
+def _in_conversation(engine: Engine, supervisor: httpx.Client) -> str | None:
+    """The Linkedid of the scenario's call once the wallboard shows it answered."""
+    board = supervisor.get("/api/wallboard")
+    if board.status_code != 200:
+        return None
+    calls = [c for c in board.json().get("calls", []) if c.get("state") == "talking"]
+    return str(calls[0]["linkedid"]) if calls else None

@@ -22,9 +22,10 @@ from callcenter.calls.spying import (
     SpyMode,
     is_phone_channel,
 )
-from callcenter.hotline import Hotline
+from callcenter.hotline import Agent, Hotline
 
 SUPERVISOR_RING_MS = 30_000
+NO_SUCH_CALL = "没有这通正在通话中的电话 / no call in conversation with that id"
 MODE_NAMES: dict[SpyMode, str] = {"listen": "监听", "whisper": "耳语", "barge": "强插"}
 
 
@@ -64,21 +65,27 @@ class ListenIn:
                 "phone": self.supervisor_extension, "agent": self.agent_id}
 
 
-def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, linkedid: str,
-               mode: str) -> tuple[str, AgentLine]:
-    """The supervisor's extension and the agent line to spy on, or the DeskError that says why not."""
+def listening_supervisor(hotline: Hotline, supervisor_id: str, mode: str) -> Agent:
+    """The supervisor who may listen in this way, or the DeskError that says why not."""
     supervisor = hotline.agent(supervisor_id)
     if supervisor is None or supervisor.role != "supervisor":
         raise Forbidden("只有主管可以监听 / only supervisors may listen in (R17)")
     if mode not in SPY_MODES:
         raise ListenInError(f"方式只能是 listen、whisper 或 barge / mode must be one of "
                             f"{', '.join(SPY_MODES)}")
+    return supervisor
+
+
+def spy_target(hotline: Hotline, tracker: Tracker | None, supervisor_id: str, linkedid: str,
+               mode: str) -> tuple[str, AgentLine]:
+    """The supervisor's extension and the agent line to spy on, or the DeskError that says why not."""
+    supervisor = listening_supervisor(hotline, supervisor_id, mode)
     if tracker is None:  # a web front end run apart (--role web) follows no call itself
         raise Unavailable("本进程不跟踪通话，请在运行 tracker 的服务上监听 / this process tracks no calls; "
                     "listen in from a service that runs the tracker role too")
     line = tracker.agent_line(linkedid)
     if line is None or not is_phone_channel(line.channel):
-        raise NotFound("没有这通正在通话中的电话 / no call in conversation with that id")
+        raise NotFound(NO_SUCH_CALL)
     if line.interface == f"PJSIP/{supervisor.extension}":
         raise Forbidden("不能监听自己的通话 / you cannot listen in on your own call")
     if tracker.is_listening_in(supervisor.extension):  # one session per phone; keys 4/5/6 switch

@@ -6,16 +6,20 @@ to call reach Asterisk through the tracker of the agent's PBX (``DeskRequest`` o
 checked fields: the interface one of the hotline's agents' phones, the queue one of its queues,
 the pause reason one the desk gives, the number one it dials (callcenter.phones), the ActionID of
 the desk's own form. Anything else is refused with one log line and answered ``invalid``: no
-field of a request reaches Asterisk unchecked (trust first, R17).
+field of a request reaches Asterisk unchecked (trust first, R17). A supervisor's listen-in goes
+to every tracker: the one that follows the call in conversation rings the supervisor's phone
+into it (``agents.listen_in``, with its own checks), the others answer ``not_found``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import Any
 
 from callcenter.agents.desk import DeskError, call_for_ticket, dialled
+from callcenter.agents.listen_in import listen_in, listening_supervisor
 from callcenter.agents.roster import interface_of
 from callcenter.agents.states import OFF_DUTY_REASON, PAUSE_REASONS
 from callcenter.ami.actions import AmiActionError, AmiLinkDown
@@ -25,11 +29,13 @@ from callcenter.service import ServiceContext
 
 log = logging.getLogger(__name__)
 
-KINDS = ("pause", "queue_add", "queue_remove", "originate")
+KINDS = ("pause", "queue_add", "queue_remove", "originate", "listen_in")
+LINKEDID_MAX = 64
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 ACTION_ID = re.compile(r"desk-[0-9a-f]{32}")  # the desk's click-to-call ActionIDs, nothing else
 REASONS = frozenset({label for label, _ in PAUSE_REASONS.values()} | {OFF_DUTY_REASON})
-_TEXT_FIELDS = ("request_id", "kind", "interface", "reason", "queue", "number", "action_id")
+_TEXT_FIELDS = ("request_id", "kind", "interface", "reason", "queue", "number", "action_id", "linkedid",
+                "mode")
 
 
 def checked(hotline: Hotline, request: DeskRequest) -> Agent:
@@ -58,6 +64,13 @@ def checked(hotline: Hotline, request: DeskRequest) -> Agent:
         raise ValueError(f"{request.queue[:40]!r} is none of the hotline's queues")
     if request.kind in ("queue_add", "queue_remove") and request.queue is None:
         raise ValueError(f"{request.kind} names no queue")
+    if request.kind == "listen_in":
+        try:
+            listening_supervisor(hotline, agent.id, request.mode or "")
+        except DeskError as exc:
+            raise ValueError(str(exc)) from None
+        if not request.linkedid or len(request.linkedid) > LINKEDID_MAX:
+            raise ValueError(f"linkedid must be 1 to {LINKEDID_MAX} characters")
     if request.kind == "originate":
         ticket = request.ticket_id
         if not (isinstance(ticket, int) and not isinstance(ticket, bool) and ticket > 0):
@@ -105,7 +118,7 @@ class PhoneRequestsComponent:
 
     async def on_request(self, request: DeskRequest) -> None:
         pbx = self.ctx.settings.pbx_name
-        if request.pbx != pbx:
+        if request.pbx != pbx and not (request.kind == "listen_in" and request.pbx == ""):
             return  # the tracker of another PBX answers it
         answer_to = str(request.request_id)[:64]
         try:
@@ -113,6 +126,9 @@ class PhoneRequestsComponent:
         except (TypeError, ValueError) as exc:
             log.warning("desk: refused a desk request on %s (nothing sent to Asterisk): %s", pbx, exc)
             self._answer(answer_to, "invalid", str(exc))
+            return
+        if request.kind == "listen_in":
+            await self._listen_in(answer_to, agent, request)
             return
         actions = self.ctx.actions
         if actions is None:
@@ -134,8 +150,27 @@ class PhoneRequestsComponent:
             log.info("desk: %s for %s done on %s", done, agent.id, pbx)
             self.ctx.bus.publish(DeskAnswer(answer_to, pbx, True))
 
-    def _answer(self, request_id: str, failure: str, message: str) -> None:
-        self.ctx.bus.publish(DeskAnswer(request_id, self.ctx.settings.pbx_name, False, failure, message))
+    async def _listen_in(self, answer_to: str, supervisor: Agent, request: DeskRequest) -> None:
+        pbx, tracker = self.ctx.settings.pbx_name, self.ctx.tracker
+        linkedid, mode = request.linkedid or "", request.mode or ""
+        if tracker is None or tracker.agent_line(linkedid) is None:
+            self._answer(answer_to, "not_found", "", 404)  # another PBX's call, or none in conversation
+            return
+        try:
+            started = await listen_in(self.ctx.settings.hotline, tracker, self.ctx.actions, supervisor.id,
+                                      linkedid, mode)
+        except DeskError as exc:
+            self._answer(answer_to, "refused", str(exc), exc.status)
+            return
+        except AmiActionError as exc:
+            self._answer(answer_to, "refused", str(exc), 502)
+            return
+        log.info("desk: %s of call %s for %s done on %s", mode, linkedid, supervisor.id, pbx)
+        self.ctx.bus.publish(DeskAnswer(answer_to, pbx, True, listening=dataclasses.asdict(started)))
+
+    def _answer(self, request_id: str, failure: str, message: str, status: int = 0) -> None:
+        self.ctx.bus.publish(DeskAnswer(request_id, self.ctx.settings.pbx_name, False, failure, message,
+                                        status))
 
 
 def build(ctx: ServiceContext) -> PhoneRequestsComponent:

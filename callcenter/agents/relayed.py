@@ -1,6 +1,7 @@
 """The desk's phone actions in a process without an AMI connection (a web front end run apart,
 issue 16): each is asked of the tracker of the agent's PBX (``DeskRequest`` over the relay), which
-performs it on its Asterisk (``agents.phone_requests``) and answers (``DeskAnswer``).
+performs it on its Asterisk (``agents.phone_requests``) and answers (``DeskAnswer``). A
+supervisor's listen-in is asked of every tracker: the one that follows the call does it.
 
 Which PBX: the one whose tracker last reported the agent's phone reachable (any AgentStateChanged
 but logged out or unavailable: on the other PBXs the phone is not registered); until one has, the
@@ -16,7 +17,8 @@ import logging
 import uuid
 from typing import Any
 
-from callcenter.agents.desk import dialled
+from callcenter.agents.desk import Forbidden, NotFound, Unavailable, dialled
+from callcenter.agents.listen_in import NO_SUCH_CALL, ListenIn, ListenInError
 from callcenter.agents.roster import interface_of
 from callcenter.agents.states import UNAVAILABLE_TEXT, PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
@@ -36,24 +38,24 @@ class PhoneLocations:
     def __init__(self, default_pbx: str) -> None:
         self.default_pbx = default_pbx
         self._where: dict[str, str] = {}  # interface → PBX name
-        self._heard: set[str] = set()  # trackers heard from
+        self.heard: set[str] = set()  # trackers heard from
 
     def on_state(self, message: AgentStateChanged) -> None:
         if not message.pbx:
             return
-        self._heard.add(message.pbx)
+        self.heard.add(message.pbx)
         if message.state not in UNREACHABLE:
             self._where[message.interface] = message.pbx
 
     def on_snapshot(self, message: LiveSnapshot) -> None:
-        self._heard.add(message.server)
+        self.heard.add(message.server)
 
     def pbx_for(self, interface: str) -> str:
         known = self._where.get(interface)
         if known is not None:
             return known
-        if len(self._heard) == 1:
-            return next(iter(self._heard))
+        if len(self.heard) == 1:
+            return next(iter(self.heard))
         return self.default_pbx
 
 
@@ -65,6 +67,7 @@ class RelayedActions:
         self.locations = PhoneLocations(default_pbx)
         self._answer_seconds = answer_seconds
         self._waiting: dict[str, asyncio.Future[DeskAnswer]] = {}
+        self._not_found: dict[str, set[str]] = {}  # listen-ins: the trackers that follow no such call
         bus.subscribe_sync(AgentStateChanged, self.locations.on_state)
         bus.subscribe_sync(LiveSnapshot, self.locations.on_snapshot)
         bus.subscribe_sync(DeskAnswer, self._answered)
@@ -89,21 +92,30 @@ class RelayedActions:
         await self._ask("originate", interface_of(agent), number=number, ticket_id=ticket_id,
                         action_id=action_id)
 
+    async def listen_in(self, supervisor: Agent, linkedid: str, mode: str) -> ListenIn:
+        """Every tracker is asked; the one that follows the call rings the supervisor's phone into it.
+        A call none follows is not found once every tracker heard from has said so."""
+        try:
+            got = await self._request(DeskRequest(pbx="", request_id=uuid.uuid4().hex, kind="listen_in",
+                                                  interface=interface_of(supervisor), linkedid=linkedid,
+                                                  mode=mode), "any")
+        except PhoneSystemUnavailable:
+            raise Unavailable(UNAVAILABLE_TEXT) from None
+        if got.ok and got.listening is not None:
+            return ListenIn(**got.listening)  # type: ignore[arg-type]
+        if got.failure == "not_found":
+            raise NotFound(NO_SUCH_CALL)
+        if got.failure == "unavailable":
+            raise Unavailable(UNAVAILABLE_TEXT)
+        refusal = {403: Forbidden, 404: NotFound, 409: ListenInError, 503: Unavailable}.get(got.status)
+        if refusal is not None:
+            raise refusal(got.message)
+        raise AmiActionError(got.message or "refused")
+
     async def _ask(self, kind: str, interface: str, **fields: Any) -> None:
         pbx = self.locations.pbx_for(interface)
-        request = DeskRequest(pbx=pbx, request_id=uuid.uuid4().hex, kind=kind, interface=interface, **fields)
-        answer: asyncio.Future[DeskAnswer] = asyncio.get_running_loop().create_future()
-        self._waiting[request.request_id] = answer
-        try:
-            self._bus.publish(request)
-            async with asyncio.timeout(self._answer_seconds):
-                got = await answer
-        except TimeoutError:
-            log.warning("desk: no tracker of PBX %s answered a %s for %s within %g s (is its tracker "
-                        "running?)", pbx, kind, interface, self._answer_seconds)
-            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT) from None
-        finally:
-            self._waiting.pop(request.request_id, None)
+        got = await self._request(DeskRequest(pbx=pbx, request_id=uuid.uuid4().hex, kind=kind,
+                                              interface=interface, **fields), pbx)
         if got.ok:
             return
         if got.failure == "unavailable":
@@ -113,7 +125,32 @@ class RelayedActions:
                         got.message)
         raise AmiActionError(got.message or got.failure or "refused")
 
+    async def _request(self, request: DeskRequest, pbx: str) -> DeskAnswer:
+        """Send ``request`` and wait for its answer, a bounded time."""
+        answer: asyncio.Future[DeskAnswer] = asyncio.get_running_loop().create_future()
+        self._waiting[request.request_id] = answer
+        self._not_found[request.request_id] = set()
+        try:
+            self._bus.publish(request)
+            async with asyncio.timeout(self._answer_seconds):
+                return await answer
+        except TimeoutError:
+            if self._not_found[request.request_id]:  # some trackers said no, none said yes
+                return DeskAnswer(request.request_id, "", False, "not_found")
+            log.warning("desk: no tracker of PBX %s answered a %s for %s within %g s (is its tracker "
+                        "running?)", pbx, request.kind, request.interface, self._answer_seconds)
+            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT) from None
+        finally:
+            self._waiting.pop(request.request_id, None)
+            self._not_found.pop(request.request_id, None)
+
     def _answered(self, answer: DeskAnswer) -> None:
         waiting = self._waiting.get(answer.request_id)
-        if waiting is not None and not waiting.done():
-            waiting.set_result(answer)
+        if waiting is None or waiting.done():
+            return
+        if answer.failure == "not_found":
+            said = self._not_found[answer.request_id]
+            said.add(answer.pbx)
+            if not self.locations.heard <= said:
+                return  # another tracker may follow the call
+        waiting.set_result(answer)

@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
-from callcenter.agents.desk import DeskError
-from callcenter.agents.listen_in import listen_in
+from callcenter.agents.desk import DeskError, NotFound
+from callcenter.agents.listen_in import NO_SUCH_CALL, ListenIn, listen_in, listening_supervisor
+from callcenter.agents.phone_requests import LINKEDID_MAX
 from callcenter.ami.actions import AmiActionError
 from callcenter.calls.model import OriginateResult
 from callcenter.calls.spying import SpyMode
@@ -94,9 +95,19 @@ async def spy_on_call(request: Request, linkedid: str, body: SpyRequest, user: S
     hotline = ctx.settings.hotline
     shown = linkedid[:64]
     outcomes = Outcomes.of(ctx)  # listening before the Originate goes out: its answer cannot be missed
+    tracker = getattr(ctx, "tracker", None)
+    agents = ctx.extras.get("agents")
+    relayed = getattr(agents, "relayed", None) if tracker is None else None
+    started: ListenIn
     try:
-        started = await listen_in(hotline, getattr(ctx, "tracker", None), getattr(ctx, "actions", None),
-                                  user.id, linkedid, body.mode)
+        if relayed is not None:  # a web front end run apart: the tracker that follows the call does it
+            supervisor = listening_supervisor(hotline, user.id, body.mode)
+            if len(linkedid) > LINKEDID_MAX:
+                raise NotFound(NO_SUCH_CALL)
+            started = await relayed.listen_in(supervisor, linkedid, body.mode)
+        else:
+            started = await listen_in(hotline, tracker, getattr(ctx, "actions", None), user.id, linkedid,
+                                      body.mode)
     except DeskError as exc:
         if exc.status == 403:
             await asyncio.to_thread(_audit, request, user, f"refused {body.mode} call {shown}: {exc}")

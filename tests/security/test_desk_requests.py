@@ -1,6 +1,7 @@
 """A tracker performs a desk action asked of it through the relay (issue 16: a web front end run
 apart holds no AMI connection) only as the desk itself would: the agent's phone, the queue, the
-pause reason, the number and the ActionID are checked as any input is, anything else is refused
+pause reason, the number and the ActionID, a listener's role, mode and call are checked as any
+input is, anything else is refused
 before Asterisk (answered ``invalid`` and logged), a request for another PBX is left to its
 tracker (R17, trust first). What reached pbxsim's AMI wire is what is asserted."""
 
@@ -23,6 +24,7 @@ FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:bu
              "callcenter.agents.phone_requests:build"]
 INJECTED = "13800138000\r\n\r\nAction: QueuePause\r\nInterface: PJSIP/8102\r\nActionID: injected\r\n"
 GOOD_ID = "desk-" + "a" * 32
+LISTENER = "PJSIP/8900"  # supervisor 900's phone
 
 
 @pytest.fixture
@@ -59,6 +61,7 @@ async def test_a_tracker_performs_only_the_desks_own_actions_with_checked_fields
     bus.subscribe_sync(DeskAnswer, lambda a: answers.__setitem__(a.request_id, a))
     good_pause = _ask(1, paused=True, reason="午餐")
     good_call = _ask(2, "originate", number="13800138001", ticket_id=7, action_id=GOOD_ID)
+    no_such_call = _ask(3, "listen_in", pbx="", interface=LISTENER, linkedid="pbx-a-1.99", mode="listen")
     hostile = [
         _ask(10, "Command"),  # no AMI action but the desk's own
         _ask(11, "originate", number=INJECTED, ticket_id=7, action_id=GOOD_ID),
@@ -77,16 +80,22 @@ async def test_a_tracker_performs_only_the_desks_own_actions_with_checked_fields
         _ask(24, "queue_add", queue="nosuchqueue"),
         _ask(25, "queue_remove"),  # names no queue
         dataclasses.replace(good_pause, request_id="x\r\nAction: Hangup"),
+        _ask(26, "listen_in", pbx="", linkedid="pbx-a-1.1", mode="listen"),  # 101 is no supervisor
+        _ask(27, "listen_in", pbx="", interface=LISTENER, linkedid="1.1\r\nAction: Hangup", mode="listen"),
+        _ask(28, "listen_in", pbx="", interface=LISTENER, linkedid="1.1", mode="spy"),
+        _ask(29, "listen_in", pbx="", interface=LISTENER, linkedid="1" * 65, mode="listen"),
     ]
     for request in hostile:
         bus.publish(request)
     bus.publish(dataclasses.replace(good_pause, pbx="pbx-b", request_id=f"{30:032x}"))  # pbx-b's to do
     bus.publish(good_pause)
+    bus.publish(no_such_call)
     bus.publish(good_call)
     # Requests are handled in order: once the good ones are answered, every hostile one was handled.
     await wait_until(lambda: good_call.request_id in answers, 15, "the click to call answered")
 
     assert answers[good_pause.request_id].ok and answers[good_call.request_id].ok
+    assert answers[no_such_call.request_id].failure == "not_found"  # another tracker's call, or none
     assert [answers[r.request_id].failure for r in hostile] == ["invalid"] * len(hostile)
     assert f"{30:032x}" not in answers
     assert sum("refused a desk request on pbx-a" in r.getMessage() for r in caplog.records) == len(hostile)
