@@ -62,6 +62,8 @@ class CuttableProxy:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         try:
             while data := await source.read(65536):
+                if sink.transport.is_closing():  # the far side is gone (a kill -9): stop, not write
+                    break
                 sink.write(data)
                 await sink.drain()
         except (ConnectionError, OSError):
