@@ -65,8 +65,9 @@ class DeskRequest:
     (``queue``) or ``originate`` (click to call: ``number``, ``ticket_id``, ``action_id``), always for
     the hotline agent whose phone is ``interface``; or ``listen_in`` (the supervisor whose phone is
     ``interface`` joins call ``linkedid`` in ``mode``), with ``pbx`` empty: whichever tracker follows
-    that call does it, the others answer ``not_found``. The tracker checks every field
-    (``agents.phone_requests``) and builds the AMI action itself."""
+    that call does it, the others answer ``not_found``; or ``queue_status`` (no other field, no
+    PBX): every tracker answers with its Asterisk's queue members who are hotline agents. The
+    tracker checks every field (``agents.phone_requests``) and builds the AMI action itself."""
 
     pbx: str
     request_id: str
@@ -88,7 +89,8 @@ class DeskAnswer:
     (Asterisk or the desk's rules said no: ``message`` says why, ``status`` is the desk's HTTP
     status for it), ``unavailable`` (its Asterisk is not connected), ``invalid`` (the request was
     refused before reaching Asterisk) or ``not_found`` (this tracker follows no such call).
-    ``listening`` is what a listen-in started (``agents.listen_in.ListenIn`` as its fields)."""
+    ``listening`` is what a listen-in started (``agents.listen_in.ListenIn`` as its fields),
+    ``members`` the QueueMember events a ``queue_status`` found (their ``MEMBER_FIELDS`` only)."""
 
     request_id: str
     pbx: str
@@ -97,6 +99,7 @@ class DeskAnswer:
     message: str = ""
     status: int = 0
     listening: dict[str, str | None] | None = None
+    members: list[dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Which tracker performs a web front end's desk action when there are several PBXs (issue 16,
 ``agents.relayed``): the tracker of the PBX that last reported the agent's phone reachable; while
 none has, the only tracker heard from, else the front end's own CALLCENTER_PBX_NAME. No answer in
-bounded time reads as the phone system being unavailable.
+bounded time reads as the phone system being unavailable. The desk's queue snapshot is every
+tracker's, a phone's state taken from the PBX it is registered on.
 
 Two trackers with pbxsim in this process; the relay between them and the front end's bus is
 replaced by forwarding the same messages (the relay itself: tests/test_desk_apart.py)."""
@@ -14,12 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.agents.hub import DeskHub
 from callcenter.agents.relayed import RelayedActions
-from callcenter.agents.states import UNAVAILABLE_TEXT, PhoneSystemUnavailable
+from callcenter.agents.states import UNAVAILABLE_TEXT, AgentStates, PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
 from callcenter.bus import EventBus
+from callcenter.clock import SystemClock
 from callcenter.config import load_settings
 from callcenter.messages import AgentStateChanged, DeskAnswer, DeskRequest, LiveSnapshot
+from callcenter.pbxsim.registrations import unregister
 from callcenter.service import Service
 from tests.support.desk import SMALL_HOTLINE, sent_actions, wait_until
 
@@ -114,3 +118,21 @@ async def test_a_desk_action_no_tracker_answers_says_the_phone_system_is_unavail
         await actions.queue_pause(PHONE, True, reason="午餐")
     assert str(refused.value) == UNAVAILABLE_TEXT
     assert [(r.pbx, r.kind, r.interface) for r in asked] == [("pbx-a", "pause", PHONE)]
+
+
+async def test_the_desks_queue_snapshot_shows_each_phone_as_the_pbx_it_is_registered_on(
+        trackers: dict[str, Service]) -> None:
+    """Every tracker lists its members; the agent's phone is offline on pbx-a and paused for lunch
+    on pbx-b, where it is registered: the desk shows it paused, in both queues' memberships."""
+    unregister(trackers["pbx-a"].context.extras["pbxsim"].pbx, "8101")
+    await trackers["pbx-b"].context.actions.queue_pause(PHONE, True, reason="午餐")
+    web, actions = _front(trackers)
+    web.publish(LiveSnapshot("pbx-a", ()))
+    web.publish(LiveSnapshot("pbx-b", ()))
+    hotline = trackers["pbx-a"].context.settings.hotline
+    states = AgentStates(hotline, lambda: actions, DeskHub(), SystemClock(), 0)
+    await states.snapshot()
+    shown = states.status("101").as_dict()
+    assert (shown["state"], shown["paused"], shown["reason"], shown["queues"]) == (
+        "paused", True, "午餐", ["repair"])
+    assert states.status("102").as_dict()["state"] == "available"  # registered on both, not paused

@@ -5,7 +5,8 @@ PBX through the relay (PostgreSQL LISTEN/NOTIFY); what the desk shows comes back
 Separate processes on PostgreSQL: ``--role web`` and ``--role tracker`` (pbxsim inside).
 - with no tracker to answer, the desk says the phone system is not connected, in bounded time;
 - a pause clicked on the web role's desk reaches pbxsim and the desk shows the paused state and
-  its reason as Asterisk reports it; resuming shows the agent available again;
+  its reason as Asterisk reports it, also on a web front end started after it (the trackers'
+  queue snapshot); resuming shows the agent available again;
 - click to call rings through the tracker: Asterisk's answer to that very Originate reaches the
   agent's desk;
 - a supervisor listens in on a call in conversation from the web role: the tracker that follows
@@ -114,12 +115,12 @@ def _state(desk: httpx.Client) -> dict[str, Any]:
     return answer.json()  # type: ignore[no-any-return]
 
 
-def _shown(desk: httpx.Client, paused: bool) -> dict[str, Any]:
+def _shown(desk: httpx.Client, paused: bool, timeout: float = 30) -> dict[str, Any]:
     """The desk's state once it shows the agent paused (or not)."""
     def state() -> dict[str, Any]:
         now = _state(desk)
         return now if now["paused"] is paused else {}
-    return wait_for(state, 30, f"the desk to show paused={paused}", detail=lambda: _state(desk))
+    return wait_for(state, timeout, f"the desk to show paused={paused}", detail=lambda: _state(desk))
 
 
 def _ticket(engine: Engine) -> int:
@@ -158,6 +159,13 @@ def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
     assert (paused["state"], paused["reason"]) == ("paused", "午餐")
     wait_for(lambda: any(s.get("reason") == "午餐" for s in stream.of("state")), 30,
              "the pause on the desk's event stream", detail=lambda: stream.events[-5:])
+
+    # A web front end started after the pause heard no change: its desk shows the pause all the same,
+    # from the queue snapshot the trackers answer through the relay.
+    later = _start(cluster, engine, "web-2", ("web",))
+    assert later.web_port is not None
+    shown = _shown(_signed_in(later.web_port), True, timeout=90)
+    assert (shown["state"], shown["reason"], shown["queues"]) == ("paused", "午餐", ["repair", "service"])
 
     answer = desk.post("/desk/api/state", json={"action": "resume"})
     assert answer.status_code == 200, answer.text

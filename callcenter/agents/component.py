@@ -140,10 +140,19 @@ class AgentsComponent:
 
     async def _tick_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        self._next_sync = loop.time() + RESYNC_SECONDS
+        # Run apart, the first snapshot is asked of the trackers by the ticker, once the relay listens.
+        self._next_sync = loop.time() + (0.0 if self.ctx.actions is None else RESYNC_SECONDS)
         while True:
             await asyncio.sleep(TICK_SECONDS)
             await self.beat(loop.time())
+
+    def _may_sync(self) -> bool:
+        """Whether a queue snapshot can be asked for: of the AMI here, or of the trackers through
+        the relay once it listens (their answers would be missed before)."""
+        if self.ctx.actions is not None:
+            return True
+        relay = self.ctx.extras.get("relay")
+        return self.relayed is not None and relay is not None and relay.link.listening.is_set()
 
     async def beat(self, mono: float) -> None:
         """One beat of the ticker at monotonic time ``mono``: the tick, then the resync when due.
@@ -151,12 +160,12 @@ class AgentsComponent:
         RETRY_SECONDS (the only way to learn it is over), one line and a fresh snapshot after."""
         try:
             await self.tick()
-            if self.ctx.actions is not None and mono >= self._next_sync:
+            if self._may_sync() and mono >= self._next_sync:
                 self._next_sync = mono + RESYNC_SECONDS
                 await self.states.snapshot()
                 if self._link_down:
                     self._link_down = False
-                    log.info("agents: the AMI link is back; queue states taken afresh")
+                    log.info("agents: the phone system answers again; queue states taken afresh")
         except (AmiLinkDown, PhoneSystemUnavailable) as exc:
             self._next_sync = mono + RETRY_SECONDS
             if not self._link_down:

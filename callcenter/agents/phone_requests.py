@@ -8,7 +8,8 @@ the pause reason one the desk gives, the number one it dials (callcenter.phones)
 the desk's own form. Anything else is refused with one log line and answered ``invalid``: no
 field of a request reaches Asterisk unchecked (trust first, R17). A supervisor's listen-in goes
 to every tracker: the one that follows the call in conversation rings the supervisor's phone
-into it (``agents.listen_in``, with its own checks), the others answer ``not_found``.
+into it (``agents.listen_in``, with its own checks), the others answer ``not_found``. The desk's
+queue snapshot (``queue_status``) is answered by every tracker with its hotline members.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from callcenter.agents.desk import DeskError, call_for_ticket, dialled
 from callcenter.agents.listen_in import listen_in, listening_supervisor
-from callcenter.agents.roster import interface_of
+from callcenter.agents.roster import agent_for_interface, interface_of
 from callcenter.agents.states import OFF_DUTY_REASON, PAUSE_REASONS
 from callcenter.ami.actions import AmiActionError, AmiLinkDown
 from callcenter.hotline import Agent, Hotline
@@ -29,7 +30,9 @@ from callcenter.service import ServiceContext
 
 log = logging.getLogger(__name__)
 
-KINDS = ("pause", "queue_add", "queue_remove", "originate", "listen_in")
+KINDS = ("pause", "queue_add", "queue_remove", "originate", "listen_in", "queue_status")
+# What a queue snapshot carries of each QueueMember event (what AgentStates.apply_snapshot reads).
+MEMBER_FIELDS = ("Event", "Queue", "StateInterface", "Location", "Paused", "PausedReason", "Status")
 LINKEDID_MAX = 64
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 ACTION_ID = re.compile(r"desk-[0-9a-f]{32}")  # the desk's click-to-call ActionIDs, nothing else
@@ -38,8 +41,9 @@ _TEXT_FIELDS = ("request_id", "kind", "interface", "reason", "queue", "number", 
                 "mode")
 
 
-def checked(hotline: Hotline, request: DeskRequest) -> Agent:
-    """The agent ``request`` acts for, or ValueError naming the field no desk action has."""
+def checked(hotline: Hotline, request: DeskRequest) -> Agent | None:
+    """The agent ``request`` acts for (None for a queue snapshot), or ValueError naming the field
+    no desk action has."""
     for name in _TEXT_FIELDS:
         value = getattr(request, name)
         if value is None and name in ("request_id", "kind", "interface"):
@@ -52,6 +56,8 @@ def checked(hotline: Hotline, request: DeskRequest) -> Agent:
         raise ValueError(f"{request.request_id[:40]!r} is not a request id")
     if request.kind not in KINDS:
         raise ValueError(f"{request.kind[:40]!r} is not a desk action (one of {', '.join(KINDS)})")
+    if request.kind == "queue_status":
+        return None
     agent = next((a for a in hotline.agents if interface_of(a) == request.interface), None)
     if agent is None:
         raise ValueError(f"{request.interface[:60]!r} is none of the hotline's agents' phones")
@@ -118,7 +124,7 @@ class PhoneRequestsComponent:
 
     async def on_request(self, request: DeskRequest) -> None:
         pbx = self.ctx.settings.pbx_name
-        if request.pbx != pbx and not (request.kind == "listen_in" and request.pbx == ""):
+        if request.pbx != pbx and not (request.kind in ("listen_in", "queue_status") and request.pbx == ""):
             return  # the tracker of another PBX answers it
         answer_to = str(request.request_id)[:64]
         try:
@@ -126,6 +132,9 @@ class PhoneRequestsComponent:
         except (TypeError, ValueError) as exc:
             log.warning("desk: refused a desk request on %s (nothing sent to Asterisk): %s", pbx, exc)
             self._answer(answer_to, "invalid", str(exc))
+            return
+        if agent is None:
+            await self._queue_status(answer_to)
             return
         if request.kind == "listen_in":
             await self._listen_in(answer_to, agent, request)
@@ -167,6 +176,23 @@ class PhoneRequestsComponent:
             return
         log.info("desk: %s of call %s for %s done on %s", mode, linkedid, supervisor.id, pbx)
         self.ctx.bus.publish(DeskAnswer(answer_to, pbx, True, listening=dataclasses.asdict(started)))
+
+    async def _queue_status(self, answer_to: str) -> None:
+        pbx, hotline, actions = self.ctx.settings.pbx_name, self.ctx.settings.hotline, self.ctx.actions
+        try:
+            if actions is None:
+                raise AmiLinkDown(f"Asterisk {pbx} is not connected")
+            events = await actions.send({"Action": "QueueStatus"})
+        except (AmiLinkDown, ConnectionError) as exc:
+            self._answer(answer_to, "unavailable", str(exc))
+            return
+        except AmiActionError as exc:
+            self._answer(answer_to, "refused", str(exc))
+            return
+        members = [{k: str(e[k]) for k in MEMBER_FIELDS if k in e} for e in events
+                   if e.get("Event") == "QueueMember"
+                   and agent_for_interface(hotline, e.get("StateInterface") or e.get("Location")) is not None]
+        self.ctx.bus.publish(DeskAnswer(answer_to, pbx, True, members=members))
 
     def _answer(self, request_id: str, failure: str, message: str, status: int = 0) -> None:
         self.ctx.bus.publish(DeskAnswer(request_id, self.ctx.settings.pbx_name, False, failure, message,

@@ -1,7 +1,9 @@
 """The desk's phone actions in a process without an AMI connection (a web front end run apart,
 issue 16): each is asked of the tracker of the agent's PBX (``DeskRequest`` over the relay), which
 performs it on its Asterisk (``agents.phone_requests``) and answers (``DeskAnswer``). A
-supervisor's listen-in is asked of every tracker: the one that follows the call does it.
+supervisor's listen-in is asked of every tracker: the one that follows the call does it. The
+desk's queue snapshot (QueueStatus) is every tracker's members together, those of a phone's
+reachable PBX last, so that its state there is the one the desk shows.
 
 Which PBX: the one whose tracker last reported the agent's phone reachable (any AgentStateChanged
 but logged out or unavailable: on the other PBXs the phone is not registered); until one has, the
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_SECONDS = 12.0  # above the tracker's own AMI action timeout (10 s)
 UNREACHABLE = ("logged_out", "unavailable")
+UNREACHABLE_STATUS = ("0", "4", "5")  # QueueMember Status: unknown, invalid, unavailable
 
 
 class PhoneLocations:
@@ -68,6 +71,7 @@ class RelayedActions:
         self._answer_seconds = answer_seconds
         self._waiting: dict[str, asyncio.Future[DeskAnswer]] = {}
         self._not_found: dict[str, set[str]] = {}  # listen-ins: the trackers that follow no such call
+        self._gathered: dict[str, list[DeskAnswer]] = {}  # queue snapshots: every tracker's answer
         bus.subscribe_sync(AgentStateChanged, self.locations.on_state)
         bus.subscribe_sync(LiveSnapshot, self.locations.on_snapshot)
         bus.subscribe_sync(DeskAnswer, self._answered)
@@ -92,13 +96,29 @@ class RelayedActions:
         await self._ask("originate", interface_of(agent), number=number, ticket_id=ticket_id,
                         action_id=action_id)
 
+    async def send(self, action: dict[str, str]) -> list[dict[str, str]]:
+        """The QueueStatus snapshot (the only list action the desk sends), from every tracker."""
+        if action != {"Action": "QueueStatus"}:
+            raise ValueError(f"{action.get('Action')!r} is not asked of the trackers")
+        request = DeskRequest(pbx="", request_id=uuid.uuid4().hex, kind="queue_status", interface="")
+        self._gathered[request.request_id] = []
+        try:
+            await self._request(request)
+            answers = list(self._gathered[request.request_id])
+        finally:
+            self._gathered.pop(request.request_id, None)
+        members = [m for a in answers if a.ok for m in a.members or []]
+        if not members and not any(a.ok for a in answers):
+            raise PhoneSystemUnavailable(UNAVAILABLE_TEXT)
+        return sorted(members, key=lambda m: m.get("Status") not in UNREACHABLE_STATUS)  # stable
+
     async def listen_in(self, supervisor: Agent, linkedid: str, mode: str) -> ListenIn:
         """Every tracker is asked; the one that follows the call rings the supervisor's phone into it.
         A call none follows is not found once every tracker heard from has said so."""
         try:
             got = await self._request(DeskRequest(pbx="", request_id=uuid.uuid4().hex, kind="listen_in",
                                                   interface=interface_of(supervisor), linkedid=linkedid,
-                                                  mode=mode), "any")
+                                                  mode=mode))
         except PhoneSystemUnavailable:
             raise Unavailable(UNAVAILABLE_TEXT) from None
         if got.ok and got.listening is not None:
@@ -115,7 +135,7 @@ class RelayedActions:
     async def _ask(self, kind: str, interface: str, **fields: Any) -> None:
         pbx = self.locations.pbx_for(interface)
         got = await self._request(DeskRequest(pbx=pbx, request_id=uuid.uuid4().hex, kind=kind,
-                                              interface=interface, **fields), pbx)
+                                              interface=interface, **fields))
         if got.ok:
             return
         if got.failure == "unavailable":
@@ -125,7 +145,7 @@ class RelayedActions:
                         got.message)
         raise AmiActionError(got.message or got.failure or "refused")
 
-    async def _request(self, request: DeskRequest, pbx: str) -> DeskAnswer:
+    async def _request(self, request: DeskRequest) -> DeskAnswer:
         """Send ``request`` and wait for its answer, a bounded time."""
         answer: asyncio.Future[DeskAnswer] = asyncio.get_running_loop().create_future()
         self._waiting[request.request_id] = answer
@@ -137,8 +157,15 @@ class RelayedActions:
         except TimeoutError:
             if self._not_found[request.request_id]:  # some trackers said no, none said yes
                 return DeskAnswer(request.request_id, "", False, "not_found")
-            log.warning("desk: no tracker of PBX %s answered a %s for %s within %g s (is its tracker "
-                        "running?)", pbx, request.kind, request.interface, self._answer_seconds)
+            gathered = self._gathered.get(request.request_id)
+            if gathered:
+                missing = self.locations.heard - {a.pbx for a in gathered}
+                log.warning("desk: the queue snapshot goes without PBX %s (no answer within %g s)",
+                            ", ".join(sorted(missing)), self._answer_seconds)
+                return gathered[-1]
+            log.warning("desk: no tracker%s answered a %s%s within %g s (is its tracker running?)",
+                        f" of PBX {request.pbx}" if request.pbx else "", request.kind,
+                        f" for {request.interface}" if request.interface else "", self._answer_seconds)
             raise PhoneSystemUnavailable(UNAVAILABLE_TEXT) from None
         finally:
             self._waiting.pop(request.request_id, None)
@@ -148,7 +175,12 @@ class RelayedActions:
         waiting = self._waiting.get(answer.request_id)
         if waiting is None or waiting.done():
             return
-        if answer.failure == "not_found":
+        gathered = self._gathered.get(answer.request_id)
+        if gathered is not None:
+            gathered.append(answer)
+            if not self.locations.heard <= {a.pbx for a in gathered}:
+                return  # another tracker's members are still to come
+        elif answer.failure == "not_found":
             said = self._not_found[answer.request_id]
             said.add(answer.pbx)
             if not self.locations.heard <= said:
