@@ -165,7 +165,7 @@ class AgentsComponent:
                 await self.states.snapshot()
                 if self._link_down:
                     self._link_down = False
-                    log.info("agents: the phone system answers again; queue states taken afresh")
+                    log.info("agents: the phone system is back; queue states taken afresh")
         except (AmiLinkDown, PhoneSystemUnavailable) as exc:
             self._next_sync = mono + RETRY_SECONDS
             if not self._link_down:
