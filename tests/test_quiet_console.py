@@ -17,7 +17,8 @@ CALLCENTER = str(Path(sys.executable).parent / "callcenter")
 def _env(tmp_path: Path, hotline_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_") and k != "ASR_MODEL_PATH"}
     return env | {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
-                  "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0", "CALLCENTER_AGI_HOST": "127.0.0.1",
+                  "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0", "CALLCENTER_LIVE_PORT": "0",
+                  "CALLCENTER_AGI_HOST": "127.0.0.1",
                   "CALLCENTER_WEB_HOST": "127.0.0.1", "CALLCENTER_ASR_MODEL": "vosk-model-small-cn-0.22"}
 
 

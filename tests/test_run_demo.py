@@ -42,7 +42,7 @@ def test_callcenter_run_places_scripted_calls_and_stores_them(tmp_path: Path) ->
     (tmp_path / "scenario.toml").write_text(SCENARIO, encoding="utf-8")
     env = dict(os.environ, CALLCENTER_HOTLINE=str(tmp_path / "hotline.toml"),
                CALLCENTER_VAR_DIR=str(tmp_path / "var"),
-               CALLCENTER_AGI_PORT="0", CALLCENTER_WEB_PORT="0",
+               CALLCENTER_AGI_PORT="0", CALLCENTER_WEB_PORT="0", CALLCENTER_LIVE_PORT="0",
                CALLCENTER_DATABASE_URL=f"sqlite:///{tmp_path / 'cc.db'}")
     env.pop("CALLCENTER_AMI_HOST", None)
     process = subprocess.Popen(

@@ -25,7 +25,8 @@ def taken_port() -> Iterator[int]:
 def _run_with(tmp_path: Path, hotline_path: Path, **ports: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env |= {"CALLCENTER_HOTLINE": str(hotline_path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
-            "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0", "CALLCENTER_AGI_HOST": "127.0.0.1",
+            "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0", "CALLCENTER_LIVE_PORT": "0",
+            "CALLCENTER_AGI_HOST": "127.0.0.1",
             "CALLCENTER_WEB_HOST": "127.0.0.1", **ports}
     return subprocess.run([str(Path(sys.executable).parent / "callcenter"), "run", "--duration", "30"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -412,6 +412,7 @@ async def run_plan(plan: Plan, work: Path) -> dict[str, Any]:
            "CALLCENTER_AMI_SECRET": secret,
            "CALLCENTER_AMI_ACTION_USER": "callcenter", "CALLCENTER_AMI_ACTION_SECRET": secret,
            "CALLCENTER_WEB_PORT": str(web_port), "CALLCENTER_AGI_PORT": str(agi_port),
+           "CALLCENTER_LIVE_PORT": "0",
            "CALLCENTER_PBX_NAME": "chaos", **({} if plan.wrap_up else {"CALLCENTER_WRAP_UP_SECONDS": "0"})}
     service = ServiceProcess(env, work / "service.log")
     fault = Fault(plan, db, service, proxy, pbx, ami)

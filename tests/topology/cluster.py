@@ -84,7 +84,7 @@ class Cluster:
         env |= {"CALLCENTER_HOTLINE": str(self.hotline),
                 "CALLCENTER_DATABASE_URL": with_application_name(self.database_url, name),
                 "CALLCENTER_VAR_DIR": str(self.base / name / "var"),
-                "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0",
+                "CALLCENTER_AGI_PORT": "0", "CALLCENTER_WEB_PORT": "0", "CALLCENTER_LIVE_PORT": "0",
                 f"CALLCENTER_WEB_PASSWORD_{SUPERVISOR}": PASSWORD, **self.extra_env, **over}
         return env
 
