@@ -1,7 +1,8 @@
 """Which tracker performs a web front end's desk action when there are several PBXs (issue 16,
-``agents.relayed``): the tracker of the PBX that last reported the agent's phone reachable; while
-none has, the only tracker heard from, else the front end's own CALLCENTER_PBX_NAME. No answer in
-bounded time reads as the phone system being unavailable. The desk's queue snapshot is every
+``agents.relayed``): the tracker of the PBX that last reported the agent's phone reachable or
+where its last call ended (an unpause: where it is reported paused); while none has, the only
+tracker heard from, else the front end's own CALLCENTER_PBX_NAME. No answer in bounded time reads
+as the phone system being unavailable. The desk's queue snapshot is every
 tracker's, a phone's state taken from the PBX it is registered on.
 
 Two trackers with pbxsim in this process; the relay between them and the front end's bus is
@@ -20,6 +21,7 @@ from callcenter.agents.relayed import RelayedActions
 from callcenter.agents.states import UNAVAILABLE_TEXT, AgentStates, PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
 from callcenter.bus import EventBus
+from callcenter.calls.model import CallEnded, CallRecord
 from callcenter.clock import SystemClock
 from callcenter.config import load_settings
 from callcenter.messages import AgentStateChanged, DeskAnswer, DeskRequest, LiveSnapshot
@@ -136,3 +138,29 @@ async def test_the_desks_queue_snapshot_shows_each_phone_as_the_pbx_it_is_regist
     assert (shown["state"], shown["paused"], shown["reason"], shown["queues"]) == (
         "paused", True, "午餐", ["repair"])
     assert states.status("102").as_dict()["state"] == "available"  # registered on both, not paused
+
+
+def _answered_on(pbx: str) -> CallEnded:
+    """A call agent 101 answered on ``pbx`` has just ended (what starts their wrap-up)."""
+    return CallEnded(CallRecord(
+        linkedid=f"{pbx}-1.1", server=pbx, caller="13800138000", caller_name=None, direction="inbound",
+        queue="repair", agent=PHONE, member_name="李秀英", started_at=0.0, queue_entered_at=1.0,
+        answered_at=2.0, ended_at=60.0, answered=True, abandoned=False, ring_seconds=1.0, rings=1,
+        within_rule=True, greeting=None, wait_seconds=1.0, talk_seconds=58.0, hold_seconds=0.0,
+        hangup_first="caller"))
+
+
+async def test_a_wrap_up_pause_goes_to_the_pbx_of_the_call_and_its_end_to_where_the_phone_is_paused(
+        trackers: dict[str, Service]) -> None:
+    web, actions = _front(trackers)
+    web.publish(_reported("pbx-a", "available"))
+    web.publish(_answered_on("pbx-b"))
+    await actions.queue_pause(PHONE, True, reason="话后处理")
+    assert [p["Reason"] for p in _pauses(trackers["pbx-b"])] == ["话后处理"]
+    assert _pauses(trackers["pbx-a"]) == []
+    # pbx-b reports the pause; pbx-a (where the phone also shows) reports it free: the end goes to pbx-b.
+    web.publish(AgentStateChanged(PHONE, "101", "paused", True, "话后处理", "repair", 61.0, "pbx-b"))
+    web.publish(_reported("pbx-a", "available"))
+    await actions.queue_pause(PHONE, False)
+    assert [p["Paused"] for p in _pauses(trackers["pbx-b"])] == ["true", "false"]
+    assert _pauses(trackers["pbx-a"]) == []

@@ -6,10 +6,12 @@ desk's queue snapshot (QueueStatus) is every tracker's members together, those o
 reachable PBX last, so that its state there is the one the desk shows.
 
 Which PBX: the one whose tracker last reported the agent's phone reachable (any AgentStateChanged
-but logged out or unavailable: on the other PBXs the phone is not registered); until one has, the
-only tracker heard from (each answers a web front end's snapshot request when it connects), else
-this process's own ``CALLCENTER_PBX_NAME``. An answer that does not come within ANSWER_SECONDS
-reads as the phone system being unavailable, as without AMI: the desk says so, never hangs.
+but logged out or unavailable: on the other PBXs the phone is not registered) or on which its last
+call ended (so a wrap-up pause goes where the call was); until one has, the only tracker heard
+from (each answers a web front end's snapshot request when it connects), else this process's own
+``CALLCENTER_PBX_NAME``. An unpause goes to every PBX that last reported the phone paused. An
+answer that does not come within ANSWER_SECONDS reads as the phone system being unavailable, as
+without AMI: the desk says so, never hangs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from callcenter.agents.roster import interface_of
 from callcenter.agents.states import UNAVAILABLE_TEXT, PhoneSystemUnavailable
 from callcenter.ami.actions import AmiActionError
 from callcenter.bus import EventBus
+from callcenter.calls.model import CallEnded
 from callcenter.hotline import Agent
 from callcenter.messages import AgentStateChanged, DeskAnswer, DeskRequest, LiveSnapshot
 
@@ -41,6 +44,7 @@ class PhoneLocations:
     def __init__(self, default_pbx: str) -> None:
         self.default_pbx = default_pbx
         self._where: dict[str, str] = {}  # interface → PBX name
+        self._paused: dict[str, set[str]] = {}  # interface → the PBXs that last reported it paused
         self.heard: set[str] = set()  # trackers heard from
 
     def on_state(self, message: AgentStateChanged) -> None:
@@ -49,6 +53,20 @@ class PhoneLocations:
         self.heard.add(message.pbx)
         if message.state not in UNREACHABLE:
             self._where[message.interface] = message.pbx
+        paused = self._paused.setdefault(message.interface, set())
+        if message.paused:
+            paused.add(message.pbx)
+        else:
+            paused.discard(message.pbx)
+
+    def on_call_ended(self, message: CallEnded) -> None:
+        record = message.record
+        if record.agent and record.server:
+            self.heard.add(record.server)
+            self._where[record.agent] = record.server
+
+    def paused_on(self, interface: str) -> list[str]:
+        return sorted(self._paused.get(interface, ()))
 
     def on_snapshot(self, message: LiveSnapshot) -> None:
         self.heard.add(message.server)
@@ -74,11 +92,16 @@ class RelayedActions:
         self._gathered: dict[str, list[DeskAnswer]] = {}  # queue snapshots: every tracker's answer
         bus.subscribe_sync(AgentStateChanged, self.locations.on_state)
         bus.subscribe_sync(LiveSnapshot, self.locations.on_snapshot)
+        bus.subscribe_sync(CallEnded, self.locations.on_call_ended)
         bus.subscribe_sync(DeskAnswer, self._answered)
 
     async def queue_pause(self, interface: str, paused: bool, reason: str | None = None,
                           queue: str | None = None) -> None:
-        await self._ask("pause", interface, paused=paused, reason=reason, queue=queue)
+        where: list[str | None] = [None]  # the phone's PBX
+        if not paused:
+            where = [*self.locations.paused_on(interface)] or where
+        for pbx in where:
+            await self._ask("pause", interface, pbx, paused=paused, reason=reason, queue=queue)
 
     async def queue_add(self, queue: str, interface: str, member_name: str | None = None,
                         paused: bool = False) -> None:
@@ -132,8 +155,8 @@ class RelayedActions:
             raise refusal(got.message)
         raise AmiActionError(got.message or "refused")
 
-    async def _ask(self, kind: str, interface: str, **fields: Any) -> None:
-        pbx = self.locations.pbx_for(interface)
+    async def _ask(self, kind: str, interface: str, pbx: str | None = None, **fields: Any) -> None:
+        pbx = pbx or self.locations.pbx_for(interface)
         got = await self._request(DeskRequest(pbx=pbx, request_id=uuid.uuid4().hex, kind=kind,
                                               interface=interface, **fields))
         if got.ok:
