@@ -119,3 +119,32 @@ async def test_pbxsim_comes_back_empty_after_a_restart(pbx: AmiServer) -> None:
         await again.close()
     lines = Path(pbx.pbx.config.queue_log or "").read_text().splitlines()
     assert lines[-1].split("|")[1:5] == ["NONE", "NONE", "NONE", "QUEUESTART"]
+
+
+
+async def test_a_callback_asked_for_while_the_pbx_shuts_down_fails_and_leaves_nothing_running(
+        pbx: AmiServer) -> None:
+    # The restart cuts calls, and the service at once asks for their callbacks (R9) while Asterisk
+    # is still shutting down: Asterisk allocates no channel then, the originate fails, and nothing
+    # of it runs on in the PBX that comes back (in pbxsim its Queue() once did, and failed there).
+    import asyncio
+
+    client = await RawAmiClient.connect("127.0.0.1", pbx.port)
+    await client.login("callcenter", "secret")
+    failures: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _loop, context: failures.append(context))
+    restarting = asyncio.ensure_future(restart(pbx.pbx, pbx, down_seconds=0.5))
+    await asyncio.sleep(0.2)  # hangups sent, Shutdown not yet: the AMI still takes actions
+    await client.send([("Action", "Originate"), ("Channel", "Local/service@callcenter-queues"),
+                       ("Context", "callcenter-callback"), ("Exten", "13800138000"), ("Priority", "1"),
+                       ("Timeout", "600000"), ("Async", "true"), ("ActionID", "cb-1")])
+    answers = []
+    while (message := await client.read(timeout=5)) is not None:
+        answers.append(dict(message))
+        if answers[-1].get("Event") == "OriginateResponse":
+            break
+    await restarting
+    await asyncio.sleep(1.0)
+    assert answers[-1]["Event"] == "OriginateResponse" and answers[-1]["Response"] == "Failure"
+    assert [t for t in asyncio.all_tasks() if "queue_app" in repr(t.get_coro())] == []
+    assert failures == [] and pbx.pbx.queues["service"].waiting == []

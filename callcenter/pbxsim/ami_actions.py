@@ -104,7 +104,14 @@ async def originate(pbx: Pbx, session: Session, action: Headers) -> None:
     action_id = first(action, "ActionID")
     caller_id = first(action, "CallerID") or ""
     variables = _variables(action)
-    if target.startswith("Local/") and target.endswith("@callcenter-queues") and first(action, "Context"):
+    if pbx.down:
+        # Shutting down (restart.py): Asterisk allocates no channel during an active shutdown, and
+        # the queued originate fails (a callback for a call the restart just cut, say).
+        pbx.emit("OriginateResponse", "call,all", ([("ActionID", action_id)] if action_id else []) + [
+            ("Response", "Failure"), ("Channel", target), ("Application", application), ("Data", data),
+            ("Reason", "0"), ("Uniqueid", "<null>"), ("CallerIDNum", "<unknown>"),
+            ("CallerIDName", "<unknown>")])
+    elif target.startswith("Local/") and target.endswith("@callcenter-queues") and first(action, "Context"):
 
         queue = target[len("Local/"):].partition("@")[0]  # a callback for a department (C6)
         originate_queue(pbx, queue, action, variables, caller_id_number(caller_id), action_id)

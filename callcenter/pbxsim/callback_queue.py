@@ -63,8 +63,9 @@ async def _run(pbx: Pbx, one: Channel, two: Channel, queue: str, customer: str, 
             pbx.emit("DialEnd", "call,all", one.headers("Dest") + [("DialStatus", "NOANSWER")])
             two.request(HangupRequest("caller", 0))
     timer = pbx.later(timeout, give_up)
-    queue_task = asyncio.ensure_future(queue_app(pbx, two,
-                                                 queue) if queue in pbx.queues else _no_queue(pbx, two))
+    # spawned, so that it dies with the process at a restart as every call flow does
+    queue_task = pbx.spawn(queue_app(pbx, two, queue) if queue in pbx.queues else _no_queue(pbx, two),
+                           name=f"{two.name} Queue")
     try:
         await asyncio.wait([connected, queue_task], return_when=asyncio.FIRST_COMPLETED)
     finally:
