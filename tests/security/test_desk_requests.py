@@ -7,7 +7,6 @@ tracker (R17, trust first). What reached pbxsim's AMI wire is what is asserted."
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
@@ -15,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.config import load_settings
 from callcenter.messages import DeskAnswer, DeskRequest
 from callcenter.service import Service
-from tests.support.desk import SMALL_HOTLINE, sent_actions, wait_until
+from tests.support.desk import sent_actions, small_hotline_settings, wait_until
+from tests.support.service import running
 
 FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
              "callcenter.agents.phone_requests:build"]
@@ -29,17 +28,10 @@ LISTENER = "PJSIP/8900"  # supervisor 900's phone
 
 @pytest.fixture
 async def tracker(tmp_path: Path) -> AsyncIterator[Service]:
-    path = tmp_path / "hotline.toml"
-    path.write_text(SMALL_HOTLINE.format(cycle=5, member_timeout=12), encoding="utf-8")
-    settings = load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
-                              "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.db'}",
-                              "CALLCENTER_PBX_NAME": "pbx-a"})
-    service = Service(settings, factories=FACTORIES)
-    await service.start()
-    try:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    settings = small_hotline_settings(tmp_path, url, CALLCENTER_PBX_NAME="pbx-a")
+    async with running(settings, FACTORIES) as service:
         yield service
-    finally:
-        await asyncio.wait_for(service.stop(), 15)
 
 
 def _ask(seq: int, kind: str = "pause", **fields: object) -> DeskRequest:

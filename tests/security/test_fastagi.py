@@ -19,6 +19,7 @@ from callcenter.db.session import migrate, unit_of_work
 from callcenter.errors import ConfigError
 from callcenter.ivr.agi import peer_allowed
 from callcenter.service import Service
+from tests.support.service import running
 from tests.test_ivr_agi import Channel, Ivr, agi_session, ivr, trace_environment  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,12 +33,8 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
     settings = load_settings({"CALLCENTER_HOTLINE": str(ROOT / "hotline.example.toml"),
                               "CALLCENTER_DATABASE_URL": url,
                               "CALLCENTER_VAR_DIR": str(tmp_path / "var"), "CALLCENTER_AGI_PORT": "0"})
-    service = Service(settings, factories=FACTORIES)
-    await service.start()
-    try:
+    async with running(settings, FACTORIES) as service:
         yield service
-    finally:
-        await asyncio.wait_for(service.stop(), 15)
 
 
 def _message(traces_dir: Path, caller: str, uniqueid: str) -> dict[str, str]:

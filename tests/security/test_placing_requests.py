@@ -5,7 +5,6 @@ trust first). What reached pbxsim's AMI wire is what is asserted."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -13,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.config import load_settings
 from callcenter.db.models.callbacks import Callback
 from callcenter.db.session import unit_of_work
 from callcenter.messages import PlaceCallback
 from callcenter.pbxsim.ami_server import AmiServer
 from callcenter.service import Service
-from tests.support.desk import SMALL_HOTLINE, wait_until
+from tests.support.desk import small_hotline_settings, wait_until
+from tests.support.service import running
 
 FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:build",
              "callcenter.callbacks.placing:build"]
@@ -28,17 +27,10 @@ INJECTED = "13800138000\r\n\r\nAction: QueuePause\r\nInterface: PJSIP/8102\r\nAc
 
 @pytest.fixture
 async def tracker(tmp_path: Path) -> AsyncIterator[Service]:
-    path = tmp_path / "hotline.toml"
-    path.write_text(SMALL_HOTLINE.format(cycle=5, member_timeout=12), encoding="utf-8")
-    settings = load_settings({"CALLCENTER_HOTLINE": str(path), "CALLCENTER_VAR_DIR": str(tmp_path / "var"),
-                              "CALLCENTER_DATABASE_URL": f"sqlite:///{tmp_path / 'placing.db'}",
-                              "CALLCENTER_PBX_NAME": "pbx-a"})
-    service = Service(settings, factories=FACTORIES)
-    await service.start()
-    try:
+    url = f"sqlite:///{tmp_path / 'placing.db'}"
+    settings = small_hotline_settings(tmp_path, url, CALLCENTER_PBX_NAME="pbx-a")
+    async with running(settings, FACTORIES) as service:
         yield service
-    finally:
-        await asyncio.wait_for(service.stop(), 15)
 
 
 def _running(service: Service, number: str) -> int:

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
+from callcenter.config import Settings
 from callcenter.service import Service
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, factories: list[str]) -> AsyncIterator[Service]:
+    """The service with only these components, stopped (within 15 s) at the end."""
+    service = Service(settings, factories=factories)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await asyncio.wait_for(service.stop(), 15)
 
 
 async def listener_ready(service: Service, timeout: float = 30.0) -> None:
