@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import secrets
@@ -68,6 +69,7 @@ def create_app(ctx: Any) -> FastAPI:
     app = FastAPI(title="callcenter", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.state.live = ctx.extras.get("web_live") or LiveBoard(ctx)
+    app.state.closing = asyncio.Event()  # set at stop: open live streams end (web/streams.py)
     ctx.extras["web_live"] = app.state.live
     web = ctx.settings.hotline.web
     # Outermost last: headers on everything, bodies bounded before anything reads them, the

@@ -85,6 +85,7 @@ class WebComponent:
 
     async def stop(self) -> None:
         await self.app.state.live.close()
+        self.app.state.closing.set()  # open desk and wallboard streams end before the server does
         self.server.should_exit = True
         if self._task is not None:
             await self._task

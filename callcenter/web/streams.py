@@ -1,6 +1,8 @@
 """Live streams end with their session: an open wallboard or desk stops streaming within
 ``RECHECK_SECONDS`` of a logout elsewhere, a password change or reset, a disabled account or a
-timeout. (An open live page counts as use for the idle timeout; the absolute one still ends it.)"""
+timeout. (An open live page counts as use for the idle timeout; the absolute one still ends it.)
+They also end when the web front end stops (``app.state.closing``), so that its server closes
+them cleanly instead of cancelling them when its grace period runs out."""
 
 from __future__ import annotations
 
@@ -25,10 +27,31 @@ def _alive(ctx: Any, token: str, user_id: str) -> bool:
         return session_user(session, token, ctx.clock.now(), ctx.settings.hotline.web) == user_id
 
 
+async def _next(queue: asyncio.Queue[object], closing: asyncio.Event | None, timeout: float) -> object:
+    """The stream's next item; None when ``timeout`` passes first; the end once the web front end
+    is stopping."""
+    if closing is not None and closing.is_set():
+        return _DONE
+    getter = asyncio.ensure_future(queue.get())
+    stopper = asyncio.ensure_future(closing.wait()) if closing is not None else None
+    try:
+        await asyncio.wait({getter, *([stopper] if stopper else [])}, timeout=timeout,
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if stopper is not None:
+            stopper.cancel()
+        if not getter.done():
+            getter.cancel()  # an item not taken stays in the queue
+    if getter.done() and not getter.cancelled():
+        return getter.result()
+    return _DONE if closing is not None and closing.is_set() else None
+
+
 async def while_signed_in(request: Request, user_id: str, events: AsyncIterator[T]) -> AsyncIterator[T]:
     """``events`` passed on until the viewer's session ends (checked at least every RECHECK_SECONDS,
-    also while nothing happens)."""
+    also while nothing happens) or the web front end stops."""
     ctx, token = request.app.state.ctx, request.session.get(SESSION_KEY)
+    closing: asyncio.Event | None = getattr(request.app.state, "closing", None)
     queue: asyncio.Queue[object] = asyncio.Queue(maxsize=1)
 
     async def pump() -> None:
@@ -42,10 +65,7 @@ async def while_signed_in(request: Request, user_id: str, events: AsyncIterator[
     try:
         while True:
             wait = max(0.0, checked + RECHECK_SECONDS - loop.time())
-            try:
-                item = await asyncio.wait_for(queue.get(), wait)
-            except TimeoutError:
-                item = None
+            item = await _next(queue, closing, wait)
             if loop.time() - checked >= RECHECK_SECONDS:
                 if not isinstance(token, str) or not await asyncio.to_thread(_alive, ctx, token, user_id):
                     return
