@@ -27,7 +27,8 @@ async def test_a_stop_with_a_desk_and_a_wallboard_open_ends_their_streams_withou
     for user in (AGENT, SUPERVISOR):
         monkeypatch.setenv(f"CALLCENTER_WEB_PASSWORD_{user}", PASSWORD.format(user))
     settings = desk_settings(tmp_path, url, CALLCENTER_WEB_PORT="0", CALLCENTER_WEB_HOST="127.0.0.1")
-    service = Service(settings, factories=["callcenter.agents.component:build", "callcenter.web.component:build"])
+    service = Service(settings, factories=["callcenter.agents.component:build",
+                                           "callcenter.web.component:build"])
     await service.start()
     web = next(c for c in service._started if c.name == "web")
     base = f"http://127.0.0.1:{web.port}"  # type: ignore[attr-defined]
@@ -36,8 +37,9 @@ async def test_a_stop_with_a_desk_and_a_wallboard_open_ends_their_streams_withou
             httpx.AsyncClient(base_url=base, timeout=10) as supervisor:
         await browser_login(agent, AGENT, PASSWORD.format(AGENT), next="/desk")
         await browser_login(supervisor, SUPERVISOR, PASSWORD.format(SUPERVISOR), next="/wallboard")
+        sse = {"accept": "text/event-stream"}
         async with agent.stream("GET", "/desk/events") as desk, \
-                supervisor.stream("GET", "/wallboard/events", headers={"accept": "text/event-stream"}) as board:
+                supervisor.stream("GET", "/wallboard/events", headers=sse) as board:
             assert (desk.status_code, board.status_code) == (200, 200)
             streams = [desk.aiter_lines(), board.aiter_lines()]
             async for line in streams[0]:
