@@ -65,7 +65,19 @@ async def test_an_emergency_heard_again_after_a_restart_keeps_one_ticket_and_one
     await heard_in_one_run(ctx, CallStored(call_id=call_id, record=record()),
                            TranscriptReady(call_id=call_id, transcript_id=transcript_id))
     assert tickets(ctx) == [(ticket_id, True, call_id, [call_id])]
-    assert [m.change for m in seen if isinstance(m, TicketChanged)] == ["created", "attached"]
+    with unit_of_work(ctx.sessions) as s:  # the transcript's fields merged in (R4)
+        merged = s.get(Ticket, ticket_id)
+        assert merged is not None
+        fields = (merged.caller_name, merged.address, merged.summary, merged.draft_differences)
+    assert fields[:2] == ("李秀英", "B座1803")
+    await heard_in_one_run(ctx, TranscriptReady(call_id=call_id, transcript_id=transcript_id))  # replayed
+    with unit_of_work(ctx.sessions) as s:
+        again = s.get(Ticket, ticket_id)
+        assert again is not None
+        assert (again.caller_name, again.address, again.summary, again.draft_differences) == fields
+    assert tickets(ctx) == [(ticket_id, True, call_id, [call_id])]
+    assert [m.change for m in seen if isinstance(m, TicketChanged)][:2] == ["created", "merged"]
+    assert "merged" not in [m.change for m in seen if isinstance(m, TicketChanged)][2:]
     assert [m.ticket_id for m in seen if isinstance(m, SupervisorAlert)] == [ticket_id]
 
 

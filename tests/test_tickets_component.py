@@ -122,7 +122,8 @@ async def test_the_service_starts_and_stops_the_tickets_component(database_url: 
 async def test_r19_named_while_the_call_is_up_opens_the_urgent_ticket_at_once_and_the_transcript_joins_it(
         context: Any) -> None:
     """Issue 17: the live alert's urgent ticket is the call's ticket; the after-call transcript
-    attaches to it (no second ticket, no second alert)."""
+    merges into it (no second ticket, no second alert) and fills what the live words did not
+    give: the caller's name and address (R4)."""
     from callcenter.calls.model import CallRecord
     from callcenter.messages import CallStored, LiveEmergency
 
@@ -154,5 +155,8 @@ async def test_r19_named_while_the_call_is_up_opens_the_urgent_ticket_at_once_an
         tickets = s.scalars(select(Ticket)).all()
         assert len(tickets) == 1 and tickets[0].urgent and tickets[0].id == opened[0].ticket_id
         assert call_id in [c.call_id for c in tickets[0].calls]
+        # the live words gave neither; the transcript did ("我 叫 李 秀英 住 B 座 一 八 零 三")
+        assert (tickets[0].caller_name, tickets[0].address) == ("李秀英", "B座1803")
+        assert not {"caller_name", "address"} & set(tickets[0].missing_fields or [])
     assert len([m for m in seen if isinstance(m, SupervisorAlert)]) == 1
-    assert [m.change for m in seen if isinstance(m, TicketChanged)] == ["created", "attached"]
+    assert [m.change for m in seen if isinstance(m, TicketChanged)] == ["created", "merged"]

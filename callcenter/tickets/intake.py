@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from callcenter.db.models.tickets import Ticket
+from callcenter.db.models.tickets import Ticket, TicketCall
 from callcenter.hotline import Hotline
 from callcenter.tickets import findings, manual, policy, service
 from callcenter.tickets.builder import Extraction, TicketDraft, draft, extract, missing_fields
@@ -68,13 +68,18 @@ def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, .
     history = caller_history(session, facts.caller) if facts.caller else None
     ticket_draft = draft(extraction, facts.caller, history)
     findings.store(session, facts.call_id, facts.agent_id, extraction.quality, facts.answered_late, now)
-    if existing:  # the same transcript again: refresh, never duplicate
-        return IntakeResult(existing[0], "attached", False, extraction)
+    # A ticket keyed to the call: opened at the desk during or after it (R4), or when an emergency
+    # was heard while it was up (R19). Its draft is merged once; again, it changes nothing.
     opened = manual.ticket_for_call(session, *facts.call_key) if facts.call_key else None
-    if opened is not None:  # the agent opened it at the desk during or after the call (R4)
+    entry = _keyed_entry(opened, facts) if opened is not None else None
+    if opened is not None and entry is not None and entry.draft_merged_at is None:
         became_urgent = manual.merge_draft(opened, ticket_draft, hotline, now)
         _link_stored_call(opened, facts)
+        _merged(opened, facts, now)
         return IntakeResult(opened, "merged", became_urgent, extraction)
+    again = existing[0] if existing else opened
+    if again is not None:  # the same transcript again: refresh, never duplicate
+        return IntakeResult(again, "attached", False, extraction)
     matter = next((t for t in open_tickets(session,
                                            facts.caller) if same_matter(t, extraction, transcript, now)),
                   None) if facts.caller else None
@@ -82,8 +87,10 @@ def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, .
         became_urgent = _merge(matter, ticket_draft, hotline, now)
         service.attach_call(session, matter, now, call_id=facts.call_id, agent_id=facts.agent_id,
                             call_key=facts.call_key)
+        _merged(matter, facts, now)
         return IntakeResult(matter, "attached", became_urgent, extraction)
     ticket = _create(session, hotline, ticket_draft, facts, now)
+    _merged(ticket, facts, now)
     ticket.category_confidence = round(prediction.confidence, 3)
     ticket.category_choices = [c for c, _ in prediction.top_two] if prediction.ask_agent else None
     return IntakeResult(ticket, "created", extraction.urgent, extraction)
@@ -100,14 +107,28 @@ def _create(session: Session, hotline: Hotline, d: TicketDraft, facts: CallFacts
                           missing_fields=d.missing_fields)
 
 
+def _keyed_entry(ticket: Ticket, facts: CallFacts) -> TicketCall | None:
+    """The ticket's entry for this call, by its PBX and Linkedid."""
+    return next((e for e in ticket.calls if facts.call_key and (e.server, e.linkedid) == facts.call_key),
+                None)
+
+
+def _merged(ticket: Ticket, facts: CallFacts, now: dt.datetime) -> None:
+    """This call's draft is in the ticket now (merged, attached or made from it): a replay of the
+    same transcript finds the ticket by the call and changes nothing."""
+    entry = _keyed_entry(ticket, facts)
+    if entry is not None:
+        entry.draft_merged_at = now
+
+
 def _link_stored_call(ticket: Ticket, facts: CallFacts) -> None:
     """The call is stored now: its row joins the keyed entry (a replayed draft then finds it by
     the call, never making a second ticket)."""
-    for entry in ticket.calls:
-        if facts.call_key and (entry.server, entry.linkedid) == facts.call_key:
-            entry.call_id = facts.call_id
-            if ticket.call_id is None and entry is ticket.calls[0]:
-                ticket.call_id = facts.call_id
+    entry = _keyed_entry(ticket, facts)
+    if entry is not None:
+        entry.call_id = facts.call_id
+        if ticket.call_id is None and entry is ticket.calls[0]:
+            ticket.call_id = facts.call_id
 
 
 def _merge(ticket: Ticket, d: TicketDraft, hotline: Hotline, now: dt.datetime) -> bool:

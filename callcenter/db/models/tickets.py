@@ -80,6 +80,8 @@ class TicketCall(Base):
     linkedid: Mapped[str | None] = mapped_column(String(64))
     agent_id: Mapped[str | None] = mapped_column(String(16))
     attached_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # when this call's transcript draft was merged into the ticket (once: a replay changes nothing)
+    draft_merged_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     ticket: Mapped[Ticket] = relationship(back_populates="calls")
 
