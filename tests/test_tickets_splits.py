@@ -1,6 +1,6 @@
 """The shipped train / dev / test split (callcenter/tickets/data) shares no call and no caller
-sentence across splits, nor with the hand-written sets that judge (handwritten4/5/6/7), and is what
-tests/data/transcripts/split.py draws (a whole generated matter goes to one split)."""
+sentence across splits, nor with the hand-written sets that judge (handwritten4/5/6/7/8/9), and is
+what tests/data/transcripts/split.py draws (a whole generated matter goes to one split)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_no_caller_sentence_is_shared_across_splits(splits: dict[str, list[dict[
 def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]]) -> None:
     shipped = {r["id"] for name in SPLITS for r in splits[name]}
     for judge in ("handwritten4.jsonl", "handwritten5.jsonl", "handwritten6.jsonl",
-                  "handwritten7.jsonl", "handwritten9.jsonl"):
+                  "handwritten7.jsonl", "handwritten8.jsonl", "handwritten9.jsonl"):
         records = _records(DATA / judge)
         assert not shipped & {r["id"] for r in records}
         assert not _caller_sentences(records) & _caller_sentences([r for n in SPLITS for r in splits[n]])

@@ -7,7 +7,7 @@ calls are grouped by the matter (and by the look-alike sentence some carry) and 
 to one split; a call whose matter and look-alike fall into different splits is left out. The
 hand-written calls (and the sample) are split by call. Last, any call of dev or test that repeats a
 caller sentence of an earlier split is left out. The agents' stock phrases (greeting, closing,
-read-backs) are a centre's script and stay shared. handwritten4/5/6/7/9 are not used: they judge.
+read-backs) are a centre's script and stay shared. handwritten4/5/6/7/8/9 are not used: they judge.
 """
 
 from __future__ import annotations
