@@ -39,7 +39,7 @@ def convert(text: str) -> list[dict[str, object]]:
 if __name__ == "__main__":
     for name in ("handwritten", "handwritten2", "handwritten3", "handwritten4", "handwritten5",
                  "handwritten6", "handwritten7", "handwritten_train_b", "handwritten9",
-                 "handwritten_train_c", "handwritten8"):
+                 "handwritten_train_c", "handwritten8", "handwritten_train_a"):
         with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for record in convert((HERE / f"{name}.txt").read_text(encoding="utf-8")):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
