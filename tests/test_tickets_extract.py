@@ -249,3 +249,36 @@ def test_words_that_sound_like_digits_stay_words_outside_a_number_r4(text: str, 
 ])
 def test_emergency_cues_are_heard_by_their_sound_r19(text: str, urgent: bool) -> None:
     assert is_emergency(caller(text)) is urgent
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # old estates: an area before the building, stairways numbered as doors (门), not units
+    ("我 住 五 区 八 号 楼 三 门 六 零 一", "5区8号楼3门601"),
+    ("十四 号 楼 二 门 楼道 里 的 灯 不 亮", "14号楼2门"),
+    ("七 号 楼 二 门口 堆 着 好多 纸箱", "7号楼"),  # 门口 is a doorway, not a door number
+    # a phase or a lettered area before the building; a room said as floor and door
+    ("我 是 三期 十二 栋 十五 楼 零 六 的", "3期12栋1506"),
+    ("D 区 七 幢 一 单元 三 零 二", "D区7幢1单元302"),
+    ("C 栋 一 一 零 八 的 住户", "C栋1108"),
+    # villas, towers with a floor or alone, shops numbered in a row
+    ("我 是 三十一 号 别墅 的 业主", "31号别墅"),
+    ("我们 公司 在 六 座 九 层", "6座9层"),
+    ("我 是 十二 座 的 租户", "12座"),
+    ("我 是 北区 商铺 二十一 号 的", "北区商铺21号"),
+    ("南区 三十 号 铺 的 老板", "南区商铺30号"),
+])
+def test_estates_address_parts_in_their_own_words_r4(text: str, address: str) -> None:
+    assert extract_address(caller(text)) == address
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("喂 地下 一 层 车库 有 辆 车 冒 浓烟 了", "地下一层车库"),
+    ("A 区 门口 的 变压器 冒 烟 了 还 滋滋 响", "A区"),
+    # named in passing in a call that is no emergency: not where the ticket is
+    ("上 个 月 D 区 有 人 的 车 被 划 了 建议 多 装 监控", None),
+    ("地下 车库 的 灯 一直 不 亮", None),
+])
+def test_an_emergency_without_a_building_is_where_the_caller_says_r4_r19(text: str,
+                                                                        address: str | None) -> None:
+    assert extract_address(caller(text)) == address
+

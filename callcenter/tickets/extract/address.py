@@ -1,8 +1,14 @@
 """R4: the caller's address, normalised as ``3栋2单元501``, ``12号楼102``, ``5幢302``, ``B座1803``.
 
 Buildings, units and rooms are spoken as Chinese numerals (幺 = 1, 两 = 2), rooms digit by digit
-(五 零 一) or as numbers (五百零一). The recogniser often writes a homophone for the building word
-(动/洞 for 栋, 撞 for 幢, 做/坐 for 座, 单园 for 单元); a numeral before it makes the reading safe.
+(五 零 一) or as numbers (五百零一), or as floor and door (十二 楼 零 三 = 1203). The recogniser often
+writes a homophone for the building word (动/洞 for 栋, 撞 for 幢, 做/坐 for 座, 单园 for 单元); a
+numeral before it makes the reading safe. Estates also number their parts otherwise, and the
+address keeps their words: a phase or an area before the building (``2期8栋1203``, ``B区3幢``,
+``3区12号楼``), old estates' doors for units (``12号楼2门502``), villas (``28号别墅``), towers with a
+floor (``11座7层``), shops (``东区商铺118号``). A caller who names no building may name a common
+place (``地下二层``, ``2期负一层车库``) or only an area (``B区``): kept for an emergency (R19), where
+it is where help goes; a place named in passing in any other call is not the caller's address.
 """
 
 from __future__ import annotations
@@ -11,22 +17,38 @@ import re
 from dataclasses import dataclass
 
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
+from callcenter.tickets.extract.urgent import is_emergency
 from callcenter.tickets.transcript import Transcript
 
 _BUILDING_WORDS = {"栋": "栋", "动": "栋", "洞": "栋", "号楼": "号楼", "号搂": "号楼", "幢": "幢", "撞": "幢",
-                   "座": "座", "做": "座", "坐": "座"}
+                   "座": "座", "做": "座", "坐": "座", "号别墅": "号别墅"}
 _KIND = "|".join(sorted(_BUILDING_WORDS, key=len, reverse=True))
+# Old estates number a building's stairways as doors (二门), not units; not 门口, 门卫, 门禁 ….
+_UNIT_WORDS = {"单元": "单元", "单园": "单元", "单员": "单元", "担元": "单元", "门": "门"}
+_UNIT = r"(?P<uw>单元|单园|单员|担元|门(?![口卫岗禁铃锁面前外]))"
 # A room number is a numeral not followed by a word that makes it a floor, an amount or a time.
 _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
              r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年|月|次|期|号楼|单元|多|号线|"
-             r"路)")
+             r"路|区|门(?![口卫岗禁铃锁面前外]))")
 # Between the parts a caller may pause (the recogniser's turn break) or say 的: 一单元的四零二.
 _GAP = r"(?:的|\|)?"
+# A phase (二期) or an area (C区, 三区, 东区) said before the building is part of the address.
+_PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北])区)?"
 BUILDING = re.compile(
-    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐)|{NUMERAL})(?P<kind>{_KIND})"
-    rf"(?:{_GAP}(?P<u>{NUMERAL})(?:单元|单园|单员|担元))?"
-    rf"(?:{_GAP}(?P<room>{NUMERAL}{_NOT_ROOM}))?"
+    rf"{_PREFIX}"
+    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|{NUMERAL})(?P<kind>{_KIND})"
+    rf"(?:{_GAP}(?P<u>{NUMERAL}){_UNIT})?"
+    rf"(?:{_GAP}(?:(?P<fl>{NUMERAL})(?:楼|层)(?P<door>零[一二三四五六七八九幺两])|(?P<room>{NUMERAL}{_NOT_ROOM})"
+    rf"|(?P<floor>{NUMERAL})层))?"
 )
+# A shop in a row of them, numbered on its own: 东区商铺一一八号, 底商十二号, 西区十五号铺 (商铺15号).
+_SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
+SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
+                  rf"(?P<n2>{NUMERAL})号(?:商铺|铺(?![子盖])))")
+# A common place when no building is named: a basement level, the garage.
+PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
+                   rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
+AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一二三四五六七八九十])区")
 # A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二).
 STANDALONE_ROOM = re.compile(
     rf"(?:住|住在)(?P<room3>{NUMERAL}){_NOT_ROOM}|"
@@ -39,13 +61,22 @@ class Address:
     kind: str
     unit: str | None
     room: str | None
+    prefix: str = ""
+    unit_word: str = "单元"
+    floor: str | None = None  # a tower's floor, said without a room (11座7层)
 
     def text(self) -> str:
-        return f"{self.building}{self.kind}{self.unit + '单元' if self.unit else ''}{self.room or ''}"
+        unit = f"{self.unit}{self.unit_word}" if self.unit else ""
+        floor = f"{self.floor}层" if self.floor and not (self.unit or self.room) else ""
+        return f"{self.prefix}{self.building}{self.kind}{unit}{self.room or ''}{floor}"
 
     @property
     def parts(self) -> int:
-        return 1 + bool(self.unit) + bool(self.room)
+        return 1 + bool(self.prefix) + bool(self.unit) + bool(self.room or self.floor)
+
+    @property
+    def takes_a_room(self) -> bool:
+        return self.kind in ("栋", "号楼", "幢", "座") and not self.floor
 
 
 def _room(spoken: str | None) -> str | None:
@@ -55,27 +86,78 @@ def _room(spoken: str | None) -> str | None:
     return value
 
 
-def _building(match: re.Match[str]) -> Address | None:
+def _number(spoken: str | None) -> str | None:
+    value = numeral_value(spoken or "")
+    return value if value and len(value) <= 3 and int(value) > 0 else None
+
+
+def _prefix(match: re.Match[str]) -> str | None:
+    """二期 → 2期, C区 → C区, 三区 → 3区; None if a numeral in it is not a number."""
+    prefix = ""
+    if match.group("phase"):
+        phase = _number(match.group("phase"))
+        if phase is None:
+            return None
+        prefix += f"{phase}期"
+    area = match.group("area")
+    if area:
+        if area.isascii():
+            prefix += f"{area.upper()}区"
+        elif area in "东西南北":
+            prefix += f"{area}区"
+        else:
+            number = _number(area)
+            if number is None:
+                return None
+            prefix += f"{number}区"
+    return prefix
+
+
+def _building(match: re.Match[str], after: str) -> Address | None:
     raw, kind = match.group("b"), _BUILDING_WORDS[match.group("kind")]
+    prefix = _prefix(match)
+    if prefix is None:
+        return None
     if raw.isalpha() and raw.isascii():
         building = raw.upper()
     else:
-        building = numeral_value(raw) or ""
-        if not building or int(building) == 0 or len(building) > 3:
+        building = _number(raw) or ""
+        if not building:
             return None
     unit = numeral_value(match.group("u") or "") or None
+    unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
     room = _room(match.group("room"))
-    if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room):
-        return None  # 五座一七零六 is a tower and a room; a bare 一座 is a count (一座桥)
-    return Address(building, kind, unit, room)
+    if match.group("fl") and match.group("door"):
+        floor_number = _number(match.group("fl"))
+        room = f"{floor_number}0{numeral_value(match.group('door')[1:])}" if floor_number else None
+    floor = _number(match.group("floor")) if kind == "座" else None
+    if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room or floor) \
+            and not re.match(r"的|\||$", after):
+        return None  # 五座一七零六 is a tower and a room, 九座的 a tower; a bare 一座 is a count (一座桥)
+    return Address(building, kind, unit, room, prefix, unit_word, floor)
+
+
+def _shop(match: re.Match[str]) -> Address | None:
+    number = _number(match.group("n") or match.group("n2"))
+    if number is None:
+        return None
+    area = match.group("area") or ""
+    if area and area[0] not in "东西南北":
+        number = area[0].upper() if area[0].isascii() else _number(area[:-1])
+        area = f"{number}区" if number else ""
+    return Address(f"{match.group('kind') or '商铺'}{number}", "号", None, None, area)
 
 
 def candidates(text: str) -> list[Address]:
     found = []
     for match in BUILDING.finditer(text):
-        address = _building(match)
+        address = _building(match, text[match.end():])
         if address is not None:
             found.append(address)
+    for match in SHOP.finditer(text):
+        shop = _shop(match)
+        if shop is not None:
+            found.append(shop)
     return found
 
 
@@ -87,17 +169,33 @@ def standalone_room(text: str) -> str | None:
     return None
 
 
+def common_place(text: str) -> str | None:
+    """A basement level or the garage (地下二层, 2期负一层车库), else an area alone (B区)."""
+    place = PLACE.search(text)
+    if place:
+        phase = _number(place.group("phase")) if place.group("phase") else None
+        return f"{phase + '期' if phase else ''}{place.group('place')}"
+    area = AREA.search(text)
+    if area:
+        name = area.group("area")
+        return f"{name.upper() if name.isascii() else _number(name)}区"
+    return None
+
+
 def extract_address(transcript: Transcript) -> str | None:
-    """The caller's own address: the fullest building mention, completed by a room said apart."""
+    """The caller's own address: the fullest building mention, completed by a room said apart;
+    without one, in an emergency (R19), the common place the caller names: where help is sent."""
     for speaker in ("caller", "agent"):
         text = "|".join(t.joined for t in transcript.side(speaker))
         found = candidates(text)
         if not found:
             continue
         best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
-        if best.room is None:
+        if best.room is None and best.takes_a_room:
             room = standalone_room(text)
             if room:
-                best = Address(best.building, best.kind, best.unit, room)
+                best = Address(best.building, best.kind, best.unit, room, best.prefix, best.unit_word)
         return best.text()
-    return None
+    if not is_emergency(transcript):
+        return None  # a place named in passing (上个月 C区 丢了车) is not where the ticket is
+    return common_place("|".join(t.joined for t in transcript.side("caller")))
