@@ -282,3 +282,18 @@ def test_an_emergency_without_a_building_is_where_the_caller_says_r4_r19(text: s
                                                                         address: str | None) -> None:
     assert extract_address(caller(text)) == address
 
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 是 八 栋 二 单元 七 零 一 的 业主 林 海涛 我 家 水管 坏 了", "林海涛"),
+    ("我是八栋二单元七零一的业主林海涛我家水管坏了", "林海涛"),
+    ("我是三栋五零二的章晓东想问一下", "章晓东"),
+    ("我 叫 冯 雪 冯 是 两 点 水 一 个 马", "冯雪"),  # the surname said again to spell it
+    ("我叫冯雪冯是两点水一个马", "冯雪"),
+    ("我 是 商户 柳 女士 想 提 个 建议", "柳女士"),  # what the caller is, then the name
+    ("我 十 栋 的 傅 先生", "傅先生"),
+    ("我 是 顾客 刚刚 在 超市 丢 了 东西", None),
+    ("我 是 十 栋 的 业主 马桶 堵 了", None),  # the matter, not a name after the address
+    ("我 是 三 栋 二 零 一 的 卫生间 漏水", None),
+])
+def test_full_names_after_an_address_or_a_role_r4(text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name

@@ -15,6 +15,7 @@ SURNAMES = set(
     "裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄"
     "窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池"
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
+    "傅洪赖萧邰邸"
 )
 _ALL_SURNAMES = set(SURNAMES)
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
@@ -36,11 +37,19 @@ _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元�
 # name does not end in one of them when the recogniser ran the name into the next words.
 _CLAUSE_START = set("带给跟和找也又还都去让把被从")
 _NUMERAL = "零一幺二两三四五六七八九十百千"
+# What a caller is, said before the name (我是业主张伟, 我是商户严女士): not part of the name.
+_ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主)?"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
-                  rf"我是)(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
-# 我是D座一五零二的周丽华: the name after the caller's address in a self-introduction.
+                  rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
+# 我是D座一五零二的周丽华, 我是十六栋一单元二一零一的业主赵雪梅: the name after the caller's address
+# in a self-introduction.
+# The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, the start of a clause: 雷鸣|带孩子),
+# so that 的卫生间漏水 or 的业主马桶堵了 are not read as names.
 FULL_AFTER_ADDRESS = re.compile(
-    rf"我是[^|我]{{1,14}}的(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})(?=我|[|，。,]|$)")
+    rf"我是[^|我]{{1,16}}的{_ROLE_BEFORE}(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
+    rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住家在是今昨明这]|[{''.join(sorted(_CLAUSE_START))}])")
+# Words a caller calls themselves by that begin with a surname's character (我是顾客).
+_NOT_NAMES = ("顾客", "商户", "商家", "常住", "周末", "周日", "周边", "周围")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
 _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里",
                "这边", "那边",
@@ -66,8 +75,9 @@ def _from_words(words: list[str]) -> str | None:
                     and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
                     and not _is_title(given):
                 more = words[i + 3] if i + 3 < len(words) else ""
+                # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
-                        and more not in _CLAUSE_START:
+                        and more not in _CLAUSE_START and more != surname:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                 return surname + given
     return None
@@ -87,11 +97,11 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
         for text in caller_turns:
             for match in pattern.finditer(text):
                 given = match.group("g")
-                if _is_title(given):
-                    continue  # 我是王先生: a title, not a given name
+                if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES):
+                    continue  # 我是王先生: a title, not a given name; 我是顾客: not a name
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
-                                        or given[1] in _CLAUSE_START):
-                    given = given[0]
+                                        or given[1] in _CLAUSE_START or given[1] == match.group("s")):
+                    given = given[0]  # 龚雪|龚就是…: the surname said again to spell it
                 return match.group("s") + given
     return None
 
