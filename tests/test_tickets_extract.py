@@ -297,3 +297,35 @@ def test_an_emergency_without_a_building_is_where_the_caller_says_r4_r19(text: s
 ])
 def test_full_names_after_an_address_or_a_role_r4(text: str, name: str | None) -> None:
     assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("楼上 没 人 水 从 他们 家 一直 往 我 家 灌", "flood"),  # water let in from above
+    ("卧室 天花板 在 往下 淌 水", "flood"),
+    ("客厅 的 吊灯 里 全是 水", "flood"),  # water in a light fitting
+    ("单元 门口 有 个 阿姨 躺 在 地上 一动 不 动", "person"),  # someone collapsed, in plain words
+    ("我 喊 了 半天 叫 她 她 也 没 反应", "person"),
+    ("电梯 上 到 一半 突然 停 了 我 在 里面", "lift"),  # stopped between floors, the caller in it
+    ("我 在 电梯 里面 信号 不 好 刚才 晃 了 一下 就 不 动 了 门 怎么 按 都 不 开", "lift"),
+    ("外墙 刚才 掉 下来 一 块 瓷砖", "falling"),  # a facade shedding now
+    ("上面 还有 几 块 翘 着 风 一 吹 就 晃", "falling"),
+    ("插座 一直 在 打火 啪啪 响", "sparks"),  # a fitting's sparks
+    ("上 个 月 燃气 漏 了 一 次 你们 来 修 过 这 两 天 又 闻到 燃气 味", "gas"),  # again, now
+])
+def test_dangers_in_everyday_words_r19(text: str, kind: str) -> None:
+    assert kind in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "热水器 点 不 着 一直 打火 就是 不 出 热水",  # a heater's ignition, not sparks
+    "燃气灶 的 打火 针 好像 坏 了",
+    "楼道 里 天天 有人 抽烟 到处 都是 烟味",  # smoke's smell, not smoke
+    "马桶 水箱 哗哗 地 响 一直 在 流水",  # a running cistern
+    "洗衣机 的 排水口 往 外 冒 水",  # a drain backing up: a repair
+    "窗户 玻璃 碎 了 风 灌 进来 好冷",  # wind, not water
+    "上 个 星期 暖气 管 爆 了 师傅 第二 天 又 来 换 了 一 段",  # 又来: the worker came again
+    "电梯 昨天 晚上 又 卡 在 中间 了 我 要 投诉",  # yesterday, said inside the cue's words
+    "去年 车库 淹 了 今年 雨季 又 要 到 了 挡水板 装 了 没有",  # 又要: to come
+])
+def test_look_alikes_and_past_dangers_are_not_emergencies_r19(text: str) -> None:
+    assert not is_emergency(caller(text))

@@ -19,7 +19,8 @@ DANGERS: dict[str, re.Pattern[str]] = {
     "gas": re.compile(r"(燃气|煤气|天然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|"
                       r"一股[^。|]{0,3}(煤气|燃气)|漏气|臭鸡蛋[^|]{0,4}(味|气)|"
                       r"(燃气|煤气|天然气|热水器)[^|]{0,6}嘶嘶"),
-    "fire": re.compile(r"着火|着了|起火|失火|火灾|冒烟|浓烟|全是烟|都是烟|好多烟|很大的烟|一股烟|烧起来|"
+    "fire": re.compile(r"着火|着了|起火|失火|火灾|冒烟|浓烟|全是烟(?!味)|都是烟(?!味)|好多烟|很大的烟|一股烟|"
+                       r"烧起来|"
                        r"烧着了|火苗|明火|黑烟|冒[^|]{0,2}(黑|浓)?烟|火[^|]{0,2}(蹿|窜)|着起来|"
                        r"(?<!抽)烟(?!味)[^|]{0,2}(好大|很大|特别大|太大)|火(?!气)[^|]{0,2}(好大|很大|特别大|挺大)|"
                        r"烟雾报警"),
@@ -28,22 +29,33 @@ DANGERS: dict[str, re.Pattern[str]] = {
                         r"流进电梯|流到电梯|止不住|关不住|漫到|"
                         r"水越来越大|哗哗|哗啦啦|进水了?[^|]{0,4}(好多|很多|大量|全是)|好多水|"
                         r"水[^|]{0,6}冲下来|泡了|泡水|"
-                        r"(水|污水)[^|]{0,12}往(下|外)(流|淌|冒|涌)|水[^|]{0,8}(还在涨|越涨越)"),
+                        r"(水|污水)[^|]{0,12}往(下|外)(流|淌|冒|涌)|水[^|]{0,8}(还在涨|越涨越)|"
+                        # water let in from above, down a ceiling or into a light fitting
+                        r"水[^|]{0,10}往[^|]{0,4}灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}(都是|全是|进)水"),
     "lift": re.compile(r"电梯[^|]{0,20}(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}(不动|中间)|"
                        r"停在[^|]{0,8}中间)|(困|关|卡)在电梯|被困|"
                        r"电梯(里|里面|里头)[^|]{0,12}(打不开|开不了|出不去)|电梯[^|]{0,10}(下坠|往下掉|掉下去|冲顶|蹲底)|"
-                       r"人在里面出不来|(里面|里头)[^|]{0,6}出不来|喊救命|救命"),
+                       r"人在里面出不来|(里面|里头)[^|]{0,6}出不来|喊救命|救命|"
+                       # a lift stopped between floors with the caller in it
+                       r"电梯(走|上|下|开|升|降)到一半[^|]{0,6}(停|卡)|"
+                       r"电梯(里|里面|里头)[^|]{0,30}门[^|]{0,6}(不开|打不开|开不了)"),
     # a live part: sparks, or current felt by someone touching a fitting
-    "sparks": re.compile(r"火花|火星|打火|冒[^|]{0,4}火|电火花|滋滋[^|]{0,4}(火|冒)|烧焦|焦[^|]{0,2}味|糊味|"
+    # (打火 of a cooker or a water heater is its ignition, not a fault: only a fitting's sparks)
+    "sparks": re.compile(r"火花|火星|(插座|插头|开关|电线|线路|电箱|电表|电闸|配电|电路)[^|]{0,6}打火|"
+                         r"冒[^|]{0,4}火|电火花|滋滋[^|]{0,4}(火|冒)|烧焦|焦[^|]{0,2}味|糊味|"
                          r"触电|(碰|摸)[^|]{0,6}(就麻|发麻|麻手|电到|电人)|"
                          r"(电线|电缆)[^|]{0,6}(掉|断|垂)[^|]{0,4}(地上|下来)"),
     # R19's "danger to people now": something about to fall on passers-by.
     "falling": re.compile(r"(掉|砸)下来[^|]{0,4}砸|砸到人|砸伤人|要塌|塌下来|(要|快)(掉|塌|倒)下来|往下坠|"
-                          r"摇摇欲坠|(外墙|瓷砖|玻璃|招牌|广告牌|外机|吊顶)[^|]{0,10}(松|翘|裂)[^|]{0,8}晃|"
+                          r"摇摇欲坠|(外墙|瓷砖|玻璃|招牌|广告牌|外机|吊顶)[^|]{0,12}(松|翘|裂)[^|]{0,12}晃|"
+                          # a facade shedding now; pieces still loose that the wind sways
+                          r"(外墙|外立面)[^|]{0,6}掉下来|(翘|松)(着|了|起来)[^|]{0,8}(风一吹|一吹)[^|]{0,4}(晃|摇)|"
                           r"(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"),
     # R19's "danger to people now" that is not the building's: a person collapsed or shut in, or a
     # machine someone breathes by stopped (an outage is urgent business, this is an emergency)
     "person": re.compile(r"晕倒|昏倒|昏迷|倒在地上|不省人事|喘不上气|喘不过气|"
+                         r"躺在地上[^|]{0,12}(没反应|没有反应|不动|起不来|叫不醒)|叫不醒|"
+                         r"叫(了)?(他|她)[^|]{0,3}(没|不)(反应|醒)|"
                          r"(小孩|孩子|娃儿?|宝宝|老人)[^|]{0,8}(锁在|反锁在|困在|关在)|"
                          r"(制氧机|呼吸机)[^|]{0,12}(停|没电|断电)|(停电|没电|断电)[^|]{0,12}(制氧机|呼吸机)"),
 }
@@ -51,12 +63,20 @@ DANGERS: dict[str, re.Pattern[str]] = {
 # leak (fixed since) or of what might happen, not calling about a danger now (R19: "now").
 _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天|前天|去年|前几天|前些天|那次|那回|"
                            r"当时|万一|如果|要是|假如|防止|预防|演练|新闻")
-_NOW = re.compile(r"现在|刚才|刚刚|正在|还在|一直|越来越|又")
+_NOW = re.compile(r"现在|刚才|刚刚|正在|还在|一直|越来越|这会儿")
+# 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
+# came again), nor right after another time (昨天下午又停: yesterday's, again).
+_AGAIN = re.compile(r"又(?!要|会|来)[^|]{0,2}(漏|冒|爆|着|烧|困|卡|停|响|喷|淹|灌|晃|掉|涨|闻到|开始)")
+_SAME_TIME = 6  # characters after another time within which 又 belongs to that time
 _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
                    r"(修好了|弄好了|不漏了|救出来了|放出来了|没事了|灭了|散了)|"
                    r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)[^|]{0,2}了")
-# Water that runs down a wall or a window every summer is an air conditioner's, not a flood.
-_HARMLESS = {"flood": re.compile(r"空调|冷凝")}
+# Water that runs down a wall or a window every summer is an air conditioner's, not a flood; a
+# cistern that keeps running or a drain that backs up is a repair, unless it bursts or floods.
+# Wind that pours in (风灌进来) through a broken pane is no water at all.
+_HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风")}
+_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机")
+_STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|漫|涨")
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
 _NEGATED = re.compile(r"(没有|没|不是|并没有|无|不)$")
 
@@ -93,8 +113,8 @@ def _heard_alike(alternative: str) -> bool:
 
 _CLASS = re.compile(r"\[[^\]]*\]")
 # Cues whose sound is also that of everyday words (出电梯 and 出电话 sound like 触电, 找起来 like
-# 着起来, 黑眼圈 like 黑烟, 书快到了 like 树快倒): matched only as written.
-_WRITTEN_ONLY = frozenset({"触电", "着起来", "黑烟", "(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"})
+# 着起来, 黑眼圈 like 黑烟, 书快到了 like 树快倒, 抽烟到处 like 淹到): matched only as written.
+_WRITTEN_ONLY = frozenset({"触电", "着起来", "黑烟", "淹到", "(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"})
 # The same dangers, heard: each cue matched by its sound, with the characters it is written with.
 HEARD: dict[str, list[tuple[re.Pattern[str], frozenset[str]]]] = {
     kind: [(sound_pattern(a), frozenset(_CHINESE.findall(a))) for a in _alternatives(pattern.pattern)
@@ -118,7 +138,11 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
         if _not_now(written, match.start(), match.end()):
             continue
         harmless = _HARMLESS.get(kind)
-        if harmless and harmless.search(written[max(0, match.start() - 8):match.end()]):
+        near = written[max(0, match.start() - 8):match.end()]
+        if harmless and harmless.search(near):
+            continue
+        if kind == "flood" and _BLOCKED_OR_RUNNING.search(near) \
+                and not _STILL_A_FLOOD.search(written[match.start():match.end()]):
             continue
         return True
     return False
@@ -126,15 +150,21 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
 
 def _not_now(written: str, start: int, end: int) -> bool:
     """The danger at written[start:end] is said to be over after it (in the caller's next words
-    too), or told as past or supposed: another time named before it in the same turn, with nothing
-    saying "now" between them or after it (前几天 漏气 现在 还在 漏 is now)."""
+    too), or told as past or supposed: another time named before it in the same turn or inside
+    the cue's own words (电梯昨天下午又停在半中间), with nothing saying "now" between them or after
+    it (前几天 漏气 现在 还在 漏 is now)."""
     after = written[end:end + _AFTER]
     if _OVER.search(after):
         return True
     turn_start = written.rfind("|", 0, start) + 1
-    before = written[max(turn_start, start - _BEFORE):start]
-    other = list(_ANOTHER_TIME.finditer(before))
-    return bool(other) and not _NOW.search(before[other[-1].end():]) and not _NOW.search(after.split("|")[0])
+    reach = written[max(turn_start, start - _BEFORE):end]
+    other = list(_ANOTHER_TIME.finditer(reach))
+    if not other:
+        return False
+    since = reach[other[-1].end():]
+    rest_of_turn = after.split("|")[0]
+    again_since = any(m.start() >= _SAME_TIME for m in _AGAIN.finditer(since))
+    return not (_NOW.search(since) or again_since or _NOW.search(rest_of_turn) or _AGAIN.search(rest_of_turn))
 
 
 def emergency_kinds(transcript: Transcript) -> list[str]:
