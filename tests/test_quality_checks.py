@@ -12,7 +12,8 @@ from sqlalchemy import select
 from callcenter.db.models.tickets import QualityFinding
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.tickets import findings
-from callcenter.tickets.quality import check
+from callcenter.tickets.quality import check, phrase_name
+from callcenter.tickets.scoring import score
 from callcenter.tickets.transcript import Transcript, Turn
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -111,3 +112,26 @@ def test_a_greeting_without_the_agents_number_is_flagged_r3() -> None:
     assert [k for k, _, _ in findings.findings_of(anonymous, answered_late=False)] == ["self_id_missing"]
     assert check(agent_says("您好 康泰 物业 服务 中心 工号 三 一 二 很 高兴 为 您 服务")).identified
     assert check(agent_says("您好 物业 服务 中心 三 一 八 号 为 您 服务")).identified
+
+
+@pytest.mark.parametrize(("label", "name"), [
+    ("我现在很忙，您下次再打电话好吗", "我现在很忙"),
+    ("我现在很忙您下次再打电话好吗", "我现在很忙"),
+    ("喂，哪位", "喂哪位"),
+    ("跟 我们 没 关系", "跟我们没关系"),
+    ("不知道", "不知道"),
+])
+def test_a_label_may_name_a_forbidden_phrase_as_r16_writes_it_r16(label: str, name: str) -> None:
+    assert phrase_name(label) == name
+
+
+def test_scoring_counts_r16s_own_wording_as_the_phrase_found_r16() -> None:
+    labels = {"category": "complaint", "urgent": False, "caller_name": None, "address": None, "phone": None,
+              "preferred_time": None, "greeting_ok": True, "apology_given": False, "closing_ok": False,
+              "forbidden_phrases": ["我现在很忙，您下次再打电话好吗"]}
+    call = Transcript(id="busy", labels=labels, turns=(
+        Turn("agent", "您好 物业 服务 中心"), Turn("caller", "我 要 投诉 楼上 噪音"),
+        Turn("agent", "我 现在 很 忙 您 下次 再 打 电话 好 吗")))
+    result = score([call])
+    assert result.forbidden == {"precision": 1.0, "recall": 1.0}
+    assert not any("forbidden_phrases" in error for error in result.errors)

@@ -25,6 +25,9 @@ FORBIDDEN: dict[str, re.Pattern[str]] = {
     "这个问题我不会处理": re.compile(r"这个问题我不会处理|这个我不会处理|我不会处理"),
     "我现在很忙": re.compile(r"我现在很忙|我很忙|下次再打"),
 }
+# R16's own wording where it is longer than the normal form above: a label may name either.
+_STANDARD_WORDING = {"喂哪位": "喂，哪位", "我现在很忙": "我现在很忙，您下次再打电话好吗"}
+_NOT_WORDS = re.compile(r"\W")  # spaces and punctuation of either width
 _CENTRE = re.compile(r"物业|服务中心|客服中心|客服")
 _GREETING = re.compile(r"您好|你好")
 # R3: the agent identifies themself (工号三一二 / 三一二号为您服务 / 我是小王).
@@ -72,6 +75,16 @@ def forbidden_hits(agent_turns: list[Turn]) -> list[PhraseHit]:
             for match in pattern.finditer(turn.joined):
                 hits.append((order, match.start(), PhraseHit(phrase, _at(turn, match.start()))))
     return [hit for _, _, hit in sorted(hits, key=lambda h: (h[0], h[1]))]
+
+
+def phrase_name(label: str) -> str:
+    """The normal form of a forbidden phrase as a label names it: R16's wording (喂，哪位 / 我现在很忙，
+    您下次再打电话好吗), with or without its punctuation and spaces, or the normal form itself."""
+    bare = _NOT_WORDS.sub("", label)
+    for name in FORBIDDEN:
+        if bare in (name, _NOT_WORDS.sub("", _STANDARD_WORDING.get(name, name))):
+            return name
+    return bare
 
 
 def check(transcript: Transcript, centre_name: str | None = None) -> QualityReport:

@@ -13,6 +13,7 @@ from typing import Any
 
 from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.category import CATEGORIES
+from callcenter.tickets.quality import phrase_name
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 
 FIELDS = ("caller_name", "address", "phone", "preferred_time")
@@ -94,13 +95,14 @@ def score(transcripts: Iterable[Transcript],
                                   lambda v: v is not None)
     for name in FLAGS:
         result.flags[name] = _ratio(sum(1 for t, got in rows if got[name] == t.labels[name]), len(rows))
-    said = [(set(got["forbidden_phrases"]), set(t.labels["forbidden_phrases"])) for t, got in rows]
+    said = [(set(got["forbidden_phrases"]), {phrase_name(p) for p in t.labels["forbidden_phrases"]})
+            for t, got in rows]
     tp = sum(len(g & w) for g, w in said)
     result.forbidden = {"precision": _ratio(tp, sum(len(g) for g, _ in said)),
                         "recall": _ratio(tp, sum(len(w) for _, w in said))}
-    for t, got in rows:
+    for (t, got), (found, named) in zip(rows, said, strict=True):
         wrong = [k for k in ("category", "urgent", *FIELDS, *FLAGS) if got[k] != t.labels.get(k)]
-        if set(got["forbidden_phrases"]) != set(t.labels["forbidden_phrases"]):
+        if found != named:
             wrong.append("forbidden_phrases")
         if wrong:
             result.errors.append(f"{t.id}: {', '.join(wrong)}")
