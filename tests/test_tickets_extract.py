@@ -329,3 +329,19 @@ def test_dangers_in_everyday_words_r19(text: str, kind: str) -> None:
 ])
 def test_look_alikes_and_past_dangers_are_not_emergencies_r19(text: str) -> None:
     assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the surname the caller gave, the title the agent speaks to them by
+    ((("caller", "我 姓 方 你们 快 点"), ("agent", "爷爷 您 别 慌 马上 到")), "方先生"),
+    ((("caller", "我 是 九 栋 的 姓 殷"), ("agent", "阿姨 对不起 我 再 说 一 遍")), "殷女士"),
+    # 师傅 spoken to the caller
+    ((("caller", "电表箱 冒 火星"), ("agent", "聂 师傅 您 先 别 动 它")), "聂先生"),
+    ((("caller", "想 表扬 一下"), ("agent", "好 的 我们 转达 给 邵 师傅")), None),  # said of a worker
+    # a surname the caller gives of someone else
+    ((("caller", "我 找 个 老 同学 他 好像 姓 鲁"), ("agent", "先生 您 好 这个 我们 不能 给")), None),
+    ((("caller", "我 是 二 号 楼 三 零 一 的 乔 文博 乔 是 乔木 的 乔"),), "乔文博"),  # the surname spelled
+])
+def test_name_from_how_the_agent_speaks_to_the_caller_r4(turns: tuple[tuple[str, str], ...],
+                                                        name: str | None) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name

@@ -24,7 +24,8 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 # 师傅 is left out: callers praise or blame workers (张师傅) by that title.
 TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
 # How agents address callers they know (邓阿姨); read on the agent's side only.
-AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "叔叔": "先生", "大爷": "先生", "大哥": "先生"}
+AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "大妈": "女士", "奶奶": "女士",
+                "叔叔": "先生", "大爷": "先生", "大哥": "先生", "爷爷": "先生"}
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
 _TITLE = "(?:" + "|".join(TITLES) + ")"
 # Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
@@ -43,11 +44,12 @@ FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
                   rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
 # 我是D座一五零二的周丽华, 我是十六栋一单元二一零一的业主赵雪梅: the name after the caller's address
 # in a self-introduction.
-# The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, the start of a clause: 雷鸣|带孩子),
+# The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, the start of a clause: 雷鸣|带孩子,
+# the surname said again to spell it: 柏文涛|柏树的柏),
 # so that 的卫生间漏水 or 的业主马桶堵了 are not read as names.
 FULL_AFTER_ADDRESS = re.compile(
     rf"我是[^|我]{{1,16}}的{_ROLE_BEFORE}(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
-    rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住家在是今昨明这]|[{''.join(sorted(_CLAUSE_START))}])")
+    rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住家在是今昨明这]|[{''.join(sorted(_CLAUSE_START))}]|(?P=s))")
 # Words a caller calls themselves by that begin with a surname's character (我是顾客).
 _NOT_NAMES = ("顾客", "商户", "商家", "常住", "周末", "周日", "周边", "周围")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
@@ -56,6 +58,15 @@ _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上�
                "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个",
                "有事")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
+# Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
+OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
+# The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
+# 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
+# spoken to here; said of someone else (转达 给 邵师傅) it is no vocative.
+_VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生"}
+_VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
+SPOKEN_TO = re.compile(rf"^(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
+                       rf"(?P<s2>{_ANY_SURNAME})?(?P<t2>{_VOCATIVE})(?=您|你)")
 
 
 # Words after a surname that name a role, not a given name (张师傅, 王经理).
@@ -111,6 +122,16 @@ def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED) -> list[str]:
     return [m.group("s") + titles[m.group("t")] for text in turns for m in pattern.finditer(text)]
 
 
+def _spoken_to(turns: list[str]) -> list[tuple[str | None, str]]:
+    """(surname or None, 先生/女士) for each time the agent speaks to the caller by a title."""
+    found = []
+    for text in turns:
+        for match in SPOKEN_TO.finditer(text):
+            surname, title = match.group("s") or match.group("s2"), match.group("t") or match.group("t2")
+            found.append((surname, _VOCATIVES[title]))
+    return found
+
+
 def extract_name(transcript: Transcript) -> str | None:
     caller = [t.joined for t in transcript.side("caller")]
     full = _full_name(caller, [w for t in transcript.side("caller") for w in t.text.split()])
@@ -119,9 +140,15 @@ def extract_name(transcript: Transcript) -> str | None:
     said = _titled(caller)
     if said:
         return said[0]
-    agent = _titled([t.joined for t in transcript.side("agent")], AGENT_TITLED)
-    stated = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
+    agent_turns = [t.joined for t in transcript.side("agent")]
+    agent = _titled(agent_turns, AGENT_TITLED)
+    spoken_to = _spoken_to(agent_turns)
+    own = next((m.group("s") for text in caller for m in OWN_SURNAME.finditer(text)), None)
+    stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
     if stated:
-        matching = [n for n in agent if n.startswith(stated)]
+        # 我姓方 … 爷爷 您 别 慌: the surname the caller gave, the title the agent speaks to them by
+        matching = [n for n in agent if n.startswith(stated)] + \
+            [stated + title for surname, title in spoken_to if surname == stated or (own and not surname)]
         return matching[0] if matching else None
-    return agent[0] if agent else None
+    named = agent or [surname + title for surname, title in spoken_to if surname]
+    return named[0] if named else None
