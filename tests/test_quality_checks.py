@@ -12,7 +12,8 @@ from sqlalchemy import select
 from callcenter.db.models.tickets import QualityFinding
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.tickets import findings
-from callcenter.tickets.quality import check, phrase_name
+from callcenter.tickets.forbidden import phrase_name
+from callcenter.tickets.quality import check
 from callcenter.tickets.scoring import score
 from callcenter.tickets.transcript import Transcript, Turn
 
@@ -59,6 +60,67 @@ def test_apology_of_a_late_answer_only_in_the_opening_r2() -> None:
 ])
 def test_forbidden_phrases_in_normal_form_r16(line: str, phrases: list[str]) -> None:
     assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases
+
+
+@pytest.mark.parametrize(("line", "phrases"), [
+    ("你 到底 找 谁 呀", ["你找谁"]),
+    ("这 事 跟 我们 没 关系", ["跟我们没关系"]),
+    ("那 跟 我们 物业 没 什么 关系", ["跟我们没关系"]),
+    ("关 我们 什么 事", ["跟我们没关系"]),
+    ("我 也 不 清楚", ["不清楚"]),
+    ("这个 我 也 不是 很 清楚", ["不清楚"]),
+    ("我 也 不 晓得", ["不知道"]),
+    ("这个 我们 也 没 办法", ["没办法解决"]),
+    ("我们 这边 也 没有 办法 您 自己 找 人 吧", ["没办法解决"]),
+    ("喂 ， 谁 啊", ["喂哪位"]),
+    ("你 谁 呀", ["你是谁"]),
+    ("这种 事 我们 管 不 了", ["我们不管"]),
+    ("这个 不 归 我们 管", ["我们不管"]),
+    ("我们 不 管 你 找 派出所", ["我们不管"]),
+    ("我 现在 正 忙 您 晚点 再 打", ["我现在很忙"]),
+    ("这个 我 不 会 弄", ["这个问题我不会处理"]),
+    ("我 跟 您 说 了 不 知道 就是 不 知道", ["不知道"]),
+    ("这 个 我 不 知道 您 打 燃气 公司 问 一下", ["不知道"]),
+])
+def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: list[str]) -> None:
+    assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases
+
+
+@pytest.mark.parametrize("line", [
+    # part of a longer question, or the caller's own not knowing
+    "您 知道 不 知道 是 哪 个 单元 的 车",
+    "您 知 不 知道 那 个 车 牌",
+    "您 清 不 清楚 具体 几 点",
+    "您 不 知道 门牌 号 也 没 关系 我 帮 您 查",
+    "有 什么 不 清楚 的 随时 问 我",
+    "公告 上 写 得 不 清楚 我们 改",
+    # a condition
+    "如果 您 不 清楚 的话 我 让 管家 联系 您",
+    "如果 今天 解决 不 了 明天 再 派 人",
+    # negated
+    "我们 不 能 说 跟 我们 没 关系 这 是 我们 的 责任",
+    "我们 不 会 跟 您 说 不 清楚 的 我 查 一下",
+    "公共 区域 不 能 随便 堆 东西",
+    "请 不要 随便 停 车",
+    "谁 说 跟 我们 没 关系 我们 管",
+    # someone else's words, reported or named
+    "您 是 说 保安 跟 您 讲 跟 我们 没 关系 是 吧 这 是 不 对 的",
+    "保安 说 不 知道 是 他 不 对 我 给 您 道歉",
+    "像 跟 我们 没 关系 这种 话 我们 是 不 说 的",
+    # the same characters meaning something else
+    "我们 不管 多 晚 都 有 人 接",
+    "不管 你 找 谁 都 要 先 登记",
+    "没 关系 的 您 慢慢 说",
+    "这 个 跟 您 没 关系 是 开发商 保修",
+    "停水 了 没 办法 您 先 接 点 水",
+    "师傅 说 今天 零件 没 到 没 办法 修 明天 一早 过去",
+    "有 事 您 下次 再 打 这个 电话",
+    "我 这边 忙 完 给 您 回 电话",
+    "我们 会 想 办法 解决",
+    "招商 不 归 我们 管 您 打 招商部 电话",
+])
+def test_look_alikes_of_forbidden_phrases_are_not_flagged_r16(line: str) -> None:
+    assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == []
 
 
 def test_the_caller_saying_a_forbidden_phrase_is_not_the_agents_fault_r16() -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from callcenter.tickets.extract.urgent import kinds_in
-from callcenter.tickets.quality import forbidden_hits
+from callcenter.tickets.forbidden import forbidden_hits
 from callcenter.tickets.transcript import Turn, join_words
 from callcenter.words.alerts import danger_name
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.category import CATEGORIES
-from callcenter.tickets.quality import phrase_name
+from callcenter.tickets.forbidden import phrase_name
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 
 FIELDS = ("caller_name", "address", "phone", "preferred_time")
