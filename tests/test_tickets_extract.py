@@ -345,3 +345,25 @@ def test_look_alikes_and_past_dangers_are_not_emergencies_r19(text: str) -> None
 def test_name_from_how_the_agent_speaks_to_the_caller_r4(turns: tuple[tuple[str, str], ...],
                                                         name: str | None) -> None:
     assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "address"), [
+    # the room after its floor, in the building's words or said apart
+    ((("caller", "我们 在 C 座 十四 楼 一 四 零 六 的 公司"),), "C座1406"),
+    ((("caller", "七 幢 楼道 的 灯 坏 了"), ("caller", "我 五 楼 五 零 三 姓 顾")), "7幢503"),
+    # a room said digit by digit running into the next numeral or into 个 (Shanghai's 的)
+    ((("caller", "D 区 九 栋 一 零 三 一楼 带 院子 那 户"),), "D区9栋103"),
+    ((("caller", "六 幢 二 零 五 个 老 陶"),), "6幢205"),
+    ((("caller", "八 栋 三 单元 四 零 二 年纪 大 了"),), "8栋3单元402"),  # 年纪 is no year
+    # the phase said after the address, or with an earlier mention of the same building
+    ((("caller", "十 栋 一 单元 七 零 一 三期 的"),), "3期10栋1单元701"),
+    ((("caller", "昨天 二期 五 栋 的 电梯 坏 了"), ("caller", "住 五 栋 二 单元 六 零 三")),
+     "2期5栋2单元603"),
+    # houses in rows; an area or a phase the caller calls theirs
+    ((("caller", "我 是 三 区 五 排 十二 号 的"),), "3区5排12号"),
+    ((("caller", "我们 四 区 的 路灯 一直 不 亮"),), "4区"),
+    ((("caller", "楼下 区域 的 路灯 一直 不 亮"),), None),
+])
+def test_rooms_after_floors_rows_and_the_callers_own_area_r4(turns: tuple[tuple[str, str], ...],
+                                                            address: str | None) -> None:
+    assert extract_address(call(("agent", "您好 物业 服务 中心"), *turns)) == address

@@ -14,7 +14,7 @@ it is where help goes; a place named in passing in any other call is not the cal
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency
@@ -28,19 +28,29 @@ _UNIT_WORDS = {"单元": "单元", "单园": "单元", "单员": "单元", "担�
 _UNIT = r"(?P<uw>单元|单园|单员|担元|门(?![口卫岗禁铃锁面前外]))"
 # A room number is a numeral not followed by a word that makes it a floor, an amount or a time.
 _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
-             r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年|月|次|期|号楼|单元|多|号线|"
+             r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年(?!纪|龄)|月|次|期|号楼|单元|多|号线|"
              r"路|区|门(?![口卫岗禁铃锁面前外]))")
 # Between the parts a caller may pause (the recogniser's turn break) or say 的: 一单元的四零二.
 _GAP = r"(?:的|\|)?"
 # A phase (二期) or an area (C区, 三区, 东区) said before the building is part of the address.
-_PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北])区)?"
+_AREA_NAME = rf"(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北上下中]"
+_PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
+_SPELLED = "[零〇一幺二两三四五六七八九]"
+# The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
+# into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
+_ROOM = (rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?"
+         rf"(?:(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
+         rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
+         rf"|(?P<floor>{NUMERAL})层")
 BUILDING = re.compile(
     rf"{_PREFIX}"
     rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|{NUMERAL})(?P<kind>{_KIND})"
     rf"(?:{_GAP}(?P<u>{NUMERAL}){_UNIT})?"
-    rf"(?:{_GAP}(?:(?P<fl>{NUMERAL})(?:楼|层)(?P<door>零[一二三四五六七八九幺两])|(?P<room>{NUMERAL}{_NOT_ROOM})"
-    rf"|(?P<floor>{NUMERAL})层))?"
+    rf"(?:{_GAP}(?:{_ROOM}))?"
+    rf"(?:(?P<phase_after>{NUMERAL})期)?"  # 九栋二单元三零一二期的: the phase said after
 )
+# Houses in rows (安置房, old compounds): 二区四排七号 → 2区4排7号.
+ROW = re.compile(rf"(?:(?P<area>(?<![A-Za-z])[A-Za-z]|{NUMERAL})区)?(?P<row>{NUMERAL})排(?P<n>{NUMERAL})号")
 # A shop in a row of them, numbered on its own: 东区商铺一一八号, 底商十二号, 西区十五号铺 (商铺15号).
 _SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
 SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
@@ -49,8 +59,14 @@ SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
 AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一二三四五六七八九十])区")
-# A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二).
+# A phase or an area said as the caller's own (我们五区, 你们二区, 姓卢 三期的), in any call.
+OWN_PART = re.compile(rf"(?:我们|咱们|你们|我家|我是|住在?)"
+                      rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{_AREA_NAME})区(?!域))|"
+                      rf"(?:(?P<phase2>{NUMERAL})期|(?P<area2>{_AREA_NAME})区)的(?=\||$)")
+# A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二),
+# or after its floor (四楼四零二).
 STANDALONE_ROOM = re.compile(
+    rf"(?P<fl4>{NUMERAL})(?:楼|层)(?P<room4>{NUMERAL}){_NOT_ROOM}|"
     rf"(?:住|住在)(?P<room3>{NUMERAL}){_NOT_ROOM}|"
     rf"(?:是|在|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
 
@@ -91,19 +107,18 @@ def _number(spoken: str | None) -> str | None:
     return value if value and len(value) <= 3 and int(value) > 0 else None
 
 
-def _prefix(match: re.Match[str]) -> str | None:
-    """二期 → 2期, C区 → C区, 三区 → 3区; None if a numeral in it is not a number."""
+def _part(phase: str | None, area: str | None) -> str | None:
+    """二期 → 2期, C区 → C区, 三区 → 3区, 下区 → 下区; None if a numeral in it is not a number."""
     prefix = ""
-    if match.group("phase"):
-        phase = _number(match.group("phase"))
-        if phase is None:
+    if phase:
+        number = _number(phase)
+        if number is None:
             return None
-        prefix += f"{phase}期"
-    area = match.group("area")
+        prefix += f"{number}期"
     if area:
         if area.isascii():
             prefix += f"{area.upper()}区"
-        elif area in "东西南北":
+        elif area in "东西南北上下中":
             prefix += f"{area}区"
         else:
             number = _number(area)
@@ -111,6 +126,22 @@ def _prefix(match: re.Match[str]) -> str | None:
                 return None
             prefix += f"{number}区"
     return prefix
+
+
+def _prefix(match: re.Match[str]) -> str | None:
+    return _part(match.group("phase") or match.group("phase_after"), match.group("area"))
+
+
+def _room_after_floor(floor: str | None, spoken: str | None) -> str | None:
+    """十二楼 + 一二零三 → 1203, 十二楼 + 零三 → 1203; a room that does not begin with its floor is
+    not taken (三楼 五零二 is unclear)."""
+    value = numeral_value(spoken or "")
+    number = _number(floor)
+    if not value or not number:
+        return None
+    if len(value) == 2 and value.startswith("0"):
+        return _room(f"{number}{value}")
+    return _room(spoken) if value.startswith(number) else None
 
 
 def _building(match: re.Match[str], after: str) -> Address | None:
@@ -126,10 +157,8 @@ def _building(match: re.Match[str], after: str) -> Address | None:
             return None
     unit = numeral_value(match.group("u") or "") or None
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
-    room = _room(match.group("room"))
-    if match.group("fl") and match.group("door"):
-        floor_number = _number(match.group("fl"))
-        room = f"{floor_number}0{numeral_value(match.group('door')[1:])}" if floor_number else None
+    spoken_room = match.group("room") or match.group("room_run") or match.group("room_ge")
+    room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
     floor = _number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room or floor) \
             and not re.match(r"的|\||$", after):
@@ -148,8 +177,20 @@ def _shop(match: re.Match[str]) -> Address | None:
     return Address(f"{match.group('kind') or '商铺'}{number}", "号", None, None, area)
 
 
+def _row(match: re.Match[str]) -> Address | None:
+    row, number = _number(match.group("row")), _number(match.group("n"))
+    area = _part(None, match.group("area"))
+    if row is None or number is None or area is None:
+        return None
+    return Address(f"{row}排{number}", "号", None, None, area)
+
+
 def candidates(text: str) -> list[Address]:
     found = []
+    for match in ROW.finditer(text):
+        row = _row(match)
+        if row is not None:
+            found.append(row)
     for match in BUILDING.finditer(text):
         address = _building(match, text[match.end():])
         if address is not None:
@@ -163,9 +204,22 @@ def candidates(text: str) -> list[Address]:
 
 def standalone_room(text: str) -> str | None:
     for match in STANDALONE_ROOM.finditer(text):
-        room = _room(match.group("room") or match.group("room2") or match.group("room3"))
+        if match.group("room4"):
+            room = _room_after_floor(match.group("fl4"), match.group("room4"))
+        else:
+            room = _room(match.group("room") or match.group("room2") or match.group("room3"))
         if room:
             return room
+    return None
+
+
+def own_part(text: str) -> str | None:
+    """An estate's phase or area the caller calls theirs (我们五区 → 5区, 三期的 → 3期)."""
+    for match in OWN_PART.finditer(text):
+        part = _part(match.group("phase") or match.group("phase2"),
+                     match.group("area") or match.group("area2"))
+        if part:
+            return part
     return None
 
 
@@ -191,11 +245,16 @@ def extract_address(transcript: Transcript) -> str | None:
         if not found:
             continue
         best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
+        if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
+            best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
+                                              (a.building, a.kind) == (best.building, best.kind)), ""))
         if best.room is None and best.takes_a_room:
             room = standalone_room(text)
             if room:
-                best = Address(best.building, best.kind, best.unit, room, best.prefix, best.unit_word)
+                best = replace(best, room=room)
         return best.text()
+    caller = "|".join(t.joined for t in transcript.side("caller"))
     if not is_emergency(transcript):
-        return None  # a place named in passing (上个月 C区 丢了车) is not where the ticket is
-    return common_place("|".join(t.joined for t in transcript.side("caller")))
+        # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
+        return own_part(caller)
+    return common_place(caller)
