@@ -81,6 +81,15 @@ def test_forbidden_phrases_in_normal_form_r16(line: str, phrases: list[str]) -> 
     ("这个 我 不 会 弄", ["这个问题我不会处理"]),
     ("我 跟 您 说 了 不 知道 就是 不 知道", ["不知道"]),
     ("这 个 我 不 知道 您 打 燃气 公司 问 一下", ["不知道"]),
+    ("具体 谁 装 的 我 也 不 知道 您 还有 别的 事 吗", ["不知道"]),
+    ("我 也 不 怎么 清楚", ["不清楚"]),
+    ("喂 喂 哪位", ["喂哪位"]),
+    ("随 你 便 吧", ["随便"]),
+    ("这个 跟 我们 一点 关系 都 没有", ["跟我们没关系"]),
+    ("我们 也 没 什么 办法", ["没办法解决"]),
+    ("这个 不是 我们 管 的", ["我们不管"]),
+    ("我 现在 没 空 您 过 会儿 再 打", ["我现在很忙"]),
+    ("这个 我 处理 不 了", ["这个问题我不会处理"]),
 ])
 def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: list[str]) -> None:
     assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases
@@ -118,6 +127,8 @@ def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: li
     "我 这边 忙 完 给 您 回 电话",
     "我们 会 想 办法 解决",
     "招商 不 归 我们 管 您 打 招商部 电话",
+    "这 不是 我们 管 的 您 可以 联系 街道 办",
+    "不 知道 您 明天 在 不 在 家",
 ])
 def test_look_alikes_of_forbidden_phrases_are_not_flagged_r16(line: str) -> None:
     assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == []
