@@ -33,14 +33,20 @@ def at(message: RawMessage) -> float:
     return float(message.headers.get("Timestamp", "0"))
 
 
-def snapshot(stream: list[RawMessage], taken_at: float) -> list[ev.ChannelSnapshot]:
-    """CoreShowChannels as Asterisk answered it at ``taken_at``: the caller's Local pair (the ;2
-    in Queue) and the agent's phone ringing, with its CDR start."""
+def channels_created(stream: list[RawMessage], taken_at: float) -> dict[str, tuple[float, str, str]]:
+    """Each channel created by ``taken_at``: its creation time, Uniqueid and Linkedid."""
     created: dict[str, tuple[float, str, str]] = {}
     for m in stream:
         h = m.headers
         if h.get("Event") == "Newchannel" and at(m) <= taken_at:
             created[h["Channel"]] = (at(m), h["Uniqueid"], h["Linkedid"])
+    return created
+
+
+def snapshot(stream: list[RawMessage], taken_at: float) -> list[ev.ChannelSnapshot]:
+    """CoreShowChannels as Asterisk answered it at ``taken_at``: the caller's Local pair (the ;2
+    in Queue) and the agent's phone ringing, with its CDR start."""
+    created = channels_created(stream, taken_at)
     out = []
     for channel, (start, uniqueid, linkedid) in created.items():
         if channel == LEG:

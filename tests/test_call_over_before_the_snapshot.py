@@ -20,7 +20,7 @@ from callcenter.calls.ingest import ingest
 from callcenter.calls.model import CallRecord
 from callcenter.calls.tracker import CallTracker, Journal
 from tests.asterisk.pbx import events_of, truth
-from tests.test_answer_before_the_snapshot import CAPTURE, LEG, RULE, at, messages
+from tests.test_answer_before_the_snapshot import CAPTURE, LEG, RULE, at, channels_created, messages
 
 MEMBER = "101 李秀英"
 BRIDGE = "5d8f3c1e-bridge"
@@ -36,11 +36,7 @@ def talking_snapshot(stream: list[RawMessage], taken_at: float,
                      answered_at: float) -> list[ev.ChannelSnapshot]:
     """CoreShowChannels while the agent talks: the caller's ;2 in Queue and the agent's phone
     (AppQueue, with its CDR start and answer) in one bridge, the ;1 in the dialplan."""
-    created: dict[str, tuple[float, str, str]] = {}
-    for m in stream:
-        h = m.headers
-        if h.get("Event") == "Newchannel" and at(m) <= taken_at:
-            created[h["Channel"]] = (at(m), h["Uniqueid"], h["Linkedid"])
+    created = channels_created(stream, taken_at)
     out = []
     for channel, (start, uniqueid, linkedid) in created.items():
         app, data, bridge = ("AppQueue", "(Outgoing Line)", BRIDGE) if channel == LEG else (

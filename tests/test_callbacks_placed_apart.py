@@ -48,12 +48,8 @@ def engine(cluster: Cluster) -> Iterator[Engine]:
 
 
 def _tracker(cluster: Cluster, pbx: str) -> Part:
-    part = cluster.start(pbx, ("tracker",), CALLCENTER_PBX_NAME=pbx, CALLCENTER_PBXSIM_SYSTEMNAME=pbx)
-    cluster.wait_running(part)
-    # NOTIFY reaches only who listens: wait until its relay does.
-    wait_for(lambda: _one(cluster, "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
-                                   "AND query ILIKE 'LISTEN%'", name=pbx), 60, f"{pbx}'s relay to listen")
-    return part
+    return cluster.start_listening(pbx, ("tracker",), CALLCENTER_PBX_NAME=pbx,
+                                   CALLCENTER_PBXSIM_SYSTEMNAME=pbx)
 
 
 def _one(cluster: Cluster, sql: str, **params: object) -> object:

@@ -31,7 +31,7 @@ from callcenter.db.session import make_engine, migrate
 from tests.support.csrf import FORM_TOKEN, META_TOKEN
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresCluster
-from tests.topology.cluster import PASSWORD, SUPERVISOR, Cluster, Part, around_the_clock, wait_for
+from tests.topology.cluster import PASSWORD, SUPERVISOR, Cluster, around_the_clock, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -55,21 +55,6 @@ def engine(cluster: Cluster) -> Iterator[Engine]:
     engine = make_engine(cluster.database_url)
     yield engine
     engine.dispose()
-
-
-def _listening(engine: Engine, name: str) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
-                                      "AND query ILIKE 'LISTEN%'"), {"name": name}).scalar())
-
-
-def _start(cluster: Cluster, engine: Engine, name: str, roles: tuple[str, ...], *args: str,
-           **env: str) -> Part:
-    part = cluster.start(name, roles, *args, **env)
-    cluster.wait_running(part)
-    # NOTIFY reaches only who listens: wait until its relay does.
-    wait_for(lambda: _listening(engine, name), 60, f"{name}'s relay to listen")
-    return part
 
 
 def _signed_in(port: int, user: str = AGENT, password: str = AGENT_PASSWORD) -> httpx.Client:
@@ -136,7 +121,7 @@ def _ticket(engine: Engine) -> int:
 
 def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
         cluster: Cluster, engine: Engine) -> None:
-    web = _start(cluster, engine, "web", ("web",))
+    web = cluster.start_listening("web", ("web",))
     assert web.web_port is not None
     desk = _signed_in(web.web_port)
 
@@ -146,7 +131,7 @@ def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
     assert answer.status_code == 502, answer.text
     assert answer.json()["error"].startswith("电话系统未连接，请稍后再试 / the phone system is not connected")
 
-    _start(cluster, engine, "pbx-a", ("tracker",), CALLCENTER_PBX_NAME="pbx-a",
+    cluster.start_listening("pbx-a", ("tracker",), CALLCENTER_PBX_NAME="pbx-a",
            CALLCENTER_PBXSIM_SYSTEMNAME="pbx-a", CALLCENTER_LIVE_PORT=str(free_port()))
     stream = DeskStream(web.web_port)
     wait_for(lambda: stream.of("state"), 30, "the desk's event stream")
@@ -162,7 +147,7 @@ def test_the_web_roles_desk_pauses_and_calls_through_the_tracker_of_its_pbx(
 
     # A web front end started after the pause heard no change: its desk shows the pause all the same,
     # from the queue snapshot the trackers answer through the relay.
-    later = _start(cluster, engine, "web-2", ("web",))
+    later = cluster.start_listening("web-2", ("web",))
     assert later.web_port is not None
     shown = _shown(_signed_in(later.web_port), True, timeout=90)
     assert (shown["state"], shown["reason"], shown["queues"]) == ("paused", "午餐", ["repair", "service"])
@@ -216,11 +201,11 @@ def _audited(engine: Engine, action: str) -> list[str]:
 
 def test_a_supervisor_on_the_web_role_listens_in_through_the_tracker_that_follows_the_call(
         cluster: Cluster, engine: Engine, tmp_path: Path) -> None:
-    web = _start(cluster, engine, "web", ("web",))
+    web = cluster.start_listening("web", ("web",))
     assert web.web_port is not None
     plan = tmp_path / "listen.toml"
     plan.write_text(IN_CONVERSATION, encoding="utf-8")
-    _start(cluster, engine, "pbx-a", ("tracker",), "--scenario", str(plan), CALLCENTER_PBX_NAME="pbx-a",
+    cluster.start_listening("pbx-a", ("tracker",), "--scenario", str(plan), CALLCENTER_PBX_NAME="pbx-a",
            CALLCENTER_PBXSIM_SYSTEMNAME="pbx-a", CALLCENTER_LIVE_PORT=str(free_port()))
     supervisor = _signed_in(web.web_port, SUPERVISOR, PASSWORD)
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import text
+
+from callcenter.db.session import make_engine
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,6 +112,23 @@ class Cluster:
         wait_for(lambda: "running:" in part.output() or part.proc.poll() is not None, timeout,
                  f"{part.name} to start")
         assert part.proc.poll() is None, f"{part.name} stopped:\n{part.output()[-3000:]}"
+
+    def relay_listening(self, name: str) -> bool:
+        """Whether the part named ``name`` has its relay LISTENing (NOTIFY reaches only who listens)."""
+        engine = make_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                                              "= :name AND query ILIKE 'LISTEN%'"), {"name": name}).scalar())
+        finally:
+            engine.dispose()
+
+    def start_listening(self, name: str, roles: tuple[str, ...], *args: str, **env: str) -> Part:
+        """A part started, running, and its relay listening."""
+        part = self.start(name, roles, *args, **env)
+        self.wait_running(part)
+        wait_for(lambda: self.relay_listening(name), 60, f"{name}'s relay to listen")
+        return part
 
     def stop_all(self) -> None:
         """SIGTERM to every part at once, then each waited for (and killed if it hangs)."""
