@@ -90,6 +90,11 @@ def test_forbidden_phrases_in_normal_form_r16(line: str, phrases: list[str]) -> 
     ("这个 不是 我们 管 的", ["我们不管"]),
     ("我 现在 没 空 您 过 会儿 再 打", ["我现在很忙"]),
     ("这个 我 处理 不 了", ["这个问题我不会处理"]),
+    # regional words
+    ("这 事儿 跟 咱 物业 没 关系", ["跟我们没关系"]),
+    ("这个 我 也 晓 不 得", ["不知道"]),
+    ("这个 我们 也 莫得 办法", ["没办法解决"]),
+    ("这 不 归 咱 管", ["我们不管"]),
 ])
 def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: list[str]) -> None:
     assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases
