@@ -367,3 +367,27 @@ def test_name_from_how_the_agent_speaks_to_the_caller_r4(turns: tuple[tuple[str,
 def test_rooms_after_floors_rows_and_the_callers_own_area_r4(turns: tuple[tuple[str, str], ...],
                                                             address: str | None) -> None:
     assert extract_address(call(("agent", "您好 物业 服务 中心"), *turns)) == address
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("你们 快 来 看看 昨天 冻 裂 的 水管 爆 了 水 哗哗 地 流", "flood"),  # asking for help at once: now
+    ("墙 里 的 管子 打 穿 了 水 喷 出来 了", "flood"),
+    ("走廊 的 水 已经 往 电梯井 里 流", "flood"),
+    ("屋檐 上 的 冰 刚才 掉 下来 一 大 块", "falling"),
+])
+def test_more_dangers_in_everyday_words_r19(text: str, kind: str) -> None:
+    assert kind in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "后天 停电 检修 我 家 有 制氧机 想 问 几 点 停",  # a planned outage's day, told before
+    "别 哪 天 把 纸箱 点 着 了",  # someday
+    "昨天 厨房 有 股 煤气 味 燃气 公司 来 拧紧 了 现在 没 味",  # over: 现在 said of its end
+    "昨天 晚上 也 是 一股 煤气 味 现在 一点 味道 都 没得 了",
+    "昨天 开关 闪 了 一下 火花 今天 再 按 也 没啥 焦味",
+    "能 不 能 帮 我 保管 一 把 钥匙",  # 保管 sounds like 爆管
+    "门口 的 弱电箱 盖板 掉 下来 了",  # 电箱 sounds like 电线
+    "冰箱 门 掉 下来 了",
+])
+def test_more_look_alikes_past_and_planned_dangers_are_not_emergencies_r19(text: str) -> None:
+    assert not is_emergency(caller(text))

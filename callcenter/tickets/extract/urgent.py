@@ -31,7 +31,9 @@ DANGERS: dict[str, re.Pattern[str]] = {
                         r"水[^|]{0,6}冲下来|泡了|泡水|"
                         r"(水|污水)[^|]{0,12}往(下|外)(流|淌|冒|涌)|水[^|]{0,8}(还在涨|越涨越)|"
                         # water let in from above, down a ceiling or into a light fitting
-                        r"水[^|]{0,10}往[^|]{0,4}灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}(都是|全是|进)水"),
+                        r"水[^|]{0,10}往[^|]{0,4}灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}(都是|全是|进)水|"
+                        # water spraying out of a pipe, or running into a lift shaft
+                        r"水[^|]{0,3}喷|往电梯井|(流|灌)[^|]{0,3}电梯井"),
     "lift": re.compile(r"电梯[^|]{0,20}(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}(不动|中间)|"
                        r"停在[^|]{0,8}中间)|(困|关|卡)在电梯|被困|"
                        r"电梯(里|里面|里头)[^|]{0,12}(打不开|开不了|出不去)|电梯[^|]{0,10}(下坠|往下掉|掉下去|冲顶|蹲底)|"
@@ -49,7 +51,7 @@ DANGERS: dict[str, re.Pattern[str]] = {
     "falling": re.compile(r"(掉|砸)下来[^|]{0,4}砸|砸到人|砸伤人|要塌|塌下来|(要|快)(掉|塌|倒)下来|往下坠|"
                           r"摇摇欲坠|(外墙|瓷砖|玻璃|招牌|广告牌|外机|吊顶)[^|]{0,12}(松|翘|裂)[^|]{0,12}晃|"
                           # a facade shedding now; pieces still loose that the wind sways
-                          r"(外墙|外立面)[^|]{0,6}掉下来|(翘|松)(着|了|起来)[^|]{0,8}(风一吹|一吹)[^|]{0,4}(晃|摇)|"
+                          r"(外墙|外立面|(?<!结)冰(?!箱|柜|淇)|冰溜子|冰挂|冰凌|冰锥)[^|]{0,6}掉下来|(翘|松)(着|了|起来)[^|]{0,8}(风一吹|一吹)[^|]{0,4}(晃|摇)|"
                           r"(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"),
     # R19's "danger to people now" that is not the building's: a person collapsed or shut in, or a
     # machine someone breathes by stopped (an outage is urgent business, this is an emergency)
@@ -62,15 +64,22 @@ DANGERS: dict[str, re.Pattern[str]] = {
 # Words that put a danger in the past or in a supposition: the caller is telling of yesterday's
 # leak (fixed since) or of what might happen, not calling about a danger now (R19: "now").
 _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天|前天|去年|前几天|前些天|那次|那回|"
-                           r"当时|万一|如果|要是|假如|防止|预防|演练|新闻")
-_NOW = re.compile(r"现在|刚才|刚刚|正在|还在|一直|越来越|这会儿")
+                           r"当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
+                           # a planned outage's day, told before the danger it might bring
+                           r"明天|后天|下个?(礼拜|星期|周|月)")
+# A caller asking for someone at once tells of a danger now, whatever else they say of the past
+# (快来看看 地下室 昨天 冻 的 水管 炸 了).
+_HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧过来|赶紧派|快派|快点派")
+# 现在 followed by a negation is said of a danger over (现在 一点 味道 都 没得 了), not of one now.
+_NOW = re.compile(r"现在(?![^|]{0,8}(没|不))|刚才|刚刚|正在|还在|一直|越来越|这会儿")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
 # came again), nor right after another time (昨天下午又停: yesterday's, again).
 _AGAIN = re.compile(r"又(?!要|会|来)[^|]{0,2}(漏|冒|爆|着|烧|困|卡|停|响|喷|淹|灌|晃|掉|涨|闻到|开始)")
 _SAME_TIME = 6  # characters after another time within which 又 belongs to that time
 _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
                    r"(修好了|弄好了|不漏了|救出来了|放出来了|没事了|灭了|散了)|"
-                   r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)[^|]{0,2}了")
+                   r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)([^|]{0,2}了|(?=\||$))|"
+                   r"现在[^|]{0,8}(没得|没有|没)了")
 # Water that runs down a wall or a window every summer is an air conditioner's, not a flood; a
 # cistern that keeps running or a drain that backs up is a repair, unless it bursts or floods.
 # Wind that pours in (风灌进来) through a broken pane is no water at all.
@@ -78,7 +87,7 @@ _HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风")}
 _BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机")
 _STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|漫|涨")
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
-_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不)$")
+_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么)$")
 
 
 def _alternatives(source: str) -> list[str]:
@@ -114,6 +123,9 @@ def _heard_alike(alternative: str) -> bool:
 _CLASS = re.compile(r"\[[^\]]*\]")
 # Cues whose sound is also that of everyday words (出电梯 and 出电话 sound like 触电, 找起来 like
 # 着起来, 黑眼圈 like 黑烟, 书快到了 like 树快倒, 抽烟到处 like 淹到): matched only as written.
+# Everyday words that sound like a cue's word (保管 like 爆管, 电箱 like 电线): written so by the
+# recogniser, they were said, and a heard match through them is no cue.
+_SOUND_ALIKE_WORDS = ("保管", "电箱")
 _WRITTEN_ONLY = frozenset({"触电", "着起来", "黑烟", "淹到", "(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"})
 # The same dangers, heard: each cue matched by its sound, with the characters it is written with.
 HEARD: dict[str, list[tuple[re.Pattern[str], frozenset[str]]]] = {
@@ -130,10 +142,11 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
     every character of a word, while a different word of the same sound (盲道 for 漫到) has none."""
     written = text if written is None else written
     for match in pattern.finditer(text):
-        before = written[max(0, match.start() - 3):match.start()]
+        before = written[max(0, match.start() - 4):match.start()]
         if _NEGATED.search(before):
             continue
-        if cue and not cue & set(written[match.start():match.end()]):
+        if cue and (not cue & set(written[match.start():match.end()])
+                    or any(word in written[match.start():match.end()] for word in _SOUND_ALIKE_WORDS)):
             continue
         if _not_now(written, match.start(), match.end()):
             continue
@@ -149,22 +162,29 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
 
 
 def _not_now(written: str, start: int, end: int) -> bool:
-    """The danger at written[start:end] is said to be over after it (in the caller's next words
-    too), or told as past or supposed: another time named before it in the same turn or inside
-    the cue's own words (电梯昨天下午又停在半中间), with nothing saying "now" between them or after
-    it (前几天 漏气 现在 还在 漏 is now)."""
-    after = written[end:end + _AFTER]
-    if _OVER.search(after):
+    """The danger at written[start:end] is said to be over in or after it (in the caller's next
+    words too), or told as past or supposed: another time named before it in the same turn or
+    inside the cue's own words (电梯昨天下午又停在半中间), with nothing saying "now" between them or
+    after it in the turn (前几天 漏气 现在 还在 漏 is now)."""
+    if _OVER.search(written, start, end + _AFTER):
         return True
     turn_start = written.rfind("|", 0, start) + 1
-    reach = written[max(turn_start, start - _BEFORE):end]
-    other = list(_ANOTHER_TIME.finditer(reach))
+    turn_end = written.find("|", end)
+    turn_end = len(written) if turn_end < 0 else turn_end
+    if _HURRY.search(written, turn_start, turn_end):
+        return False
+    reach = max(turn_start, start - _BEFORE)
+    other = list(_ANOTHER_TIME.finditer(written, reach, end))
     if not other:
         return False
-    since = reach[other[-1].end():]
-    rest_of_turn = after.split("|")[0]
-    again_since = any(m.start() >= _SAME_TIME for m in _AGAIN.finditer(since))
-    return not (_NOW.search(since) or again_since or _NOW.search(rest_of_turn) or _AGAIN.search(rest_of_turn))
+    since, rest_end = other[-1].end(), min(turn_end, end + _AFTER)
+
+    def said(pattern: re.Pattern[str], lo: int, hi: int, skip: int = 0) -> bool:
+        # read on the whole text, so that a lookahead sees past hi (现在 … 没得了)
+        return any(lo + skip <= m.start() < hi for m in pattern.finditer(written, lo))
+
+    return not (said(_NOW, since, end) or said(_AGAIN, since, end, _SAME_TIME)
+                or said(_NOW, end, rest_end) or said(_AGAIN, end, rest_end))
 
 
 def emergency_kinds(transcript: Transcript) -> list[str]:
