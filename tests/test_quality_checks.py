@@ -134,6 +134,9 @@ def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: li
     "招商 不 归 我们 管 您 打 招商部 电话",
     "这 不是 我们 管 的 您 可以 联系 街道 办",
     "不 知道 您 明天 在 不 在 家",
+    "很多 业主 不 知道 这个 规定 我们 会 贴 通知",
+    "师傅 也 不 清楚 您 家 在 哪 我 把 地址 发 给 他",
+    "维修 师傅 们 都 忙 着 呢 下午 两 点 到",
 ])
 def test_look_alikes_of_forbidden_phrases_are_not_flagged_r16(line: str) -> None:
     assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == []

@@ -43,8 +43,9 @@ FORBIDDEN: dict[str, re.Pattern[str]] = {
     "随便": re.compile(r"(?<![不别勿])随便|随(你|您)(们)?便"),
     "这个问题我不会处理": re.compile(r"(这个问题|这个|这事|这种事)?我(也)?"
                                      r"(不会(处理|弄|搞)(?!错|坏|的时候)|处理不了)"),
-    "我现在很忙": re.compile(r"我(们)?(现在|这会儿?|这边)?(很|太|特别|非常|正|正在)忙(?!完)|忙着呢|下次再打|"
-                             r"我(们)?(现在|这会儿?|这边)?没(空|工夫)|(您|你)(晚点|过会儿?|等会儿?|一会儿|回头|改天)再打"),
+    "我现在很忙": re.compile(r"我(们)?(现在|这会儿?|这边)?(很|太|特别|非常|正|正在)忙(?!完)|"
+                             r"我(这边|这儿)?正?忙着呢|下次再打|我(们)?(现在|这会儿?|这边)?没(空(?!调)|工夫)|"
+                             r"(您|你)(晚点|过会儿?|等会儿?|一会儿|回头|改天)再打"),
 }
 
 # Words just before the phrase that make it not the agent's own saying: a negation (不能说 / 不会跟您
@@ -57,8 +58,11 @@ _NOT_SAID_BEFORE = re.compile(
     r"|不管|无论|不论|所谓的?|什么叫做?|[“\"「'])$")
 # A condition or supposition before it (如果 … 解决不了, 要是您不清楚).
 _SUPPOSED_BEFORE = re.compile(r"(如果|要是|万一|假如|假设|若是?|即使|就算|哪怕|一旦)\w{0,6}$")
-# Said of the caller (您不知道也没关系, 你要是不清楚), for the phrases about not knowing or not managing.
-_CALLER_BEFORE = re.compile(r"(?<![跟对和同给向让帮替])(您|你)们?(也|还|都|要是|如果|可能|是|并|会|要)?$")
+# Said of the caller or of someone else (您不知道也没关系, 你要是不清楚, 很多业主不知道这个规定, 师傅也
+# 不清楚您家在哪), for the phrases about not knowing or not managing: the agent is not saying it of
+# the centre.
+_OTHERS_BEFORE = re.compile(r"((?<![跟对和同给向让帮替])(您|你)|他|她|业主|大家|邻居|师傅|保安|住户|居民|"
+                            r"对方|很多人|有些人|别人|楼上|楼下)们?(也|还|都|要是|如果|可能|是|并|会|要|可能也)?$")
 _ABOUT_KNOWING = frozenset({"不知道", "不清楚", "没办法解决"})
 # Words just after it: a condition (不清楚的话), the phrase named as words (跟我们没关系这种话).
 _NOT_SAID_AFTER = re.compile(r"^(的话|的时候|时候|时|(这种|这样|这类|之类)的?(话|说法|回答|字眼))")
@@ -84,7 +88,7 @@ def said_in(text: str) -> list[tuple[int, str]]:
                 continue
             if _NOT_SAID_AFTER.match(after):
                 continue
-            if phrase in _ABOUT_KNOWING and _CALLER_BEFORE.search(before):
+            if phrase in _ABOUT_KNOWING and _OTHERS_BEFORE.search(before):
                 continue
             if phrase == "我现在很忙" and _INVITED_BEFORE.search(before):
                 continue
