@@ -391,3 +391,14 @@ def test_more_dangers_in_everyday_words_r19(text: str, kind: str) -> None:
 ])
 def test_more_look_alikes_past_and_planned_dangers_are_not_emergencies_r19(text: str) -> None:
     assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 是 七 号 的 孔 令 辉 电话 一 三 九", "孔令辉"),  # the name ends before 电话
+    ("三 号 楼 二 单元 五 零 四 鲁 海 峰 我 就 想 说", "鲁海峰"),  # right after the room
+    ("我 秦 晓 光 八 号 楼 的", "秦晓光"),  # 我 and the name, then the building
+    ("住 五 号 楼 二 单元 八 零 一 卫生间 那个 管子 裂 了", None),
+    ("五 号 楼 八 零 一 马桶 那个 水箱 坏 了", None),
+])
+def test_full_names_said_around_the_address_r4(text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name

@@ -42,21 +42,28 @@ _NUMERAL = "零一幺二两三四五六七八九十百千"
 _ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主)?"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
                   rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
-# 我是D座一五零二的周丽华, 我是十六栋一单元二一零一的业主赵雪梅: the name after the caller's address
-# in a self-introduction.
-# The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, the start of a clause: 雷鸣|带孩子,
-# the surname said again to spell it: 柏文涛|柏树的柏),
-# so that 的卫生间漏水 or 的业主马桶堵了 are not read as names.
-FULL_AFTER_ADDRESS = re.compile(
-    rf"我是[^|我]{{1,16}}的{_ROLE_BEFORE}(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
-    rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住家在是今昨明这]|[{''.join(sorted(_CLAUSE_START))}]|(?P=s))")
 # Words a caller calls themselves by that begin with a surname's character (我是顾客).
-_NOT_NAMES = ("顾客", "商户", "商家", "常住", "周末", "周日", "周边", "周围")
+_NOT_NAMES = ("顾客", "商户", "商家", "常住", "周末", "周日", "周边", "周围", "卫生")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
 _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里",
                "这边", "那边",
                "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个",
                "有事")
+_GIVEN = rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
+# The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, 电话, the start of a clause:
+# 雷鸣|带孩子, the surname said again to spell it: 柏文涛|柏树的柏), so that 的卫生间漏水 or
+# 的业主马桶堵了 are not read as names.
+_NAME_ENDS = (rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住家在是今昨明这]|"
+              rf"[{''.join(sorted(_CLAUSE_START))}]|(?P=s)|{'|'.join(_AFTER_NAME)})")
+# 我是D座一五零二的周丽华, 我是十六栋一单元二一零一的业主赵雪梅: the name after the caller's address
+# in a self-introduction.
+FULL_AFTER_ADDRESS = re.compile(rf"我是[^|我]{{1,16}}的{_ROLE_BEFORE}{_GIVEN}{_NAME_ENDS}")
+# Right after the room, with no 的, only a name that ends the sentence or comes before 我 or the
+# phone (…二零三常建华|我就说; not 八零一卫生间那个管子).
+FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_ROLE_BEFORE}{_GIVEN}"
+                             rf"(?=我|[|，。,]|$|[呃嗯]|(?P=s)|电话|手机)")
+# 我王建军一号楼…: 我 and the name, then the building.
+FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢|座|单元))")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
 # Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
 OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
@@ -104,7 +111,7 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                 and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{2}}",
                                  words[i + 2]) and not _is_title(words[i + 2]):
             return words[i + 1] + words[i + 2]
-    for pattern in (FULL, FULL_AFTER_ADDRESS):
+    for pattern in (FULL, FULL_AFTER_ADDRESS, FULL_AFTER_ROOM, FULL_BEFORE_ADDRESS):
         for text in caller_turns:
             for match in pattern.finditer(text):
                 given = match.group("g")
