@@ -123,8 +123,10 @@ def test_download_command_shows_progress_and_the_checksum(site: ModelSite, env: 
     assert result.exit_code == 0, result.output
     assert "vosk-model-test-0.1" in result.output and "100%" in result.output
     assert f"SHA-256 {_sha(zip_bytes)}" in result.output and "no pinned checksum" in result.output
+    assert "正在下载" in result.output and "已安装到" in result.output  # Chinese first, then English
     listed = CliRunner().invoke(app, ["list"], env=env)
-    assert "vosk-model-test-0.1" in listed.output and "ok" in listed.output
+    [line] = [line for line in listed.output.splitlines() if "vosk-model-test-0.1" in line]
+    assert line.rstrip().endswith("可用 / ok") and listed.output.startswith("模型目录：")
 
 
 def test_an_interrupted_download_resumes_with_a_range_request(site: ModelSite, tmp_path: Path) -> None:

@@ -45,7 +45,9 @@ def test_transcribe_prints_json_with_word_timestamps_and_its_progress_on_stderr(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # stdout is the JSON alone; what is happening goes to stderr
     progress = result.stderr.splitlines()
-    assert progress[0] == "loading model model …" and progress[-1].startswith(f"recognising {wav.name}: 100%")
+    assert progress[0] == "正在加载模型 model … / loading model model …"
+    last = progress[-1]
+    assert last.startswith(f"正在识别 {wav.name}：100%") and f"recognising {wav.name}: 100%" in last
     assert data["model"] == "model" and data["sample_rate"] == 8000
     words = [w for u in data["utterances"] for w in u["words"]]
     assert words and all(w["start"] <= w["end"] for w in words)

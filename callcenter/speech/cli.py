@@ -14,6 +14,7 @@ from callcenter.config import load_settings
 from callcenter.speech.download import KNOWN_MODELS, base_url, download_model
 from callcenter.speech.errors import DownloadError, ModelUnavailable
 from callcenter.speech.models import list_models, resolve_model
+from callcenter.words.catalogue import both
 
 app = typer.Typer(help="Vosk speech models: list, install, download.", no_args_is_help=True)
 
@@ -23,17 +24,18 @@ def list_command() -> None:
     """Show the models in the models directory and which one is configured."""
     settings = load_settings()
     models = list_models(settings.models_dir)
-    typer.echo(f"models directory: {settings.models_dir}")
+    typer.echo(both("models.directory", path=settings.models_dir))
     for model in models:
-        state = "ok" if model.problem is None else f"BROKEN: {model.problem}"
+        state = both("models.ok") if model.problem is None else both("models.broken", problem=model.problem)
         typer.echo(f"  {model.name:32} {model.size_bytes / 1e6:9.1f} MB  {state}")
     if not models:
-        typer.echo("  (none installed)")
+        typer.echo("  " + both("models.none_installed"))
     try:
-        typer.echo(f"configured: {resolve_model(settings)}")
+        typer.echo(both("models.configured", model=resolve_model(settings)))
     except ModelUnavailable as exc:  # a missing model is a normal state here, not a failure of `list`
-        typer.echo(f"configured: {exc}")
-    typer.echo("downloadable by name: " + ", ".join(KNOWN_MODELS))
+        typer.echo(both("models.configured_unavailable"))
+        typer.echo(f"  {exc}")
+    typer.echo(both("models.downloadable", names=", ".join(KNOWN_MODELS)))
 
 
 @app.command("install")
@@ -48,7 +50,7 @@ def install_command(
 
     settings = load_settings()
     target = install_model(source, settings.models_dir, name, replace=replace)
-    typer.echo(f"installed {target}")
+    typer.echo(both("models.installed", path=target))
 
 
 @app.command("download")
@@ -68,16 +70,17 @@ def download_command(
                             "(for another model, give its site with --url or CALLCENTER_MODELS_URL)")
     settings = load_settings()
     source = url or base_url()
-    typer.echo(f"downloading {source}/{name}.zip")
+    typer.echo(both("models.downloading", url=f"{source}/{name}.zip"))
     bar = _ProgressLine(name)
     installed, got = download_model(name, settings.models_dir, url_base=source, sha256=sha256, size=size,
                                     progress=bar, replace=replace)
     bar.finish()
-    how = "resumed" if got.resumed else ("restarted" if got.restarts else "complete")
-    typer.echo(f"downloaded {got.size} bytes ({how}), SHA-256 {got.sha256}")
+    downloaded = ("models.downloaded_resumed" if got.resumed
+                  else "models.downloaded_restarted" if got.restarts else "models.downloaded_complete")
+    typer.echo(both(downloaded, size=got.size, sha256=got.sha256))
     if sha256 is None and (KNOWN_MODELS.get(name) is None or KNOWN_MODELS[name].sha256 is None):
-        typer.echo("note: no pinned checksum for this model; compare the SHA-256 above with a trusted source")
-    typer.echo(f"installed {installed}")
+        typer.echo(both("models.no_pinned_checksum"))
+    typer.echo(both("models.installed", path=installed))
 
 
 class _ProgressLine:
@@ -115,7 +118,7 @@ def transcribe(
     inspect_wav(file)  # refuse bad audio before paying for the model load
     path = model if model is not None else resolve_model(load_settings())
     # The result goes to stdout as JSON; what is happening meanwhile goes to stderr.
-    typer.echo(f"loading model {path.name} …", err=True)
+    typer.echo(both("speech.loading_model", name=path.name), err=True)
     recognizer = Recognizer(path)
     shown = _DecodeProgress(file.name)
     result = recognizer.transcribe(file, progress=shown)
@@ -124,7 +127,8 @@ def transcribe(
 
 
 class _DecodeProgress:
-    """``recognising NAME: 40% (12.0 of 30.0 s)`` on stderr, one line per 10% (redrawn on a terminal)."""
+    """``正在识别 NAME：40%（12.0 / 30.0 秒） / recognising NAME: 40% (12.0 of 30.0 s)`` on stderr,
+    one line per 10% (redrawn on a terminal)."""
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -136,7 +140,8 @@ class _DecodeProgress:
         if percent // 10 == self._shown:
             return
         self._shown = percent // 10
-        line = f"recognising {self.label}: {percent}% ({done:.1f} of {total:.1f} s)"
+        line = both("speech.recognising", file=self.label, percent=percent, done=f"{done:.1f}",
+                    total=f"{total:.1f}")
         typer.echo(f"\r{line}" if self.tty else line, err=True, nl=not self.tty)
 
     def finish(self) -> None:
