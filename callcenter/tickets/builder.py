@@ -63,7 +63,7 @@ def extract(transcript: Transcript, centre_name: str | None = None,
     emergency = emergency_kinds(transcript)
     category = category or classify(transcript, bool(emergency))
     urgent = bool(emergency)
-    address = extract_address(transcript)
+    address = extract_address(transcript, urgent)
     return Extraction(
         id=transcript.id,
         category=category,

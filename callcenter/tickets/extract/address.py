@@ -236,9 +236,10 @@ def common_place(text: str) -> str | None:
     return None
 
 
-def extract_address(transcript: Transcript) -> str | None:
+def extract_address(transcript: Transcript, emergency: bool | None = None) -> str | None:
     """The caller's own address: the fullest building mention, completed by a room said apart;
-    without one, in an emergency (R19), the common place the caller names: where help is sent."""
+    without one, in an emergency (R19), the common place the caller names: where help is sent.
+    ``emergency``: the call's R19 verdict when the caller already has it."""
     for speaker in ("caller", "agent"):
         text = "|".join(t.joined for t in transcript.side(speaker))
         found = candidates(text)
@@ -254,7 +255,7 @@ def extract_address(transcript: Transcript) -> str | None:
                 best = replace(best, room=room)
         return best.text()
     caller = "|".join(t.joined for t in transcript.side("caller"))
-    if not is_emergency(transcript):
+    if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
         return own_part(caller)
     return common_place(caller)
