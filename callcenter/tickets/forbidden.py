@@ -14,7 +14,7 @@ from callcenter.tickets.transcript import Turn
 # Normal form (as R16 lists it, without its punctuation) → the ways of saying it in joined words.
 # Where a pattern needs words before the phrase to be sure, the group `said` marks the phrase.
 FORBIDDEN: dict[str, re.Pattern[str]] = {
-    "喂哪位": re.compile(r"^((喂|哎|诶)\W*)+(你好\W*)?(您|你)?是?(哪位|谁啊|谁呀)|"
+    "喂哪位": re.compile(r"^((嗯|呃)\W*)?((喂|哎|诶)\W*)+((你|您)好\W*)?(您|你)?是?(哪位|谁啊|谁呀)|"
                          r"^(你|您)?哪位(啊|呀)?(\W|$)"),
     "你找谁": re.compile(r"(你|您)(要|到底|是要|想)?找谁|找谁(啊|呀|呢)|"
                          r"(你|您)(要|到底)?找哪个(?=$|\W|啊|呀|嘛|呢)"),
