@@ -164,10 +164,13 @@ class Pbx:
         for listener in list(self.listeners):
             listener(message)
 
-    def queue_log_line(self, caller: Channel, queue: str, agent: str, event: str, *data: object) -> None:
-        """One queue_log line for the caller's stay in ``queue`` (when a queue_log is configured)."""
+    def queue_log_line(self, caller: Channel, queue: str, agent: str, event: str, *data: object,
+                       at: float | None = None) -> None:
+        """One queue_log line for the caller's stay in ``queue`` (when a queue_log is configured),
+        stamped ``at`` when its data was computed from that moment."""
         if self.queue_log is not None:
-            self.queue_log.write(self.now(), caller.uniqueid, queue, agent, event, *data)
+            stamp = self.now() if at is None else at
+            self.queue_log.write(stamp, caller.uniqueid, queue, agent, event, *data)
 
     def call_event(self, event: str, channel: Channel, *extra: tuple[str, str]) -> None:
         self.emit(event, "call,all", channel.headers() + list(extra))

@@ -128,9 +128,10 @@ def _abandon(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting, leg: 
                            round((pbx.now() - leg.started_at) * 1000))
         cancel_leg(pbx, caller, leg, no_answer=False)
     position = queue.position(entry)
-    hold = int(pbx.now() - entry.joined_at)
+    now = pbx.now()  # one reading: at speed the simulated clock can pass a second between two
+    hold = int(now - entry.joined_at)
     pbx.queue_log_line(caller, queue.name, "NONE", "ABANDON", position, entry.original_position,
-                       qlog.whole(pbx.now(), entry.joined_at))
+                       qlog.whole(now, entry.joined_at), at=now)
     pbx.agent_event("QueueCallerAbandon", caller, ("Queue", queue.name), ("Position", str(position)),
                     ("OriginalPosition", str(entry.original_position)), ("HoldTime", str(hold)))
     queue.waiting.remove(entry)
@@ -178,10 +179,11 @@ async def _connect(pbx: Pbx, caller: Channel, queue: QueueState, entry: Waiting,
         await run_agi(pbx, caller, agi)
     pbx.set_var(caller, "QUEUEWAIT", str(wait))
     pbx.set_var(caller, "QUEUEWAIT_MS", str(wait * 1000))
-    hold = int(pbx.now() - entry.joined_at)
+    now = pbx.now()  # one reading: at speed the simulated clock can pass a second between two
+    hold = int(now - entry.joined_at)
     ring = int(answered_at - leg.started_at)
-    pbx.queue_log_line(caller, queue.name, member.name, "CONNECT", qlog.whole(pbx.now(), entry.joined_at),
-                       leg.one.uniqueid, ring)
+    pbx.queue_log_line(caller, queue.name, member.name, "CONNECT", qlog.whole(now, entry.joined_at),
+                       leg.one.uniqueid, ring, at=now)
     pbx.agent_event("AgentConnect", caller, *leg.one.headers("Dest"), ("Queue", queue.name),
                     ("Interface", member.interface), ("MemberName", member.name), ("HoldTime", str(hold)),
                     ("RingTime", str(ring)))
