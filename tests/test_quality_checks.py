@@ -130,6 +130,7 @@ def test_forbidden_phrases_said_with_small_variations_r16(line: str, phrases: li
     "停水 了 没 办法 您 先 接 点 水",
     "师傅 说 今天 零件 没 到 没 办法 修 明天 一早 过去",
     "有 事 您 下次 再 打 这个 电话",
+    "您 下次 再 打 过来 直接 报 这个 单号 就 行",
     "我 这边 忙 完 给 您 回 电话",
     "我们 会 想 办法 解决",
     "招商 不 归 我们 管 您 打 招商部 电话",

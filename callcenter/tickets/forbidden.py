@@ -68,8 +68,9 @@ _OTHERS_BEFORE = re.compile(r"((?<![跟对和同给向让帮替])(您|你)|他|�
 _ABOUT_KNOWING = frozenset({"不知道", "不清楚", "没办法解决"})
 # Words just after it: a condition (不清楚的话), the phrase named as words (跟我们没关系这种话).
 _NOT_SAID_AFTER = re.compile(r"^(的话|的时候|时候|时|(这种|这样|这类|之类)的?(话|说法|回答|字眼))")
-# 下次再打 inviting the caller back (有事您下次再打, 再有问题下次再打) is not sending them away.
-_INVITED_BEFORE = re.compile(r"(有事|有问题|再有|还有|随时)[^，。]{0,4}$")
+# 下次再打 inviting the caller back (有事您下次再打, 下次再打过来直接报单号) is not sending them away.
+_INVITED_BEFORE = re.compile(r"(有事|有问题|再有|还有|随时)\w{0,4}$")
+_INVITED_AFTER = re.compile(r"^\w{0,4}?(直接|报|说一下|找我|就行|就可以|也可以)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def said_in(text: str) -> list[tuple[int, str]]:
                 continue
             if phrase in _ABOUT_KNOWING and _OTHERS_BEFORE.search(before):
                 continue
-            if phrase == "我现在很忙" and _INVITED_BEFORE.search(before):
+            if phrase == "我现在很忙" and (_INVITED_BEFORE.search(before) or _INVITED_AFTER.match(after)):
                 continue
             found.append((start, phrase))
     return sorted(found)
