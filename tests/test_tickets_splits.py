@@ -1,6 +1,8 @@
 """The shipped train / dev / test split (callcenter/tickets/data) shares no call and no caller
-sentence across splits, nor with the hand-written sets that judge (handwritten4/5/6/7/8/9), and is
-what tests/data/transcripts/split.py draws (a whole generated matter goes to one split)."""
+sentence across splits, nor with the hand-written sets that judge (handwritten8/9); the calls in
+other people's words meant for fitting (handwritten4/5/6/7, which judged once) are in train and dev,
+never in test; and the split is what tests/data/transcripts/split.py draws (a whole generated
+matter goes to one split)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,12 @@ ROOT = Path(__file__).parent.parent
 SHIPPED = ROOT / "callcenter" / "tickets" / "data"
 DATA = Path(__file__).parent / "data" / "transcripts"
 SPLITS = ("train", "dev", "test")
+JUDGES = ("handwritten8.jsonl", "handwritten9.jsonl")
+
+
+def _split_py() -> Any:
+    sys.path.insert(0, str(DATA))
+    return importlib.import_module("split")  # tests/data/transcripts/split.py
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -47,15 +55,28 @@ def test_no_caller_sentence_is_shared_across_splits(splits: dict[str, list[dict[
 
 
 def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]]) -> None:
-    shipped = {r["id"] for name in SPLITS for r in splits[name]}
-    for judge in ("handwritten4.jsonl", "handwritten5.jsonl", "handwritten6.jsonl",
-                  "handwritten7.jsonl", "handwritten8.jsonl", "handwritten9.jsonl"):
-        records = _records(DATA / judge)
-        assert not shipped & {r["id"] for r in records}
-        assert not _caller_sentences(records) & _caller_sentences([r for n in SPLITS for r in splits[n]])
+    present = [DATA / judge for judge in JUDGES if (DATA / judge).exists()]
+    if not present:
+        pytest.skip("no judging set (handwritten8/9) is written yet")
+    shipped = [r for name in SPLITS for r in splits[name]]
+    for path in present:
+        assert path.name not in _split_py().TRAIN_DEV_ONLY
+        records = _records(path)
+        shared_calls = {r["id"] for r in shipped} & {r["id"] for r in records}
+        shared_sentences = _caller_sentences(records) & _caller_sentences(shipped)
+        assert (len(shared_calls), len(shared_sentences)) == (0, 0), path.name
+
+
+def test_calls_in_other_peoples_words_are_fitted_on_never_in_the_test_split(
+        splits: dict[str, list[dict[str, Any]]]) -> None:
+    names = _split_py().TRAIN_DEV_ONLY
+    assert {f"handwritten{n}.jsonl" for n in (4, 5, 6, 7)} <= set(names)
+    ids = {r["id"] for name in names for r in _records(DATA / name)}
+    fitted = {r["id"] for name in ("train", "dev") for r in splits[name]}
+    assert not ids & {r["id"] for r in splits["test"]}
+    assert len(ids & fitted) >= 0.9 * len(ids)  # only calls repeating another split's sentence left out
+    assert ids & {r["id"] for r in splits["train"]} and ids & {r["id"] for r in splits["dev"]}
 
 
 def test_the_split_is_the_one_split_py_draws(splits: dict[str, list[dict[str, Any]]]) -> None:
-    sys.path.insert(0, str(DATA))
-    split = importlib.import_module("split")  # tests/data/transcripts/split.py
-    assert split.split() == splits
+    assert _split_py().split() == splits
