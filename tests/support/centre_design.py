@@ -1,0 +1,183 @@
+"""How the category model should learn from a centre it has never seen (issue 15, R5): the design
+protocol, "leave one author out" on the hand-written calls the shipped model is fitted on.
+
+For each author A (handwritten4–7, handwritten_train_a/b/c, each one person's calls): the shipped
+settings are fitted on the shipped train + dev splits without any of A's calls; in several random
+orders, the first half of A's calls is learned (0 / 10 / 20 / 40 of them, as a refit learns the
+centre's examples) and A's other half is scored (category macro-F1, emergencies repairs, as
+`tickets evaluate`). Averaged over authors and orders, this stands for an unseen centre. The
+judging sets (handwritten8/9) are never read here.
+
+    python -m tests.support.centre_design cheap      (the layer, the memory, guarded or not)
+    python -m tests.support.centre_design weighted   (the centre's calls weighted into the fit)
+    python -m tests.support.centre_design table      (prints the table of every result so far)
+
+Results: bench/results/centre_design.json (one entry per candidate, merged across runs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from callcenter.tickets.classifier import CategoryModel, Settings, _text, shipped
+from callcenter.tickets.extract.urgent import emergency_kinds
+from callcenter.tickets.scoring import macro_f1
+from callcenter.tickets.transcript import Transcript
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results" / "centre_design.json"
+AUTHORS = ("handwritten4", "handwritten5", "handwritten6", "handwritten7", "handwritten_train_a",
+           "handwritten_train_b", "handwritten_train_c")
+ORDERS = 3
+POINTS = (0, 10, 20, 40)
+FOLDS = 5
+
+Builder = Callable[[Sequence[Transcript]], CategoryModel]  # the centre's examples → a model
+
+
+def author_ids(name: str) -> list[str]:
+    path = ROOT / "tests" / "data" / "transcripts" / f"{name}.jsonl"
+    return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def f1(model: CategoryModel, calls: Sequence[Transcript]) -> float:
+    predictions = model.predict_many(calls, [bool(emergency_kinds(t)) for t in calls])
+    return macro_f1([(p.category, t.labels["category"]) for p, t in zip(predictions, calls, strict=True)])[0]
+
+
+def right(model: CategoryModel, calls: Sequence[Transcript]) -> int:
+    predictions = model.predict_many(calls, [bool(emergency_kinds(t)) for t in calls])
+    return sum(p.category == t.labels["category"] for p, t in zip(predictions, calls, strict=True))
+
+
+def memory_only(base: CategoryModel, learned: Sequence[Transcript], similarity: float) -> CategoryModel:
+    settings = dataclasses.replace(base.settings, memory_similarity=similarity)
+    return CategoryModel(settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
+                         base.examples + len(learned),
+                         [(_text(t, "caller"), str(t.labels["category"])) for t in learned])
+
+
+def layer(base: CategoryModel, learned: Sequence[Transcript], memory: bool) -> CategoryModel:
+    model = base.with_centre(learned)
+    if not memory:
+        model.memory = []
+    return model
+
+
+def weighted(fitted_on: Sequence[Transcript], learned: Sequence[Transcript], weight: float,
+             similarity: float | None) -> CategoryModel:
+    settings = Settings() if similarity is None else dataclasses.replace(Settings(),
+                                                                         memory_similarity=similarity)
+    model = CategoryModel.fit([*fitted_on, *learned], settings,
+                              weights=[1.0] * len(fitted_on) + [weight] * len(learned),
+                              memory=learned if similarity is not None else ())
+    return model
+
+
+def guarded(base: CategoryModel, make: Builder, learned: Sequence[Transcript]) -> CategoryModel:
+    """The learned model only if, by FOLDS-fold cross-validation on the centre's own examples, it
+    gets at least as many of them right as the model without them."""
+    if not learned:
+        return base
+    folds = [list(learned[i::FOLDS]) for i in range(FOLDS) if learned[i::FOLDS]]
+    with_learning = without = 0
+    for index, held in enumerate(folds):
+        rest = [t for j, fold in enumerate(folds) if j != index for t in fold]
+        with_learning += right(make(rest), held)
+        without += right(base, held)
+    return make(learned) if with_learning >= without else base
+
+
+def candidates(group: str, base: CategoryModel, fitted_on: Sequence[Transcript]) -> dict[str, Builder]:
+    found: dict[str, Builder] = {}
+    if group == "cheap":
+        plain: dict[str, Builder] = {
+            "a layer + memory 0.4 (as is)": lambda ls: layer(base, ls, True),
+            "b layer, no memory": lambda ls: layer(base, ls, False),
+            **{f"c memory {s}": partial(memory_only, base, similarity=s) for s in (0.4, 0.5, 0.6)},
+        }
+        found.update(plain)
+        for name, make in plain.items():
+            found[f"e guard: {name}"] = partial(guarded, base, make)
+    elif group == "weighted":
+        for w in (1.0, 2.0, 5.0):
+            found[f"d weighted {w:g}"] = partial(weighted, fitted_on, weight=w, similarity=None)
+            found[f"d weighted {w:g} + memory 0.5"] = partial(weighted, fitted_on, weight=w, similarity=0.5)
+    elif group.startswith("guard-weighted"):  # guard-weighted:W[:S]
+        parts = group.split(":")
+        w = float(parts[1])
+        s = float(parts[2]) if len(parts) > 2 else None
+        name = f"d weighted {w:g}" + ("" if s is None else f" + memory {s:g}")
+        make = partial(weighted, fitted_on, weight=w, similarity=s)
+        found[f"e guard: {name}"] = partial(guarded, base, make)
+    else:
+        raise SystemExit(f"unknown group {group!r}: cheap, weighted, guard-weighted:W[:S] or table")
+    return found
+
+
+def run(group: str, authors: Sequence[str] = AUTHORS) -> dict[str, Any]:
+    shipped_calls = [*shipped("train"), *shipped("dev")]
+    by_id = {t.id: t for t in shipped_calls}
+    scores: dict[str, dict[str, dict[int, list[float]]]] = {}
+    for author in authors:
+        ids = author_ids(author)
+        mine = set(ids)
+        fitted_on = [t for t in shipped_calls if t.id not in mine]
+        base = CategoryModel.fit(fitted_on, Settings())
+        calls = [by_id[i] for i in ids]
+        for order in range(ORDERS):
+            shuffled = list(calls)
+            random.Random(order).shuffle(shuffled)
+            learned, held = shuffled[:len(calls) // 2], shuffled[len(calls) // 2:]
+            before = f1(base, held)
+            for name, make in candidates(group, base, fitted_on).items():
+                runs = scores.setdefault(name, {}).setdefault(author, {})
+                runs.setdefault(0, []).append(before)
+                for n in POINTS[1:]:
+                    runs.setdefault(n, []).append(f1(make(learned[:n]), held))
+            print(f"{author} order {order} done", flush=True)
+    return {name: {author: {str(n): v for n, v in runs.items()} for author, runs in per.items()}
+            for name, per in scores.items()}
+
+
+def table(results: dict[str, Any]) -> str:
+    """Mean over authors and orders at each point; the gain (mean of 10/20/40 minus 0); the worst
+    author's gain and the worst single author-point against its 0."""
+    lines = ["| Candidate | 0 | 10 | 20 | 40 | gain | worst author's gain | worst point |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = []
+    for name, per in results.items():
+        means = {n: statistics.mean(statistics.mean(per[a][str(n)]) for a in per) for n in POINTS}
+        gain = statistics.mean(means[n] for n in POINTS[1:]) - means[0]
+        author_gain = {a: statistics.mean(statistics.mean(per[a][str(n)]) for n in POINTS[1:])
+                       - statistics.mean(per[a]["0"]) for a in per}
+        worst_point = min(statistics.mean(per[a][str(n)]) - statistics.mean(per[a]["0"])
+                          for a in per for n in POINTS[1:])
+        worst = min(author_gain, key=lambda a: author_gain[a])
+        rows.append((gain, f"| {name} | " + " | ".join(f"{means[n]:.3f}" for n in POINTS)
+                     + f" | {gain:+.3f} | {author_gain[worst]:+.3f} ({worst}) | {worst_point:+.3f} |"))
+    lines += [row for _, row in sorted(rows, key=lambda r: -r[0])]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> None:
+    group = argv[0] if argv else "table"
+    stored = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if group != "table":
+        found = run(group)
+        stored = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+        stored.update(found)
+        RESULTS.write_text(json.dumps(stored, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(table(stored))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
