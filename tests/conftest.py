@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from callcenter.db.session import make_engine, make_session_factory
+from callcenter.hotline import Hotline, load_hotline
 from tests.support.postgres import PostgresCluster, PostgresUnavailable, start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +66,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def hotline_path() -> Path:
     return ROOT / "hotline.example.toml"
+
+
+@pytest.fixture
+def hotline(hotline_path: Path) -> Hotline:
+    return load_hotline(hotline_path)
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the test's database (SQLite and PostgreSQL), the engine disposed after."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callcenter.cli import _mount, app
-from callcenter.hotline import Hotline, load_hotline
+from callcenter.hotline import Hotline
 from callcenter.ivr.credentials import (
     REALM,
     CredentialsError,
@@ -24,11 +24,6 @@ from callcenter.ivr.credentials import (
     provision,
     verify,
 )
-
-
-@pytest.fixture
-def hotline(hotline_path: Path) -> Hotline:
-    return load_hotline(hotline_path)
 
 
 def test_md5_cred_is_the_digest_pjsip_expects() -> None:

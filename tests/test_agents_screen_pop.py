@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,15 +17,10 @@ from callcenter.db.models.callbacks import Callback
 from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
-from callcenter.hotline import Hotline, load_hotline
+from callcenter.hotline import Hotline
 
 T0 = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
 CALLER = "13800138000"
-
-
-@pytest.fixture
-def hotline(hotline_path: Path) -> Hotline:
-    return load_hotline(hotline_path)
 
 
 @pytest.fixture

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from callcenter.callbacks.cli import app
 from callcenter.callbacks.policies import Plan
 from callcenter.callbacks.store import apply
-from callcenter.db.session import make_engine, make_session_factory, unit_of_work
+from callcenter.db.session import unit_of_work
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -24,13 +22,6 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 def _tomorrow_at_eight() -> dt.datetime:
     today = dt.datetime.now(SHANGHAI).date()
     return dt.datetime.combine(today + dt.timedelta(days=1), dt.time(8, 0), SHANGHAI)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _env(database_url: str, hotline_path: Path) -> dict[str, str]:

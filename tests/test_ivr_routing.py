@@ -15,11 +15,6 @@ from callcenter.ivr import greeting, hours, routing
 from callcenter.messages import AgentStateChanged
 
 
-@pytest.fixture
-def hotline(hotline_path: Path) -> Hotline:
-    return load_hotline(hotline_path)
-
-
 def test_menu_steps_follow_the_hotline_file(hotline: Hotline) -> None:
     assert routing.menu_step(hotline, "1", 1) == routing.MenuStep("repair", invalid=False)
     # default department

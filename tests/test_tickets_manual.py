@@ -6,8 +6,6 @@ beside the agent's words, a replayed draft never a second ticket."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import Ticket, TicketCall
-from callcenter.db.session import make_engine, make_session_factory, unit_of_work
-from callcenter.hotline import Hotline, load_hotline
+from callcenter.db.session import unit_of_work
+from callcenter.hotline import Hotline
 from callcenter.tickets import manual
 from callcenter.tickets.intake import CallFacts, ingest
 from callcenter.tickets.service import TicketError
@@ -26,18 +24,6 @@ from tests.test_tickets_service import GAS, LEAK
 NOW = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)  # 10:00 Asia/Shanghai
 CALLER = "13900001111"
 SERVER = "pbx"
-
-
-@pytest.fixture
-def hotline(hotline_path: Path) -> Hotline:
-    return load_hotline(hotline_path)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def desk_call(linkedid: str = "1764000000.1", queue: str | None = "service", agent: str = "101",

@@ -5,8 +5,6 @@ the same open matter is attached, not duplicated; ownership moves only with a re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callcenter.db.models.calls import Call
 from callcenter.db.models.tickets import QualityFinding, Ticket
-from callcenter.db.session import make_engine, make_session_factory, unit_of_work
-from callcenter.hotline import Hotline, load_hotline
+from callcenter.db.session import unit_of_work
+from callcenter.hotline import Hotline
 from callcenter.tickets import service
 from callcenter.tickets.history import open_ticket_owner
 from callcenter.tickets.intake import CallFacts, ingest
@@ -36,18 +34,6 @@ REPEAT = [Turn("agent", "您好 深科 物业 服务 中心 工号 一 零 二 �
 GAS = [Turn("agent", "您好 深科 物业 服务 中心"),
        Turn("caller", "楼道 里 一股 煤气 味 很 冲 我 在 五 幢 三 零 二"),
        Turn("agent", "请 您 马上 开窗 再见")]
-
-
-@pytest.fixture
-def hotline(hotline_path: Path) -> Hotline:
-    return load_hotline(hotline_path)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def _call(s: Session, linkedid: str, agent: str | None = None, greeting: str = "standard") -> int:
