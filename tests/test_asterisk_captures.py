@@ -86,6 +86,20 @@ def test_replay_of_a_live_capture_stores_what_its_events_say(name: str) -> None:
         assert record.hold_seconds == pytest.approx(held[1] - held[0], abs=0.05)
 
 
+# The desk's click to call (R14): 8101 first, then the customer, who hangs up (R10). In
+# click_to_call_hangup_before_bridge the customer's BYE reached Asterisk before Dial had bridged
+# its answer: HangupRequest of the customer's channel, then its DialEnd and BridgeEnter, then the
+# agent's SoftHangupRequest. That is still the customer ending the call, not a dropped one.
+CUSTOMER_HANGS_UP = ("click_to_call", "click_to_call_hangup_before_bridge")
+
+
+@pytest.mark.parametrize("name", CUSTOMER_HANGS_UP)
+def test_r10_the_customer_who_ends_a_click_to_call_hung_up_first(name: str) -> None:
+    (record,) = replay_file(CAPTURES / f"{name}.ami", TIER_RULE)
+    assert (record.direction, record.answered, record.agent) == ("outbound", True, "PJSIP/8101")
+    assert (record.hangup_first, record.dropped) == ("caller", False)
+
+
 # Events pbxsim leaves out on purpose, or whose number depends on the phones' registration timing
 # rather than on the call: registration and qualify (ContactStatus, PeerStatus, the member status
 # they cause), the RTCP of real media. Security events are compared: the rendered listener user

@@ -67,6 +67,7 @@ class CallDraft:
     talk_end_at: float | None = None
     complete_reason: str | None = None
     first_request_side: HangupSide | None = None  # first hangup request since the last bridge
+    first_request_channel: str | None = None  # the channel that made that request
     abnormal_end: bool = False
     pbx_shutdown: bool = False  # the PBX shut down under the call (SoftHangupRequest Cause 4)
     abandoned: bool = False

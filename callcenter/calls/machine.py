@@ -84,6 +84,7 @@ def on_hangup_request(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effect
         call.first_request_side = "system"
     if call.first_request_side is None:
         call.first_request_side = call.side_of(e.channel)
+        call.first_request_channel = e.channel
     return _NONE
 
 
@@ -225,7 +226,12 @@ def on_bridge_enter(call: CallDraft, e: ev.AmiEvent, rule: RingRule) -> Effects:
     assert isinstance(e, ev.BridgeEnter)
     if call.answered_at is not None and not call.is_agent_channel(e.channel):
         call.bridged_at = e.at
-        call.first_request_side = None  # R10 looks at the first request after the (latest) bridge
+        # R10 looks at the first request after the (latest) bridge, unless it came from the very
+        # channel entering now: a customer's BYE can reach Asterisk before Dial has bridged its
+        # answer (20.20.1: HangupRequest, then DialEnd and BridgeEnter of the same channel).
+        if e.channel != call.first_request_channel:
+            call.first_request_side = None
+            call.first_request_channel = None
     return _NONE
 
 
