@@ -402,3 +402,40 @@ def test_more_look_alikes_past_and_planned_dangers_are_not_emergencies_r19(text:
 ])
 def test_full_names_said_around_the_address_r4(text: str, name: str | None) -> None:
     assert extract_name(caller(text)) == name
+
+
+def _both_ways(text: str) -> list[Transcript]:
+    """The call as the recogniser spaces it and as the speech area stores it (no spaces)."""
+    return [caller(text), caller(text.replace(" ", ""))]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # Cantonese 系 (是) and 嘅 (的) around the name and the address
+    ("喂 我 系 九 栋 二 单元 四 零 一 嘅 欧 嘉欣 想 问 下 停车 卡", "欧嘉欣"),
+    ("我 系 十一 座 二 三 零 九 嘅 杜 子轩 琴日 报 过 修", "杜子轩"),
+    ("你好 我 系 三 栋 五 零 二 钟 生 啊 个 水龙头 关 唔 实", "钟先生"),  # 钟生: Mr Zhong
+    ("喂 麦 生 我 系 麦 生 啊", "麦先生"),
+    ("我 叫 程 国栋 住 四 栋 一 单元", "程国栋"),  # a given name may end in 栋
+    ("我 叫 彭 嘉豪 今日 有 啲 嘢 想 问", "彭嘉豪"),  # the name ends before a regional day word
+    ("我 系 商铺 嘅 老板 想 问 下 招牌 点 装", None),  # 商铺 is a place, not a given name
+    ("我 系 送 快递 嘅 佢 姓 谭 单 上面 写 住 谭 先生", None),  # someone else's surname and title
+    ("个 客 叫 谭 乜嘢 我 都 唔 知", None),  # a name the caller asks is no name
+    ("都 系 学生 啊 宿舍 卫生 啊 好 差", None),  # 学生, 卫生 are words, not a surname and 生
+])
+def test_names_in_regional_speech_r4(text: str, name: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) == name, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 系 联排 十五 号 嘅 业主 花园 个 水管 爆 咗", "联排15号"),  # a townhouse numbered on its own
+    ("叠拼 七 号 的 门口 路灯 不 亮", "叠拼7号"),
+    ("我 系 三 座 嘅 住客 想 提 个 建议", "3座"),  # 嘅 (的) after a tower said alone
+    ("阿拉 五 期 的 垃圾 没 人 收", "5期"),  # Wu 阿拉 (我们)
+    ("我 在 十二 栋 一 楼 底商 一 零 八 开 面包 店", "12栋108"),  # a ground-floor shop: building and number
+    ("我 六 号 楼 门面 一 零 三 的 卷帘门 坏 了", "6号楼103"),
+    ("我们 关系 很 好 三 栋 的 邻居 都 知道", "3栋"),  # 关系 keeps its 系
+])
+def test_addresses_in_regional_speech_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

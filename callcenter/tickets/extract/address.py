@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency
 from callcenter.tickets.transcript import Transcript
@@ -38,7 +39,9 @@ _PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
 _SPELLED = "[零〇一幺二两三四五六七八九]"
 # The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
 # into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
-_ROOM = (rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?"
+# A shop on a building's ground floor is the building and its number (八栋一楼底商一零六 → 8栋106).
+_PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
+_ROOM = (rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
@@ -55,6 +58,8 @@ ROW = re.compile(rf"(?:(?P<area>(?<![A-Za-z])[A-Za-z]|{NUMERAL})区)?(?P<row>{NU
 _SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
 SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
                   rf"(?P<n2>{NUMERAL})号(?:商铺|铺(?![子盖])))")
+# Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
+HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
@@ -177,6 +182,11 @@ def _shop(match: re.Match[str]) -> Address | None:
     return Address(f"{match.group('kind') or '商铺'}{number}", "号", None, None, area)
 
 
+def _house(match: re.Match[str]) -> Address | None:
+    number = _number(match.group("n"))
+    return Address(f"{match.group('kind')}{number}", "号", None, None) if number else None
+
+
 def _row(match: re.Match[str]) -> Address | None:
     row, number = _number(match.group("row")), _number(match.group("n"))
     area = _part(None, match.group("area"))
@@ -195,6 +205,10 @@ def candidates(text: str) -> list[Address]:
         address = _building(match, text[match.end():])
         if address is not None:
             found.append(address)
+    for match in HOUSE.finditer(text):
+        house = _house(match)
+        if house is not None:
+            found.append(house)
     for match in SHOP.finditer(text):
         shop = _shop(match)
         if shop is not None:
@@ -241,7 +255,7 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     without one, in an emergency (R19), the common place the caller names: where help is sent.
     ``emergency``: the call's R19 verdict when the caller already has it."""
     for speaker in ("caller", "agent"):
-        text = "|".join(t.joined for t in transcript.side(speaker))
+        text = "|".join(mandarin(t.joined) for t in transcript.side(speaker))
         found = candidates(text)
         if not found:
             continue
@@ -254,7 +268,7 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
             if room:
                 best = replace(best, room=room)
         return best.text()
-    caller = "|".join(t.joined for t in transcript.side("caller"))
+    caller = "|".join(mandarin(t.joined) for t in transcript.side("caller"))
     if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
         return own_part(caller)

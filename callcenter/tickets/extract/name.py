@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.transcript import Transcript
 
 SURNAMES = set(
@@ -33,7 +34,8 @@ _ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_
 TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
 AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
-_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号栋幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
+# 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
+_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
 # Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们): a two-character given
 # name does not end in one of them when the recogniser ran the name into the next words.
 _CLAUSE_START = set("带给跟和找也又还都去让把被从")
@@ -43,12 +45,27 @@ _ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主)?"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
                   rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
 # Words a caller calls themselves by that begin with a surname's character (我是顾客).
-_NOT_NAMES = ("顾客", "商户", "商家", "常住", "周末", "周日", "周边", "周围", "卫生")
+_NOT_NAMES = ("顾客", "商户", "商家", "商铺", "常住", "周末", "周日", "周边", "周围", "卫生")
+# A caller who does not know a name asks it (姓李 叫李什么 我不知道, Cantonese 李乜嘢): no given name.
+_ASKING = ("什么", "啥", "乜", "咩", "哪", "几")
+# Cantonese speakers call a man by surname and 生 (林生, 甘生): the label's 先生. Only at the end of
+# what the caller says (林生啊, 甘生|我…), so that 卫生, 学生, 发生 and the like stay words.
+CANTONESE_MR = re.compile(rf"(?P<s>{_SURNAME})生(?=[|，。,啊呀啦喇嘞我]|$)")
+
+
+def _named(surname: str, given: str) -> str | None:
+    """The name as the labels write it: 甘 + 生 → 甘先生; None when the given name is a question."""
+    if given.startswith(_ASKING):
+        return None
+    return surname + ("先生" if given == "生" else given)
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
 _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里",
                "这边", "那边",
                "楼上", "楼下", "刚才", "现在", "就是", "需要", "麻烦", "投诉", "报修", "咨询", "反映", "有个",
-               "有事")
+               "有事",
+               # days in regional words: Cantonese 今日 琴日 寻日 前日 听日, Wu 今朝 明朝 昨日
+               "今日", "琴日", "寻日", "前日", "听日", "今朝", "明朝", "昨日",
+               "上个", "上次", "前天", "前几")
 _GIVEN = rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
 # The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, 电话, the start of a clause:
 # 雷鸣|带孩子, the surname said again to spell it: 柏文涛|柏树的柏), so that 的卫生间漏水 or
@@ -66,6 +83,8 @@ FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_R
 FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢|座|单元))")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
 # Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
+# Said of someone else (佢姓李, 他姓王): that surname with a title in the caller's words is that person.
+OTHERS_SURNAME = re.compile(rf"(?:他|她|佢|对方|人家)(?:好像|应该|可能)?姓(?P<s>{_SURNAME})")
 OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
@@ -97,7 +116,9 @@ def _from_words(words: list[str]) -> str | None:
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
                         and more not in _CLAUSE_START and more != surname:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
-                return surname + given
+                named = _named(surname, given)
+                if named:
+                    return named
     return None
 
 
@@ -120,7 +141,9 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
                                         or given[1] in _CLAUSE_START or given[1] == match.group("s")):
                     given = given[0]  # 龚雪|龚就是…: the surname said again to spell it
-                return match.group("s") + given
+                named = _named(match.group("s"), given)
+                if named:
+                    return named
     return None
 
 
@@ -139,12 +162,21 @@ def _spoken_to(turns: list[str]) -> list[tuple[str | None, str]]:
     return found
 
 
+def _said_of_themselves(caller: list[str]) -> list[str]:
+    """Surname and title in the caller's words (王先生, 林生), but not a person whose surname the
+    caller gives as someone else's (佢姓李 … 李先生)."""
+    said = _titled(caller) + [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
+                              if not (m.group("s") + "生").startswith(_NOT_NAMES)]
+    others = tuple(m.group("s") for text in caller for m in OTHERS_SURNAME.finditer(text))
+    return [n for n in said if not (others and n.startswith(others))]
+
+
 def extract_name(transcript: Transcript) -> str | None:
-    caller = [t.joined for t in transcript.side("caller")]
-    full = _full_name(caller, [w for t in transcript.side("caller") for w in t.text.split()])
+    caller = [mandarin(t.joined) for t in transcript.side("caller")]
+    full = _full_name(caller, [w for t in transcript.side("caller") for w in mandarin(t.text).split()])
     if full:
         return full
-    said = _titled(caller)
+    said = _said_of_themselves(caller)
     if said:
         return said[0]
     agent_turns = [t.joined for t in transcript.side("agent")]

@@ -1,0 +1,25 @@
+"""Regional function words read as their Mandarin equivalents, so that the name and address
+patterns (我是 … 的, 住在 …) hold for callers who speak a regional Mandarin: Cantonese 系 (是),
+嘅 (的), 喺 (在); Wu 阿拉 (我们), 住辣 / 住勒 (住在). Only words that have no other meaning where they
+are replaced: 系 stays in 关系, 联系, 系统, 体系; 阿拉伯 stays Arabic."""
+
+from __future__ import annotations
+
+import re
+
+# (pattern, Mandarin). 系 is the copula after a pronoun, 就/都/唔/即 or at the start of a clause,
+# or as a word of its own when the recogniser spaced it.
+_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:(?<=[我你佢他她就都唔即仲])|(?<=^)|(?<=[|，。,\s]))系(?![统列数])"), "是"),
+    (re.compile(r"嘅"), "的"),
+    (re.compile(r"喺"), "在"),
+    (re.compile(r"阿拉(?!伯)"), "我们"),
+    (re.compile(r"住(?:辣|勒|拉)(?=[\s零〇一幺二两三四五六七八九十A-Za-z])"), "住在"),
+)
+
+
+def mandarin(text: str) -> str:
+    """The text with regional function words replaced (spaced or joined words alike)."""
+    for pattern, word in _WORDS:
+        text = pattern.sub(word, text)
+    return text
