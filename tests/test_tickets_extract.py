@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.address import address_label, extract_address
 from callcenter.tickets.extract.category import classify
-from callcenter.tickets.extract.name import extract_name
+from callcenter.tickets.extract.name import extract_name, name_label
 from callcenter.tickets.extract.numerals import numeral_value
 from callcenter.tickets.extract.phone import extract_phone
 from callcenter.tickets.extract.time import extract_preferred_time, visit_at
 from callcenter.tickets.extract.urgent import emergency_kinds, is_emergency
+from callcenter.tickets.scoring import score
 from callcenter.tickets.transcript import Transcript, Turn
 
 
@@ -439,3 +440,32 @@ def test_names_in_regional_speech_r4(text: str, name: str | None) -> None:
 def test_addresses_in_regional_speech_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("邝小姐", "邝女士"), ("祁阿姨", "祁女士"), ("阎太太", "阎女士"), ("骆生", "骆先生"),
+    ("卞伯伯", "卞先生"), ("欧阳小姐", "欧阳女士"),
+    ("邝女士", "邝女士"), ("钟嘉欣", "钟嘉欣"), ("邵春生", "邵春生"),  # a full name keeps its 生
+])
+def test_a_label_may_write_the_callers_title_as_said_r4(label: str, normal: str) -> None:
+    assert name_label(label) == normal
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("27号铺", "商铺27号"), ("北区9号商铺", "北区商铺9号"), ("商铺27号", "商铺27号"),
+    ("3栋1单元502", "3栋1单元502"),
+])
+def test_a_label_may_write_a_shop_as_said_r4(label: str, normal: str) -> None:
+    assert address_label(label) == normal
+
+
+def test_scoring_compares_names_and_shops_in_the_tickets_form_r4() -> None:
+    labels = {"category": "repair", "urgent": False, "caller_name": "邝小姐", "address": "27号铺",
+              "phone": None, "preferred_time": None, "greeting_ok": True, "apology_given": False,
+              "closing_ok": True, "forbidden_phrases": []}
+    shop = Transcript(id="shop", labels=labels, turns=(
+        Turn("agent", "您好 物业 服务 中心"), Turn("caller", "我 是 商铺 二十七 号 的 我 姓 邝 卷闸门 坏 了"),
+        Turn("agent", "邝 小姐 好 的 马上 派 师傅 再见")))
+    result = score([shop])
+    assert result.fields["caller_name"]["exact"] == 1.0 and result.fields["address"]["exact"] == 1.0
+    assert not any("caller_name" in e or "address" in e for e in result.errors)

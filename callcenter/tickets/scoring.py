@@ -12,12 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.tickets.builder import extract
+from callcenter.tickets.extract.address import address_label
 from callcenter.tickets.extract.category import CATEGORIES
+from callcenter.tickets.extract.name import name_label
 from callcenter.tickets.forbidden import phrase_name
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 
 FIELDS = ("caller_name", "address", "phone", "preferred_time")
 FLAGS = ("greeting_ok", "apology_given", "closing_ok")
+# A label may write a name's title or a shop as said (陈小姐, 林生, 18号铺); both sides are compared
+# in the extraction's normal form (陈女士, 林先生, 商铺18号).
+_NORMAL_FORM: dict[str, Callable[[str], str]] = {"caller_name": name_label, "address": address_label}
+
+
+def _field(name: str, value: Any) -> Any:
+    normal = _NORMAL_FORM.get(name)
+    return normal(value) if normal and isinstance(value, str) else value
 
 
 @dataclass
@@ -91,7 +101,8 @@ def score(transcripts: Iterable[Transcript],
     result.urgent = _pr([(got["urgent"], t.labels["urgent"]) for t, got in rows], bool)
     result.urgent["false_alarms"] = sum(1 for t, got in rows if got["urgent"] and not t.labels["urgent"])
     for name in FIELDS:
-        result.fields[name] = _pr([(got[name], t.labels.get(name)) for t, got in rows],
+        result.fields[name] = _pr([(_field(name, got[name]), _field(name, t.labels.get(name)))
+                                   for t, got in rows],
                                   lambda v: v is not None)
     for name in FLAGS:
         result.flags[name] = _ratio(sum(1 for t, got in rows if got[name] == t.labels[name]), len(rows))
@@ -101,7 +112,8 @@ def score(transcripts: Iterable[Transcript],
     result.forbidden = {"precision": _ratio(tp, sum(len(g) for g, _ in said)),
                         "recall": _ratio(tp, sum(len(w) for _, w in said))}
     for (t, got), (found, named) in zip(rows, said, strict=True):
-        wrong = [k for k in ("category", "urgent", *FIELDS, *FLAGS) if got[k] != t.labels.get(k)]
+        wrong = [k for k in ("category", "urgent", *FIELDS, *FLAGS)
+                 if _field(k, got[k]) != _field(k, t.labels.get(k))]
         if found != named:
             wrong.append("forbidden_phrases")
         if wrong:

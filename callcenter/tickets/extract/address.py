@@ -250,6 +250,16 @@ def common_place(text: str) -> str | None:
     return None
 
 
+_SHOP_AS_SAID = re.compile(r"(?P<area>.*?)(?P<n>\d+)号(?:商铺|铺)$")
+
+
+def address_label(label: str) -> str:
+    """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺) →
+    商铺18号, 西区商铺15号, as the extraction writes shops."""
+    shop = _SHOP_AS_SAID.fullmatch(label)
+    return f"{shop.group('area')}商铺{shop.group('n')}号" if shop else label
+
+
 def extract_address(transcript: Transcript, emergency: bool | None = None) -> str | None:
     """The caller's own address: the fullest building mention, completed by a room said apart;
     without one, in an emergency (R19), the common place the caller names: where help is sent.
