@@ -220,3 +220,13 @@ def test_scoring_counts_r16s_own_wording_as_the_phrase_found_r16() -> None:
     result = score([call])
     assert result.forbidden == {"precision": 1.0, "recall": 1.0}
     assert not any("forbidden_phrases" in error for error in result.errors)
+
+
+@pytest.mark.parametrize(("line", "phrases"), [
+    ("喂 你 是 谁 呀", ["你是谁"]),  # 喂 … 谁呀 is also a way of 喂哪位: one saying, one finding
+    ("喂 你 找 谁 啊", ["你找谁"]),
+    ("喂 是 谁 呀", ["喂哪位"]),
+    ("喂 哪位 啊 你 是 谁", ["喂哪位", "你是谁"]),  # two sayings
+])
+def test_one_saying_is_one_forbidden_phrase_r16(line: str, phrases: list[str]) -> None:
+    assert check(agent_says(line)).forbidden_phrases == phrases

@@ -81,7 +81,7 @@ class PhraseHit:
 
 def said_in(text: str) -> list[tuple[int, str]]:
     """Where in the joined words each forbidden phrase is the agent's own saying (offset, normal form)."""
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, int, str]] = []
     for phrase, pattern in FORBIDDEN.items():
         for match in pattern.finditer(text):
             group = "said" if "said" in pattern.groupindex and match.group("said") else 0
@@ -95,8 +95,18 @@ def said_in(text: str) -> list[tuple[int, str]]:
                 continue
             if phrase == "我现在很忙" and (_INVITED_BEFORE.search(before) or _INVITED_AFTER.match(after)):
                 continue
-            found.append((start, phrase))
-    return sorted(found)
+            found.append((start, end, phrase))
+    return sorted((start, phrase) for start, end, phrase in found
+                  if not _said_as_another(start, end, phrase, found, text))
+
+
+def _said_as_another(start: int, end: int, phrase: str, found: list[tuple[int, int, str]],
+                     text: str) -> bool:
+    """One saying is one finding: where two phrases are read in the same words (喂 你 是 谁 啊 is both
+    喂哪位's ways and 你是谁), the phrase said in its own words counts, the other not."""
+    return phrase not in text[start:end] and any(
+        other != phrase and o_start < end and start < o_end and other in text[o_start:o_end]
+        for o_start, o_end, other in found)
 
 
 def _at(turn: Turn, offset: int) -> float | None:
