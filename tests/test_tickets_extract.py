@@ -469,3 +469,42 @@ def test_scoring_compares_names_and_shops_in_the_tickets_form_r4() -> None:
     result = score([shop])
     assert result.fields["caller_name"]["exact"] == 1.0 and result.fields["address"]["exact"] == 1.0
     assert not any("caller_name" in e or "address" in e for e in result.errors)
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the agent's titles in other regions: Wu 伯伯 / 爷叔 / 阿婆, south-west 嬢嬢, 姐 / 哥 spoken to
+    ((("caller", "我 姓 濮 五 幢 二 零 四 的"), ("agent", "濮 伯伯 您 放心 明天 就 来")), "濮先生"),
+    ((("caller", "喂 物业 啊 水管 又 滴 水 了"), ("agent", "骆 嬢嬢 您 莫 急 师傅 马上 到")), "骆女士"),
+    ((("caller", "我 姓 祝 楼道 灯 不 亮"), ("agent", "祝 姐 您 放心 今天 就 换")), "祝女士"),
+    ((("caller", "我 姓 祝 楼道 灯 不 亮"), ("agent", "阿婆 您 慢慢 讲")), "祝女士"),
+    # a title after 的 names someone else: the worker praised is not the caller
+    ((("caller", "就 想 表扬 一下 扫 楼道 的 那个 大姐"), ("agent", "那 是 我们 的 邬 大姐 我 转告")), None),
+    ((("caller", "我 想 报 个 修"), ("agent", "好 的 邬 大姐 您 说")), "邬女士"),  # 好的 speaks to her
+])
+def test_titles_the_agent_speaks_to_the_caller_by_in_other_regions_r4(turns: tuple[tuple[str, str], ...],
+                                                                         name: str | None) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 在 瑞金 路 一百二十 弄 九 号 二 零 二 室 灶披间 漏水", "120弄9号202"),  # a lane house, its room
+    ("阿拉 三十六 弄 四 号 的 后门 关 不 上", "36弄4号"),
+    ("我 是 十四 号 五 零 一 室 的", "14号501"),  # a house and its room, said with 室
+    ("九 栋 一 单元 十二 楼 四 号 厕所 堵 了", "9栋1单元12-4"),  # a door on its floor, as said
+    ("三 栋 八 杠 二 屋头 没得 水", "3栋8-2"),
+    ("七 栋 二 单元 四 零 二 不 对 是 五 零 二", "7栋2单元502"),  # the room said after a correction
+    ("十 号楼 三 零 一 说错 了 四 零 一", "10号楼401"),
+    ("下 个 月 十五 号 我们 要 出差", None),  # a date is no house
+    ("十二 号 线 地铁 口 那边 的 路灯", None),
+])
+def test_lanes_floor_doors_and_corrected_rooms_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("120弄9号202室", "120弄9号202"), ("9栋1单元12-4", "9栋1单元1204"), ("3栋8-12", "3栋812"),
+    ("120弄9号", "120弄9号"),
+])
+def test_a_label_may_write_a_room_with_its_shi_or_as_floor_and_door_r4(label: str, normal: str) -> None:
+    assert address_label(label) == normal

@@ -41,7 +41,10 @@ _SPELLED = "[零〇一幺二两三四五六七八九]"
 # into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
 # A shop on a building's ground floor is the building and its number (八栋一楼底商一零六 → 8栋106).
 _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
-_ROOM = (rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
+# A door on its floor as some cities write it (十五楼三号, 十五杠三 → 15-3); the same flat as 1503.
+_FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼)|杠(?P<fd_dash>{NUMERAL}))")
+_ROOM = (rf"{_FLOOR_DOOR}|"
+         rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
@@ -60,6 +63,10 @@ SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
                   rf"(?P<n2>{NUMERAL})号(?:商铺|铺(?![子盖])))")
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
+# Lane houses (里弄): the lane, the house and perhaps its room (二百三十弄 十二号 三零一室 → 230弄12号301);
+# a house and its room said with 室 (十二号 三零一室 → 12号301).
+LANE = re.compile(rf"(?:(?P<lane>{NUMERAL})弄{_GAP})?(?P<n>{NUMERAL})号(?!楼|线|别墅|铺|商铺)"
+                  rf"(?:{_GAP}(?P<room>{NUMERAL})(?P<shi>室)?)?")
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
@@ -149,6 +156,22 @@ def _room_after_floor(floor: str | None, spoken: str | None) -> str | None:
     return _room(spoken) if value.startswith(number) else None
 
 
+def _floor_door(floor: str, door: str) -> str | None:
+    """十五 + 三 → 15-3 (the door on its floor, as said); None unless both are small numbers."""
+    fl, number = _number(floor), _number(door)
+    return f"{fl}-{number}" if fl and number and len(fl) <= 2 and len(number) <= 2 else None
+
+
+# The caller correcting the room just said (三零二 不对 是三零三, 说错了 三零三).
+_CORRECTION = re.compile(rf"^\|?(?:啊|呃)?(?:不对|不是|说错了|讲错了|错了|哦不)(?:不对)?[，,|]?(?:是|应该是)?"
+                         rf"(?P<room>{NUMERAL}){_NOT_ROOM}")
+
+
+def _corrected_room(after: str) -> str | None:
+    match = _CORRECTION.match(after)
+    return _room(match.group("room")) if match else None
+
+
 def _building(match: re.Match[str], after: str) -> Address | None:
     raw, kind = match.group("b"), _BUILDING_WORDS[match.group("kind")]
     prefix = _prefix(match)
@@ -164,6 +187,9 @@ def _building(match: re.Match[str], after: str) -> Address | None:
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
     spoken_room = match.group("room") or match.group("room_run") or match.group("room_ge")
     room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
+    if match.group("fd_fl"):
+        room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
+    room = _corrected_room(after) or room
     floor = _number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room or floor) \
             and not re.match(r"的|\||$", after):
@@ -187,6 +213,16 @@ def _house(match: re.Match[str]) -> Address | None:
     return Address(f"{match.group('kind')}{number}", "号", None, None) if number else None
 
 
+def _lane(match: re.Match[str]) -> Address | None:
+    """A lane house; a house number without its lane only with a room said with 室 (not a date)."""
+    lane = numeral_value(match.group("lane") or "") or None
+    number, room = _number(match.group("n")), _room(match.group("room"))
+    if number is None or (lane is None and not (room and match.group("shi"))) or \
+            (lane is not None and not 0 < int(lane) < 10000):
+        return None
+    return Address(f"{lane}弄{number}" if lane else number, "号", None, room)
+
+
 def _row(match: re.Match[str]) -> Address | None:
     row, number = _number(match.group("row")), _number(match.group("n"))
     area = _part(None, match.group("area"))
@@ -205,6 +241,10 @@ def candidates(text: str) -> list[Address]:
         address = _building(match, text[match.end():])
         if address is not None:
             found.append(address)
+    for match in LANE.finditer(text):
+        lane = _lane(match)
+        if lane is not None:
+            found.append(lane)
     for match in HOUSE.finditer(text):
         house = _house(match)
         if house is not None:
@@ -250,14 +290,19 @@ def common_place(text: str) -> str | None:
     return None
 
 
+_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})-(?P<door>\d{1,2})$")  # 15-3: the flat 1503
 _SHOP_AS_SAID = re.compile(r"(?P<area>.*?)(?P<n>\d+)号(?:商铺|铺)$")
 
 
 def address_label(label: str) -> str:
     """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺) →
-    商铺18号, 西区商铺15号, as the extraction writes shops."""
+    商铺18号, 西区商铺15号, as the extraction writes shops; a room with its 室 (301室 → 301); a door on
+    its floor (15-3 → 1503, the same flat)."""
     shop = _SHOP_AS_SAID.fullmatch(label)
-    return f"{shop.group('area')}商铺{shop.group('n')}号" if shop else label
+    if shop:
+        return f"{shop.group('area')}商铺{shop.group('n')}号"
+    label = re.sub(r"(?<=\d)室$", "", label)  # 301室: the room
+    return _FLOOR_DASH_DOOR.sub(lambda m: f"{m.group('fl')}{int(m.group('door')):02d}", label)
 
 
 def extract_address(transcript: Transcript, emergency: bool | None = None) -> str | None:

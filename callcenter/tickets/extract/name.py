@@ -17,22 +17,31 @@ SURNAMES = set(
     "窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池"
     "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
     "傅洪赖萧邰邸"
+    # rarer surnames of the Hundred Family Surnames that are no everyday word
+    "酆廉湛禹狄昝裘贲钮嵇荀芮羿汲邴糜隗宓郗钭戎韶蓟鄂莘逄郦雍璩濮扈郏阎庾暨衡阙殳蔚夔厍晁訾竺逯祖茅宣杭"
 )
-_ALL_SURNAMES = set(SURNAMES)
+# Surnames that are also everyday words, safe only before a title (凤女士, 贝先生); 那, 后, 都 … stay
+# out, since an agent's 那 先生 您 … is "then".
+_TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓")
+_ALL_SURNAMES = SURNAMES | _TITLED_ONLY
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
 SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
 # 师傅 is left out: callers praise or blame workers (张师傅) by that title.
 TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
 # How agents address callers they know (邓阿姨); read on the agent's side only.
-AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "大妈": "女士", "奶奶": "女士",
-                "叔叔": "先生", "大爷": "先生", "大哥": "先生", "爷爷": "先生"}
+AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "大妈": "女士", "奶奶": "女士", "阿婆": "女士",
+                "婆婆": "女士", "嬢嬢": "女士", "孃孃": "女士",
+                "叔叔": "先生", "大爷": "先生", "大哥": "先生", "爷爷": "先生", "伯伯": "先生",
+                "阿伯": "先生", "阿叔": "先生", "爷叔": "先生"}
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
 _TITLE = "(?:" + "|".join(TITLES) + ")"
 # Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
 _ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_SURNAMES - {"位"})) + "])"
 TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
-AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
+# Said after 的 it names someone else (我们的王大姐, 保洁班的陈阿姨), not the caller; 好的 / 是的 王先生
+# speak to them.
+AGENT_TITLED = re.compile(rf"(?<!(?<![好是])的)(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
 # 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
@@ -89,7 +98,8 @@ OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
 # spoken to here; said of someone else (转达 给 邵师傅) it is no vocative.
-_VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生"}
+# 姐 and 哥 alone (王姐 您 放心) only so: said of a worker (保洁 陈姐) they are no title of the caller.
+_VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "哥": "先生"}
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
 SPOKEN_TO = re.compile(rf"^(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
                        rf"(?P<s2>{_ANY_SURNAME})?(?P<t2>{_VOCATIVE})(?=您|你)")
