@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
 from typing import Any
 
 from callcenter.tickets.centre_layer import CentreLayer, log_probabilities
 from callcenter.tickets.extract.category import CATEGORIES, classify, scores
-from callcenter.tickets.transcript import Transcript, TranscriptError, parse_record
-
-SPLITS = ("train", "dev", "test")
+from callcenter.tickets.splits import labeled as labeled  # the shipped splits' home; re-exported
+from callcenter.tickets.splits import shipped as shipped
+from callcenter.tickets.transcript import Transcript
 
 
 @dataclass(frozen=True)
@@ -59,27 +58,6 @@ class Prediction:
         return {"category": self.category, "confidence": round(self.confidence, 3),
                 "top_two": [{"category": c, "confidence": round(p, 3)} for c, p in self.top_two],
                 "ask_agent": self.ask_agent}
-
-
-def shipped(split: str) -> list[Transcript]:
-    """The labeled calls shipped with the package (tests/data/transcripts/split.py made them)."""
-    path = resources.files("callcenter.tickets").joinpath("data", f"{split}.jsonl")
-    text = path.read_text(encoding="utf-8")
-    return labeled(text.splitlines(), f"shipped {split} split")
-
-
-def labeled(lines: Sequence[str], source: str) -> list[Transcript]:
-    """Transcripts with a known category; a bad line is an error naming the line."""
-    result: list[Transcript] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        item = parse_record(line, f"{source} line {number}")
-        if item.labels.get("category") not in CATEGORIES:
-            raise TranscriptError(f"{source}: call {item.id}: labels.category must be one of "
-                                  f"{', '.join(CATEGORIES)}")
-        result.append(item)
-    return result
 
 
 def _text(transcript: Transcript, speaker: str) -> str:
