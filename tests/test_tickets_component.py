@@ -88,6 +88,31 @@ async def test_emergency_transcript_makes_an_urgent_ticket_and_alerts_the_superv
     await component.stop()
 
 
+async def test_an_emergency_only_the_learned_signal_reads_alerts_as_suspected_in_words_r19(
+        context: Any) -> None:
+    """No cue rule names the danger (a gas pipe's hiss and smell in the caller's words): the ticket is
+    urgent and the supervisor's alert says the model judged it, in both languages."""
+    seen: list[Any] = []
+    context.bus.subscribe((TicketChanged, SupervisorAlert), seen.append, name="test")
+    component = build(context)
+    await component.start()
+    turns = [{"speaker": "agent", "start": 0.0, "end": 3.0, "text": "您好 物业 服务 中心"},
+             {"speaker": "caller", "start": 3.5, "end": 9.0,
+              "text": "你好 快 派 人 来 我 家 楼下 那个 管道井 里 呲呲 往外 冒 气 整 层 都 是 那个 臭 味 "
+                      "我 头 都 晕 了"}]
+    call_id, transcript_id = _stored(context, turns)
+    context.bus.publish(TranscriptReady(call_id=call_id, transcript_id=transcript_id))
+    await context.bus.drain()
+    await context.bus.drain()
+    changed = [m for m in seen if isinstance(m, TicketChanged)]
+    alerts = [m for m in seen if isinstance(m, SupervisorAlert)]
+    assert [m.urgent for m in changed] == [True] and len(alerts) == 1
+    head, n = alerts[0].text.split("：", 1)[0], changed[0].ticket_id
+    assert head == (f"紧急工单 #{n}（模型判断疑似紧急） / "
+                    f"urgent ticket #{n} (suspected emergency, judged by the model)")
+    await component.stop()
+
+
 async def test_a_broken_transcript_is_skipped_and_the_next_one_is_handled(context: Any) -> None:
     seen: list[Any] = []
     context.bus.subscribe(TicketChanged, seen.append, name="test")

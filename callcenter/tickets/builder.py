@@ -16,6 +16,7 @@ from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.history import CallerHistory
 from callcenter.tickets.quality import QualityReport, check
 from callcenter.tickets.transcript import Transcript
+from callcenter.tickets.urgent_model import urgent_kinds
 
 # R4: what every call's record must hold; a repair also needs a convenient time.
 REQUIRED_FIELDS = ("caller_name", "address", "phone")
@@ -59,11 +60,14 @@ class TicketDraft:
 
 def extract(transcript: Transcript, centre_name: str | None = None,
             category: str | None = None) -> Extraction:
-    """``category``: the kind of matter when a model (or the agent) already decided it; else the rules'."""
-    emergency = emergency_kinds(transcript)
-    category = category or classify(transcript, bool(emergency))
+    """``category``: the kind of matter when a model (or the agent) already decided it; else the rules'.
+    Urgent (R19) when the cue rules name a danger or the learned signal suspects one (urgent_model.py);
+    the category and the address read the rules' dangers only."""
+    named = emergency_kinds(transcript)
+    emergency = urgent_kinds(transcript, named)
+    category = category or classify(transcript, bool(named))
     urgent = bool(emergency)
-    address = extract_address(transcript, urgent)
+    address = extract_address(transcript, bool(named))
     return Extraction(
         id=transcript.id,
         category=category,

@@ -29,7 +29,8 @@ ENUMS: dict[str, tuple[str, ...]] = {
                     "ticket_adopt", "ticket_keep"),
     "agent_state": ("available", "ringing", "talking", "listening", "paused", "logged_out", "unavailable"),
     "call_state": ("ivr", "waiting", "ringing", "talking", "hold"),
-    "danger": ("gas", "fire", "flood", "lift", "sparks", "falling", "person"),  # R19's emergencies
+    # R19's emergencies; "suspected": the learned signal's, no cue named (tickets/urgent_model.py)
+    "danger": ("gas", "fire", "flood", "lift", "sparks", "falling", "person", "suspected"),
     "role": ("agent", "supervisor"),
     "by": ("agent", "queue", "hour", "day", "total"),  # the report's grouping, as a choice
     "group": ("agent", "queue", "hour", "day", "total"),  # ... and as its first column's heading

@@ -200,5 +200,11 @@ def kinds_in(text: str) -> list[str]:
             or any(_present(kind, sound, heard, text, cue) for sound, cue in HEARD[kind])]
 
 
+def told_not_now(text: str) -> bool:
+    """The caller's words (joined, turns separated by ``|``) name a danger the rules read as over,
+    past or supposed: no learned signal may make such a call urgent (tickets/urgent_model.py)."""
+    return any(_not_now(text, m.start(), m.end()) for p in DANGERS.values() for m in p.finditer(text))
+
+
 def is_emergency(transcript: Transcript) -> bool:
     return bool(emergency_kinds(transcript))
