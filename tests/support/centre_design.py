@@ -76,7 +76,7 @@ def layer(base: CategoryModel, learned: Sequence[Transcript], memory: bool) -> C
     return model
 
 
-def layer_with(base: CategoryModel, learned: Sequence[Transcript], **changes: float) -> CategoryModel:
+def layer_with(base: CategoryModel, learned: Sequence[Transcript], **changes: Any) -> CategoryModel:
     """The layer and memory with some of the shipped settings changed (centre_l2, centre_common,
     memory_similarity; a memory_similarity above 1 is no memory)."""
     changed = CategoryModel(dataclasses.replace(base.settings, **changes), base._caller_vec,
@@ -110,6 +110,101 @@ def layer_without_style(base: CategoryModel, learned: Sequence[Transcript], kind
     return CategoryModel(base.settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
                          base.examples + len(learned),
                          [(_text(t, "caller"), str(t.labels["category"])) for t in learned], fitted)
+
+
+class PriorLayer:
+    """A temperature and a shift of each kind's prior, learned from the centre's examples alone
+    (no n-grams; the same penalties as the shipped layer's: `stay` on the temperature, `l2` on the
+    shifts)."""
+
+    def __init__(self, shipped_log_probabilities: Any, centre: Sequence[Transcript], l2: float,
+                 stay: float) -> None:
+        import numpy as np
+        from scipy.optimize import minimize
+
+        from callcenter.tickets.extract.category import CATEGORIES
+
+        offset = np.asarray(shipped_log_probabilities, dtype=float)
+        truth = np.zeros_like(offset)
+        truth[np.arange(len(centre)), [CATEGORIES.index(str(t.labels["category"])) for t in centre]] = 1.0
+
+        def loss(params: Any) -> tuple[float, Any]:
+            logits = params[0] * offset + params[1:]
+            logits -= logits.max(axis=1, keepdims=True)
+            probabilities = np.exp(logits)
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
+            error = probabilities - truth
+            value = (-float(np.sum(truth * np.log(probabilities + 1e-12)))
+                     + l2 / 2 * float(np.sum(params[1:] ** 2)) + stay / 2 * (params[0] - 1) ** 2)
+            gradient = np.concatenate([[float(np.sum(error * offset)) + stay * (params[0] - 1)],
+                                       error.sum(axis=0) + l2 * params[1:]])
+            return value, gradient
+
+        start = np.zeros(1 + offset.shape[1])
+        start[0] = 1.0
+        bounds = [(0.05, 1.0)] + [(None, None)] * offset.shape[1]
+        fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x
+        self.temperature, self.shift = float(fitted[0]), fitted[1:]
+
+    def probabilities(self, shipped_log_probabilities: Any, calls: Sequence[Transcript]) -> Any:
+        import numpy as np
+
+        logits = self.temperature * np.asarray(shipped_log_probabilities) + self.shift
+        logits -= logits.max(axis=1, keepdims=True)
+        result = np.exp(logits)
+        return result / result.sum(axis=1, keepdims=True)
+
+
+def prior_only(base: CategoryModel, learned: Sequence[Transcript], l2: float) -> CategoryModel:
+    if not learned:
+        return base
+    fitted = PriorLayer(base._shipped_log_probabilities(learned), learned, l2,
+                        base.settings.centre_temperature_l2)
+    return CategoryModel(base.settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
+                         base.examples + len(learned), (), fitted)  # type: ignore[arg-type]
+
+
+def _both_sides(t: Transcript) -> str:
+    return _text(t, "caller") + "||" + _text(t, "agent")
+
+
+def with_agents_words(base: CategoryModel, learned: Sequence[Transcript], l2: float) -> CategoryModel:
+    """The layer on the n-grams of both sides (the centre's agents answer each kind in their own
+    set phrases), without the common ones of either side; no memory."""
+    import math
+    from unittest import mock
+
+    from callcenter.tickets.centre_layer import CentreLayer
+
+    class BothSides(CentreLayer):
+        def _features(self, calls: Sequence[Transcript]) -> Any:
+            return self._vec.transform([_both_sides(t) for t in calls])
+
+    if not learned:
+        return base
+    n = base.examples
+    limit = math.log((1 + n) / (1 + base.settings.centre_common * n)) + 1
+    common = frozenset(g for vec in (base._caller_vec, base._agent_vec)
+                       for g, i in vec.vocabulary_.items() if vec.idf_[i] < limit)
+    with mock.patch("callcenter.tickets.centre_layer._caller", _both_sides):
+        fitted = BothSides.fit(base._shipped_log_probabilities(learned), learned, base.settings.ngram_max,
+                               l2, base.settings.centre_temperature_l2, common)
+    return CategoryModel(base.settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
+                         base.examples + len(learned), (), fitted)
+
+
+def only_new_ngrams(base: CategoryModel, learned: Sequence[Transcript]) -> CategoryModel:
+    """The layer on the caller's n-grams the shipped model never read (the centre's own place names
+    and words); what it read, it already weighs from far more calls. No memory."""
+    from callcenter.tickets.centre_layer import CentreLayer
+
+    if not learned:
+        return base
+    fitted = CentreLayer.fit(base._shipped_log_probabilities(learned), learned, base.settings.ngram_max,
+                             base.settings.centre_l2, base.settings.centre_temperature_l2,
+                             frozenset(base._caller_vec.vocabulary_))
+    return CategoryModel(base.settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
+                         base.examples + len(learned), (), fitted)
 
 
 def weighted(fitted_on: Sequence[Transcript], learned: Sequence[Transcript], weight: float,
@@ -165,6 +260,18 @@ def candidates(group: str, base: CategoryModel, fitted_on: Sequence[Transcript])
         for kinds in (2, 3):
             found[f"j layer without n-grams said in {kinds}+ of the centre's kinds + memory 0.4"] = partial(
                 layer_without_style, base, kinds=kinds)
+    elif group == "prior":
+        for l2 in (0.3, 3.0):
+            found[f"k temperature and priors only, L2 {l2:g}, no memory"] = partial(prior_only, base, l2=l2)
+    elif group == "agents":
+        for l2 in (0.3, 3.0):
+            found[f"l layer on both sides' n-grams, L2 {l2:g}, no memory"] = partial(with_agents_words, base,
+                                                                                    l2=l2)
+    elif group == "new":
+        found["m layer on n-grams the shipped model never read, no memory"] = partial(only_new_ngrams, base)
+    elif group == "new-guarded":
+        found["e guard: m layer on n-grams the shipped model never read, no memory"] = partial(
+            guarded, base, partial(only_new_ngrams, base))
     elif group.startswith("guard-weighted"):  # guard-weighted:W[:S]
         parts = group.split(":")
         w = float(parts[1])
@@ -218,7 +325,7 @@ def table(results: dict[str, Any]) -> str:
                           for a in per for n in POINTS[1:])
         worst = min(author_gain, key=lambda a: author_gain[a])
         rows.append((gain, f"| {name} | " + " | ".join(f"{means[n]:.3f}" for n in POINTS)
-                     + f" | {gain:+.3f} | {author_gain[worst]:+.3f} ({worst}) | {worst_point:+.3f} |"))
+                     + f" | {gain:+.4f} | {author_gain[worst]:+.3f} ({worst}) | {worst_point:+.3f} |"))
     lines += [row for _, row in sorted(rows, key=lambda r: -r[0])]
     return "\n".join(lines)
 
