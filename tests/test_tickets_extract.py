@@ -508,3 +508,27 @@ def test_lanes_floor_doors_and_corrected_rooms_r4(text: str, address: str | None
 ])
 def test_a_label_may_write_a_room_with_its_shi_or_as_floor_and_door_r4(label: str, normal: str) -> None:
     assert address_label(label) == normal
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 姓 苗 名字 叫 雨桐 住 八 栋", "苗雨桐"),  # the given name said apart from the surname
+    ("免贵 姓 晏 单名 一个 舒 字", "晏舒"),
+    ("我 姓 晏 日 安 晏 名字 叫 舒 我 住 三 栋", "晏舒"),  # spelled, then the name
+    ("姓 苗 叫 苗 雨桐", "苗雨桐"),
+    ("我 姓 苗 叫 人 来 看 一下 水管", None),  # 叫人来: no given name
+    ("我 姓 苗 名字 叫 什么 不 重要", None),
+    ("伊 姓 苗 苗 先生 讲 的 门口 堆 了 东西", None),  # Wu 伊: someone else's surname
+])
+def test_full_names_said_in_pieces_r4(text: str, name: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) == name, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我们 公司 在 二十一 层 二 一 零 三 打印 间 的 灯 坏 了", "2103"),  # a room on its floor, no building
+    ("我 住 三 楼 五 零 二 楼道 灯 不 亮", None),  # a room that does not begin with its floor is unclear
+    ("电梯 停 在 十二 楼 不 动 了", None),
+])
+def test_a_room_on_its_floor_without_a_building_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

@@ -267,6 +267,22 @@ def standalone_room(text: str) -> str | None:
     return None
 
 
+_ROOM_ON_ITS_FLOOR = re.compile(rf"(?<![{NUMERAL_CHARS}])(?P<fl>{NUMERAL})(?:楼|层){_GAP}"
+                                rf"(?P<room>{NUMERAL}){_NOT_ROOM}")
+
+
+def _room_on_its_floor(text: str) -> str | None:
+    """A room said after its floor when no building is named (十二层一二零八 → 1208): only a room of
+    three or four digits that begins with its floor, so that 三楼五零二 stays unclear."""
+    for match in _ROOM_ON_ITS_FLOOR.finditer(text):
+        value = numeral_value(match.group("room"))
+        if value and len(value) >= 3:
+            room = _room_after_floor(match.group("fl"), match.group("room"))
+            if room:
+                return room
+    return None
+
+
 def own_part(text: str) -> str | None:
     """An estate's phase or area the caller calls theirs (我们五区 → 5区, 三期的 → 3期)."""
     for match in OWN_PART.finditer(text):
@@ -324,6 +340,9 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
                 best = replace(best, room=room)
         return best.text()
     caller = "|".join(mandarin(t.joined) for t in transcript.side("caller"))
+    room = _room_on_its_floor(caller)
+    if room:  # 十二层一二零八 in a tower of offices: the room is the address
+        return room
     if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
         return own_part(caller)

@@ -92,8 +92,9 @@ FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_R
 FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢|座|单元))")
 STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
 # Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
-# Said of someone else (佢姓李, 他姓王): that surname with a title in the caller's words is that person.
-OTHERS_SURNAME = re.compile(rf"(?:他|她|佢|对方|人家)(?:好像|应该|可能)?姓(?P<s>{_SURNAME})")
+# Said of someone else (佢姓李, 他姓王, Wu 伊姓张): that surname with a title in the caller's words
+# is that person.
+OTHERS_SURNAME = re.compile(rf"(?:他|她|佢|伊|对方|人家)(?:好像|应该|可能)?姓(?P<s>{_SURNAME})")
 OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
@@ -132,10 +133,28 @@ def _from_words(words: list[str]) -> str | None:
     return None
 
 
+# The given name said apart from the surname the caller gave (我姓钱 名字叫小兵, 单名一个坤字, 姓钱 叫
+# 钱小兵); right after the surname, a bare 叫 needs the name to end the clause (姓王 叫人来看 is no name).
+_GIVEN_ENDS = rf"(?=字|[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)"
+GIVEN_APART = (
+    re.compile(rf"姓(?P<s>{_SURNAME})[^|]{{0,12}}?(?:名字叫|名叫|单名一个|单名|名字是)(?P=s)?"
+               rf"(?P<g>[^{_STOP}{_NUMERAL}A-Za-z字]{{1,2}}){_GIVEN_ENDS}"),
+    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?叫(?:(?P=s)(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})|"
+               rf"(?P<g2>[^{_STOP}{_NUMERAL}A-Za-z]{{2}})){_GIVEN_ENDS}"),
+)
+
+
 def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     from_words = _from_words(words)
     if from_words:
         return from_words
+    for pattern in GIVEN_APART:
+        for text in caller_turns:
+            for apart in pattern.finditer(text):
+                given = apart.group("g") or apart.group("g2")
+                named = None if _is_title(given) else _named(apart.group("s"), given)
+                if named:
+                    return named
     for i, word in enumerate(words[:-2]):
         # 我 是 D 座 一 五 零 二 的 周 丽华: the name after the address in a self-introduction
         if word == "的" and "是" in words[max(0, i - 12):i] and re.fullmatch(_SURNAME, words[i + 1]) \
