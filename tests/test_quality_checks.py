@@ -230,3 +230,25 @@ def test_scoring_counts_r16s_own_wording_as_the_phrase_found_r16() -> None:
 ])
 def test_one_saying_is_one_forbidden_phrase_r16(line: str, phrases: list[str]) -> None:
     assert check(agent_says(line)).forbidden_phrases == phrases
+
+
+@pytest.mark.parametrize(("line", "phrases"), [
+    # R16's phrases in regional words: Cantonese 唔知 / 唔清楚 / 唔关我哋事, Wu 伐晓得 / 搭阿拉没关系,
+    # south-west 没得关系 / 管不到 / 忙得很
+    ("水表 的 事 我 唔 知", ["不知道"]),
+    ("几时 停 水 我 都 唔 清楚", ["不清楚"]),
+    ("个 招牌 唔 关 我哋 事", ["跟我们没关系"]),
+    ("迭个 事体 我 伐 晓得", ["不知道"]),
+    ("车子 停 在 外头 搭 阿拉 没 关系 的", ["跟我们没关系"]),
+    ("那 是 供电局 的 事 跟 我们 没得 关系", ["跟我们没关系"]),
+    ("楼下 开 馆子 的 我们 管 不 到", ["我们不管"]),
+    ("我 这 会儿 忙 得 很 你 晚些 再 打", ["我现在很忙"]),
+    # look-alikes in the same words
+    ("唔 知 您 几时 方便 师傅 上门", []),  # a polite question
+    ("唔该 晒 我 帮 您 登记 咗", []),
+    ("您 不 晓得 单号 也 没 关系 我 帮 您 查", []),
+    ("保安 说 跟 我们 没得 关系 是 他 讲 错 了", []),  # someone else's words reported
+    ("师傅 们 都 忙 得 很 我 先 给 您 登记", []),
+])
+def test_forbidden_phrases_in_regional_words_r16(line: str, phrases: list[str]) -> None:
+    assert check(agent_says(line)).forbidden_phrases == phrases
