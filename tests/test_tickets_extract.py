@@ -532,3 +532,24 @@ def test_full_names_said_in_pieces_r4(text: str, name: str | None) -> None:
 def test_a_room_on_its_floor_without_a_building_r4(text: str, address: str | None) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 七 幢 十四 号 厨房 的 灯 不 亮", "7幢14号"),  # old housing numbers a building's doors
+    ("三 栋 二 单元 六 号 门口 的 地砖 翘 了", "3栋2单元"),  # 六号门口: a gate, not a door number
+    ("我 屋头 四 幢 九 号 的 窗户 关 不 上", "4幢9号"),  # south-west 屋头 (家)
+    ("我 八 栋 的 十五 号 下午 在 家", "8栋"),  # a day
+    ("十一 栋 三 号 电梯 一直 响", "11栋"),  # a lift
+])
+def test_doors_of_old_housing_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("agent", "name"), [
+    ("帅哥 您 好 师傅 马上 到", "晁先生"),  # service talk names the caller's gender
+    ("美女 您 莫 急 我 马上 安排", "晁女士"),
+])
+def test_service_talk_titles_with_the_surname_the_caller_gave_r4(agent: str, name: str) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), ("caller", "我 姓 晁 水管 漏 了"),
+                             ("agent", agent))) == name

@@ -43,7 +43,11 @@ _SPELLED = "[零〇一幺二两三四五六七八九]"
 _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
 # A door on its floor as some cities write it (十五楼三号, 十五杠三 → 15-3); the same flat as 1503.
 _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼)|杠(?P<fd_dash>{NUMERAL}))")
-_ROOM = (rf"{_FLOOR_DOOR}|"
+# Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
+# gate (十号楼三号门口) or a lift (十栋二号电梯).
+_DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
+         r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
+_ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
@@ -187,6 +191,9 @@ def _building(match: re.Match[str], after: str) -> Address | None:
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
     spoken_room = match.group("room") or match.group("room_run") or match.group("room_ge")
     room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
+    if match.group("door") and kind != "座":
+        door = _number(match.group("door"))
+        room = f"{door}号" if door else None
     if match.group("fd_fl"):
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
     room = _corrected_room(after) or room

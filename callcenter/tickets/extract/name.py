@@ -99,8 +99,10 @@ OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
 # spoken to here; said of someone else (转达 给 邵师傅) it is no vocative.
-# 姐 and 哥 alone (王姐 您 放心) only so: said of a worker (保洁 陈姐) they are no title of the caller.
-_VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "哥": "先生"}
+# 姐 and 哥 alone (王姐 您 放心), and 帅哥 / 美女 as service talk says them, only so: said of a worker
+# (保洁 陈姐) they are no title of the caller.
+_VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "哥": "先生",
+              "帅哥": "先生", "美女": "女士", "靓仔": "先生", "靓女": "女士"}
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
 SPOKEN_TO = re.compile(rf"^(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
                        rf"(?P<s2>{_ANY_SURNAME})?(?P<t2>{_VOCATIVE})(?=您|你)")
@@ -186,7 +188,11 @@ def _spoken_to(turns: list[str]) -> list[tuple[str | None, str]]:
     found = []
     for text in turns:
         for match in SPOKEN_TO.finditer(text):
-            surname, title = match.group("s") or match.group("s2"), match.group("t") or match.group("t2")
+            surname: str | None = match.group("s") or match.group("s2")
+            title: str = match.group("t") or match.group("t2")
+            if surname and surname + title in _VOCATIVES:  # 帅哥 is no surname 帅 and 哥
+                title = surname + title
+                surname = None
             found.append((surname, _VOCATIVES[title]))
     return found
 
