@@ -553,3 +553,23 @@ def test_doors_of_old_housing_r4(text: str, address: str) -> None:
 def test_service_talk_titles_with_the_surname_the_caller_gave_r4(agent: str, name: str) -> None:
     assert extract_name(call(("agent", "您好 物业 服务 中心"), ("caller", "我 姓 晁 水管 漏 了"),
                              ("agent", agent))) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # 好的 as the recogniser may write it (号的, 浩的) still speaks to the caller
+    ((("caller", "我 想 问 下 停车 费"), ("agent", "号 的 桂 女士 我 帮 您 查")), "桂女士"),
+    ((("caller", "我 想 问 下 停车 费"), ("agent", "浩 的 桂 先生 稍 等")), "桂先生"),
+    ((("caller", "我 想 表扬 保洁"), ("agent", "保洁 班 的 桂 阿姨 我 转告")), None),
+])
+def test_a_title_after_a_misheard_haode_still_names_the_caller_r4(turns: tuple[tuple[str, str], ...],
+                                                                   name: str | None) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize("text", [
+    "我 尚 栋 二 单元 的 灯 不 亮",  # 上 heard as 尚: 栋 before a numeral is the building's
+    "我 是 尚 栋 二 单元 的",
+])
+def test_dong_before_a_numeral_is_no_given_name_r4(text: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) is None, transcript.turns[1].text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from callcenter.tickets.extract.dialect import mandarin
+from callcenter.tickets.extract.sounds import sound_key
 from callcenter.tickets.transcript import Transcript
 
 SURNAMES = set(
@@ -39,9 +40,7 @@ _TITLE = "(?:" + "|".join(TITLES) + ")"
 # Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
 _ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_SURNAMES - {"位"})) + "])"
 TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
-# Said after 的 it names someone else (我们的王大姐, 保洁班的陈阿姨), not the caller; 好的 / 是的 王先生
-# speak to them.
-AGENT_TITLED = re.compile(rf"(?<!(?<![好是])的)(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
+AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 # A given name is one or two characters that are not the words that usually follow a name.
 # 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
@@ -49,10 +48,12 @@ _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电�
 # name does not end in one of them when the recogniser ran the name into the next words.
 _CLAUSE_START = set("带给跟和找也又还都去让把被从")
 _NUMERAL = "零一幺二两三四五六七八九十百千"
+# A given name's character; 栋 before a numeral is a building (我上栋一单元, heard for 上 is no 尚栋).
+_GIVEN_CHAR = rf"(?:(?!栋[{_NUMERAL}])[^{_STOP}{_NUMERAL}A-Za-z])"
 # What a caller is, said before the name (我是业主张伟, 我是商户严女士): not part of the name.
 _ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主)?"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
-                  rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})")
+                  rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})")
 # Words a caller calls themselves by that begin with a surname's character (我是顾客).
 _NOT_NAMES = ("顾客", "商户", "商家", "商铺", "常住", "周末", "周日", "周边", "周围", "卫生")
 # A caller who does not know a name asks it (姓李 叫李什么 我不知道, Cantonese 李乜嘢): no given name.
@@ -75,7 +76,7 @@ _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上�
                # days in regional words: Cantonese 今日 琴日 寻日 前日 听日, Wu 今朝 明朝 昨日
                "今日", "琴日", "寻日", "前日", "听日", "今朝", "明朝", "昨日",
                "上个", "上次", "前天", "前几")
-_GIVEN = rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
+_GIVEN = rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})"
 # The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, 电话, the start of a clause:
 # 雷鸣|带孩子, the surname said again to spell it: 柏文涛|柏树的柏), so that 的卫生间漏水 or
 # 的业主马桶堵了 are not read as names.
@@ -121,10 +122,11 @@ def _from_words(words: list[str]) -> str | None:
     for i, word in enumerate(words[:-2]):
         if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
             surname, given = words[i + 1], words[i + 2]
+            more = words[i + 3] if i + 3 < len(words) else ""
             if re.fullmatch(_SURNAME, surname) \
                     and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
+                    and not (given.endswith("栋") and more[:1] != "" and more[:1] in _NUMERAL) \
                     and not _is_title(given):
-                more = words[i + 3] if i + 3 < len(words) else ""
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
                         and more not in _CLAUSE_START and more != surname:
@@ -141,8 +143,8 @@ _GIVEN_ENDS = rf"(?=字|[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手
 GIVEN_APART = (
     re.compile(rf"姓(?P<s>{_SURNAME})[^|]{{0,12}}?(?:名字叫|名叫|单名一个|单名|名字是)(?P=s)?"
                rf"(?P<g>[^{_STOP}{_NUMERAL}A-Za-z字]{{1,2}}){_GIVEN_ENDS}"),
-    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?叫(?:(?P=s)(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})|"
-               rf"(?P<g2>[^{_STOP}{_NUMERAL}A-Za-z]{{2}})){_GIVEN_ENDS}"),
+    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?叫(?:(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})|"
+               rf"(?P<g2>{_GIVEN_CHAR}{{2}})){_GIVEN_ENDS}"),
 )
 
 
@@ -178,9 +180,17 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     return None
 
 
-def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED) -> list[str]:
+def _of_someone_else(text: str, start: int) -> bool:
+    """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨); 好的 / 是的 王先生 speak to the
+    caller, also as the recogniser writes them (号的, 浩的, 事的: by sound)."""
+    return text[start - 1:start] == "的" and sound_key(text[start - 2:start - 1] or "的") not in ("hao", "si")
+
+
+def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED, said_to: bool = False) -> list[str]:
+    """Surname and title as said; ``said_to``: only those spoken to the caller (the agent's side)."""
     titles = TITLES | AGENT_TITLES
-    return [m.group("s") + titles[m.group("t")] for text in turns for m in pattern.finditer(text)]
+    return [m.group("s") + titles[m.group("t")] for text in turns for m in pattern.finditer(text)
+            if not (said_to and _of_someone_else(text, m.start()))]
 
 
 def _spoken_to(turns: list[str]) -> list[tuple[str | None, str]]:
@@ -234,7 +244,7 @@ def extract_name(transcript: Transcript) -> str | None:
     if said:
         return said[0]
     agent_turns = [t.joined for t in transcript.side("agent")]
-    agent = _titled(agent_turns, AGENT_TITLED)
+    agent = _titled(agent_turns, AGENT_TITLED, said_to=True)
     spoken_to = _spoken_to(agent_turns)
     own = next((m.group("s") for text in caller for m in OWN_SURNAME.finditer(text)), None)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
