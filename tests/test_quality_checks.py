@@ -252,3 +252,11 @@ def test_one_saying_is_one_forbidden_phrase_r16(line: str, phrases: list[str]) -
 ])
 def test_forbidden_phrases_in_regional_words_r16(line: str, phrases: list[str]) -> None:
     assert check(agent_says(line)).forbidden_phrases == phrases
+
+
+@pytest.mark.parametrize(("line", "phrases"), [
+    ("西 苑 那边 不是 我们 管 的 小区 具体 我 不清楚", ["不清楚"]),  # describing another estate
+    ("对面 大厦 不 归 我们 管 的", ["我们不管"]),  # refusing the caller's matter
+])
+def test_another_estate_described_as_not_ours_is_no_refusal_r16(line: str, phrases: list[str]) -> None:
+    assert check(agent_says("您好 物业 服务 中心", line)).forbidden_phrases == phrases

@@ -573,3 +573,102 @@ def test_a_title_after_a_misheard_haode_still_names_the_caller_r4(turns: tuple[t
 def test_dong_before_a_numeral_is_no_given_name_r4(text: str) -> None:
     for transcript in _both_ways(text):
         assert extract_name(transcript) is None, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 姓 甘 甘 立新 住 五 栋 二 单元", "甘立新"),  # the surname, then the whole name again
+    ("姓 柴 柴 晓雯 电话 幺 三 八", "柴晓雯"),
+    ("我 姓 孔 孔 子 的 孔", None),  # the surname spelled, no given name
+])
+def test_the_surname_then_the_whole_name_said_again_r4(text: str, name: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) == name, transcript.turns[1].text
+
+
+def test_a_name_the_recogniser_wrote_as_one_word_r4() -> None:
+    t = caller("下面 是 花坛 不 会 砸 到 人 我 叫 骆明 骆驼 的 骆 明天 的 明")
+    assert extract_name(t) == "骆明"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("你 叫 伊 快 点 来 修", None),  # 叫 said to the agent about someone else
+    ("我 叫 甘 涛 他 叫 柏 林 他 在 门口 等", "甘涛"),  # the caller's name, then a friend's
+    ("我 叫 伊拉 走 开 了", None),  # Wu 伊拉: "them"
+])
+def test_jiao_said_of_someone_else_names_no_one_r4(text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize("text", [
+    "我 是 桂林 这边 租 房子 的 停电 了",  # a place, not 桂林 the person
+    "我 是 温州 一 家 公司 的 想 谈 合作",  # a firm
+    "我 想想 是 二 单元 的 大堂 一 个 穿 蓝 衣服 的 戴 帽子",  # described, not introduced
+])
+def test_a_place_or_a_description_after_shi_is_no_name_r4(text: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) is None, transcript.turns[1].text
+
+
+def test_the_agent_asking_whether_the_caller_is_someone_names_the_caller_r4() -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", "谢谢 你们 找到 我 爸爸"),
+             ("agent", "是 简 爷爷 吧 那 天 很 晚 了"), ("caller", "对 对"),
+             ("agent", "您 是 简 女士 吧"), ("caller", "对 我 姓 简"))
+    assert extract_name(t) == "简女士"  # not her father, spoken of first
+
+
+@pytest.mark.parametrize(("said", "name"), [
+    ("我 是 七 栋 二 单元 三 号 姓 柴 水管 漏 了", "柴女士"),  # the caller's surname, a bare title
+    ("他 住 在 七 栋 好像 姓 柴 我 找 他", None),  # someone else's
+])
+def test_a_surname_given_and_a_bare_title_from_the_agent_r4(said: str, name: str | None) -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", said), ("agent", "女士 您 别 急 我 马上 安排"))
+    assert extract_name(t) == name
+
+
+@pytest.mark.parametrize(("turns", "address"), [
+    (("二百零八 弄 十二 号 四 楼 四 零 一 室 水管 漏 了",), "208弄12号401"),  # the floor before the room
+    (("我 是 三十八 弄 七 号 的 天花板 漏水", "三 零 二 室"), "38弄7号302"),  # the room said apart
+    (("我们 是 七十二 弄 的 路灯 不 亮",), "72弄"),  # the lane alone
+    (("弄堂 口 的 路灯 不 亮",), None),
+    (("八十六 弄 里 头 电线 冒 烟", "二十 号 门口"), "86弄20号"),  # its house said apart
+    (("八十六 弄 的 上 个 月 二十 号 报 过 修",), "86弄"),  # a day, not a house
+])
+def test_lane_houses_said_in_pieces_r4(turns: tuple[str, ...], address: str | None) -> None:
+    for spaced in (True, False):
+        said = [("caller", text if spaced else text.replace(" ", "")) for text in turns]
+        assert extract_address(call(("agent", "您好 物业 服务 中心"), *said)) == address, said
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("九 栋 二 单元 八 楼 三 号 楼上 在 漏水", "9栋2单元8-3"),  # 楼上: upstairs, not 3号楼
+    ("七 幢 四 零 一 室 哦 不对 四 零 二", "7幢402"),  # corrected after 室
+    ("C 座 二 三 零 五 月底 要 退租", "C座2305"),  # no month is said digit by digit
+])
+def test_rooms_said_with_what_follows_them_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("answer", "address"), [
+    ("一 五 零 二 我 姓 甘", "10栋3单元1502"),  # the room, then the caller goes on
+    ("对 一 五 零 二", "10栋3单元1502"),  # confirming the room the agent read back
+])
+def test_the_room_said_as_an_answer_r4(answer: str, address: str) -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", "十 栋 三 单元 的 门禁 坏 了"),
+             ("agent", "您 住 几 号 房 是 一 五 零 二 吗"), ("caller", answer))
+    assert extract_address(t) == address
+
+
+def test_an_old_buildings_door_said_as_an_answer_r4() -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", "四 幢 一 单元 楼上 天天 打 电钻"),
+             ("agent", "您 是 几 号"), ("caller", "七 号 我 姓 甘"))
+    assert extract_address(t) == "4幢1单元7号"
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("负 一 楼 我 的 车位 二 零 三 号 又 被 占 了", "负1楼203号车位"),
+    ("我 在 负二 层 八十 号 车位 车 被 刮 了", "负2层80号车位"),
+])
+def test_a_parking_space_on_its_level_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

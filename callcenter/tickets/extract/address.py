@@ -38,18 +38,22 @@ _AREA_NAME = rf"(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北上下中]"
 _PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
 _SPELLED = "[零〇一幺二两三四五六七八九]"
 # The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
+# into a month (一九幺幺月底: no month is said digit by digit), or
 # into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
 # A shop on a building's ground floor is the building and its number (八栋一楼底商一零六 → 8栋106).
 _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
 # A door on its floor as some cities write it (十五楼三号, 十五杠三 → 15-3); the same flat as 1503.
-_FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼)|杠(?P<fd_dash>{NUMERAL}))")
+# 十二楼四号楼上那家: 楼上 is upstairs, not a building 4号楼.
+_FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼(?![上下]))|"
+               rf"杠(?P<fd_dash>{NUMERAL}))")
 # Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
 # gate (十号楼三号门口) or a lift (十栋二号电梯).
 _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
 _ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
-         rf"(?:(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
+         rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|"
+         rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
 BUILDING = re.compile(
@@ -69,8 +73,19 @@ SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # Lane houses (里弄): the lane, the house and perhaps its room (二百三十弄 十二号 三零一室 → 230弄12号301);
 # a house and its room said with 室 (十二号 三零一室 → 12号301).
+# The room may follow its floor (四十五号 三楼 三零二室 → 45号302).
 LANE = re.compile(rf"(?:(?P<lane>{NUMERAL})弄{_GAP})?(?P<n>{NUMERAL})号(?!楼|线|别墅|铺|商铺)"
-                  rf"(?:{_GAP}(?P<room>{NUMERAL})(?P<shi>室)?)?")
+                  rf"(?:{_GAP}(?:{NUMERAL}(?:楼|层){_GAP})?(?P<room>{NUMERAL}{_NOT_ROOM})(?P<shi>室)?)?")
+# A lane named on its own (六十四弄的, 我们九十九弄要旧改); its house may be said apart (十号门口).
+LANE_ALONE = re.compile(rf"(?P<lane>{NUMERAL})弄(?!堂)(?![{NUMERAL_CHARS}]+号)")
+# A house number said apart from its lane: not a month's day (月二十号), a time, a building or a lift.
+HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄])(?P<n>{NUMERAL})号"
+                         r"(?!楼|线|别墅|铺|商铺|电梯|梯|车位|岗|机|井|窗|"
+                         r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
+# A parking space on its level (负二楼 我的车位 幺五六号, 负二层 一零八号车位 → 负2楼156号车位).
+PARKING = re.compile(rf"(?P<lv>负|地下)(?P<n>[{NUMERAL_CHARS}]{{1,2}})(?P<w>楼|层)(?:的)?"
+                     rf"(?:(?P<pre>[^|]{{0,4}}?车位)(?:是)?(?P<space>{NUMERAL})号|"
+                     rf"(?P<space2>{NUMERAL})号车位)")
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
@@ -79,12 +94,14 @@ AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一�
 OWN_PART = re.compile(rf"(?:我们|咱们|你们|我家|我是|住在?)"
                       rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{_AREA_NAME})区(?!域))|"
                       rf"(?:(?P<phase2>{NUMERAL})期|(?P<area2>{_AREA_NAME})区)的(?=\||$)")
-# A room said on its own: after 是/住/在, before 室/的, or as the caller's whole answer (六 零 二),
-# or after its floor (四楼四零二).
+# A room said on its own: after 是/住/在 or the caller's 对 (对 一六零四), before 室/的 or the caller
+# going on (二三零一 我叫…), or as the caller's whole answer (六 零 二), or after its floor (四楼四零二).
 STANDALONE_ROOM = re.compile(
     rf"(?P<fl4>{NUMERAL})(?:楼|层)(?P<room4>{NUMERAL}){_NOT_ROOM}|"
     rf"(?:住|住在)(?P<room3>{NUMERAL}){_NOT_ROOM}|"
-    rf"(?:是|在|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$)|(?P<room2>{NUMERAL})室")
+    rf"(?:是|在|对|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$|我)|(?P<room2>{NUMERAL})室")
+# An old building's door said as the answer on its own (五号 我姓何): the turn begins with it.
+STANDALONE_DOOR = re.compile(rf"(?:^|\|)(?P<door>{NUMERAL})号(?=我|\||$|[，。,])")
 
 
 @dataclass(frozen=True)
@@ -166,8 +183,9 @@ def _floor_door(floor: str, door: str) -> str | None:
     return f"{fl}-{number}" if fl and number and len(fl) <= 2 and len(number) <= 2 else None
 
 
-# The caller correcting the room just said (三零二 不对 是三零三, 说错了 三零三).
-_CORRECTION = re.compile(rf"^\|?(?:啊|呃)?(?:不对|不是|说错了|讲错了|错了|哦不)(?:不对)?[，,|]?(?:是|应该是)?"
+# The caller correcting the room just said (三零二 不对 是三零三, 说错了 三零三, 三零二室 哦不对 三零三).
+_CORRECTION = re.compile(rf"^室?\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说错了|讲错了|错了|哦不)(?:不对)?[，,|]?"
+                         rf"(?:是|应该是)?"
                          rf"(?P<room>{NUMERAL}){_NOT_ROOM}")
 
 
@@ -189,7 +207,8 @@ def _building(match: re.Match[str], after: str) -> Address | None:
             return None
     unit = numeral_value(match.group("u") or "") or None
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
-    spoken_room = match.group("room") or match.group("room_run") or match.group("room_ge")
+    spoken_room = (match.group("room_mo") or match.group("room") or match.group("room_run")
+                   or match.group("room_ge"))
     room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
     if match.group("door") and kind != "座":
         door = _number(match.group("door"))
@@ -230,6 +249,19 @@ def _lane(match: re.Match[str]) -> Address | None:
     return Address(f"{lane}弄{number}" if lane else number, "号", None, room)
 
 
+def _lane_alone(match: re.Match[str]) -> Address | None:
+    lane = numeral_value(match.group("lane")) or ""
+    return Address(f"{lane}弄", "", None, None) if lane.isdigit() and 0 < int(lane) < 10000 else None
+
+
+def _parking(match: re.Match[str]) -> Address | None:
+    level = _number(match.group("n"))
+    space = _number(match.group("space") or match.group("space2"))
+    if level is None or space is None or len(level) > 1:
+        return None
+    return Address(f"负{level}{match.group('w')}{space}号车位", "", None, None)
+
+
 def _row(match: re.Match[str]) -> Address | None:
     row, number = _number(match.group("row")), _number(match.group("n"))
     area = _part(None, match.group("area"))
@@ -260,6 +292,14 @@ def candidates(text: str) -> list[Address]:
         shop = _shop(match)
         if shop is not None:
             found.append(shop)
+    for match in PARKING.finditer(text):
+        space = _parking(match)
+        if space is not None:
+            found.append(space)
+    for match in LANE_ALONE.finditer(text):  # last: a lane with its house said with it comes first
+        lane = _lane_alone(match)
+        if lane is not None:
+            found.append(lane)
     return found
 
 
@@ -272,6 +312,11 @@ def standalone_room(text: str) -> str | None:
         if room:
             return room
     return None
+
+
+def standalone_door(text: str) -> str | None:
+    match = STANDALONE_DOOR.search(text)
+    return _number(match.group("door")) if match else None
 
 
 _ROOM_ON_ITS_FLOOR = re.compile(rf"(?<![{NUMERAL_CHARS}])(?P<fl>{NUMERAL})(?:楼|层){_GAP}"
@@ -341,10 +386,19 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
         if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
             best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
                                               (a.building, a.kind) == (best.building, best.kind)), ""))
-        if best.room is None and best.takes_a_room:
-            room = standalone_room(text)
+        if best.kind == "" and best.building.endswith("弄"):  # 一百二十三弄 … 十号门口: the house apart
+            house = next((_number(m.group("n")) for m in HOUSE_APART.finditer(text) if _number(m.group("n"))),
+                         None)
+            if house:
+                best = replace(best, building=f"{best.building}{house}", kind="号")
+        if best.room is None and (best.takes_a_room or (best.kind == "号" and "弄" in best.building)):
+            room = standalone_room(text)  # 三十一弄六号 … 二零三室: a lane house's room said apart
             if room:
                 best = replace(best, room=room)
+        if best.room is None and best.unit and best.kind in ("幢", "栋"):
+            door = standalone_door(text)  # 三幢二单元 … 您是几号 | 五号 我姓何: old housing's door
+            if door:
+                best = replace(best, room=f"{door}号")
         return best.text()
     caller = "|".join(mandarin(t.joined) for t in transcript.side("caller"))
     room = _room_on_its_floor(caller)

@@ -1,6 +1,7 @@
 """Regional function words read as their Mandarin equivalents, so that the name and address
 patterns (我是 … 的, 住在 …) hold for callers who speak a regional Mandarin: Cantonese 系 (是),
-嘅 (的), 喺 (在); Wu 阿拉 (我们), 住辣 / 住勒 (住在); one's home, 我屋企 / 我屋头 / 我屋里 (我家).
+嘅 (的), 喺 (在); Wu 阿拉 (我们), 伊拉 (他们), 住辣 / 住勒 (住在); one's home, 我屋企 / 我屋头 /
+我屋里 (我家).
 Only words that have no other meaning where they are replaced: 系 stays in 关系, 联系, 系统, 体系;
 阿拉伯 stays Arabic."""
 
@@ -15,6 +16,7 @@ _WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"嘅"), "的"),
     (re.compile(r"喺"), "在"),
     (re.compile(r"阿拉(?!伯)"), "我们"),
+    (re.compile(r"伊拉(?!克)"), "他们"),  # Wu "they"; 伊拉克 stays Iraq
     (re.compile(r"住(?:辣|勒|拉)(?=[\s零〇一幺二两三四五六七八九十A-Za-z])"), "住在"),
     # one's home: Cantonese 屋企, south-west 屋头, Wu 屋里 after a pronoun (我屋头 → 我家)
     (re.compile(r"(?<=[我你他她])\s?(?:屋企|屋头|屋里)"), "家"),

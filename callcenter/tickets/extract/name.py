@@ -44,9 +44,10 @@ AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT
 # A given name is one or two characters that are not the words that usually follow a name.
 # 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
 _STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
-# Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们): a two-character given
-# name does not end in one of them when the recogniser ran the name into the next words.
-_CLAUSE_START = set("带给跟和找也又还都去让把被从")
+# Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们, 我叫邓平|他叫…): a
+# two-character given name does not end in one of them when the recogniser ran the name into the
+# next words.
+_CLAUSE_START = set("带给跟和找也又还都去让把被从他她")
 _NUMERAL = "零一幺二两三四五六七八九十百千"
 # A given name's character; 栋 before a numeral is a building (我上栋一单元, heard for 上 is no 尚栋).
 _GIVEN_CHAR = rf"(?:(?!栋[{_NUMERAL}])[^{_STOP}{_NUMERAL}A-Za-z])"
@@ -105,6 +106,8 @@ OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
 _VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "哥": "先生",
               "帅哥": "先生", "美女": "女士", "靓仔": "先生", "靓女": "女士"}
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
+# The agent asking whether the caller is someone (您是钟女士吧, 你是王大哥吗).
+ASKED_BY_NAME = re.compile(rf"(?:您|你)是(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
 SPOKEN_TO = re.compile(rf"^(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
                        rf"(?P<s2>{_ANY_SURNAME})?(?P<t2>{_VOCATIVE})(?=您|你)")
 
@@ -117,10 +120,31 @@ def _is_title(word: str) -> bool:
     return any(word.startswith(t) or t.startswith(word) for t in (*TITLES, *AGENT_TITLES, *ROLES))
 
 
+# Who 叫 is said of when it names or tells someone else (你叫他早点打, 他叫黄德明).
+_SOMEONE_ELSE = ("你", "您", "侬", "他", "她", "伊", "佢", "他们", "她们", "让")
+# After 我是 a place or a firm, not a name: 我是桂园这边的, 我是苏州一家公司的.
+_PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家)")
+
+
+def _a_place(after: list[str] | str) -> bool:
+    """What follows the words after 我是 makes them a place or a firm (桂园|这边, 苏州|一家)."""
+    return bool(_PLACE_AFTER.match("".join(after)))
+
+
 def _from_words(words: list[str]) -> str | None:
     """Where the recogniser kept the name's own words: 叫 谭 丽萍 / 是 卢 明."""
-    for i, word in enumerate(words[:-2]):
-        if word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"]):
+    for i, word in enumerate(words[:-1]):
+        introduces = word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"])
+        if not introduces or (word == "叫" and words[i - 1:i] and words[i - 1] in _SOMEONE_ELSE):
+            continue  # 你叫他早点打, 他叫黄德明: someone else is told or named
+        joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})", words[i + 1])
+        if joined and words[i + 1] not in COMPOUND_SURNAMES and not _is_title(joined.group("g")) \
+                and not _is_title(words[i + 1]) and \
+                not words[i + 1].startswith(_NOT_NAMES) and not _a_place(words[i + 2:i + 4]):
+            named = _named(joined.group("s"), joined.group("g"))  # 叫 金鹏: one word for the name
+            if named:
+                return named
+        if i + 2 < len(words):
             surname, given = words[i + 1], words[i + 2]
             more = words[i + 3] if i + 3 < len(words) else ""
             if re.fullmatch(_SURNAME, surname) \
@@ -145,6 +169,9 @@ GIVEN_APART = (
                rf"(?P<g>[^{_STOP}{_NUMERAL}A-Za-z字]{{1,2}}){_GIVEN_ENDS}"),
     re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?叫(?:(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})|"
                rf"(?P<g2>{_GIVEN_CHAR}{{2}})){_GIVEN_ENDS}"),
+    # 我姓沈 沈国良: the surname, then the whole name said again (not 姓周 周末的周, which spells it)
+    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})"
+               rf"(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)"),
 )
 
 
@@ -161,7 +188,10 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                     return named
     for i, word in enumerate(words[:-2]):
         # 我 是 D 座 一 五 零 二 的 周 丽华: the name after the address in a self-introduction
-        if word == "的" and "是" in words[max(0, i - 12):i] and re.fullmatch(_SURNAME, words[i + 1]) \
+        # (是 after 我: 我想想 是二单元的大堂 … 的 戴 眼镜 is no self-introduction)
+        if word == "的" and any((w == "是" and words[j - 1:j] == ["我"]) or w == "我是"
+                                for j, w in enumerate(words[max(0, i - 12):i], start=max(0, i - 12))) \
+                and re.fullmatch(_SURNAME, words[i + 1]) \
                 and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{2}}",
                                  words[i + 2]) and not _is_title(words[i + 2]):
             return words[i + 1] + words[i + 2]
@@ -169,8 +199,9 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
         for text in caller_turns:
             for match in pattern.finditer(text):
                 given = match.group("g")
-                if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES):
-                    continue  # 我是王先生: a title, not a given name; 我是顾客: not a name
+                if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
+                        or _a_place(text[match.end():]):
+                    continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
                                         or given[1] in _CLAUSE_START or given[1] == match.group("s")):
                     given = given[0]  # 龚雪|龚就是…: the surname said again to spell it
@@ -244,14 +275,22 @@ def extract_name(transcript: Transcript) -> str | None:
     if said:
         return said[0]
     agent_turns = [t.joined for t in transcript.side("agent")]
-    agent = _titled(agent_turns, AGENT_TITLED, said_to=True)
+    # 您是钟女士吧 asks the caller; 是钟伯伯吧 before it was the caller's father: the asked one first
+    asked = _titled(agent_turns, ASKED_BY_NAME)
+    agent = asked + [n for n in _titled(agent_turns, AGENT_TITLED, said_to=True) if n not in asked]
     spoken_to = _spoken_to(agent_turns)
     own = next((m.group("s") for text in caller for m in OWN_SURNAME.finditer(text)), None)
+    # 二号 姓龙 / 姓袁 幺三六…: a surname given in a turn where no one else is spoken of is the
+    # caller's (not 他住在十一幢 姓鲁)
+    not_others = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
+                       if not re.search(r"他|她|佢|伊|对方|人家|同学|朋友|邻居", text[:m.start()])), None)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
+    theirs = own or not_others
     if stated:
         # 我姓方 … 爷爷 您 别 慌: the surname the caller gave, the title the agent speaks to them by
         matching = [n for n in agent if n.startswith(stated)] + \
-            [stated + title for surname, title in spoken_to if surname == stated or (own and not surname)]
+            [stated + title for surname, title in spoken_to
+             if surname == stated or (theirs == stated and not surname)]
         return matching[0] if matching else None
     named = agent or [surname + title for surname, title in spoken_to if surname]
     return named[0] if named else None
