@@ -672,3 +672,34 @@ def test_an_old_buildings_door_said_as_an_answer_r4() -> None:
 def test_a_parking_space_on_its_level_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 四 号 院 六 号 楼 二 单元 三 零 一 暖气 不 热", "4号院6号楼2单元301"),  # a courtyard
+    ("二 单元 七 零 四 在 十五 栋 楼道 灯 坏 了", "15栋2单元704"),  # the building said after the room
+])
+def test_courtyards_and_buildings_said_after_the_room_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("车位 是 负 一 层 D 区 三 零 六 号 被 人 占 了", "负1层D区306号车位"),  # 车位 first, an area between
+    ("地下 车库 A 区 九 十 号 车位 被 堵 了", "地下车库A区90号车位"),
+    ("B 二 层 四 五 号 车位 有 人 乱 停", "负2层45号车位"),  # the level said B二
+    ("负 一 层 三 号 电梯 一直 不 来", None),  # a lift, not a space
+])
+def test_parking_spaces_said_in_other_ways_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 叫 张 斌 弓 长 张 文武 斌", "张斌"),  # the surname spelled by its parts after the name
+    ("我 叫 陶 呃 陶 文静", "陶文静"),  # started again after a filler
+    ("免贵 姓 陈 耳 东 陈 陈 俊杰", "陈俊杰"),  # spelled by its parts, then the whole name
+    ("我 叫 苏 婷 婷", "苏婷婷"),  # a doubled given name stays
+])
+def test_names_spelled_or_started_again_r4(text: str, name: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) == name, transcript.turns[1].text

@@ -35,7 +35,9 @@ _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
 _GAP = r"(?:的|\|)?"
 # A phase (二期) or an area (C区, 三区, 东区) said before the building is part of the address.
 _AREA_NAME = rf"(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北上下中]"
-_PREFIX = rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
+# A courtyard (北方的院: 三号院二号楼 → 3号院2号楼) likewise.
+_PREFIX = (rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
+           rf"(?:(?P<yard>{NUMERAL})号院{_GAP})?")
 _SPELLED = "[零〇一幺二两三四五六七八九]"
 # The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
 # into a month (一九幺幺月底: no month is said digit by digit), or
@@ -83,9 +85,14 @@ HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄])(?P<n>{NUMERAL})号"
                          r"(?!楼|线|别墅|铺|商铺|电梯|梯|车位|岗|机|井|窗|"
                          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
 # A parking space on its level (负二楼 我的车位 幺五六号, 负二层 一零八号车位 → 负2楼156号车位).
-PARKING = re.compile(rf"(?P<lv>负|地下)(?P<n>[{NUMERAL_CHARS}]{{1,2}})(?P<w>楼|层)(?:的)?"
+# The level may be said B二 or 地下车库, an area may stand between (负一层 A区 二零八号车位 →
+# 负1层A区208号车位), 车位 may come first (车位是负一层 …).
+_PARKING_AREA = r"(?:的)?(?:(?P<area>(?<![A-Za-z])[A-Za-z]|[东西南北])区)?(?:的)?"
+PARKING = re.compile(rf"(?P<first>车位(?:是|在)?)?"
+                     rf"(?:(?:负|地下|(?<![A-Za-z])[Bb])(?P<n>[{NUMERAL_CHARS}]{{1,2}})(?P<w>楼|层)|"
+                     rf"(?P<garage>地下车库|车库)){_PARKING_AREA}"
                      rf"(?:(?P<pre>[^|]{{0,4}}?车位)(?:是)?(?P<space>{NUMERAL})号|"
-                     rf"(?P<space2>{NUMERAL})号车位)")
+                     rf"(?P<space2>{NUMERAL})号车位|(?P<space3>{NUMERAL})号(?!楼|梯|电梯))")
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
@@ -162,7 +169,11 @@ def _part(phase: str | None, area: str | None) -> str | None:
 
 
 def _prefix(match: re.Match[str]) -> str | None:
-    return _part(match.group("phase") or match.group("phase_after"), match.group("area"))
+    prefix = _part(match.group("phase") or match.group("phase_after"), match.group("area"))
+    if prefix is None or not match.group("yard"):
+        return prefix
+    yard = _number(match.group("yard"))
+    return f"{prefix}{yard}号院" if yard else None
 
 
 def _room_after_floor(floor: str | None, spoken: str | None) -> str | None:
@@ -255,11 +266,16 @@ def _lane_alone(match: re.Match[str]) -> Address | None:
 
 
 def _parking(match: re.Match[str]) -> Address | None:
+    if match.group("space3") and not match.group("first"):
+        return None  # 负一楼 三号电梯 / 负二层 五号: a space only when 车位 is said
+    space = _number(match.group("space") or match.group("space2") or match.group("space3"))
+    area = f"{match.group('area').upper()}区" if match.group("area") else ""
+    if match.group("garage"):
+        return Address(f"{match.group('garage')}{area}{space}号车位", "", None, None) if space else None
     level = _number(match.group("n"))
-    space = _number(match.group("space") or match.group("space2"))
     if level is None or space is None or len(level) > 1:
         return None
-    return Address(f"负{level}{match.group('w')}{space}号车位", "", None, None)
+    return Address(f"负{level}{match.group('w')}{area}{space}号车位", "", None, None)
 
 
 def _row(match: re.Match[str]) -> Address | None:
@@ -311,6 +327,19 @@ def standalone_room(text: str) -> str | None:
             room = _room(match.group("room") or match.group("room2") or match.group("room3"))
         if room:
             return room
+    return None
+
+
+# The unit and room said apart from the building (一单元五零二 在十二栋): not right after a building.
+UNIT_ROOM = re.compile(rf"(?<![栋幢座楼动洞撞的{NUMERAL_CHARS}])(?P<u>{NUMERAL})单元{_GAP}"
+                       rf"(?P<room>{NUMERAL}){_NOT_ROOM}")
+
+
+def unit_and_room(text: str) -> tuple[str, str] | None:
+    for match in UNIT_ROOM.finditer(text):
+        unit, room = _number(match.group("u")), _room(match.group("room"))
+        if unit and room:
+            return unit, room
     return None
 
 
@@ -391,6 +420,10 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
                          None)
             if house:
                 best = replace(best, building=f"{best.building}{house}", kind="号")
+        if best.room is None and best.unit is None and best.takes_a_room:
+            apart = unit_and_room(text)  # 一单元五零二 在十二栋: the building said after the room
+            if apart:
+                best = replace(best, unit=apart[0], room=apart[1])
         if best.room is None and (best.takes_a_room or (best.kind == "号" and "弄" in best.building)):
             room = standalone_room(text)  # 三十一弄六号 … 二零三室: a lane house's room said apart
             if room:

@@ -145,15 +145,18 @@ def _from_words(words: list[str]) -> str | None:
             if named:
                 return named
         if i + 2 < len(words):
-            surname, given = words[i + 1], words[i + 2]
-            more = words[i + 3] if i + 3 < len(words) else ""
+            surname, rest = words[i + 1], words[i + 2:]
+            if rest[0] == surname and len(rest) > 1:  # 李 李 明亮: the name started again
+                rest = rest[1:]
+            given, more = rest[0], (rest[1] if len(rest) > 1 else "")
             if re.fullmatch(_SURNAME, surname) \
                     and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
                     and not (given.endswith("栋") and more[:1] != "" and more[:1] in _NUMERAL) \
                     and not _is_title(given):
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
+                # 张 伟 弓 长 张: the surname spelled by its parts after the name
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
-                        and more not in _CLAUSE_START and more != surname:
+                        and more not in _CLAUSE_START and more != surname and surname not in rest[2:4]:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                 named = _named(surname, given)
                 if named:
@@ -169,8 +172,9 @@ GIVEN_APART = (
                rf"(?P<g>[^{_STOP}{_NUMERAL}A-Za-z字]{{1,2}}){_GIVEN_ENDS}"),
     re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?叫(?:(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})|"
                rf"(?P<g2>{_GIVEN_CHAR}{{2}})){_GIVEN_ENDS}"),
-    # 我姓沈 沈国良: the surname, then the whole name said again (not 姓周 周末的周, which spells it)
-    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})"
+    # 我姓沈 沈国良: the surname, then the whole name said again (not 姓周 周末的周, which spells it),
+    # perhaps after spelling the surname by its parts (姓陈 耳东陈 陈志强)
+    re.compile(rf"姓(?P<s>{_SURNAME})[，,|]?(?:[^|]{{1,3}}?(?P=s))?(?P=s)(?P<g>{_GIVEN_CHAR}{{1,2}})"
                rf"(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)"),
 )
 
@@ -202,8 +206,10 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                 if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
                         or _a_place(text[match.end():]):
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
+                after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
-                                        or given[1] in _CLAUSE_START or given[1] == match.group("s")):
+                                        or given[1] in _CLAUSE_START or given[1] == match.group("s")
+                                        or after[1:2] == match.group("s") != after[:1]):  # 张伟|弓长张
                     given = given[0]  # 龚雪|龚就是…: the surname said again to spell it
                 named = _named(match.group("s"), given)
                 if named:
@@ -266,9 +272,15 @@ def _said_of_themselves(caller: list[str]) -> list[str]:
     return [n for n in said if not (others and n.startswith(others))]
 
 
+_FILLERS = ("呃", "嗯", "那个")
+_RESTARTED = re.compile(r"(?P<s>[\u4e00-\u9fff])(?:呃|嗯|那个)+(?P=s)")
+
+
 def extract_name(transcript: Transcript) -> str | None:
     caller = [mandarin(t.joined) for t in transcript.side("caller")]
-    full = _full_name(caller, [w for t in transcript.side("caller") for w in mandarin(t.text).split()])
+    # 叫 李 呃 李 明亮: the caller starting the name again after a filler
+    words = [w for t in transcript.side("caller") for w in mandarin(t.text).split() if w not in _FILLERS]
+    full = _full_name([_RESTARTED.sub(r"\g<s>", text) for text in caller], words)
     if full:
         return full
     said = _said_of_themselves(caller)
