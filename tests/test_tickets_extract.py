@@ -703,3 +703,22 @@ def test_parking_spaces_said_in_other_ways_r4(text: str, address: str | None) ->
 def test_names_spelled_or_started_again_r4(text: str, name: str) -> None:
     for transcript in _both_ways(text):
         assert extract_name(transcript) == name, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("九 幢 二十 号 四 零 二 室 马桶 堵 了", "9幢20号402"),  # old housing: the door and its room
+    ("九 幢 二十 号 下午 在 家", "9幢"),  # a day, not a door
+])
+def test_a_door_of_old_housing_with_its_room_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 爸 叫 韦 国华 他 腿 脚 不 方便", None),  # a relative's name, not the caller's
+    ("我 室友 叫 滕 飞 他 钥匙 丢 了", None),
+    ("我 老婆 叫 蒲 晓 我 叫 滕 飞", "滕飞"),  # the relative's, then the caller's own
+])
+def test_a_relatives_name_is_not_the_callers_r4(text: str, name: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_name(transcript) == name, transcript.turns[1].text

@@ -52,7 +52,8 @@ _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!
 # gate (十号楼三号门口) or a lift (十栋二号电梯).
 _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
-_ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}|"
+# A door may have its rooms (七幢十四号 三零一室 → 7幢14号301).
+_ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|"
          rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
@@ -223,7 +224,7 @@ def _building(match: re.Match[str], after: str) -> Address | None:
     room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
     if match.group("door") and kind != "座":
         door = _number(match.group("door"))
-        room = f"{door}号" if door else None
+        room = f"{door}号{_room(match.group('door_room')) or ''}" if door else None
     if match.group("fd_fl"):
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
     room = _corrected_room(after) or room

@@ -126,6 +126,14 @@ _SOMEONE_ELSE = ("你", "您", "侬", "他", "她", "伊", "佢", "他们", "她
 _PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家)")
 
 
+# A relative or someone the caller knows, before 叫 (我妈 叫, 我 老公 叫, 我 室友 叫).
+_KIN_ENDS = set("妈爸公婆子儿女友事居东客乡姐哥弟妹爷奶叔姨舅孙")
+
+
+def _of_someone(word: str) -> bool:
+    return word in _SOMEONE_ELSE or word in ("爱人", "老人", "家人", "孩子") or word[-1:] in _KIN_ENDS
+
+
 def _a_place(after: list[str] | str) -> bool:
     """What follows the words after 我是 makes them a place or a firm (桂园|这边, 苏州|一家)."""
     return bool(_PLACE_AFTER.match("".join(after)))
@@ -135,8 +143,8 @@ def _from_words(words: list[str]) -> str | None:
     """Where the recogniser kept the name's own words: 叫 谭 丽萍 / 是 卢 明."""
     for i, word in enumerate(words[:-1]):
         introduces = word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"])
-        if not introduces or (word == "叫" and words[i - 1:i] and words[i - 1] in _SOMEONE_ELSE):
-            continue  # 你叫他早点打, 他叫黄德明: someone else is told or named
+        if not introduces or (word == "叫" and words[i - 1:i] and _of_someone(words[i - 1])):
+            continue  # 你叫他早点打, 他叫黄德明, 我妈叫刘桂兰: someone else is told or named
         joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})", words[i + 1])
         if joined and words[i + 1] not in COMPOUND_SURNAMES and not _is_title(joined.group("g")) \
                 and not _is_title(words[i + 1]) and \
