@@ -246,6 +246,10 @@ async def test_an_ami_error_is_shown_to_the_agent_in_plain_words(desk: Desk) -> 
     await playwright_api.expect(error).to_be_visible(timeout=5000)
     await playwright_api.expect(error).to_contain_text("电话系统拒绝了操作")
     await playwright_api.expect(error).to_contain_text("Interface not found")
+    # The desk's background refresh (the audit list, every 15 s) succeeds; the refusal stays.
+    async with desk.page.expect_response(lambda r: "/desk/api/audit" in r.url, timeout=20000):
+        pass
+    await playwright_api.expect(error).to_contain_text("电话系统拒绝了操作")
 
 
 async def test_a_supervisor_acts_for_an_agent_and_the_audit_shows_it_r17(desk: Desk) -> None:

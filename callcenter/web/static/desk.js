@@ -96,7 +96,9 @@
       notify(typeof message === "string" ? message : JSON.stringify(message), true);
       throw new Error(message);
     }
-    notify("", true);
+    // Only the agent's next action that succeeds clears an error: a background refresh finishing
+    // after it must not hide what the telephone system refused.
+    if (body !== undefined) notify("", true);
     return data;
   }
 
