@@ -36,7 +36,7 @@ from callcenter.tickets.classifier import shipped
 from callcenter.tickets.extract import urgent
 from callcenter.tickets.scoring import load
 from callcenter.tickets.transcript import Transcript
-from callcenter.tickets.urgent_model import SETTINGS, UrgentModel, caller_words
+from callcenter.tickets.urgent_model import SETTINGS, UrgentModel
 from tests.support.recogniser_errors import Homophones, degrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def _told_not_now(rules: ModuleType) -> Callable[[Transcript], bool]:
     """The caller names a danger the rules read as over, past or supposed (the shipped veto,
     extract/urgent.py told_not_now, or the same reading of older rules)."""
     def told(transcript: Transcript) -> bool:
-        text = caller_words(transcript)
+        text = transcript.words("caller")
         if hasattr(rules, "told_not_now"):
             return bool(rules.told_not_now(text))
         return any(rules._not_now(text, m.start(), m.end())

@@ -15,7 +15,7 @@ from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.urgent import emergency_kinds, told_not_now
 from callcenter.tickets.scoring import load, score
 from callcenter.tickets.transcript import Transcript, Turn
-from callcenter.tickets.urgent_model import SETTINGS, SUSPECTED, caller_words, shipped_urgent_model
+from callcenter.tickets.urgent_model import SETTINGS, SUSPECTED, shipped_urgent_model
 from callcenter.words.alerts import danger_names
 from tests.support.recogniser_errors import Homophones, degrade
 
@@ -60,7 +60,7 @@ def test_a_danger_the_rules_read_as_past_is_not_made_urgent_by_the_model_r19() -
     """The rules' "not now" reading vetoes the model: yesterday's gas smell, aired since."""
     call = caller("昨天 晚上 厨房 一股 煤气 味 我 头 晕 得 不行 开 窗 散 了 一 晚上 "
                   "你们 找 人 来 查 一下 管子")
-    assert emergency_kinds(call) == [] and told_not_now(caller_words(call))
+    assert emergency_kinds(call) == [] and told_not_now(call.words("caller"))
     assert shipped_urgent_model().probability(call) >= SETTINGS.threshold  # the model alone would raise it
     assert not extract(call).urgent
 

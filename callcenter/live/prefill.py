@@ -15,7 +15,7 @@ def prefill_fields(finals: list[tuple[Side, str]], centre_name: str | None) -> d
     if not finals:
         return {}
     transcript = Transcript(id="live", turns=tuple(Turn(side, text) for side, text in finals))
-    extraction = extract(transcript, centre_name)
+    extraction = extract(transcript, centre_name, learned_urgency=False)  # the form has no urgent field
     values = {"phone": extraction.phone, "address": extraction.address, "caller_name": extraction.caller_name,
               "category": extraction.category if any(side == "caller" for side, _ in finals) else None}
     return {name: value for name, value in values.items() if value}

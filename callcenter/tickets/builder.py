@@ -59,12 +59,13 @@ class TicketDraft:
 
 
 def extract(transcript: Transcript, centre_name: str | None = None,
-            category: str | None = None) -> Extraction:
+            category: str | None = None, learned_urgency: bool = True) -> Extraction:
     """``category``: the kind of matter when a model (or the agent) already decided it; else the rules'.
     Urgent (R19) when the cue rules name a danger or the learned signal suspects one (urgent_model.py);
-    the category and the address read the rules' dangers only."""
+    the category and the address read the rules' dangers only. ``learned_urgency=False`` where the
+    urgent flag is not used (the live form's fields): the rules' dangers alone, no model run."""
     named = emergency_kinds(transcript)
-    emergency = urgent_kinds(transcript, named)
+    emergency = urgent_kinds(transcript, named) if learned_urgency else named
     category = category or classify(transcript, bool(named))
     urgent = bool(emergency)
     address = extract_address(transcript, bool(named))

@@ -19,10 +19,6 @@ from callcenter.tickets.transcript import Transcript
 _FLOOR = 1e-6  # the smallest probability taken from the shipped model (its log stays finite)
 
 
-def _caller(t: Transcript) -> str:
-    return "|".join(turn.joined for turn in t.side("caller"))
-
-
 class CentreLayer:
     def __init__(self, vocabulary: dict[str, int], idf: Sequence[float], ngram_max: int,
                  temperature: float, weights: Sequence[Sequence[float]]) -> None:
@@ -52,7 +48,7 @@ the centre's few examples."""
         # Counted once: the layer's features are these counts without the common n-grams, weighted
         # as its TfidfVectorizer weighs them (the same numbers as fitting one, then transforming).
         counter = CountVectorizer(analyzer="char", ngram_range=(1, ngram_max), dtype=np.float64)
-        counts = counter.fit_transform([_caller(t) for t in centre])
+        counts = counter.fit_transform([t.words("caller") for t in centre])
         idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
         kept = sorted((index, gram) for gram, index in counter.vocabulary_.items() if gram not in common)
         columns = [old for old, _ in kept]
@@ -91,7 +87,7 @@ the centre's few examples."""
         return layer
 
     def _features(self, calls: Sequence[Transcript]) -> Any:
-        return self._vec.transform([_caller(t) for t in calls])
+        return self._vec.transform([t.words("caller") for t in calls])
 
     def probabilities(self, shipped_log_probabilities: Any, calls: Sequence[Transcript]) -> Any:
         """Rows of probabilities over CATEGORIES."""

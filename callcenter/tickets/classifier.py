@@ -60,10 +60,6 @@ class Prediction:
                 "ask_agent": self.ask_agent}
 
 
-def _text(transcript: Transcript, speaker: str) -> str:
-    return "|".join(t.joined for t in transcript.side(speaker))  # type: ignore[arg-type]
-
-
 class CategoryModel:
     def __init__(self, settings: Settings, caller_vec: Any, agent_vec: Any, model: Any,
                  threshold: float, examples: int, memory: Sequence[tuple[str, str]] = (),
@@ -90,13 +86,13 @@ class CategoryModel:
             return TfidfVectorizer(analyzer="char", ngram_range=(1, settings.ngram_max), sublinear_tf=True,
                                    min_df=1)
 
-        caller_vec = vectorizer().fit([_text(t, "caller") for t in transcripts])
-        agent_vec = (vectorizer().fit([_text(t, "agent") for t in transcripts]) if settings.with_agent
+        caller_vec = vectorizer().fit([t.words("caller") for t in transcripts])
+        agent_vec = (vectorizer().fit([t.words("agent") for t in transcripts]) if settings.with_agent
                      else None)
         model = LogisticRegression(C=settings.c, max_iter=2000,
                                    class_weight="balanced" if settings.balanced else None)
         result = cls(settings, caller_vec, agent_vec, model, threshold, len(transcripts),
-                     [(_text(t, "caller"), str(t.labels["category"])) for t in memory])
+                     [(t.words("caller"), str(t.labels["category"])) for t in memory])
         with threadpool_limits(limits=1):  # BLAS threads on a shared small host cost 50x, not gain
             model.fit(result._features(transcripts), [t.labels["category"] for t in transcripts],
                       sample_weight=None if weights is None else list(weights))
@@ -105,7 +101,7 @@ class CategoryModel:
     def with_centre(self, centre: Sequence[Transcript]) -> CategoryModel:
         """This model with a layer fitted on the centre's examples stacked on it; the centre's
         examples are also remembered (a call like one of them takes its category)."""
-        spoken = [t for t in centre if _text(t, "caller").strip("|")]  # a layer learns from words
+        spoken = [t for t in centre if t.words("caller").strip("|")]  # a layer learns from words
         if not spoken:
             return self
         layer = CentreLayer.fit(self._shipped_log_probabilities(spoken), spoken, self.settings.ngram_max,
@@ -113,7 +109,7 @@ class CategoryModel:
                                 self._common_ngrams())
         return CategoryModel(self.settings, self._caller_vec, self._agent_vec, self._model, self.threshold,
                              self.examples + len(centre),
-                             [(_text(t, "caller"), str(t.labels["category"])) for t in centre], layer)
+                             [(t.words("caller"), str(t.labels["category"])) for t in centre], layer)
 
     def _common_ngrams(self) -> frozenset[str]:
         """The caller's n-grams in more than settings.centre_common of the calls this model was
@@ -135,9 +131,9 @@ class CategoryModel:
     def _features(self, transcripts: Sequence[Transcript]) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
-        parts = [self._caller_vec.transform([_text(t, "caller") for t in transcripts])]
+        parts = [self._caller_vec.transform([t.words("caller") for t in transcripts])]
         if self._agent_vec is not None:
-            parts.append(self._agent_vec.transform([_text(t, "agent") for t in transcripts]) * 0.5)
+            parts.append(self._agent_vec.transform([t.words("agent") for t in transcripts]) * 0.5)
         if self.settings.rule_weight:
             rows = []
             for t in transcripts:
@@ -185,7 +181,7 @@ class CategoryModel:
             return [None] * len(transcripts)
         if self._memory_matrix is None:
             self._memory_matrix = self._caller_vec.transform([text for text, _ in self.memory])
-        calls = self._caller_vec.transform([_text(t, "caller") for t in transcripts])
+        calls = self._caller_vec.transform([t.words("caller") for t in transcripts])
         similarities = (calls @ self._memory_matrix.T).toarray()
         result: list[tuple[str, float] | None] = []
         for row in similarities:

@@ -43,6 +43,10 @@ class Transcript:
     def side(self, speaker: Speaker) -> list[Turn]:
         return [t for t in self.turns if t.speaker == speaker]
 
+    def words(self, speaker: Speaker) -> str:
+        """One side's words, joined, its turns separated by ``|`` (what the rules and models read)."""
+        return "|".join(t.joined for t in self.side(speaker))
+
 
 def join_words(text: str) -> str:
     from callcenter.tickets.extract.numerals import heard_digits

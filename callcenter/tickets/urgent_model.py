@@ -38,10 +38,6 @@ class UrgentSettings:
 SETTINGS = UrgentSettings()
 
 
-def caller_words(transcript: Transcript) -> str:
-    return "|".join(t.joined for t in transcript.side("caller"))
-
-
 class UrgentModel:
     def __init__(self, vectorizer: Any, model: Any) -> None:
         self._vectorizer = vectorizer
@@ -56,7 +52,7 @@ class UrgentModel:
         from threadpoolctl import threadpool_limits
 
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, ngram_max), sublinear_tf=True)
-        features = vectorizer.fit_transform([caller_words(t) for t in transcripts])
+        features = vectorizer.fit_transform([t.words("caller") for t in transcripts])
         model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
         with threadpool_limits(limits=1):  # BLAS threads on a shared small host cost, not gain
             model.fit(features, [bool(t.labels.get("urgent")) for t in transcripts])
@@ -65,14 +61,14 @@ class UrgentModel:
     def probabilities(self, transcripts: Sequence[Transcript]) -> list[float]:
         from threadpoolctl import threadpool_limits
 
-        features = self._vectorizer.transform([caller_words(t) for t in transcripts])
+        features = self._vectorizer.transform([t.words("caller") for t in transcripts])
         with threadpool_limits(limits=1):
             return [float(p) for p in self._model.predict_proba(features)[:, self._column]]
 
     def probability(self, transcript: Transcript) -> float:
         """One call's probability of an emergency: the same as ``probabilities``, without
         scikit-learn's per-call overhead (a sparse row times the weights)."""
-        features = self._vectorizer.transform([caller_words(transcript)])
+        features = self._vectorizer.transform([transcript.words("caller")])
         z = float((features @ self._model.coef_[0])[0]) + float(self._model.intercept_[0])
         p_true = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
         return p_true if self._model.classes_[1] else 1.0 - p_true
@@ -88,7 +84,7 @@ def urgent_kinds(transcript: Transcript, named: list[str] | None = None) -> list
     """The dangers the rules name (``named`` when already read); else [SUSPECTED] when the model
     reads an emergency in the caller's words; else none."""
     kinds = emergency_kinds(transcript) if named is None else named
-    words = caller_words(transcript)
+    words = transcript.words("caller")
     if kinds or not words.strip("|") or (SETTINGS.veto and told_not_now(words)):
         return kinds
     return [SUSPECTED] if shipped_urgent_model().probability(transcript) >= SETTINGS.threshold else []

@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from callcenter.tickets.classifier import CategoryModel, Settings, _text, shipped
+from callcenter.tickets.classifier import CategoryModel, Settings, shipped
 from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.scoring import macro_f1
 from callcenter.tickets.transcript import Transcript
@@ -66,7 +66,7 @@ def memory_only(base: CategoryModel, learned: Sequence[Transcript], similarity: 
     settings = dataclasses.replace(base.settings, memory_similarity=similarity)
     return CategoryModel(settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
                          base.examples + len(learned),
-                         [(_text(t, "caller"), str(t.labels["category"])) for t in learned])
+                         [(t.words("caller"), str(t.labels["category"])) for t in learned])
 
 
 def layer(base: CategoryModel, learned: Sequence[Transcript], memory: bool) -> CategoryModel:
@@ -89,7 +89,7 @@ def said_across_kinds(learned: Sequence[Transcript], ngram_max: int, kinds: int)
     author's way of speaking, not the matter."""
     seen: dict[str, set[str]] = {}
     for t in learned:
-        text = _text(t, "caller")
+        text = t.words("caller")
         for size in range(1, ngram_max + 1):
             for start in range(len(text) - size + 1):
                 seen.setdefault(text[start:start + size], set()).add(str(t.labels["category"]))
@@ -101,7 +101,7 @@ def layer_without_style(base: CategoryModel, learned: Sequence[Transcript], kind
     `kinds` kinds."""
     from callcenter.tickets.centre_layer import CentreLayer
 
-    spoken = [t for t in learned if _text(t, "caller").strip("|")]
+    spoken = [t for t in learned if t.words("caller").strip("|")]
     if not spoken:
         return base
     common = base._common_ngrams() | said_across_kinds(spoken, base.settings.ngram_max, kinds)
@@ -109,7 +109,7 @@ def layer_without_style(base: CategoryModel, learned: Sequence[Transcript], kind
                              base.settings.centre_l2, base.settings.centre_temperature_l2, common)
     return CategoryModel(base.settings, base._caller_vec, base._agent_vec, base._model, base.threshold,
                          base.examples + len(learned),
-                         [(_text(t, "caller"), str(t.labels["category"])) for t in learned], fitted)
+                         [(t.words("caller"), str(t.labels["category"])) for t in learned], fitted)
 
 
 class PriorLayer:
@@ -165,7 +165,7 @@ def prior_only(base: CategoryModel, learned: Sequence[Transcript], l2: float) ->
 
 
 def _both_sides(t: Transcript) -> str:
-    return _text(t, "caller") + "||" + _text(t, "agent")
+    return t.words("caller") + "||" + t.words("agent")
 
 
 def with_agents_words(base: CategoryModel, learned: Sequence[Transcript], l2: float) -> CategoryModel:

@@ -113,7 +113,7 @@ def _first_substantive(caller: list[str]) -> int:
 def classify(transcript: Transcript, emergency: bool = False) -> str:
     if emergency:
         return "repair"  # R19: an emergency is work for the engineers, whatever else is said
-    declared = _declared("|".join(t.joined for t in transcript.side("caller")))
+    declared = _declared(transcript.words("caller"))
     if declared:
         return declared
     totals = scores(transcript)

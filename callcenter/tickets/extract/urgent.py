@@ -188,7 +188,7 @@ def _not_now(written: str, start: int, end: int) -> bool:
 
 
 def emergency_kinds(transcript: Transcript) -> list[str]:
-    return kinds_in("|".join(t.joined for t in transcript.side("caller")))
+    return kinds_in(transcript.words("caller"))
 
 
 def kinds_in(text: str) -> list[str]:
