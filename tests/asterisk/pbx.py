@@ -80,6 +80,30 @@ async def bridged(stream: AmiStream, linkedid: str) -> None:
     await stream.wait_for(both_in)
 
 
+async def agent_complete(stream: AmiStream, linkedid: str) -> Event:
+    """The call's AgentComplete, however much of the call Asterisk could still describe.
+
+    app_queue (20.20.1, ``handle_hangup``) sends it from a Stasis thread after the first hangup
+    request, with the caller's and the member's channel snapshots as they are *then*; a channel
+    already destroyed is left out ("Empty caller_snapshot; sending incomplete event"). When the
+    agent hangs up, the bridge ends and the caller's Local channel is gone within a millisecond, so
+    on a busy machine the event often carries only the member's ``Dest…`` fields (DestLinkedid is
+    the call's), and, should the member's channel be gone too, only the queue's own fields: then it
+    is the first AgentComplete of the member that connected this call, after that AgentConnect."""
+    connect = await stream.wait_for(lambda e: e.get("Event") == "AgentConnect"
+                                    and e.get("Linkedid") == linkedid)
+    after = next(i for i, e in enumerate(stream.events) if e is connect) + 1
+
+    def of_this_call(e: Event) -> bool:
+        if e.get("Event") != "AgentComplete":
+            return False
+        if "Linkedid" in e or "DestLinkedid" in e:
+            return linkedid in (e.get("Linkedid"), e.get("DestLinkedid"))
+        return e.get("Interface") == connect.get("Interface")
+
+    return await stream.wait_for(of_this_call, after=after)
+
+
 def events_of(raw: bytes) -> list[Event]:
     _banner, _, rest = raw.partition(b"\r\n")
     return [dict(reversed(m)) for m in split_messages(bytearray(rest))]
