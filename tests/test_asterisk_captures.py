@@ -42,6 +42,10 @@ INTENDED: dict[str, dict[str, object]] = {
     "late_answer_rollover": {"answered": True, "attempts": 2, "greeting": "apology", "within_rule": False},
     "abandoned": {"answered": False, "abandoned": True, "hangup_first": "caller"},
     "agent_hangs_up_first": {"answered": True, "hangup_first": "agent", "dropped": True},
+    # The same call on a busy machine: app_queue's AgentComplete came after the caller's channel (and,
+    # in the second, the agent's) was gone, without their fields; the agent's request still came first.
+    "agent_hangs_up_first_caller_gone": {"answered": True, "hangup_first": "agent", "dropped": True},
+    "agent_hangs_up_first_both_gone": {"answered": True, "hangup_first": "agent", "dropped": True},
     "hold": {"answered": True, "holds": 1, "hangup_first": "caller"},
     "ivr_1": {"answered": True, "queue": "repair", "agent": "PJSIP/8103"},
     "ivr_90": {"answered": True, "queue": "service"},
