@@ -722,3 +722,45 @@ def test_a_door_of_old_housing_with_its_room_r4(text: str, address: str) -> None
 def test_a_relatives_name_is_not_the_callers_r4(text: str, name: str | None) -> None:
     for transcript in _both_ways(text):
         assert extract_name(transcript) == name, transcript.turns[1].text
+
+
+@pytest.mark.parametrize("text", [
+    # past, in regional words or as a count of days back
+    "前两天 暴雨 地下室 淹 了 想 问 谁 负责 清理",
+    "昨儿 夜里 楼道 冒烟 了 保安 来 看过 我 想 问 问 原因",
+    "昨晚 三 楼 有 户 人家 着火 了 消防 来 过 我 想 问 保险 的 事",
+    # a worry, or hearsay
+    "就怕 插座 时间 长 了 烧焦 你们 能 来 看看 吗",
+    "楼道 里 堆 了 好多 纸箱 会不会 着火 啊",
+    "听说 隔壁 小区 着火 了 我们 这边 的 消防栓 有 水 吗",
+    # denied: a dialect negation, a negated kind, none of it at all
+    "楼道 灯 不 亮 了 冇 冒烟 也 冇 闻到 味道",
+    "卫生间 顶上 在 渗水 不是 那种 哗哗 的 就是 慢慢 渗",
+    "烟雾 报警器 一直 在 响 我 看 了 一圈 什么 烟 都 没有",
+    # standing water; a word that only sounds like a cue
+    "草坪 边上 那个 坑 里 积 了 好多 水 蚊子 多",
+    "水管 今天 早上 冻 住 了 拧开 没 水",
+    # a fault that keeps coming back; someone else's story told with its own 一直
+    "电梯 上 个 月 困 过 人 这个 月 又 经常 停 我 要 投诉",
+    "上 个 礼拜 我 爸 被 困 在 电梯 里 当时 保安 一直 在 外面 陪 他 说话 想 表扬 一下",
+])
+def test_past_worried_hearsay_or_denied_dangers_are_not_emergencies_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("前两天 就 漏气 现在 还在 漏 味道 很 大", "gas"),  # past, then now
+    ("我 好 怕 啊 厨房 着火 了", "fire"),  # afraid, not worried of later
+    ("昨儿 修 过 的 水管 又 爆 了 水 哗哗 的", "flood"),  # yesterday's repair, today's burst
+    ("电梯 困 住 了 我 老婆 在 里面 会不会 有 危险", "lift"),  # the worry after the danger
+    ("烟雾 报警器 响 了 屋 里 全是 烟", "fire"),
+])
+def test_dangers_now_beside_words_of_other_times_and_worries_r19(text: str, kind: str) -> None:
+    assert kind in emergency_kinds(caller(text))
+
+
+def test_a_denied_danger_is_not_made_urgent_by_the_learned_signal_r19() -> None:
+    from callcenter.tickets.extract.urgent import told_not_now
+
+    assert told_not_now("家里没电了冇冒烟也冇闻到味道")  # joined words, as the caller side is read
+    assert not told_not_now("家里没电了插座在冒烟")

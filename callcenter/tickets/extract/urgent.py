@@ -1,8 +1,9 @@
 """R19: emergencies — gas smell, fire or smoke, serious flooding, people trapped in a lift, sparking
 electrics: danger to people or property now. A planned outage or one flat without power is urgent
 business, not an emergency. Read from the caller's words (the agent's questions may repeat them);
-a danger the caller tells as past (last week's burst pipe, fixed since) or supposed (万一 着火) is
-not one now."""
+a danger the caller tells as past (last week's burst pipe, fixed since, 前两天, 昨儿), supposed or
+feared (万一 着火, 就怕…泡了, 会不会也烧起来), heard of (听说), or denies (冇冒烟, 什么烟都没有) is not one
+now."""
 
 from __future__ import annotations
 
@@ -64,18 +65,30 @@ DANGERS: dict[str, re.Pattern[str]] = {
 # Words that put a danger in the past or in a supposition: the caller is telling of yesterday's
 # leak (fixed since) or of what might happen, not calling about a danger now (R19: "now").
 _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天|前天|去年|前几天|前些天|那次|那回|"
+                           # yesterday and the days before in regional words (昨夜, Beijing 昨儿 前儿,
+                           # Cantonese 琴日 寻日 前日), and a count of days back (前两天)
+                           r"昨晚|昨夜|昨儿|前儿|昨日|琴日|寻日|前日|前[一两三四五]天|前段时间|前阵子|"
                            r"当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
+                           # a worry, not a danger (就怕…泡了, 会不会也烧起来), or hearsay
+                           r"就怕|生怕|担心|怕会|怕要|会不会|听说|听人说|听人讲|"
                            # a planned outage's day, told before the danger it might bring
                            r"明天|后天|下个?(礼拜|星期|周|月)")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
 # (快来看看 地下室 昨天 冻 的 水管 炸 了).
 _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧过来|赶紧派|快派|快点派")
 # 现在 followed by a negation is said of a danger over (现在 一点 味道 都 没得 了), not of one now.
-_NOW = re.compile(r"现在(?![^|]{0,8}(没|不))|刚才|刚刚|正在|还在|一直|越来越|这会儿")
+_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|唔))|刚才|刚刚|正在|还在|一直|越来越|这会儿")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
-# came again), nor right after another time (昨天下午又停: yesterday's, again).
-_AGAIN = re.compile(r"又(?!要|会|来)[^|]{0,2}(漏|冒|爆|着|烧|困|卡|停|响|喷|淹|灌|晃|掉|涨|闻到|开始)")
-_SAME_TIME = 6  # characters after another time within which 又 belongs to that time
+# came again), nor right after another time (昨天下午又停: yesterday's, again), nor a fault that
+# keeps coming back (又成日停, 又经常卡: a complaint about a recurring fault, not a danger now).
+_AGAIN = re.compile(r"又(?!要|会|来|成日|经常|老是|总是|天天|时不时)"
+                    r"[^|]{0,2}(漏|冒|爆|着|烧|困|卡|停|响|喷|淹|灌|晃|掉|涨|闻到|开始)")
+# 一直 and 正在 after 当时 or 后来 belong to the story told (困在里头 … 当时 … 一直在门口跟她说话).
+_STORY = re.compile(r"当时|后来|那时候|那会儿")
+_STORY_NOW = ("一直", "正在")
+# Characters after another time within which 又 belongs to that time; not when the time is said of
+# a thing (昨天修过的水管又爆了: the pipe fixed yesterday bursts again now).
+_SAME_TIME = 6
 _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
                    r"(修好了|弄好了|不漏了|救出来了|放出来了|没事了|灭了|散了)|"
                    r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)([^|]{0,2}了|(?=\||$))|"
@@ -84,10 +97,19 @@ _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
 # cistern that keeps running or a drain that backs up is a repair, unless it bursts or floods.
 # Wind that pours in (风灌进来) through a broken pane is no water at all.
 _HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风")}
-_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机")
+# Water standing in a hollow (坑里积了好多水) is a nuisance, not a flood, unless it floods.
+_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机|积")
 _STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|漫|涨")
+# The caller saying there is none of it at all after the cue, in the same turn (烟雾报警器 一直 叫 …
+# 什么 烟 都 没有: an alarm's battery, no smoke).
+_NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{{0,2}}(?:都|也)"
+                                 r"(?:没有|没得|没|冇得?|莫得)")
+                for kind, what in (("fire", "烟|火"), ("gas", "味道?|气味"))}
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
-_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么)$")
+# A negation just before the cue, in dialect too (冇冒烟, 莫得水, 唔係), perhaps before a word of
+# degree or kind (不是那种哗哗的, 没有那么大的烟).
+_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么|冇得?|莫得|唔係|唔)"
+                      r"(那种|这种|那么|这么|很|太|特别)?$")
 
 
 def _alternatives(source: str) -> list[str]:
@@ -124,12 +146,24 @@ _CLASS = re.compile(r"\[[^\]]*\]")
 # Cues whose sound is also that of everyday words (出电梯 and 出电话 sound like 触电, 找起来 like
 # 着起来, 黑眼圈 like 黑烟, 书快到了 like 树快倒, 抽烟到处 like 淹到): matched only as written.
 # Everyday words that sound like a cue's word (保管 like 爆管, 电箱 like 电线): written so by the
-# recogniser, they were said, and a heard match through them is no cue.
-_SOUND_ALIKE_WORDS = ("保管", "电箱")
+# recogniser, they were said, and a heard match through them is no cue: also 满到 (full to the
+# brim) for 漫到, and the dialect negation 冇 (mǎo) for 冒.
+_SOUND_ALIKE_WORDS = ("保管", "电箱", "满到", "冇")
 _WRITTEN_ONLY = frozenset({"触电", "着起来", "黑烟", "淹到", "(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"})
 # The same dangers, heard: each cue matched by its sound, with the characters it is written with.
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _cue_characters(alternative: str) -> frozenset[str]:
+    """The characters one of which a heard match must have as written: those of the cue's words of
+    two or more characters when it has such words (水[^|]{0,4}灌进: 灌 or 进, so that 水管今 heard as
+    水…灌进 is none), else all its characters."""
+    words = _WORD.findall(_CLASS.sub("", alternative))
+    return frozenset("".join(words) or "".join(_CHINESE.findall(alternative)))
+
+
 HEARD: dict[str, list[tuple[re.Pattern[str], frozenset[str]]]] = {
-    kind: [(sound_pattern(a), frozenset(_CHINESE.findall(a))) for a in _alternatives(pattern.pattern)
+    kind: [(sound_pattern(a), _cue_characters(a)) for a in _alternatives(pattern.pattern)
            if _heard_alike(a) and a.strip() not in _WRITTEN_ONLY]
     for kind, pattern in DANGERS.items()
 }
@@ -142,8 +176,7 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
     every character of a word, while a different word of the same sound (盲道 for 漫到) has none."""
     written = text if written is None else written
     for match in pattern.finditer(text):
-        before = written[max(0, match.start() - 4):match.start()]
-        if _NEGATED.search(before):
+        if _denied(kind, written, match.start(), match.end()):
             continue
         if cue and (not cue & set(written[match.start():match.end()])
                     or any(word in written[match.start():match.end()] for word in _SOUND_ALIKE_WORDS)):
@@ -159,6 +192,16 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
             continue
         return True
     return False
+
+
+def _denied(kind: str, written: str, start: int, end: int) -> bool:
+    """The caller says there is no such danger: a negation just before the cue (冇冒烟), or none of
+    it at all later in the same turn (什么烟都没有)."""
+    if _NEGATED.search(written[max(0, start - 6):start]):
+        return True
+    none = _NONE_AT_ALL.get(kind)
+    turn_end = written.find("|", end)
+    return bool(none and none.search(written, end, len(written) if turn_end < 0 else turn_end))
 
 
 def _not_now(written: str, start: int, end: int) -> bool:
@@ -181,7 +224,9 @@ def _not_now(written: str, start: int, end: int) -> bool:
 
     def said(pattern: re.Pattern[str], lo: int, hi: int, skip: int = 0) -> bool:
         # read on the whole text, so that a lookahead sees past hi (现在 … 没得了)
-        return any(lo + skip <= m.start() < hi for m in pattern.finditer(written, lo))
+        return any((lo + skip <= m.start() or "的" in written[lo:m.start()]) and lo <= m.start() < hi
+                   and not (m.group().startswith(_STORY_NOW) and _STORY.search(written, since, m.start()))
+                   for m in pattern.finditer(written, lo))
 
     return not (said(_NOW, since, end) or said(_AGAIN, since, end, _SAME_TIME)
                 or said(_NOW, end, rest_end) or said(_AGAIN, end, rest_end))
@@ -202,8 +247,10 @@ def kinds_in(text: str) -> list[str]:
 
 def told_not_now(text: str) -> bool:
     """The caller's words (joined, turns separated by ``|``) name a danger the rules read as over,
-    past or supposed: no learned signal may make such a call urgent (tickets/urgent_model.py)."""
-    return any(_not_now(text, m.start(), m.end()) for p in DANGERS.values() for m in p.finditer(text))
+    past, supposed or denied (冇冒烟): no learned signal may make such a call urgent
+    (tickets/urgent_model.py)."""
+    return any(_not_now(text, m.start(), m.end()) or _denied(kind, text, m.start(), m.end())
+               for kind, p in DANGERS.items() for m in p.finditer(text))
 
 
 def is_emergency(transcript: Transcript) -> bool:
