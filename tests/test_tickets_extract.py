@@ -764,3 +764,65 @@ def test_a_denied_danger_is_not_made_urgent_by_the_learned_signal_r19() -> None:
 
     assert told_not_now("家里没电了冇冒烟也冇闻到味道")  # joined words, as the caller side is read
     assert not told_not_now("家里没电了插座在冒烟")
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the caller's answer to 贵姓 / 怎么称呼: a full name, perhaps after its surname spelled by parts
+    ((("agent", "您 贵姓"), ("caller", "弓 长 张 张 国 华")), "张国华"),
+    ((("agent", "请问 怎么 称呼"), ("caller", "孙 丽 丽")), "孙丽丽"),
+    # or a bare surname, with the title the agent then speaks to the caller by (also 师傅)
+    ((("agent", "您 贵姓"), ("caller", "高 高兴 的 高"), ("agent", "好 的 高 女士")), "高女士"),
+    ((("agent", "您 贵姓"), ("caller", "李 木子 李 电话 一 三 九"), ("agent", "李 师傅 我们 下午 到")),
+     "李先生"),
+    # no name in the answer
+    ((("agent", "您 怎么 称呼"), ("caller", "叫 我 小 刘 就 行")), None),
+    ((("agent", "您 贵姓"), ("caller", "钱 还 没 交 呢")), None),
+    ((("agent", "您 贵姓"), ("caller", "李 木子 李 电话 一 三 九")), None),  # no gender said
+    # 师傅 of a worker is no title of the caller
+    ((("caller", "我 姓 周"), ("agent", "让 周 师傅 下午 过去")), None),
+])
+def test_a_name_given_in_answer_to_the_agents_question_r4(turns: tuple[tuple[str, str], ...],
+                                                          name: str | None) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("caller", "我 叫 王 丽 不对 是 汪 丽 三 点 水 的 汪"),), "汪丽"),
+    # the agent's surname sounds like the caller's: the caller's own character
+    ((("agent", "好 的 张 先生"), ("caller", "不是 张 我 姓 章 立 早 章")), "章先生"),
+    ((("agent", "好 的 李 女士"), ("caller", "不 我 姓 黎 黎明 的 黎")), "黎女士"),
+])
+def test_a_corrected_name_is_the_one_kept_r4(turns: tuple[tuple[str, str], ...], name: str) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the agent's yes before the title (明白的, 对的), or the title after it at the turn's start
+    ((("caller", "我 姓 杨"), ("agent", "明白 的 杨 女士 我们 会 处理")), "杨女士"),
+    ((("caller", "我 姓 杨"), ("agent", "对 的 杨 女士 是 这样")), "杨女士"),
+    ((("caller", "我 姓 杨 那个 姓 张 的 保安 态度 很 差"), ("agent", "好 的 女士 我们 核实")), "杨女士"),
+    # elders addressed in regional words
+    ((("caller", "我 姓 汤"), ("agent", "汤 爹爹 您 慢 点")), "汤先生"),
+    ((("caller", "我 姓 卢"), ("agent", "卢 大娘 您 放心")), "卢女士"),
+    ((("caller", "我 是 三 栋 的 老 何"), ("agent", "何 先生 您好")), "何先生"),
+    # a manager who shares the caller's surname is no title of theirs
+    ((("caller", "我 姓 杨 投诉 你们 的 杨 经理"),), None),
+])
+def test_surname_and_title_in_service_talk_r4(turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(("agent", "您好 物业 服务 中心"), *turns)) == name
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # an estate's name before its building's number is no name
+    ("我 是 阳光 花园 十一 号 楼 的", None),
+    ("我 是 安 置 房 十一 号 楼 二 门 的", None),
+    ("我 是 翠 苑 三 栋 的 业主", None),
+    # relatives named before 叫
+    ("我 母亲 叫 王 秀 英 我 是 她 女儿", None),
+    ("我 老伴 叫 李 德 福 他 住院 了", None),
+    # spellings left out of the name
+    ("我 叫 许 文 言 午 许", "许文"),
+    ("我 叫 张 伟 弓 长 张 伟大 的 伟", "张伟"),
+])
+def test_places_relatives_and_spellings_around_names_r4(text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name

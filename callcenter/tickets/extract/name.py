@@ -1,12 +1,15 @@
 """R4/R15: the caller's name as the labels write it: the full name when the caller gives it
 (我叫李秀英), otherwise surname and title (王先生, 甘女士) from the caller's words or from how the
-agent addresses them. Read on the joined words, since the recogniser splits and merges names."""
+agent addresses them. Read on the joined words, since the recogniser splits and merges names, and
+with the caller's spellings of characters left out (弓长张, 伟大的伟: name_spelling.py). Also the
+caller's answer to 贵姓 (李 …, 张国华) and a name corrected (不对 是汪丽, 不是张 我姓章)."""
 
 from __future__ import annotations
 
 import re
 
 from callcenter.tickets.extract.dialect import mandarin
+from callcenter.tickets.extract.name_spelling import without_spelling
 from callcenter.tickets.extract.sounds import sound_key
 from callcenter.tickets.transcript import Transcript
 
@@ -34,7 +37,10 @@ TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": 
 AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "大妈": "女士", "奶奶": "女士", "阿婆": "女士",
                 "婆婆": "女士", "嬢嬢": "女士", "孃孃": "女士",
                 "叔叔": "先生", "大爷": "先生", "大哥": "先生", "爷爷": "先生", "伯伯": "先生",
-                "阿伯": "先生", "阿叔": "先生", "爷叔": "先生"}
+                "阿伯": "先生", "阿叔": "先生", "爷叔": "先生",
+                # elders in regional words: Hubei 爹爹, Hunan 嗲嗲, the north's 大娘 and 大婶
+                "爹爹": "先生", "嗲嗲": "先生", "老爷子": "先生", "大伯": "先生", "老伯": "先生",
+                "大叔": "先生", "大娘": "女士", "大婶": "女士", "婶婶": "女士", "姥姥": "女士"}
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
 _TITLE = "(?:" + "|".join(TITLES) + ")"
 # Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
@@ -92,7 +98,8 @@ FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_R
                              rf"(?=我|[|，。,]|$|[呃嗯]|(?P=s)|电话|手机)")
 # 我王建军一号楼…: 我 and the name, then the building.
 FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢|座|单元))")
-STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})")
+# 姓张的 (师傅, 保安) describes someone else.
+STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})(?!的)")
 # Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
 # Said of someone else (佢姓李, 他姓王, Wu 伊姓张): that surname with a title in the caller's words
 # is that person.
@@ -108,7 +115,9 @@ _VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "�
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
 # The agent asking whether the caller is someone (您是钟女士吧, 你是王大哥吗).
 ASKED_BY_NAME = re.compile(rf"(?:您|你)是(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
-SPOKEN_TO = re.compile(rf"^(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
+# At the start of a turn, perhaps after the agent's yes (好的 女士 我们 核实).
+_AGENT_YES = "(?:好的|好|是的|对的|对|嗯|行|明白了|明白|收到)"
+SPOKEN_TO = re.compile(rf"^{_AGENT_YES}?(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})|"
                        rf"(?P<s2>{_ANY_SURNAME})?(?P<t2>{_VOCATIVE})(?=您|你)")
 
 
@@ -123,20 +132,27 @@ def _is_title(word: str) -> bool:
 # Who 叫 is said of when it names or tells someone else (你叫他早点打, 他叫黄德明).
 _SOMEONE_ELSE = ("你", "您", "侬", "他", "她", "伊", "佢", "他们", "她们", "让")
 # After 我是 a place or a firm, not a name: 我是桂园这边的, 我是苏州一家公司的.
-_PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家)")
+_PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家|"
+                          r"花园|公寓|大厦|新村|家园|广场|社区|花苑|名苑)")
+# What ends an estate's name (安置房, 翠苑, 桃园) when its building's number follows: 我是安置房十一号楼的.
+_PLACE_ENDS = set("房苑园村府湾庭邸寓舍庄坊院城厦楼巷弄路街里")
 
 
 # A relative or someone the caller knows, before 叫 (我妈 叫, 我 老公 叫, 我 室友 叫).
-_KIN_ENDS = set("妈爸公婆子儿女友事居东客乡姐哥弟妹爷奶叔姨舅孙")
+_KIN_ENDS = set("妈爸公婆子儿女友事居东客乡姐哥弟妹爷奶叔姨舅孙亲婿媳姑嫂婶侄甥戚")
+_KIN_WORDS = ("爱人", "老人", "家人", "孩子", "老伴", "老头", "丈夫", "同学", "老板", "大伯", "老太")
 
 
 def _of_someone(word: str) -> bool:
-    return word in _SOMEONE_ELSE or word in ("爱人", "老人", "家人", "孩子") or word[-1:] in _KIN_ENDS
+    return word in _SOMEONE_ELSE or word in _KIN_WORDS or word[-1:] in _KIN_ENDS
 
 
-def _a_place(after: list[str] | str) -> bool:
-    """What follows the words after 我是 makes them a place or a firm (桂园|这边, 苏州|一家)."""
-    return bool(_PLACE_AFTER.match("".join(after)))
+def _a_place(after: list[str] | str, name: str = "") -> bool:
+    """What follows the words after 我是 makes them a place or a firm (桂园|这边, 苏州|一家,
+    安置房|十一号楼)."""
+    after = "".join(after)
+    return bool(_PLACE_AFTER.match(after)) or (name[-1:] in _PLACE_ENDS and after[:1] in _NUMERAL) \
+        or (after[:1] in _PLACE_ENDS and after[1:2] in _NUMERAL)
 
 
 def _from_words(words: list[str]) -> str | None:
@@ -148,7 +164,7 @@ def _from_words(words: list[str]) -> str | None:
         joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})", words[i + 1])
         if joined and words[i + 1] not in COMPOUND_SURNAMES and not _is_title(joined.group("g")) \
                 and not _is_title(words[i + 1]) and \
-                not words[i + 1].startswith(_NOT_NAMES) and not _a_place(words[i + 2:i + 4]):
+                not words[i + 1].startswith(_NOT_NAMES) and not _a_place(words[i + 2:i + 4], words[i + 1]):
             named = _named(joined.group("s"), joined.group("g"))  # 叫 金鹏: one word for the name
             if named:
                 return named
@@ -166,7 +182,8 @@ def _from_words(words: list[str]) -> str | None:
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
                         and more not in _CLAUSE_START and more != surname and surname not in rest[2:4]:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
-                named = _named(surname, given)
+                    rest = rest[1:]
+                named = None if _a_place(rest[1:3], given) else _named(surname, given)
                 if named:
                     return named
     return None
@@ -187,7 +204,38 @@ GIVEN_APART = (
 )
 
 
+# A name said again after the caller corrects it (我叫王丽 不对 是汪丽): the corrected one.
+_CORRECTING = re.compile(r"不对|不是|说错了|讲错了|搞错了|错了")
+CORRECTED = re.compile(rf"(?:不对|不是|说错了|讲错了|搞错了|错了)[，,|]?(?:我)?(?:应该)?(?:是|叫)"
+                       rf"{_GIVEN}(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)")
+# The agent asking the caller's name; the caller's next words answer it (李 家里座机…, 张国华).
+NAME_ASKED = re.compile(r"贵姓|怎么称呼|如何称呼|姓什么|叫什么名字|您的姓名|你的姓名|尊姓")
+ANSWER = re.compile(rf"^(?:[嗯哦噢呃啊]|我|免贵)*(?:老)?(?P<s>{_ANY_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})?"
+                    rf"(?=$|[|，。,]|电话|手机|座机|家里|[{_NUMERAL}]|我|[呃嗯啊])")
+
+
+def _answered(transcript: Transcript) -> tuple[str, str | None] | None:
+    """(surname, full name or None) from the caller's answer to the agent asking their name."""
+    asked = False
+    for turn in transcript.turns:
+        if turn.speaker == "agent":
+            asked = bool(NAME_ASKED.search(turn.joined))
+            continue
+        answer = ANSWER.match(without_spelling(mandarin(turn.joined))) if asked else None
+        asked = False
+        if answer:
+            given = answer.group("g")
+            if given and (_is_title(given) or answer.group(0).startswith(("我老", "老"))):
+                given = None
+            return answer.group("s"), (_named(answer.group("s"), given) if given else None)
+    return None
+
+
 def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
+    for text in caller_turns:
+        for corrected in CORRECTED.finditer(text):
+            if not _is_title(corrected.group("g")):
+                return _named(corrected.group("s"), corrected.group("g"))
     from_words = _from_words(words)
     if from_words:
         return from_words
@@ -212,7 +260,7 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
             for match in pattern.finditer(text):
                 given = match.group("g")
                 if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
-                        or _a_place(text[match.end():]):
+                        or _a_place(text[match.end():], given):
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
                 after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
@@ -225,10 +273,15 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     return None
 
 
+# Answers that end in 的 before the caller's title (好的, 是的, 对的, 行的, 一定的, 应该的, 可以的, 会的,
+# 明白的), by sound as the recogniser may write them (号的, 浩的, 事的).
+_YES_DE = ("hao", "si", "dui", "xin", "din", "gai", "yi", "hui", "bai")
+
+
 def _of_someone_else(text: str, start: int) -> bool:
-    """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨); 好的 / 是的 王先生 speak to the
-    caller, also as the recogniser writes them (号的, 浩的, 事的: by sound)."""
-    return text[start - 1:start] == "的" and sound_key(text[start - 2:start - 1] or "的") not in ("hao", "si")
+    """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨); 好的 / 一定的 王先生 speak to
+    the caller."""
+    return text[start - 1:start] == "的" and sound_key(text[start - 2:start - 1] or "的") not in _YES_DE
 
 
 def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED, said_to: bool = False) -> list[str]:
@@ -284,11 +337,37 @@ _FILLERS = ("呃", "嗯", "那个")
 _RESTARTED = re.compile(r"(?P<s>[\u4e00-\u9fff])(?:呃|嗯|那个)+(?P=s)")
 
 
+# 师傅 said by the agent to a caller whose surname it is (潘师傅 谢谢您), not of a worker sent or
+# thanked (让 / 给 / 派 张师傅).
+AGENT_SHIFU = re.compile(rf"(?<![让给派请叫找跟和等])(?P<s>{_ANY_SURNAME})师傅")
+
+
+def _alike(surname: str, said: str) -> bool:
+    """The agent's surname is the caller's, or sounds like it (张 for 章, 李 for 黎): the caller's
+    own word for it wins."""
+    return said.startswith(surname) or sound_key(said[:1]) == sound_key(surname[:1])
+
+
+def _with_surname(stated: str, theirs: str | None, agent: list[str], agent_turns: list[str]) -> str | None:
+    """The title for the surname the caller gave: as the agent spoke to them with that surname or
+    one that sounds like it, by a title alone, or by 师傅."""
+    spoken_to = _spoken_to(agent_turns)
+    # 我姓方 … 爷爷 您 别 慌: the surname the caller gave, the title the agent speaks to them by
+    matching = [stated + n[-2:] for n in agent if _alike(stated, n)] + \
+        [stated + title for surname, title in spoken_to
+         if surname == stated or (theirs == stated and not surname)] + \
+        [stated + "先生" for text in agent_turns for m in AGENT_SHIFU.finditer(text)
+         if _alike(stated, m.group("s")) and not _of_someone_else(text, m.start())]
+    return matching[0] if matching else None
+
+
 def extract_name(transcript: Transcript) -> str | None:
-    caller = [mandarin(t.joined) for t in transcript.side("caller")]
+    caller = [without_spelling(mandarin(t.joined)) for t in transcript.side("caller")]
     # 叫 李 呃 李 明亮: the caller starting the name again after a filler
     words = [w for t in transcript.side("caller") for w in mandarin(t.text).split() if w not in _FILLERS]
-    full = _full_name([_RESTARTED.sub(r"\g<s>", text) for text in caller], words)
+    answered = _answered(transcript)
+    full = _full_name([_RESTARTED.sub(r"\g<s>", text) for text in caller], words) or \
+        (answered[1] if answered else None)
     if full:
         return full
     said = _said_of_themselves(caller)
@@ -298,19 +377,17 @@ def extract_name(transcript: Transcript) -> str | None:
     # 您是钟女士吧 asks the caller; 是钟伯伯吧 before it was the caller's father: the asked one first
     asked = _titled(agent_turns, ASKED_BY_NAME)
     agent = asked + [n for n in _titled(agent_turns, AGENT_TITLED, said_to=True) if n not in asked]
-    spoken_to = _spoken_to(agent_turns)
-    own = next((m.group("s") for text in caller for m in OWN_SURNAME.finditer(text)), None)
+    # the surname the caller gives as theirs, corrected (不是张 我姓章) or first, or their answer to 贵姓
+    owns = [(m.group("s"), bool(_CORRECTING.search(text, max(0, m.start() - 8), m.start())))
+            for text in caller for m in OWN_SURNAME.finditer(text)]
+    own = next((s for s, corrected in owns if corrected), owns[0][0] if owns else None) or \
+        (answered[0] if answered else None)
     # 二号 姓龙 / 姓袁 幺三六…: a surname given in a turn where no one else is spoken of is the
     # caller's (not 他住在十一幢 姓鲁)
     not_others = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
                        if not re.search(r"他|她|佢|伊|对方|人家|同学|朋友|邻居", text[:m.start()])), None)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
-    theirs = own or not_others
     if stated:
-        # 我姓方 … 爷爷 您 别 慌: the surname the caller gave, the title the agent speaks to them by
-        matching = [n for n in agent if n.startswith(stated)] + \
-            [stated + title for surname, title in spoken_to
-             if surname == stated or (theirs == stated and not surname)]
-        return matching[0] if matching else None
-    named = agent or [surname + title for surname, title in spoken_to if surname]
+        return _with_surname(stated, own or not_others, agent, agent_turns)
+    named = agent or [surname + title for surname, title in _spoken_to(agent_turns) if surname]
     return named[0] if named else None
