@@ -2,8 +2,9 @@
 electrics: danger to people or property now. A planned outage or one flat without power is urgent
 business, not an emergency. Read from the caller's words (the agent's questions may repeat them);
 a danger the caller tells as past (last week's burst pipe, fixed since, 前两天, 昨儿), supposed or
-feared (万一 着火, 就怕…泡了, 会不会也烧起来), heard of (听说), or denies (冇冒烟, 什么烟都没有) is not one
-now."""
+feared (万一 着火, 就怕…泡了, 会不会也烧起来), seen in the news or in another estate, or denies
+(冇冒烟, 什么烟都没有) is not one now. Each cue is read on its shortest words (电梯里困了人 上个月也困过:
+the cue ends before 上个月)."""
 
 from __future__ import annotations
 
@@ -17,50 +18,50 @@ from callcenter.tickets.transcript import Transcript
 DANGERS: dict[str, re.Pattern[str]] = {
     # town gas carries an odorant that smells of rotten eggs: a caller who does not know it is gas
     # describes that smell, or the hiss of a leaking fitting
-    "gas": re.compile(r"(燃气|煤气|天然气|液化气)[^。|]{0,6}(味|泄漏|漏气|漏了|报警器[^。|]{0,4}响)|"
-                      r"一股[^。|]{0,3}(煤气|燃气)|漏气|臭鸡蛋[^|]{0,4}(味|气)|"
-                      r"(燃气|煤气|天然气|热水器)[^|]{0,6}嘶嘶"),
+    "gas": re.compile(r"(燃气|煤气|天然气|液化气)[^。|]{0,6}?(味|泄漏|漏气|漏了|报警器[^。|]{0,4}?响)|"
+                      r"一股[^。|]{0,3}?(煤气|燃气)|漏气|臭鸡蛋[^|]{0,4}?(味|气)|"
+                      r"(燃气|煤气|天然气|热水器)[^|]{0,6}?嘶嘶"),
     "fire": re.compile(r"着火|着了|起火|失火|火灾|冒烟|浓烟|全是烟(?!味)|都是烟(?!味)|好多烟|很大的烟|一股烟|"
                        r"烧起来|"
-                       r"烧着了|火苗|明火|黑烟|冒[^|]{0,2}(黑|浓)?烟|火[^|]{0,2}(蹿|窜)|着起来|"
-                       r"(?<!抽)烟(?!味)[^|]{0,2}(好大|很大|特别大|太大)|火(?!气)[^|]{0,2}(好大|很大|特别大|挺大)|"
+                       r"烧着了|火苗|明火|黑烟|冒[^|]{0,2}?(黑|浓)?烟|火[^|]{0,2}?(蹿|窜)|着起来|"
+                       r"(?<!抽)烟(?!味)[^|]{0,2}?(好大|很大|特别大|太大)|火(?!气)[^|]{0,2}?(好大|很大|特别大|挺大)|"
                        r"烟雾报警"),
     # serious flooding: water still coming, not a drip (R19)
-    "flood": re.compile(r"喷水|爆管|爆了|爆裂|水管裂|往下灌|水[^|]{0,4}灌进|灌进[^|]{0,4}水|淹了|淹到|水淹|"
+    "flood": re.compile(r"喷水|爆管|爆了|爆裂|水管裂|往下灌|水[^|]{0,4}?灌进|灌进[^|]{0,4}?水|淹了|淹到|水淹|"
                         r"流进电梯|流到电梯|止不住|关不住|漫到|"
-                        r"水越来越大|哗哗|哗啦啦|进水了?[^|]{0,4}(好多|很多|大量|全是)|好多水|"
-                        r"水[^|]{0,6}冲下来|泡了|泡水|"
-                        r"(水|污水)[^|]{0,12}往(下|外)(流|淌|冒|涌)|水[^|]{0,8}(还在涨|越涨越)|"
+                        r"水越来越大|哗哗|哗啦啦|进水了?[^|]{0,4}?(好多|很多|大量|全是)|好多水|"
+                        r"水[^|]{0,6}?冲下来|泡了|泡水|"
+                        r"(水|污水)[^|]{0,12}?往(下|外)(流|淌|冒|涌)|水[^|]{0,8}?(还在涨|越涨越)|"
                         # water let in from above, down a ceiling or into a light fitting
-                        r"水[^|]{0,10}往[^|]{0,4}灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}(都是|全是|进)水|"
+                        r"水[^|]{0,10}?往[^|]{0,4}?灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}?(都是|全是|进)水|"
                         # water spraying out of a pipe, or running into a lift shaft
-                        r"水[^|]{0,3}喷|往电梯井|(流|灌)[^|]{0,3}电梯井"),
-    "lift": re.compile(r"电梯[^|]{0,20}(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}(不动|中间)|"
-                       r"停在[^|]{0,8}中间)|(困|关|卡)在电梯|被困|"
-                       r"电梯(里|里面|里头)[^|]{0,12}(打不开|开不了|出不去)|电梯[^|]{0,10}(下坠|往下掉|掉下去|冲顶|蹲底)|"
-                       r"人在里面出不来|(里面|里头)[^|]{0,6}出不来|喊救命|救命|"
+                        r"水[^|]{0,3}?喷|往电梯井|(流|灌)[^|]{0,3}?电梯井"),
+    "lift": re.compile(r"电梯[^|]{0,20}?(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}?(不动|中间)|"
+                       r"停在[^|]{0,8}?中间)|(困|关|卡)在电梯|被困|"
+                       r"电梯(里|里面|里头)[^|]{0,12}?(打不开|开不了|出不去)|电梯[^|]{0,10}?(下坠|往下掉|掉下去|冲顶|蹲底)|"
+                       r"人在里面出不来|(里面|里头)[^|]{0,6}?出不来|喊救命|救命|"
                        # a lift stopped between floors with the caller in it
-                       r"电梯(走|上|下|开|升|降)到一半[^|]{0,6}(停|卡)|"
-                       r"电梯(里|里面|里头)[^|]{0,30}门[^|]{0,6}(不开|打不开|开不了)"),
+                       r"电梯(走|上|下|开|升|降)到一半[^|]{0,6}?(停|卡)|"
+                       r"电梯(里|里面|里头)[^|]{0,30}?门[^|]{0,6}?(不开|打不开|开不了)"),
     # a live part: sparks, or current felt by someone touching a fitting
     # (打火 of a cooker or a water heater is its ignition, not a fault: only a fitting's sparks)
-    "sparks": re.compile(r"火花|火星|(插座|插头|开关|电线|线路|电箱|电表|电闸|配电|电路)[^|]{0,6}打火|"
-                         r"冒[^|]{0,4}火|电火花|滋滋[^|]{0,4}(火|冒)|烧焦|焦[^|]{0,2}味|糊味|"
-                         r"触电|(碰|摸)[^|]{0,6}(就麻|发麻|麻手|电到|电人)|"
-                         r"(电线|电缆)[^|]{0,6}(掉|断|垂)[^|]{0,4}(地上|下来)"),
+    "sparks": re.compile(r"火花|火星|(插座|插头|开关|电线|线路|电箱|电表|电闸|配电|电路)[^|]{0,6}?打火|"
+                         r"冒[^|]{0,4}?火|电火花|滋滋[^|]{0,4}?(火|冒)|烧焦|焦[^|]{0,2}?味|糊味|"
+                         r"触电|(碰|摸)[^|]{0,6}?(就麻|发麻|麻手|电到|电人)|"
+                         r"(电线|电缆)[^|]{0,6}?(掉|断|垂)[^|]{0,4}?(地上|下来)"),
     # R19's "danger to people now": something about to fall on passers-by.
-    "falling": re.compile(r"(掉|砸)下来[^|]{0,4}砸|砸到人|砸伤人|要塌|塌下来|(要|快)(掉|塌|倒)下来|往下坠|"
-                          r"摇摇欲坠|(外墙|瓷砖|玻璃|招牌|广告牌|外机|吊顶)[^|]{0,12}(松|翘|裂)[^|]{0,12}晃|"
+    "falling": re.compile(r"(掉|砸)下来[^|]{0,4}?砸|砸到人|砸伤人|要塌|塌下来|(要|快)(掉|塌|倒)下来|往下坠|"
+                          r"摇摇欲坠|(外墙|瓷砖|玻璃|招牌|广告牌|外机|吊顶)[^|]{0,12}?(松|翘|裂)[^|]{0,12}?晃|"
                           # a facade shedding now; pieces still loose that the wind sways
-                          r"(外墙|外立面|(?<!结)冰(?!箱|柜|淇)|冰溜子|冰挂|冰凌|冰锥)[^|]{0,6}掉下来|(翘|松)(着|了|起来)[^|]{0,8}(风一吹|一吹)[^|]{0,4}(晃|摇)|"
-                          r"(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"),
+                          r"(外墙|外立面|(?<!结)冰(?!箱|柜|淇)|冰溜子|冰挂|冰凌|冰锥)[^|]{0,6}?掉下来|(翘|松)(着|了|起来)[^|]{0,8}?(风一吹|一吹)[^|]{0,4}?(晃|摇)|"
+                          r"(树|围墙|广告牌|招牌)[^|]{0,4}?(要倒|快倒)"),
     # R19's "danger to people now" that is not the building's: a person collapsed or shut in, or a
     # machine someone breathes by stopped (an outage is urgent business, this is an emergency)
     "person": re.compile(r"晕倒|昏倒|昏迷|倒在地上|不省人事|喘不上气|喘不过气|"
-                         r"躺在地上[^|]{0,12}(没反应|没有反应|不动|起不来|叫不醒)|叫不醒|"
-                         r"叫(了)?(他|她)[^|]{0,3}(没|不)(反应|醒)|"
-                         r"(小孩|孩子|娃儿?|宝宝|老人)[^|]{0,8}(锁在|反锁在|困在|关在)|"
-                         r"(制氧机|呼吸机)[^|]{0,12}(停|没电|断电)|(停电|没电|断电)[^|]{0,12}(制氧机|呼吸机)"),
+                         r"躺在地上[^|]{0,12}?(没反应|没有反应|不动|起不来|叫不醒)|叫不醒|"
+                         r"叫(了)?(他|她)[^|]{0,3}?(没|不)(反应|醒)|"
+                         r"(小孩|孩子|娃儿?|宝宝|老人)[^|]{0,8}?(锁在|反锁在|困在|关在)|"
+                         r"(制氧机|呼吸机)[^|]{0,12}?(停|没电|断电)|(停电|没电|断电)[^|]{0,12}?(制氧机|呼吸机)"),
 }
 # Words that put a danger in the past or in a supposition: the caller is telling of yesterday's
 # leak (fixed since) or of what might happen, not calling about a danger now (R19: "now").
@@ -68,9 +69,11 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            # yesterday and the days before in regional words (昨夜, Beijing 昨儿 前儿,
                            # Cantonese 琴日 寻日 前日), and a count of days back (前两天)
                            r"昨晚|昨夜|昨儿|前儿|昨日|琴日|寻日|前日|前[一两三四五]天|前段时间|前阵子|"
-                           r"当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
-                           # a worry, not a danger (就怕…泡了, 会不会也烧起来), or hearsay
-                           r"就怕|生怕|担心|怕会|怕要|会不会|听说|听人说|听人讲|"
+                           r"前年|以前|当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
+                           # someone else's story: seen in the media or told of another estate
+                           r"电视上|抖音上|朋友圈|报道|别的小区|其他小区|隔壁小区|"
+                           # a worry, not a danger (就怕…泡了, 会不会也烧起来)
+                           r"就怕|生怕|担心|怕会|怕要|会不会|"
                            # a planned outage's day, told before the danger it might bring
                            r"明天|后天|下个?(礼拜|星期|周|月)")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
