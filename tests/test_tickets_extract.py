@@ -729,7 +729,7 @@ def test_a_relatives_name_is_not_the_callers_r4(text: str, name: str | None) -> 
     "前两天 暴雨 地下室 淹 了 想 问 谁 负责 清理",
     "昨儿 夜里 楼道 冒烟 了 保安 来 看过 我 想 问 问 原因",
     "昨晚 三 楼 有 户 人家 着火 了 消防 来 过 我 想 问 保险 的 事",
-    # a worry, or hearsay
+    # a worry, or another estate's fire
     "就怕 插座 时间 长 了 烧焦 你们 能 来 看看 吗",
     "楼道 里 堆 了 好多 纸箱 会不会 着火 啊",
     "听说 隔壁 小区 着火 了 我们 这边 的 消防栓 有 水 吗",
@@ -826,3 +826,29 @@ def test_surname_and_title_in_service_talk_r4(turns: tuple[tuple[str, str], ...]
 ])
 def test_places_relatives_and_spellings_around_names_r4(text: str, name: str | None) -> None:
     assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize("text", [
+    "电视 上 说 有 个 小区 燃气 漏气 了 我们 这 燃气 管道 检查 过 没有",  # someone else's story
+    "我 在 抖音 上 看到 电梯 下坠 我们 电梯 多久 检修 一次",
+    "我 以前 住 的 那个 小区 经常 停电 着火 这 边 怎么样",
+    "前年 夏天 暴雨 车库 淹 了 今年 有 没有 准备 沙袋",
+])
+def test_dangers_seen_elsewhere_or_years_ago_are_not_emergencies_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+def test_a_danger_now_is_read_on_its_shortest_words_r19() -> None:
+    # 电梯 里 困 了 人, then last month's: the cue ends at the first 困, before 上个月
+    assert "lift" in emergency_kinds(caller("电梯 里 困 了 人 上个月 也 困 过"))
+
+
+@pytest.mark.parametrize("text", [
+    "我 是 王 建 国 的 女儿 我 爸 家 水管 坏 了",  # the caller's relation after the name
+    "我 是 张 建 军 的 家属",
+    "我 是 业主 李 明 的 租客",
+    "我 帮 邻居 王 先生 报修 他 不 在家",  # someone the caller speaks for
+    "我 找 一下 李 女士 她 是 你们 这 的 业主",
+])
+def test_the_name_of_someone_the_caller_speaks_for_is_not_theirs_r4(text: str) -> None:
+    assert extract_name(caller(text)) is None

@@ -147,6 +147,16 @@ def _of_someone(word: str) -> bool:
     return word in _SOMEONE_ELSE or word in _KIN_WORDS or word[-1:] in _KIN_ENDS
 
 
+# After a name, the caller's relation to that person: the name is theirs, not the caller's (我是王建国的
+# 女儿, 我是业主李明的租客).
+_RELATION_AFTER = re.compile(r"的(?:女儿|儿子|家属|家人|租客|房客|保姆|亲戚|朋友|邻居|同事|老婆|爱人|老公|"
+                             r"媳妇|女婿|妈妈|爸爸|母亲|父亲|孙子|孙女|外甥|侄子|侄女|司机|秘书|助理|员工)")
+
+
+def _a_relation(after: list[str] | str) -> bool:
+    return bool(_RELATION_AFTER.match("".join(after)))
+
+
 def _a_place(after: list[str] | str, name: str = "") -> bool:
     """What follows the words after 我是 makes them a place or a firm (桂园|这边, 苏州|一家,
     安置房|十一号楼)."""
@@ -183,7 +193,8 @@ def _from_words(words: list[str]) -> str | None:
                         and more not in _CLAUSE_START and more != surname and surname not in rest[2:4]:
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                     rest = rest[1:]
-                named = None if _a_place(rest[1:3], given) else _named(surname, given)
+                someone_else = _a_place(rest[1:3], given) or _a_relation(rest[1:3])
+                named = None if someone_else else _named(surname, given)
                 if named:
                     return named
     return None
@@ -260,7 +271,7 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
             for match in pattern.finditer(text):
                 given = match.group("g")
                 if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
-                        or _a_place(text[match.end():], given):
+                        or _a_place(text[match.end():], given) or _a_relation(text[match.end():]):
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
                 after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
@@ -324,12 +335,19 @@ def name_label(label: str) -> str:
     return match.group("s") + _LABEL_TITLES[match.group("t")]
 
 
+# Before a title in the caller's words, someone else the caller speaks for or of (帮邻居王先生报修,
+# 我找一下李女士).
+_FOR_SOMEONE = re.compile(r"帮|替|给|邻居|朋友|同事|找|问|告诉|通知|联系|转告")
+
+
 def _said_of_themselves(caller: list[str]) -> list[str]:
     """Surname and title in the caller's words (王先生, 林生), but not a person whose surname the
     caller gives as someone else's (佢姓李 … 李先生)."""
     said = _titled(caller) + [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
                               if not (m.group("s") + "生").startswith(_NOT_NAMES)]
-    others = tuple(m.group("s") for text in caller for m in OTHERS_SURNAME.finditer(text))
+    others = tuple(m.group("s") for text in caller for m in OTHERS_SURNAME.finditer(text)) + \
+        tuple(m.group("s") for text in caller for m in TITLED.finditer(text)
+              if _FOR_SOMEONE.search(text, max(0, m.start() - 4), m.start()))
     return [n for n in said if not (others and n.startswith(others))]
 
 
