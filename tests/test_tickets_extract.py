@@ -852,3 +852,14 @@ def test_a_danger_now_is_read_on_its_shortest_words_r19() -> None:
 ])
 def test_the_name_of_someone_the_caller_speaks_for_is_not_theirs_r4(text: str) -> None:
     assert extract_name(caller(text)) is None
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 系 陈 太 我 屋企 漏水", "陈女士"),  # Cantonese 陈太: Mrs Chen
+    ("我 姓 黄 系 黄 太", "黄女士"),
+    ("你 叫 我 刘 姐 就 行", "刘女士"),  # what the caller asks to be called
+    ("喊 我 老 王 叔 就 好", "王先生"),
+    ("我 觉得 价格 太 贵 了", None),
+])
+def test_titles_callers_give_themselves_in_regional_speech_r4(text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name

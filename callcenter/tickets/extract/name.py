@@ -68,6 +68,13 @@ _ASKING = ("什么", "啥", "乜", "咩", "哪", "几")
 # Cantonese speakers call a man by surname and 生 (林生, 甘生): the label's 先生. Only at the end of
 # what the caller says (林生啊, 甘生|我…), so that 卫生, 学生, 发生 and the like stay words.
 CANTONESE_MR = re.compile(rf"(?P<s>{_SURNAME})生(?=[|，。,啊呀啦喇嘞我]|$)")
+# And a married woman by surname and 太 (陈太): the label's 女士; said of herself (我系陈太, 我是黄太).
+CANTONESE_MRS = re.compile(rf"(?:我是|我系|是|系)(?P<s>{_SURNAME})太(?!太)")
+# What the caller asks to be called (叫我刘姐就行, 喊我王叔): the title's gender.
+SELF_CALLED = re.compile(rf"(?:叫我|喊我)(?:老)?(?P<s>{_ANY_SURNAME})"
+                         r"(?P<t>大姐|大哥|阿姨|叔叔|姐|哥|姨|叔|师傅|先生|女士|小姐)")
+_SELF_TITLES = {"大姐": "女士", "姐": "女士", "阿姨": "女士", "姨": "女士", "女士": "女士", "小姐": "女士",
+                "大哥": "先生", "哥": "先生", "叔叔": "先生", "叔": "先生", "师傅": "先生", "先生": "先生"}
 
 
 def _named(surname: str, given: str) -> str | None:
@@ -344,7 +351,9 @@ def _said_of_themselves(caller: list[str]) -> list[str]:
     """Surname and title in the caller's words (王先生, 林生), but not a person whose surname the
     caller gives as someone else's (佢姓李 … 李先生)."""
     said = _titled(caller) + [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
-                              if not (m.group("s") + "生").startswith(_NOT_NAMES)]
+                              if not (m.group("s") + "生").startswith(_NOT_NAMES)] + \
+        [m.group("s") + "女士" for text in caller for m in CANTONESE_MRS.finditer(text)] + \
+        [m.group("s") + _SELF_TITLES[m.group("t")] for text in caller for m in SELF_CALLED.finditer(text)]
     others = tuple(m.group("s") for text in caller for m in OTHERS_SURNAME.finditer(text)) + \
         tuple(m.group("s") for text in caller for m in TITLED.finditer(text)
               if _FOR_SOMEONE.search(text, max(0, m.start() - 4), m.start()))
