@@ -863,3 +863,22 @@ def test_the_name_of_someone_the_caller_speaks_for_is_not_theirs_r4(text: str) -
 ])
 def test_titles_callers_give_themselves_in_regional_speech_r4(text: str, name: str | None) -> None:
     assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize("text", [
+    "这 电梯 困 过 人 你们 要 好好 检修",  # the experiential 过: it has happened before
+    "车库 淹 过 两 次 了 能 不能 加 个 挡水 板",
+    "小孩 在 电梯 里 玩 我 怕 被 困 能 不能 贴 个 提示",  # afraid of being trapped
+    "建议 在 楼道 装 烟雾 报警器 预防 火灾",  # an alarm to be fitted, not one going off
+])
+def test_dangers_that_have_happened_or_are_feared_are_not_emergencies_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("电梯 困 过 人 现在 又 困 住 了", "lift"),  # before, and again now
+    ("水 淹 过 膝盖 了", "flood"),  # 过 of the water's height, not of experience
+    ("烟雾 报警器 一直 在 叫 楼道 里 都是 烟", "fire"),
+])
+def test_dangers_now_beside_the_experiential_guo_r19(text: str, kind: str) -> None:
+    assert kind in emergency_kinds(caller(text))

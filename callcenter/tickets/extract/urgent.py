@@ -1,7 +1,7 @@
 """R19: emergencies — gas smell, fire or smoke, serious flooding, people trapped in a lift, sparking
 electrics: danger to people or property now. A planned outage or one flat without power is urgent
 business, not an emergency. Read from the caller's words (the agent's questions may repeat them);
-a danger the caller tells as past (last week's burst pipe, fixed since, 前两天, 昨儿), supposed or
+a danger the caller tells as past (last week's burst pipe, fixed since, 前两天, 昨儿, 困过人), supposed or
 feared (万一 着火, 就怕…泡了, 会不会也烧起来), seen in the news or in another estate, or denies
 (冇冒烟, 什么烟都没有) is not one now. Each cue is read on its shortest words (电梯里困了人 上个月也困过:
 the cue ends before 上个月)."""
@@ -25,7 +25,8 @@ DANGERS: dict[str, re.Pattern[str]] = {
                        r"烧起来|"
                        r"烧着了|火苗|明火|黑烟|冒[^|]{0,2}?(黑|浓)?烟|火[^|]{0,2}?(蹿|窜)|着起来|"
                        r"(?<!抽)烟(?!味)[^|]{0,2}?(好大|很大|特别大|太大)|火(?!气)[^|]{0,2}?(好大|很大|特别大|挺大)|"
-                       r"烟雾报警"),
+                       # a smoke alarm going off, not one to be fitted (建议装烟雾报警器)
+                       r"烟雾报警器?[^|]{0,6}?(响|叫|鸣)"),
     # serious flooding: water still coming, not a drip (R19)
     "flood": re.compile(r"喷水|爆管|爆了|爆裂|水管裂|往下灌|水[^|]{0,4}?灌进|灌进[^|]{0,4}?水|淹了|淹到|水淹|"
                         r"流进电梯|流到电梯|止不住|关不住|漫到|"
@@ -73,7 +74,7 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            # someone else's story: seen in the media or told of another estate
                            r"电视上|抖音上|朋友圈|报道|别的小区|其他小区|隔壁小区|"
                            # a worry, not a danger (就怕…泡了, 会不会也烧起来)
-                           r"就怕|生怕|担心|怕会|怕要|会不会|"
+                           r"就怕|生怕|担心|怕会|怕要|怕被|会不会|"
                            # a planned outage's day, told before the danger it might bring
                            r"明天|后天|下个?(礼拜|星期|周|月)")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
@@ -108,6 +109,8 @@ _STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|漫|涨")
 _NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{{0,2}}(?:都|也)"
                                  r"(?:没有|没得|没|冇得?|莫得)")
                 for kind, what in (("fire", "烟|火"), ("gas", "味道?|气味"))}
+# 过 after a count, people or the turn's end is the experiential 过 (困过人, 淹过两次); 淹过脚踝 is over.
+_EVER = re.compile(r"过(?=人|[一两几三四五六七八九十]|好几|很多|不少|$|\|)")
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
 # A negation just before the cue, in dialect too (冇冒烟, 莫得水, 唔係), perhaps before a word of
 # degree or kind (不是那种哗哗的, 没有那么大的烟).
@@ -221,9 +224,11 @@ def _not_now(written: str, start: int, end: int) -> bool:
         return False
     reach = max(turn_start, start - _BEFORE)
     other = list(_ANOTHER_TIME.finditer(written, reach, end))
-    if not other:
+    # the cue's verb with the experiential 过: it has happened before
+    ever = _EVER.match(written, end)
+    if not other and not ever:
         return False
-    since, rest_end = other[-1].end(), min(turn_end, end + _AFTER)
+    since, rest_end = ever.end() if ever else other[-1].end(), min(turn_end, end + _AFTER)
 
     def said(pattern: re.Pattern[str], lo: int, hi: int, skip: int = 0) -> bool:
         # read on the whole text, so that a lookahead sees past hi (现在 … 没得了)
