@@ -882,3 +882,8 @@ def test_dangers_that_have_happened_or_are_feared_are_not_emergencies_r19(text: 
 ])
 def test_dangers_now_beside_the_experiential_guo_r19(text: str, kind: str) -> None:
     assert kind in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize("text", ["我 叫 宋 佳 租 的 房子 要 退 了", "我叫宋佳租的房子要退了"])
+def test_a_given_name_does_not_run_into_a_clause_with_de_r4(text: str) -> None:
+    assert extract_name(caller(text)) == "宋佳"

@@ -197,7 +197,8 @@ def _from_words(words: list[str]) -> str | None:
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
                 # 张 伟 弓 长 张: the surname spelled by its parts after the name
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
-                        and more not in _CLAUSE_START and more != surname and surname not in rest[2:4]:
+                        and more not in _CLAUSE_START and more != surname and surname not in rest[2:4] \
+                        and (rest[2:3] != ["的"] or _a_relation(rest[2:4])):  # 宋 佳|租 的 房子
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                     rest = rest[1:]
                 someone_else = _a_place(rest[1:3], given) or _a_relation(rest[1:3])
@@ -283,7 +284,8 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
                 after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
                                         or given[1] in _CLAUSE_START or given[1] == match.group("s")
-                                        or after[1:2] == match.group("s") != after[:1]):  # 张伟|弓长张
+                                        or after[1:2] == match.group("s") != after[:1]  # 张伟|弓长张
+                                        or ("叫" in match.group(0) and after[:1] == "的")):  # 宋佳|租的
                     given = given[0]  # 龚雪|龚就是…: the surname said again to spell it
                 named = _named(match.group("s"), given)
                 if named:
