@@ -780,6 +780,7 @@ def test_a_denied_danger_is_not_made_urgent_by_the_learned_signal_r19() -> None:
     ((("agent", "您 贵姓"), ("caller", "李 木子 李 电话 一 三 九")), None),  # no gender said
     # 师傅 of a worker is no title of the caller
     ((("caller", "我 姓 周"), ("agent", "让 周 师傅 下午 过去")), None),
+    ((("caller", "我 姓 周"), ("agent", "我们 派 个 新 的 周 师傅 过去")), None),
 ])
 def test_a_name_given_in_answer_to_the_agents_question_r4(turns: tuple[tuple[str, str], ...],
                                                           name: str | None) -> None:

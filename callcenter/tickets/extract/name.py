@@ -293,15 +293,18 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
     return None
 
 
-# Answers that end in 的 before the caller's title (好的, 是的, 对的, 行的, 一定的, 应该的, 可以的, 会的,
-# 明白的), by sound as the recogniser may write them (号的, 浩的, 事的).
-_YES_DE = ("hao", "si", "dui", "xin", "din", "gai", "yi", "hui", "bai")
+# Answers that end in 的 before the caller's title: 好的 and 是的 also as the recogniser may write them
+# (号的, 浩的, 事的: by sound), and 对的, 行的, 一定的, 应该的, 可以的, 会的, 明白的 as written (by sound,
+# 新的 or 阿姨的 would pass for 行的 and 以的).
+_YES_DE = ("hao", "si")
+_YES_DE_WRITTEN = set("对行定该以会白")
 
 
 def _of_someone_else(text: str, start: int) -> bool:
     """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨); 好的 / 一定的 王先生 speak to
     the caller."""
-    return text[start - 1:start] == "的" and sound_key(text[start - 2:start - 1] or "的") not in _YES_DE
+    before = text[start - 2:start - 1] or "的"
+    return text[start - 1:start] == "的" and not (sound_key(before) in _YES_DE or before in _YES_DE_WRITTEN)
 
 
 def _titled(turns: list[str], pattern: re.Pattern[str] = TITLED, said_to: bool = False) -> list[str]:
