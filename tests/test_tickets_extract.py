@@ -888,3 +888,21 @@ def test_dangers_now_beside_the_experiential_guo_r19(text: str, kind: str) -> No
 @pytest.mark.parametrize("text", ["我 叫 宋 佳 租 的 房子 要 退 了", "我叫宋佳租的房子要退了"])
 def test_a_given_name_does_not_run_into_a_clause_with_de_r4(text: str) -> None:
     assert extract_name(caller(text)) == "宋佳"
+
+
+@pytest.mark.parametrize("text", [
+    "我 担心 是 煤气 漏 了 屋 里 一股 味 好 大 你们 快 来",
+    "楼 道 里 好 大 的 烟 我 担心 是 着火 了",
+    "电梯 卡 住 了 我 妈 在 里面 会不会 有 事 啊",
+    "就怕 它 炸 了 那个 电 箱 在 冒 火花",
+    "厨房 里 煤气 味 特别 大 会不会 爆炸 啊",
+    "听说 三 栋 着火 了 我 在 五 楼 看到 好 多 烟 往 上 冒",
+    "地下 车库 积 水 已经 淹 到 车 轮 了 还在 涨",
+    "我 怕 会 触电 插座 在 冒 火花 还 有 焦 味",
+    "昨儿 修 的 水管 又 爆 了 水 喷 得 到处 都 是",
+    "我 前两天 就 闻到 煤气 味 今天 味道 更 大 了",
+])
+def test_a_danger_now_said_with_a_worry_or_after_a_past_day_is_still_an_emergency_r19(text: str) -> None:
+    # A worry about what is happening (担心是着火了), a feared worse to come beside a danger going on
+    # (就怕它炸了 … 在冒火花), or a danger growing since a past day (前两天 … 更大了): R19's "now".
+    assert is_emergency(caller(text))

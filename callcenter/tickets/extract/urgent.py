@@ -74,14 +74,18 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            # someone else's story: seen in the media or told of another estate
                            r"电视上|抖音上|朋友圈|报道|别的小区|其他小区|隔壁小区|"
                            # a worry, not a danger (就怕…泡了, 会不会也烧起来)
-                           r"就怕|生怕|担心|怕会|怕要|怕被|会不会|"
+                           # — but not a suspicion of now (担心是着火了, 会不会是煤气漏了)
+                           r"(?:就怕|生怕|担心|会不会)(?![^|]?是)|怕会|怕要|怕被|"
                            # a planned outage's day, told before the danger it might bring
                            r"明天|后天|下个?(礼拜|星期|周|月)")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
 # (快来看看 地下室 昨天 冻 的 水管 炸 了).
 _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧过来|赶紧派|快派|快点派")
 # 现在 followed by a negation is said of a danger over (现在 一点 味道 都 没得 了), not of one now.
-_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|唔))|刚才|刚刚|正在|还在|一直|越来越|这会儿")
+# 在 right before a danger's verb is now as well (电箱 在 冒 火花), and so is a danger growing (味道 更
+# 大 了): a worry or a past day said before them in the same turn does not make them supposed.
+_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|唔))|刚才|刚刚|正在|还在|一直|越来越|这会儿|"
+                  r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
 # came again), nor right after another time (昨天下午又停: yesterday's, again), nor a fault that
 # keeps coming back (又成日停, 又经常卡: a complaint about a recurring fault, not a danger now).
