@@ -906,3 +906,74 @@ def test_a_danger_now_said_with_a_worry_or_after_a_past_day_is_still_an_emergenc
     # A worry about what is happening (担心是着火了), a feared worse to come beside a danger going on
     # (就怕它炸了 … 在冒火花), or a danger growing since a past day (前两天 … 更大了): R19's "now".
     assert is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 家 是 九 杠 四 杠 七 零 二 下水 堵 了", "9-4-702"),  # building, unit, room joined by 杠
+    ("二 杠 一 杠 三 杠 一 二 零 一 的 暖气 不 热", "2-1-3-1201"),  # the phase first
+    ("老 楼 四 杠 二 杠 幺 零 二 一 楼 地漏 返 水", "4-2-102"),  # the room, then its floor
+    ("八 杠 一 杠 六 零 二 不对 是 八 杠 二 杠 六 零 二", "8-2-602"),  # the caller corrects the flat
+    ("我 家 3-4-702 厨房 漏水", "3-4-702"),  # the recogniser wrote the dashes
+    ("六 栋 一 单元 四 零 二 不对 是 五 零 二 | 对 六 栋", "6栋1单元502"),  # a bare mention after it
+    ("电话 幺 三 九 杠 四 五 零 一 杠 七 七 三 六", None),  # a phone number said in groups
+])
+def test_a_flat_said_with_dashes_is_written_as_said_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 四 巷 九 号 屋 顶 漏 雨", "4巷9号"),  # an urban village's lane and house
+    ("我 住 四 巷 九 号 三 零 二 室 水管 漏 了", "4巷9号302"),
+    ("我 在 六 巷 开 早点 铺 门口 的 下水道 堵 了", "6巷"),  # the lane alone
+    ("一 条 巷 子 里 的 路灯 都 不 亮", None),
+    ("我 是 村 里 三 组 十六 号 的 化粪池 满 了", "3组16号"),  # a village's group and house
+    ("再 放 一 组 桶 在 门口 吧", None),  # a count, not a group of houses
+    ("门口 停 了 一 排 车 堵 住 了", None),
+    ("我 是 二 区 五 排 的 | 我 家 是 八 号", "2区5排8号"),  # a row, its house said apart
+    ("三 号院 二 排 五 号 水管 冻 了", "3号院2排5号"),  # a row in a courtyard
+])
+def test_lanes_rows_and_groups_of_houses_in_the_callers_words_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 是 七 号 门市 修 鞋 的 卷帘门 坏 了", "门市7号"),  # the north-east's shop
+    ("西区 二十 号 门面 的 招牌 掉 了", "西区门面20号"),
+    ("我 是 底商 十四 号 门市 的 开 发票", "门市14号"),  # the word after the number names it
+    ("商铺 十四 号 的 卷闸门 坏 了", "商铺14号"),
+])
+def test_a_shop_keeps_the_word_said_for_it_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("7号门市", "门市7号"), ("西区20号门面", "西区门面20号"), ("9-4-702", "9-4-702"),
+])
+def test_a_label_may_write_a_shops_number_before_its_word_r4(label: str, normal: str) -> None:
+    assert address_label(label) == normal
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 在 六 座 的 大堂 等 你们", "6座"),  # a tower after 在
+    ("我 住 五 座 楼下 那个 门 坏 了", "5座"),
+    ("那边 有 一 座 桥 的 栏杆 松 了", None),  # a count
+    ("三 单元 五 零 二 的 马桶 堵 了", "3单元502"),  # no building named: the unit and the room
+])
+def test_towers_after_a_place_word_and_a_unit_without_its_building_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("turns", "address"), [
+    # the agent names a building it speaks of: not the caller's
+    ((("caller", "你好 明天 停电 吗"), ("agent", "明天 上午 五 栋 检修 停电")), None),
+    ((("caller", "你好 我 家 停电 了"), ("agent", "是 五 栋 二 单元 三 零 一 吗")), "5栋2单元301"),
+    # a misdialled caller's place is no resident's address
+    ((("caller", "老板 两 碗 面 送 到 五 巷"), ("agent", "您 打错 了 这里 是 物业")), None),
+])
+def test_the_agent_reads_back_a_flat_and_a_misdial_has_no_address_r4(turns: tuple[tuple[str, str], ...],
+                                                                     address: str | None) -> None:
+    assert extract_address(call(("agent", "您好 物业 服务 中心"), *turns)) == address

@@ -1,4 +1,6 @@
-"""R4: the caller's address, normalised as ``3栋2单元501``, ``12号楼102``, ``5幢302``, ``B座1803``.
+"""R4: the caller's address, normalised as ``3栋2单元501``, ``12号楼102``, ``5幢302``, ``B座1803``,
+or in the caller's own words for the parts of a place: ``3-2-501`` (the north-east's 三杠二杠五零一),
+``3巷21号`` and ``230弄12号`` (lanes), ``2区4排7号`` and ``3组21号`` (rows, a village's groups), ``门市6号``.
 
 Buildings, units and rooms are spoken as Chinese numerals (幺 = 1, 两 = 2), rooms digit by digit
 (五 零 一) or as numbers (五百零一), or as floor and door (十二 楼 零 三 = 1203). The recogniser often
@@ -14,7 +16,8 @@ it is where help goes; a place named in passing in any other call is not the cal
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
@@ -48,6 +51,12 @@ _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
 # 十二楼四号楼上那家: 楼上 is upstairs, not a building 4号楼.
 _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼(?![上下]))|"
                rf"杠(?P<fd_dash>{NUMERAL}))")
+# The north-east says a flat as building, unit and room joined by 杠 (三杠二杠五零一 → 3-2-501), some
+# with the phase first (二杠三杠二杠五零一); the flat is written as said, with dashes. The room may run
+# into its floor said after it (二杠四杠幺零幺一楼).
+_DASH = "(?:杠|-|\uff0d)"  # the recogniser may write the dash (full width or not)
+DASHED = re.compile(rf"(?<![{NUMERAL_CHARS}杠\-\uff0d])(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
+                    rf"(?:(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|层))|(?P<room>{NUMERAL}){_NOT_ROOM})")
 # Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
 # gate (十号楼三号门口) or a lift (十栋二号电梯).
 _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
@@ -66,24 +75,33 @@ BUILDING = re.compile(
     rf"(?:{_GAP}(?:{_ROOM}))?"
     rf"(?:(?P<phase_after>{NUMERAL})期)?"  # 九栋二单元三零一二期的: the phase said after
 )
-# Houses in rows (安置房, old compounds): 二区四排七号 → 2区4排7号.
-ROW = re.compile(rf"(?:(?P<area>(?<![A-Za-z])[A-Za-z]|{NUMERAL})区)?(?P<row>{NUMERAL})排(?P<n>{NUMERAL})号")
-# A shop in a row of them, numbered on its own: 东区商铺一一八号, 底商十二号, 西区十五号铺 (商铺15号).
+# Houses in rows (安置房, old compounds) or in a village's groups, after the estate's parts as a
+# building: 二区四排七号 → 2区4排7号, 三组二十一号 → 3组21号. A row's house may be said apart (三区二排
+# … 我是十一号的); a row or a group said alone is a count (一排车, 一组桶), not a place.
+ROW = re.compile(rf"{_PREFIX}(?<!第)(?P<row>{NUMERAL})(?P<rw>排|组)(?P<n>{NUMERAL})号")
+ROW_ALONE = re.compile(rf"{_PREFIX}(?<!第)(?P<row>{NUMERAL})(?P<rw>排)(?![{NUMERAL_CHARS}]+号|队|水|查)")
+# A shop in a row of them, numbered on its own: 东区商铺一一八号, 底商十二号, 西区十五号铺 (商铺15号),
+# the north-east's 门市 (六号门市 → 门市6号). The word after the number names what is numbered
+# (底商十八号门市 → 门市18号); 铺 alone is a 商铺.
+_SHOP_WORD = "商铺|底商|门市|门面|铺面"
+_NOT_A_HOUSE = rf"楼|线|别墅|铺|{_SHOP_WORD}"  # 十二号楼, 五号线, 六号门市: not a house's number
 _SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
-SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>商铺|底商)(?P<n>{NUMERAL})号|"
-                  rf"(?P<n2>{NUMERAL})号(?:商铺|铺(?![子盖])))")
+SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{_SHOP_WORD})(?P<n>{NUMERAL})号(?P<after>{_SHOP_WORD})?|"
+                  rf"(?P<n2>{NUMERAL})号(?P<kind2>{_SHOP_WORD}|铺(?![子盖])))")
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
-# Lane houses (里弄): the lane, the house and perhaps its room (二百三十弄 十二号 三零一室 → 230弄12号301);
+# Lane houses (Shanghai's 里弄, an urban village's 巷): the lane, the house and perhaps its room
+# (二百三十弄 十二号 三零一室 → 230弄12号301, 三巷二十一号 → 3巷21号), in the caller's word for a lane;
 # a house and its room said with 室 (十二号 三零一室 → 12号301).
 # The room may follow its floor (四十五号 三楼 三零二室 → 45号302).
-LANE = re.compile(rf"(?:(?P<lane>{NUMERAL})弄{_GAP})?(?P<n>{NUMERAL})号(?!楼|线|别墅|铺|商铺)"
+_LANE_WORD = "弄|巷"
+LANE = re.compile(rf"(?:(?P<lane>{NUMERAL})(?P<lw>{_LANE_WORD}){_GAP})?(?P<n>{NUMERAL})号(?!{_NOT_A_HOUSE})"
                   rf"(?:{_GAP}(?:{NUMERAL}(?:楼|层){_GAP})?(?P<room>{NUMERAL}{_NOT_ROOM})(?P<shi>室)?)?")
-# A lane named on its own (六十四弄的, 我们九十九弄要旧改); its house may be said apart (十号门口).
-LANE_ALONE = re.compile(rf"(?P<lane>{NUMERAL})弄(?!堂)(?![{NUMERAL_CHARS}]+号)")
+# A lane named on its own (六十四弄的, 我们九十九弄要旧改, 七巷的); its house may be said apart (十号门口).
+LANE_ALONE = re.compile(rf"(?P<lane>{NUMERAL})(?P<lw>{_LANE_WORD})(?!堂|子)(?![{NUMERAL_CHARS}]+号)")
 # A house number said apart from its lane: not a month's day (月二十号), a time, a building or a lift.
-HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄])(?P<n>{NUMERAL})号"
-                         r"(?!楼|线|别墅|铺|商铺|电梯|梯|车位|岗|机|井|窗|"
+HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄巷排])(?P<n>{NUMERAL})号"
+                         rf"(?!{_NOT_A_HOUSE}|电梯|梯|车位|岗|机|井|窗|"
                          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
 # A parking space on its level (负二楼 我的车位 幺五六号, 负二层 一零八号车位 → 负2楼156号车位).
 # The level may be said B二 or 地下车库, an area may stand between (负一层 A区 二零八号车位 →
@@ -121,6 +139,7 @@ class Address:
     prefix: str = ""
     unit_word: str = "单元"
     floor: str | None = None  # a tower's floor, said without a room (11座7层)
+    end: int = field(default=0, compare=False)  # where the mention ends in the words read
 
     def text(self) -> str:
         unit = f"{self.unit}{self.unit_word}" if self.unit else ""
@@ -170,10 +189,11 @@ def _part(phase: str | None, area: str | None) -> str | None:
 
 
 def _prefix(match: re.Match[str]) -> str | None:
-    prefix = _part(match.group("phase") or match.group("phase_after"), match.group("area"))
-    if prefix is None or not match.group("yard"):
+    said = match.groupdict()
+    prefix = _part(said["phase"] or said.get("phase_after"), said["area"])
+    if prefix is None or not said["yard"]:
         return prefix
-    yard = _number(match.group("yard"))
+    yard = _number(said["yard"])
     return f"{prefix}{yard}号院" if yard else None
 
 
@@ -206,8 +226,13 @@ def _corrected_room(after: str) -> str | None:
     return _room(match.group("room")) if match else None
 
 
-def _building(match: re.Match[str], after: str) -> Address | None:
+# Words before a bare tower number that make it a place: 在三座, 住五座, 是二座.
+_PLACE_BEFORE = re.compile(r"(?:在|住|是|我们|咱们)$")
+
+
+def _building(match: re.Match[str], text: str) -> Address | None:
     raw, kind = match.group("b"), _BUILDING_WORDS[match.group("kind")]
+    after = text[match.end():]
     prefix = _prefix(match)
     if prefix is None:
         return None
@@ -230,9 +255,19 @@ def _building(match: re.Match[str], after: str) -> Address | None:
     room = _corrected_room(after) or room
     floor = _number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room or floor) \
-            and not re.match(r"的|\||$", after):
-        return None  # 五座一七零六 is a tower and a room, 九座的 a tower; a bare 一座 is a count (一座桥)
+            and not re.match(r"的|\||$", after) and not _PLACE_BEFORE.search(text[:match.start()]):
+        return None  # 五座一七零六 is a tower and a room, 九座的 / 在三座 a tower; 一座桥 is a count
     return Address(building, kind, unit, room, prefix, unit_word, floor)
+
+
+def _dashed(match: re.Match[str]) -> Address | None:
+    """三杠二杠五零一 → 3-2-501: the numbers before the room small, the room a room."""
+    numbers = [_number(n) for n in re.split(_DASH, match.group("parts"))[:-1]]
+    room = _room(match.group("room_run") or match.group("room"))
+    if room is None or not all(numbers):
+        return None
+    *building, unit = (n or "" for n in numbers)
+    return Address("-".join(building), "-", unit, room, unit_word="-")
 
 
 def _shop(match: re.Match[str]) -> Address | None:
@@ -243,7 +278,8 @@ def _shop(match: re.Match[str]) -> Address | None:
     if area and area[0] not in "东西南北":
         number = area[0].upper() if area[0].isascii() else _number(area[:-1])
         area = f"{number}区" if number else ""
-    return Address(f"{match.group('kind') or '商铺'}{number}", "号", None, None, area)
+    word = match.group("after") or match.group("kind") or match.group("kind2")
+    return Address(f"{'商铺' if word == '铺' else word}{number}", "号", None, None, area)
 
 
 def _house(match: re.Match[str]) -> Address | None:
@@ -258,12 +294,14 @@ def _lane(match: re.Match[str]) -> Address | None:
     if number is None or (lane is None and not (room and match.group("shi"))) or \
             (lane is not None and not 0 < int(lane) < 10000):
         return None
-    return Address(f"{lane}弄{number}" if lane else number, "号", None, room)
+    return Address(f"{lane}{match.group('lw')}{number}" if lane else number, "号", None, room)
 
 
 def _lane_alone(match: re.Match[str]) -> Address | None:
     lane = numeral_value(match.group("lane")) or ""
-    return Address(f"{lane}弄", "", None, None) if lane.isdigit() and 0 < int(lane) < 10000 else None
+    if not (lane.isdigit() and 0 < int(lane) < 10000):
+        return None
+    return Address(f"{lane}{match.group('lw')}", "", None, None)
 
 
 def _parking(match: re.Match[str]) -> Address | None:
@@ -280,43 +318,32 @@ def _parking(match: re.Match[str]) -> Address | None:
 
 
 def _row(match: re.Match[str]) -> Address | None:
-    row, number = _number(match.group("row")), _number(match.group("n"))
-    area = _part(None, match.group("area"))
-    if row is None or number is None or area is None:
+    row, area, house = _number(match.group("row")), _prefix(match), match.groupdict().get("n")
+    if row is None or area is None:
         return None
-    return Address(f"{row}排{number}", "号", None, None, area)
+    if house is None:  # a row alone: a place only with its house said apart (_with_its_house)
+        return Address(f"{row}{match.group('rw')}", "", None, None, area)
+    number = _number(house)
+    return Address(f"{row}{match.group('rw')}{number}", "号", None, None, area) if number else None
+
+
+# Each form and its reader, in the order that breaks a tie between two of equal parts; a lane or a
+# row said alone comes last, so that one said with its house comes first.
+_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], Address | None]], ...] = (
+    (ROW, lambda m, _: _row(m)), (BUILDING, _building), (DASHED, lambda m, _: _dashed(m)),
+    (LANE, lambda m, _: _lane(m)), (HOUSE, lambda m, _: _house(m)), (SHOP, lambda m, _: _shop(m)),
+    (PARKING, lambda m, _: _parking(m)), (ROW_ALONE, lambda m, _: _row(m)),
+    (LANE_ALONE, lambda m, _: _lane_alone(m)),
+)
 
 
 def candidates(text: str) -> list[Address]:
     found = []
-    for match in ROW.finditer(text):
-        row = _row(match)
-        if row is not None:
-            found.append(row)
-    for match in BUILDING.finditer(text):
-        address = _building(match, text[match.end():])
-        if address is not None:
-            found.append(address)
-    for match in LANE.finditer(text):
-        lane = _lane(match)
-        if lane is not None:
-            found.append(lane)
-    for match in HOUSE.finditer(text):
-        house = _house(match)
-        if house is not None:
-            found.append(house)
-    for match in SHOP.finditer(text):
-        shop = _shop(match)
-        if shop is not None:
-            found.append(shop)
-    for match in PARKING.finditer(text):
-        space = _parking(match)
-        if space is not None:
-            found.append(space)
-    for match in LANE_ALONE.finditer(text):  # last: a lane with its house said with it comes first
-        lane = _lane_alone(match)
-        if lane is not None:
-            found.append(lane)
+    for pattern, read in _FORMS:
+        for match in pattern.finditer(text):
+            address = read(match, text)
+            if address is not None:
+                found.append(replace(address, end=match.end()))
     return found
 
 
@@ -389,43 +416,74 @@ def common_place(text: str) -> str | None:
 
 
 _FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})-(?P<door>\d{1,2})$")  # 15-3: the flat 1503
-_SHOP_AS_SAID = re.compile(r"(?P<area>.*?)(?P<n>\d+)号(?:商铺|铺)$")
+_SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{_SHOP_WORD}|铺)$")
 
 
 def address_label(label: str) -> str:
-    """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺) →
-    商铺18号, 西区商铺15号, as the extraction writes shops; a room with its 室 (301室 → 301); a door on
-    its floor (15-3 → 1503, the same flat)."""
+    """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺,
+    6号门市) → 商铺18号, 西区商铺15号, 门市6号, as the extraction writes shops; a room with its 室
+    (301室 → 301); a door on its floor (15-3 → 1503, the same flat)."""
     shop = _SHOP_AS_SAID.fullmatch(label)
     if shop:
-        return f"{shop.group('area')}商铺{shop.group('n')}号"
+        word = shop.group("word")
+        return f"{shop.group('area')}{'商铺' if word == '铺' else word}{shop.group('n')}号"
     label = re.sub(r"(?<=\d)室$", "", label)  # 301室: the room
     return _FLOOR_DASH_DOOR.sub(lambda m: f"{m.group('fl')}{int(m.group('door')):02d}", label)
+
+
+# The caller taking back what they just said (六杠二杠三零一 不对 是 六杠三杠二零一).
+_TAKEN_BACK = re.compile(r"室?\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说错了|讲错了|错了|哦不)")
+_LANE_OR_ROW = re.compile(rf"(?:{_LANE_WORD}|排)\d*$")  # 72弄, 3巷21, 2排: a lane or a row, perhaps its house
+# The agent telling the caller they have the wrong number (您打错了).
+_MISDIALLED = re.compile(r"[您你]打错(?:了|电话)")
+
+
+def _mentions(text: str, speaker: str) -> list[Address]:
+    """The places one side names that can be the caller's: not one the caller took back for a
+    mention as full after it; a lane or a row with its house said apart, a row never alone; on the
+    agent's side only a flat read back (a unit or a room), not a building the agent speaks of."""
+    found = [_with_its_house(a, text) for a in candidates(text)]
+    kept = []
+    for address in found:
+        taken_back = _TAKEN_BACK.match(text, address.end)
+        if taken_back and any(b.end > taken_back.end() and b.parts >= address.parts for b in found):
+            continue
+        if address.building.endswith("排") or (speaker == "agent" and not (address.unit or address.room)):
+            continue
+        kept.append(address)
+    return kept
+
+
+def _with_its_house(address: Address, text: str) -> Address:
+    """A lane or a row said alone, its house said apart: 一百二十三弄 … 十号门口 → 123弄10号,
+    三区二排 … 我是十一号的 → 3区2排11号."""
+    if address.kind != "" or not _LANE_OR_ROW.search(address.building):
+        return address
+    house = next((_number(m.group("n")) for m in HOUSE_APART.finditer(text) if _number(m.group("n"))), None)
+    return replace(address, building=f"{address.building}{house}", kind="号") if house else address
 
 
 def extract_address(transcript: Transcript, emergency: bool | None = None) -> str | None:
     """The caller's own address: the fullest building mention, completed by a room said apart;
     without one, in an emergency (R19), the common place the caller names: where help is sent.
     ``emergency``: the call's R19 verdict when the caller already has it."""
+    if _MISDIALLED.search(transcript.words("agent")):
+        return None  # the place a misdialled caller names (送到三巷) is no resident's address
     for speaker in ("caller", "agent"):
         text = "|".join(mandarin(t.joined) for t in transcript.side(speaker))
-        found = candidates(text)
+        found = _mentions(text, speaker)
         if not found:
             continue
         best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
         if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
             best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
                                               (a.building, a.kind) == (best.building, best.kind)), ""))
-        if best.kind == "" and best.building.endswith("弄"):  # 一百二十三弄 … 十号门口: the house apart
-            house = next((_number(m.group("n")) for m in HOUSE_APART.finditer(text) if _number(m.group("n"))),
-                         None)
-            if house:
-                best = replace(best, building=f"{best.building}{house}", kind="号")
         if best.room is None and best.unit is None and best.takes_a_room:
             apart = unit_and_room(text)  # 一单元五零二 在十二栋: the building said after the room
             if apart:
                 best = replace(best, unit=apart[0], room=apart[1])
-        if best.room is None and (best.takes_a_room or (best.kind == "号" and "弄" in best.building)):
+        lane_house = best.kind == "号" and _LANE_OR_ROW.search(best.building)
+        if best.room is None and (best.takes_a_room or lane_house):
             room = standalone_room(text)  # 三十一弄六号 … 二零三室: a lane house's room said apart
             if room:
                 best = replace(best, room=room)
@@ -438,6 +496,9 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     room = _room_on_its_floor(caller)
     if room:  # 十二层一二零八 in a tower of offices: the room is the address
         return room
+    apart = unit_and_room(caller)
+    if apart:  # 三单元五零二 in an estate of one building: the unit and the room are the address
+        return f"{apart[0]}单元{apart[1]}"
     if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
         return own_part(caller)
