@@ -977,3 +977,14 @@ def test_towers_after_a_place_word_and_a_unit_without_its_building_r4(text: str,
 def test_the_agent_reads_back_a_flat_and_a_misdial_has_no_address_r4(turns: tuple[tuple[str, str], ...],
                                                                      address: str | None) -> None:
     assert extract_address(call(("agent", "您好 物业 服务 中心"), *turns)) == address
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 A 三 栋 一 二 零 二 空调 漏水", "A3栋1202"),  # a building named by a letter and a number
+    ("T2 栋 三 单元 八 零 一 的 门禁 坏 了", "T2栋3单元801"),
+    ("我 家 是 C 五 座 十六 楼", "C5座"),
+    ("B 区 三 栋 二 单元 五 零 一", "B区3栋2单元501"),  # the letter of an area stays the area's
+])
+def test_a_building_named_by_a_letter_and_a_number_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

@@ -70,7 +70,7 @@ _ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|
          rf"|(?P<floor>{NUMERAL})层")
 BUILDING = re.compile(
     rf"{_PREFIX}"
-    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|{NUMERAL})(?P<kind>{_KIND})"
+    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|(?:(?<![A-Za-z])[A-Za-z])?{NUMERAL})(?P<kind>{_KIND})"
     rf"(?:{_GAP}(?P<u>{NUMERAL}){_UNIT})?"
     rf"(?:{_GAP}(?:{_ROOM}))?"
     rf"(?:(?P<phase_after>{NUMERAL})期)?"  # 九栋二单元三零一二期的: the phase said after
@@ -236,12 +236,11 @@ def _building(match: re.Match[str], text: str) -> Address | None:
     prefix = _prefix(match)
     if prefix is None:
         return None
-    if raw.isalpha() and raw.isascii():
-        building = raw.upper()
-    else:
-        building = _number(raw) or ""
-        if not building:
-            return None
+    letter = raw[0].upper() if raw[0].isascii() and raw[0].isalpha() else ""  # A座, and A3栋 (A三栋)
+    number = _number(raw[len(letter):]) if raw[len(letter):] else ""
+    if number is None:
+        return None
+    building = letter + number
     unit = numeral_value(match.group("u") or "") or None
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
     spoken_room = (match.group("room_mo") or match.group("room") or match.group("room_run")
@@ -254,7 +253,7 @@ def _building(match: re.Match[str], text: str) -> Address | None:
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
     room = _corrected_room(after) or room
     floor = _number(match.group("floor")) if kind == "座" else None
-    if kind == "座" and not (raw.isascii() and raw.isalpha()) and not (unit or room or floor) \
+    if kind == "座" and not letter and not (unit or room or floor) \
             and not re.match(r"的|\||$", after) and not _PLACE_BEFORE.search(text[:match.start()]):
         return None  # 五座一七零六 is a tower and a room, 九座的 / 在三座 a tower; 一座桥 is a count
     return Address(building, kind, unit, room, prefix, unit_word, floor)
