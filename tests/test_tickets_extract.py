@@ -988,3 +988,13 @@ def test_the_agent_reads_back_a_flat_and_a_misdial_has_no_address_r4(turns: tupl
 def test_a_building_named_by_a_letter_and_a_number_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 四百 弄 十二 支 弄 五 号 三 零 一 室 水管 爆 了", "400弄12支弄5号301"),  # a lane in a lane
+    ("三 巷 五 弄 十二 号 门口 的 下水道 堵 了", "3巷5弄12号"),
+    ("我们 三 巷 五 弄 的 路灯 坏 了", "3巷5弄"),
+])
+def test_a_lane_in_a_lane_keeps_both_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

@@ -91,14 +91,15 @@ SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{_SHOP_WORD})(?P<n>{NUMERAL})号(?P
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # Lane houses (Shanghai's 里弄, an urban village's 巷): the lane, the house and perhaps its room
-# (二百三十弄 十二号 三零一室 → 230弄12号301, 三巷二十一号 → 3巷21号), in the caller's word for a lane;
-# a house and its room said with 室 (十二号 三零一室 → 12号301).
-# The room may follow its floor (四十五号 三楼 三零二室 → 45号302).
-_LANE_WORD = "弄|巷"
-LANE = re.compile(rf"(?:(?P<lane>{NUMERAL})(?P<lw>{_LANE_WORD}){_GAP})?(?P<n>{NUMERAL})号(?!{_NOT_A_HOUSE})"
+# (二百三十弄 十二号 三零一室 → 230弄12号301, 三巷二十一号 → 3巷21号), in the caller's word for a lane,
+# perhaps a lane in a lane (四百弄十二支弄五号, 三巷五弄十二号); a house and its room said with 室
+# (十二号 三零一室 → 12号301). The room may follow its floor (四十五号 三楼 三零二室 → 45号302).
+_LANE_WORD = "支弄|弄|巷"
+_LANES = rf"(?:{NUMERAL}(?:{_LANE_WORD}){_GAP})?{NUMERAL}(?:{_LANE_WORD})"
+LANE = re.compile(rf"(?:(?P<lanes>{_LANES}){_GAP})?(?P<n>{NUMERAL})号(?!{_NOT_A_HOUSE})"
                   rf"(?:{_GAP}(?:{NUMERAL}(?:楼|层){_GAP})?(?P<room>{NUMERAL}{_NOT_ROOM})(?P<shi>室)?)?")
 # A lane named on its own (六十四弄的, 我们九十九弄要旧改, 七巷的); its house may be said apart (十号门口).
-LANE_ALONE = re.compile(rf"(?P<lane>{NUMERAL})(?P<lw>{_LANE_WORD})(?!堂|子)(?![{NUMERAL_CHARS}]+号)")
+LANE_ALONE = re.compile(rf"(?P<lanes>{_LANES})(?!堂|子)(?![{NUMERAL_CHARS}]+号)")
 # A house number said apart from its lane: not a month's day (月二十号), a time, a building or a lift.
 HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄巷排])(?P<n>{NUMERAL})号"
                          rf"(?!{_NOT_A_HOUSE}|电梯|梯|车位|岗|机|井|窗|"
@@ -286,21 +287,26 @@ def _house(match: re.Match[str]) -> Address | None:
     return Address(f"{match.group('kind')}{number}", "号", None, None) if number else None
 
 
+def _lanes(said: str) -> str | None:
+    """四百弄十二支弄 → 400弄12支弄; None if a lane's numeral is not a lane's number."""
+    lanes = [(numeral_value(n) or "", word) for n, word in re.findall(rf"({NUMERAL})({_LANE_WORD})", said)]
+    if not all(n.isdigit() and 0 < int(n) < 10000 for n, _ in lanes):
+        return None
+    return "".join(f"{n}{word}" for n, word in lanes)
+
+
 def _lane(match: re.Match[str]) -> Address | None:
     """A lane house; a house number without its lane only with a room said with 室 (not a date)."""
-    lane = numeral_value(match.group("lane") or "") or None
+    lanes = _lanes(match.group("lanes")) if match.group("lanes") else ""
     number, room = _number(match.group("n")), _room(match.group("room"))
-    if number is None or (lane is None and not (room and match.group("shi"))) or \
-            (lane is not None and not 0 < int(lane) < 10000):
+    if number is None or lanes is None or (not lanes and not (room and match.group("shi"))):
         return None
-    return Address(f"{lane}{match.group('lw')}{number}" if lane else number, "号", None, room)
+    return Address(f"{lanes}{number}", "号", None, room)
 
 
 def _lane_alone(match: re.Match[str]) -> Address | None:
-    lane = numeral_value(match.group("lane")) or ""
-    if not (lane.isdigit() and 0 < int(lane) < 10000):
-        return None
-    return Address(f"{lane}{match.group('lw')}", "", None, None)
+    lanes = _lanes(match.group("lanes"))
+    return Address(lanes, "", None, None) if lanes else None
 
 
 def _parking(match: re.Match[str]) -> Address | None:
