@@ -998,3 +998,13 @@ def test_a_building_named_by_a_letter_and_a_number_r4(text: str, address: str) -
 def test_a_lane_in_a_lane_keeps_both_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("六 栋 二 单元 七 零 三 幺 三 八 二 六 六 五 四 零 九 一", "6栋2单元703"),  # then the mobile
+    ("九 杠 一 杠 幺 二 零 四 幺 五 九 零 零 三 一 八 八 二 六", "9-1-1204"),
+    ("六 栋 二 单元 七 零 三 幺 三 八 二 六", "6栋2单元"),  # no mobile after it: not a room
+])
+def test_a_room_said_straight_before_the_mobile_is_kept_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

@@ -42,6 +42,9 @@ _AREA_NAME = rf"(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北上下中]"
 _PREFIX = (rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
            rf"(?:(?P<yard>{NUMERAL})号院{_GAP})?")
 _SPELLED = "[零〇一幺二两三四五六七八九]"
+# A room said straight before the caller's mobile runs into it (五零一幺三九…): the room is what
+# comes before the mobile's eleven digits.
+_MOBILE = rf"[一幺1][三四五六七八九3-9][零〇一幺二两三四五六七八九0-9]{{9}}(?![{NUMERAL_CHARS}])"
 # The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
 # into a month (一九幺幺月底: no month is said digit by digit), or
 # into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
@@ -56,7 +59,8 @@ _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!
 # into its floor said after it (二杠四杠幺零幺一楼).
 _DASH = "(?:杠|-|\uff0d)"  # the recogniser may write the dash (full width or not)
 DASHED = re.compile(rf"(?<![{NUMERAL_CHARS}杠\-\uff0d])(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
-                    rf"(?:(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|层))|(?P<room>{NUMERAL}){_NOT_ROOM})")
+                    rf"(?:(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|层)|{_MOBILE})|"
+                    rf"(?P<room>{NUMERAL}){_NOT_ROOM})")
 # Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
 # gate (十号楼三号门口) or a lift (十栋二号电梯).
 _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
@@ -64,7 +68,7 @@ _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|�
 # A door may have its rooms (七幢十四号 三零一室 → 7幢14号301).
 _ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
-         rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|"
+         rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|(?P<room_ph>{_SPELLED}{{3,4}}?)(?={_MOBILE})|"
          rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
@@ -244,8 +248,8 @@ def _building(match: re.Match[str], text: str) -> Address | None:
     building = letter + number
     unit = numeral_value(match.group("u") or "") or None
     unit_word = _UNIT_WORDS[match.group("uw")] if unit else "单元"
-    spoken_room = (match.group("room_mo") or match.group("room") or match.group("room_run")
-                   or match.group("room_ge"))
+    spoken_room = (match.group("room_mo") or match.group("room_ph") or match.group("room")
+                   or match.group("room_run") or match.group("room_ge"))
     room = _room_after_floor(match.group("fl"), spoken_room) if match.group("fl") else _room(spoken_room)
     if match.group("door") and kind != "座":
         door = _number(match.group("door"))
