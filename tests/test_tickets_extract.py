@@ -914,6 +914,7 @@ def test_a_danger_now_said_with_a_worry_or_after_a_past_day_is_still_an_emergenc
     ("老 楼 四 杠 二 杠 幺 零 二 一 楼 地漏 返 水", "4-2-102"),  # the room, then its floor
     ("八 杠 一 杠 六 零 二 不对 是 八 杠 二 杠 六 零 二", "8-2-602"),  # the caller corrects the flat
     ("我 家 3-4-702 厨房 漏水", "3-4-702"),  # the recogniser wrote the dashes
+    ("我 家 五 刚 三 刚 四 零 一 暖气 不 热", "5-3-401"),  # 杠 heard as 刚
     ("六 栋 一 单元 四 零 二 不对 是 五 零 二 | 对 六 栋", "6栋1单元502"),  # a bare mention after it
     ("电话 幺 三 九 杠 四 五 零 一 杠 七 七 三 六", None),  # a phone number said in groups
 ])
@@ -971,6 +972,11 @@ def test_towers_after_a_place_word_and_a_unit_without_its_building_r4(text: str,
     # the agent names a building it speaks of: not the caller's
     ((("caller", "你好 明天 停电 吗"), ("agent", "明天 上午 五 栋 检修 停电")), None),
     ((("caller", "你好 我 家 停电 了"), ("agent", "是 五 栋 二 单元 三 零 一 吗")), "5栋2单元301"),
+    # the caller's number garbled (识栋): the agent's reading stands for it; not a count (写了六座)
+    ((("caller", "我 是 识 栋 的 电梯 又 坏 了"), ("agent", "是 十 栋 吧 马上 派 人")), "10栋"),
+    ((("caller", "外卖 单 上 写 了 六 座 没 写 房号"), ("agent", "放 在 六 座 大堂 吧")), None),
+    # the caller's tower without its room, the agent's read-back with it
+    ((("caller", "我 是 五 座 三十二 楼 的 水压 小"), ("agent", "五 座 三 二 零 八 对 吗")), "5座3208"),
     # a misdialled caller's place is no resident's address
     ((("caller", "老板 两 碗 面 送 到 五 巷"), ("agent", "您 打错 了 这里 是 物业")), None),
 ])

@@ -57,8 +57,9 @@ _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!
 # The north-east says a flat as building, unit and room joined by 杠 (三杠二杠五零一 → 3-2-501), some
 # with the phase first (二杠三杠二杠五零一); the flat is written as said, with dashes. The room may run
 # into its floor said after it (二杠四杠幺零幺一楼).
-_DASH = "(?:杠|-|\uff0d)"  # the recogniser may write the dash (full width or not)
-DASHED = re.compile(rf"(?<![{NUMERAL_CHARS}杠\-\uff0d])(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
+# The recogniser may write 杠 as a word that sounds like it (刚, 钢, 港, 岗), or the dash itself.
+_DASH = "(?:杠|刚|钢|港|岗|-|\uff0d)"
+DASHED = re.compile(rf"(?<![{NUMERAL_CHARS}杠刚钢港岗\-\uff0d])(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
                     rf"(?:(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|层)|{_MOBILE})|"
                     rf"(?P<room>{NUMERAL}){_NOT_ROOM})")
 # Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
@@ -447,20 +448,54 @@ _LANE_OR_ROW = re.compile(rf"(?:{_LANE_WORD}|排)\d*$")  # 72弄, 3巷21, 2排: 
 _MISDIALLED = re.compile(r"[您你]打错(?:了|电话)")
 
 
-def _mentions(text: str, speaker: str) -> list[Address]:
+def _mentions(text: str) -> list[Address]:
     """The places one side names that can be the caller's: not one the caller took back for a
-    mention as full after it; a lane or a row with its house said apart, a row never alone; on the
-    agent's side only a flat read back (a unit or a room), not a building the agent speaks of."""
+    mention as full after it; a lane or a row with its house said apart, a row never alone."""
     found = [_with_its_house(a, text) for a in candidates(text)]
     kept = []
     for address in found:
         taken_back = _TAKEN_BACK.match(text, address.end)
         if taken_back and any(b.end > taken_back.end() and b.parts >= address.parts for b in found):
             continue
-        if address.building.endswith("排") or (speaker == "agent" and not (address.unit or address.room)):
-            continue
-        kept.append(address)
+        if not address.building.endswith("排"):
+            kept.append(address)
     return kept
+
+
+def _read_back(agent: list[Address], caller: str) -> list[Address]:
+    """The agent's mentions that stand for the caller's: a flat read back (a unit or a room), or a
+    building of a kind the caller named without a number we could read (师幢 or 这栋楼 … 十幢); not a
+    building the agent speaks of (A座全楼的消防演练, 六号楼附近捡到), nor one the caller's number
+    made a count (写了六座)."""
+    named = {kind for kind in ("栋", "幢", "号楼", "座")
+             if re.search(rf"(?<![{NUMERAL_CHARS}A-Za-z]){kind}", caller)}
+    return [a for a in agent if a.unit or a.room or a.kind in named]
+
+
+def _completed(best: Address, found: list[Address], text: str, agent: list[Address]) -> Address:
+    """The fullest mention completed by the parts said apart from it, or read back by the agent."""
+    if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
+        best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
+                                          (a.building, a.kind) == (best.building, best.kind)), ""))
+    if best.room is None and best.unit is None and best.takes_a_room:
+        apart = unit_and_room(text)  # 一单元五零二 在十二栋: the building said after the room
+        if apart:
+            best = replace(best, unit=apart[0], room=apart[1])
+    lane_house = best.kind == "号" and _LANE_OR_ROW.search(best.building)
+    if best.room is None and (best.takes_a_room or lane_house):
+        room = standalone_room(text)  # 三十一弄六号 … 二零三室: a lane house's room said apart
+        if room:
+            best = replace(best, room=room)
+    if best.room is None and best.unit and best.kind in ("幢", "栋"):
+        door = standalone_door(text)  # 三幢二单元 … 您是几号 | 五号 我姓何: old housing's door
+        if door:
+            best = replace(best, room=f"{door}号")
+    if best.room is None and best.takes_a_room:  # 我是五座三十二楼 … agent: 五座三二零八
+        flat = next((a for a in agent if a.room and (a.building, a.kind) == (best.building, best.kind)
+                     and best.unit in (None, a.unit)), None)
+        if flat:
+            best = replace(best, unit=flat.unit, unit_word=flat.unit_word, room=flat.room)
+    return best
 
 
 def _with_its_house(address: Address, text: str) -> Address:
@@ -478,30 +513,13 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     ``emergency``: the call's R19 verdict when the caller already has it."""
     if _MISDIALLED.search(transcript.words("agent")):
         return None  # the place a misdialled caller names (送到三巷) is no resident's address
-    for speaker in ("caller", "agent"):
-        text = "|".join(mandarin(t.joined) for t in transcript.side(speaker))
-        found = _mentions(text, speaker)
-        if not found:
-            continue
-        best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
-        if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
-            best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
-                                              (a.building, a.kind) == (best.building, best.kind)), ""))
-        if best.room is None and best.unit is None and best.takes_a_room:
-            apart = unit_and_room(text)  # 一单元五零二 在十二栋: the building said after the room
-            if apart:
-                best = replace(best, unit=apart[0], room=apart[1])
-        lane_house = best.kind == "号" and _LANE_OR_ROW.search(best.building)
-        if best.room is None and (best.takes_a_room or lane_house):
-            room = standalone_room(text)  # 三十一弄六号 … 二零三室: a lane house's room said apart
-            if room:
-                best = replace(best, room=room)
-        if best.room is None and best.unit and best.kind in ("幢", "栋"):
-            door = standalone_door(text)  # 三幢二单元 … 您是几号 | 五号 我姓何: old housing's door
-            if door:
-                best = replace(best, room=f"{door}号")
-        return best.text()
-    caller = "|".join(mandarin(t.joined) for t in transcript.side("caller"))
+    caller, agent_text = ("|".join(mandarin(t.joined) for t in transcript.side(side))
+                          for side in ("caller", "agent"))
+    agent = _read_back(_mentions(agent_text), caller)
+    for text, found in ((caller, _mentions(caller)), (agent_text, agent)):
+        if found:
+            best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
+            return _completed(best, found, text, agent).text()
     room = _room_on_its_floor(caller)
     if room:  # 十二层一二零八 in a tower of offices: the room is the address
         return room
