@@ -961,6 +961,7 @@ def test_a_label_may_write_a_shops_number_before_its_word_r4(label: str, normal:
     ("我 在 六 座 的 大堂 等 你们", "6座"),  # a tower after 在
     ("我 住 五 座 楼下 那个 门 坏 了", "5座"),
     ("那边 有 一 座 桥 的 栏杆 松 了", None),  # a count
+    ("小区 后面 是 一 座 山 有 落石", None),
     ("三 单元 五 零 二 的 马桶 堵 了", "3单元502"),  # no building named: the unit and the room
 ])
 def test_towers_after_a_place_word_and_a_unit_without_its_building_r4(text: str, address: str | None) -> None:

@@ -232,8 +232,8 @@ def _corrected_room(after: str) -> str | None:
     return _room(match.group("room")) if match else None
 
 
-# Words before a bare tower number that make it a place: 在三座, 住五座, 是二座.
-_PLACE_BEFORE = re.compile(r"(?:在|住|是|我们|咱们)$")
+# Words before a bare tower number that make it a place: 在三座, 住五座, 我是二座 (not 是一座桥).
+_PLACE_BEFORE = re.compile(r"(?:在|住|我是|我们|咱们)$")
 
 
 def _building(match: re.Match[str], text: str) -> Address | None:
