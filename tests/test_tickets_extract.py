@@ -911,6 +911,7 @@ def test_a_danger_now_said_with_a_worry_or_after_a_past_day_is_still_an_emergenc
 @pytest.mark.parametrize(("text", "address"), [
     ("我 家 是 九 杠 四 杠 七 零 二 下水 堵 了", "9-4-702"),  # building, unit, room joined by 杠
     ("二 杠 一 杠 三 杠 一 二 零 一 的 暖气 不 热", "2-1-3-1201"),  # the phase first
+    ("二 期 三 杠 二 杠 五 零 一 的 暖气 不 热", "2期3-2-501"),  # the phase before
     ("老 楼 四 杠 二 杠 幺 零 二 一 楼 地漏 返 水", "4-2-102"),  # the room, then its floor
     ("八 杠 一 杠 六 零 二 不对 是 八 杠 二 杠 六 零 二", "8-2-602"),  # the caller corrects the flat
     ("我 家 3-4-702 厨房 漏水", "3-4-702"),  # the recogniser wrote the dashes

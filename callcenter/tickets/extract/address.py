@@ -55,11 +55,12 @@ _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
 _FLOOR_DOOR = (rf"(?P<fd_fl>{NUMERAL})(?:(?:楼|层)(?P<fd_door>{NUMERAL})号(?!楼(?![上下]))|"
                rf"杠(?P<fd_dash>{NUMERAL}))")
 # The north-east says a flat as building, unit and room joined by 杠 (三杠二杠五零一 → 3-2-501), some
-# with the phase first (二杠三杠二杠五零一); the flat is written as said, with dashes. The room may run
-# into its floor said after it (二杠四杠幺零幺一楼).
+# with the phase first (二杠三杠二杠五零一) or before (二期三杠二杠五零一 → 2期3-2-501); the flat is
+# written as said, with dashes. The room may run into its floor said after it (二杠四杠幺零幺一楼).
 # The recogniser may write 杠 as a word that sounds like it (刚, 钢, 港, 岗), or the dash itself.
 _DASH = "(?:杠|刚|钢|港|岗|-|\uff0d)"
-DASHED = re.compile(rf"(?<![{NUMERAL_CHARS}杠刚钢港岗\-\uff0d])(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
+DASHED = re.compile(rf"{_PREFIX}(?<![{NUMERAL_CHARS}杠刚钢港岗\-\uff0d])"
+                    rf"(?P<parts>(?:{NUMERAL}{_DASH}){{2,3}})"
                     rf"(?:(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|层)|{_MOBILE})|"
                     rf"(?P<room>{NUMERAL}){_NOT_ROOM})")
 # Old housing numbers the doors of a building (五幢十二号 → 5幢12号); not a day (五栋的十二号下午), a
@@ -268,11 +269,11 @@ def _building(match: re.Match[str], text: str) -> Address | None:
 def _dashed(match: re.Match[str]) -> Address | None:
     """三杠二杠五零一 → 3-2-501: the numbers before the room small, the room a room."""
     numbers = [_number(n) for n in re.split(_DASH, match.group("parts"))[:-1]]
-    room = _room(match.group("room_run") or match.group("room"))
-    if room is None or not all(numbers):
+    room, prefix = _room(match.group("room_run") or match.group("room")), _prefix(match)
+    if room is None or prefix is None or not all(numbers):
         return None
     *building, unit = (n or "" for n in numbers)
-    return Address("-".join(building), "-", unit, room, unit_word="-")
+    return Address("-".join(building), "-", unit, room, prefix, unit_word="-")
 
 
 def _shop(match: re.Match[str]) -> Address | None:
