@@ -1016,3 +1016,14 @@ def test_a_lane_in_a_lane_keeps_both_r4(text: str, address: str) -> None:
 def test_a_room_said_straight_before_the_mobile_is_kept_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 三 号 院 五 号 房 顶 漏 了", "3号院5号"),  # a courtyard and its door
+    ("我们 十二 号院 的 下水 堵 了", "12号院"),
+    ("三 号院 十五 号 下午 来 修", "3号院"),  # a day, not a door
+    ("三 号 院 二 号 楼 一 单元 五 零 一", "3号院2号楼1单元501"),  # a building in it
+])
+def test_a_courtyard_without_a_building_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

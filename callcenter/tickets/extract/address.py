@@ -94,6 +94,10 @@ _NOT_A_HOUSE = rf"楼|线|别墅|铺|{_SHOP_WORD}"  # 十二号楼, 五号线, �
 _SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
 SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{_SHOP_WORD})(?P<n>{NUMERAL})号(?P<after>{_SHOP_WORD})?|"
                   rf"(?P<n2>{NUMERAL})号(?P<kind2>{_SHOP_WORD}|铺(?![子盖])))")
+# A courtyard named without a building in it (a Beijing 大杂院): 三号院 → 3号院, and its door, 三号院
+# 五号 → 3号院5号 (not a day, a gate or a lift).
+YARD = re.compile(rf"(?P<yard>{NUMERAL})号院(?:{_GAP}(?P<n>{NUMERAL})号"
+                  rf"(?!{_NOT_A_HOUSE}|门|口|电梯|梯|[上下中晚早凌]|之?[前后]|以[前后]))?")
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # Lane houses (Shanghai's 里弄, an urban village's 巷): the lane, the house and perhaps its room
@@ -288,6 +292,13 @@ def _shop(match: re.Match[str]) -> Address | None:
     return Address(f"{'商铺' if word == '铺' else word}{number}", "号", None, None, area)
 
 
+def _yard(match: re.Match[str]) -> Address | None:
+    yard, door = _number(match.group("yard")), _number(match.group("n") or "")
+    if yard is None:
+        return None
+    return Address(f"{yard}号院{door}", "号", None, None) if door else Address(f"{yard}号院", "", None, None)
+
+
 def _house(match: re.Match[str]) -> Address | None:
     number = _number(match.group("n"))
     return Address(f"{match.group('kind')}{number}", "号", None, None) if number else None
@@ -342,7 +353,8 @@ def _row(match: re.Match[str]) -> Address | None:
 # row said alone comes last, so that one said with its house comes first.
 _FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], Address | None]], ...] = (
     (ROW, lambda m, _: _row(m)), (BUILDING, _building), (DASHED, lambda m, _: _dashed(m)),
-    (LANE, lambda m, _: _lane(m)), (HOUSE, lambda m, _: _house(m)), (SHOP, lambda m, _: _shop(m)),
+    (LANE, lambda m, _: _lane(m)), (HOUSE, lambda m, _: _house(m)), (YARD, lambda m, _: _yard(m)),
+    (SHOP, lambda m, _: _shop(m)),
     (PARKING, lambda m, _: _parking(m)), (ROW_ALONE, lambda m, _: _row(m)),
     (LANE_ALONE, lambda m, _: _lane_alone(m)),
 )
