@@ -1027,3 +1027,44 @@ def test_a_room_said_straight_before_the_mobile_is_kept_r4(text: str, address: s
 def test_a_courtyard_without_a_building_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 家 是 八 号 楼 二 门 五 楼 西 户 厕所 堵 了", "8号楼2门5楼西户"),  # floor and side of the landing
+    ("十 号 楼 三 单元 二 层 中 户 没 电 了", "10号楼3单元2楼中户"),
+    ("我 住 七 号 楼 一 门 六 楼 东边 户", "7号楼1门6楼东户"),
+    ("七 号 楼 一 门 六 楼 有 人 吵", "7号楼1门"),  # a floor alone is not a flat
+])
+def test_a_flat_is_its_floor_and_its_side_of_the_landing_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
+    ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
+    ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard
+])
+def test_a_yard_named_by_its_side_is_part_of_the_address_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 是 D 区 二十一 号 的 院子 里 水管 爆 了", "D区21号"),  # a house in a zone of villas
+    ("三 区 八 号 门口 有 垃圾", None),  # a gate, not a house
+    ("我 是 A 区 五 号 楼 的", "A区5号楼"),
+    ("我 家 在 十四 楼 六 号 空调 滴水", "14楼6号"),  # a floor and a door in a building of one name
+    ("九 楼 二 号 下午 有 人", None),  # a day, not a door
+    ("我 住 七 号 宿舍楼 三 一 二 热水器 坏 了", "7号宿舍楼312"),  # a works' dormitory and its room
+])
+def test_houses_in_a_zone_doors_on_a_floor_and_dormitories_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("14楼6号", "1406"), ("14-6", "1406"), ("3号楼6号", "3号楼6号"),
+])
+def test_a_door_on_its_floor_is_the_same_flat_however_written_r4(label: str, normal: str) -> None:
+    assert address_label(label) == normal

@@ -25,7 +25,8 @@ from callcenter.tickets.extract.urgent import is_emergency
 from callcenter.tickets.transcript import Transcript
 
 _BUILDING_WORDS = {"栋": "栋", "动": "栋", "洞": "栋", "号楼": "号楼", "号搂": "号楼", "幢": "幢", "撞": "幢",
-                   "座": "座", "做": "座", "坐": "座", "号别墅": "号别墅"}
+                   "座": "座", "做": "座", "坐": "座", "号别墅": "号别墅",
+                   "号宿舍楼": "号宿舍楼", "号宿舍": "号宿舍楼"}  # a works' dormitories: 三号宿舍楼二一六
 _KIND = "|".join(sorted(_BUILDING_WORDS, key=len, reverse=True))
 # Old estates number a building's stairways as doors (二门), not units; not 门口, 门卫, 门禁 ….
 _UNIT_WORDS = {"单元": "单元", "单园": "单元", "单员": "单元", "担元": "单元", "门": "门"}
@@ -38,9 +39,10 @@ _NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
 _GAP = r"(?:的|\|)?"
 # A phase (二期) or an area (C区, 三区, 东区) said before the building is part of the address.
 _AREA_NAME = rf"(?<![A-Za-z])[A-Za-z]|{NUMERAL}|[东西南北上下中]"
-# A courtyard (北方的院: 三号院二号楼 → 3号院2号楼) likewise.
+# A courtyard (北方的院: 三号院二号楼 → 3号院2号楼), or a yard named by its side where each yard
+# numbers its own buildings (东院八号楼 → 东院8号楼), likewise.
 _PREFIX = (rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
-           rf"(?:(?P<yard>{NUMERAL})号院{_GAP})?")
+           rf"(?:(?:(?P<yard>{NUMERAL})号院|(?P<yard_side>[东西南北])院){_GAP})?")
 _SPELLED = "[零〇一幺二两三四五六七八九]"
 # A room said straight before the caller's mobile runs into it (五零一幺三九…): the room is what
 # comes before the mobile's eleven digits.
@@ -68,7 +70,10 @@ DASHED = re.compile(rf"{_PREFIX}(?<![{NUMERAL_CHARS}杠刚钢港岗\-\uff0d])"
 _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|梯|车位|岗|机|井|窗|"
          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
 # A door may have its rooms (七幢十四号 三零一室 → 7幢14号301).
-_ROOM = (rf"{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|"
+# Where flats have no numbers a flat is its floor and its side of the landing (三楼东户, 四层西边户,
+# 六楼中户): most labels keep both, and a repairman sent up the stairway needs both to find the door.
+_LANDING = rf"(?P<ld_fl>{NUMERAL})(?:楼|层){_GAP}(?P<ld_side>[东西中])边?户"
+_ROOM = (rf"{_LANDING}|{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|(?P<room_ph>{_SPELLED}{{3,4}}?)(?={_MOBILE})|"
          rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
@@ -98,6 +103,14 @@ SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{_SHOP_WORD})(?P<n>{NUMERAL})号(?P
 # 五号 → 3号院5号 (not a day, a gate or a lift).
 YARD = re.compile(rf"(?P<yard>{NUMERAL})号院(?:{_GAP}(?P<n>{NUMERAL})号"
                   rf"(?!{_NOT_A_HOUSE}|门|口|电梯|梯|[上下中晚早凌]|之?[前后]|以[前后]))?")
+# What follows a house's number when it is not a house: a day (五号下午), a time, a lift, a space.
+_NOT_A_DOOR = (rf"(?!{_NOT_A_HOUSE}|门|口|电梯|梯|车位|岗|机|井|窗|[上下中晚早凌]|之?[前后]|以[前后]|那|左右|"
+               r"开始|到|至|来|去)")
+# Houses in a zone of villas, numbered on their own: C区十五号 → C区15号 (not C区十五号楼, nor a
+# space in a garage's zone: 负一层D区三零六号).
+ZONE_HOUSE = re.compile(rf"(?<![层楼库])(?P<area>{_AREA_NAME})区{_GAP}(?P<n>{NUMERAL})号{_NOT_A_DOOR}")
+# A flat said as its floor and its door where the building has no number (商住楼 十二楼五号 → 12楼5号).
+FLOOR_AND_DOOR = re.compile(rf"(?<![{NUMERAL_CHARS}号])(?P<fl>{NUMERAL})楼(?P<door>{NUMERAL})号{_NOT_A_DOOR}")
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # Lane houses (Shanghai's 里弄, an urban village's 巷): the lane, the house and perhaps its room
@@ -163,7 +176,7 @@ class Address:
 
     @property
     def takes_a_room(self) -> bool:
-        return self.kind in ("栋", "号楼", "幢", "座") and not self.floor
+        return self.kind in ("栋", "号楼", "幢", "座", "号宿舍楼") and not self.floor
 
 
 def _room(spoken: str | None) -> str | None:
@@ -203,7 +216,7 @@ def _prefix(match: re.Match[str]) -> str | None:
     said = match.groupdict()
     prefix = _part(said["phase"] or said.get("phase_after"), said["area"])
     if prefix is None or not said["yard"]:
-        return prefix
+        return f"{prefix}{said['yard_side']}院" if prefix is not None and said.get("yard_side") else prefix
     yard = _number(said["yard"])
     return f"{prefix}{yard}号院" if yard else None
 
@@ -262,6 +275,9 @@ def _building(match: re.Match[str], text: str) -> Address | None:
         room = f"{door}号{_room(match.group('door_room')) or ''}" if door else None
     if match.group("fd_fl"):
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
+    if match.group("ld_fl"):
+        floor_number = _number(match.group("ld_fl"))
+        room = f"{floor_number}楼{match.group('ld_side')}户" if floor_number else None
     room = _corrected_room(after) or room
     floor = _number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not letter and not (unit or room or floor) \
@@ -302,6 +318,18 @@ def _yard(match: re.Match[str]) -> Address | None:
 def _house(match: re.Match[str]) -> Address | None:
     number = _number(match.group("n"))
     return Address(f"{match.group('kind')}{number}", "号", None, None) if number else None
+
+
+def _zone_house(match: re.Match[str]) -> Address | None:
+    area, number = _part(None, match.group("area")), _number(match.group("n"))
+    return Address(number, "号", None, None, area) if area and number else None
+
+
+def _floor_and_door(match: re.Match[str]) -> Address | None:
+    floor, door = _number(match.group("fl")), _number(match.group("door"))
+    if not (floor and door and len(floor) <= 2 and len(door) <= 2):
+        return None
+    return Address(f"{floor}楼{door}", "号", None, None)
 
 
 def _lanes(said: str) -> str | None:
@@ -354,7 +382,8 @@ def _row(match: re.Match[str]) -> Address | None:
 _FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], Address | None]], ...] = (
     (ROW, lambda m, _: _row(m)), (BUILDING, _building), (DASHED, lambda m, _: _dashed(m)),
     (LANE, lambda m, _: _lane(m)), (HOUSE, lambda m, _: _house(m)), (YARD, lambda m, _: _yard(m)),
-    (SHOP, lambda m, _: _shop(m)),
+    (SHOP, lambda m, _: _shop(m)), (ZONE_HOUSE, lambda m, _: _zone_house(m)),
+    (FLOOR_AND_DOOR, lambda m, _: _floor_and_door(m)),
     (PARKING, lambda m, _: _parking(m)), (ROW_ALONE, lambda m, _: _row(m)),
     (LANE_ALONE, lambda m, _: _lane_alone(m)),
 )
@@ -438,7 +467,8 @@ def common_place(text: str) -> str | None:
     return None
 
 
-_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})-(?P<door>\d{1,2})$")  # 15-3: the flat 1503
+# 15-3 and 15楼3号: the flat 1503
+_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)楼)(?P<door>\d{1,2})号?$")
 _SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{_SHOP_WORD}|铺)$")
 
 
