@@ -1068,3 +1068,21 @@ def test_houses_in_a_zone_doors_on_a_floor_and_dormitories_r4(text: str, address
 ])
 def test_a_door_on_its_floor_is_the_same_flat_however_written_r4(label: str, normal: str) -> None:
     assert address_label(label) == normal
+
+
+@pytest.mark.parametrize(("label", "normal"), [
+    ("负三层", "负3层"), ("地下一层车库", "地下1层车库"), ("负3层", "负3层"),
+    ("2期负两层车库", "2期负2层车库"),
+])
+def test_a_basement_level_in_words_or_digits_is_the_same_place_r4(label: str, normal: str) -> None:
+    assert address_label(label) == normal
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 是 B 座 零 八 零 三 的 马桶 漏水", "B座0803"),  # a room with its floor's zero
+    ("C 座 三 幺 零 五 三十一 楼 窗户 关 不 上", "C座3105"),  # the floor said after the room
+    ("电话 幺 三 九 零 二 八 四 七 五 六 一 九 号楼 三 单元 六 零 二", "9号楼3单元602"),  # after the mobile
+])
+def test_rooms_and_buildings_run_into_other_numbers_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

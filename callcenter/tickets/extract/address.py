@@ -45,11 +45,15 @@ _PREFIX = (rf"(?:(?P<phase>{NUMERAL})期)?(?:(?P<area>{_AREA_NAME})区(?!域))?"
            rf"(?:(?:(?P<yard>{NUMERAL})号院|(?P<yard_side>[东西南北])院){_GAP})?")
 _SPELLED = "[零〇一幺二两三四五六七八九]"
 # A room said straight before the caller's mobile runs into it (五零一幺三九…): the room is what
-# comes before the mobile's eleven digits.
-_MOBILE = rf"[一幺1][三四五六七八九3-9][零〇一幺二两三四五六七八九0-9]{{9}}(?![{NUMERAL_CHARS}])"
+# comes before the mobile's eleven digits; a building said straight after it (…九四二七号楼) is what
+# comes after them.
+_MOBILE_RUN = "[一幺1][三四五六七八九3-9][零〇一幺二两三四五六七八九0-9]{9}"
+_MOBILE = rf"{_MOBILE_RUN}(?![{NUMERAL_CHARS}])"
 # The room, perhaps after its floor (十二楼一二零三, 十二楼零三); a room said digit by digit may run
 # into a month (一九幺幺月底: no month is said digit by digit), or
 # into the next numeral (二零一|一楼, 三零一|二期) or, with a 零, into 个 (一零四个: Shanghai's 的).
+# The floor said straight after a room said digit by digit: 零五楼 or 二十楼 (A座二零幺幺二十楼 → A座2011).
+_FLOOR_AFTER = rf"(?:{_SPELLED}{{1,2}}|[一二三四五六七八九]?十[一二三四五六七八九]?)"
 # A shop on a building's ground floor is the building and its number (八栋一楼底商一零六 → 8栋106).
 _PREMISES = r"(?:底商|商铺|门面|铺面|铺位)"
 # A door on its floor as some cities write it (十五楼三号, 十五杠三 → 15-3); the same flat as 1503.
@@ -76,7 +80,7 @@ _LANDING = rf"(?P<ld_fl>{NUMERAL})(?:楼|层){_GAP}(?P<ld_side>[东西中])边?�
 _ROOM = (rf"{_LANDING}|{_FLOOR_DOOR}|{_DOOR}(?:{_GAP}(?P<door_room>{NUMERAL}){_NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{_GAP}(?:{_PREMISES}{_GAP})?"
          rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|(?P<room_ph>{_SPELLED}{{3,4}}?)(?={_MOBILE})|"
-         rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_SPELLED}{{1,2}}(?:楼|期|区))"
+         rf"(?P<room>{NUMERAL}{_NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_FLOOR_AFTER}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
 BUILDING = re.compile(
@@ -181,9 +185,10 @@ class Address:
 
 def _room(spoken: str | None) -> str | None:
     value = numeral_value(spoken or "")
-    if value is None or not 3 <= len(value) <= 4 or value.startswith("0"):
+    if value is None or not 3 <= len(value) <= 4:
         return None
-    return value
+    # a room on a tower's ninth floor may be said with its zero (零九零六 → 0906); 零五 is no room
+    return None if value.startswith("0") and not re.fullmatch(r"0[1-9]\d\d", value) else value
 
 
 def _number(spoken: str | None) -> str | None:
@@ -261,7 +266,9 @@ def _building(match: re.Match[str], text: str) -> Address | None:
     if prefix is None:
         return None
     letter = raw[0].upper() if raw[0].isascii() and raw[0].isalpha() else ""  # A座, and A3栋 (A三栋)
-    number = _number(raw[len(letter):]) if raw[len(letter):] else ""
+    spoken = raw[len(letter):]
+    after_mobile = re.fullmatch(rf"{_MOBILE_RUN}(?P<n>{_SPELLED}{{1,2}})", spoken)
+    number = _number(after_mobile.group("n") if after_mobile else spoken) if spoken else ""
     if number is None:
         return None
     building = letter + number
@@ -469,13 +476,17 @@ def common_place(text: str) -> str | None:
 
 # 15-3 and 15楼3号: the flat 1503
 _FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)楼)(?P<door>\d{1,2})号?$")
+# A basement level written in words or in digits (负二层, 地下一层车库 / 负2层): the same level.
+_LEVEL_IN_WORDS = re.compile(r"(?<=负|下)(?P<n>[一二两三四五六七八九])(?=层|楼)")
 _SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{_SHOP_WORD}|铺)$")
 
 
 def address_label(label: str) -> str:
     """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺,
     6号门市) → 商铺18号, 西区商铺15号, 门市6号, as the extraction writes shops; a room with its 室
-    (301室 → 301); a door on its floor (15-3 → 1503, the same flat)."""
+    (301室 → 301); a door on its floor (15-3, 15楼3号 → 1503, the same flat); a basement level in
+    digits (负二层 → 负2层)."""
+    label = _LEVEL_IN_WORDS.sub(lambda m: numeral_value(m.group("n")) or m.group("n"), label)
     shop = _SHOP_AS_SAID.fullmatch(label)
     if shop:
         word = shop.group("word")
