@@ -1086,3 +1086,20 @@ def test_a_basement_level_in_words_or_digits_is_the_same_place_r4(label: str, no
 def test_rooms_and_buildings_run_into_other_numbers_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+def test_the_agent_reading_back_completes_the_yard_r4() -> None:
+    transcript = call(("agent", "您好 物业 服务 中心"), ("caller", "我 是 南 院 的 厨房 漏水"),
+                      ("agent", "您 是 南 院 几 号 楼"), ("caller", "十一 号 楼 三 单元 四 零 二"),
+                      ("agent", "好 的 南 院 十一 号 楼 三 单元 四 零 二"))
+    assert extract_address(transcript) == "南院11号楼3单元402"
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("俺 是 九 排 的 路灯 不 亮 了", "9排"),  # a row of houses the caller calls theirs
+    ("额 家 七 排 门口 的 下水 堵 了", "7排"),
+    ("门口 停 了 一 排 车", None),  # a count, not a row
+])
+def test_a_row_the_caller_calls_theirs_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

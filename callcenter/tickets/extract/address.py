@@ -144,9 +144,11 @@ PARKING = re.compile(rf"(?P<first>车位(?:是|在)?)?"
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
 AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一二三四五六七八九十])区")
-# A phase or an area said as the caller's own (我们五区, 你们二区, 姓卢 三期的), in any call.
-OWN_PART = re.compile(rf"(?:我们|咱们|你们|我家|我是|住在?)"
-                      rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{_AREA_NAME})区(?!域))|"
+# A phase, an area or a row of houses said as the caller's own (我们五区, 你们二区, 俺是六排的, 姓卢
+# 三期的), in any call; the north says 俺 and the north-west 额 for 我.
+OWN_PART = re.compile(rf"(?:[我俺]们|咱们|你们|[我俺额]家|[我俺额]是|住在?)"
+                      rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{_AREA_NAME})区(?!域)|"
+                      rf"(?P<row>{NUMERAL})排(?![{NUMERAL_CHARS}]))|"
                       rf"(?:(?P<phase2>{NUMERAL})期|(?P<area2>{_AREA_NAME})区)的(?=\||$)")
 # A room said on its own: after 是/住/在 or the caller's 对 (对 一六零四), before 室/的 or the caller
 # going on (二三零一 我叫…), or as the caller's whole answer (六 零 二), or after its floor (四楼四零二).
@@ -452,8 +454,12 @@ def _room_on_its_floor(text: str) -> str | None:
 
 
 def own_part(text: str) -> str | None:
-    """An estate's phase or area the caller calls theirs (我们五区 → 5区, 三期的 → 3期)."""
+    """An estate's phase, area or row the caller calls theirs (我们五区 → 5区, 三期的 → 3期,
+    俺们三排 → 3排)."""
     for match in OWN_PART.finditer(text):
+        row = _number(match.group("row") or "")
+        if row:
+            return f"{row}排"
         part = _part(match.group("phase") or match.group("phase2"),
                      match.group("area") or match.group("area2"))
         if part:
@@ -528,8 +534,9 @@ def _read_back(agent: list[Address], caller: str) -> list[Address]:
 
 def _completed(best: Address, found: list[Address], text: str, agent: list[Address]) -> Address:
     """The fullest mention completed by the parts said apart from it, or read back by the agent."""
-    if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention
-        best = replace(best, prefix=next((a.prefix for a in found if a.prefix and
+    if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention,
+        # or by the agent reading the flat back (您是西院几号楼 | 四号楼 … 西院四号楼二单元)
+        best = replace(best, prefix=next((a.prefix for a in (*found, *agent) if a.prefix and
                                           (a.building, a.kind) == (best.building, best.kind)), ""))
     if best.room is None and best.unit is None and best.takes_a_room:
         apart = unit_and_room(text)  # 一单元五零二 在十二栋: the building said after the room
@@ -583,4 +590,4 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
         return own_part(caller)
-    return common_place(caller)
+    return common_place(caller) or own_part(caller)  # 俺是六排的 … 冒烟了: help goes to the row
