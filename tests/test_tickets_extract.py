@@ -1103,3 +1103,13 @@ def test_the_agent_reading_back_completes_the_yard_r4() -> None:
 def test_a_row_the_caller_calls_theirs_r4(text: str, address: str | None) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 五 号 楼 二 门 三 楼 东 户 不对 西 户 暖气 不 热", "5号楼2门3楼西户"),  # the side taken back
+    ("我 住 五 号 楼 二 门 三 楼 东 户 西 户 那 家 吵", "5号楼2门3楼东户"),  # a neighbour's side
+    ("五 号 楼 三 单元 的 电话 是 幺 三 九 零 二 八 四 七 五 六 一 后 四 位 是 五 六 幺 二", "5号楼3单元"),
+])
+def test_a_side_taken_back_and_a_phone_said_again_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text

@@ -151,11 +151,12 @@ OWN_PART = re.compile(rf"(?:[我俺]们|咱们|你们|[我俺额]家|[我俺额]
                       rf"(?P<row>{NUMERAL})排(?![{NUMERAL_CHARS}]))|"
                       rf"(?:(?P<phase2>{NUMERAL})期|(?P<area2>{_AREA_NAME})区)的(?=\||$)")
 # A room said on its own: after 是/住/在 or the caller's 对 (对 一六零四), before 室/的 or the caller
-# going on (二三零一 我叫…), or as the caller's whole answer (六 零 二), or after its floor (四楼四零二).
+# going on (二三零一 我叫…), or as the caller's whole answer (六 零 二), or after its floor (四楼四零二);
+# not the digits of a phone said again (后四位是七七五二, 尾号是…).
 STANDALONE_ROOM = re.compile(
     rf"(?P<fl4>{NUMERAL})(?:楼|层)(?P<room4>{NUMERAL}){_NOT_ROOM}|"
     rf"(?:住|住在)(?P<room3>{NUMERAL}){_NOT_ROOM}|"
-    rf"(?:是|在|对|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$|我)|(?P<room2>{NUMERAL})室")
+    rf"(?:(?<!位)(?<!尾号)是|在|对|^|\|)(?P<room>{NUMERAL})(?=室|号房|房|的|\||$|我)|(?P<room2>{NUMERAL})室")
 # An old building's door said as the answer on its own (五号 我姓何): the turn begins with it.
 STANDALONE_DOOR = re.compile(rf"(?:^|\|)(?P<door>{NUMERAL})号(?=我|\||$|[，。,])")
 
@@ -252,6 +253,11 @@ _CORRECTION = re.compile(rf"^室?\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说
                          rf"(?P<room>{NUMERAL}){_NOT_ROOM}")
 
 
+# The caller correcting the side of the landing just said (四楼西户 哦不 东户, 西户 不对 东户).
+_SIDE_CORRECTED = re.compile(r"^\|?(?:(?:啊|呃)?(?:不对|不是|说错了|错了|哦不)|哦|噢|喔)[，,|]?(?:是)?"
+                             r"(?P<side>[东西中])边?户")
+
+
 def _corrected_room(after: str) -> str | None:
     match = _CORRECTION.match(after)
     return _room(match.group("room")) if match else None
@@ -286,7 +292,9 @@ def _building(match: re.Match[str], text: str) -> Address | None:
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
     if match.group("ld_fl"):
         floor_number = _number(match.group("ld_fl"))
-        room = f"{floor_number}楼{match.group('ld_side')}户" if floor_number else None
+        side = _SIDE_CORRECTED.match(after)  # 一楼西户 哦 东户: the side taken back
+        room = f"{floor_number}楼{side.group('side') if side else match.group('ld_side')}户" \
+            if floor_number else None
     room = _corrected_room(after) or room
     floor = _number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not letter and not (unit or room or floor) \
