@@ -1113,3 +1113,13 @@ def test_a_row_the_caller_calls_theirs_r4(text: str, address: str | None) -> Non
 def test_a_side_taken_back_and_a_phone_said_again_r4(text: str, address: str) -> None:
     for transcript in _both_ways(text):
         assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("asked", "address"), [
+    ("您 是 三 期 哪 一 栋", "3期9栋"), ("您 家 是 北 院 几 号 楼", "北院9号楼"), ("您 是 几 号 楼", "9号楼"),
+])
+def test_the_part_the_agent_asks_about_holds_the_building_r4(asked: str, address: str) -> None:
+    kind = "号 楼" if "号 楼" in asked else "栋"
+    transcript = call(("agent", "您好 物业 服务 中心"), ("caller", "我 家 水管 漏 了"),
+                      ("agent", asked), ("caller", f"九 {kind}"))
+    assert extract_address(transcript) == address

@@ -540,6 +540,20 @@ def _read_back(agent: list[Address], caller: str) -> list[Address]:
     return [a for a in agent if a.unit or a.room or a.kind in named]
 
 
+# The agent asking for the building in a phase, an area or a yard (您是二期哪一栋, 西院几号楼): the
+# caller's answer is in it.
+_ASKED_IN = re.compile(rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{_AREA_NAME})区|(?P<yard_side>[东西南北])院)"
+                       rf"的?(?:哪|几)")
+
+
+def _asked_in(agent_text: str) -> str:
+    for match in _ASKED_IN.finditer(agent_text):
+        part = _part(match.group("phase"), match.group("area"))
+        if part is not None:
+            return f"{part}{match.group('yard_side') or ''}{'院' if match.group('yard_side') else ''}"
+    return ""
+
+
 def _completed(best: Address, found: list[Address], text: str, agent: list[Address]) -> Address:
     """The fullest mention completed by the parts said apart from it, or read back by the agent."""
     if not best.prefix:  # 三期六栋 … 住 六栋一单元一五零二: the phase said with the first mention,
@@ -587,8 +601,10 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     agent = _read_back(_mentions(agent_text), caller)
     for text, found in ((caller, _mentions(caller)), (agent_text, agent)):
         if found:
-            best = max(found, key=lambda a: a.parts)  # max keeps the first of equals
-            return _completed(best, found, text, agent).text()
+            best = _completed(max(found, key=lambda a: a.parts), found, text, agent)  # the first of equals
+            if not best.prefix and best.kind in _BUILDING_WORDS.values():  # 二期哪一栋 | 十七栋
+                best = replace(best, prefix=_asked_in(agent_text))
+            return best.text()
     room = _room_on_its_floor(caller)
     if room:  # 十二层一二零八 in a tower of offices: the room is the address
         return room
