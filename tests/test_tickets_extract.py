@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.extract.address import address_label, extract_address
+from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.category import classify
 from callcenter.tickets.extract.name import extract_name, name_label
 from callcenter.tickets.extract.numerals import numeral_value

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.tickets.builder import extract
-from callcenter.tickets.extract.address import address_label
+from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.category import CATEGORIES
 from callcenter.tickets.extract.name import name_label
 from callcenter.tickets.forbidden import phrase_name

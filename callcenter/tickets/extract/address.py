@@ -8,9 +8,14 @@ writes a homophone for the building word (动/洞 for 栋, 撞 for 幢, 做/坐 
 numeral before it makes the reading safe. Estates also number their parts otherwise, and the
 address keeps their words: a phase or an area before the building (``2期8栋1203``, ``B区3幢``,
 ``3区12号楼``), old estates' doors for units (``12号楼2门502``), villas (``28号别墅``), towers with a
-floor (``11座7层``), shops (``东区商铺118号``). A caller who names no building may name a common
-place (``地下二层``, ``2期负一层车库``) or only an area (``B区``): kept for an emergency (R19), where
-it is where help goes; a place named in passing in any other call is not the caller's address.
+floor (``11座7层``), shops (``东区商铺118号``), a yard named by its side (``东院8号楼``), works'
+dormitories (``3号宿舍楼216``), villas in a zone (``C区15号``). Where flats have no numbers a flat is
+its floor and its side of the landing (``5号楼3门3楼东户``); in a building of one name, its floor
+and door (``12楼5号``). A floor said alone is not kept: most labels leave it out. A caller who
+names no building may name a common place (``地下二层``, ``2期负一层车库``) or only an area (``B区``):
+kept for an emergency (R19), where it is where help goes; a place named in passing in any other call
+is not the caller's address, but a part the caller calls theirs is (``3期``, ``6排``).
+How a label may write the same place otherwise is in ``address_label``.
 """
 
 from __future__ import annotations
@@ -98,11 +103,11 @@ ROW_ALONE = re.compile(rf"{_PREFIX}(?<!第)(?P<row>{NUMERAL})(?P<rw>排)(?![{NUM
 # A shop in a row of them, numbered on its own: 东区商铺一一八号, 底商十二号, 西区十五号铺 (商铺15号),
 # the north-east's 门市 (六号门市 → 门市6号). The word after the number names what is numbered
 # (底商十八号门市 → 门市18号); 铺 alone is a 商铺.
-_SHOP_WORD = "商铺|底商|门市|门面|铺面"
-_NOT_A_HOUSE = rf"楼|线|别墅|铺|{_SHOP_WORD}"  # 十二号楼, 五号线, 六号门市: not a house's number
+SHOP_WORDS = "商铺|底商|门市|门面|铺面"
+_NOT_A_HOUSE = rf"楼|线|别墅|铺|{SHOP_WORDS}"  # 十二号楼, 五号线, 六号门市: not a house's number
 _SHOP_AREA = rf"(?P<area>[东西南北]区|(?<![A-Za-z])[A-Za-z]区|{NUMERAL}区)?"
-SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{_SHOP_WORD})(?P<n>{NUMERAL})号(?P<after>{_SHOP_WORD})?|"
-                  rf"(?P<n2>{NUMERAL})号(?P<kind2>{_SHOP_WORD}|铺(?![子盖])))")
+SHOP = re.compile(rf"{_SHOP_AREA}(?:(?P<kind>{SHOP_WORDS})(?P<n>{NUMERAL})号(?P<after>{SHOP_WORDS})?|"
+                  rf"(?P<n2>{NUMERAL})号(?P<kind2>{SHOP_WORDS}|铺(?![子盖])))")
 # A courtyard named without a building in it (a Beijing 大杂院): 三号院 → 3号院, and its door, 三号院
 # 五号 → 3号院5号 (not a day, a gate or a lift).
 YARD = re.compile(rf"(?P<yard>{NUMERAL})号院(?:{_GAP}(?P<n>{NUMERAL})号"
@@ -486,27 +491,6 @@ def common_place(text: str) -> str | None:
         name = area.group("area")
         return f"{name.upper() if name.isascii() else _number(name)}区"
     return None
-
-
-# 15-3 and 15楼3号: the flat 1503
-_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)楼)(?P<door>\d{1,2})号?$")
-# A basement level written in words or in digits (负二层, 地下一层车库 / 负2层): the same level.
-_LEVEL_IN_WORDS = re.compile(r"(?<=负|下)(?P<n>[一二两三四五六七八九])(?=层|楼)")
-_SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{_SHOP_WORD}|铺)$")
-
-
-def address_label(label: str) -> str:
-    """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺,
-    6号门市) → 商铺18号, 西区商铺15号, 门市6号, as the extraction writes shops; a room with its 室
-    (301室 → 301); a door on its floor (15-3, 15楼3号 → 1503, the same flat); a basement level in
-    digits (负二层 → 负2层)."""
-    label = _LEVEL_IN_WORDS.sub(lambda m: numeral_value(m.group("n")) or m.group("n"), label)
-    shop = _SHOP_AS_SAID.fullmatch(label)
-    if shop:
-        word = shop.group("word")
-        return f"{shop.group('area')}{'商铺' if word == '铺' else word}{shop.group('n')}号"
-    label = re.sub(r"(?<=\d)室$", "", label)  # 301室: the room
-    return _FLOOR_DASH_DOOR.sub(lambda m: f"{m.group('fl')}{int(m.group('door')):02d}", label)
 
 
 # The caller taking back what they just said (六杠二杠三零一 不对 是 六杠三杠二零一).

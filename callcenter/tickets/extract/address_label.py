@@ -1,0 +1,31 @@
+"""R4: the normal form in which a labeled address and the extracted one are compared: a label may
+write the same place otherwise than the ticket does (a shop as said, 18号铺; a room with its 室; a
+door on its floor as 15楼3号 or 15-3; a basement level in words), and the scorer reads both the same.
+"""
+
+from __future__ import annotations
+
+import re
+
+from callcenter.tickets.extract.address import SHOP_WORDS
+from callcenter.tickets.extract.numerals import numeral_value
+
+# 15-3 and 15楼3号: the flat 1503
+_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)楼)(?P<door>\d{1,2})号?$")
+# A basement level written in words or in digits (负二层, 地下一层车库 / 负2层): the same level.
+_LEVEL_IN_WORDS = re.compile(r"(?<=负|下)(?P<n>[一二两三四五六七八九])(?=层|楼)")
+_SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{SHOP_WORDS}|铺)$")
+
+
+def address_label(label: str) -> str:
+    """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺,
+    6号门市) → 商铺18号, 西区商铺15号, 门市6号, as the extraction writes shops; a room with its 室
+    (301室 → 301); a door on its floor (15-3, 15楼3号 → 1503, the same flat); a basement level in
+    digits (负二层 → 负2层)."""
+    label = _LEVEL_IN_WORDS.sub(lambda m: numeral_value(m.group("n")) or m.group("n"), label)
+    shop = _SHOP_AS_SAID.fullmatch(label)
+    if shop:
+        word = shop.group("word")
+        return f"{shop.group('area')}{'商铺' if word == '铺' else word}{shop.group('n')}号"
+    label = re.sub(r"(?<=\d)室$", "", label)  # 301室: the room
+    return _FLOOR_DASH_DOOR.sub(lambda m: f"{m.group('fl')}{int(m.group('door')):02d}", label)
