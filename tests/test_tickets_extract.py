@@ -1124,3 +1124,18 @@ def test_the_part_the_agent_asks_about_holds_the_building_r4(asked: str, address
     transcript = call(("agent", "您好 物业 服务 中心"), ("caller", "我 家 水管 漏 了"),
                       ("agent", asked), ("caller", f"九 {kind}"))
     assert extract_address(transcript) == address
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 住 二 号 公寓楼 五 零 八 空调 不 制冷", "2号公寓楼508"),  # a building named by its use
+    ("四 号 教学楼 一 单元 三 零 一 的 灯 坏 了", "4号教学楼1单元301"),
+    ("我 家 在 九 层 三 号 水管 爆 了", "9层3号"),  # a floor and its door said with 层
+    ("负 二 层 五 号 车位 被 占 了", "负2层5号车位"),  # a parking space, not a door on a floor
+])
+def test_buildings_named_by_use_and_doors_on_a_floor_said_with_ceng_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+def test_a_door_on_its_floor_said_with_ceng_is_the_same_flat_r4() -> None:
+    assert address_label("9层3号") == address_label("9楼3号") == address_label("9-3") == "903"

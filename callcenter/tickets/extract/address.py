@@ -29,9 +29,11 @@ from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_
 from callcenter.tickets.extract.urgent import is_emergency
 from callcenter.tickets.transcript import Transcript
 
+# A works, a campus or a serviced block names its buildings by use (三号宿舍楼二一六, 二号公寓楼): kept.
+_NAMED_BY_USE = ("宿舍楼", "公寓楼", "住宅楼", "办公楼", "综合楼", "教学楼")
 _BUILDING_WORDS = {"栋": "栋", "动": "栋", "洞": "栋", "号楼": "号楼", "号搂": "号楼", "幢": "幢", "撞": "幢",
                    "座": "座", "做": "座", "坐": "座", "号别墅": "号别墅",
-                   "号宿舍楼": "号宿舍楼", "号宿舍": "号宿舍楼"}  # a works' dormitories: 三号宿舍楼二一六
+                   "号宿舍": "号宿舍楼"} | {f"号{use}": f"号{use}" for use in _NAMED_BY_USE}
 _KIND = "|".join(sorted(_BUILDING_WORDS, key=len, reverse=True))
 # Old estates number a building's stairways as doors (二门), not units; not 门口, 门卫, 门禁 ….
 _UNIT_WORDS = {"单元": "单元", "单园": "单元", "单员": "单元", "担元": "单元", "门": "门"}
@@ -119,7 +121,8 @@ _NOT_A_DOOR = (rf"(?!{_NOT_A_HOUSE}|门|口|电梯|梯|车位|岗|机|井|窗|[�
 # space in a garage's zone: 负一层D区三零六号).
 ZONE_HOUSE = re.compile(rf"(?<![层楼库])(?P<area>{_AREA_NAME})区{_GAP}(?P<n>{NUMERAL})号{_NOT_A_DOOR}")
 # A flat said as its floor and its door where the building has no number (商住楼 十二楼五号 → 12楼5号).
-FLOOR_AND_DOOR = re.compile(rf"(?<![{NUMERAL_CHARS}号])(?P<fl>{NUMERAL})楼(?P<door>{NUMERAL})号{_NOT_A_DOOR}")
+FLOOR_AND_DOOR = re.compile(rf"(?<![{NUMERAL_CHARS}号负])(?P<fl>{NUMERAL})(?P<w>楼|层)"
+                            rf"(?P<door>{NUMERAL})号{_NOT_A_DOOR}")
 # Houses in a terrace or stacked villas, numbered on their own: 联排十二号 → 联排12号, 叠拼五号 → 叠拼5号.
 HOUSE = re.compile(rf"(?P<kind>联排|叠拼)(?:别墅)?(?:的)?(?P<n>{NUMERAL})号(?!楼)")
 # Lane houses (Shanghai's 里弄, an urban village's 巷): the lane, the house and perhaps its room
@@ -188,7 +191,7 @@ class Address:
 
     @property
     def takes_a_room(self) -> bool:
-        return self.kind in ("栋", "号楼", "幢", "座", "号宿舍楼") and not self.floor
+        return (self.kind in ("栋", "号楼", "幢", "座") or self.kind[1:] in _NAMED_BY_USE) and not self.floor
 
 
 def _room(spoken: str | None) -> str | None:
@@ -351,7 +354,7 @@ def _floor_and_door(match: re.Match[str]) -> Address | None:
     floor, door = _number(match.group("fl")), _number(match.group("door"))
     if not (floor and door and len(floor) <= 2 and len(door) <= 2):
         return None
-    return Address(f"{floor}楼{door}", "号", None, None)
+    return Address(f"{floor}{match.group('w')}{door}", "号", None, None)
 
 
 def _lanes(said: str) -> str | None:

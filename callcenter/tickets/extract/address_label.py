@@ -10,8 +10,8 @@ import re
 from callcenter.tickets.extract.address import SHOP_WORDS
 from callcenter.tickets.extract.numerals import numeral_value
 
-# 15-3 and 15楼3号: the flat 1503
-_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)楼)(?P<door>\d{1,2})号?$")
+# 15-3, 15楼3号 and 15层3号: the flat 1503
+_FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)[楼层])(?P<door>\d{1,2})号?$")
 # A basement level written in words or in digits (负二层, 地下一层车库 / 负2层): the same level.
 _LEVEL_IN_WORDS = re.compile(r"(?<=负|下)(?P<n>[一二两三四五六七八九])(?=层|楼)")
 _SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{SHOP_WORDS}|铺)$")
