@@ -1139,3 +1139,7 @@ def test_buildings_named_by_use_and_doors_on_a_floor_said_with_ceng_r4(text: str
 
 def test_a_door_on_its_floor_said_with_ceng_is_the_same_flat_r4() -> None:
     assert address_label("9层3号") == address_label("9楼3号") == address_label("9-3") == "903"
+
+
+def test_a_side_of_the_landing_written_otherwise_is_the_same_flat_r4() -> None:
+    assert address_label("7号楼2门4层东边户") == address_label("7号楼2门4楼东户") == "7号楼2门4楼东户"

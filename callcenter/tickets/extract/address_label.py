@@ -14,6 +14,8 @@ from callcenter.tickets.extract.numerals import numeral_value
 _FLOOR_DASH_DOOR = re.compile(r"(?<![\d-])(?P<fl>\d{1,2})(?:-|(?<!号)[楼层])(?P<door>\d{1,2})号?$")
 # A basement level written in words or in digits (负二层, 地下一层车库 / 负2层): the same level.
 _LEVEL_IN_WORDS = re.compile(r"(?<=负|下)(?P<n>[一二两三四五六七八九])(?=层|楼)")
+# A floor's side of the landing as 4楼东户, 4层东户 or 4楼东边户: the same flat.
+_LANDING = re.compile(r"(?<=\d)[楼层](?P<side>[东西中])边?户$")
 _SHOP_AS_SAID = re.compile(rf"(?P<area>.*?)(?P<n>\d+)号(?P<word>{SHOP_WORDS}|铺)$")
 
 
@@ -21,11 +23,12 @@ def address_label(label: str) -> str:
     """The normal form of an address as a label writes it: a shop as said (18号铺, 西区15号商铺,
     6号门市) → 商铺18号, 西区商铺15号, 门市6号, as the extraction writes shops; a room with its 室
     (301室 → 301); a door on its floor (15-3, 15楼3号 → 1503, the same flat); a basement level in
-    digits (负二层 → 负2层)."""
+    digits (负二层 → 负2层); a side of the landing (4层东边户 → 4楼东户)."""
     label = _LEVEL_IN_WORDS.sub(lambda m: numeral_value(m.group("n")) or m.group("n"), label)
     shop = _SHOP_AS_SAID.fullmatch(label)
     if shop:
         word = shop.group("word")
         return f"{shop.group('area')}{'商铺' if word == '铺' else word}{shop.group('n')}号"
     label = re.sub(r"(?<=\d)室$", "", label)  # 301室: the room
+    label = _LANDING.sub(lambda m: f"楼{m.group('side')}户", label)
     return _FLOOR_DASH_DOOR.sub(lambda m: f"{m.group('fl')}{int(m.group('door')):02d}", label)
