@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from callcenter.tickets.extract.address import SHOP_WORDS
+from callcenter.tickets.extract.address_places import SHOP_WORDS
 from callcenter.tickets.extract.numerals import numeral_value
 
 # 15-3, 15楼3号 and 15层3号: the flat 1503
