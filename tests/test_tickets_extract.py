@@ -1143,3 +1143,24 @@ def test_a_door_on_its_floor_said_with_ceng_is_the_same_flat_r4() -> None:
 
 def test_a_side_of_the_landing_written_otherwise_is_the_same_flat_r4() -> None:
     assert address_label("7号楼2门4层东边户") == address_label("7号楼2门4楼东户") == "7号楼2门4楼东户"
+
+
+@pytest.mark.parametrize("text", [
+    "楼 上 的 水 往 下 浇 呢 厨房 地上 全 湿 了",  # pouring down from above
+    "卧室 顶 上 漏 水 漏 得 像 下雨 似的",  # like rain indoors
+    "客厅 灯 里头 在 滴 水 我 不 敢 开 灯",  # water in a light fitting
+    "吸顶灯 往 下 淌 水 了",
+    "我 拿 了 三 个 桶 都 接 不 过来",  # more than the buckets can catch
+])
+def test_water_coming_down_from_above_or_into_a_light_is_an_emergency_r19(text: str) -> None:
+    # R19's serious flooding in the words a caller under a leaking flat uses (浇, 像下雨, 接不过来),
+    # and water reaching a light fitting, a danger to people as well as property.
+    assert "flood" in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "卫生间 顶 上 一 滴 一 滴 往 下 滴 应该 是 楼上 漏 了",  # a slow drip, no light, no rain
+    "空调 外机 天天 往 我 阳台 滴 水",
+])
+def test_a_drip_away_from_any_light_is_a_repair_not_an_emergency_r19(text: str) -> None:
+    assert "flood" not in emergency_kinds(caller(text))

@@ -34,7 +34,11 @@ DANGERS: dict[str, re.Pattern[str]] = {
                         r"水[^|]{0,6}?冲下来|泡了|泡水|"
                         r"(水|污水)[^|]{0,12}?往(下|外)(流|淌|冒|涌)|水[^|]{0,8}?(还在涨|越涨越)|"
                         # water let in from above, down a ceiling or into a light fitting
-                        r"水[^|]{0,10}?往[^|]{0,4}?灌|往下(淌|流|冒)水|灯(里|里面|里头)?[^|]{0,3}?(都是|全是|进)水|"
+                        r"水[^|]{0,10}?往[^|]{0,4}?灌|往下(淌|流|冒|浇)水?|浇下来|"
+                        # water at a light fitting, dripping in it or onto it (灯里头都在滴水, 吊灯往下滴)
+                        r"灯(里|里面|里头|罩)?[^|]{0,3}?(都是|全是|进)水|灯(里|里面|里头|罩|上)?[^|]{0,4}?(滴|淌)|"
+                        # water coming down like rain, more than the pots put out can catch
+                        r"(漏|淌|浇|往下)[^|]{0,6}?(跟|像|和)下雨(一样|似的)|(盆|桶)[^|]{0,12}?接不(过来|住|完)|"
                         # water spraying out of a pipe, or running into a lift shaft
                         r"水[^|]{0,3}?喷|往电梯井|(流|灌)[^|]{0,3}?电梯井"),
     "lift": re.compile(r"电梯[^|]{0,20}?(困|关着|关住|出不来|卡住了|卡在[^|]{0,8}?(不动|中间)|"
