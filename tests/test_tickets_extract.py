@@ -1164,3 +1164,26 @@ def test_water_coming_down_from_above_or_into_a_light_is_an_emergency_r19(text: 
 ])
 def test_a_drip_away_from_any_light_is_a_repair_not_an_emergency_r19(text: str) -> None:
     assert "flood" not in emergency_kinds(caller(text))
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # northern 俺 and north-western 额 for 我 before the surname and after 我是 … 的
+    ((("caller", "俺 姓 孔 楼 道 灯 坏 了"), ("agent", "好 的 孔 先生")), "孔先生"),
+    ((("caller", "额 是 七 号 楼 的 蔡 永红 暖气 不 热"),), "蔡永红"),
+    # the surname first, then the whole name, then each character spelled by a word (凯是凯旋的凯)
+    ((("agent", "请 问 您 贵姓"), ("caller", "秦 秦 凯文 凯 是 凯旋 的 凯 电话 幺 三 九")), "秦凯文"),
+    ((("agent", "请 问 您 贵姓"), ("caller", "汤 佳 佳 是 单 人 旁 两 个 土 电话 幺 三 九")), "汤佳"),
+    ((("agent", "方便 留 个 姓名 电话 吗"), ("caller", "冯 一帆 一二三 的 一 电话 幺 三 九")), "冯一帆"),
+    # a place or where the caller is from after 我是, not a name
+    ((("caller", "我 是 金星 商住楼 五 楼 的 姓 邹 我 老公 出差 了"),), "邹女士"),
+    ((("caller", "我 是 韩国 人 住 B 座 我 姓 朴"), ("agent", "好 的 朴 先生")), "朴先生"),
+    ((("caller", "我 姓 纳 开 牛肉面 馆 的"), ("agent", "好 的 纳 女士")), "纳女士"),  # a Hui surname
+    # the title from what the caller says of themselves when the agent says none
+    ((("caller", "我 姓 祁 我 一个 老汉 爬 不 动 楼"),), "祁先生"),
+    ((("caller", "我 姓 卫 我 媳妇 让 我 打 的"),), "卫先生"),
+    ((("caller", "我 姓 卢 我 儿 媳妇 让 我 打 的"),), None),  # a daughter-in-law says nothing of the caller
+    ((("caller", "我 姓 谭 我 老汉 说 暖气 有 气"),), None),  # my husband, or my father: unclear
+])
+def test_names_in_northern_speech_and_the_callers_own_gender_words_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from callcenter.tickets.extract.dialect import mandarin
+from callcenter.tickets.extract.name_gender import own_title
 from callcenter.tickets.extract.name_spelling import without_spelling
 from callcenter.tickets.extract.sounds import sound_key
 from callcenter.tickets.transcript import Transcript
@@ -26,7 +27,8 @@ SURNAMES = set(
 )
 # Surnames that are also everyday words, safe only before a title (凤女士, 贝先生); 那, 后, 都 … stay
 # out, since an agent's 那 先生 您 … is "then".
-_TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓")
+# Also 我姓 … (OWN_SURNAME): the Korean 朴, the Hui 哈 and 纳 of the north-west.
+_TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓朴哈纳")
 _ALL_SURNAMES = SURNAMES | _TITLED_ONLY
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
 SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
@@ -111,7 +113,7 @@ STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})(?!的)"
 # Said of someone else (佢姓李, 他姓王, Wu 伊姓张): that surname with a title in the caller's words
 # is that person.
 OTHERS_SURNAME = re.compile(rf"(?:他|她|佢|伊|对方|人家)(?:好像|应该|可能)?姓(?P<s>{_SURNAME})")
-OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_SURNAME})")
+OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_ANY_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
 # spoken to here; said of someone else (转达 给 邵师傅) it is no vocative.
@@ -138,9 +140,11 @@ def _is_title(word: str) -> bool:
 
 # Who 叫 is said of when it names or tells someone else (你叫他早点打, 他叫黄德明).
 _SOMEONE_ELSE = ("你", "您", "侬", "他", "她", "伊", "佢", "他们", "她们", "让")
-# After 我是 a place or a firm, not a name: 我是桂园这边的, 我是苏州一家公司的.
+# After 我是 a place or a firm, not a name: 我是桂园这边的, 我是苏州一家公司的, 我是金星商住楼的, 我是
+# 韩国人 (where the caller is from).
 _PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家|"
-                          r"花园|公寓|大厦|新村|家园|广场|社区|花苑|名苑)")
+                          r"花园|公寓|大厦|新村|家园|广场|社区|花苑|名苑|"
+                          r"商住楼|住宅楼|家属院|家属区|家属楼|人(?!家|呢|吗|吧|啊))")
 # What ends an estate's name (安置房, 翠苑, 桃园) when its building's number follows: 我是安置房十一号楼的.
 _PLACE_ENDS = set("房苑园村府湾庭邸寓舍庄坊院城厦楼巷弄路街里")
 
@@ -228,8 +232,13 @@ _CORRECTING = re.compile(r"不对|不是|说错了|讲错了|搞错了|错了")
 CORRECTED = re.compile(rf"(?:不对|不是|说错了|讲错了|搞错了|错了)[，,|]?(?:我)?(?:应该)?(?:是|叫)"
                        rf"{_GIVEN}(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)")
 # The agent asking the caller's name; the caller's next words answer it (李 家里座机…, 张国华).
-NAME_ASKED = re.compile(r"贵姓|怎么称呼|如何称呼|姓什么|叫什么名字|您的姓名|你的姓名|尊姓")
-ANSWER = re.compile(rf"^(?:[嗯哦噢呃啊]|我|免贵)*(?:老)?(?P<s>{_ANY_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})?"
+# (留个姓名电话, 留个名字: asked to leave them)
+NAME_ASKED = re.compile(r"贵姓|怎么称呼|如何称呼|姓什么|叫什么名字|您的姓名|你的姓名|尊姓|留个(?:姓名|名字)")
+# The surname may be said first and then the whole name (秦 秦凯文); a given name may begin with 一
+# before a character that is no numeral (冯一帆).
+ANSWER = re.compile(rf"^(?:[嗯哦噢呃啊]|我|免贵)*(?:老)?(?P<s>{_ANY_SURNAME})"
+                    rf"(?:(?P=s)(?=[^{_STOP}{_NUMERAL}]))?"
+                    rf"(?P<g>(?:一(?={_GIVEN_CHAR}))?{_GIVEN_CHAR}{{1,2}})?"
                     rf"(?=$|[|，。,]|电话|手机|座机|家里|[{_NUMERAL}]|我|[呃嗯啊])")
 
 
@@ -279,7 +288,8 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
             for match in pattern.finditer(text):
                 given = match.group("g")
                 if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
-                        or _a_place(text[match.end():], given) or _a_relation(text[match.end():]):
+                        or _a_place(text[match.end():], given) or _a_relation(text[match.end():]) \
+                        or (len(given) == 2 and _a_place(text[match.end() - 1:])):  # 金星|商住楼, 韩国|人
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
                 after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)
@@ -380,9 +390,11 @@ def _alike(surname: str, said: str) -> bool:
     return said.startswith(surname) or sound_key(said[:1]) == sound_key(surname[:1])
 
 
-def _with_surname(stated: str, theirs: str | None, agent: list[str], agent_turns: list[str]) -> str | None:
+def _with_surname(stated: str, theirs: str | None, agent: list[str], agent_turns: list[str],
+                  caller: list[str]) -> str | None:
     """The title for the surname the caller gave: as the agent spoke to them with that surname or
-    one that sounds like it, by a title alone, or by 师傅."""
+    one that sounds like it, by a title alone, or by 师傅; else as the caller tells what they are
+    (我老公…, 我一个老汉: name_gender.py)."""
     spoken_to = _spoken_to(agent_turns)
     # 我姓方 … 爷爷 您 别 慌: the surname the caller gave, the title the agent speaks to them by
     matching = [stated + n[-2:] for n in agent if _alike(stated, n)] + \
@@ -390,7 +402,10 @@ def _with_surname(stated: str, theirs: str | None, agent: list[str], agent_turns
          if surname == stated or (theirs == stated and not surname)] + \
         [stated + "先生" for text in agent_turns for m in AGENT_SHIFU.finditer(text)
          if _alike(stated, m.group("s")) and not _of_someone_else(text, m.start())]
-    return matching[0] if matching else None
+    if matching:
+        return matching[0]
+    title = own_title(caller) if theirs == stated else None
+    return stated + title if title else None
 
 
 def extract_name(transcript: Transcript) -> str | None:
@@ -420,6 +435,6 @@ def extract_name(transcript: Transcript) -> str | None:
                        if not re.search(r"他|她|佢|伊|对方|人家|同学|朋友|邻居", text[:m.start()])), None)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
     if stated:
-        return _with_surname(stated, own or not_others, agent, agent_turns)
+        return _with_surname(stated, own or not_others, agent, agent_turns, caller)
     named = agent or [surname + title for surname, title in _spoken_to(agent_turns) if surname]
     return named[0] if named else None

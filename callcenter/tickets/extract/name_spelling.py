@@ -16,11 +16,17 @@ _RADICALS = ("草头", "草字头", "三点水", "单人旁", "单立人", "双�
              "言字旁", "金字旁", "宝盖头", "提土旁", "绞丝旁", "口字旁", "女字旁", "竖心旁", "走之旁",
              "反文旁", "王字旁", "日字旁", "火字旁", "禾木旁", "三横一竖")
 _NUMERAL = "零〇一幺二两三四五六七八九十百千"
-_BY_PARTS = re.compile(rf"(?:{'|'.join(_PARTS)}|{'|'.join(_RADICALS)})(?:的|个)?[\u4e00-\u9fff]")
+# A radical and what stands beside it (双人旁一个寺, 三点水一个每, 木字旁加个公); 徐是 before it says
+# which character is spelled (徐是双人旁一个余).
+_BY_PARTS = re.compile(rf"(?:[\u4e00-\u9fff](?:是|就是))?(?:{'|'.join(_PARTS)}|{'|'.join(_RADICALS)})"
+                       r"(?:的|个|(?:加|再加)?(?:一个|两个|个)|加)?[\u4e00-\u9fff]")
 # A word and one of its own characters: 伟大的伟, 黎明的黎, 严格个严 (Wu 个 for 的); a spelling only
 # of a character said just before (张伟 … 伟大的伟), not 小区的区 said on its own.
 _BY_WORD = re.compile(rf"(?P<a>[^\W\d{_NUMERAL}])(?!(?P=a))(?P<b>[^\W\d{_NUMERAL}])"
                       r"(?:的|个)(?P<c>(?P=a)|(?P=b))")
+# The same with the character said first (凯是凯旋的凯, 丽是美丽的丽), and 一 by counting (一二三的一).
+_SAID_BY_WORD = re.compile(r"(?P<c>[^\W\d])(?:是|就是)(?:(?P=c)[^\W\d]|[^\W\d](?P=c))(?:的|个)(?P=c)|"
+                           r"一二三(?:四)?的一")
 _SAID_BEFORE = 12  # characters before the spelling in which the spelled character was said
 
 
@@ -30,4 +36,4 @@ def without_spelling(text: str) -> str:
         said = match.group("c") in text[max(0, match.start() - _SAID_BEFORE):match.start()]
         return "" if said else match.group()
 
-    return _BY_WORD.sub(by_word, _BY_PARTS.sub("", text))
+    return _BY_WORD.sub(by_word, _SAID_BY_WORD.sub("", _BY_PARTS.sub("", text)))
