@@ -1187,3 +1187,21 @@ def test_a_drip_away_from_any_light_is_a_repair_not_an_emergency_r19(text: str) 
 def test_names_in_northern_speech_and_the_callers_own_gender_words_r4(
         turns: tuple[tuple[str, str], ...], name: str | None) -> None:
     assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the surname, then the whole name in single characters, up to the caller's next word
+    ((("caller", "我 姓 郝 郝 明 杭州 过来 的 电话 幺 三 九"),), "郝明"),
+    ((("caller", "我 是 东 院 的 老 鲁 鲁 振 华 以前 在 化学 系"),), "鲁振华"),
+    ((("caller", "房客 姓 魏 魏 小 东 下 礼拜 搬"),), None),  # the tenant's name, not the caller's
+    # a time word after the name is no third character of it
+    ((("caller", "我 叫 邹 洋 上 礼拜 报 的 修"),), "邹洋"),
+    # the caller names themselves after their relation to someone just spoken of
+    ((("caller", "户主 是 我 妈 我 是 她 女儿 许 静"),), "许静"),
+    # a worker the agent names (保洁 刘 大姐), or 楼 ending 下楼, is not the caller
+    ((("caller", "楼道 扫 得 干净 我 来 表扬"), ("agent", "应该 是 保洁 刘 大姐 我们 转达 给 她")), None),
+    ((("caller", "我 家 老人 走 不 动"), ("agent", "保安 会 扶 老人 下楼 大爷 您 怎么 称呼")), None),
+])
+def test_the_whole_name_said_after_the_surname_and_workers_named_by_the_agent_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name

@@ -11,56 +11,28 @@ import re
 from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.extract.name_gender import own_title
 from callcenter.tickets.extract.name_spelling import without_spelling
+from callcenter.tickets.extract.name_words import (
+    AGENT_TITLES,
+    COMPOUND_SURNAMES,
+    SURNAMES,
+    TITLES,
+)
+from callcenter.tickets.extract.name_words import ALL_SURNAMES as _ALL_SURNAMES
+from callcenter.tickets.extract.name_words import ANY_SURNAME as _ANY_SURNAME
+from callcenter.tickets.extract.name_words import CLAUSE_START as _CLAUSE_START
+from callcenter.tickets.extract.name_words import GIVEN_CHAR as _GIVEN_CHAR
+from callcenter.tickets.extract.name_words import NUMERAL as _NUMERAL
+from callcenter.tickets.extract.name_words import STOP as _STOP
+from callcenter.tickets.extract.name_words import SURNAME as _SURNAME
+from callcenter.tickets.extract.name_words import TITLE as _TITLE
 from callcenter.tickets.extract.sounds import sound_key
 from callcenter.tickets.transcript import Transcript
 
-SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-    "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季"
-    "裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄"
-    "窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池"
-    "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆"
-    "傅洪赖萧邰邸"
-    # rarer surnames of the Hundred Family Surnames that are no everyday word
-    "酆廉湛禹狄昝裘贲钮嵇荀芮羿汲邴糜隗宓郗钭戎韶蓟鄂莘逄郦雍璩濮扈郏阎庾暨衡阙殳蔚夔厍晁訾竺逯祖茅宣杭"
-)
-# Surnames that are also everyday words, safe only before a title (凤女士, 贝先生); 那, 后, 都 … stay
-# out, since an agent's 那 先生 您 … is "then".
-# Also 我姓 … (OWN_SURNAME): the Korean 朴, the Hui 哈 and 纳 of the north-west.
-_TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓朴哈纳")
-_ALL_SURNAMES = SURNAMES | _TITLED_ONLY
-# Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
-SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
-# 师傅 is left out: callers praise or blame workers (张师傅) by that title.
-TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
-# How agents address callers they know (邓阿姨); read on the agent's side only.
-AGENT_TITLES = {"阿姨": "女士", "大姐": "女士", "大妈": "女士", "奶奶": "女士", "阿婆": "女士",
-                "婆婆": "女士", "嬢嬢": "女士", "孃孃": "女士",
-                "叔叔": "先生", "大爷": "先生", "大哥": "先生", "爷爷": "先生", "伯伯": "先生",
-                "阿伯": "先生", "阿叔": "先生", "爷叔": "先生",
-                # elders in regional words: Hubei 爹爹, Hunan 嗲嗲, the north's 大娘 and 大婶
-                "爹爹": "先生", "嗲嗲": "先生", "老爷子": "先生", "大伯": "先生", "老伯": "先生",
-                "大叔": "先生", "大娘": "女士", "大婶": "女士", "婶婶": "女士", "姥姥": "女士"}
-_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(SURNAMES)) + "])"
-_TITLE = "(?:" + "|".join(TITLES) + ")"
-# Before a title (简女士, 单先生) every surname is safe, also those that are everyday words.
-_ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(_ALL_SURNAMES - {"位"})) + "])"
 TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE})")
 AGENT_TITLED = re.compile(rf"(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
-# A given name is one or two characters that are not the words that usually follow a name.
-# 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
-_STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
-# Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们, 我叫邓平|他叫…): a
-# two-character given name does not end in one of them when the recogniser ran the name into the
-# next words.
-_CLAUSE_START = set("带给跟和找也又还都去让把被从他她")
-_NUMERAL = "零一幺二两三四五六七八九十百千"
-# A given name's character; 栋 before a numeral is a building (我上栋一单元, heard for 上 is no 尚栋).
-_GIVEN_CHAR = rf"(?:(?!栋[{_NUMERAL}])[^{_STOP}{_NUMERAL}A-Za-z])"
 # What a caller is, said before the name (我是业主张伟, 我是商户严女士): not part of the name.
-_ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主)?"
+# Or the caller's relation to someone just spoken of (我是他儿子邢磊 … : the caller's own name).
+_ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主|(?:他|她)的?(?:儿子|女儿|闺女|孙子|孙女|女婿|儿媳妇?))?"
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
                   rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})")
 # Words a caller calls themselves by that begin with a surname's character (我是顾客).
@@ -92,6 +64,8 @@ _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上�
                # days in regional words: Cantonese 今日 琴日 寻日 前日 听日, Wu 今朝 明朝 昨日
                "今日", "琴日", "寻日", "前日", "听日", "今朝", "明朝", "昨日",
                "上个", "上次", "前天", "前几")
+# Weeks: 邹洋|上礼拜 (上 is no third character of the name).
+_WEEKS = ("上礼拜", "上星期", "上周", "下礼拜", "下星期", "下周", "这礼拜", "这星期")
 _GIVEN = rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})"
 # The name ends where the caller goes on (我, a pause, 呃, 那个, 就想, 电话, the start of a clause:
 # 雷鸣|带孩子, the surname said again to spell it: 柏文涛|柏树的柏), so that 的卫生间漏水 or
@@ -201,6 +175,7 @@ def _from_words(words: list[str]) -> str | None:
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
                 # 张 伟 弓 长 张: the surname spelled by its parts after the name
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
+                        and not (more + "".join(rest[2:3])).startswith(_WEEKS) \
                         and more not in _CLAUSE_START and more != surname and surname not in rest[2:4] \
                         and (rest[2:3] != ["的"] or _a_relation(rest[2:4])):  # 宋 佳|租 的 房子
                     given += more  # 邵 春 生: the recogniser split a two-character given name
@@ -259,7 +234,31 @@ def _answered(transcript: Transcript) -> tuple[str, str | None] | None:
     return None
 
 
+def _said_again(words: list[str]) -> str | None:
+    """我姓 蒋 蒋 伟 / 老 曹 曹 德 明: the surname, then the whole name in the recogniser's single
+    characters, up to a word of two or more (郑州, 原来) or the end."""
+    for i, word in enumerate(words[:-3]):
+        surname = words[i + 1]
+        whose = word[:-1] or (words[i - 1] if i else "")  # 房客 姓 魏 魏 小 东: the tenant's name
+        if not (word.endswith("姓") or word in ("老", "小")) or words[i + 2] != surname \
+                or not re.fullmatch(_SURNAME, surname) \
+                or (word.endswith("姓") and whose and _of_someone(whose)):
+            continue
+        given = ""
+        for nxt in words[i + 3:i + 5]:
+            if len(nxt) != 1 or not re.fullmatch(_GIVEN_CHAR, nxt) or nxt in _CLAUSE_START:
+                break
+            given += nxt
+        end = words[i + 3 + len(given):i + 4 + len(given)]
+        if given and (not end or len(end[0]) > 1) and not _is_title(given):
+            return _named(surname, given)
+    return None
+
+
 def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
+    said_again = _said_again(words)
+    if said_again:
+        return said_again
     for text in caller_turns:
         for corrected in CORRECTED.finditer(text):
             if not _is_title(corrected.group("g")):
@@ -310,9 +309,27 @@ _YES_DE = ("hao", "si")
 _YES_DE_WRITTEN = set("对行定该以会白")
 
 
+# A worker's job before the title names that worker (保洁刘大姐, 门岗孙师傅), not the caller.
+_STAFF_BEFORE = re.compile(r"(?:保洁|保安|管家|门岗|电工|维修工?|绿化|前台|值班|巡逻|客服|水工|司机)$")
+# A surname that is also an everyday word ends that word after a character it makes one with (下楼
+# 大爷 您: 楼 of 下楼 is no surname): only at a turn's start or after a yes, 的, 是 or 您.
+_EVERYDAY_SURNAMES = frozenset(_ALL_SURNAMES - SURNAMES)
+_BEFORE_EVERYDAY = set("的是好对嗯哦行您你位")
+
+
+def _ends_a_word(text: str, start: int) -> bool:
+    """The surname at text[start] is an everyday word's last character (下楼 大爷)."""
+    return text[start:start + 1] in _EVERYDAY_SURNAMES and start > 0 \
+        and "\u4e00" <= text[start - 1] <= "\u9fff" and text[start - 1] not in _BEFORE_EVERYDAY
+
+
 def _of_someone_else(text: str, start: int) -> bool:
-    """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨); 好的 / 一定的 王先生 speak to
-    the caller."""
+    """A title after 的 names someone else (我们的王大姐, 保洁班的陈阿姨), and so does one after a
+    worker's job (保洁刘大姐); 好的 / 一定的 王先生 speak to the caller."""
+    if _STAFF_BEFORE.search(text, max(0, start - 3), start):
+        return True
+    if _ends_a_word(text, start):
+        return True
     before = text[start - 2:start - 1] or "的"
     return text[start - 1:start] == "的" and not (sound_key(before) in _YES_DE or before in _YES_DE_WRITTEN)
 
@@ -331,6 +348,8 @@ def _spoken_to(turns: list[str]) -> list[tuple[str | None, str]]:
         for match in SPOKEN_TO.finditer(text):
             surname: str | None = match.group("s") or match.group("s2")
             title: str = match.group("t") or match.group("t2")
+            if surname and _ends_a_word(text, match.start("s") if match.group("s") else match.start("s2")):
+                surname = None
             if surname and surname + title in _VOCATIVES:  # 帅哥 is no surname 帅 and 哥
                 title = surname + title
                 surname = None
