@@ -1205,3 +1205,26 @@ def test_names_in_northern_speech_and_the_callers_own_gender_words_r4(
 def test_the_whole_name_said_after_the_surname_and_workers_named_by_the_agent_r4(
         turns: tuple[tuple[str, str], ...], name: str | None) -> None:
     assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize("text", [
+    "对面 楼 着过 一回 火 楼道 里 的 杂物 都 烧起来 了 我 建议 你们 清 一 清",  # a story of before
+    "烟雾 报警器 一直 在 叫 我 开门 看 了 也 没 见 烟",  # looked and saw no smoke
+    "万一 屋 里 闻 着 煤气 味 咋 弄 我 家 现在 啥 味 都 木有",  # 木有: none at all
+    "卫生间 堵 了 冲 不 下去 水 都 漫 到 门口 了",  # a blocked drain spilling over
+    "早上 起 雾 窗户 上 的 水 顺 着 墙 往 下 流",  # fog condensing on a window
+    "垃圾桶 满 得 冒尖 了 还 往 下 淌 水",  # an overfull bin
+    "上个月 锅 烧 干 了 冒 烟 邻居 闻 到 焦 味 一直 敲门 把 火 关 了",  # someone knocking then
+])
+def test_a_past_story_a_drain_or_a_denial_in_northern_words_is_no_emergency_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "厨房 煤气 味 很 大 我 已经 关 了 火 开 了 窗",  # turning off the stove does not end a gas leak
+    "楼道 里 冒 烟 了 我 没 见 着 火 但是 烟 越来越 大",  # smoke seen, no flame
+    "马桶 那 的 水管 爆 了 水 漫 到 客厅 了",  # a burst pipe, not a blocked drain
+    "刚才 水管 漏过 一回 现在 又 漏 了 水 哗哗 的",
+])
+def test_a_danger_now_beside_those_words_is_still_an_emergency_r19(text: str) -> None:
+    assert is_emergency(caller(text))

@@ -65,6 +65,16 @@ def test_a_danger_the_rules_read_as_past_is_not_made_urgent_by_the_model_r19() -
     assert not extract(call).urgent
 
 
+@pytest.mark.parametrize("words", [
+    "家 里 一下 全 黑 了 啥 味 也 木有 就是 不 来 电",  # 木有: none at all
+    "墙 里 啪 的 一声 我 开门 看 了 也 没 见 烟",  # looked and saw no smoke
+])
+def test_a_caller_saying_there_is_no_smoke_or_smell_at_all_vetoes_the_model_r19(words: str) -> None:
+    """One flat without power, the caller saying there is no smell or smoke: the model may not call it
+    an emergency."""
+    assert told_not_now(caller(words).words("caller"))
+
+
 def test_the_shipped_test_split_keeps_urgent_recall_with_few_false_alarms_r19() -> None:
     calls = load(TEST_SPLIT)
     result = score(calls)

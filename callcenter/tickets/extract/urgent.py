@@ -77,6 +77,8 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            r"前年|以前|当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
                            # someone else's story: seen in the media or told of another estate
                            r"电视上|抖音上|朋友圈|报道|别的小区|其他小区|隔壁小区|"
+                           # a danger that has happened before, told as a story (着过一回火 … 烧起来)
+                           r"(?:着|烧|淹|漏|爆|困|冒|炸)过(?:一|两|几|好几)(?:回|次|趟)|"
                            # a worry, not a danger (就怕…泡了, 会不会也烧起来)
                            # — but not a suspicion of now (担心是着火了, 会不会是煤气漏了)
                            r"(?:就怕|生怕|担心|会不会)(?![^|]?是)|怕会|怕要|怕被|"
@@ -88,7 +90,10 @@ _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧�
 # 现在 followed by a negation is said of a danger over (现在 一点 味道 都 没得 了), not of one now.
 # 在 right before a danger's verb is now as well (电箱 在 冒 火花), and so is a danger growing (味道 更
 # 大 了): a worry or a past day said before them in the same turn does not make them supposed.
-_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|唔))|刚才|刚刚|正在|还在|一直|越来越|这会儿|"
+# 一直 is now when a danger's verb follows it (一直在冒烟, 一直往下流), not of what someone did then
+# (保安 一直 敲门).
+_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|木有|唔))|刚才|刚刚|正在|还在|越来越|这会儿|"
+                  r"一直(?=[^|]{0,3}?(在|冒|漏|响|叫|流|淌|喷|烧|涨|往|有|闻|滴|出不|开不|打不|困|卡|停|哗))|"
                   r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
 # came again), nor right after another time (昨天下午又停: yesterday's, again), nor a fault that
@@ -104,25 +109,36 @@ _SAME_TIME = 6
 _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
                    r"(修好了|弄好了|不漏了|救出来了|放出来了|没事了|灭了|散了)|"
                    r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)([^|]{0,2}了|(?=\||$))|"
-                   r"现在[^|]{0,8}(没得|没有|没)了")
+                   r"现在[^|]{0,8}(没得|没有|木有|没)了")
+# A pot burning dry is over once the stove is turned off (… 焦味 … 把火关了); not a gas leak, which
+# turning off the stove does not end.
+_STOVE_OFF = re.compile(r"关了火|把火关了|火关了|关了煤气|把煤气关了")
 # Water that runs down a wall or a window every summer is an air conditioner's, not a flood; a
 # cistern that keeps running or a drain that backs up is a repair, unless it bursts or floods.
 # Wind that pours in (风灌进来) through a broken pane is no water at all.
-_HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风")}
+# Nor is fog condensing on a window and running down the wall (窗户上淌水), nor the juice of an
+# overfull bin (垃圾桶 冒尖了 往下淌水).
+_HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风|窗户?上|玻璃上|结露|大雾|起雾|返潮|"
+                                 r"垃圾|冒尖")}
 # Water standing in a hollow (坑里积了好多水) is a nuisance, not a flood, unless it floods.
-_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机|积")
-_STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|漫|涨")
+# A blocked toilet or drain that spills over the floor (堵了 … 漫到地上) is a repair too.
+_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机|积|堵|厕所")
+_STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|涨")
+_BLOCKED_BEFORE = 16  # characters of the turn before the cue read for a blocked drain
 # The caller saying there is none of it at all after the cue, in the same turn (烟雾报警器 一直 叫 …
 # 什么 烟 都 没有: an alarm's battery, no smoke).
 _NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{{0,2}}(?:都|也)"
-                                 r"(?:没有|没得|没|冇得?|莫得)")
-                for kind, what in (("fire", "烟|火"), ("gas", "味道?|气味"))}
+                                 r"(?:没有|没得|没|冇得?|莫得|木有)|"
+                                 # or looked and saw none (开门看了 也没见烟, 没闻到味)
+                                 rf"(?:没|冇|木有|没有)(?:{seen})")
+                for kind, what, seen in (("fire", "烟|火", "(?:见|看见|看到|见着|看着)烟(?!味)"),
+                                         ("gas", "味道?|气味", "(?:闻到|闻着)(?:味|气味)"))}
 # 过 after a count, people or the turn's end is the experiential 过 (困过人, 淹过两次); 淹过脚踝 is over.
 _EVER = re.compile(r"过(?=人|[一两几三四五六七八九十]|好几|很多|不少|$|\|)")
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
 # A negation just before the cue, in dialect too (冇冒烟, 莫得水, 唔係), perhaps before a word of
 # degree or kind (不是那种哗哗的, 没有那么大的烟).
-_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么|冇得?|莫得|唔係|唔)"
+_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么|冇得?|莫得|木有|唔係|唔)"
                       r"(那种|这种|那么|这么|很|太|特别)?$")
 
 
@@ -173,9 +189,12 @@ def _cue_characters(alternative: str) -> frozenset[str]:
     two or more characters when it has such words (水[^|]{0,4}灌进: 灌 or 进, so that 水管今 heard as
     水…灌进 is none), else all its characters."""
     words = _WORD.findall(_CLASS.sub("", alternative))
-    return frozenset("".join(words) or "".join(_CHINESE.findall(alternative)))
+    return frozenset("".join(words) or "".join(_CHINESE.findall(alternative))) - _FUNCTION_WORDS
 
 
+# Characters that say nothing of a danger: a heard match written with only these is none (胶不行 heard as
+# 叫不醒 has 不 as written).
+_FUNCTION_WORDS = frozenset("不没了的在一")
 HEARD: dict[str, list[tuple[re.Pattern[str], frozenset[str]]]] = {
     kind: [(sound_pattern(a), _cue_characters(a)) for a in _alternatives(pattern.pattern)
            if _heard_alike(a) and a.strip() not in _WRITTEN_ONLY]
@@ -197,11 +216,15 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
             continue
         if _not_now(written, match.start(), match.end()):
             continue
+        if kind != "gas" and _STOVE_OFF.search(written, match.start(), match.end() + _AFTER):
+            continue
         harmless = _HARMLESS.get(kind)
         near = written[max(0, match.start() - 8):match.end()]
         if harmless and harmless.search(near):
             continue
-        if kind == "flood" and _BLOCKED_OR_RUNNING.search(near) \
+        turn_start = written.rfind("|", 0, match.start()) + 1
+        blocked = written[max(turn_start, match.start() - _BLOCKED_BEFORE):match.end()]
+        if kind == "flood" and _BLOCKED_OR_RUNNING.search(blocked) \
                 and not _STILL_A_FLOOD.search(written[match.start():match.end()]):
             continue
         return True
@@ -263,10 +286,11 @@ def kinds_in(text: str) -> list[str]:
 
 def told_not_now(text: str) -> bool:
     """The caller's words (joined, turns separated by ``|``) name a danger the rules read as over,
-    past, supposed or denied (冇冒烟): no learned signal may make such a call urgent
-    (tickets/urgent_model.py)."""
+    past, supposed or denied (冇冒烟), or say there is no smoke or smell at all (啥味也没有, 没见烟):
+    no learned signal may make such a call urgent (tickets/urgent_model.py)."""
     return any(_not_now(text, m.start(), m.end()) or _denied(kind, text, m.start(), m.end())
-               for kind, p in DANGERS.items() for m in p.finditer(text))
+               for kind, p in DANGERS.items() for m in p.finditer(text)) \
+        or any(none.search(text) for none in _NONE_AT_ALL.values())
 
 
 def is_emergency(transcript: Transcript) -> bool:
