@@ -1225,6 +1225,11 @@ def test_a_past_story_a_drain_or_a_denial_in_northern_words_is_no_emergency_r19(
     "楼道 里 冒 烟 了 我 没 见 着 火 但是 烟 越来越 大",  # smoke seen, no flame
     "马桶 那 的 水管 爆 了 水 漫 到 客厅 了",  # a burst pipe, not a blocked drain
     "刚才 水管 漏过 一回 现在 又 漏 了 水 哗哗 的",
+    "这 个 月 淹过 两回 了 这回 又 淹 到 客厅 了",  # this time, now
+    "卫生间 的 水管 哗哗 往 外 流 止不住",  # a room, not a blocked drain
+    "起 大雾 了 地下 车库 的 水管 爆 了",  # fog, but a burst
+    "垃圾桶 旁边 的 消防 水管 爆 了 水 喷 得 老高",  # beside a bin, but a burst
+    "台风 把 窗户 刮 开 了 雨水 往 屋 里 灌 客厅 淹 了",
 ])
 def test_a_danger_now_beside_those_words_is_still_an_emergency_r19(text: str) -> None:
     assert is_emergency(caller(text))

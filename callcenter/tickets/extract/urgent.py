@@ -92,7 +92,7 @@ _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧�
 # 大 了): a worry or a past day said before them in the same turn does not make them supposed.
 # 一直 is now when a danger's verb follows it (一直在冒烟, 一直往下流), not of what someone did then
 # (保安 一直 敲门).
-_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|木有|唔))|刚才|刚刚|正在|还在|越来越|这会儿|"
+_NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|木有|唔))|刚才|刚刚|正在|还在|越来越|这会儿|这回|这次|"
                   r"一直(?=[^|]{0,3}?(在|冒|漏|响|叫|流|淌|喷|烧|涨|往|有|闻|滴|出不|开不|打不|困|卡|停|哗))|"
                   r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
@@ -116,15 +116,16 @@ _STOVE_OFF = re.compile(r"关了火|把火关了|火关了|关了煤气|把煤�
 # Water that runs down a wall or a window every summer is an air conditioner's, not a flood; a
 # cistern that keeps running or a drain that backs up is a repair, unless it bursts or floods.
 # Wind that pours in (风灌进来) through a broken pane is no water at all.
-# Nor is fog condensing on a window and running down the wall (窗户上淌水), nor the juice of an
-# overfull bin (垃圾桶 冒尖了 往下淌水).
-_HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风|窗户?上|玻璃上|结露|大雾|起雾|返潮|"
-                                 r"垃圾|冒尖")}
+# Nor is the juice of an overfull bin (垃圾桶 冒尖了 往下淌水).
+_HARMLESS = {"flood": re.compile(r"空调|冷凝|风[^|]{0,2}灌|灌风|冒尖|(垃圾|桶)[^|]{0,4}满")}
 # Water standing in a hollow (坑里积了好多水) is a nuisance, not a flood, unless it floods.
-# A blocked toilet or drain that spills over the floor (堵了 … 漫到地上) is a repair too.
-_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机|积|堵|厕所")
+_BLOCKED_OR_RUNNING = re.compile(r"水箱|马桶|地漏|下水|排水口|洗衣机|积")
+# A blocked toilet or drain that spills over the floor (堵了 冲不下去 … 漫到地上), and fog condensing
+# on a window and running down the wall (起雾 … 窗户上的水 往下流), are repairs too, unless the water
+# bursts or floods: read further back in the turn.
+_BLOCKED = re.compile(r"堵|大雾|起雾|结露|返潮")
+_BLOCKED_BEFORE = 16
 _STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|涨")
-_BLOCKED_BEFORE = 16  # characters of the turn before the cue read for a blocked drain
 # The caller saying there is none of it at all after the cue, in the same turn (烟雾报警器 一直 叫 …
 # 什么 烟 都 没有: an alarm's battery, no smoke).
 _NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{{0,2}}(?:都|也)"
@@ -223,8 +224,9 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
         if harmless and harmless.search(near):
             continue
         turn_start = written.rfind("|", 0, match.start()) + 1
-        blocked = written[max(turn_start, match.start() - _BLOCKED_BEFORE):match.end()]
-        if kind == "flood" and _BLOCKED_OR_RUNNING.search(blocked) \
+        blocked = _BLOCKED_OR_RUNNING.search(near) or \
+            _BLOCKED.search(written, max(turn_start, match.start() - _BLOCKED_BEFORE), match.end())
+        if kind == "flood" and blocked \
                 and not _STILL_A_FLOOD.search(written[match.start():match.end()]):
             continue
         return True
