@@ -1233,3 +1233,15 @@ def test_a_past_story_a_drain_or_a_denial_in_northern_words_is_no_emergency_r19(
 ])
 def test_a_danger_now_beside_those_words_is_still_an_emergency_r19(text: str) -> None:
     assert is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("text", "now"), [
+    ("屋 里 冒得 烟 也 冒得 味 就是 停电 了", False),  # Hunan and Hubei 冒得: none
+    ("冒得 煤气 味 就是 灶 打 不 着", False),
+    ("烟 冒 得 好 大 整 个 楼道 都 是", True),  # 冒得 as the smoke pours out
+    ("夜儿个 电梯 困 了 人 师傅 来 放 出来 了", False),  # Henan yesterday
+    ("夜个 楼道 里 冒烟 保安 来 看 过 了", False),  # Shaanxi yesterday
+    ("琴日 水管 爆 咗 而家 仲 喷 水", True),  # Cantonese now after yesterday
+])
+def test_regional_none_yesterday_and_now_around_a_danger_r19(text: str, now: bool) -> None:
+    assert is_emergency(caller(text)) is now

@@ -74,6 +74,8 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            # yesterday and the days before in regional words (昨夜, Beijing 昨儿 前儿,
                            # Cantonese 琴日 寻日 前日), and a count of days back (前两天)
                            r"昨晚|昨夜|昨儿|前儿|昨日|琴日|寻日|前日|前[一两三四五]天|前段时间|前阵子|"
+                           # and in the north's words (Henan 夜儿个, Shaanxi 夜个, Jinan 夜来, 昨个), Wu 上趟
+                           r"夜儿个|夜个|夜来|昨个|上趟|"
                            r"前年|以前|当时|万一|如果|要是|假如|防止|预防|演练|新闻|哪天|到时候|"
                            # someone else's story: seen in the media or told of another estate
                            r"电视上|抖音上|朋友圈|报道|别的小区|其他小区|隔壁小区|"
@@ -93,6 +95,7 @@ _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧�
 # 一直 is now when a danger's verb follows it (一直在冒烟, 一直往下流), not of what someone did then
 # (保安 一直 敲门).
 _NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|木有|唔))|刚才|刚刚|正在|还在|越来越|这会儿|这回|这次|"
+                  r"而家|宜家|依家|"  # Cantonese "now"
                   r"一直(?=[^|]{0,3}?(在|冒|漏|响|叫|流|淌|喷|烧|涨|往|有|闻|滴|出不|开不|打不|困|卡|停|哗))|"
                   r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
@@ -110,6 +113,8 @@ _OVER = re.compile(r"(现在|已经)((?!没|不|还)[^|]){0,6}"
                    r"(修好了|弄好了|不漏了|救出来了|放出来了|没事了|灭了|散了)|"
                    r"(烟|火|味)[^|]{0,4}(散了|灭了)|现在[^|]{0,4}没[^|]{0,2}(味|烟|水)([^|]{0,2}了|(?=\||$))|"
                    r"现在[^|]{0,8}(没得|没有|木有|没)了")
+# Hunan and Hubei 冒得 is 没有 before a noun (冒得烟, 冒得水): no danger; 烟冒得好大 is smoke pouring out.
+_NONE_HUNAN = re.compile(r"冒得(?=[烟火水味气电])")
 # A pot burning dry is over once the stove is turned off (… 焦味 … 把火关了); not a gas leak, which
 # turning off the stove does not end.
 _STOVE_OFF = re.compile(r"关了火|把火关了|火关了|关了煤气|把煤气关了")
@@ -129,7 +134,7 @@ _STILL_A_FLOOD = re.compile(r"爆|淹|灌|喷|泡|涨")
 # The caller saying there is none of it at all after the cue, in the same turn (烟雾报警器 一直 叫 …
 # 什么 烟 都 没有: an alarm's battery, no smoke).
 _NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{{0,2}}(?:都|也)"
-                                 r"(?:没有|没得|没|冇得?|莫得|木有)|"
+                                 r"(?:没有|没得|没|冇得?|莫得|木有|冒得)|"
                                  # or looked and saw none (开门看了 也没见烟, 没闻到味)
                                  rf"(?:没|冇|木有|没有)(?:{seen})")
                 for kind, what, seen in (("fire", "烟|火", "(?:见|看见|看到|见着|看着)烟(?!味)"),
@@ -139,7 +144,7 @@ _EVER = re.compile(r"过(?=人|[一两几三四五六七八九十]|好几|很多
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
 # A negation just before the cue, in dialect too (冇冒烟, 莫得水, 唔係), perhaps before a word of
 # degree or kind (不是那种哗哗的, 没有那么大的烟).
-_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么|冇得?|莫得|木有|唔係|唔)"
+_NEGATED = re.compile(r"(没有|没|不是|并没有|无|不|没啥|没什么|冇得?|莫得|木有|冒得|唔係|唔)"
                       r"(那种|这种|那么|这么|很|太|特别)?$")
 
 
@@ -215,7 +220,8 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
         if cue and (not cue & set(written[match.start():match.end()])
                     or any(word in written[match.start():match.end()] for word in _SOUND_ALIKE_WORDS)):
             continue
-        if _not_now(written, match.start(), match.end()):
+        if _not_now(written, match.start(), match.end()) \
+                or _NONE_HUNAN.search(written, match.start(), match.end()):
             continue
         if kind != "gas" and _STOVE_OFF.search(written, match.start(), match.end() + _AFTER):
             continue
