@@ -1245,3 +1245,13 @@ def test_a_danger_now_beside_those_words_is_still_an_emergency_r19(text: str) ->
 ])
 def test_regional_none_yesterday_and_now_around_a_danger_r19(text: str, now: bool) -> None:
     assert is_emergency(caller(text)) is now
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("agent", "大兄弟 您 贵姓"), ("caller", "免贵 姓 杜")), "杜先生"),  # the north-east
+    ((("caller", "俺 姓 鞠 暖气 不 热"), ("agent", "老妹儿 你 别 着急 我 这 就 派 人")), "鞠女士"),
+    ((("caller", "我 姓 阎 我 家 老头 腿 不 好 下 不 了 楼"),), "阎女士"),  # her husband
+])
+def test_regional_titles_the_agent_speaks_to_the_caller_by_and_a_husband_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name

@@ -93,8 +93,14 @@ OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_ANY_SURNAME})")
 # spoken to here; said of someone else (转达 给 邵师傅) it is no vocative.
 # 姐 and 哥 alone (王姐 您 放心), and 帅哥 / 美女 as service talk says them, only so: said of a worker
 # (保洁 陈姐) they are no title of the caller.
+# Regional ones too, as the north-east, the north and the south-east speak to a caller (大兄弟, 老妹儿,
+# 大妹子, 大嫂, 婶儿, 大姨, 小伙子; Hokkien 阿公, 阿嬷).
 _VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "哥": "先生",
-              "帅哥": "先生", "美女": "女士", "靓仔": "先生", "靓女": "女士"}
+              "帅哥": "先生", "美女": "女士", "靓仔": "先生", "靓女": "女士",
+              "大兄弟": "先生", "兄弟": "先生", "老弟": "先生", "小伙子": "先生", "阿公": "先生",
+              "老妹儿": "女士", "老妹": "女士", "大妹子": "女士", "妹子": "女士", "大嫂": "女士",
+              "嫂子": "女士", "婶儿": "女士", "大姨": "女士", "阿婶": "女士", "阿嬷": "女士",
+              "老太太": "女士", "姑娘": "女士"}
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
 # The agent asking whether the caller is someone (您是钟女士吧, 你是王大哥吗).
 ASKED_BY_NAME = re.compile(rf"(?:您|你)是(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 # 我儿媳妇 (a daughter-in-law) does not match 我媳妇; 我老公公 (a father-in-law) not 我老公.
-_WOMAN = re.compile(r"我(?:老公(?!公)|丈夫|男人(?!们))|"
+_WOMAN = re.compile(r"我(?:老公(?!公)|丈夫|男人(?!们))|我家老头(?:子|儿)?|"
                     r"我(?:是|一个|这个|这|姓.)[^|我]{0,8}?(?:女工|女的|女人|老太婆|老婆子|老太太|妇女|当妈的|宝妈)")
-_MAN = re.compile(r"我(?:老婆|媳妇|妻子|婆娘)|"
+_MAN = re.compile(r"我(?:老婆|媳妇|妻子|婆娘)|我家老太婆|我家老婆子|"
                   r"我(?:是|一个|这个|这|姓.)[^|我]{0,8}?(?:老汉|老头子?|男的|男人|男工|大老爷们|当爹的)")
 
 
