@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +50,17 @@ FACTORIES = ["callcenter.pbxsim.component:build", "callcenter.calls.component:bu
 # A week ahead of the wall clock: the scheduler's own wake-ups (APScheduler keeps wall-clock time)
 # then lie in the future and leave the placing to the test's run_due() and the periodic sweep.
 DAY = dt.datetime.now(SH).date() + dt.timedelta(days=7)
+
+
+# pbxsim runs 40 times faster than the clock it reports: a busy machine's few real milliseconds
+# late are a simulated second or two, so the customer's 45 s of ringing (the dial's timeout) may
+# read 46 s. What the test asserts is that the ringing is told, and that it lasted the timeout.
+_RANG = re.compile(r"customer did not answer \(rang (\d+) s\)")
+
+
+def rang_the_timeout(detail: str) -> bool:
+    match = _RANG.fullmatch(detail)
+    return bool(match) and 45 <= int(match.group(1)) <= 48
 
 
 def local(h: int, mi: int = 0, s: int = 0) -> dt.datetime:
@@ -236,7 +248,7 @@ async def test_r22_customer_not_answering_is_retried_each_interval_and_fails_aft
     await running.runtime.run_due()
     cb = await running.settled(1)
     assert (cb.status, cb.due_at) == ("pending", local(10, 10))  # retry_interval_minutes = 10
-    assert ("no_answer", "customer did not answer (rang 45 s)") in running.log()
+    assert any(kind == "no_answer" and rang_the_timeout(detail) for kind, detail in running.log())
     running.clock.set(local(10, 9, 59))
     await running.runtime.run_due()
     assert (running.callback().attempts, len(running.originates())) == (1, 1)  # not a second early
@@ -248,7 +260,8 @@ async def test_r22_customer_not_answering_is_retried_each_interval_and_fails_aft
     await running.runtime.run_due()
     cb = await running.settled(3)
     assert cb.status == "failed"  # max_attempts = 3
-    assert cb.outcome == "not reached after 3 attempts (customer did not answer (rang 45 s))"
+    last = re.fullmatch(r"not reached after 3 attempts \((.*)\)", cb.outcome or "")
+    assert last and rang_the_timeout(last.group(1))
     assert [a.kind for a in running.alerts] == ["callback_overdue"]
     # Every attempt rang the owner first and then the customer, who never answered (pbxsim's side).
     assert [first(a, "ActionID") for a in running.originates()] == [f"callback-1-{n}" for n in (1, 2, 3)]
