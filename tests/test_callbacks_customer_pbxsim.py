@@ -427,7 +427,8 @@ async def test_a_department_callback_nobody_answers_is_a_retried_attempt_not_an_
     assert (cb.status, cb.attempts, cb.due_at) == ("pending", 1, local(10, 10))
     [call] = running.stored_calls()
     assert (call.direction, call.answered, call.abandoned) == ("outbound", False, False)
-    await asyncio.sleep(0.5)  # the stored call's own handling has run (no new promise of it)
+    # The stored call's own handling has run (its decisions commit with this mark): no new promise of it.
+    await until(lambda: not any(c.awaiting_decisions for c in running.stored_calls()))
     assert running.callbacks() == [("dropped", "pending")]
 
 
