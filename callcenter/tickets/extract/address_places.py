@@ -79,8 +79,8 @@ PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
 AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一二三四五六七八九十])区")
 # A phase, an area or a row of houses said as the caller's own (我们五区, 你们二区, 俺是六排的, 姓卢
-# 三期的), in any call; the north says 俺 and the north-west 额 for 我.
-OWN_PART = re.compile(rf"(?:[我俺]们|咱们|你们|[我俺额]家|[我俺额]是|住在?)"
+# 三期的), in any call; read on the caller's words as Mandarin (dialect.mandarin: 俺, 额 → 我).
+OWN_PART = re.compile(rf"(?:我们|咱们|你们|我家|我是|住在?)"
                       rf"(?:(?P<phase>{NUMERAL})期|(?P<area>{AREA_NAME})区(?!域)|"
                       rf"(?P<row>{NUMERAL})排(?![{NUMERAL_CHARS}]))|"
                       rf"(?:(?P<phase2>{NUMERAL})期|(?P<area2>{AREA_NAME})区)的(?=\||$)")
