@@ -1,7 +1,7 @@
 """The learned ticket category (issue 15): classification time per call, refit time for 10,000
 examples, the learning curve from a centre's own labeled calls, and every ticket field under
 simulated recogniser errors (0/10/20/30 % CER) on the shipped test split and the hand-written
-sets that judge (handwritten16/17; handwritten4–15 judged once and are now fitted on, see
+sets that judge (handwritten18/19; handwritten4–17 judged once and are now fitted on, see
 tests/data/transcripts/split.py).
 
     python -m bench ticket_category      → bench/results/ticket_category.json
@@ -30,7 +30,7 @@ from tests.support.recogniser_errors import Homophones, char_error_rate, degrade
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "ticket_category.json"
 JUDGES = {name: ROOT / "tests" / "data" / "transcripts" / f"{name}.jsonl"
-          for name in ("handwritten16", "handwritten17")}
+          for name in ("handwritten18", "handwritten19")}
 
 
 def _f1(model: CategoryModel, calls: Sequence[Transcript]) -> float:
