@@ -1042,6 +1042,18 @@ def test_a_flat_is_its_floor_and_its_side_of_the_landing_r4(text: str, address: 
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 住 六 幢 一 单元 二 楼 左边 的 卫生间 漏 水", "6幢1单元2楼左"),  # the door by its hand
+    ("七 栋 三 单元 五 楼 右 手 边 那 家 在 装修", "7栋3单元5楼右"),
+    ("我 是 九 幢 四 单元 三 楼 中间 那 户 的", "9幢4单元3楼中"),
+    ("十 号 楼 三 单元 二 层 中 户 没 电 了", "10号楼3单元2楼中户"),  # 中户 stays as said
+    ("二 幢 一 单元 的 电梯 卡 在 三 楼 和 四 楼 中间", "2幢1单元"),  # between floors: no door
+])
+def test_a_flat_is_its_floor_and_the_hand_its_door_is_on_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -1,7 +1,8 @@
 """R4: a building and its flat as a caller says them: the building (栋, 号楼, 幢, 座, a villa, one
 named by its use), its unit or stairway door (单元, 门) and its room: digit by digit, as a number,
-after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户) or an old
-building's door (5幢12号); and the north-east's flat with dashes (三杠二杠五零一 → 3-2-501).
+after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户) or the hand
+its door is on (3楼右), or an old building's door (5幢12号); and the north-east's flat with
+dashes (三杠二杠五零一 → 3-2-501).
 Every form of place is read into an ``Address``.
 """
 
@@ -63,7 +64,10 @@ _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|�
 # A door may have its rooms (七幢十四号 三零一室 → 7幢14号301).
 # Where flats have no numbers a flat is its floor and its side of the landing (三楼东户, 四层西边户,
 # 六楼中户): most labels keep both, and a repairman sent up the stairway needs both to find the door.
-_LANDING = rf"(?P<ld_fl>{NUMERAL})(?:楼|层){GAP}(?P<ld_side>[东西中])边?户"
+# Others name the door by the hand it is on as one comes up the stairs (三楼右边, 四楼右手边那家,
+# 五楼中间那户): the floor and 左, 右 or 中, as those labels write it (3楼右).
+_LANDING = (rf"(?P<ld_fl>{NUMERAL})(?:楼|层){GAP}(?:(?P<ld_side>[东西中])边?户|"
+            rf"(?P<ld_hand>[左右])(?:手边?|边)?|(?P<ld_mid>中)(?:间|间?那户|间?那家))")
 _ROOM = (rf"{_LANDING}|{_FLOOR_DOOR}|{_DOOR}(?:{GAP}(?P<door_room>{NUMERAL}){NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{GAP}(?:{_PREMISES}{GAP})?"
          rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|(?P<room_ph>{_SPELLED}{{3,4}}?)(?={_MOBILE})|"
@@ -156,8 +160,9 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
     if match.group("ld_fl"):
         floor_number = small_number(match.group("ld_fl"))
         side = _SIDE_CORRECTED.match(after)  # 一楼西户 哦 东户: the side taken back
-        room = f"{floor_number}楼{side.group('side') if side else match.group('ld_side')}户" \
-            if floor_number else None
+        said = (match.group("ld_hand") or match.group("ld_mid")  # 三楼右边 → 3楼右
+                or f"{side.group('side') if side else match.group('ld_side')}户")
+        room = f"{floor_number}楼{said}" if floor_number else None
     room = _corrected_room(after) or room
     floor = small_number(match.group("floor")) if kind == "座" else None
     if kind == "座" and not letter and not (unit or room or floor) \
