@@ -1054,6 +1054,20 @@ def test_a_flat_is_its_floor_and_the_hand_its_door_is_on_r4(text: str, address: 
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 是 D 区 四 栋 十一 号 铺 卖 凉粉 的 卷帘门 坏 了", "D区4栋商铺11号"),  # a shop in a building
+    ("七 栋 二 号 门面 的 下水 堵 了", "7栋门面2号"),
+    ("五 栋 九 号 铺子 门口 有 垃圾", "5栋"),  # 铺子: no shop numbered so
+])
+def test_a_shop_in_a_building_is_the_building_and_the_shop_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+def test_a_shop_in_a_building_written_as_said_is_the_same_shop_r4() -> None:
+    assert address_label("D区4栋11号铺") == address_label("D区4栋商铺11号") == "D区4栋商铺11号"
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

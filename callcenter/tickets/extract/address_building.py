@@ -68,7 +68,10 @@ _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|�
 # 五楼中间那户): the floor and 左, 右 or 中, as those labels write it (3楼右).
 _LANDING = (rf"(?P<ld_fl>{NUMERAL})(?:楼|层){GAP}(?:(?P<ld_side>[东西中])边?户|"
             rf"(?P<ld_hand>[左右])(?:手边?|边)?|(?P<ld_mid>中)(?:间|间?那户|间?那家))")
-_ROOM = (rf"{_LANDING}|{_FLOOR_DOOR}|{_DOOR}(?:{GAP}(?P<door_room>{NUMERAL}){NOT_ROOM})?|"
+# A shop in a building, numbered on its own (A区三栋五号铺 → A区3栋商铺5号), in the words of a shop
+# the other shops take (read_shop).
+_SHOP_IN_IT = rf"(?P<shop_n>{NUMERAL})号(?P<shop_w>商铺|底商|门市|门面|铺面|铺(?![子盖]))"
+_ROOM = (rf"{_LANDING}|{_SHOP_IN_IT}|{_FLOOR_DOOR}|{_DOOR}(?:{GAP}(?P<door_room>{NUMERAL}){NOT_ROOM})?|"
          rf"(?:(?P<fl>{NUMERAL})(?:楼|层))?{GAP}(?:{_PREMISES}{GAP})?"
          rf"(?:(?P<room_mo>{_SPELLED}{{3,4}})(?=月)|(?P<room_ph>{_SPELLED}{{3,4}}?)(?={_MOBILE})|"
          rf"(?P<room>{NUMERAL}{NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_FLOOR_AFTER}(?:楼|期|区))"
@@ -155,6 +158,10 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
     if match.group("door") and kind != "座":
         door = small_number(match.group("door"))
         room = f"{door}号{room_number(match.group('door_room')) or ''}" if door else None
+    if match.group("shop_n"):
+        shop = small_number(match.group("shop_n"))
+        word = match.group("shop_w")
+        room = f"{'商铺' if word == '铺' else word}{shop}号" if shop else None
     if match.group("fd_fl"):
         room = _floor_door(match.group("fd_fl"), match.group("fd_door") or match.group("fd_dash"))
     if match.group("ld_fl"):
