@@ -1068,6 +1068,17 @@ def test_a_shop_in_a_building_written_as_said_is_the_same_shop_r4() -> None:
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 住 乙 五 楼 二 门 三 零 四 暖气 不 热", "乙5楼2门304"),  # a compound's buildings by 甲乙丙丁
+    ("丙 二 号 楼 一 门 的 楼道 灯 坏 了", "丙2楼1门"),  # 号楼 or 楼: the same building
+    ("我 爸妈 住 甲 四 楼 三 门 二 零 一 岁数 大 了", "甲4楼3门201"),  # 岁数 is no age of a room
+    ("我 姓 丁 十 号 楼 的 门禁 坏 了", "10号楼"),  # a surname, not a building 丁10
+])
+def test_a_compounds_buildings_named_jia_yi_bing_ding_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -5,17 +5,17 @@ or in the caller's own words for the parts of a place: ``3-2-501`` (the north-ea
 Buildings, units and rooms are spoken as Chinese numerals (幺 = 1, 两 = 2), rooms digit by digit
 (五 零 一) or as numbers (五百零一), or as floor and door (十二 楼 零 三 = 1203). The recogniser often
 writes a homophone for the building word (动/洞 for 栋, 撞 for 幢, 做/坐 for 座, 单园 for 单元); a
-numeral before it makes the reading safe. Estates also number their parts otherwise, and the
-address keeps their words: a phase or an area before the building (``2期8栋1203``, ``B区3幢``,
-``3区12号楼``), old estates' doors for units (``12号楼2门502``), villas (``28号别墅``), towers with a
-floor (``11座7层``), shops (``东区商铺118号``, in a building ``A区3栋商铺5号``), a yard named by
-its side (``东院8号楼``), works' dormitories (``3号宿舍楼216``), villas in a zone (``C区15号``).
-Where flats have no numbers a flat is its floor and its side of the landing
-(``5号楼3门3楼东户``) or the hand its door is on (``2幢2单元3楼右``); in a building of one name,
-its floor and door (``12楼5号``). A floor said alone is not kept: most labels leave it out. A
-caller who names no building may name a common place (``地下二层``, ``2期负一层车库``) or only an
-area (``B区``): kept for an emergency (R19), where it is where help goes; a place named in passing
-in any other call is not the caller's address, but a part the caller calls theirs is (``3期``, ``6排``).
+numeral before it makes the reading safe. Estates also number their parts otherwise, and the address keeps
+their words: a phase or an area before the building (``2期8栋1203``, ``B区3幢``, ``3区12号楼``), old
+estates' doors for units (``12号楼2门502``) and buildings by 甲乙丙丁 (``甲2楼1门301``), villas
+(``28号别墅``), towers with a floor (``11座7层``), shops (``东区商铺118号``, in a building
+``A区3栋商铺5号``), a yard named by its side (``东院8号楼``), works' dormitories (``3号宿舍楼216``), villas
+in a zone (``C区15号``). Where flats have no numbers a flat is its floor and its side of the landing
+(``5号楼3门3楼东户``) or the hand its door is on (``2幢2单元3楼右``); in a building of one name, its floor
+and door (``12楼5号``). A floor said alone is not kept: most labels leave it out. A caller who names no
+building may name a common place (``地下二层``, ``2期负一层车库``) or only an area (``B区``): kept for an
+emergency (R19), where it is where help goes; a place named in passing in any other call is not the caller's
+address, but a part the caller calls theirs is (``3期``, ``6排``).
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is

@@ -1,8 +1,8 @@
-"""R4: a building and its flat as a caller says them: the building (栋, 号楼, 幢, 座, a villa, one
-named by its use), its unit or stairway door (单元, 门) and its room: digit by digit, as a number,
-after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户) or the hand
-its door is on (3楼右), or an old building's door (5幢12号); and the north-east's flat with
-dashes (三杠二杠五零一 → 3-2-501).
+"""R4: a building and its flat as a caller says them: the building (栋, 号楼, 幢, 座, a villa, one named by
+its use, an old compound's 甲三楼), its unit or stairway door (单元, 门) and its room: digit by digit, as a
+number, after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户) or the hand
+its door is on (3楼右), or an old building's door (5幢12号); and the north-east's flat with dashes
+(三杠二杠五零一 → 3-2-501).
 Every form of place is read into an ``Address``.
 """
 
@@ -79,7 +79,8 @@ _ROOM = (rf"{_LANDING}|{_SHOP_IN_IT}|{_FLOOR_DOOR}|{_DOOR}(?:{GAP}(?P<door_room>
          rf"|(?P<floor>{NUMERAL})层")
 BUILDING = re.compile(
     rf"{ESTATE_PREFIX}"
-    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|(?:(?<![A-Za-z])[A-Za-z])?{NUMERAL})(?P<kind>{_KIND})"
+    rf"(?:(?<![姓老小])(?P<stem>[甲乙丙丁])(?P<sb>{NUMERAL})号?楼(?!上|下|道|梯|顶)|"
+    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|(?:(?<![A-Za-z])[A-Za-z])?{NUMERAL})(?P<kind>{_KIND}))"
     rf"(?:{GAP}(?P<u>{NUMERAL}){_UNIT})?"
     rf"(?:{GAP}(?:{_ROOM}))?"
     rf"(?:(?P<phase_after>{NUMERAL})期)?"  # 九栋二单元三零一二期的: the phase said after
@@ -108,7 +109,8 @@ class Address:
 
     @property
     def takes_a_room(self) -> bool:
-        return (self.kind in ("栋", "号楼", "幢", "座") or self.kind[1:] in _NAMED_BY_USE) and not self.floor
+        return (self.kind in ("栋", "号楼", "幢", "座", "楼") or self.kind[1:] in _NAMED_BY_USE) \
+            and not self.floor
 
 
 def _floor_door(floor: str, door: str) -> str | None:
@@ -138,12 +140,16 @@ _PLACE_BEFORE = re.compile(r"(?:在|住|我是|我们|咱们)$")
 
 
 def read_building(match: re.Match[str], text: str) -> Address | None:
-    raw, kind = match.group("b"), BUILDING_WORDS[match.group("kind")]
+    if match.group("stem"):  # 甲三楼, 乙二号楼: a compound's buildings, written 甲3楼
+        raw, kind = match.group("stem") + match.group("sb"), "楼"
+    else:
+        raw, kind = match.group("b"), BUILDING_WORDS[match.group("kind")]
     after = text[match.end():]
     prefix = estate_prefix(match)
     if prefix is None:
         return None
-    letter = raw[0].upper() if raw[0].isascii() and raw[0].isalpha() else ""  # A座, and A3栋 (A三栋)
+    stem_or_letter = match.group("stem") or (raw[0].isascii() and raw[0].isalpha())
+    letter = raw[0].upper() if stem_or_letter else ""  # A座, A3栋 (A三栋), 甲3楼
     spoken = raw[len(letter):]
     after_mobile = re.fullmatch(rf"{_MOBILE_RUN}(?P<n>{_SPELLED}{{1,2}})", spoken)
     number = small_number(after_mobile.group("n") if after_mobile else spoken) if spoken else ""

@@ -13,7 +13,7 @@ from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_
 
 # A room number is a numeral not followed by a word that makes it a floor, an amount or a time.
 NOT_ROOM = (rf"(?![{NUMERAL_CHARS}])"
-            r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁|米|平|天|年(?!纪|龄)|月|次|期|号楼|单元|多|号线|"
+            r"(?!楼(?![下上道梯顶])|层|栋|幢|座|元|块|分|点|个|岁(?!数)|米|平|天|年(?!纪|龄)|月|次|期|号楼|单元|多|号线|"
             r"路|区|门(?![口卫岗禁铃锁面前外]))")
 # Between the parts a caller may pause (the recogniser's turn break) or say 的: 一单元的四零二.
 GAP = r"(?:的|\|)?"
