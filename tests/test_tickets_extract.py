@@ -1079,6 +1079,18 @@ def test_a_compounds_buildings_named_jia_yi_bing_ding_r4(text: str, address: str
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 是 松鹤 公寓 七 零 三 的 空调 不 制冷", "703"),  # a block of one building: the room
+    ("我 母亲 住 你们 颐年 大厦 幺 幺 零 九 她 腿 不 好", "1109"),
+    ("八 零 四 八 零 四 我 姓 严", "804"),  # the room said twice as the answer
+    ("我们 公寓 二 零 二 五 年 翻修 过", None),  # a year, not a room
+    ("幺 三 九 幺 三 九 零 二 八 四 七 五 六", None),  # a mobile, not a room said twice
+])
+def test_a_room_in_a_block_of_one_building_is_the_address_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

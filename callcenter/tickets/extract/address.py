@@ -12,10 +12,11 @@ estates' doors for units (``12号楼2门502``) and buildings by 甲乙丙丁 (``
 ``A区3栋商铺5号``), a yard named by its side (``东院8号楼``), works' dormitories (``3号宿舍楼216``), villas
 in a zone (``C区15号``). Where flats have no numbers a flat is its floor and its side of the landing
 (``5号楼3门3楼东户``) or the hand its door is on (``2幢2单元3楼右``); in a building of one name, its floor
-and door (``12楼5号``). A floor said alone is not kept: most labels leave it out. A caller who names no
-building may name a common place (``地下二层``, ``2期负一层车库``) or only an area (``B区``): kept for an
-emergency (R19), where it is where help goes; a place named in passing in any other call is not the caller's
-address, but a part the caller calls theirs is (``3期``, ``6排``).
+and door (``12楼5号``) or its room said after the name or twice (``508``). A floor said alone is not kept:
+most labels leave it out. A caller who names no building may name a common place (``地下二层``,
+``2期负一层车库``) or only an area (``B区``): kept for an emergency (R19), where it is where help goes; a
+place named in passing in any other call is not the caller's address, but a part the caller calls theirs is
+(``3期``, ``6排``).
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is
@@ -153,6 +154,20 @@ def _room_on_its_floor(text: str) -> str | None:
     return None
 
 
+# A room in a block of one building, said straight after the block's name (康乐公寓五零八的) or as
+# the caller's answer said twice (四零六 四零六): there the room is the address.
+_ROOM_IN_ITS_BLOCK = re.compile(rf"(?:公寓|大厦|大楼)的?(?P<room>{NUMERAL}){NOT_ROOM}|"
+                                rf"(?:^|\|)(?P<twice>[{NUMERAL_CHARS}]{{3,4}})(?P=twice)(?![{NUMERAL_CHARS}])")
+
+
+def _room_in_its_block(text: str) -> str | None:
+    for match in _ROOM_IN_ITS_BLOCK.finditer(text):
+        room = room_number(match.group("room") or match.group("twice"))
+        if room:
+            return room
+    return None
+
+
 # The caller taking back what they just said (六杠二杠三零一 不对 是 六杠三杠二零一).
 _TAKEN_BACK = re.compile(r"室?\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说错了|讲错了|错了|哦不)")
 _LANE_OR_ROW = re.compile(rf"(?:{LANE_WORD}|排)\d*$")  # 72弄, 3巷21, 2排: a lane or a row, perhaps its house
@@ -252,6 +267,9 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
             return best.text()
     room = _room_on_its_floor(caller)
     if room:  # 十二层一二零八 in a tower of offices: the room is the address
+        return room
+    room = _room_in_its_block(caller)
+    if room:  # 康乐公寓五零八: the room of a block of one building
         return room
     apart = unit_and_room(caller)
     if apart:  # 三单元五零二 in an estate of one building: the unit and the room are the address
