@@ -1091,6 +1091,15 @@ def test_a_room_in_a_block_of_one_building_is_the_address_r4(text: str, address:
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我们 是 九 号 楼 二 单元 幺 三 零 一 的 哦 不 对 幺 四 零 一 刚 搬 来", "9号楼2单元1401"),
+    ("我 是 六 栋 一 单元 五 零 二 的 不 是 五 零 三 的", "6栋1单元502"),  # another room denied
+])
+def test_a_room_taken_back_after_its_de_is_corrected_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

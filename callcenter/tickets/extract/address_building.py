@@ -119,8 +119,10 @@ def _floor_door(floor: str, door: str) -> str | None:
     return f"{fl}-{number}" if fl and number and len(fl) <= 2 and len(number) <= 2 else None
 
 
-# The caller correcting the room just said (三零二 不对 是三零三, 说错了 三零三, 三零二室 哦不对 三零三).
-_CORRECTION = re.compile(rf"^室?\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说错了|讲错了|错了|哦不)(?:不对)?[，,|]?"
+# The caller correcting the room just said (三零二 不对 是三零三, 说错了 三零三, 三零二室 哦不对 三零三,
+# 三零二的 哦不对 三零三); not 三零二的 不是三零三, the room said and another denied.
+_CORRECTION = re.compile(r"^(?:室|的(?!\|?(?:啊|呃|哦|噢|喔)?不是))?"
+                         rf"\|?(?:啊|呃|哦|噢|喔)?(?:不对|不是|说错了|讲错了|错了|哦不)(?:不对)?[，,|]?"
                          rf"(?:是|应该是)?"
                          rf"(?P<room>{NUMERAL}){NOT_ROOM}")
 
