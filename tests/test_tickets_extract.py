@@ -1100,6 +1100,17 @@ def test_a_room_taken_back_after_its_de_is_corrected_r4(text: str, address: str)
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 在 裙楼 幺 幺 八 开 花店 的 空调 漏 水", "裙楼118"),  # a wing without a number: its room
+    ("副楼 三 层 三 零 七 的 灯 坏 了", "副楼307"),
+    ("裙楼 一 层 的 卫生间 堵 了 全 是 水", "裙楼1层"),  # its floor
+    ("裙楼 那边 停 了 好 多 车", None),  # the wing alone is no place to send anyone
+])
+def test_a_wing_without_a_number_keeps_its_room_or_floor_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

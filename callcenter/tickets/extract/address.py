@@ -57,6 +57,7 @@ from callcenter.tickets.extract.address_places import (
     ROW,
     ROW_ALONE,
     SHOP,
+    WING,
     YARD,
     ZONE_HOUSE,
     common_place,
@@ -68,6 +69,7 @@ from callcenter.tickets.extract.address_places import (
     read_parking,
     read_row,
     read_shop,
+    read_wing,
     read_yard,
     read_zone_house,
 )
@@ -94,7 +96,8 @@ _FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], Address | No
     (LANE, lambda m, _: read_lane(m)), (HOUSE, lambda m, _: read_house(m)), (YARD, lambda m, _: read_yard(m)),
     (SHOP, lambda m, _: read_shop(m)), (ZONE_HOUSE, lambda m, _: read_zone_house(m)),
     (FLOOR_AND_DOOR, lambda m, _: read_floor_and_door(m)),
-    (PARKING, lambda m, _: read_parking(m)), (ROW_ALONE, lambda m, _: read_row(m)),
+    (PARKING, lambda m, _: read_parking(m)), (WING, lambda m, _: read_wing(m)),
+    (ROW_ALONE, lambda m, _: read_row(m)),
     (LANE_ALONE, lambda m, _: read_lane_alone(m)),
 )
 

@@ -1,8 +1,8 @@
-"""R4: the places that are not a numbered building's flat: houses in rows or a village's groups
-(2区4排7号, 3组21号), shops (东区商铺118号, 门市6号), courtyards (3号院5号), villas in a zone or a
-terrace (C区15号, 联排12号), a flat by floor and door in a building without a number (12楼5号),
-lane houses (230弄12号301), parking spaces (负2楼156号车位); and, where no place is named, a
-common place (地下二层, 车库, B区) or a part of the estate the caller calls theirs (我们五区, 三期的).
+"""R4: the places that are not a numbered building's flat: houses in rows or a village's groups (2区4排7号,
+3组21号), shops (东区商铺118号, 门市6号), courtyards (3号院5号), villas in a zone or a terrace (C区15号,
+联排12号), a flat by floor and door in a building without a number (12楼5号), lane houses (230弄12号301),
+parking spaces (负2楼156号车位), a wing without a number (裙楼106); and, where no place is named, a common
+place (地下二层, 车库, B区) or a part of the estate the caller calls theirs (我们五区, 三期的).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from callcenter.tickets.extract.address_numbers import (
     NOT_ROOM,
     estate_part,
     estate_prefix,
+    room_after_floor,
     room_number,
     small_number,
 )
@@ -74,6 +75,10 @@ PARKING = re.compile(rf"(?P<first>车位(?:是|在)?)?"
                      rf"(?P<garage>地下车库|车库)){_PARKING_AREA}"
                      rf"(?:(?P<pre>[^|]{{0,4}}?车位)(?:是)?(?P<space>{NUMERAL})号|"
                      rf"(?P<space2>{NUMERAL})号车位|(?P<space3>{NUMERAL})号(?!楼|梯|电梯))")
+# A wing of a building that has no number of its own (the podium of office towers, an annex): the wing
+# and its room (裙楼幺零六, 裙楼一层幺幺五 → 裙楼115) or its floor (裙楼二层 → 裙楼2层).
+WING = re.compile(rf"(?P<wing>裙楼|副楼|配楼|附楼)的?(?:(?P<fl>{NUMERAL})(?:楼|层))?{GAP}"
+                  rf"(?:(?P<room>{NUMERAL}){NOT_ROOM})?")
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
@@ -165,6 +170,15 @@ def read_row(match: re.Match[str]) -> Address | None:
         return Address(f"{row}{match.group('rw')}", "", None, None, area)
     number = small_number(house)
     return Address(f"{row}{match.group('rw')}{number}", "号", None, None, area) if number else None
+
+
+def read_wing(match: re.Match[str]) -> Address | None:
+    said_floor, said_room = match.group("fl"), match.group("room")
+    floor = small_number(said_floor) if said_floor else None
+    room = room_after_floor(said_floor, said_room) if floor else room_number(said_room)
+    if not (room or floor):
+        return None
+    return Address(match.group("wing"), "", None, room, floor=None if room else floor)
 
 
 def own_part(text: str) -> str | None:
