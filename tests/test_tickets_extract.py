@@ -1111,6 +1111,16 @@ def test_a_wing_without_a_number_keeps_its_room_or_floor_r4(text: str, address: 
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 是 C 座 二十 层 一 家 律所 的 前台 空调 不 制冷", "C座20层"),  # 一家: no room on the floor
+    ("C 座 二十 层 两 个 灯 坏 了", "C座20层"),
+    ("C 座 二十 层 二 零 零 八 的 空调 不 制冷", "C座2008"),  # a room on it
+])
+def test_a_towers_floor_is_kept_before_a_number_that_is_no_room_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -179,7 +179,10 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
                 or f"{side.group('side') if side else match.group('ld_side')}户")
         room = f"{floor_number}楼{said}" if floor_number else None
     room = _corrected_room(after) or room
-    floor = small_number(match.group("floor")) if kind == "座" else None
+    # a tower's floor said with 层, alone or before a number that is no room on it (B座十五层一家公司)
+    floor_said = match.group("floor") or (match.group("fl") if room is None and match.group("fl")
+                                          and text[match.end("fl")] == "层" else None)
+    floor = small_number(floor_said) if kind == "座" else None
     if kind == "座" and not letter and not (unit or room or floor) \
             and not re.match(r"的|\||$", after) and not _PLACE_BEFORE.search(text[:match.start()]):
         return None  # 五座一七零六 is a tower and a room, 九座的 / 在三座 a tower; 一座桥 is a count
