@@ -1121,6 +1121,16 @@ def test_a_towers_floor_is_kept_before_a_number_that_is_no_room_r4(text: str, ad
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("我 的 车位 B 座 负 一 层 二 零 九 号 总 被 人 占", "B座负1层209号车位"),  # the tower it is under
+    ("五 栋 负 二 楼 三 十 六 号 车位 积水 了", "5栋负2楼36号车位"),
+    ("负 二 层 五 号 车位 被 占 了", "负2层5号车位"),
+])
+def test_a_parking_space_keeps_the_tower_it_is_under_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -1,8 +1,9 @@
 """R4: the places that are not a numbered building's flat: houses in rows or a village's groups (2区4排7号,
 3组21号), shops (东区商铺118号, 门市6号), courtyards (3号院5号), villas in a zone or a terrace (C区15号,
 联排12号), a flat by floor and door in a building without a number (12楼5号), lane houses (230弄12号301),
-parking spaces (负2楼156号车位), a wing without a number (裙楼106); and, where no place is named, a common
-place (地下二层, 车库, B区) or a part of the estate the caller calls theirs (我们五区, 三期的).
+parking spaces (负2楼156号车位, under a tower 3座负2楼107号车位), a wing without a number (裙楼106); and,
+where no place is named, a common place (地下二层, 车库, B区) or a part of the estate the caller calls
+theirs (我们五区, 三期的).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄巷排])(?P<n>{NUMERAL})�
 # 负1层A区208号车位), 车位 may come first (车位是负一层 …).
 _PARKING_AREA = r"(?:的)?(?:(?P<area>(?<![A-Za-z])[A-Za-z]|[东西南北])区)?(?:的)?"
 PARKING = re.compile(rf"(?P<first>车位(?:是|在)?)?"
+                     rf"(?:(?P<tower>(?<![A-Za-z])[A-Za-z]|{NUMERAL})(?P<tw>座|栋|号楼)的?)?"
                      rf"(?:(?:负|地下|(?<![A-Za-z])[Bb])(?P<n>[{NUMERAL_CHARS}]{{1,2}})(?P<w>楼|层)|"
                      rf"(?P<garage>地下车库|车库)){_PARKING_AREA}"
                      rf"(?:(?P<pre>[^|]{{0,4}}?车位)(?:是)?(?P<space>{NUMERAL})号|"
@@ -154,12 +156,23 @@ def read_parking(match: re.Match[str]) -> Address | None:
         return None  # 负一楼 三号电梯 / 负二层 五号: a space only when 车位 is said
     space = small_number(match.group("space") or match.group("space2") or match.group("space3"))
     area = f"{match.group('area').upper()}区" if match.group("area") else ""
-    if match.group("garage"):
-        return Address(f"{match.group('garage')}{area}{space}号车位", "", None, None) if space else None
-    level = small_number(match.group("n"))
-    if level is None or space is None or len(level) > 1:
+    tower = _tower(match.group("tower"))
+    if space is None or tower is None:
         return None
-    return Address(f"负{level}{match.group('w')}{area}{space}号车位", "", None, None)
+    under = f"{tower}{match.group('tw')}" if tower else ""  # 三座负二楼一零七号: the tower it is under
+    if match.group("garage"):
+        return Address(f"{match.group('garage')}{area}{space}号车位", "", None, None, under)
+    level = small_number(match.group("n"))
+    if level is None or len(level) > 1:
+        return None
+    return Address(f"负{level}{match.group('w')}{area}{space}号车位", "", None, None, under)
+
+
+def _tower(said: str | None) -> str | None:
+    """A → A, 三 → 3, not said → ''; None if the numeral is no building's number."""
+    if not said:
+        return ""
+    return said.upper() if said.isascii() and said.isalpha() else small_number(said)
 
 
 def read_row(match: re.Match[str]) -> Address | None:
