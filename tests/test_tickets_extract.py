@@ -1131,6 +1131,16 @@ def test_a_parking_space_keeps_the_tower_it_is_under_r4(text: str, address: str)
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("快 来 人 我 被 困 在 康宁 公寓 三 号 电梯 里 了", "3号电梯"),  # no building named: the lift (R19)
+    ("五 号 电梯 这 两 天 老是 响", None),  # not an emergency: no place to send help to
+    ("快 来 人 我 被 关 在 四 座 二 号 电梯 里 了", "4座"),  # a tower before its lift is a tower
+])
+def test_a_numbered_lift_is_where_help_goes_without_a_building_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -14,9 +14,9 @@ in a zone (``C区15号``). Where flats have no numbers a flat is its floor and i
 (``5号楼3门3楼东户``) or the hand its door is on (``2幢2单元3楼右``); in a building of one name, its floor
 and door (``12楼5号``) or its room said after the name or twice (``508``). A floor said alone is not kept:
 most labels leave it out. A caller who names no building may name a common place (``地下二层``,
-``2期负一层车库``) or only an area (``B区``): kept for an emergency (R19), where it is where help goes; a
-place named in passing in any other call is not the caller's address, but a part the caller calls theirs is
-(``3期``, ``6排``).
+``2期负一层车库``, ``2号电梯``) or only an area (``B区``): kept for an emergency (R19), where it is where
+help goes; a place named in passing in any other call is not the caller's address, but a part the caller
+calls theirs is (``3期``, ``6排``).
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is

@@ -184,8 +184,9 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
                                           and text[match.end("fl")] == "层" else None)
     floor = small_number(floor_said) if kind == "座" else None
     if kind == "座" and not letter and not (unit or room or floor) \
-            and not re.match(r"的|\||$", after) and not _PLACE_BEFORE.search(text[:match.start()]):
-        return None  # 五座一七零六 is a tower and a room, 九座的 / 在三座 a tower; 一座桥 is a count
+            and not re.match(rf"的|\||$|{NUMERAL}号电?梯", text[match.end("kind"):]) \
+            and not _PLACE_BEFORE.search(text[:match.start()]):
+        return None  # 五座一七零六: tower and room; 九座的, 在三座, 二座三号电梯: a tower; 一座桥: a count
     return Address(building, kind, unit, room, prefix, unit_word, floor)
 
 

@@ -2,8 +2,8 @@
 3组21号), shops (东区商铺118号, 门市6号), courtyards (3号院5号), villas in a zone or a terrace (C区15号,
 联排12号), a flat by floor and door in a building without a number (12楼5号), lane houses (230弄12号301),
 parking spaces (负2楼156号车位, under a tower 3座负2楼107号车位), a wing without a number (裙楼106); and,
-where no place is named, a common place (地下二层, 车库, B区) or a part of the estate the caller calls
-theirs (我们五区, 三期的).
+where no place is named, a common place (地下二层, 车库, 2号电梯, B区) or a part of the estate the caller
+calls theirs (我们五区, 三期的).
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ WING = re.compile(rf"(?P<wing>裙楼|副楼|配楼|附楼)的?(?:(?P<fl>{NUMERAL
 # A common place when no building is named: a basement level, the garage.
 PLACE = re.compile(rf"(?:(?P<phase>{NUMERAL})期)?"
                    rf"(?P<place>(?:地下|负)[{NUMERAL_CHARS}]{{1,2}}层(?:车库)?|地下车库)")
+# A numbered lift in a block of one building (康乐公寓二号电梯 停在三楼): where help goes when no
+# building is named.
+LIFT = re.compile(rf"(?<![{NUMERAL_CHARS}])(?P<n>{NUMERAL})号(?P<w>电梯|梯(?![子坎]))")
 AREA = re.compile(rf"(?P<area>(?<![A-Za-z])[A-Za-z]|(?<![{NUMERAL_CHARS}])[一二三四五六七八九十])区")
 # A phase, an area or a row of houses said as the caller's own (我们五区, 你们二区, 俺是六排的, 姓卢
 # 三期的), in any call; read on the caller's words as Mandarin (dialect.mandarin: 俺, 额 → 我).
@@ -209,11 +212,16 @@ def own_part(text: str) -> str | None:
 
 
 def common_place(text: str) -> str | None:
-    """A basement level or the garage (地下二层, 2期负一层车库), else an area alone (B区)."""
+    """A basement level or the garage (地下二层, 2期负一层车库), a numbered lift (2号电梯), else an
+    area alone (B区)."""
     place = PLACE.search(text)
     if place:
         phase = small_number(place.group("phase")) if place.group("phase") else None
         return f"{phase + '期' if phase else ''}{place.group('place')}"
+    for lift in LIFT.finditer(text):
+        number = small_number(lift.group("n"))
+        if number:
+            return f"{number}号{lift.group('w')}"
     area = AREA.search(text)
     if area:
         name = area.group("area")
