@@ -1141,6 +1141,16 @@ def test_a_numbered_lift_is_where_help_goes_without_a_building_r4(text: str, add
 
 
 @pytest.mark.parametrize(("text", "address"), [
+    ("保安 小伙 陪 着 老人 一 栋 一 栋 地 找 家 我 想 表扬 他", None),  # building by building
+    ("物业 的 人 一 幢 楼 一 幢 楼 地 敲 门 通知 停水", None),
+    ("我 住 一 栋 一 单元 三 零 二 水管 漏 了", "1栋1单元302"),  # building 1, unit 1
+])
+def test_buildings_gone_through_one_by_one_are_no_address_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
     ("我 住 北 院 十二 号 楼 三 单元 四 零 二", "北院12号楼3单元402"),  # each yard numbers its buildings
     ("西 院 六 号 楼 的 路灯 坏 了", "西院6号楼"),
     ("在 医院 附近 的 三 号 楼 二 单元 一 零 一", "3号楼2单元101"),  # a hospital is no yard

@@ -137,6 +137,8 @@ def _corrected_room(after: str) -> str | None:
     return room_number(match.group("room")) if match else None
 
 
+# Buildings gone through one by one (一栋楼一栋楼地找, 一幢一幢问) are counted, not named.
+_ONE_BY_ONE = re.compile(rf"一(?P<w>{_KIND})楼?一(?P=w)楼?")
 # Words before a bare tower number that make it a place: 在三座, 住五座, 我是二座 (not 是一座桥).
 _PLACE_BEFORE = re.compile(r"(?:在|住|我是|我们|咱们)$")
 
@@ -155,7 +157,7 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
     spoken = raw[len(letter):]
     after_mobile = re.fullmatch(rf"{_MOBILE_RUN}(?P<n>{_SPELLED}{{1,2}})", spoken)
     number = small_number(after_mobile.group("n") if after_mobile else spoken) if spoken else ""
-    if number is None:
+    if number is None or any(m.start() <= match.start() < m.end() for m in _ONE_BY_ONE.finditer(text)):
         return None
     building = letter + number
     unit = numeral_value(match.group("u") or "") or None
