@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import classify
 from callcenter.tickets.extract.name import extract_name
 from callcenter.tickets.extract.phone import extract_phone
@@ -59,8 +60,11 @@ class TicketDraft:
 
 
 def extract(transcript: Transcript, centre_name: str | None = None,
-            category: str | None = None, learned_urgency: bool = True) -> Extraction:
+            category: str | None = None, learned_urgency: bool = True,
+            forms: AddressForms | None = None) -> Extraction:
     """``category``: the kind of matter when a model (or the agent) already decided it; else the rules'.
+    ``forms``: the centre's own forms of address (address_learned.py), learned with its model: the
+    rules' address, completed or found by them.
     Urgent (R19) when the cue rules name a danger or the learned signal suspects one (urgent_model.py);
     the category and the address read the rules' dangers only. ``learned_urgency=False`` where the
     urgent flag is not used (the live form's fields): the rules' dangers alone, no model run."""
@@ -69,6 +73,8 @@ def extract(transcript: Transcript, centre_name: str | None = None,
     category = category or classify(transcript, bool(named))
     urgent = bool(emergency)
     address = extract_address(transcript, bool(named))
+    if forms:
+        address = forms.complete(transcript, address)
     return Extraction(
         id=transcript.id,
         category=category,

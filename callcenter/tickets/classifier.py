@@ -3,7 +3,9 @@ keyword rules' verdict and cue counts can be extra features; the dev split chose
 holds calls in other people's words), in a linear model (logistic regression). It is fitted on
 labeled calls: the shipped train and dev splits, then a layer on the centre's own confirmed and
 corrected tickets. Each prediction carries its probability; below the model's
-threshold the desk shows the two likeliest kinds and asks the agent.
+threshold the desk shows the two likeliest kinds and asks the agent. A model fitted with the
+centre's examples also carries the forms of address learned from them (R4,
+extract/address_learned.py), so that a stored version holds both.
 
 An emergency stays a repair (R19), whatever the model says. scikit-learn is imported only when a
 model is fitted or used, so the rest of the command line starts without it."""
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from callcenter.tickets.centre_layer import CentreLayer, log_probabilities
+from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import CATEGORIES, classify, scores
 from callcenter.tickets.splits import labeled as labeled  # the shipped splits' home; re-exported
 from callcenter.tickets.splits import shipped as shipped
@@ -63,7 +66,7 @@ class Prediction:
 class CategoryModel:
     def __init__(self, settings: Settings, caller_vec: Any, agent_vec: Any, model: Any,
                  threshold: float, examples: int, memory: Sequence[tuple[str, str]] = (),
-                 centre: CentreLayer | None = None) -> None:
+                 centre: CentreLayer | None = None, address_forms: AddressForms | None = None) -> None:
         self.settings = settings
         self._caller_vec = caller_vec
         self._agent_vec = agent_vec
@@ -73,6 +76,8 @@ class CategoryModel:
         self.memory = list(memory)  # the centre's own examples: (caller's words, category)
         self._memory_matrix: Any = None
         self.centre = centre  # fitted on the centre's own examples, stacked on this model
+        # the centre's own forms of address (R4), learned and versioned with this model
+        self.address_forms = address_forms or AddressForms()
 
     @classmethod
     def fit(cls, transcripts: Sequence[Transcript], settings: Settings = Settings(),
@@ -109,7 +114,13 @@ class CategoryModel:
                                 self._common_ngrams())
         return CategoryModel(self.settings, self._caller_vec, self._agent_vec, self._model, self.threshold,
                              self.examples + len(centre),
-                             [(t.words("caller"), str(t.labels["category"])) for t in centre], layer)
+                             [(t.words("caller"), str(t.labels["category"])) for t in centre], layer,
+                             self.address_forms)
+
+    def with_address_forms(self, forms: AddressForms) -> CategoryModel:
+        """This model carrying the centre's forms of address, so that a version holds both."""
+        return CategoryModel(self.settings, self._caller_vec, self._agent_vec, self._model, self.threshold,
+                             self.examples, self.memory, self.centre, forms)
 
     def _common_ngrams(self) -> frozenset[str]:
         """The caller's n-grams in more than settings.centre_common of the calls this model was
@@ -209,6 +220,7 @@ class CategoryModel:
             "coef": self._model.coef_.tolist(), "intercept": self._model.intercept_.tolist(),
             "memory": [list(pair) for pair in self.memory],
             "centre": None if self.centre is None else self.centre.as_json(),
+            "address_forms": self.address_forms.as_json(),
         }, ensure_ascii=False).encode("utf-8")
 
     @staticmethod
@@ -239,8 +251,9 @@ class CategoryModel:
             model.n_features_in_ = model.coef_.shape[1]
             memory = [(str(text), str(category)) for text, category in data.get("memory", [])]
             centre = None if data.get("centre") is None else CentreLayer.from_json(data["centre"])
+            forms = AddressForms.from_json(data.get("address_forms", []))
             return CategoryModel(settings, vectorizer(data["caller"]), vectorizer(data["agent"]), model,
-                                 float(data["threshold"]), int(data["examples"]), memory, centre)
+                                 float(data["threshold"]), int(data["examples"]), memory, centre, forms)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"the stored category model cannot be read ({exc}); run `callcenter tickets "
                              "refit`") from None

@@ -44,7 +44,8 @@ def from_transcript(
     """Print one JSON object per call: id, category, urgent, caller_name, address, phone,
     preferred_time, greeting_ok, apology_given, forbidden_phrases, closing_ok, then the category's
     confidence, the two likeliest categories and whether the agent should be asked (ask_agent).
-    The category comes from the centre's current model (see `tickets learn`)."""
+    The category comes from the centre's current model (see `tickets learn`), and the address
+    also from the centre's own forms of address learned with it."""
     from callcenter.tickets.models import current_model
 
     _readable(file)
@@ -56,7 +57,7 @@ def from_transcript(
             typer.echo(f"error: {item}", err=True)
             continue
         prediction = model.predict(item, bool(emergency_kinds(item)))
-        record = extract(item, centre, prediction.category).as_json()
+        record = extract(item, centre, prediction.category, forms=model.address_forms).as_json()
         record |= {"category_confidence": round(prediction.confidence, 3),
                    "category_top_two": [c for c, _ in prediction.top_two], "ask_agent": prediction.ask_agent}
         typer.echo(json.dumps(record, ensure_ascii=False))
@@ -105,7 +106,8 @@ def evaluate(
                                               "labels object)")],
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     rules_only: Annotated[bool, typer.Option("--rules-only", help="the category from the keyword rules, "
-                                                                  "not the centre's model")] = False,
+                                                                  "not the centre's model, and the "
+                                                                  "address from the rules alone")] = False,
 ) -> None:
     """Category macro-F1 and per class, urgent recall and false alarms, phone/address/name exact,
     forbidden-phrase precision and recall, on labeled transcripts."""
@@ -122,7 +124,8 @@ def evaluate(
         from callcenter.tickets.models import current_model
 
         model = current_model()
-        result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category)
+        result = score(calls, lambda t: model.predict(t, bool(emergency_kinds(t))).category,
+                       model.address_forms)
     report = result.as_json()
     typer.echo(json.dumps(report, ensure_ascii=False, indent=1) if output == "json" else _table(report))
 

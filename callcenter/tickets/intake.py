@@ -62,8 +62,9 @@ def same_matter(ticket: Ticket, extraction: Extraction, transcript: Transcript, 
 def ingest(session: Session, hotline: Hotline, turns: list[Turn] | tuple[Turn, ...], facts: CallFacts,
            now: dt.datetime, transcript_id: str = "") -> IntakeResult:
     transcript = Transcript(id=transcript_id or str(facts.call_id), turns=tuple(turns), caller=facts.caller)
-    prediction = model_for(session).predict(transcript, bool(emergency_kinds(transcript)))
-    extraction = extract(transcript, hotline.centre.name, prediction.category)
+    model = model_for(session)
+    prediction = model.predict(transcript, bool(emergency_kinds(transcript)))
+    extraction = extract(transcript, hotline.centre.name, prediction.category, forms=model.address_forms)
     existing = service.tickets_of_call(session, facts.call_id) if facts.call_id is not None else []
     history = caller_history(session, facts.caller) if facts.caller else None
     ticket_draft = draft(extraction, facts.caller, history)

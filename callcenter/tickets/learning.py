@@ -1,8 +1,10 @@
 """R5 learned from the centre's own agents: every category an agent confirms or corrects at the
 desk, and every labeled call `tickets learn` adds, is a labeled example in the database. A refit
-stacks a layer fitted on the centre's examples on the shipped model, scores it on the shipped test split, and
-becomes the active version only if it scores no worse than the active one (else it is kept as
-refused). `tickets from-transcript` and the desk use the active version."""
+stacks a layer fitted on the centre's examples on the shipped model, and learns the centre's own
+forms of address from their labeled addresses (R4, extract/address_learned.py); it scores both on
+the shipped test split, and becomes the active version only if neither the category's macro-F1
+nor the address's exact share is below the active one's (else it is kept as refused).
+`tickets from-transcript`, `tickets evaluate` and the desk use the active version."""
 
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from callcenter.db.models.speech import Transcript as StoredTranscript
 from callcenter.db.models.tickets import CategoryExample, CategoryModelVersion, Ticket
+from callcenter.tickets.builder import extract
 from callcenter.tickets.classifier import CategoryModel, Settings, choose_threshold, shipped
+from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import CATEGORIES
 from callcenter.tickets.extract.urgent import emergency_kinds
-from callcenter.tickets.scoring import macro_f1
+from callcenter.tickets.scoring import address_exact, macro_f1
 from callcenter.tickets.transcript import Transcript, parse_record
 
 
@@ -99,14 +103,22 @@ def score_on_test(model: CategoryModel, test: Sequence[Transcript]) -> float:
     return f1
 
 
+def address_on_test(forms: AddressForms, test: Sequence[Transcript]) -> float:
+    """The test split's address exact with the centre's forms beside the rules."""
+    return address_exact((extract(t, learned_urgency=False, forms=forms).address, t.labels.get("address"))
+                         for t in test)
+
+
 def fit_with(centre: Sequence[Transcript], settings: Settings | None = None) -> CategoryModel:
     """The shipped model (train + dev) with a layer fitted on the centre's examples stacked on it
     (centre_layer.py); the centre's are also remembered (a call like one of them takes its
-    category). The threshold is chosen again on dev, for the train-only model with the same layer."""
+    category), and their addresses' forms learned. The threshold is chosen again on dev, for the
+    train-only model with the same layer."""
     settings = settings or Settings()
     train, dev = shipped("train"), shipped("dev")
     threshold = choose_threshold(CategoryModel.fit(train, settings).with_centre(centre), dev)
-    return CategoryModel.fit([*train, *dev], settings, threshold).with_centre(centre)
+    return (CategoryModel.fit([*train, *dev], settings, threshold).with_centre(centre)
+            .with_address_forms(AddressForms.learn(centre)))
 
 
 def active_version(session: Session) -> CategoryModelVersion | None:
@@ -119,21 +131,34 @@ def active_model(session: Session) -> CategoryModel | None:
     return CategoryModel.loads(version.blob) if version is not None and version.blob else None
 
 
+def _active_forms(session: Session) -> AddressForms:
+    """The active version's forms of address; none (the rules alone) without a readable one."""
+    try:
+        model = active_model(session)
+    except ValueError:
+        return AddressForms()
+    return model.address_forms if model is not None else AddressForms()
+
+
 def refit(session: Session, now: dt.datetime) -> CategoryModelVersion:
     """A new version from the shipped and the centre's examples; refused (kept, inactive, without
     a model) when it scores worse on the shipped test split than the active version, or than the
-    shipped model when there is none yet."""
+    shipped model when there is none yet: in the category's macro-F1, or in the address's exact
+    share (the active version's forms beside the rules, or the rules alone)."""
     centre = centre_examples(session)
     test = shipped("test")
     model = fit_with(centre)
     score = score_on_test(model, test)
     current = active_version(session)
     baseline = current.test_macro_f1 if current is not None else score_on_test(fit_with([]), test)
+    address, address_baseline = (address_on_test(forms, test) for forms in
+                                 (model.address_forms, _active_forms(session)))
     version = CategoryModelVersion(created_at=now, examples=model.examples, centre_examples=len(centre),
                                    test_macro_f1=score)
-    if score < baseline:
-        version.refused = (f"test split macro-F1 {score:.4f} below the active model's {baseline:.4f}; "
-                           "the active model stays")
+    worse = [f"{name} {new:.4f} below the active model's {old:.4f}" for name, new, old in
+             (("macro-F1", score, baseline), ("address exact", address, address_baseline)) if new < old]
+    if worse:
+        version.refused = f"test split {' and '.join(worse)}; the active model stays"
     else:
         version.active, version.blob = True, model.dumps()
         if current is not None:

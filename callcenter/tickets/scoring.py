@@ -13,6 +13,7 @@ from typing import Any
 
 from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.address_label import address_label
+from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import CATEGORIES
 from callcenter.tickets.extract.name import name_label
 from callcenter.tickets.forbidden import phrase_name
@@ -77,6 +78,12 @@ def _pr(pairs: list[tuple[Any, Any]], positive: Callable[[Any], bool]) -> dict[s
             "exact": _ratio(sum(1 for got, want in pairs if got == want), len(pairs))}
 
 
+def address_exact(pairs: Iterable[tuple[str | None, str | None]]) -> float:
+    """The share of (extracted, labeled) addresses that are the same in their normal form."""
+    rows = [(_field("address", got), _field("address", want)) for got, want in pairs]
+    return _ratio(sum(1 for got, want in rows if got == want), len(rows))
+
+
 def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, dict[str, float]]]:
     per_class: dict[str, dict[str, float]] = {}
     for cls in CATEGORIES:
@@ -93,8 +100,9 @@ def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, dict[str, f
 
 
 def score(transcripts: Iterable[Transcript],
-          classify: Callable[[Transcript], str] | None = None) -> Scores:
-    rows = [(t, extract(t).as_json()) for t in transcripts]
+          classify: Callable[[Transcript], str] | None = None, forms: AddressForms | None = None) -> Scores:
+    """``classify``: the category model's; ``forms``: the centre's forms of address learned with it."""
+    rows = [(t, extract(t, forms=forms).as_json()) for t in transcripts]
     result = Scores(count=len(rows))
     categories = [(classify(t) if classify else got["category"], t.labels["category"]) for t, got in rows]
     result.category_macro_f1, result.category_per_class = macro_f1(categories)
