@@ -1,5 +1,6 @@
 """The learned ticket category (issue 15): classification time per call, refit time for 10,000
-examples, the learning curve from a centre's own labeled calls, and every ticket field under
+examples, the learning curve from a centre's own labeled calls (the category, and the address and
+name with the forms of address learned beside it), and every ticket field under
 simulated recogniser errors (0/10/20/30 % CER) on the shipped test split and the hand-written
 sets that judge (handwritten18/19; handwritten4–17 judged once and are now fitted on, see
 tests/data/transcripts/split.py).
@@ -23,7 +24,7 @@ from typing import Any
 from callcenter.tickets.classifier import CategoryModel, Settings, shipped
 from callcenter.tickets.extract.urgent import emergency_kinds
 from callcenter.tickets.learning import fit_with
-from callcenter.tickets.scoring import load, macro_f1, score
+from callcenter.tickets.scoring import load, score
 from callcenter.tickets.transcript import Transcript
 from tests.support.recogniser_errors import Homophones, char_error_rate, degrade
 
@@ -31,11 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "ticket_category.json"
 JUDGES = {name: ROOT / "tests" / "data" / "transcripts" / f"{name}.jsonl"
           for name in ("handwritten18", "handwritten19")}
-
-
-def _f1(model: CategoryModel, calls: Sequence[Transcript]) -> float:
-    predictions = model.predict_many(calls, [bool(emergency_kinds(t)) for t in calls])
-    return macro_f1([(p.category, t.labels["category"]) for p, t in zip(predictions, calls, strict=True)])[0]
 
 
 def _fields(model: CategoryModel, calls: Sequence[Transcript]) -> dict[str, Any]:
@@ -51,25 +47,40 @@ def _fields(model: CategoryModel, calls: Sequence[Transcript]) -> dict[str, Any]
 ORDERS = 5  # random orders of each set's calls for the learning curve
 
 
+def _learned_scores(model: CategoryModel, held: Sequence[Transcript]) -> dict[str, float]:
+    """The other half's category macro-F1, and its address and name exact with the model's forms
+    of address (learned with it) beside the rules."""
+    predictions = model.predict_many(held, [bool(emergency_kinds(t)) for t in held])
+    category = {t.id: p.category for p, t in zip(predictions, held, strict=True)}
+    result = score(held, lambda t: category[t.id], model.address_forms).as_json()
+    return {"category_macro_f1": result["category_macro_f1"],
+            "address_exact": result["fields"]["address"]["exact"],
+            "caller_name_exact": result["fields"]["caller_name"]["exact"]}
+
+
 def learning_curve(judges: dict[str, list[Transcript]]) -> dict[str, Any]:
     """For each judging set: in each of several random orders, learn from the first half's first
-    0/10/20/40 calls (as the centre's examples), score the second half, never learned."""
+    0/10/20/40 calls (as the centre's examples), score the second half, never learned: the
+    category's macro-F1 (curve), the address's and the name's exact share."""
     import statistics
 
     result: dict[str, Any] = {}
     for name, calls in judges.items():
-        runs: dict[int, list[float]] = {}
+        runs: dict[str, dict[int, list[float]]] = {}
         for order in range(ORDERS):
             shuffled = list(calls)
             random.Random(order).shuffle(shuffled)
             learned, held = shuffled[:len(calls) // 2], shuffled[len(calls) // 2:]
             for n in (0, 10, 20, 40):
-                runs.setdefault(n, []).append(_f1(fit_with(learned[:n]), held))
-        curve = {str(n): {"mean": round(statistics.mean(v), 3), "spread": round(statistics.pstdev(v), 3),
-                          "runs": [round(x, 3) for x in v]} for n, v in runs.items()}
-        print(f"{name}: other half macro-F1 after learning " + ", ".join(
-            f"{n}: {c['mean']:.3f} ± {c['spread']:.3f}" for n, c in curve.items()), flush=True)
-        result[name] = {"orders": ORDERS, "scored_on": len(calls) - len(calls) // 2, "curve": curve}
+                for measure, value in _learned_scores(fit_with(learned[:n]), held).items():
+                    runs.setdefault(measure, {}).setdefault(n, []).append(value)
+        result[name] = {"orders": ORDERS, "scored_on": len(calls) - len(calls) // 2}
+        for measure, by_n in runs.items():
+            curve = {str(n): {"mean": round(statistics.mean(v), 3), "spread": round(statistics.pstdev(v), 3),
+                              "runs": [round(x, 3) for x in v]} for n, v in by_n.items()}
+            print(f"{name}: other half {measure} after learning " + ", ".join(
+                f"{n}: {c['mean']:.3f} ± {c['spread']:.3f}" for n, c in curve.items()), flush=True)
+            result[name]["curve" if measure == "category_macro_f1" else measure] = curve
     return result
 
 
