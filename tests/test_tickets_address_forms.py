@@ -1,9 +1,10 @@
-"""R4 learned from the centre: every estate says its flats in its own words (buildings 甲 and 乙,
-甲2楼1门301), which the shipped rules do not know. `tickets learn` of a few of the centre's labeled
-calls teaches their forms with the category model; a new call's address then comes out whole,
-where the rules found none or only part of it. A label the caller never said teaches nothing, a
-form never replaces a fuller address the rules found, the forms are kept with the model's version,
-and a refit whose forms would make the shipped test split's addresses worse is refused."""
+"""R4 learned from the centre: every estate says its flats in its own words (a hillside estate's
+terraces and stairs, 2台1梯301), which the shipped rules do not know. `tickets learn` of a few of
+the centre's labeled calls teaches their forms with the category model; a new call's address then
+comes out whole, where the rules found none or only part of it. A label the caller never said
+teaches nothing, a form never replaces a fuller address the rules found, the forms are kept with
+the model's version, and a refit whose forms would make the shipped test split's addresses worse
+is refused."""
 
 from __future__ import annotations
 
@@ -44,15 +45,15 @@ def _transcript(record: dict[str, object]) -> Transcript:
 
 # The centre's agents wrote these down; the callers said their flats in the estate's own words.
 LABELED = [
-    _call("e1", ["喂 你好 我 住 甲 二 楼 一 门 三 零 一 卫生间 的 水箱 一直 漏 水",
-                 "我 姓 蔡 电话 幺 三 三 六 六 二 幺 五 八 四 零"], "甲2楼1门301"),
-    _call("e2", ["你好 我 是 乙 三 楼 二 门 五 零 二 的 想 问 一下 今年 物业费 怎么 交",
-                 "我 姓 欧阳 电话 幺 三 九 零 一 二 三 四 五 六 七"], "乙3楼2门502", "billing"),
-    _call("e3", ["我 家 在 甲 四 楼 三 门 幺 零 二 楼道 灯 黑 了 好 几 天 了",
-                 "姓 杜 电话 幺 五 八 二 二 三 三 四 四 五 五"], "甲4楼3门102"),
+    _call("e1", ["喂 你好 我 住 二 台 一 梯 三 零 一 卫生间 的 水箱 一直 漏 水",
+                 "我 姓 蔡 电话 幺 三 三 六 六 二 幺 五 八 四 零"], "2台1梯301"),
+    _call("e2", ["你好 我 是 三 台 二 梯 五 零 二 的 想 问 一下 今年 物业费 怎么 交",
+                 "我 姓 欧阳 电话 幺 三 九 零 一 二 三 四 五 六 七"], "3台2梯502", "billing"),
+    _call("e3", ["我 家 在 四 台 三 梯 幺 零 二 楼道 灯 黑 了 好 几 天 了",
+                 "姓 杜 电话 幺 五 八 二 二 三 三 四 四 五 五"], "4台3梯102"),
 ]
-NEW_CALL = _call("n1", ["你好 我 家 在 乙 一 楼 四 门 二 零 一 厨房 的 下水 堵 了",
-                        "我 姓 聂 电话 幺 八 六 一 一 二 二 三 三 四 四"], "乙1楼4门201")
+NEW_CALL = _call("n1", ["你好 我 家 在 一 台 四 梯 二 零 一 厨房 的 下水 堵 了",
+                        "我 姓 聂 电话 幺 八 六 一 一 二 二 三 三 四 四"], "1台4梯201")
 
 
 def _jsonl(path: Path, records: list[dict[str, object]]) -> Path:
@@ -71,11 +72,11 @@ def test_after_learning_a_few_of_the_centres_calls_a_new_calls_address_is_whole_
     new = _jsonl(tmp_path / "new.jsonl", [NEW_CALL])
     before = CliRunner().invoke(app, ["from-transcript", str(new)])
     assert before.exit_code == 0, before.output
-    assert _address(before.stdout) != "乙1楼4门201"  # the shipped rules do not know 乙 buildings
+    assert _address(before.stdout) != "1台4梯201"  # the shipped rules do not know terraces and stairs
     learned = CliRunner().invoke(app, ["learn", str(_jsonl(tmp_path / "labeled.jsonl", LABELED))])
     assert learned.exit_code == 0 and "model version 1 active" in learned.stdout, learned.output
     after = CliRunner().invoke(app, ["from-transcript", str(new)])
-    assert _address(after.stdout) == "乙1楼4门201"
+    assert _address(after.stdout) == "1台4梯201"
     scored = CliRunner().invoke(app, ["evaluate", str(new), "--format", "json"])
     assert json.loads(scored.stdout)["fields"]["address"]["exact"] == 1.0
     rules_only = CliRunner().invoke(app, ["evaluate", str(new), "--format", "json", "--rules-only"])
@@ -83,21 +84,21 @@ def test_after_learning_a_few_of_the_centres_calls_a_new_calls_address_is_whole_
 
 
 def test_a_label_the_caller_never_said_teaches_nothing() -> None:
-    agent_said_it = _call("a1", ["我 家 水管 漏 了 我 是 老 住户 了"], "甲2楼1门301",
-                          agent=("您 是 甲 二 楼 一 门 三 零 一 吧",))
-    other_flat = _call("a2", ["我 住 甲 三 楼 一 门 三 零 一 水管 漏 了"], "甲2楼1门301")
+    agent_said_it = _call("a1", ["我 家 水管 漏 了 我 是 老 住户 了"], "2台1梯301",
+                          agent=("您 是 二 台 一 梯 三 零 一 吧",))
+    other_flat = _call("a2", ["我 住 三 台 一 梯 三 零 一 水管 漏 了"], "2台1梯301")
     no_word = _call("a3", ["我 住 三 零 一 水管 漏 了"], "301")
     assert AddressForms.learn([_transcript(c) for c in (agent_said_it, other_flat, no_word)]).forms == ()
-    assert AddressForms.learn([_transcript(LABELED[0])]).forms == ("甲{n}楼{n}门{n}",)
+    assert AddressForms.learn([_transcript(LABELED[0])]).forms == ("{n}台{n}梯{n}",)
 
 
 @pytest.mark.parametrize(("forms", "caller", "address"), [
     # the rules found the fuller address: a learned part of it does not replace it
     (("{n}号楼",), "我 住 十二 号楼 二 单元 五 零 二 水管 漏 了", "12号楼2单元502"),
     # another place the caller names in passing does not replace the caller's own flat
-    (("甲{n}楼",), "我 住 三 栋 二 单元 五 零 一 甲 二 楼 那边 的 车 挡 住 我 家 车库 了", "3栋2单元501"),
-    # a learned form completes what the rules found (the floor and the side of the landing)
-    (("{n}幢{n}单元{n}楼右",), "我 是 二 幢 二 单元 三 楼 右边 的 厨房 水管 漏 了", "2幢2单元3楼右"),
+    (("{n}台",), "我 住 三 栋 二 单元 五 零 一 有 辆 车 停 在 二 台 那边 挡 住 我 家 车库 了", "3栋2单元501"),
+    # a learned form completes what the rules found (the stair within the unit)
+    (("{n}幢{n}单元{n}梯",), "我 是 二 幢 二 单元 三 梯 的 厨房 水管 漏 了", "2幢2单元3梯"),
 ])
 def test_a_learned_form_completes_the_rules_address_and_never_replaces_a_fuller_one(
         forms: tuple[str, ...], caller: str, address: str) -> None:
@@ -106,7 +107,7 @@ def test_a_learned_form_completes_the_rules_address_and_never_replaces_a_fuller_
 
 
 def test_the_forms_are_kept_in_the_models_stored_version() -> None:
-    forms = AddressForms(("甲{n}楼{n}门{n}", "{A}区{n}栋{n}号铺"))
+    forms = AddressForms(("{n}台{n}梯{n}", "{A}区{n}栋{n}号铺"))
     model = shipped_model().with_address_forms(forms)
     assert CategoryModel.loads(model.dumps()).address_forms == forms
     stored = json.loads(shipped_model().dumps())
@@ -139,12 +140,12 @@ def test_the_ticket_made_after_the_call_has_the_address_in_the_centres_form(
     from callcenter.hotline import load_hotline
     from callcenter.tickets import intake
 
-    centre = shipped_model().with_address_forms(AddressForms(("乙{n}楼{n}门{n}",)))
+    centre = shipped_model().with_address_forms(AddressForms(("{n}台{n}梯{n}",)))
     monkeypatch.setattr(intake, "model_for", lambda session: centre)
     factory = make_session_factory(make_engine(database_url))
     call = _transcript(NEW_CALL)
     with unit_of_work(factory) as session:
         facts = intake.CallFacts(None, "18611223344", "101", False)
         result = intake.ingest(session, load_hotline(hotline_path), call.turns, facts, NOW)
-        assert result.ticket.address == "乙1楼4门201"
+        assert result.ticket.address == "1台4梯201"
         assert "address" not in (result.ticket.missing_fields or [])
