@@ -25,17 +25,17 @@ def ticket_change(session: Session, hotline: Hotline, action: str, ticket_id: in
     if action == "update":
         ticket = service.correct(session, hotline, ticket_id, fields, now)
         if fields.get("category"):
-            learning.remember_desk_decision(session, ticket, by, now)
+            learning.remember_desk_decision(session, ticket, by, now, address_confirmed="address" in fields)
         return ticket
     if action == "confirm":
         service.correct(session, hotline, ticket_id, fields, now)
         ticket = service.start_work(session, ticket_id, now, confirmed=True)
-        learning.remember_desk_decision(session, ticket, by, now)
+        learning.remember_desk_decision(session, ticket, by, now, address_confirmed=True)
         return ticket
     if action == "assign":
         ticket = service.correct(session, hotline, ticket_id, fields, now)
         if fields.get("category"):
-            learning.remember_desk_decision(session, ticket, by, now)
+            learning.remember_desk_decision(session, ticket, by, now, address_confirmed="address" in fields)
         return service.dispatch(session, ticket_id, now)
     if action == "close":
         return service.close(session, ticket_id, now, outcome=str(fields.get("outcome") or "").strip())

@@ -68,9 +68,12 @@ def add_labeled(session: Session, calls: Sequence[Transcript], now: dt.datetime)
     return Learned(added, known, left_out)
 
 
-def remember_desk_decision(session: Session, ticket: Ticket, agent_id: str | None, now: dt.datetime) -> bool:
+def remember_desk_decision(session: Session, ticket: Ticket, agent_id: str | None, now: dt.datetime,
+                           address_confirmed: bool = False) -> bool:
     """The agent confirmed or corrected the ticket's category: its call's transcript, so labeled,
-    is an example (the latest decision on a ticket wins). False when the call has no transcript."""
+    is an example (the latest decision on a ticket wins). When the agent also confirmed or wrote
+    the address, it is a label too, and teaches the centre's forms of address (R4; a label the
+    caller never said teaches nothing, address_learned.py). False when the call has no transcript."""
     ticket.category_choices = None  # the agent decided: nothing left to ask
     if ticket.call_id is None or ticket.category not in CATEGORIES:
         return False
@@ -79,9 +82,14 @@ def remember_desk_decision(session: Session, ticket: Ticket, agent_id: str | Non
     if stored is None or not stored.turns:
         return False
     turns = [{"speaker": t["speaker"], "text": t["text"]} for t in stored.turns]
-    record = {"id": f"ticket-{ticket.id}", "turns": turns, "labels": {"category": ticket.category}}
     key = f"desk:{ticket.id}"
     example = session.scalar(select(CategoryExample).where(CategoryExample.key == key))
+    labels: dict[str, object] = {"category": ticket.category}
+    if address_confirmed and ticket.address:
+        labels["address"] = ticket.address
+    elif example is not None and example.record.get("labels", {}).get("address"):
+        labels["address"] = example.record["labels"]["address"]  # confirmed earlier, still so
+    record = {"id": f"ticket-{ticket.id}", "turns": turns, "labels": labels}
     if example is None:
         session.add(CategoryExample(key=key, source="desk", category=ticket.category, record=record,
                                     ticket_id=ticket.id, agent_id=agent_id, created_at=now, updated_at=now))
