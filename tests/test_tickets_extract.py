@@ -1364,3 +1364,57 @@ def test_regional_none_yesterday_and_now_around_a_danger_r19(text: str, now: boo
 def test_regional_titles_the_agent_speaks_to_the_caller_by_and_a_husband_r4(
         turns: tuple[tuple[str, str], ...], name: str | None) -> None:
     assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    # the answer to the name asked, then the surname said again to spell it: the whole name
+    ((("agent", "请问 您 怎么 称呼"), ("caller", "汤 雅琴 汤 是 三 点 水 的 汤 电话 幺 三 九")), "汤雅琴"),
+    ((("agent", "您 贵 姓"), ("caller", "司徒 文 司徒 是 复姓 住 三 栋")), "司徒文"),
+    # the whole name asked for as 全名, answered with a word spelling the surname
+    ((("agent", "麻烦 说 一下 您 的 全名"), ("caller", "孔 德胜 孔子 的 孔")), "孔德胜"),
+    # 老 and the surname, then 就: a surname with no given name, the title from what the caller is
+    ((("agent", "您 怎么 称呼"), ("caller", "老 韦 就 叫 老 韦 吧 我 一 个 老头子 腿脚 不 好")), "韦先生"),
+])
+def test_a_full_name_answered_and_then_spelled_stays_whole_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("我 叫 郑 旺来 住 八 栋", "郑旺来"),  # 来 ends a given name
+    ("我 叫 常 一凡 电话 幺 三 八", "常一凡"),  # a given name beginning with 一
+    ("我 叫 郑 伟 来 问 一下 水费", "郑伟"),  # 来问: why the caller calls, not the name
+    ("我 是 郑伟 来 问 一下 水费", "郑伟"),
+    ("我 姓 钟 钟 秀 梅 在 医院 上班", "钟秀梅"),  # the name said again ends at 在
+])
+def test_given_names_with_lai_or_yi_and_the_name_said_again_up_to_a_stop_word_r4(
+        text: str, name: str | None) -> None:
+    assert extract_name(caller(text)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("agent", "您 贵 姓"), ("caller", "我 姓 普 普通 的 普"), ("agent", "普 阿姨 您 有 电话 吗")),
+     "普女士"),
+    ((("caller", "免贵 姓 岩 我 老婆 在 家"),), "岩先生"),
+    ((("agent", "您 贵 姓"), ("caller", "姓 林 树林 林"), ("agent", "林 阿姨 您 好")), "林女士"),
+    ((("agent", "您 贵 姓"), ("caller", "我 姓 段 段 誉 的 段"), ("agent", "段 先生 您 好")), "段先生"),
+    # 谢谢 阿姨 thanks the caller; no one named 谢 is spoken to
+    ((("caller", "楼道 灯 坏 了"), ("agent", "好 的 谢谢 阿姨 再见")), None),
+])
+def test_the_regions_surnames_and_a_surname_spelled_by_a_word_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("caller", "我 系 菜市场 卖 鱼 的 梁 叔 想 问 下 水费"),), "梁先生"),
+    ((("caller", "我 是 二 栋 开 小卖部 的 韦 姐 我 问 一下"), ("agent", "韦 女士 您 说")), "韦女士"),
+    ((("caller", "我 想 讲 个 事"), ("agent", "庞 伯 您 好 您 说")), "庞先生"),
+    ((("caller", "我 是 五 栋 的 罗 老师 我 老公 出差 了"),), "罗女士"),
+    # someone else's surname is not the caller's, nor is an estate's name before 的业主
+    ((("caller", "佢 讲 佢 姓 李 好 好人"), ("agent", "陈 伯 您 好")), "陈先生"),
+    ((("caller", "我 是 金桂 里 的 业主 窗户 坏 了"),), None),
+])
+def test_kin_words_of_the_south_and_who_a_surname_belongs_to_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name

@@ -48,7 +48,15 @@ CANTONESE_MRS = re.compile(rf"(?:我是|我系|是|系)(?P<s>{_SURNAME})太(?!�
 SELF_CALLED = re.compile(rf"(?:叫我|喊我)(?:老)?(?P<s>{_ANY_SURNAME})"
                          r"(?P<t>大姐|大哥|阿姨|叔叔|姐|哥|姨|叔|师傅|先生|女士|小姐)")
 _SELF_TITLES = {"大姐": "女士", "姐": "女士", "阿姨": "女士", "姨": "女士", "女士": "女士", "小姐": "女士",
-                "大哥": "先生", "哥": "先生", "叔叔": "先生", "叔": "先生", "师傅": "先生", "先生": "先生"}
+                "婶": "女士", "大哥": "先生", "哥": "先生", "叔叔": "先生", "叔": "先生", "师傅": "先生",
+                "先生": "先生", "伯": "先生", "伯伯": "先生", "阿伯": "先生"}
+# What the caller is known as, said at the end of a self-introduction (我是三栋卖菜的黄伯, 我系六号铺
+# 的蒙姐): the kin word's gender.
+SELF_KNOWN_AS = re.compile(rf"我是[^|我]{{0,16}}的(?:老)?(?P<s>{_ANY_SURNAME})"
+                           r"(?P<t>大姐|大哥|阿姨|叔叔|伯伯|阿伯|姐|哥|伯|叔|姨|婶)(?=[|，。,啊呀我想要问就]|$)")
+# A caller known by their work (我是七零二的潘老师): the surname, with no gender.
+SELF_BY_WORK = re.compile(rf"我是[^|我]{{0,16}}的(?P<s>{_ANY_SURNAME})(?:老师|医生)"
+                          r"(?=[|，。,啊呀我想要问就]|$)")
 
 
 def _named(surname: str, given: str) -> str | None:
@@ -63,7 +71,9 @@ _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上�
                "有事",
                # days in regional words: Cantonese 今日 琴日 寻日 前日 听日, Wu 今朝 明朝 昨日
                "今日", "琴日", "寻日", "前日", "听日", "今朝", "明朝", "昨日",
-               "上个", "上次", "前天", "前几")
+               "上个", "上次", "前天", "前几",
+               # 来 ends no name when the caller goes on to say why they call (张伟|来问一下)
+               "来问", "来说", "来报", "来反映", "来投诉", "来咨询", "来找", "来电", "来了")
 # Weeks: 邹洋|上礼拜 (上 is no third character of the name).
 _WEEKS = ("上礼拜", "上星期", "上周", "下礼拜", "下星期", "下周", "这礼拜", "这星期")
 _GIVEN = rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})"
@@ -87,6 +97,7 @@ STATED_SURNAME = re.compile(rf"(?:免贵姓|我姓|姓)(?P<s>{_SURNAME})(?!的)"
 # Said of someone else (佢姓李, 他姓王, Wu 伊姓张): that surname with a title in the caller's words
 # is that person.
 OTHERS_SURNAME = re.compile(rf"(?:他|她|佢|伊|对方|人家)(?:好像|应该|可能)?姓(?P<s>{_SURNAME})")
+_OTHERS_BEFORE = re.compile(r"(?:他|她|佢|伊|对方|人家)(?:好像|应该|可能)?$")
 OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_ANY_SURNAME})")
 # The agent speaking to the caller, at the start of a turn or before 您 (谭师傅 您 别 碰, 阿姨 对不起,
 # 先生 您 反映 的): with a surname or without, the gender the label's title takes. 师傅 is a man
@@ -100,7 +111,10 @@ _VOCATIVES = {**TITLES, **AGENT_TITLES, "师傅": "先生", "姐": "女士", "�
               "大兄弟": "先生", "兄弟": "先生", "老弟": "先生", "小伙子": "先生", "阿公": "先生",
               "老妹儿": "女士", "老妹": "女士", "大妹子": "女士", "妹子": "女士", "大嫂": "女士",
               "嫂子": "女士", "婶儿": "女士", "大姨": "女士", "阿婶": "女士", "阿嬷": "女士",
-              "老太太": "女士", "姑娘": "女士"}
+              "老太太": "女士", "姑娘": "女士",
+              # a surname and one kin word, as the south and south-west speak to elders (覃伯, 黄伯
+              # 您好, 蒙姐, 石姨, 王叔)
+              "伯": "先生", "叔": "先生", "伯母": "女士", "姨": "女士", "婶": "女士"}
 _VOCATIVE = "|".join(sorted(_VOCATIVES, key=len, reverse=True))
 # The agent asking whether the caller is someone (您是钟女士吧, 你是王大哥吗).
 ASKED_BY_NAME = re.compile(rf"(?:您|你)是(?P<s>{_ANY_SURNAME})(?P<t>{_TITLE}|{'|'.join(AGENT_TITLES)})")
@@ -111,7 +125,9 @@ SPOKEN_TO = re.compile(rf"^{_AGENT_YES}?(?P<s>{_ANY_SURNAME})?(?P<t>{_VOCATIVE})
 
 
 # Words after a surname that name a role, not a given name (张师傅, 王经理).
-ROLES = ("师傅", "经理", "主管", "管家", "保安", "老师", "医生", "工", "总")
+# So do the kin words the south calls a neighbour by (蒙姐, 覃伯, 黄叔, 石姨).
+ROLES = ("师傅", "经理", "主管", "管家", "保安", "老师", "医生", "工", "总",
+         "姐", "哥", "伯", "叔", "姨", "婶")
 
 
 def _is_title(word: str) -> bool:
@@ -122,7 +138,9 @@ def _is_title(word: str) -> bool:
 _SOMEONE_ELSE = ("你", "您", "侬", "他", "她", "伊", "佢", "他们", "她们", "让")
 # After 我是 a place or a firm, not a name: 我是桂园这边的, 我是苏州一家公司的, 我是金星商住楼的, 我是
 # 韩国人 (where the caller is from).
+# And what is followed by 的业主 is where the caller lives (我是杜鹃里的业主): no one is a name's owner.
 _PLACE_AFTER = re.compile(r"(?:这边|那边|这里|那里|这儿|那儿|小区|一家|一个|那家|这家|"
+                          r"[里苑园村]?的(?:业主|住户|居民|租户)|"
                           r"花园|公寓|大厦|新村|家园|广场|社区|花苑|名苑|"
                           r"商住楼|住宅楼|家属院|家属区|家属楼|人(?!家|呢|吗|吧|啊))")
 # What ends an estate's name (安置房, 翠苑, 桃园) when its building's number follows: 我是安置房十一号楼的.
@@ -156,16 +174,21 @@ def _a_place(after: list[str] | str, name: str = "") -> bool:
         or (after[:1] in _PLACE_ENDS and after[1:2] in _NUMERAL)
 
 
+# A given name in its own word: one or two characters that are no stop or numeral, or 一 before
+# such a character (蔡 一鸣, as 冯一帆 answers 贵姓).
+_GIVEN_WORD = rf"(?:一[^{_STOP}{_NUMERAL}A-Za-z层]|[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
+
+
 def _from_words(words: list[str]) -> str | None:
     """Where the recogniser kept the name's own words: 叫 谭 丽萍 / 是 卢 明."""
     for i, word in enumerate(words[:-1]):
         introduces = word.endswith(("叫", "我是")) or (word == "是" and words[i - 1:i] == ["我"])
         if not introduces or (word == "叫" and words[i - 1:i] and _of_someone(words[i - 1])):
             continue  # 你叫他早点打, 他叫黄德明, 我妈叫刘桂兰: someone else is told or named
-        joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})", words[i + 1])
+        joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_WORD})", words[i + 1])
         if joined and words[i + 1] not in COMPOUND_SURNAMES and not _is_title(joined.group("g")) \
                 and not _is_title(words[i + 1]) and \
-                not words[i + 1].startswith(_NOT_NAMES) and not _a_place(words[i + 2:i + 4], words[i + 1]):
+                not words[i + 1].startswith(_NOT_NAMES) and not _a_place(words[i + 2:i + 5], words[i + 1]):
             named = _named(joined.group("s"), joined.group("g"))  # 叫 金鹏: one word for the name
             if named:
                 return named
@@ -175,13 +198,14 @@ def _from_words(words: list[str]) -> str | None:
                 rest = rest[1:]
             given, more = rest[0], (rest[1] if len(rest) > 1 else "")
             if re.fullmatch(_SURNAME, surname) \
-                    and re.fullmatch(rf"[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}}", given) \
+                    and re.fullmatch(_GIVEN_WORD, given) \
                     and not (given.endswith("栋") and more[:1] != "" and more[:1] in _NUMERAL) \
                     and not _is_title(given):
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
                 # 张 伟 弓 长 张: the surname spelled by its parts after the name
                 if len(given) == 1 and len(more) == 1 and more not in _STOP and more not in _NUMERAL \
                         and not (more + "".join(rest[2:3])).startswith(_WEEKS) \
+                        and not (more == "来" and (more + "".join(rest[2:3])).startswith(_AFTER_NAME)) \
                         and more not in _CLAUSE_START and more != surname and surname not in rest[2:4] \
                         and (rest[2:3] != ["的"] or _a_relation(rest[2:4])):  # 宋 佳|租 的 房子
                     given += more  # 邵 春 生: the recogniser split a two-character given name
@@ -214,13 +238,16 @@ CORRECTED = re.compile(rf"(?:不对|不是|说错了|讲错了|搞错了|错了)
                        rf"{_GIVEN}(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)")
 # The agent asking the caller's name; the caller's next words answer it (李 家里座机…, 张国华).
 # (留个姓名电话, 留个名字: asked to leave them)
-NAME_ASKED = re.compile(r"贵姓|怎么称呼|如何称呼|姓什么|叫什么名字|您的姓名|你的姓名|尊姓|留个(?:姓名|名字)")
+# (全名: the whole name asked for after the surname)
+NAME_ASKED = re.compile(r"贵姓|怎么称呼|如何称呼|姓什么|叫什么名字|您的姓名|你的姓名|尊姓|留个(?:姓名|名字)|"
+                        r"全名")
 # The surname may be said first and then the whole name (秦 秦凯文); a given name may begin with 一
-# before a character that is no numeral (冯一帆).
+# before a character that is no numeral (冯一帆). The name ends where the caller spells the surname
+# (汤雅琴|汤是三点水的汤) or goes on with 就 (老韦|就叫老韦).
 ANSWER = re.compile(rf"^(?:[嗯哦噢呃啊]|我|免贵)*(?:老)?(?P<s>{_ANY_SURNAME})"
                     rf"(?:(?P=s)(?=[^{_STOP}{_NUMERAL}]))?"
                     rf"(?P<g>(?:一(?={_GIVEN_CHAR}))?{_GIVEN_CHAR}{{1,2}})?"
-                    rf"(?=$|[|，。,]|电话|手机|座机|家里|[{_NUMERAL}]|我|[呃嗯啊])")
+                    rf"(?=$|[|，。,]|电话|手机|座机|家里|[{_NUMERAL}]|我|[呃嗯啊就]|(?P=s))")
 
 
 def _answered(transcript: Transcript) -> tuple[str, str | None] | None:
@@ -242,7 +269,8 @@ def _answered(transcript: Transcript) -> tuple[str, str | None] | None:
 
 def _said_again(words: list[str]) -> str | None:
     """我姓 蒋 蒋 伟 / 老 曹 曹 德 明: the surname, then the whole name in the recogniser's single
-    characters, up to a word of two or more (郑州, 原来) or the end."""
+    characters, up to a word of two or more (郑州, 原来), a word that follows names (杨 丽 华 在 …)
+    or the end."""
     for i, word in enumerate(words[:-3]):
         surname = words[i + 1]
         whose = word[:-1] or (words[i - 1] if i else "")  # 房客 姓 魏 魏 小 东: the tenant's name
@@ -256,7 +284,8 @@ def _said_again(words: list[str]) -> str | None:
                 break
             given += nxt
         end = words[i + 3 + len(given):i + 4 + len(given)]
-        if given and (not end or len(end[0]) > 1) and not _is_title(given):
+        if given and (not end or len(end[0]) > 1 or (end[0] in _STOP and end[0] != "的")) \
+                and not _is_title(given):  # 段 誉 的 段 spells the surname: no name
             return _named(surname, given)
     return None
 
@@ -324,7 +353,10 @@ _BEFORE_EVERYDAY = set("的是好对嗯哦行您你位")
 
 
 def _ends_a_word(text: str, start: int) -> bool:
-    """The surname at text[start] is an everyday word's last character (下楼 大爷)."""
+    """The surname at text[start] is an everyday word's last character (下楼 大爷), or the second of
+    a doubled word (谢谢 阿姨: thanks, not a 谢 spoken to)."""
+    if start > 0 and text[start - 1] == text[start]:
+        return True
     return text[start:start + 1] in _EVERYDAY_SURNAMES and start > 0 \
         and "\u4e00" <= text[start - 1] <= "\u9fff" and text[start - 1] not in _BEFORE_EVERYDAY
 
@@ -393,7 +425,8 @@ def _said_of_themselves(caller: list[str]) -> list[str]:
     said = _titled(caller) + [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
                               if not (m.group("s") + "生").startswith(_NOT_NAMES)] + \
         [m.group("s") + "女士" for text in caller for m in CANTONESE_MRS.finditer(text)] + \
-        [m.group("s") + _SELF_TITLES[m.group("t")] for text in caller for m in SELF_CALLED.finditer(text)]
+        [m.group("s") + _SELF_TITLES[m.group("t")] for text in caller
+         for pattern in (SELF_CALLED, SELF_KNOWN_AS) for m in pattern.finditer(text)]
     others = tuple(m.group("s") for text in caller for m in OTHERS_SURNAME.finditer(text)) + \
         tuple(m.group("s") for text in caller for m in TITLED.finditer(text)
               if _FOR_SOMEONE.search(text, max(0, m.start() - 4), m.start()))
@@ -451,14 +484,16 @@ def extract_name(transcript: Transcript) -> str | None:
     agent = asked + [n for n in _titled(agent_turns, AGENT_TITLED, said_to=True) if n not in asked]
     # the surname the caller gives as theirs, corrected (不是张 我姓章) or first, or their answer to 贵姓
     owns = [(m.group("s"), bool(_CORRECTING.search(text, max(0, m.start() - 8), m.start())))
-            for text in caller for m in OWN_SURNAME.finditer(text)]
+            for text in caller for pattern in (OWN_SURNAME, SELF_BY_WORK) for m in pattern.finditer(text)]
     own = next((s for s, corrected in owns if corrected), owns[0][0] if owns else None) or \
         (answered[0] if answered else None)
     # 二号 姓龙 / 姓袁 幺三六…: a surname given in a turn where no one else is spoken of is the
     # caller's (not 他住在十一幢 姓鲁)
     not_others = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
                        if not re.search(r"他|她|佢|伊|对方|人家|同学|朋友|邻居", text[:m.start()])), None)
-    stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)), None)
+    # not one the caller says is someone else's (佢讲佢姓黄: the cleaner's)
+    stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
+                          if not _OTHERS_BEFORE.search(text[:m.start()])), None)
     if stated:
         return _with_surname(stated, own or not_others, agent, agent_turns, caller)
     named = agent or [surname + title for surname, title in _spoken_to(agent_turns) if surname]

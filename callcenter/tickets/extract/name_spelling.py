@@ -1,8 +1,8 @@
 """R4: a caller spells the surname (and sometimes a given name's character) so that the agent
 writes it right: by its parts (弓长张, 立早章, 耳东陈, 口天吴), by its radical (草头黄, 三点水的汪,
-单人旁的何) or by a word it begins or ends (伟大的伟, 黎明的黎, Wu 严格个严). The spelling repeats a
-character already said and is read out of the caller's words before the name is looked for, so
-that 张伟弓长张 is 张伟 and 弓长张张国华 is 张国华."""
+单人旁的何) or by a word it begins or ends (伟大的伟, 黎明的黎, Wu 严格个严; 姓石 石头石 with no
+的). The spelling repeats a character already said and is read out of the caller's words before
+the name is looked for, so that 张伟弓长张 is 张伟 and 弓长张张国华 is 张国华."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ _BY_WORD = re.compile(rf"(?P<a>[^\W\d{_NUMERAL}])(?!(?P=a))(?P<b>[^\W\d{_NUMERAL
 # The same with the character said first (凯是凯旋的凯, 丽是美丽的丽), and 一 by counting (一二三的一).
 _SAID_BY_WORD = re.compile(r"(?P<c>[^\W\d])(?:是|就是)(?:(?P=c)[^\W\d]|[^\W\d](?P=c))(?:的|个)(?P=c)|"
                            r"一二三(?:四)?的一")
+# Right after 姓, a word with the surname, then the surname, also with no 的 (姓石 石头 石): the
+# surname told by a word and said again.
+_SURNAME_BY_WORD = re.compile(r"(?<=姓)(?P<c>[^\W\d])(?:(?P=c)[^\W\d]|[^\W\d](?P=c))(?:的|个)?(?P=c)")
 _SAID_BEFORE = 12  # characters before the spelling in which the spelled character was said
 
 
@@ -36,4 +39,5 @@ def without_spelling(text: str) -> str:
         said = match.group("c") in text[max(0, match.start() - _SAID_BEFORE):match.start()]
         return "" if said else match.group()
 
+    text = _SURNAME_BY_WORD.sub(r"\g<c>", text)
     return _BY_WORD.sub(by_word, _SAID_BY_WORD.sub("", _BY_PARTS.sub("", text)))

@@ -18,11 +18,16 @@ SURNAMES = set(
 # Surnames that are also everyday words, safe only before a title (凤女士, 贝先生); 那, 后, 都 … stay
 # out, since an agent's 那 先生 您 … is "then".
 # Also 我姓 … (OWN_SURNAME): the Korean 朴, the Hui 哈 and 纳 of the north-west.
-TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓朴哈纳")
+# And the rest of the Hundred Family Surnames, with those of the south-west's peoples (the Yi 普 and 者,
+# the Dai 刀, 岩 and 罕 of Yunnan, 陇 and 沐) and the north's 仉, 鲜 and 揭.
+TITLED_ONLY = set("凤昌贝伏危支松富弓牧秋幸薄印苍贡扶宰寿慕茹宦戈弘禄沃隆勾融丰巢拓朴哈纳"
+                  "普者刀岩罕玉陇沐鲜揭仉靖银伞眭计滑羊蓬仰暴束宿怀索咸籍阴堵浦充习蒯桓诸於")
 ALL_SURNAMES = SURNAMES | TITLED_ONLY
 # Surnames that are also everyday words a caller says after 我是 (楼上, 南门, 和平…) are left out.
 SURNAMES -= set("楼路海花豆位满盘原南时和区全应边明成车项连简古吉司游曲谷党宫费冷席米单毕解屈房强乐")
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯")
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "尉迟", "令狐", "夏侯",
+                     "司徒", "司空", "端木", "公孙", "宇文", "长孙", "呼延", "钟离", "闻人", "澹台", "轩辕",
+                     "申屠", "万俟", "公冶", "宗政", "濮阳", "淳于", "太史", "独孤", "拓跋")
 # 师傅 is left out: callers praise or blame workers (张师傅) by that title.
 TITLES = {"先生": "先生", "女士": "女士", "小姐": "女士", "太太": "女士"}
 # How agents address callers they know (邓阿姨); read on the agent's side only.
@@ -39,7 +44,8 @@ TITLE = "(?:" + "|".join(TITLES) + ")"
 ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(ALL_SURNAMES - {"位"})) + "])"
 # A given name is one or two characters that are not the words that usually follow a name.
 # 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
-STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打来，。|"
+# 来 is no stop: given names end in it (福来, 宝来); 来问, 来报 … follow a name (name.py _AFTER_NAME).
+STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打，。|"
 # Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们, 我叫邓平|他叫…): a
 # two-character given name does not end in one of them when the recogniser ran the name into the
 # next words.
