@@ -1418,3 +1418,26 @@ def test_the_regions_surnames_and_a_surname_spelled_by_a_word_r4(
 def test_kin_words_of_the_south_and_who_a_surname_belongs_to_r4(
         turns: tuple[tuple[str, str], ...], name: str | None) -> None:
     assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize("text", [
+    # a danger the caller only thought there was, or feared doing something would cause
+    "我 还 以为 哪里 着火 了 跑 下楼 一 看 原来 是 隔壁 在 烧烤",
+    "阀门 上 那个 小 螺丝 我 不 敢 拧 怕 喷 水 你们 明天 来 看 看",
+    # a turn that opens with a past day tells that day's story, however long before the danger
+    "前天 夜里 两 点 多 我 起来 上 厕所 走到 厨房 门口 那儿 就 闻到 一股 煤气 味 赶紧 叫 醒 我 爱人 "
+    "打 了 电话 师傅 来 拧 紧 了",
+])
+def test_a_danger_thought_feared_or_told_of_a_past_day_is_not_one_now_r19(text: str) -> None:
+    assert not is_emergency(caller(text))
+
+
+@pytest.mark.parametrize("text", [
+    "我 以为 是 烧烤 结果 真 的 着火 了 楼道 里 全 是 烟",
+    "我 不 敢 开 灯 怕 爆炸 厨房 煤气 味 好 大",
+    "前天 夜里 两 点 多 我 起来 上 厕所 走到 厨房 门口 那儿 就 闻到 一股 煤气 味 现在 还在 越来越 大",
+    "昨天 师傅 来 看 过 说 没 事 可 我 家 厨房 煤气 味 还是 很 大 头 都 晕",  # still, after a visit
+    "上 礼拜 修 过 的 水管 前天 又 渗 水 今天 一 早 爆 了 水 还在 往 外 喷",
+])
+def test_a_danger_now_after_a_mistake_a_fear_or_a_past_day_is_still_an_emergency_r19(text: str) -> None:
+    assert is_emergency(caller(text))

@@ -86,6 +86,15 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
                            r"(?:就怕|生怕|担心|会不会)(?![^|]?是)|怕会|怕要|怕被|"
                            # a planned outage's day, told before the danger it might bring
                            r"明天|后天|下个?(礼拜|星期|周|月)")
+# A turn that opens with a past day (上礼拜四夜里 …, 对 我听说前年 …) tells that day's story to its
+# end, however long, unless "now" is said in it (otherwise a cue reads _BEFORE characters back).
+_TURN_OPENS_PAST = re.compile(r"[^|]{0,4}?(?:上次|上回|上个?(?:礼拜|星期|周|月)|昨天|前天|去年|前年|"
+                              r"前几天|前些天|昨晚|昨夜|昨儿|前儿|昨日|琴日|寻日|前日|前[一两三四五]天|"
+                              r"前段时间|前阵子|夜儿个|夜个|昨个|上趟)")
+# A danger the caller thought there was (我还以为哪点着火了): mistaken, said right before the cue.
+# Or feared of what touching a thing might do (不敢动 怕喷水), said right before the cue; not 害怕,
+# and not a fear of something else beside a danger now (不敢开灯 怕爆炸 … 煤气味好大).
+_MISTAKEN = re.compile(r"以为[^|]{0,2}$|(?<![害好])怕[^|]?$")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
 # (快来看看 地下室 昨天 冻 的 水管 炸 了).
 _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧过来|赶紧派|快派|快点派")
@@ -97,7 +106,9 @@ _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧�
 _NOW = re.compile(r"现在(?![^|]{0,8}(没|不|冇|莫得|木有|唔))|刚才|刚刚|正在|还在|越来越|这会儿|这回|这次|"
                   r"而家|宜家|依家|"  # Cantonese "now"
                   r"一直(?=[^|]{0,3}?(在|冒|漏|响|叫|流|淌|喷|烧|涨|往|有|闻|滴|出不|开不|打不|困|卡|停|哗))|"
-                  r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)")
+                  r"在(?=冒|漏|烧|喷|淹|涨|往外)|更(?:大|浓|多|厉害|严重)|"
+                  # still so after someone came (师傅看过说没事 … 味还是很大), not the 还是 of "or"
+                  r"还是(?=[^|]?(?:很|好|那么|这么|特别|挺|大|浓|冒|漏|臭|响))")
 # 又 says "now, again" when the danger follows it (又漏了, 又冒烟); not 又要 (to come), 又来 (someone
 # came again), nor right after another time (昨天下午又停: yesterday's, again), nor a fault that
 # keeps coming back (又成日停, 又经常卡: a complaint about a recurring fault, not a danger now).
@@ -261,7 +272,10 @@ def _not_now(written: str, start: int, end: int) -> bool:
     turn_end = len(written) if turn_end < 0 else turn_end
     if _HURRY.search(written, turn_start, turn_end):
         return False
-    reach = max(turn_start, start - _BEFORE)
+    if _MISTAKEN.search(written, turn_start, start):
+        return True
+    opens_past = _TURN_OPENS_PAST.match(written, turn_start)
+    reach = turn_start if opens_past else max(turn_start, start - _BEFORE)
     other = list(_ANOTHER_TIME.finditer(written, reach, end))
     # the cue's verb with the experiential 过: it has happened before
     ever = _EVER.match(written, end)
