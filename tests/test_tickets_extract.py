@@ -1441,3 +1441,13 @@ def test_a_danger_thought_feared_or_told_of_a_past_day_is_not_one_now_r19(text: 
 ])
 def test_a_danger_now_after_a_mistake_a_fear_or_a_past_day_is_still_an_emergency_r19(text: str) -> None:
     assert is_emergency(caller(text))
+
+
+@pytest.mark.parametrize(("turns", "name"), [
+    ((("agent", "您 贵 姓"), ("caller", "我 姓 卡特 卡车 的 卡"), ("agent", "卡特 女士 电话 呢")),
+     "卡特女士"),
+    ((("agent", "您 贵 姓"), ("caller", "我 姓 马 马路 的 马"), ("agent", "马 先生 电话 呢")), "马先生"),
+])
+def test_a_foreign_surname_the_agent_says_back_with_a_title_is_kept_whole_r4(
+        turns: tuple[tuple[str, str], ...], name: str | None) -> None:
+    assert extract_name(call(*turns)) == name

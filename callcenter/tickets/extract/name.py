@@ -466,6 +466,21 @@ def _with_surname(stated: str, theirs: str | None, agent: list[str], agent_turns
     return stated + title if title else None
 
 
+def _surname_of_more_characters(words: list[str], agent_turns: list[str]) -> str | None:
+    """A foreign surname the caller gives in one word (我姓 米勒) and the agent says back with a title
+    (米勒 先生): the whole word, not its first character."""
+    for i, word in enumerate(words[:-1]):
+        surname = words[i + 1]
+        if not word.endswith("姓") or len(surname) < 2 or surname in COMPOUND_SURNAMES \
+                or not re.fullmatch(r"[\u4e00-\u9fff]+", surname):
+            continue
+        for text in agent_turns:
+            said = re.search(rf"{surname}(?P<t>{_TITLE})", text)
+            if said:
+                return surname + TITLES[said.group("t")]
+    return None
+
+
 def extract_name(transcript: Transcript) -> str | None:
     caller = [without_spelling(mandarin(t.joined)) for t in transcript.side("caller")]
     # 叫 李 呃 李 明亮: the caller starting the name again after a filler
@@ -494,6 +509,9 @@ def extract_name(transcript: Transcript) -> str | None:
     # not one the caller says is someone else's (佢讲佢姓黄: the cleaner's)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
                           if not _OTHERS_BEFORE.search(text[:m.start()])), None)
+    foreign = _surname_of_more_characters(words, agent_turns)
+    if foreign:
+        return foreign
     if stated:
         return _with_surname(stated, own or not_others, agent, agent_turns, caller)
     named = agent or [surname + title for surname, title in _spoken_to(agent_turns) if surname]
