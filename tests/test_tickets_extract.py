@@ -1385,6 +1385,8 @@ def test_a_full_name_answered_and_then_spelled_stays_whole_r4(
     ("我 叫 常 一凡 电话 幺 三 八", "常一凡"),  # a given name beginning with 一
     ("我 叫 郑 伟 来 问 一下 水费", "郑伟"),  # 来问: why the caller calls, not the name
     ("我 是 郑伟 来 问 一下 水费", "郑伟"),
+    ("我 是 张 来 问 个 事", None),  # 来问 begins no given name
+    ("我是张来问个事", None),
     ("我 姓 钟 钟 秀 梅 在 医院 上班", "钟秀梅"),  # the name said again ends at 在
 ])
 def test_given_names_with_lai_or_yi_and_the_name_said_again_up_to_a_stop_word_r4(

@@ -74,6 +74,8 @@ _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上�
                "上个", "上次", "前天", "前几",
                # 来 ends no name when the caller goes on to say why they call (张伟|来问一下)
                "来问", "来说", "来报", "来反映", "来投诉", "来咨询", "来找", "来电", "来了")
+# …and so no given name begins with one of them (我是张|来问个事).
+_LAI_WORDS = tuple(w for w in _AFTER_NAME if w.startswith("来"))
 # Weeks: 邹洋|上礼拜 (上 is no third character of the name).
 _WEEKS = ("上礼拜", "上星期", "上周", "下礼拜", "下星期", "下周", "这礼拜", "这星期")
 _GIVEN = rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})"
@@ -198,7 +200,7 @@ def _from_words(words: list[str]) -> str | None:
                 rest = rest[1:]
             given, more = rest[0], (rest[1] if len(rest) > 1 else "")
             if re.fullmatch(_SURNAME, surname) \
-                    and re.fullmatch(_GIVEN_WORD, given) \
+                    and re.fullmatch(_GIVEN_WORD, given) and not "".join(rest[:3]).startswith(_LAI_WORDS) \
                     and not (given.endswith("栋") and more[:1] != "" and more[:1] in _NUMERAL) \
                     and not _is_title(given):
                 # 龚 雪 龚 就是 …: the caller spelling the surname out, not a third character
@@ -322,6 +324,7 @@ def _full_name(caller_turns: list[str], words: list[str]) -> str | None:
             for match in pattern.finditer(text):
                 given = match.group("g")
                 if _is_title(given) or (match.group("s") + given).startswith(_NOT_NAMES) \
+                        or text[match.start("g"):].startswith(_LAI_WORDS) \
                         or _a_place(text[match.end():], given) or _a_relation(text[match.end():]) \
                         or (len(given) == 2 and _a_place(text[match.end() - 1:])):  # 金星|商住楼, 韩国|人
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
