@@ -1453,3 +1453,13 @@ def test_a_danger_now_after_a_mistake_a_fear_or_a_past_day_is_still_an_emergency
 def test_a_foreign_surname_the_agent_says_back_with_a_title_is_kept_whole_r4(
         turns: tuple[tuple[str, str], ...], name: str | None) -> None:
     assert extract_name(call(*turns)) == name
+
+
+@pytest.mark.parametrize(("text", "now"), [
+    # today, said between a past day and the danger, moves the story to now
+    ("上个 月 交 了 物业费 还 多 收 了 我 五十 块 这 事 先 不 说 今天 电梯 把 我 关 在 里面 出不来", True),
+    # said after a past day's danger, it is only when the caller calls
+    ("上 礼拜 着火 了 今天 想 问 下 赔偿 的 事", False),
+])
+def test_today_between_a_past_day_and_a_danger_is_now_r19(text: str, now: bool) -> None:
+    assert is_emergency(caller(text)) is now

@@ -91,6 +91,9 @@ _ANOTHER_TIME = re.compile(r"上次|上回|上个?(礼拜|星期|周|月)|昨天
 _TURN_OPENS_PAST = re.compile(r"[^|]{0,4}?(?:上次|上回|上个?(?:礼拜|星期|周|月)|昨天|前天|去年|前年|"
                               r"前几天|前些天|昨晚|昨夜|昨儿|前儿|昨日|琴日|寻日|前日|前[一两三四五]天|"
                               r"前段时间|前阵子|夜儿个|夜个|昨个|上趟)")
+# Today said between a past day and the danger moves the story to now (上个月 … 今天 电梯 把 我 关 在
+# 里面); said after the danger it is only when the caller calls (上礼拜 着火 了 今天 想 问 下 赔偿).
+_TODAY = re.compile(r"今天|今早|今晚|今儿|今日|今朝|今个")
 # A danger the caller thought there was (我还以为哪点着火了): mistaken, said right before the cue.
 # Or feared of what touching a thing might do (不敢动 怕喷水), said right before the cue; not 害怕,
 # and not a fear of something else beside a danger now (不敢开灯 怕爆炸 … 煤气味好大).
@@ -289,7 +292,7 @@ def _not_now(written: str, start: int, end: int) -> bool:
                    and not (m.group().startswith(_STORY_NOW) and _STORY.search(written, since, m.start()))
                    for m in pattern.finditer(written, lo))
 
-    return not (said(_NOW, since, end) or said(_AGAIN, since, end, _SAME_TIME)
+    return not (said(_NOW, since, end) or said(_AGAIN, since, end, _SAME_TIME) or said(_TODAY, since, end)
                 or said(_NOW, end, rest_end) or said(_AGAIN, end, rest_end))
 
 
