@@ -9,7 +9,8 @@ from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.address import extract_address
 from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.category import classify
-from callcenter.tickets.extract.name import extract_name, name_label
+from callcenter.tickets.extract.name import extract_name
+from callcenter.tickets.extract.name_label import name_label
 from callcenter.tickets.extract.numerals import numeral_value
 from callcenter.tickets.extract.phone import extract_phone
 from callcenter.tickets.extract.time import extract_preferred_time, visit_at

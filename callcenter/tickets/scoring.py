@@ -15,7 +15,7 @@ from callcenter.tickets.builder import extract
 from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import CATEGORIES
-from callcenter.tickets.extract.name import name_label
+from callcenter.tickets.extract.name_label import name_label
 from callcenter.tickets.forbidden import phrase_name
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 

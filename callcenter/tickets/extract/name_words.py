@@ -1,6 +1,6 @@
 """R4: the words a caller's name is made of: surnames (those that are also everyday words only
 before a title), the titles callers and agents use, and the characters a given name has (not the
-words that follow a name, nor numerals). name.py reads names with them."""
+words that follow a name, nor numerals). name.py and its name_*.py parts read names with them."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ TITLE = "(?:" + "|".join(TITLES) + ")"
 ANY_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(sorted(ALL_SURNAMES - {"位"})) + "])"
 # A given name is one or two characters that are not the words that usually follow a name.
 # 栋 is not among them: a given name may end in it (国栋); a building's 栋 follows a numeral.
-# 来 is no stop: given names end in it (福来, 宝来); 来问, 来报 … follow a name (name.py _AFTER_NAME).
+# 来 is no stop: given names end in it (福来, 宝来); 来问, 来报 … follow a name (name_full.py _AFTER_NAME).
 STOP = "我住是的在叫姓啊呀吧呢了就要想家楼号幢座单元电话这那今昨你好嗯哦对不在问说打，。|"
 # Characters that begin what the caller says next (雷鸣|带孩子, 韩梅|给你们, 我叫邓平|他叫…): a
 # two-character given name does not end in one of them when the recogniser ran the name into the
