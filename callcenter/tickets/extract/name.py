@@ -17,7 +17,7 @@ import re
 
 from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.extract.name_answer import answered_name
-from callcenter.tickets.extract.name_full import full_name
+from callcenter.tickets.extract.name_full import CORRECTING, full_name
 from callcenter.tickets.extract.name_spelling import without_spelling
 from callcenter.tickets.extract.name_surname import (
     OTHERS_BEFORE,
@@ -37,7 +37,7 @@ from callcenter.tickets.extract.name_titled import (
 from callcenter.tickets.transcript import Transcript
 
 # The caller correcting what they said before a surname (不是张 我姓章): that surname is theirs.
-_CORRECTING = re.compile(r"不对|不是|说错了|讲错了|搞错了|错了")
+_CORRECTING = re.compile(CORRECTING)
 _FILLERS = ("呃", "嗯", "那个")
 _RESTARTED = re.compile(r"(?P<s>[\u4e00-\u9fff])(?:呃|嗯|那个)+(?P=s)")
 

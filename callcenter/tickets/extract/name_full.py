@@ -115,8 +115,10 @@ GIVEN_APART = (
 )
 
 
+# The words a caller takes back what they said with.
+CORRECTING = "不对|不是|说错了|讲错了|搞错了|错了"
 # A name said again after the caller corrects it (我叫王丽 不对 是汪丽): the corrected one.
-CORRECTED = re.compile(rf"(?:不对|不是|说错了|讲错了|搞错了|错了)[，,|]?(?:我)?(?:应该)?(?:是|叫)"
+CORRECTED = re.compile(rf"(?:{CORRECTING})[，,|]?(?:我)?(?:应该)?(?:是|叫)"
                        rf"{_GIVEN}(?=[|，。,]|$|我|[呃嗯啊]|[{_NUMERAL}]|住|电话|手机)")
 
 
