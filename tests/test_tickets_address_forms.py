@@ -154,24 +154,14 @@ def test_the_ticket_made_after_the_call_has_the_address_in_the_centres_form(
 def test_an_address_the_agent_confirms_at_the_desk_teaches_the_centres_form_r4(
         database_url: str, hotline_path: Path) -> None:
     from callcenter.agents.ticket_work import ticket_change
-    from callcenter.db.models.calls import Call
-    from callcenter.db.models.speech import Transcript as StoredTranscript
     from callcenter.hotline import load_hotline
-    from callcenter.tickets import service
+    from tests.support.transcribed import transcribed_ticket
 
     hotline = load_hotline(hotline_path)
     factory = make_session_factory(make_engine(database_url))
-    said = LABELED[0]["turns"]
     with unit_of_work(factory) as session:
-        call = Call(linkedid="d1", caller="13366215840", started_at=NOW, ended_at=NOW, answered=True,
-                    hangup_first="caller")
-        session.add(call)
-        session.flush()
-        session.add(StoredTranscript(call_id=call.id, model="vosk", turns=[
-            {**turn, "start": float(i), "end": float(i + 1)} for i, turn in enumerate(said)]))  # type: ignore[dict-item]
-        ticket = service.create(session, hotline, NOW, category="repair", caller="13366215840",
-                                owner="101", call_id=call.id)
-        ticket_id = ticket.id
+        ticket_id = transcribed_ticket(session, hotline, NOW, "d1", "13366215840",
+                                       LABELED[0]["turns"], "repair")  # type: ignore[arg-type]
     with unit_of_work(factory) as session:
         # the agent writes the flat as the caller said it, then confirms the ticket
         ticket_change(session, hotline, "update", ticket_id, {"category": "repair"}, "101", NOW)

@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from callcenter.agents.ticket_work import ticket_change
-from callcenter.db.models.calls import Call
-from callcenter.db.models.speech import Transcript as StoredTranscript
 from callcenter.db.models.tickets import CategoryExample, CategoryModelVersion
 from callcenter.db.session import make_engine, make_session_factory, unit_of_work
 from callcenter.hotline import load_hotline
@@ -26,6 +24,7 @@ from callcenter.tickets.classifier import shipped
 from callcenter.tickets.cli import app
 from callcenter.tickets.models import current_model
 from callcenter.tickets.transcript import parse_record
+from tests.support.transcribed import transcribed_ticket
 
 NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
 DATA = Path(__file__).parent / "data" / "transcripts"
@@ -39,17 +38,9 @@ def test_the_agents_category_decision_is_one_labeled_example(database_url: str, 
     hotline = load_hotline(hotline_path)
     factory = make_session_factory(make_engine(database_url))
     with unit_of_work(factory) as session:
-        call = Call(linkedid="l1", caller="13800138000", started_at=NOW, ended_at=NOW, answered=True,
-                    hangup_first="caller")
-        session.add(call)
-        session.flush()
-        session.add(StoredTranscript(call_id=call.id, model="vosk", turns=[
-            {"speaker": "agent", "text": "您好 物业 服务 中心", "start": 0.0, "end": 1.0},
-            {"speaker": "caller", "text": "我 想 问 一下 这 个 月 物业费 多少 钱", "start": 1.0,
-             "end": 3.0}]))
-        ticket = service.create(session, hotline, NOW, category="inquiry", caller="13800138000",
-                                owner="101", call_id=call.id)
-        ticket_id = ticket.id
+        ticket_id = transcribed_ticket(session, hotline, NOW, "l1", "13800138000", [
+            {"speaker": "agent", "text": "您好 物业 服务 中心"},
+            {"speaker": "caller", "text": "我 想 问 一下 这 个 月 物业费 多少 钱"}], "inquiry")
     with unit_of_work(factory) as session:
         ticket_change(session, hotline, "update", ticket_id, {"category": "billing"}, "101", NOW)
     with unit_of_work(factory) as session:
@@ -76,17 +67,9 @@ def test_an_agents_correction_at_the_desk_changes_what_the_next_like_call_gets_r
     with unit_of_work(factory) as session:
         before = learning.fit_with([]).predict(asked).category
         assert before != "billing"
-        call = Call(linkedid="l9", caller="13800138000", started_at=NOW, ended_at=NOW, answered=True,
-                    hangup_first="caller")
-        session.add(call)
-        session.flush()
-        session.add(StoredTranscript(call_id=call.id, model="vosk", turns=[
-            {"speaker": "agent", "text": "您好 物业 服务 中心", "start": 0.0, "end": 1.0},
-            {"speaker": "caller", "text": "我 想 问 问 你们 那个 充电 桩 的 卡 在 哪 里 办", "start": 1.0,
-             "end": 3.0}]))
-        ticket = service.create(session, hotline, NOW, category=before, caller="13800138000",
-                                owner="101", call_id=call.id)
-        ticket_id = ticket.id
+        ticket_id = transcribed_ticket(session, hotline, NOW, "l9", "13800138000", [
+            {"speaker": "agent", "text": "您好 物业 服务 中心"},
+            {"speaker": "caller", "text": "我 想 问 问 你们 那个 充电 桩 的 卡 在 哪 里 办"}], before)
     with unit_of_work(factory) as session:
         ticket_change(session, hotline, "update", ticket_id, {"category": "billing"}, "101", NOW)
     with unit_of_work(factory) as session:
