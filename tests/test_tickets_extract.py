@@ -13,7 +13,7 @@ from callcenter.tickets.extract.name import extract_name
 from callcenter.tickets.extract.name_label import name_label
 from callcenter.tickets.extract.numerals import numeral_value
 from callcenter.tickets.extract.phone import extract_phone
-from callcenter.tickets.extract.time import extract_preferred_time, visit_at
+from callcenter.tickets.extract.time import extract_preferred_time, time_label, visit_at
 from callcenter.tickets.extract.urgent import emergency_kinds, is_emergency
 from callcenter.tickets.scoring import score
 from callcenter.tickets.transcript import Transcript, Turn
@@ -88,6 +88,17 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     t = call(("agent", "您 看 明天 什么 时候 方便"), ("caller", "昨天 晚上 八 点 就 开始 漏 了"),
              ("caller", "明天 白天 我 要 上班 明天 晚上 七 点 可以 吗"))
     assert extract_preferred_time(t) == "明天晚上七点"
+
+
+@pytest.mark.parametrize(("label", "said"), [
+    ("今天下午", "今儿下午"), ("明天上午", "明儿上午"), ("今天晚上8点", "今晚八点"),
+    ("周六上午", "礼拜六上午"), ("这周六", "这个礼拜六"), ("明天上午十点以前", "明天上午十点前"),
+    ("下午五点以后", "下午五点过后"),
+    ("四点以前", "四点钟以前"), ("今天晚上七点以后", "今晚七点之后"),
+])
+def test_a_time_in_other_words_scores_as_the_same_time_r4(label: str, said: str) -> None:
+    assert time_label(label) == time_label(said)
+    assert time_label("明天上午十点") != time_label("明天上午十点前")
 
 
 def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:

@@ -16,14 +16,16 @@ from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.address_learned import AddressForms
 from callcenter.tickets.extract.category import CATEGORIES
 from callcenter.tickets.extract.name_label import name_label
+from callcenter.tickets.extract.time import time_label
 from callcenter.tickets.forbidden import phrase_name
 from callcenter.tickets.transcript import Transcript, TranscriptError, read_jsonl
 
 FIELDS = ("caller_name", "address", "phone", "preferred_time")
 FLAGS = ("greeting_ok", "apology_given", "closing_ok")
 # A label may write a name's title or a shop as said (陈小姐, 林生, 18号铺); both sides are compared
-# in the extraction's normal form (陈女士, 林先生, 商铺18号).
-_NORMAL_FORM: dict[str, Callable[[str], str]] = {"caller_name": name_label, "address": address_label}
+# in the extraction's normal form (陈女士, 林先生, 商铺18号). A time likewise (今儿/今天, 8点/八点).
+_NORMAL_FORM: dict[str, Callable[[str], str]] = {"caller_name": name_label, "address": address_label,
+                                                  "preferred_time": time_label}
 
 
 def _field(name: str, value: Any) -> Any:

@@ -108,3 +108,29 @@ def _day(expr: str, today: dt.date) -> dt.date | None:
         ahead = (target - today.weekday()) % 7 or 7
         return today + dt.timedelta(days=ahead + (7 if "下周" in expr else 0))
     return None
+
+
+_SAME_WORDS = (("今儿", "今天"), ("明儿", "明天"), ("今晚", "今天晚上"), ("明晚", "明天晚上"),
+               ("明早", "明天早上"), ("今早", "今天早上"), ("后晌", "下午"), ("这个", "这"),
+               ("礼拜", "周"), ("星期", "周"), ("周天", "周日"), ("点钟", "点"), ("之后", "以后"),
+               ("过后", "以后"), ("之前", "以前"))
+_ARABIC = re.compile(r"\d+")
+_DIGIT_WORDS = "零一二三四五六七八九"
+
+
+def time_label(value: str) -> str:
+    """The normal form a time is compared in (scoring): the same time in another speaker's words
+    (今儿/今天, 今晚/今天晚上, 礼拜六/星期六/周六, 之后/过后/以后, 十点前/十点以前, 8点/八点) is one."""
+    text = value.replace(" ", "")
+    for said, normal in _SAME_WORDS:
+        text = text.replace(said, normal)
+    text = re.sub(r"(?<![以之])前$", "以前", text)
+    return _ARABIC.sub(lambda m: _spoken(int(m.group(0))), text)
+
+
+def _spoken(number: int) -> str:
+    if number >= 100:
+        return str(number)
+    tens, ones = divmod(number, 10)
+    return (("" if tens < 2 else _DIGIT_WORDS[tens]) + ("十" if tens else "")
+            + (_DIGIT_WORDS[ones] if ones or not tens else ""))
