@@ -90,6 +90,39 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     assert extract_preferred_time(t) == "明天晚上七点"
 
 
+@pytest.mark.parametrize(("turns", "time"), [
+    # the caller's time the agent repeats is the one agreed, though no time was asked for
+    ((("caller", "我 周四 下午 两 点 以后 才 回来"), ("agent", "好 的 周四 下午 两 点 以后 师傅 上门")),
+     "周四下午两点以后"),
+    # the agent's repetition adds the day the caller left out
+    ((("caller", "晚上 六 点 以后 我 才 在 家"), ("agent", "好 的 今天 晚上 六 点 以后 安排 师傅")),
+     "今天晚上六点以后"),
+    # northern 明儿 and a limit said with 前 or 过后 are kept as the caller says them
+    ((("agent", "您 什么 时候 方便"), ("caller", "明儿 下午 吧 明儿 下午 我 在 屋")), "明儿下午"),
+    ((("agent", "师傅 几 点 来 合适"), ("caller", "后天 上午 十一 点 前 来 就 行")), "后天上午十一点前"),
+    ((("agent", "您 什么 时候 在 家"), ("caller", "周五 下午 四 点 过后 都 行")), "周五下午四点过后"),
+    ((("agent", "您 看 这 礼拜 哪天 方便"), ("caller", "这 礼拜 天 早上 九 点")), "这礼拜天早上九点"),
+    # a time counted from now
+    ((("agent", "您 什么 时候 方便"), ("caller", "我 两 个 小时 以后 到 家")), "两个小时以后"),
+    ((("agent", "什么 时候 给 您 回 电话"), ("caller", "半 个 钟 内 回 我 就 行")), "半个钟内"),
+    # only the agent names the time of the visit, the caller agrees
+    ((("caller", "卫生间 灯 不 亮 了"), ("agent", "明天 上午 安排 电工 上门 给 您 换"),
+      ("caller", "好 的 谢谢")), "明天上午"),
+])
+def test_preferred_time_is_the_time_agreed_on_r4(turns: tuple[tuple[str, str], ...], time: str) -> None:
+    assert extract_preferred_time(call(("agent", "您好 物业 服务 中心"), *turns)) == time
+
+
+@pytest.mark.parametrize("turns", [
+    # 快一点: hurry, not one o'clock
+    (("agent", "您 什么 时候 方便"), ("caller", "越 快 越 好 你们 快 一 点 来")),
+    (("agent", "您 什么 时候 方便"), ("caller", "我 姓 江 三 点 水 的 江")),  # the radical 三点水
+    (("agent", "您 什么 时候 方便"), ("caller", "我 住 十二 号 楼 随时 都 行")),  # a building, not a date
+])
+def test_words_that_are_no_time_give_none_r4(turns: tuple[tuple[str, str], ...]) -> None:
+    assert extract_preferred_time(call(("agent", "您好 物业 服务 中心"), *turns)) is None
+
+
 @pytest.mark.parametrize(("label", "said"), [
     ("今天下午", "今儿下午"), ("明天上午", "明儿上午"), ("今天晚上8点", "今晚八点"),
     ("周六上午", "礼拜六上午"), ("这周六", "这个礼拜六"), ("明天上午十点以前", "明天上午十点前"),

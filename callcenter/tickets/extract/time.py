@@ -1,5 +1,6 @@
-"""R4: a convenient time for the repair, as the caller says it (明天晚上七点, 周六下午三点), and the
-visit time it stands for, when it names a day and an hour."""
+"""R4: a convenient time for the repair (or the move-out), as the caller says it (明天晚上七点,
+周六下午三点, 明儿上午, 十点前, 一个小时以后), and the visit time it stands for, when it names a day
+and an hour; time_label, the form two ways of saying one time are compared in."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from callcenter.tickets.extract.numerals import positional_value
 from callcenter.tickets.transcript import Transcript
 
 _N = "[零一二两三四五六七八九十]+"
-_DAY = (r"(?:今天|明天|后天|大后天|明早|今晚|明晚|这周[一二三四五六日天末]?|下周[一二三四五六日天]?|"
-        r"周[一二三四五六日天末]"
-        r"|星期[一二三四五六日天]|礼拜[一二三四五六日天]|" + _N + r"号)")
-_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|全天|一整天)"
-_CLOCK = rf"(?:{_N}点(?:半|{_N}分?)?)"
-_RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|以前|之前|左右|前后)?"
-TIME = re.compile(rf"(?:{_DAY}{_PART}?(?:{_CLOCK})?|{_PART}{_CLOCK}?|{_CLOCK}){_RANGE}")
-_PAST = re.compile(r"昨天|前天|上周|上个|刚才|早就|已经|开始|的时候|那天")
-_ASKS_TIME = re.compile(r"什么时候|几点|时间|方便|哪天|在家吗|在不在家|合适")
+_WEEK = r"(?:周|星期|礼拜)"
+_DAY = (r"(?:今天|明天|后天|大后天|今儿个?|明儿个?|明早|今早|今晚|明晚|"
+        rf"(?:这个?|下个?)?{_WEEK}[一二三四五六日天末]|这个?周末|(?:下个?月){_N}号|{_N}号(?=那天|以后|之后|以前|之前)"
+        r")")
+_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|后晌|全天|一整天)"
+_CLOCK = rf"(?:{_N}点(?!水)(?:半|{_N}分?|多)?钟?)"
+_RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|过后|以前|之前|左右|前后|前(?!天)|以内|之内)?"
+# 一个小时以后, 半个钟内, 马上来: a time counted from now.
+_FROM_NOW = (r"(?:(?:[一两三四五六七八九十半]个半?|半)(?:小时|钟头?)(?:以后|之后|后|以内|之内|内)"
+             r"|(?:马上|现在|立刻)(?=就?(?:来|过来|派|上门|到)))")
+TIME = re.compile(rf"(?:{_DAY}{_PART}?(?:{_CLOCK})?|{_PART}{_CLOCK}?|{_CLOCK}){_RANGE}|{_FROM_NOW}")
+_PAST = re.compile(r"昨天|前天|上周|上个|上礼拜|刚才|早就|已经|开始|的时候|那天|来钟")
+_ASKS_TIME = re.compile(r"什么时候|啥时候|几点|时间|方便|哪天|在家吗|在不在家|合适")
 _NOT_A_TIME = re.compile(r"^(?:白天|早上|晚上|中午|下午|上午)$")
 
 
@@ -31,6 +36,8 @@ def _expressions(text: str, bare_parts: bool = False) -> list[str]:
         before = text[max(0, match.start() - 3):match.start()]
         if _PAST.search(before + expr + after[:3]) or (_NOT_A_TIME.match(expr) and not bare_parts):
             continue
+        if expr == "一点":  # 快一点, 有一点: a little, not one o'clock
+            continue
         found.append(expr)
     return found
 
@@ -41,6 +48,8 @@ _PART_RE = re.compile(_PART)
 
 def _complete(expr: str, context: list[str]) -> str:
     """五点之前 said after 今天下午 (by the caller, or in the agent's question) means 今天下午五点之前."""
+    if re.fullmatch(_FROM_NOW, expr):
+        return expr
     for earlier in reversed(context):
         day, part = _DAY_RE.match(earlier), _PART_RE.search(earlier)
         has_day, has_part = bool(_DAY_RE.match(expr)), bool(_PART_RE.match(expr))
@@ -49,6 +58,10 @@ def _complete(expr: str, context: list[str]) -> str:
         if prefix:
             return prefix + expr
     return expr
+
+
+# The agent promising a visit or a call back at a time (今天下午安排师傅上门, 半小时内给您回电话).
+_PROMISE = re.compile(r"安排|派|上门|过去|过来|到您|给您回|回电话|回复|预留|约|师傅|电工|保安")
 
 
 def _answers(transcript: Transcript) -> list[str]:
@@ -66,14 +79,53 @@ def _answers(transcript: Transcript) -> list[str]:
     return found
 
 
+def _said(transcript: Transcript) -> list[tuple[str, str]]:
+    """Every time named in the call, in order, with who named it, completed by the times before it."""
+    said: list[tuple[str, str]] = []
+    for turn in transcript.turns:
+        for expr in _expressions(turn.joined, bare_parts=True):
+            said.append((turn.speaker, _complete(expr, [e for _, e in said])))
+    return said
+
+
+def _echoed(said: list[tuple[str, str]]) -> str | None:
+    """The caller's last time that the agent then repeats (明天下午三点以后 … 好的 明天下午三点以后):
+    the time agreed on, in the caller's words (the agent's when they add the day)."""
+    agreed = None
+    for index, (speaker, expr) in enumerate(said):
+        if speaker != "caller" or _NOT_A_TIME.match(expr):
+            continue
+        for later_speaker, later in said[index + 1:]:
+            if later_speaker == "agent" and later.endswith(expr):
+                agreed = later if len(later) > len(expr) and _DAY_RE.match(later) else expr
+                break
+    return agreed
+
+
+def _promised(transcript: Transcript) -> str | None:
+    """The agent's last time for a visit or a call back, when the caller gave none."""
+    promised = None
+    for turn in transcript.turns:
+        if turn.speaker == "agent" and _PROMISE.search(turn.joined):
+            found = [e for e in _expressions(turn.joined) if not _NOT_A_TIME.match(e)
+                     and not re.fullmatch(_FROM_NOW, e) and (_PART_RE.search(e) or "点" in e)]
+            if found:
+                promised = found[0]
+    return promised
+
+
 def extract_preferred_time(transcript: Transcript) -> str | None:
-    """The caller's answer once the agent has asked for a time: the last one naming an hour, else
-    the last day/part of day."""
+    """The time agreed on: the caller's that the agent repeats; else the caller's answer once the
+    agent has asked (the last naming an hour, else the last day/part of day); else the time the
+    agent offers or promises."""
+    echoed = _echoed(_said(transcript))
+    if echoed:
+        return echoed
     found = [e for e in _answers(transcript) if not _NOT_A_TIME.match(e)]
-    if not found:
-        return None
-    with_hour = [e for e in found if "点" in e]
-    return (with_hour or found)[-1]
+    if found:
+        with_hour = [e for e in found if "点" in e]
+        return (with_hour or found)[-1]
+    return _promised(transcript)
 
 
 _WEEKDAYS = "一二三四五六日"
