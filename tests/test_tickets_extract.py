@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.tickets.builder import extract
+from callcenter.tickets.builder import extract, missing_fields
 from callcenter.tickets.extract.address import extract_address
 from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.category import classify
@@ -132,6 +132,17 @@ def test_words_that_are_no_time_give_none_r4(turns: tuple[tuple[str, str], ...])
 def test_a_time_in_other_words_scores_as_the_same_time_r4(label: str, said: str) -> None:
     assert time_label(label) == time_label(said)
     assert time_label("明天上午十点") != time_label("明天上午十点前")
+
+
+def test_a_move_out_books_a_time_but_only_a_repair_must_have_one_r4() -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", "我 周六 上午 搬家 要 开 放行条"),
+             ("agent", "好 的 周六 上午 给 您 预留 货梯"))
+    assert extract(t, category="release").preferred_time == "周六上午"
+    assert extract(t, category="complaint").preferred_time is None
+    assert missing_fields("release", False, caller_name="王女士", address="3栋", phone="13800000000") == []
+    assert missing_fields("repair", False, caller_name="王女士", address="3栋",
+                          phone="13800000000") == ["preferred_time"]
+    assert missing_fields("repair", True, caller_name="王女士", address="3栋", phone="13800000000") == []
 
 
 def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:

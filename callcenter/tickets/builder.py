@@ -21,6 +21,8 @@ from callcenter.tickets.urgent_model import urgent_kinds
 
 # R4: what every call's record must hold; a repair also needs a convenient time.
 REQUIRED_FIELDS = ("caller_name", "address", "phone")
+# The matters whose calls book a time: a repair visit, a move-out release.
+_TIMED = ("repair", "release")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ def extract(transcript: Transcript, centre_name: str | None = None,
     rules' address, completed or found by them.
     Urgent (R19) when the cue rules name a danger or the learned signal suspects one (urgent_model.py);
     the category and the address read the rules' dangers only. ``learned_urgency=False`` where the
-    urgent flag is not used (the live form's fields): the rules' dangers alone, no model run."""
+    urgent flag is not used (the live form's fields): the rules' dangers alone, no model run.
+    The preferred time (R4) is read for a repair (the visit) and for a move-out release (the time
+    the caller books for the goods to leave, which the guard at the gate needs); in other matters a
+    time in the call is mostly when something happened or the centre's own promise, so none is
+    read. Only a repair's missing time is flagged (missing_fields)."""
     named = emergency_kinds(transcript)
     emergency = urgent_kinds(transcript, named) if learned_urgency else named
     category = category or classify(transcript, bool(named))
@@ -83,7 +89,7 @@ def extract(transcript: Transcript, centre_name: str | None = None,
         caller_name=extract_name(transcript),
         address=address,
         phone=extract_phone(transcript),
-        preferred_time=extract_preferred_time(transcript) if category == "repair" else None,
+        preferred_time=extract_preferred_time(transcript) if category in _TIMED else None,
         summary=summarize(transcript, category, urgent, address),
         quality=check(transcript, centre_name),
     )
