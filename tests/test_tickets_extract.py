@@ -105,6 +105,8 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     # a time counted from now
     ((("agent", "您 什么 时候 方便"), ("caller", "我 两 个 小时 以后 到 家")), "两个小时以后"),
     ((("agent", "什么 时候 给 您 回 电话"), ("caller", "半 个 钟 内 回 我 就 行")), "半个钟内"),
+    # the caller asks for someone at once, in an emergency where no time is asked for
+    ((("caller", "水管 爆 了 你们 马上 来 人 啊"), ("agent", "好 的 师傅 已经 出发")), "马上"),
     # only the agent names the time of the visit, the caller agrees
     ((("caller", "卫生间 灯 不 亮 了"), ("agent", "明天 上午 安排 电工 上门 给 您 换"),
       ("caller", "好 的 谢谢")), "明天上午"),
@@ -118,6 +120,9 @@ def test_preferred_time_is_the_time_agreed_on_r4(turns: tuple[tuple[str, str], .
     (("agent", "您 什么 时候 方便"), ("caller", "越 快 越 好 你们 快 一 点 来")),
     (("agent", "您 什么 时候 方便"), ("caller", "我 姓 江 三 点 水 的 江")),  # the radical 三点水
     (("agent", "您 什么 时候 方便"), ("caller", "我 住 十二 号 楼 随时 都 行")),  # a building, not a date
+    # 马上就来了 tells someone help is coming; 半个钟头后来 is "and later", a story
+    (("caller", "妈 你 别 怕 人 马上 就 来 了"),),
+    (("caller", "上 回 有 人 关 了 半 个 钟 头 后来 修好 了"),),
 ])
 def test_words_that_are_no_time_give_none_r4(turns: tuple[tuple[str, str], ...]) -> None:
     assert extract_preferred_time(call(("agent", "您好 物业 服务 中心"), *turns)) is None

@@ -20,8 +20,8 @@ _PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|后�
 _CLOCK = rf"(?:{_N}点(?!水)(?:半|{_N}分?|多)?钟?)"
 _RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|过后|以前|之前|左右|前后|前(?!天)|以内|之内)?"
 # 一个小时以后, 半个钟内, 马上来: a time counted from now.
-_FROM_NOW = (r"(?:(?:[一两三四五六七八九十半]个半?|半)(?:小时|钟头?)(?:以后|之后|后|以内|之内|内)"
-             r"|(?:马上|现在|立刻)(?=就?(?:来|过来|派|上门|到)))")
+_FROM_NOW = (r"(?:(?:[一两三四五六七八九十半]个半?|半)(?:小时|钟头?)(?:以后|之后|后(?!来)|以内|之内|内)"
+             r"|(?:马上|现在|立刻)(?=来|过来|派|上门|到))")
 TIME = re.compile(rf"(?:{_DAY}{_PART}?(?:{_CLOCK})?|{_PART}{_CLOCK}?|{_CLOCK}){_RANGE}|{_FROM_NOW}")
 _PAST = re.compile(r"昨天|前天|上周|上个|上礼拜|刚才|早就|已经|开始|的时候|那天|来钟")
 _ASKS_TIME = re.compile(r"什么时候|啥时候|几点|时间|方便|哪天|在家吗|在不在家|合适")
@@ -102,6 +102,13 @@ def _echoed(said: list[tuple[str, str]]) -> str | None:
     return agreed
 
 
+def _asked_now(transcript: Transcript) -> str | None:
+    """The caller asking for someone at once or after a while (你们马上来人, 一个小时以后来)."""
+    now = [m.group(0) for turn in transcript.turns if turn.speaker == "caller"
+           for m in re.finditer(_FROM_NOW, turn.joined)]
+    return now[-1] if now else None
+
+
 def _promised(transcript: Transcript) -> str | None:
     """The agent's last time for a visit or a call back, when the caller gave none."""
     promised = None
@@ -116,8 +123,9 @@ def _promised(transcript: Transcript) -> str | None:
 
 def extract_preferred_time(transcript: Transcript) -> str | None:
     """The time agreed on: the caller's that the agent repeats; else the caller's answer once the
-    agent has asked (the last naming an hour, else the last day/part of day); else the time the
-    agent offers or promises."""
+    agent has asked (the last naming an hour, else the last day/part of day); else the caller asking
+    for someone at once or after a while (马上来, 一个小时以后); else the time the agent offers or
+    promises."""
     echoed = _echoed(_said(transcript))
     if echoed:
         return echoed
@@ -125,7 +133,7 @@ def extract_preferred_time(transcript: Transcript) -> str | None:
     if found:
         with_hour = [e for e in found if "点" in e]
         return (with_hour or found)[-1]
-    return _promised(transcript)
+    return _asked_now(transcript) or _promised(transcript)
 
 
 _WEEKDAYS = "一二三四五六日"
