@@ -97,6 +97,12 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     # the agent's repetition adds the day the caller left out
     ((("caller", "晚上 六 点 以后 我 才 在 家"), ("agent", "好 的 今天 晚上 六 点 以后 安排 师傅")),
      "今天晚上六点以后"),
+    # the agent repeats it in other words or shorter: still agreed, kept in the caller's words
+    ((("caller", "今儿 晚上 八 点 以后 找 车 拉 货"), ("agent", "好 的 今天 晚上 八 点 以后 门岗 放行")),
+     "今儿晚上八点以后"),
+    ((("caller", "这 礼拜 五 下午 搬"), ("agent", "好 的 周五 下午 凭 放行条 出门")), "这礼拜五下午"),
+    # a bare 今儿 in the caller's story is not agreed by the agent's 今天
+    ((("caller", "我 今儿 在 楼下 等 了 半天 门 也 打不开"), ("agent", "抱歉 今天 让 师傅 过去 看看")), None),
     # northern 明儿 and a limit said with 前 or 过后 are kept as the caller says them
     ((("agent", "您 什么 时候 方便"), ("caller", "明儿 下午 吧 明儿 下午 我 在 屋")), "明儿下午"),
     ((("agent", "师傅 几 点 来 合适"), ("caller", "后天 上午 十一 点 前 来 就 行")), "后天上午十一点前"),
@@ -111,7 +117,8 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     ((("caller", "卫生间 灯 不 亮 了"), ("agent", "明天 上午 安排 电工 上门 给 您 换"),
       ("caller", "好 的 谢谢")), "明天上午"),
 ])
-def test_preferred_time_is_the_time_agreed_on_r4(turns: tuple[tuple[str, str], ...], time: str) -> None:
+def test_preferred_time_is_the_time_agreed_on_r4(turns: tuple[tuple[str, str], ...],
+                                                  time: str | None) -> None:
     assert extract_preferred_time(call(("agent", "您好 物业 服务 中心"), *turns)) == time
 
 
@@ -130,8 +137,8 @@ def test_words_that_are_no_time_give_none_r4(turns: tuple[tuple[str, str], ...])
 
 @pytest.mark.parametrize(("label", "said"), [
     ("今天下午", "今儿下午"), ("明天上午", "明儿上午"), ("今天晚上8点", "今晚八点"),
-    ("周六上午", "礼拜六上午"), ("这周六", "这个礼拜六"), ("明天上午十点以前", "明天上午十点前"),
-    ("下午五点以后", "下午五点过后"),
+    ("周六上午", "礼拜六上午"), ("这周六", "这个礼拜六"), ("周日上午", "这周日上午"),
+    ("明天上午十点以前", "明天上午十点前"), ("下午五点以后", "下午五点过后"),
     ("四点以前", "四点钟以前"), ("今天晚上七点以后", "今晚七点之后"),
 ])
 def test_a_time_in_other_words_scores_as_the_same_time_r4(label: str, said: str) -> None:

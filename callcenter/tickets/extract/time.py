@@ -88,16 +88,27 @@ def _said(transcript: Transcript) -> list[tuple[str, str]]:
     return said
 
 
+# A time precise enough to be recognised in other words: a weekday, a part of day or an hour (a
+# bare 今儿 … 今天 is as often the day something happened).
+_NAMED = re.compile(rf"{_WEEK}|{_PART}|点")
+
+
 def _echoed(said: list[tuple[str, str]]) -> str | None:
-    """The caller's last time that the agent then repeats (明天下午三点以后 … 好的 明天下午三点以后):
-    the time agreed on, in the caller's words (the agent's when they add the day)."""
+    """The caller's last time that the agent then repeats (明天下午三点以后 … 好的 明天下午三点以后),
+    in other words or shortened (今儿晚上 … 今天晚上, 这周六上午 … 周六上午): the time agreed on, in
+    the caller's words (the agent's when they add the day)."""
     agreed = None
     for index, (speaker, expr) in enumerate(said):
         if speaker != "caller" or _NOT_A_TIME.match(expr):
             continue
         for later_speaker, later in said[index + 1:]:
-            if later_speaker == "agent" and later.endswith(expr):
+            if later_speaker != "agent" or _NOT_A_TIME.match(later):
+                continue
+            if later.endswith(expr) or (_NAMED.search(expr) and time_label(later).endswith(time_label(expr))):
                 agreed = later if len(later) > len(expr) and _DAY_RE.match(later) else expr
+                break
+            if _NAMED.search(later) and time_label(expr).endswith(time_label(later)):
+                agreed = expr
                 break
     return agreed
 
@@ -180,11 +191,12 @@ _DIGIT_WORDS = "零一二三四五六七八九"
 
 def time_label(value: str) -> str:
     """The normal form a time is compared in (scoring): the same time in another speaker's words
-    (今儿/今天, 今晚/今天晚上, 礼拜六/星期六/周六, 之后/过后/以后, 十点前/十点以前, 8点/八点) is one."""
+    (今儿/今天, 今晚/今天晚上, 礼拜六/星期六/周六, 这个周六/周六, 之后/过后/以后, 十点前/十点以前,
+    8点/八点) is one."""
     text = value.replace(" ", "")
     for said, normal in _SAME_WORDS:
         text = text.replace(said, normal)
-    text = re.sub(r"(?<![以之])前$", "以前", text)
+    text = re.sub(r"(?<![以之])前$", "以前", text).replace("这周", "周")
     return _ARABIC.sub(lambda m: _spoken(int(m.group(0))), text)
 
 
