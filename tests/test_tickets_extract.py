@@ -157,6 +157,17 @@ def test_a_move_out_books_a_time_but_only_a_repair_must_have_one_r4() -> None:
     assert missing_fields("repair", True, caller_name="王女士", address="3栋", phone="13800000000") == []
 
 
+@pytest.mark.parametrize(("text", "time"), [
+    ("我 租 的 房子 到期 了 后天 上午 搬家 公司 来 拉 东西", "后天上午"),
+    ("店 不 开 了 这 礼拜 天 晚上 找 了 个 货车 把 货架 运 走", "这礼拜天晚上"),
+    ("我 是 业主 想 问 放行条 怎么 开 我 明天 去 前台 交 单子", None),  # going to the desk, not moving
+    ("我 今天 搬家 东西 都 装 好 车 了 要 开 放行条", None),  # a move under way, not one booked
+])
+def test_a_move_out_keeps_the_day_the_goods_leave_r4(text: str, time: str | None) -> None:
+    t = call(("agent", "您好 物业 服务 中心"), ("caller", text), ("agent", "好 的 带 好 身份证"))
+    assert extract(t, category="release").preferred_time == time
+
+
 def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:
     import datetime as dt
 

@@ -89,7 +89,8 @@ def extract(transcript: Transcript, centre_name: str | None = None,
         caller_name=extract_name(transcript),
         address=address,
         phone=extract_phone(transcript),
-        preferred_time=extract_preferred_time(transcript) if category in _TIMED else None,
+        preferred_time=(extract_preferred_time(transcript, move_out=category == "release")
+                        if category in _TIMED else None),
         summary=summarize(transcript, category, urgent, address),
         quality=check(transcript, centre_name),
     )

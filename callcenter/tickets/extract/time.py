@@ -132,11 +132,31 @@ def _promised(transcript: Transcript) -> str | None:
     return promised
 
 
-def extract_preferred_time(transcript: Transcript) -> str | None:
+_MOVING = re.compile(r"搬|拉|运|退|车")
+_TODAY = re.compile(r"今天|今儿个?")
+
+
+def _move_out_day(transcript: Transcript) -> str | None:
+    """A move-out call tells when the goods leave (明天下午三点搬家公司过来拉家具, 这周日要搬走): the
+    caller's first time naming a day with the moving right after it; a bare 今天 (今天搬家 东西都装车了)
+    is a move under way, not one booked."""
+    for turn in transcript.turns:
+        if turn.speaker != "caller":
+            continue
+        text = turn.joined
+        for match in TIME.finditer(text):
+            expr = match.group(0)
+            if (_DAY_RE.match(expr) and not _TODAY.fullmatch(expr) and expr in _expressions(text)
+                    and _MOVING.search(text[match.end():match.end() + 8])):
+                return expr
+    return None
+
+
+def extract_preferred_time(transcript: Transcript, move_out: bool = False) -> str | None:
     """The time agreed on: the caller's that the agent repeats; else the caller's answer once the
     agent has asked (the last naming an hour, else the last day/part of day); else the caller asking
-    for someone at once or after a while (马上来, 一个小时以后); else the time the agent offers or
-    promises."""
+    for someone at once or after a while (马上来, 一个小时以后); for a move-out (``move_out``), the
+    day the caller says the goods leave; else the time the agent offers or promises."""
     echoed = _echoed(_said(transcript))
     if echoed:
         return echoed
@@ -144,7 +164,8 @@ def extract_preferred_time(transcript: Transcript) -> str | None:
     if found:
         with_hour = [e for e in found if "点" in e]
         return (with_hour or found)[-1]
-    return _asked_now(transcript) or _promised(transcript)
+    moving = _move_out_day(transcript) if move_out else None
+    return _asked_now(transcript) or moving or _promised(transcript)
 
 
 _WEEKDAYS = "一二三四五六日"
