@@ -108,6 +108,7 @@ def test_preferred_time_is_the_callers_answer_with_an_hour_r4() -> None:
     ((("agent", "师傅 几 点 来 合适"), ("caller", "后天 上午 十一 点 前 来 就 行")), "后天上午十一点前"),
     ((("agent", "您 什么 时候 在 家"), ("caller", "周五 下午 四 点 过后 都 行")), "周五下午四点过后"),
     ((("agent", "您 看 这 礼拜 哪天 方便"), ("caller", "这 礼拜 天 早上 九 点")), "这礼拜天早上九点"),
+    ((("agent", "师傅 哪天 来 合适"), ("caller", "礼拜 三 上半天 吧 我 在 屋")), "礼拜三上半天"),
     # a time counted from now
     ((("agent", "您 什么 时候 方便"), ("caller", "我 两 个 小时 以后 到 家")), "两个小时以后"),
     ((("agent", "什么 时候 给 您 回 电话"), ("caller", "半 个 钟 内 回 我 就 行")), "半个钟内"),
@@ -175,6 +176,7 @@ def test_visit_time_is_read_in_the_centres_time_zone_r8() -> None:
     assert visit_at("明天晚上七点", now, "Asia/Shanghai") == dt.datetime(2026, 11, 26, 11, 0, tzinfo=dt.UTC)
     assert visit_at("周六下午三点半", now, "Asia/Shanghai") == dt.datetime(2026, 11, 28, 7, 30, tzinfo=dt.UTC)
     assert visit_at("下午", now, "Asia/Shanghai") is None
+    assert visit_at("明儿后晌三点", now, "Asia/Shanghai") == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(("text", "urgent"), [

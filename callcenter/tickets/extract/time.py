@@ -16,7 +16,7 @@ _WEEK = r"(?:周|星期|礼拜)"
 _DAY = (r"(?:今天|明天|后天|大后天|今儿个?|明儿个?|明早|今早|今晚|明晚|"
         rf"(?:这个?|下个?)?{_WEEK}[一二三四五六日天末]|这个?周末|(?:下个?月){_N}号|{_N}号(?=那天|以后|之后|以前|之前)"
         r")")
-_PART = r"(?:上午|下午|晚上|中午|早上|傍晚|白天|夜里|早晨|后晌|全天|一整天)"
+_PART = r"(?:上午|下午|上半天|下半天|晚上|中午|早上|傍晚|白天|夜里|早晨|后晌|全天|一整天)"
 _CLOCK = rf"(?:{_N}点(?!水)(?:半|{_N}分?|多)?钟?)"
 _RANGE = rf"(?:(?:到|至){_PART}?{_CLOCK}|以后|之后|过后|以前|之前|左右|前后|前(?!天)|以内|之内)?"
 # 一个小时以后, 半个钟内, 马上来: a time counted from now.
@@ -169,7 +169,8 @@ def extract_preferred_time(transcript: Transcript, move_out: bool = False) -> st
 
 
 _WEEKDAYS = "一二三四五六日"
-_PART_HOURS = {"上午": 9, "早上": 8, "早晨": 8, "中午": 12, "下午": 14, "傍晚": 18, "晚上": 19, "夜里": 21}
+_PART_HOURS = {"上午": 9, "上半天": 9, "早上": 8, "早晨": 8, "中午": 12, "下午": 14, "下半天": 14, "后晌": 14,
+               "傍晚": 18, "晚上": 19, "夜里": 21}
 
 
 def visit_at(expr: str, now: dt.datetime, timezone: str) -> dt.datetime | None:
@@ -183,7 +184,7 @@ def visit_at(expr: str, now: dt.datetime, timezone: str) -> dt.datetime | None:
     hour = positional_value(hour_match.group(1)) if hour_match else _PART_HOURS[part or "上午"]
     if hour is None or hour > 24:
         return None
-    if part in ("下午", "晚上", "傍晚") and hour < 12:
+    if part in ("下午", "下半天", "后晌", "晚上", "傍晚") and hour < 12:
         hour += 12
     minute = 30 if hour_match and hour_match.group(2) else 0
     when = dt.datetime.combine(day, dt.time(hour % 24, minute), ZoneInfo(timezone))
@@ -203,7 +204,8 @@ def _day(expr: str, today: dt.date) -> dt.date | None:
 
 
 _SAME_WORDS = (("今儿", "今天"), ("明儿", "明天"), ("今晚", "今天晚上"), ("明晚", "明天晚上"),
-               ("明早", "明天早上"), ("今早", "今天早上"), ("后晌", "下午"), ("这个", "这"),
+               ("明早", "明天早上"), ("今早", "今天早上"), ("后晌", "下午"), ("上半天", "上午"),
+               ("下半天", "下午"), ("这个", "这"),
                ("礼拜", "周"), ("星期", "周"), ("周天", "周日"), ("点钟", "点"), ("之后", "以后"),
                ("过后", "以后"), ("之前", "以前"))
 _ARABIC = re.compile(r"\d+")
