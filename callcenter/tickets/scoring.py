@@ -82,8 +82,8 @@ def _pr(pairs: list[tuple[Any, Any]], positive: Callable[[Any], bool]) -> dict[s
 
 def address_exact(pairs: Iterable[tuple[str | None, str | None]]) -> float:
     """The share of (extracted, labeled) addresses that are the same in their normal form."""
-    rows = [(_field("address", got), _field("address", want)) for got, want in pairs]
-    return _ratio(sum(1 for got, want in rows if got == want), len(rows))
+    return _pr([(_field("address", got), _field("address", want)) for got, want in pairs],
+               lambda v: v is not None)["exact"]
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, dict[str, float]]]:

@@ -73,7 +73,7 @@ from callcenter.tickets.extract.address_places import (
     read_yard,
     read_zone_house,
 )
-from callcenter.tickets.extract.dialect import mandarin
+from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency
 from callcenter.tickets.transcript import Transcript
@@ -259,8 +259,7 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     ``emergency``: the call's R19 verdict when the caller already has it."""
     if _MISDIALLED.search(transcript.words("agent")):
         return None  # the place a misdialled caller names (送到三巷) is no resident's address
-    caller, agent_text = ("|".join(mandarin(t.joined) for t in transcript.side(side))
-                          for side in ("caller", "agent"))
+    caller, agent_text = side_text(transcript, "caller"), side_text(transcript, "agent")
     agent = _read_back(_mentions(agent_text), caller)
     for text, found in ((caller, _mentions(caller)), (agent_text, agent)):
         if found:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from callcenter.tickets.extract.dialect import mandarin
+from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.transcript import Transcript
 
@@ -74,10 +74,6 @@ def _filled(form: str, match: re.Match[str]) -> str | None:
     return "".join(out)
 
 
-def _caller_text(transcript: Transcript) -> str:
-    return "|".join(mandarin(t.joined) for t in transcript.side("caller"))
-
-
 def _read(forms: Iterable[str], text: str) -> str | None:
     """The longest match of any form in the text (the first said of equals), filled."""
     best: tuple[int, int, str] | None = None
@@ -108,7 +104,7 @@ class AddressForms:
         for call in calls:
             label = call.labels.get("address")
             form = form_of(label) if isinstance(label, str) else None
-            if form is not None and _read([form], _caller_text(call)) == label:
+            if form is not None and _read([form], side_text(call, "caller")) == label:
                 learned[form] = None
         return cls(tuple(learned))
 
@@ -116,7 +112,7 @@ class AddressForms:
         return bool(self.forms)
 
     def read(self, transcript: Transcript) -> str | None:
-        return _read(self.forms, _caller_text(transcript)) if self.forms else None
+        return _read(self.forms, side_text(transcript, "caller")) if self.forms else None
 
     def complete(self, transcript: Transcript, rules: str | None) -> str | None:
         """The address of the call: the learned one when the rules found none or it completes

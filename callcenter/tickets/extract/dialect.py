@@ -10,6 +10,9 @@ an amount or a quota (金额, 名额, 超额, 额度, 额外) and the forehead (
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+from callcenter.tickets.transcript import Transcript
 
 # (pattern, Mandarin). 系 is the copula after a pronoun, 就/都/唔/即 or at the start of a clause,
 # or as a word of its own when the recogniser spaced it.
@@ -33,3 +36,9 @@ def mandarin(text: str) -> str:
     for pattern, word in _WORDS:
         text = pattern.sub(word, text)
     return text
+
+
+def side_text(transcript: Transcript, side: Literal["agent", "caller"]) -> str:
+    """One side's turns read as Mandarin, joined by | (the recogniser's turn break), as the address
+    patterns read them."""
+    return "|".join(mandarin(t.joined) for t in transcript.side(side))
