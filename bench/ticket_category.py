@@ -2,7 +2,7 @@
 examples, the learning curve from a centre's own labeled calls (the category, and the address and
 name with the forms of address learned beside it), and every ticket field under
 simulated recogniser errors (0/10/20/30 % CER) on the shipped test split and the hand-written
-sets that judge (handwritten18/19; handwritten4–17 judged once and are now fitted on, see
+sets that judge (handwritten20/21; handwritten4–19 judged once and are now fitted on, see
 tests/data/transcripts/split.py).
 
     python -m bench ticket_category      → bench/results/ticket_category.json
@@ -31,7 +31,7 @@ from tests.support.recogniser_errors import Homophones, char_error_rate, degrade
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results") / "ticket_category.json"
 JUDGES = {name: ROOT / "tests" / "data" / "transcripts" / f"{name}.jsonl"
-          for name in ("handwritten18", "handwritten19")}
+          for name in ("handwritten20", "handwritten21")}
 
 
 def _fields(model: CategoryModel, calls: Sequence[Transcript]) -> dict[str, Any]:

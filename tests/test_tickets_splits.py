@@ -1,6 +1,6 @@
 """The shipped train / dev / test split (callcenter/tickets/data) shares no call and no caller
-sentence across splits, nor with the hand-written sets that judge (handwritten18/19); the calls in
-other people's words meant for fitting (handwritten4-17, which judged once) are in train and dev,
+sentence across splits, nor with the hand-written sets that judge (handwritten20/21); the calls in
+other people's words meant for fitting (handwritten4-19, which judged once) are in train and dev,
 never in test; and the split is what tests/data/transcripts/split.py draws (a whole generated
 matter goes to one split)."""
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).parent.parent
 SHIPPED = ROOT / "callcenter" / "tickets" / "data"
 DATA = Path(__file__).parent / "data" / "transcripts"
 SPLITS = ("train", "dev", "test")
-JUDGES = ("handwritten18.jsonl", "handwritten19.jsonl")
+JUDGES = ("handwritten20.jsonl", "handwritten21.jsonl")
 
 
 def _split_py() -> Any:
@@ -62,7 +62,7 @@ def test_no_caller_sentence_is_shared_across_splits(splits: dict[str, list[dict[
 def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]]) -> None:
     present = [DATA / judge for judge in JUDGES if (DATA / judge).exists()]
     if not present:
-        pytest.skip("no judging set (handwritten18/19) is written yet")
+        pytest.skip("no judging set (handwritten20/21) is written yet")
     shipped = [r for name in SPLITS for r in splits[name]]
     for path in present:
         assert path.name not in _split_py().TRAIN_DEV_ONLY
@@ -75,7 +75,7 @@ def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]
 def test_calls_in_other_peoples_words_are_fitted_on_never_in_the_test_split(
         splits: dict[str, list[dict[str, Any]]]) -> None:
     names = _split_py().TRAIN_DEV_ONLY
-    assert {f"handwritten{n}.jsonl" for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)} <= set(names)
+    assert {f"handwritten{n}.jsonl" for n in range(4, 20)} <= set(names)
     ids = {r["id"] for name in names for r in _records(DATA / name)}
     fitted = {r["id"] for name in ("train", "dev") for r in splits[name]}
     assert not ids & {r["id"] for r in splits["test"]}

@@ -10,8 +10,8 @@ Then any call of dev or test that repeats a caller sentence of an earlier split 
 
 The calls in other people's words (TRAIN_DEV_ONLY) go by call to train (75 %) or dev (25 %) only,
 never to test: the test split stays what it was, so its figures stay comparable. One of them that
-repeats a caller sentence of another split is left out. handwritten4-17 judged once each (their
-first runs are in docs/ticket-evaluation.md) and judge nothing since; handwritten18/19 judge and are
+repeats a caller sentence of another split is left out. handwritten4-19 judged once each (their
+first runs are in docs/ticket-evaluation.md) and judge nothing since; handwritten20/21 judge and are
 used nowhere here. The agents' stock phrases (greeting, closing, read-backs) are a centre's script
 and stay shared.
 """
@@ -50,6 +50,8 @@ TRAIN_DEV_ONLY = (
     "handwritten15.jsonl",
     "handwritten16.jsonl",
     "handwritten17.jsonl",
+    "handwritten18.jsonl",
+    "handwritten19.jsonl",
 )
 GENERATED = (("tune.jsonl", 140, 20261125, "t", False), ("inspected.jsonl", 80, 4242, "h", True),
              ("heldout.jsonl", 100, 90210, "x", True))
