@@ -60,3 +60,14 @@ def test_labeled_set_is_large_and_varied() -> None:
     phrases = Counter(p for lab in labels for p in lab["forbidden_phrases"])
     assert len(phrases) >= 8
     assert any(not lab["greeting_ok"] for lab in labels) and any(lab["apology_given"] for lab in labels)
+
+
+def test_the_list_of_missed_calls_names_the_category_the_figure_judged() -> None:
+    """The evaluate report's per-call misses agree with its macro-F1: a call's category is listed
+    as missed when the model's category (the one scored) is wrong, not the keyword rules'."""
+    calls = load(DATA / "handwritten.jsonl")[:20]
+    right = score(calls, lambda t: str(t.labels["category"]))
+    assert right.category_macro_f1 == 1.0
+    assert not [e for e in right.errors if "category" in e.split(": ", 1)[1].split(", ")]
+    wrong = score(calls, lambda t: "other" if t.labels["category"] != "other" else "repair")
+    assert all("category" in e for e in wrong.errors) and len(wrong.errors) == len(calls)

@@ -121,9 +121,9 @@ def score(transcripts: Iterable[Transcript],
     tp = sum(len(g & w) for g, w in said)
     result.forbidden = {"precision": _ratio(tp, sum(len(g) for g, _ in said)),
                         "recall": _ratio(tp, sum(len(w) for _, w in said))}
-    for (t, got), (found, named) in zip(rows, said, strict=True):
-        wrong = [k for k in ("category", "urgent", *FIELDS, *FLAGS)
-                 if _field(k, got[k]) != _field(k, t.labels.get(k))]
+    for (t, got), (found, named), (category, _) in zip(rows, said, categories, strict=True):
+        wrong = ["category"] if category != t.labels["category"] else []
+        wrong += [k for k in ("urgent", *FIELDS, *FLAGS) if _field(k, got[k]) != _field(k, t.labels.get(k))]
         if found != named:
             wrong.append("forbidden_phrases")
         if wrong:
