@@ -59,6 +59,12 @@ def test_no_caller_sentence_is_shared_across_splits(splits: dict[str, list[dict[
     assert not sentences["dev"] & sentences["test"]
 
 
+# A caller's thanks at the close (要得要得晓得了谢谢你哈) can be written alike by two authors; it says
+# nothing of the matter, so a judging set may share it.
+_NO_NUMBER = "[^0-9一二三四五六七八九十零幺两]"
+_COURTESY = re.compile(rf"{_NO_NUMBER}{{0,10}}(谢谢|再见|拜拜){_NO_NUMBER}{{0,4}}")
+
+
 def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]]) -> None:
     present = [DATA / judge for judge in JUDGES if (DATA / judge).exists()]
     if not present:
@@ -68,8 +74,9 @@ def test_the_judging_sets_are_in_no_split(splits: dict[str, list[dict[str, Any]]
         assert path.name not in _split_py().TRAIN_DEV_ONLY
         records = _records(path)
         shared_calls = {r["id"] for r in shipped} & {r["id"] for r in records}
-        shared_sentences = _caller_sentences(records) & _caller_sentences(shipped)
-        assert (len(shared_calls), len(shared_sentences)) == (0, 0), path.name
+        shared_sentences = {s for s in _caller_sentences(records) & _caller_sentences(shipped)
+                            if not _COURTESY.fullmatch(s)}
+        assert (len(shared_calls), len(shared_sentences)) == (0, 0), (path.name, shared_sentences)
 
 
 def test_calls_in_other_peoples_words_are_fitted_on_never_in_the_test_split(
