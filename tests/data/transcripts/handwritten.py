@@ -42,7 +42,7 @@ if __name__ == "__main__":
                  "handwritten_train_c", "handwritten8", "handwritten_train_a", "handwritten10",
                  "handwritten11", "handwritten12", "handwritten13", "handwritten14",
                  "handwritten15", "handwritten16", "handwritten17", "handwritten18", "handwritten19",
-                 "handwritten20"):
+                 "handwritten20", "handwritten21"):
         with (HERE / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for record in convert((HERE / f"{name}.txt").read_text(encoding="utf-8")):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
