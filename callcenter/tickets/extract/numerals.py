@@ -20,7 +20,7 @@ _DIGIT_SOUNDS = {"lin": "零", "yi": "一", "yao": "幺", "er": "二", "lian": "
 
 
 @cache  # one answer per character, asked for every character of every turn
-def _heard_as(ch: str) -> str | None:
+def heard_as(ch: str) -> str | None:
     """The digit a character sounds like (灵/您 零, 而 二, 要 幺, 山 三, 就 九), if any; 十/百/千 are
     units, never digits."""
     from callcenter.tickets.extract.sounds import sound_key
@@ -41,7 +41,7 @@ def heard_digits(text: str) -> str:
     index = 0
     while index < len(text):
         end = index
-        while end < len(text) and _heard_as(text[end]) is not None:
+        while end < len(text) and heard_as(text[end]) is not None:
             end += 1
         if end == index:
             out.append(text[index])
@@ -57,7 +57,7 @@ def _read_run(run: str) -> str:
     if len(real) < 3:
         return run  # 我要一个: 要 is a word here
     first, last = real[0], real[-1]
-    heard = "".join(_heard_as(ch) or ch for ch in run)
+    heard = "".join(heard_as(ch) or ch for ch in run)
     for start in range(0, first + 1):  # a mobile whose first or last digit was heard as a word
         end = start + 11
         window = spelled_digits(heard[start:end])
