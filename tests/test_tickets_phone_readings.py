@@ -57,3 +57,8 @@ def test_r4_a_correction_of_one_digit_still_wins() -> None:
 def test_r4_hundred_heard_inside_a_number_read_with_sound_alikes() -> None:
     assert extract_phone(call(("caller", "电话 要 五百 零 八 二 七 三 六 四 一 九"))) == "15082736419"
     assert extract_phone(call(("caller", "一共 是 三百 零 五 块"))) is None
+
+
+def test_r4_a_mobile_heard_short_after_dianhua_is_no_local_landline() -> None:
+    assert extract_phone(call(("caller", "电话 幺 三 八 五 二 七 六 零"))) is None  # three digits lost
+    assert extract_phone(call(("caller", "座机 六 二 九 四 幺 零 五 八"))) == "62941058"

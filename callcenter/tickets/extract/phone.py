@@ -20,6 +20,7 @@ from callcenter.tickets.extract.numerals import DIGIT_RUN, DIGITS, heard_as, hea
 from callcenter.tickets.transcript import Transcript
 
 _LANDLINE_CUE = re.compile(r"(电话|号码|座机|手机)(是|号)?$")
+_LOCAL_FIRST = "23456789"  # a local landline never starts with 0 (the trunk prefix) or 1 (mobiles, services)
 _SHORT = (9, 10)  # digits in a reading of a mobile that lost one or two
 
 
@@ -64,7 +65,8 @@ def _numbers_in(said: str, text: str) -> list[_Said]:
                 real = [i for i, ch in enumerate(span) if ch in DIGITS or ch.isdigit()] or [0, len(span) - 1]
                 core = spelled_digits(text[match.start() + real[0]:match.start() + real[-1] + 1])
                 found.append(_Said(mobile, digits, core))
-        elif 7 <= len(digits) <= 8 and _LANDLINE_CUE.search(text[max(0, match.start() - 4):match.start()]):
+        elif (7 <= len(digits) <= 8 and digits[0] in _LOCAL_FIRST
+              and _LANDLINE_CUE.search(text[max(0, match.start() - 4):match.start()])):
             found.append(_Said(digits, digits, digits))  # a local landline, said right after "电话/号码"
     return found
 
