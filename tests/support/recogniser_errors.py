@@ -21,7 +21,10 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NEAR = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 _NUMERALS = "零一幺二两三四五六七八九十百千"
 _DIGIT = "([一二三四五六七八九])"
-_SPELLED_ROOM = re.compile(rf"(?<![{_NUMERALS}]){_DIGIT}\s?零\s?{_DIGIT}(?![{_NUMERALS}])")
+# Three digits standing alone (a room): a digit one space away, as in a phone number said digit
+# by digit (幺 三 八 四 三 零 二 …), is not a room and is never read as hundreds.
+_SPELLED_ROOM = re.compile(rf"(?<![{_NUMERALS}])(?<![{_NUMERALS}]\s){_DIGIT}\s?零\s?{_DIGIT}"
+                           rf"(?!\s?[{_NUMERALS}])")
 
 
 def _plain(ch: str) -> str:
