@@ -5,8 +5,49 @@ caller's place (9座, 3区); and the label written otherwise for the same shop, 
 
 from __future__ import annotations
 
+import pytest
+
+from callcenter.tickets.extract.address import extract_address
 from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.scoring import address_exact
+from callcenter.tickets.transcript import Transcript, Turn
+
+
+def call(*turns: tuple[str, str]) -> Transcript:
+    return Transcript(id="t", turns=tuple(Turn(speaker, text) for speaker, text in turns))  # type: ignore[arg-type]
+
+
+def caller(*said: str) -> Transcript:
+    turns: list[tuple[str, str]] = [("agent", "您好 物业 服务 中心 请问 有 什么 可以 帮 您")]
+    for text in said:
+        turns += [("caller", text), ("agent", "好 的 您 请 讲")]
+    return call(*turns)
+
+
+@pytest.mark.parametrize(("said", "address"), [
+    (("我 是 四 队 六 排 九 号 的 阿婆 厨房 的 水管 漏水",), "4队6排9号"),
+    (("十二 队 二 排 五 号 屋顶 漏 雨",), "12队2排5号"),  # the team with the row, not the row alone
+    (("我 住 七 队 那边 职工 宿舍 第 二 排 十 号",), "7队2排10号"),  # the row a few words on, with 第
+    (("八 队 第 三 排 那里 水管 爆 了",), "8队3排"),
+    (("我们 六 队 这 边 的 路灯 不 亮 好 久 了",), "6队"),  # the team's own road
+    (("九 队 那边 的 排水沟 堵 了",), "9队"),
+    (("食堂 门口 排 了 三 队 人 好 乱",), None),  # a queue
+    (("你们 维修 二 队 那边 的 师傅 来 过 了",), None),  # a team of workers
+    (("上次 第 三 队 的 师傅 修 得 好",), None),
+])
+def test_state_farm_teams_rows_and_houses_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address
+
+
+@pytest.mark.parametrize(("said", "address"), [
+    (("我 是 新华 街 三十 二 号 三 楼 的 租户 热水器 坏 了",), "32号3楼"),
+    (("我 是 老街 八 号 楼上 的 我 家 卫生间 漏水 漏 到 店 里",), "8号"),  # upstairs, no floor said
+    (("我 住 老街 八 号 楼上 的 | 卫生间 漏水", "是 三 楼 那个 卫生间"), "8号3楼"),  # the floor said apart
+    (("三 号 楼 上 的 广告牌 被 风 吹 歪 了",), "3号楼"),  # on a building, not upstairs
+    (("下 个 月 十九 号 二 楼 要 停水 吗",), None),  # a day
+])
+def test_flat_above_a_shop_on_its_street_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address
 
 
 def test_label_writes_the_same_shop_room_or_villa_otherwise_r4() -> None:

@@ -16,7 +16,9 @@ and door (``12楼5号``) or its room said after the name or twice (``508``). A f
 most labels leave it out. A caller who names no building may name a common place (``地下二层``,
 ``2期负一层车库``, ``2号电梯``) or only an area (``B区``): kept for an emergency (R19), where it is where
 help goes; a place named in passing in any other call is not the caller's address, but a part the caller
-calls theirs is (``3期``, ``6排``).
+calls theirs is (``3期``, ``6排``). A state farm's compound is its teams, rows and houses
+(``3队5排7号``, in ``address_farm``); a street of shop-houses, the house and the floor above the shop
+(``19号2楼``, in ``address_street``).
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is
@@ -37,6 +39,7 @@ from callcenter.tickets.extract.address_building import (
     read_building,
     read_dashed,
 )
+from callcenter.tickets.extract.address_farm import TEAM, read_team
 from callcenter.tickets.extract.address_numbers import (
     AREA_NAME,
     GAP,
@@ -73,6 +76,7 @@ from callcenter.tickets.extract.address_places import (
     read_yard,
     read_zone_house,
 )
+from callcenter.tickets.extract.address_street import HOUSE_FLOOR, read_house_floor
 from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency
@@ -95,10 +99,10 @@ _FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], str], Address | No
     (ROW, lambda m, _: read_row(m)), (BUILDING, read_building), (DASHED, lambda m, _: read_dashed(m)),
     (LANE, lambda m, _: read_lane(m)), (HOUSE, lambda m, _: read_house(m)), (YARD, lambda m, _: read_yard(m)),
     (SHOP, lambda m, _: read_shop(m)), (ZONE_HOUSE, lambda m, _: read_zone_house(m)),
-    (FLOOR_AND_DOOR, lambda m, _: read_floor_and_door(m)),
+    (FLOOR_AND_DOOR, lambda m, _: read_floor_and_door(m)), (HOUSE_FLOOR, read_house_floor),
     (PARKING, lambda m, _: read_parking(m)), (WING, lambda m, _: read_wing(m)),
     (ROW_ALONE, lambda m, _: read_row(m)),
-    (LANE_ALONE, lambda m, _: read_lane_alone(m)),
+    (LANE_ALONE, lambda m, _: read_lane_alone(m)), (TEAM, read_team),
 )
 
 

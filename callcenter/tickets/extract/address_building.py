@@ -77,10 +77,15 @@ _ROOM = (rf"{_LANDING}|{_SHOP_IN_IT}|{_FLOOR_DOOR}|{_DOOR}(?:{GAP}(?P<door_room>
          rf"(?P<room>{NUMERAL}{NOT_ROOM})|(?P<room_run>{_SPELLED}{{3,4}}?)(?={_FLOOR_AFTER}(?:楼|期|区))"
          rf"|(?P<room_ge>{_SPELLED}*零{_SPELLED}*)(?=个))"
          rf"|(?P<floor>{NUMERAL})层")
+# 二十三号楼上的 (我…), 十九号楼上住的: the one upstairs at No. 23 of a street (address_street), not a
+# building 23号楼 (三号楼上的广告牌 is on the building).
+UPSTAIRS = r"上(?:的(?=[我|住租业人那，,。]|$)|住|那家|那户)"
+_NOT_UPSTAIRS = rf"(?!(?<=号楼){UPSTAIRS})"
 BUILDING = re.compile(
     rf"{ESTATE_PREFIX}"
     rf"(?:(?<![姓老小])(?P<stem>[甲乙丙丁])(?P<sb>{NUMERAL})号?楼(?!上|下|道|梯|顶)|"
-    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|(?:(?<![A-Za-z])[A-Za-z])?{NUMERAL})(?P<kind>{_KIND}))"
+    rf"(?P<b>(?<![A-Za-z])[A-Za-z](?=座|做|坐|栋|幢|号楼)|(?:(?<![A-Za-z])[A-Za-z])?{NUMERAL})(?P<kind>{_KIND})"
+    rf"{_NOT_UPSTAIRS})"
     rf"(?:{GAP}(?P<u>{NUMERAL}){_UNIT})?"
     rf"(?:{GAP}(?:{_ROOM}))?"
     rf"(?:(?P<phase_after>{NUMERAL})期)?"  # 九栋二单元三零一二期的: the phase said after
