@@ -50,6 +50,35 @@ def test_flat_above_a_shop_on_its_street_r4(said: tuple[str, ...], address: str 
     assert extract_address(caller(*said)) == address
 
 
+@pytest.mark.parametrize(("said", "address"), [
+    (("你好 我 是 二 三 一 五 房 的 客人 空调 不 制冷",), "2315房"),
+    (("我 住 八 零 六 号 房 热水 没有",), "806房"),
+    (("想 问 一下 两 房 一 厅 的 租金 多少",), None),  # a kind of flat
+    (("这 个 月 我 交 了 一千 五 房租 了",), None),  # the rent
+])
+def test_serviced_apartment_room_said_with_fang_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address
+
+
+@pytest.mark.parametrize(("said", "address"), [
+    (("九 座 那个 电梯 又 坏 了 大家 都 走 楼梯",), "9座"),
+    (("三 座 大堂 的 灯 一直 不 亮",), "3座"),
+    (("七 座 七 座 靠 海边 那 栋",), "7座"),  # the tower said twice as the answer
+    (("我们 租 了 一 辆 七 座 车 出去 玩 停车 要 钱 吗",), None),  # seats
+])
+def test_tower_said_alone_as_the_callers_place_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address
+
+
+@pytest.mark.parametrize(("said", "address"), [
+    (("我 在 你们 小区 三 区 有 套 房子 一直 空 着 想 问 一下 托管",), "3区"),
+    (("我 B 区 的 别墅 想 问 问 物业费",), "B区"),
+    (("上 个 月 在 C 区 丢 了 一 辆 自行车",), None),  # a zone named in passing
+])
+def test_villa_zone_where_the_caller_has_a_home_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address
+
+
 def test_label_writes_the_same_shop_room_or_villa_otherwise_r4() -> None:
     # a shop by its front (铺面) is the shop the label writes as 铺 or 商铺
     assert address_label("12号铺") == address_label("铺面12号") == address_label("12号铺面") == "商铺12号"

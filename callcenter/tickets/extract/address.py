@@ -16,9 +16,10 @@ and door (``12楼5号``) or its room said after the name or twice (``508``). A f
 most labels leave it out. A caller who names no building may name a common place (``地下二层``,
 ``2期负一层车库``, ``2号电梯``) or only an area (``B区``): kept for an emergency (R19), where it is where
 help goes; a place named in passing in any other call is not the caller's address, but a part the caller
-calls theirs is (``3期``, ``6排``). A state farm's compound is its teams, rows and houses
-(``3队5排7号``, in ``address_farm``); a street of shop-houses, the house and the floor above the shop
-(``19号2楼``, in ``address_street``).
+calls theirs is (``3期``, ``6排``), or a zone where they have a home (``6区``). A state farm's compound
+is its teams, rows and houses (``3队5排7号``, in ``address_farm``); a street of shop-houses, the house
+and the floor above the shop (``19号2楼``, in ``address_street``); serviced apartments, the room said
+with 房 (``1826房``); a tower said alone with its lift or lobby (``5座那个电梯``) is the caller's.
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is
@@ -40,6 +41,7 @@ from callcenter.tickets.extract.address_building import (
     read_dashed,
 )
 from callcenter.tickets.extract.address_farm import TEAM, read_team
+from callcenter.tickets.extract.address_hotel_room import room_with_its_word
 from callcenter.tickets.extract.address_numbers import (
     AREA_NAME,
     GAP,
@@ -77,6 +79,7 @@ from callcenter.tickets.extract.address_places import (
     read_zone_house,
 )
 from callcenter.tickets.extract.address_street import HOUSE_FLOOR, read_house_floor
+from callcenter.tickets.extract.address_zone_home import zone_of_a_home
 from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency
@@ -280,7 +283,11 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     apart = unit_and_room(caller)
     if apart:  # 三单元五零二 in an estate of one building: the unit and the room are the address
         return f"{apart[0]}单元{apart[1]}"
+    room = room_with_its_word(caller)
+    if room:  # 一八二六房 in serviced apartments: the room is the address
+        return room
     if not (is_emergency(transcript) if emergency is None else emergency):
         # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
-        return own_part(caller)
-    return common_place(caller) or own_part(caller)  # 俺是六排的 … 冒烟了: help goes to the row
+        return own_part(caller) or zone_of_a_home(caller)
+    # 俺是六排的 … 冒烟了: help goes to the row
+    return common_place(caller) or own_part(caller) or zone_of_a_home(caller)

@@ -146,6 +146,9 @@ def _corrected_room(after: str) -> str | None:
 _ONE_BY_ONE = re.compile(rf"一(?P<w>{_KIND})楼?一(?P=w)楼?")
 # Words before a bare tower number that make it a place: 在三座, 住五座, 我是二座 (not 是一座桥).
 _PLACE_BEFORE = re.compile(r"(?:在|住|我是|我们|咱们)$")
+# Words after it that make it one: 九座的, a pause, its lift (二座三号电梯, 五座那个电梯), its lobby or
+# door (十座大堂门口); or the tower said twice, as an answer (二座二座靠泳池那个).
+_PLACE_AFTER = re.compile(rf"的|\||$|{NUMERAL}号电?梯|(?:那个|那边|这边)?(?:电梯|大堂|门口|楼下)")
 
 
 def read_building(match: re.Match[str], text: str) -> Address | None:
@@ -190,8 +193,9 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
     floor_said = match.group("floor") or (match.group("fl") if room is None and match.group("fl")
                                           and text[match.end("fl")] == "层" else None)
     floor = small_number(floor_said) if kind == "座" else None
+    said_after = text[match.end("kind"):]
     if kind == "座" and not letter and not (unit or room or floor) \
-            and not re.match(rf"的|\||$|{NUMERAL}号电?梯", text[match.end("kind"):]) \
+            and not _PLACE_AFTER.match(said_after) and not said_after.startswith(raw + "座") \
             and not _PLACE_BEFORE.search(text[:match.start()]):
         return None  # 五座一七零六: tower and room; 九座的, 在三座, 二座三号电梯: a tower; 一座桥: a count
     return Address(building, kind, unit, room, prefix, unit_word, floor)
