@@ -1335,6 +1335,22 @@ def test_a_side_of_the_landing_written_otherwise_is_the_same_flat_r4() -> None:
     assert address_label("7号楼2门4层东边户") == address_label("7号楼2门4楼东户") == "7号楼2门4楼东户"
 
 
+@pytest.mark.parametrize(("text", "address"), [
+    ("我 是 七 号 楼 二 门 五 楼 西边 那 户 暖气 不 热", "7号楼2门5楼西"),  # the side without 户
+    ("九 号 楼 一 门 三 楼 东 边 的 下水 堵 了", "9号楼1门3楼东"),
+    ("我 爸 住 在 十 号 楼 四 门 二 楼 西 边 他 腿 不 好", "10号楼4门2楼西"),
+    ("八 号 楼 三 门 二 楼 东边 户 漏 水", "8号楼3门2楼东户"),  # with 户, as said
+    ("七 号 楼 西边 那 个 车棚 的 灯 坏 了", "7号楼"),  # the side of a building: no floor, no flat
+])
+def test_a_floors_side_said_without_hu_is_the_flat_r4(text: str, address: str) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+def test_a_floors_side_with_or_without_hu_is_the_same_flat_r4() -> None:
+    assert address_label("7号楼2门5楼西") == address_label("7号楼2门5楼西户") == "7号楼2门5楼西户"
+
+
 @pytest.mark.parametrize("text", [
     "楼 上 的 水 往 下 浇 呢 厨房 地上 全 湿 了",  # pouring down from above
     "卧室 顶 上 漏 水 漏 得 像 下雨 似的",  # like rain indoors

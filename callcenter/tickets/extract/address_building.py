@@ -1,8 +1,8 @@
 """R4: a building and its flat as a caller says them: the building (栋, 号楼, 幢, 座, a villa, one named by
 its use, an old compound's 甲三楼), its unit or stairway door (单元, 门) and its room: digit by digit, as a
-number, after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户) or the hand
-its door is on (3楼右), or an old building's door (5幢12号); and the north-east's flat with dashes
-(三杠二杠五零一 → 3-2-501).
+number, after its floor, as floor and door (15-3), as a floor's side of the landing (3楼东户, without 户
+2楼东) or the hand its door is on (3楼右), or an old building's door (5幢12号); and the north-east's flat
+with dashes (三杠二杠五零一 → 3-2-501).
 Every form of place is read into an ``Address``.
 """
 
@@ -65,9 +65,11 @@ _DOOR = (rf"(?P<door>{NUMERAL})号(?!楼|线|别墅|铺|商铺|门|口|电梯|�
 # Where flats have no numbers a flat is its floor and its side of the landing (三楼东户, 四层西边户,
 # 六楼中户): most labels keep both, and a repairman sent up the stairway needs both to find the door.
 # Others name the door by the hand it is on as one comes up the stairs (三楼右边, 四楼右手边那家,
-# 五楼中间那户): the floor and 左, 右 or 中, as those labels write it (3楼右).
+# 五楼中间那户): the floor and 左, 右 or 中, as those labels write it (3楼右). Old walk-ups with two
+# flats a landing name the side without 户 (二楼东边那户, 四楼西边的): the floor and the side (2楼东).
 _LANDING = (rf"(?P<ld_fl>{NUMERAL})(?:楼|层){GAP}(?:(?P<ld_side>[东西中])边?户|"
-            rf"(?P<ld_hand>[左右])(?:手边?|边)?|(?P<ld_mid>中)(?:间|间?那户|间?那家))")
+            rf"(?P<ld_hand>[左右])(?:手边?|边)?|(?P<ld_mid>中)(?:间|间?那户|间?那家)|"
+            rf"(?P<ld_half>[东西])边(?!\|?户))")
 # A shop in a building, numbered on its own (A区三栋五号铺 → A区3栋商铺5号), in the words of a shop
 # the other shops take (read_shop).
 _SHOP_IN_IT = rf"(?P<shop_n>{NUMERAL})号(?P<shop_w>商铺|底商|门市|门面|铺面|铺(?![子盖]))"
@@ -185,7 +187,7 @@ def read_building(match: re.Match[str], text: str) -> Address | None:
     if match.group("ld_fl"):
         floor_number = small_number(match.group("ld_fl"))
         side = _SIDE_CORRECTED.match(after)  # 一楼西户 哦 东户: the side taken back
-        said = (match.group("ld_hand") or match.group("ld_mid")  # 三楼右边 → 3楼右
+        said = (match.group("ld_hand") or match.group("ld_mid") or match.group("ld_half")  # 三楼右边 → 3楼右
                 or f"{side.group('side') if side else match.group('ld_side')}户")
         room = f"{floor_number}楼{said}" if floor_number else None
     room = _corrected_room(after) or room
