@@ -1351,6 +1351,30 @@ def test_a_floors_side_with_or_without_hu_is_the_same_flat_r4() -> None:
     assert address_label("7号楼2门5楼西") == address_label("7号楼2门5楼西户") == "7号楼2门5楼西户"
 
 
+@pytest.mark.parametrize(("text", "address"), [
+    ("你好 我 是 五 楼 零 三 的 空调 一直 滴 水", "503"),  # a block of one building: floor and door
+    ("六 楼 零 七 我 姓 万 厕所 堵 了", "607"),
+    ("我 住 三 楼 五 零 二 楼道 灯 不 亮", None),  # a room that does not begin with its floor
+    ("电梯 十二 楼 零 五 分 的 时候 停 了", None),  # a time, not a door
+])
+def test_a_door_on_its_floor_said_with_its_zero_is_the_room_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("喂 三 区 门口 那 个 井盖 翘 起来 了", "3区"),  # the area where the matter is
+    ("物业 吗 B 区 后面 那 排 路灯 晚上 不 亮", "B区"),
+    ("我 住 五 楼 的 五 楼 走廊 的 窗户 关 不 上", "5楼"),  # the caller's floor, where the matter is
+    ("上 个 月 C 区 还 丢 了 两 辆 车", None),  # a place named in passing
+    ("车库 B 区 那边 有 辆 车 报警器 一直 响", None),  # a garage's area is no address
+    ("停电 了 我 家 住 二十 楼 爬 不 上去", None),  # the caller's floor, not where the matter is
+])
+def test_the_area_or_the_floor_where_the_matter_is_r4(text: str, address: str | None) -> None:
+    for transcript in _both_ways(text):
+        assert extract_address(transcript) == address, transcript.turns[1].text
+
+
 @pytest.mark.parametrize("text", [
     "楼 上 的 水 往 下 浇 呢 厨房 地上 全 湿 了",  # pouring down from above
     "卧室 顶 上 漏 水 漏 得 像 下雨 似的",  # like rain indoors

@@ -11,15 +11,18 @@ estates' doors for units (``12号楼2门502``) and buildings by 甲乙丙丁 (``
 (``28号别墅``), towers with a floor (``11座7层``), shops (``东区商铺118号``, in a building
 ``A区3栋商铺5号``), a yard named by its side (``东院8号楼``), works' dormitories (``3号宿舍楼216``), villas
 in a zone (``C区15号``). Where flats have no numbers a flat is its floor and its side of the landing
-(``5号楼3门3楼东户``) or the hand its door is on (``2幢2单元3楼右``); in a building of one name, its floor
-and door (``12楼5号``) or its room said after the name or twice (``508``). A floor said alone is not kept:
-most labels leave it out. A caller who names no building may name a common place (``地下二层``,
-``2期负一层车库``, ``2号电梯``) or only an area (``B区``): kept for an emergency (R19), where it is where
-help goes; a place named in passing in any other call is not the caller's address, but a part the caller
-calls theirs is (``3期``, ``6排``), or a zone where they have a home (``6区``). A state farm's compound
-is its teams, rows and houses (``3队5排7号``, in ``address_farm``); a street of shop-houses, the house
-and the floor above the shop (``19号2楼``, in ``address_street``); serviced apartments, the room said
-with 房 (``1826房``); a tower said alone with its lift or lobby (``5座那个电梯``) is the caller's.
+(``5号楼3门3楼东户``, said without 户 ``4号楼3门2楼东``) or the hand its door is on (``2幢2单元3楼右``);
+in a building of one name, its floor and door (``12楼5号``, ``三楼零五`` → ``305``) or its room said after
+the name or twice (``508``). A floor said alone is not kept: most labels leave it out, unless the caller
+names it as theirs and again where the matter is (``3楼``). A caller who names no building may name a
+common place (``地下二层``, ``2期负一层车库``, ``2号电梯``) or only an area (``B区``): kept for an emergency
+(R19), where it is where help goes; a place named in passing in any other call is not the caller's
+address, but a part the caller calls theirs is (``3期``, ``6排``), or a zone where they have a home
+(``6区``), and so is an area the caller names the matter's place by (二区后头的路灯 → ``2区``). A state
+farm's compound is its teams, rows and houses (``3队5排7号``, in ``address_farm``); a street of
+shop-houses, the house and the floor above the shop (``19号2楼``, in ``address_street``); serviced
+apartments, the room said with 房 (``1826房``); a tower said alone with its lift or lobby (``5座那个电梯``)
+is the caller's.
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is
@@ -65,7 +68,9 @@ from callcenter.tickets.extract.address_places import (
     WING,
     YARD,
     ZONE_HOUSE,
+    area_of_the_matter,
     common_place,
+    floor_of_the_matter,
     own_part,
     read_floor_and_door,
     read_house,
@@ -154,10 +159,11 @@ _ROOM_ON_ITS_FLOOR = re.compile(rf"(?<![{NUMERAL_CHARS}])(?P<fl>{NUMERAL})(?:楼
 
 def _room_on_its_floor(text: str) -> str | None:
     """A room said after its floor when no building is named (十二层一二零八 → 1208): only a room of
-    three or four digits that begins with its floor, so that 三楼五零二 stays unclear."""
+    three or four digits that begins with its floor, so that 三楼五零二 stays unclear; or the door on
+    its floor said with its 零, as a block of one building numbers its flats (三楼零五 → 305)."""
     for match in _ROOM_ON_ITS_FLOOR.finditer(text):
         value = numeral_value(match.group("room"))
-        if value and len(value) >= 3:
+        if value and (len(value) >= 3 or value.startswith("0")):
             room = room_after_floor(match.group("fl"), match.group("room"))
             if room:
                 return room
@@ -287,7 +293,9 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
     if room:  # 一八二六房 in serviced apartments: the room is the address
         return room
     if not (is_emergency(transcript) if emergency is None else emergency):
-        # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is
-        return own_part(caller) or zone_of_a_home(caller)
+        # a place named in passing (上个月 C区 丢了车) is not where the ticket is; the caller's own is,
+        # and the area or the floor where the matter is (二区后头的路灯, 我住三楼 … 三楼楼道)
+        return (own_part(caller) or zone_of_a_home(caller) or area_of_the_matter(caller)
+                or floor_of_the_matter(caller))
     # 俺是六排的 … 冒烟了: help goes to the row
     return common_place(caller) or own_part(caller) or zone_of_a_home(caller)

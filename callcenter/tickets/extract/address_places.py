@@ -2,8 +2,8 @@
 3组21号), shops (东区商铺118号, 门市6号), courtyards (3号院5号), villas in a zone or a terrace (C区15号,
 联排12号), a flat by floor and door in a building without a number (12楼5号), lane houses (230弄12号301),
 parking spaces (负2楼156号车位, under a tower 3座负2楼107号车位), a wing without a number (裙楼106); and,
-where no place is named, a common place (地下二层, 车库, 2号电梯, B区) or a part of the estate the caller
-calls theirs (我们五区, 三期的).
+where no place is named, a common place (地下二层, 车库, 2号电梯, B区), a part of the estate the caller
+calls theirs (我们五区, 三期的), or the area or the floor where the matter is (二区后头的路灯 → 2区).
 """
 
 from __future__ import annotations
@@ -226,4 +226,38 @@ def common_place(text: str) -> str | None:
     if area:
         name = area.group("area")
         return f"{name.upper() if name.isascii() else small_number(name)}区"
+    return None
+
+
+# An area named as where the matter is, by a place in it (二区后头那条路的路灯, C区门口的垃圾站): the
+# area is the ticket's address when no building is named; not a garage's area (车库B区那边, 负一层C区).
+_AREA_OF_THE_MATTER = re.compile(rf"(?<![层楼库场{NUMERAL_CHARS}])(?P<area>{AREA_NAME})区的?"
+                                 r"(?:后头|后面|后边|前头|前面|前边|门口|那边|这边|旁边|里头|里面|那头|那块)")
+
+
+def area_of_the_matter(text: str) -> str | None:
+    """二区后头那条路上的路灯坏了 → 2区: the area the caller names the matter's place by."""
+    for match in _AREA_OF_THE_MATTER.finditer(text):
+        part = estate_part(None, match.group("area"))
+        if part:
+            return part
+    return None
+
+
+# The caller's own floor (我住三楼的, 我家在五楼) and a floor named anywhere (三楼楼道的灯).
+_OWN_FLOOR = re.compile(rf"(?:住|住在|我家住?在?|我是)(?P<fl>{NUMERAL})(?:楼|层)"
+                        rf"(?![{NUMERAL_CHARS}上下道梯顶])")
+_A_FLOOR = re.compile(rf"(?<![{NUMERAL_CHARS}号负])(?P<fl>{NUMERAL})(?:楼|层)(?![{NUMERAL_CHARS}])")
+
+
+def floor_of_the_matter(text: str) -> str | None:
+    """A floor said as the caller's and named again where the matter is (我住三楼的 … 三楼楼道灯也坏了
+    → 3楼) when no building is named: a floor said once (我家住二十八楼 上下楼要命了, when the whole
+    estate's power is off) is where the caller lives, not where the matter is."""
+    for own in _OWN_FLOOR.finditer(text):
+        floor = small_number(own.group("fl"))
+        again = [m for m in _A_FLOOR.finditer(text)
+                 if m.start() >= own.end() and small_number(m.group("fl")) == floor]
+        if floor and len(floor) <= 2 and again:
+            return f"{floor}楼"
     return None
