@@ -8,8 +8,8 @@ Here the name is chosen among what the caller and the agent said; the forms are 
 ``name_full`` (a full name), ``name_answer`` (the answer to 贵姓), ``name_surname`` (a surname given
 alone) and ``name_titled`` (a surname with a title, and the agent's words to the caller), with the
 tests that words are no name in ``name_checks``; the words themselves are in ``name_words``, a title's
-gender from what the caller tells in ``name_gender``. How a label may write the same name otherwise
-is in ``name_label``."""
+gender from what the caller tells in ``name_gender``, a name in Latin letters (我是 Linda) in
+``name_latin``. How a label may write the same name otherwise is in ``name_label``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import re
 from callcenter.tickets.extract.dialect import mandarin
 from callcenter.tickets.extract.name_answer import answered_name
 from callcenter.tickets.extract.name_full import CORRECTING, full_name
+from callcenter.tickets.extract.name_latin import latin_name
 from callcenter.tickets.extract.name_spelling import without_spelling
 from callcenter.tickets.extract.name_surname import (
     OTHERS_BEFORE,
@@ -39,6 +40,8 @@ from callcenter.tickets.transcript import Transcript
 # The caller correcting what they said before a surname (不是张 我姓章): that surname is theirs.
 _CORRECTING = re.compile(CORRECTING)
 _FILLERS = ("呃", "嗯", "那个")
+# Someone else spoken of in a turn before a surname given there (他住在十一幢 姓鲁)
+_OTHERS_SAID = re.compile(r"他|她|佢|伊|对方|人家|同学|朋友|邻居")
 _RESTARTED = re.compile(r"(?P<s>[\u4e00-\u9fff])(?:呃|嗯|那个)+(?P=s)")
 
 
@@ -51,6 +54,13 @@ def extract_name(transcript: Transcript) -> str | None:
         (answered[1] if answered else None)
     if full:
         return full
+    # Kevin, Mr Nair: a name in Latin letters, when the caller gives no Chinese surname of their own
+    # (not one said of someone else: 我的 agent … 他姓吴)
+    latin = latin_name([mandarin(t.text) for t in transcript.side("caller")])
+    if latin and not any(pattern.search(text) for text in caller for pattern in (OWN_SURNAME, SELF_BY_WORK)) \
+            and not any(not _OTHERS_SAID.search(text[:m.start()])
+                        for text in caller for m in STATED_SURNAME.finditer(text)):
+        return latin
     said = said_of_themselves(caller)
     if said:
         return said[0]
@@ -59,14 +69,14 @@ def extract_name(transcript: Transcript) -> str | None:
     asked = titled(agent_turns, ASKED_BY_NAME)
     agent = asked + [n for n in titled(agent_turns, AGENT_TITLED, said_to=True) if n not in asked]
     # the surname the caller gives as theirs, corrected (不是张 我姓章) or first, or their answer to 贵姓
-    owns = [(m.group("s"), bool(_CORRECTING.search(text, max(0, m.start() - 8), m.start())))
+    owns = [(m.group("s") or m.group("s2"), bool(_CORRECTING.search(text, max(0, m.start() - 8), m.start())))
             for text in caller for pattern in (OWN_SURNAME, SELF_BY_WORK) for m in pattern.finditer(text)]
     own = next((s for s, corrected in owns if corrected), owns[0][0] if owns else None) or \
         (answered[0] if answered else None)
     # 二号 姓龙 / 姓袁 幺三六…: a surname given in a turn where no one else is spoken of is the
     # caller's (not 他住在十一幢 姓鲁)
     not_others = next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
-                       if not re.search(r"他|她|佢|伊|对方|人家|同学|朋友|邻居", text[:m.start()])), None)
+                       if not _OTHERS_SAID.search(text[:m.start()])), None)
     # not one the caller says is someone else's (佢讲佢姓黄: the cleaner's)
     stated = own or next((m.group("s") for text in caller for m in STATED_SURNAME.finditer(text)
                           if not OTHERS_BEFORE.search(text[:m.start()])), None)

@@ -59,7 +59,8 @@ def of_someone(word: str) -> bool:
 # After a name, the caller's relation to that person: the name is theirs, not the caller's (我是王建国的
 # 女儿, 我是业主李明的租客).
 _RELATION_AFTER = re.compile(r"的(?:女儿|儿子|家属|家人|租客|房客|保姆|亲戚|朋友|邻居|同事|老婆|爱人|老公|"
-                             r"媳妇|女婿|妈妈|爸爸|母亲|父亲|孙子|孙女|外甥|侄子|侄女|司机|秘书|助理|员工)")
+                             r"媳妇|女婿|妈妈|爸爸|母亲|父亲|孙子|孙女|外甥|侄子|侄女|司机|秘书|助理|员工|"
+                             r"管家|弟弟|妹妹|哥哥|姐姐)")
 
 
 def a_relation(after: list[str] | str) -> bool:

@@ -26,8 +26,9 @@ from callcenter.tickets.extract.name_words import SURNAME as _SURNAME
 # What a caller is, said before the name (我是业主张伟, 我是商户严女士): not part of the name.
 # Or the caller's relation to someone just spoken of (我是他儿子邢磊 … : the caller's own name).
 _ROLE_BEFORE = "(?:业主|住户|租户|商户|房东|车主|(?:他|她)的?(?:儿子|女儿|闺女|孙子|孙女|女婿|儿媳妇?))?"
+# 我是他儿子叫高明, 我是叫张伟: 叫 after 我是 and the relation.
 FULL = re.compile(r"(?:我叫|我的名字叫|名字叫|"
-                  rf"我是{_ROLE_BEFORE})(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})")
+                  rf"我是{_ROLE_BEFORE}叫?)(?P<s>{_SURNAME})(?P<g>{_GIVEN_CHAR}{{1,2}})")
 # Words that often follow a name directly; 蒋文|明天, 谢伟|请问: the given name ends before them.
 _AFTER_NAME = ("刚刚", "请问", "装修", "明天", "今天", "后天", "上午", "下午", "晚上", "电话", "手机", "家里",
                "这边", "那边",
@@ -50,7 +51,11 @@ _NAME_ENDS = (rf"(?=我|[|，。,]|$|[呃嗯啊哎]|那个|[就想要问说住�
               rf"[{''.join(sorted(_CLAUSE_START))}]|(?P=s)|{'|'.join(_AFTER_NAME)})")
 # 我是D座一五零二的周丽华, 我是十六栋一单元二一零一的业主赵雪梅: the name after the caller's address
 # in a self-introduction.
-FULL_AFTER_ADDRESS = re.compile(rf"我是[^|我]{{1,16}}的{_ROLE_BEFORE}{_GIVEN}{_NAME_ENDS}")
+FULL_AFTER_ADDRESS = re.compile(rf"我是(?P<where>[^|我]{{1,16}})的{_ROLE_BEFORE}{_GIVEN}{_NAME_ENDS}")
+# …where what comes before 的 is an address (a number, a building, an estate): 我是上夜班的|白天要睡觉
+# tells what the caller does, and 白天 is no name.
+_AN_ADDRESS = re.compile(rf"[{_NUMERAL}A-Za-z]|栋|幢|座|号|室|单元|区|期|门|层|铺|"
+                         r"[房苑园村府湾庭邸寓舍庄坊院城厦楼巷弄路街里]")
 # Right after the room, with no 的, only a name that ends the sentence or comes before 我 or the
 # phone (…二零三常建华|我就说; not 八零一卫生间那个管子).
 FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_ROLE_BEFORE}{_GIVEN}"
@@ -62,6 +67,17 @@ FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢
 _GIVEN_WORD = rf"(?:一[^{_STOP}{_NUMERAL}A-Za-z层]|[^{_STOP}{_NUMERAL}A-Za-z]{{1,2}})"
 
 
+# A count after a name said with 叫 goes on to the matter (我叫鲍玉兰 一个月不到四十块): after 我是 it
+# makes a place or a firm (我是苏州一家公司的).
+_COUNTS = ("一个", "一家", "那家", "这家")
+
+
+def _a_place(intro: str, after: list[str] | str, name: str = "") -> bool:
+    if "叫" in intro and "".join(after).startswith(_COUNTS):
+        return False
+    return a_place(after, name)
+
+
 def _from_words(words: list[str]) -> str | None:
     """Where the recogniser kept the name's own words: 叫 谭 丽萍 / 是 卢 明."""
     for i, word in enumerate(words[:-1]):
@@ -71,7 +87,8 @@ def _from_words(words: list[str]) -> str | None:
         joined = re.fullmatch(rf"(?P<s>{_SURNAME})(?P<g>{_GIVEN_WORD})", words[i + 1])
         if joined and words[i + 1] not in COMPOUND_SURNAMES and not is_title(joined.group("g")) \
                 and not is_title(words[i + 1]) and \
-                not words[i + 1].startswith(NOT_NAMES) and not a_place(words[i + 2:i + 5], words[i + 1]):
+                not words[i + 1].startswith(NOT_NAMES) and \
+                not _a_place(word, words[i + 2:i + 5], words[i + 1]):
             named = written_name(joined.group("s"), joined.group("g"))  # 叫 金鹏: one word for the name
             if named:
                 return named
@@ -93,7 +110,7 @@ def _from_words(words: list[str]) -> str | None:
                         and (rest[2:3] != ["的"] or a_relation(rest[2:4])):  # 宋 佳|租 的 房子
                     given += more  # 邵 春 生: the recogniser split a two-character given name
                     rest = rest[1:]
-                someone_else = a_place(rest[1:3], given) or a_relation(rest[1:3])
+                someone_else = _a_place(word, rest[1:3], given) or a_relation(rest[1:3])
                 named = None if someone_else else written_name(surname, given)
                 if named:
                     return named
@@ -134,11 +151,16 @@ def _said_again(words: list[str]) -> str | None:
                 or (word.endswith("姓") and whose and of_someone(whose)):
             continue
         given = ""
-        for nxt in words[i + 3:i + 5]:
+        # 老 万 万 国平: the given name in one word of two (not 老 梁 梁 老汉: what the caller is)
+        if re.fullmatch(rf"{_GIVEN_CHAR}{{2}}", words[i + 3]) and words[i + 3][0] not in _CLAUSE_START \
+                and not words[i + 3].startswith("老"):
+            given = words[i + 3]
+        for nxt in words[i + 3:i + 5] if not given else []:
             if len(nxt) != 1 or not re.fullmatch(_GIVEN_CHAR, nxt) or nxt in _CLAUSE_START:
                 break
             given += nxt
-        end = words[i + 3 + len(given):i + 4 + len(given)]
+        taken = 1 if len(words[i + 3]) == 2 else len(given)
+        end = words[i + 3 + taken:i + 4 + taken]
         if given and (not end or len(end[0]) > 1 or (end[0] in _STOP and end[0] != "的")) \
                 and not is_title(given):  # 段 誉 的 段 spells the surname: no name
             return written_name(surname, given)
@@ -176,10 +198,14 @@ def full_name(caller_turns: list[str], words: list[str]) -> str | None:
         for text in caller_turns:
             for match in pattern.finditer(text):
                 given = match.group("g")
+                if pattern is FULL_AFTER_ADDRESS and not _AN_ADDRESS.search(match.group("where")):
+                    continue
                 if is_title(given) or (match.group("s") + given).startswith(NOT_NAMES) \
                         or text[match.start("g"):].startswith(_LAI_WORDS) \
-                        or a_place(text[match.end():], given) or a_relation(text[match.end():]) \
-                        or (len(given) == 2 and a_place(text[match.end() - 1:])):  # 金星|商住楼, 韩国|人
+                        or _a_place(match.group(0), text[match.end():], given) \
+                        or a_relation(text[match.end():]) \
+                        or (len(given) == 2
+                            and _a_place(match.group(0), text[match.end() - 1:])):  # 金星|商住楼, 韩国|人
                     continue  # 我是王先生: a title; 我是顾客, 我是桂园这边的: not a name
                 after = text[match.end("g"):]
                 if len(given) == 2 and (text[match.start("g") + 1:].startswith(_AFTER_NAME)

@@ -20,7 +20,9 @@ OTHERS_BEFORE = re.compile(r"(?:他|她|佢|伊|对方|人家)(?:好像|应该|�
 # Said of the caller themselves (我姓, 俺姓, …四栋的姓高), not of someone else (他 好像 姓 廖).
 OWN_SURNAME = re.compile(rf"(?:免贵|我|俺|额|的)姓(?P<s>{_ANY_SURNAME})")
 # A caller known by their work (我是七零二的潘老师): the surname, with no gender.
-SELF_BY_WORK = re.compile(rf"我是[^|我]{{0,16}}的(?P<s>{_ANY_SURNAME})(?:老师|医生)"
+# And by 老 and the surname, as neighbours know them, at the end of the self-introduction (我是三号楼
+# 二门的老饶|我想问下).
+SELF_BY_WORK = re.compile(rf"我是[^|我]{{0,16}}的(?:(?P<s>{_ANY_SURNAME})(?:老师|医生)|老(?P<s2>{_SURNAME}))"
                           r"(?=[|，。,啊呀我想要问就]|$)")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from callcenter.tickets.extract.name_checks import NOT_NAMES
+from callcenter.tickets.extract.name_checks import NOT_NAMES, a_relation
 from callcenter.tickets.extract.name_gender import own_title
 from callcenter.tickets.extract.name_surname import OTHERS_SURNAME
 from callcenter.tickets.extract.name_words import AGENT_TITLES, SURNAMES, TITLES
@@ -123,7 +123,10 @@ _FOR_SOMEONE = re.compile(r"帮|替|给|邻居|朋友|同事|找|问|告诉|通�
 def said_of_themselves(caller: list[str]) -> list[str]:
     """Surname and title in the caller's words (王先生, 林生), but not a person whose surname the
     caller gives as someone else's (佢姓李 … 李先生)."""
-    said = titled(caller) + [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
+    # not one the caller is the relation of (我是吴女士的管家, 王先生的租客)
+    said = [m.group("s") + TITLES[m.group("t")] for text in caller for m in TITLED.finditer(text)
+            if not a_relation(text[m.end():])] + \
+        [m.group("s") + "先生" for text in caller for m in CANTONESE_MR.finditer(text)
                              if not (m.group("s") + "生").startswith(NOT_NAMES)] + \
         [m.group("s") + "女士" for text in caller for m in CANTONESE_MRS.finditer(text)] + \
         [m.group("s") + _SELF_TITLES[m.group("t")] for text in caller
