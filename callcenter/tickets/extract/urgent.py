@@ -94,10 +94,13 @@ _TURN_OPENS_PAST = re.compile(r"[^|]{0,4}?(?:上次|上回|上个?(?:礼拜|星�
 # Today said between a past day and the danger moves the story to now (上个月 … 今天 电梯 把 我 关 在
 # 里面); said after the danger it is only when the caller calls (上礼拜 着火 了 今天 想 问 下 赔偿).
 _TODAY = re.compile(r"今天|今早|今晚|今儿|今日|今朝|今个")
-# A danger the caller thought there was (我还以为哪点着火了): mistaken, said right before the cue.
+# A danger the caller thought there was (我还以为哪点着火了, 还以为水管又爆了): mistaken, said a few
+# characters before the cue, with no turn of the story between (以为修好了 结果又漏了, 以为没事 可是
+# 现在冒烟: a danger now).
 # Or feared of what touching a thing might do (不敢动 怕喷水), said right before the cue; not 害怕,
 # and not a fear of something else beside a danger now (不敢开灯 怕爆炸 … 煤气味好大).
-_MISTAKEN = re.compile(r"以为[^|]{0,2}$|(?<![害好])怕[^|]?$")
+_MISTAKEN = re.compile(r"以为(?:(?!结果|但|可|谁知|没想到|现在|其实|原来|果然|没|不|了)[^|]){0,6}$|"
+                       r"(?<![害好])怕[^|]?$")
 # A caller asking for someone at once tells of a danger now, whatever else they say of the past
 # (快来看看 地下室 昨天 冻 的 水管 炸 了).
 _HURRY = re.compile(r"快来|快点来|快过来|快点过来|赶紧来|赶紧过来|赶紧派|快派|快点派")
@@ -198,7 +201,8 @@ _CLASS = re.compile(r"\[[^\]]*\]")
 # Everyday words that sound like a cue's word (保管 like 爆管, 电箱 like 电线): written so by the
 # recogniser, they were said, and a heard match through them is no cue: also 满到 (full to the
 # brim) for 漫到, and the dialect negation 冇 (mǎo) for 冒.
-_SOUND_ALIKE_WORDS = ("保管", "电箱", "满到", "冇")
+# And the seasonings 辣椒, 花椒, 胡椒 (椒 sounds like 焦): a cooking smell (辣椒油烟味) is no burning.
+_SOUND_ALIKE_WORDS = ("保管", "电箱", "满到", "冇", "辣椒", "花椒", "胡椒", "青椒", "椒盐")
 _WRITTEN_ONLY = frozenset({"触电", "着起来", "黑烟", "淹到", "(树|围墙|广告牌|招牌)[^|]{0,4}(要倒|快倒)"})
 # The same dangers, heard: each cue matched by its sound, with the characters it is written with.
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -232,7 +236,7 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
         if _denied(kind, written, match.start(), match.end()):
             continue
         if cue and (not cue & set(written[match.start():match.end()])
-                    or any(word in written[match.start():match.end()] for word in _SOUND_ALIKE_WORDS)):
+                    or _sound_alike_word(written, match.start(), match.end())):
             continue
         if _not_now(written, match.start(), match.end()) \
                 or _NONE_HUNAN.search(written, match.start(), match.end()):
@@ -251,6 +255,14 @@ def _present(kind: str, pattern: re.Pattern[str], text: str, written: str | None
             continue
         return True
     return False
+
+
+def _sound_alike_word(written: str, start: int, end: int) -> bool:
+    """An everyday word that sounds like a cue's word, written within or across the heard match
+    (辣椒油烟味: 椒 of 辣椒 begins the match heard as 焦…味)."""
+    # every place the word is written in this reach overlaps the match
+    return any(word in written[max(0, start - len(word) + 1):end + len(word) - 1]
+               for word in _SOUND_ALIKE_WORDS)
 
 
 def _denied(kind: str, written: str, start: int, end: int) -> bool:
