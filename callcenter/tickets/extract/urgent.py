@@ -156,6 +156,10 @@ _NONE_AT_ALL = {kind: re.compile(rf"(?:什么|啥|一点|半点)?(?:{what})[^|]{
                                  rf"(?:没|冇|木有|没有)(?:{seen})")
                 for kind, what, seen in (("fire", "烟|火", "(?:见|看见|看到|见着|看着)烟(?!味)"),
                                          ("gas", "味道?|气味", "(?:闻到|闻着)(?:味|气味)"))}
+# A lift stopped with no one in it (电梯停在一楼不动了 … 里面没人): a repair, not people trapped; said at
+# the end of what the caller says (not 里面没人应, no one answering).
+_NONE_AT_ALL["lift"] = re.compile(r"(?:电梯)?(?:里面|里头|里边)(?:没有?人|冇人|没得人|木有人|莫得人)"
+                                  r"(?=[了的啊呀]?(?:\||$))")
 # 过 after a count, people or the turn's end is the experiential 过 (困过人, 淹过两次); 淹过脚踝 is over.
 _EVER = re.compile(r"过(?=人|[一两几三四五六七八九十]|好几|很多|不少|$|\|)")
 _BEFORE, _AFTER = 24, 30  # characters of the caller's words read on either side of a danger
