@@ -43,6 +43,9 @@ def test_a_name_given_in_latin_letters_is_kept_as_said_r4(turns: tuple[tuple[str
       ("agent", "好 的 韩 大爷 我们 派 电工")), "韩先生"),
     # 叫 and the name, then the matter with a count
     ((_HELLO, ("caller", "我 叫 孟 春燕 一 个 月 前 报 的 修 还 没 人 来")), "孟春燕"),
+    # the name right after the room, then the caller asks the agent to note it
+    ((_HELLO, ("caller", "暖气 不 热 三 号 楼 二 零 五 侯 建新 记 下 了 吗"), ("agent", "侯 先生 记 下 了")),
+     "侯建新"),
     # the caller's relation to someone just spoken of, then 叫 and the caller's own name
     ((_HELLO, ("caller", "我 妈 叫 孔 秀梅 我 是 她 女儿 叫 孔 丹 电话 打 我 的")), "孔丹"),
 ])

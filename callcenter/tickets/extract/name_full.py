@@ -56,10 +56,11 @@ FULL_AFTER_ADDRESS = re.compile(rf"我是(?P<where>[^|我]{{1,16}})的{_ROLE_BEF
 # tells what the caller does, and 白天 is no name.
 _AN_ADDRESS = re.compile(rf"[{_NUMERAL}A-Za-z]|栋|幢|座|号|室|单元|区|期|门|层|铺|"
                          r"[房苑园村府湾庭邸寓舍庄坊院城厦楼巷弄路街里]")
-# Right after the room, with no 的, only a name that ends the sentence or comes before 我 or the
-# phone (…二零三常建华|我就说; not 八零一卫生间那个管子).
+# Right after the room, with no 的, only a name that ends the sentence or comes before 我, the
+# phone, or the caller asking the agent to note it (…二零三常建华|我就说, …一零二谭勇 记上没; not
+# 八零一卫生间那个管子).
 FULL_AFTER_ROOM = re.compile(rf"(?<=[零幺一二三四五六七八九]{{3}}){_ROLE_BEFORE}{_GIVEN}"
-                             rf"(?=我|[|，。,]|$|[呃嗯]|(?P=s)|电话|手机)")
+                             rf"(?=我|[|，。,]|$|[呃嗯]|(?P=s)|电话|手机|记(?:上|下|一下|好|住|着))")
 # 我王建军一号楼…: 我 and the name, then the building.
 FULL_BEFORE_ADDRESS = re.compile(rf"我{_GIVEN}(?=[{_NUMERAL}]+(?:号楼|栋|幢|座|单元))")
 # A given name in its own word: one or two characters that are no stop or numeral, or 一 before
