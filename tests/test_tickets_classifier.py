@@ -10,7 +10,7 @@ import pytest
 
 from callcenter.tickets.classifier import CategoryModel, Settings, default_model, labeled, shipped
 from callcenter.tickets.scoring import macro_f1
-from callcenter.tickets.transcript import TranscriptError, parse_record
+from callcenter.tickets.transcript import Transcript, TranscriptError, parse_record
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,62 @@ def test_learning_half_of_a_new_set_raises_the_other_halfs_score_r5() -> None:
     after = before.with_centre(learned[:40])
     assert f1(after) > f1(before)
     assert CategoryModel.loads(after.dumps()).predict_many(other) == after.predict_many(other)  # kept
+
+
+def _labeled(text: str, category: str) -> Transcript:
+    from callcenter.tickets.transcript import Turn
+
+    return Transcript(id="c", turns=(Turn("agent", "您好 物业 服务 中心"), Turn("caller", text)),
+                      labels={"category": category})
+
+
+_ORDINARY_REPAIRS = ["我 家 厨房 水龙头 一直 滴水 麻烦 派 个 师傅 来 修 一下",
+                     "卫生间 马桶 堵 了 冲 不 下去 能 来 人 通 一下 吗",
+                     "楼道 的 灯 坏 了 晚上 黑 乎 乎 的 麻烦 来 换 个 灯泡",
+                     "阳台 的 窗户 关 不 严 漏风 请 师傅 来 看看",
+                     "电梯 按钮 按 了 没 反应 卡 在 五楼 了",
+                     "暖气 片 不 热 摸 着 是 凉 的 来 人 放 放 气 吧"]
+_UNSURE = ["拴马桩 那边 又 乱 了 好 几 天 了",
+           "门口 拴马桩 上 拴 满 了 电动车",
+           "那个 就是 嗯 我 想 说 一下",
+           "我 想 给 小区 门口 的 拴马桩 挂 个 牌子"]
+
+
+def test_a_few_centre_calls_the_model_already_gets_right_change_none_of_its_answers_r5(
+        model: CategoryModel) -> None:
+    """Six repairs the shipped model already gets right teach only that repairs are common: the
+    model's unsure answers on other calls stay as they were."""
+    centre = [_labeled(text, "repair") for text in _ORDINARY_REPAIRS]
+    assert all(p.category == "repair" for p in model.predict_many(centre))
+    unsure = [_call(text) for text in _UNSURE]
+    learned = model.with_centre(centre)
+    before = [p.category for p in model.predict_many(unsure)]  # type: ignore[arg-type]
+    assert [p.category for p in learned.predict_many(unsure)] == before  # type: ignore[arg-type]
+
+
+def test_a_centres_own_word_for_a_kind_is_learned_from_a_few_calls_r5(model: CategoryModel) -> None:
+    """The centre's callers say 白条 for the receipt of what they paid: a few of its calls so
+    labeled teach it, and a new call about it is billing."""
+    receipts = [_labeled(text, "billing") for text in (
+        "上 个 月 的 白条 还 没 给 我 开 呢",
+        "麻烦 把 我 家 的 白条 开 一下 我 报销 用",
+        "白条 能 开 成 公司 抬头 的 吗",
+        "我 交 完 钱 了 白条 什么 时候 能 拿",
+        "白条 上 的 名字 写 错 了 给 我 重 开 一张",
+        "去年 的 白条 丢 了 还 能 补 吗")]
+    asked = _call("白条 开 好 了 放 哪儿 我 去 拿")
+    assert model.predict(asked).category != "billing"  # type: ignore[arg-type]
+    learned = model.with_centre([_labeled(text, "repair") for text in _ORDINARY_REPAIRS] + receipts)
+    assert learned.predict(asked).category == "billing"  # type: ignore[arg-type]
+    assert CategoryModel.loads(learned.dumps()).predict(asked).category == "billing"  # type: ignore[arg-type]
+
+
+def test_a_call_sharing_a_few_phrases_with_a_remembered_one_keeps_the_surer_kind_r5(
+        model: CategoryModel) -> None:
+    """A praise of the plumber is remembered; a new call that says the same pipe leaks again is
+    a repair the model is surer of than the two calls are alike."""
+    praise = _labeled("小 王 师傅 帮 我 修 好 了 厨房 的 水管 谢谢 他 啊", "praise")
+    leak = _call("厨房 的 水管 又 漏水 了 地上 全是 水 师傅 帮 我 修 一下 啊")
+    learned = model.with_centre([praise])
+    assert learned.predict(leak).category == "repair"  # type: ignore[arg-type]
+    assert learned.predict(_call("小 王 师傅 帮 我 修 好 了 厨房 的 水管 谢谢 他 啊")).category == "praise"  # type: ignore[arg-type]

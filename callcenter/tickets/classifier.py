@@ -42,6 +42,9 @@ class Settings:
     centre_l2: float = 0.3
     centre_temperature_l2: float = 3.0
     centre_common: float = 0.2  # n-grams in more calls than this share teach the layer nothing
+    # The layer's strength is cross-validated on the centre's own examples in this many folds
+    # (centre_layer.py CentreLayer.checked; 0: no check, the full layer).
+    centre_folds: int = 5
     # A call this similar (cosine of the caller's character n-grams) to one of the centre's own
     # examples takes that example's category: the centre's agents decided it (chosen on the same
     # dev halves: 0.886 → 0.923 after 40 examples).
@@ -109,9 +112,9 @@ class CategoryModel:
         spoken = [t for t in centre if t.words("caller").strip("|")]  # a layer learns from words
         if not spoken:
             return self
-        layer = CentreLayer.fit(self._shipped_log_probabilities(spoken), spoken, self.settings.ngram_max,
-                                self.settings.centre_l2, self.settings.centre_temperature_l2,
-                                self._common_ngrams())
+        layer = CentreLayer.checked(self._shipped_log_probabilities(spoken), spoken, self.settings.ngram_max,
+                                    self.settings.centre_l2, self.settings.centre_temperature_l2,
+                                    self._common_ngrams(), self.settings.centre_folds)
         return CategoryModel(self.settings, self._caller_vec, self._agent_vec, self._model, self.threshold,
                              self.examples + len(centre),
                              [(t.words("caller"), str(t.labels["category"])) for t in centre], layer,
@@ -174,8 +177,12 @@ class CategoryModel:
             ranked = sorted(zip(classes, (float(p) for p in row), strict=True), key=lambda cp: -cp[1])
             ranked += [(c, 0.0) for c in CATEGORIES if c not in classes]
             first, second = ranked[0], ranked[1]
-            if remembered[index] is not None:
-                category, similarity = remembered[index]  # type: ignore[misc]
+            recalled = remembered[index]
+            # A remembered call decides, unless the model is surer of another kind than the call
+            # is like the remembered one: a call in other words that shares a few of its phrases
+            # is not the same matter.
+            if recalled is not None and (recalled[0] == first[0] or recalled[1] > first[1]):
+                category, similarity = recalled
                 first = (category, max(similarity, dict(ranked)[category]))
                 second = next(cp for cp in ranked if cp[0] != category)
             if emergencies is not None and emergencies[index]:
