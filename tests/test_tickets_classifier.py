@@ -177,3 +177,18 @@ def test_a_call_sharing_a_few_phrases_with_a_remembered_one_keeps_the_surer_kind
     learned = model.with_centre([praise])
     assert learned.predict(leak).category == "repair"  # type: ignore[arg-type]
     assert learned.predict(_call("小 王 师傅 帮 我 修 好 了 厨房 的 水管 谢谢 他 啊")).category == "praise"  # type: ignore[arg-type]
+
+
+def test_calls_alike_only_in_how_their_callers_speak_are_not_remembered_as_one_matter_r5(
+        model: CategoryModel) -> None:
+    """Two of the centre's callers speak the same mix of English and Chinese, one about a fee, one
+    to thank a guard: the memory learns that being that alike is no sign of the same matter, and a
+    third such caller asking about a fee is not taken for a praise."""
+    fee = _labeled("Hello 你好 I am Peter 我 的 中文 不 太 好 sorry 我 想 问 the parking fee 怎么 pay "
+                   "可以 用 card 吗 thank you bye", "billing")
+    thanks = _labeled("Hello 你好 I am Anna 我 的 中文 不 太 好 sorry 我 想 say thank you 你们 的 "
+                      "security guard very nice thank you bye", "praise")
+    asked = _call("Hello 你好 I am Anna 我 的 中文 不 太 好 我 想 问 the water fee 交 了 没有 thank you bye")
+    # with the thanks alone, nothing tells that this alike is no sign of one matter
+    assert model.with_centre([thanks]).predict(asked).category == "praise"  # type: ignore[arg-type]
+    assert model.with_centre([fee, thanks]).predict(asked).category == "billing"  # type: ignore[arg-type]
