@@ -135,15 +135,17 @@ class CategoryModel:
         if len(centre) < 2:
             return floor
         matrix = self._caller_vec.transform([t.words("caller") for t in centre])
-        similarities = (matrix @ matrix.T).toarray()
-        np.fill_diagonal(similarities, -1.0)
-        probabilities = np.exp(shipped_log)
+        tops = np.asarray(shipped_log).argmax(axis=1)
         asked = []  # (similarity, the model right, the memory right) where the nearest is alike enough
-        for index, row in enumerate(similarities):
-            best, truth = int(row.argmax()), str(centre[index].labels["category"])
-            top = CATEGORIES[int(probabilities[index].argmax())]
-            if row[best] >= floor:
-                asked.append((float(row[best]), top == truth, str(centre[best].labels["category"]) == truth))
+        for start in range(0, len(centre), 500):  # 500 rows at a time: 10,000 squared would not fit
+            rows = (matrix[start:start + 500] @ matrix.T).toarray()
+            rows[np.arange(len(rows)), np.arange(start, start + len(rows))] = -1.0  # not itself
+            for offset, row in enumerate(rows):
+                index, best = start + offset, int(row.argmax())
+                truth = str(centre[index].labels["category"])
+                if row[best] >= floor:
+                    asked.append((float(row[best]), CATEGORIES[int(tops[index])] == truth,
+                                  str(centre[best].labels["category"]) == truth))
         candidates = [floor, *(similarity + 1e-9 for similarity, _, _ in asked)]
 
         def right(limit: float) -> int:
