@@ -82,9 +82,9 @@ from callcenter.tickets.extract.address_places import (
     read_wing,
     read_yard,
     read_zone_house,
+    zone_of_a_home,
 )
 from callcenter.tickets.extract.address_street import HOUSE_FLOOR, read_house_floor
-from callcenter.tickets.extract.address_zone_home import zone_of_a_home
 from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.extract.urgent import is_emergency

@@ -235,13 +235,28 @@ _AREA_OF_THE_MATTER = re.compile(rf"(?<![层楼库场{NUMERAL_CHARS}])(?P<area>{
                                  r"(?:后头|后面|后边|前头|前面|前边|门口|那边|这边|旁边|里头|里面|那头|那块)")
 
 
-def area_of_the_matter(text: str) -> str | None:
-    """二区后头那条路上的路灯坏了 → 2区: the area the caller names the matter's place by."""
-    for match in _AREA_OF_THE_MATTER.finditer(text):
+# A zone of a villa estate where the caller has their home, said without the house (山庄六区那边有套
+# 别墅, 六区的房子): the zone is the caller's address, as a zone they call theirs (我们六区) is.
+_ZONE_OF_A_HOME = re.compile(rf"(?P<area>{AREA_NAME})区(?!域)(?:那边|这边|那里)?(?:有|的)一?(?:套|栋|间)?"
+                             r"(?:房子|别墅|房(?![租东费])|屋)")
+
+
+def _first_area(pattern: re.Pattern[str], text: str) -> str | None:
+    for match in pattern.finditer(text):
         part = estate_part(None, match.group("area"))
         if part:
             return part
     return None
+
+
+def area_of_the_matter(text: str) -> str | None:
+    """二区后头那条路上的路灯坏了 → 2区: the area the caller names the matter's place by."""
+    return _first_area(_AREA_OF_THE_MATTER, text)
+
+
+def zone_of_a_home(text: str) -> str | None:
+    """山庄六区那边有套别墅 → 6区: the zone where the caller has their home (R4)."""
+    return _first_area(_ZONE_OF_A_HOME, text)
 
 
 # The caller's own floor (我住三楼的, 我家在五楼) and a floor named anywhere (三楼楼道的灯).
