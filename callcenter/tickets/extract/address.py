@@ -22,7 +22,9 @@ address, but a part the caller calls theirs is (``3期``, ``6排``), or a zone w
 farm's compound is its teams, rows and houses (``3队5排7号``, in ``address_farm``); a street of
 shop-houses, the house and the floor above the shop (``19号2楼``, in ``address_street``); serviced
 apartments, the room said with 房 (``1826房``); a tower said alone with its lift or lobby (``5座那个电梯``)
-is the caller's.
+is the caller's. A caller with no flat of their own may name the matter's place by the buildings around
+it: a stretch between two (``5栋到7栋中间梯坎``) or their shop by its building and trade (``1幢茶馆``), in
+``address_common``.
 How a label may write the same place otherwise is in ``address_label``.
 The forms are read in ``address_building`` (a building and its flat) and ``address_places``
 (every other place), their numbers in ``address_numbers``; here the caller's own address is
@@ -43,6 +45,7 @@ from callcenter.tickets.extract.address_building import (
     read_building,
     read_dashed,
 )
+from callcenter.tickets.extract.address_common import between_buildings, shop_of_its_keeper
 from callcenter.tickets.extract.address_farm import TEAM, read_team
 from callcenter.tickets.extract.address_hotel_room import room_with_its_word
 from callcenter.tickets.extract.address_numbers import (
@@ -274,6 +277,10 @@ def extract_address(transcript: Transcript, emergency: bool | None = None) -> st
         return None  # the place a misdialled caller names (送到三巷) is no resident's address
     caller, agent_text = side_text(transcript, "caller"), side_text(transcript, "agent")
     agent = _read_back(_mentions(agent_text), caller)
+    if not any(a.unit or a.room for a in (*_mentions(caller), *agent)):
+        place = between_buildings(caller) or shop_of_its_keeper(caller)
+        if place:  # 三栋跟四栋中间那座天桥, 一幢底下那个茶馆的老板: no flat of the caller's own
+            return place
     for text, found in ((caller, _mentions(caller)), (agent_text, agent)):
         if found:
             best = _completed(max(found, key=lambda a: a.parts), found, text, agent)  # the first of equals
