@@ -39,3 +39,11 @@ def test_stretch_between_two_buildings_is_the_address_r4(said: tuple[str, ...], 
 ])
 def test_keepers_shop_by_its_building_and_trade_r4(said: tuple[str, ...], address: str | None) -> None:
     assert extract_address(caller(*said)) == address
+
+
+@pytest.mark.parametrize(("said", "address"), [
+    (("我 是 七 排 的 老王 我们 七 排 门口 的 水沟 堵 了 脏水 都 流 到 五 号 门口 了",), "7排"),
+    (("四十六 弄 里 垃圾 没 人 收 就 在 五 号 门口",), "46弄5号"),  # the matter at the house
+])
+def test_house_the_matter_reaches_is_not_its_place_r4(said: tuple[str, ...], address: str | None) -> None:
+    assert extract_address(caller(*said)) == address

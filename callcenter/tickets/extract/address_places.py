@@ -63,8 +63,9 @@ LANE = re.compile(rf"(?:(?P<lanes>{_LANES}){GAP})?(?P<n>{NUMERAL})号(?!{_NOT_A_
                   rf"(?:{GAP}(?:{NUMERAL}(?:楼|层){GAP})?(?P<room>{NUMERAL}{NOT_ROOM})(?P<shi>室)?)?")
 # A lane named on its own (六十四弄的, 我们九十九弄要旧改, 七巷的); its house may be said apart (十号门口).
 LANE_ALONE = re.compile(rf"(?P<lanes>{_LANES})(?!堂|子)(?![{NUMERAL_CHARS}]+号)")
-# A house number said apart from its lane: not a month's day (月二十号), a time, a building or a lift.
-HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄巷排])(?P<n>{NUMERAL})号"
+# A house number said apart from its lane: not a month's day (月二十号), a time, a building or a lift,
+# nor a neighbour's house that something reaches (水都淌到三号门口了: the matter is not there).
+HOUSE_APART = re.compile(rf"(?<![月{NUMERAL_CHARS}弄巷排到])(?P<n>{NUMERAL})号"
                          rf"(?!{_NOT_A_HOUSE}|电梯|梯|车位|岗|机|井|窗|"
                          r"[上下中晚早凌]|之?[前后]|以[前后]|那|左右|开始|到|至|来|去)")
 # A parking space on its level (负二楼 我的车位 幺五六号, 负二层 一零八号车位 → 负2楼156号车位).
