@@ -2,9 +2,9 @@
 terraces and stairs, 2台1梯301), which the shipped rules do not know. `tickets learn` of a few of
 the centre's labeled calls teaches their forms with the category model; a new call's address then
 comes out whole, where the rules found none or only part of it. A label the caller never said
-teaches nothing, a form never replaces a fuller address the rules found, the forms are kept with
-the model's version, and a refit whose forms would make the shipped test split's addresses worse
-is refused."""
+teaches nothing, nor does a form the rules already read; a form never replaces a fuller address
+the rules found, the forms are kept with the model's version, and a refit whose forms would make
+the shipped test split's addresses worse is refused."""
 
 from __future__ import annotations
 
@@ -175,3 +175,25 @@ def test_an_address_the_agent_confirms_at_the_desk_teaches_the_centres_form_r4(
         model = learning.active_model(session)
         assert model is not None
         assert extract(_transcript(NEW_CALL), forms=model.address_forms).address == "1台4梯201"
+
+
+def test_a_form_the_rules_already_read_teaches_nothing_and_their_reading_stands() -> None:
+    # The rules read these estates' areas and buildings themselves: the calls teach no form, so a
+    # place another caller names in passing, or a misdialled caller's lane, stays no address.
+    known = [_call("k1", ["你好 我 是 D 区 的 住户 D 区 门口 的 路灯 不 亮 了"], "D区"),
+             _call("k2", ["我 住 六 栋 楼道 里 的 灯 坏 了"], "6栋"),
+             _call("k3", ["喂 我 家 在 四 巷 门口 的 下水道 堵 了"], "4巷")]
+    forms = AddressForms.learn([_transcript(c) for c in known])
+    assert forms.forms == ()
+    in_passing = _call("p1", ["我 想 提 个 建议 上 周 E 区 丢 了 两 辆 电动车 门岗 要 管 严 一点"],
+                       category="complaint")
+    assert extract(_transcript(in_passing), forms=forms).address is None
+    # a form the rules miss more often than they read is learned beside those they know
+    taught = AddressForms.learn([_transcript(c) for c in [*known, *LABELED[:2]]])
+    assert taught.forms == ("{n}台{n}梯{n}",)
+
+
+def test_a_rough_count_is_no_number_of_a_learned_address() -> None:
+    call = _transcript(_call("r1", ["喂 七 栋 三十 几 楼 有 户 人家 阳台 在 往 下 掉 东西"]))
+    assert extract(call).address == "7栋"
+    assert extract(call, forms=AddressForms(("{n}栋{n}",))).address == "7栋"

@@ -8,7 +8,10 @@ Each labeled address becomes a form: its literal words with a slot for each numb
 single letter (甲{n}楼{n}门{n}, {A}区{n}栋{n}号铺). A form is kept only when it has a literal word
 and a slot (a number is what makes a place someone's own; 东门 is said in passing), and when, read
 from that call's own caller turns, it gives the label back: a label the caller never said teaches
-nothing. On a new call the longest match of any form, its spoken numbers read as the rules read
+nothing. A form the shipped rules already read (they give the label back in most of the calls
+that teach it: 11栋, B区, 5巷) teaches nothing either: their reading of a call stands, with what
+they know of it (a place named in passing, a misdialled caller's 送到三巷, a rough 二十几楼),
+which a form does not. On a new call the longest match of any form, its spoken numbers read as the rules read
 them (幺 = 1, 两 = 2, rooms digit by digit, 十二), is the address in the label's form. It is used when
 the rules find none, or when it completes theirs (2幢2单元 → 2幢2单元3楼右); otherwise the rules'
 address stays.
@@ -21,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from callcenter.tickets.extract.address import extract_address
+from callcenter.tickets.extract.address_label import address_label
 from callcenter.tickets.extract.dialect import side_text
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS, numeral_value
 from callcenter.tickets.transcript import Transcript
@@ -31,7 +36,8 @@ _SLOTS = re.compile(r"(\{n\}|\{A\})")
 _GAP = r"(?:的|\|)?"  # a pause (the recogniser's turn break) or 的 before a number: 一单元的四零二
 # The last number of a form is not one that goes on as another part of a place: B座 is no form of
 # B座十五层, 裙楼{n} none of 裙楼一层幺幺五.
-_GOES_ON = rf"(?![{NUMERAL_CHARS}]|楼|层|单元|栋|幢|座|号|门|期|区|排)"
+# Nor is a rough count (二十几楼, 三十多户) a number of a place.
+_GOES_ON = rf"(?![{NUMERAL_CHARS}]|楼|层|单元|栋|幢|座|号|门|期|区|排|几|多)"
 _LONGEST_NUMBER = 4  # a longer run is a phone number said straight after the flat
 
 
@@ -99,14 +105,17 @@ class AddressForms:
 
     @classmethod
     def learn(cls, calls: Sequence[Transcript]) -> AddressForms:
-        """The forms of the calls' labeled addresses that their own callers said."""
-        learned: dict[str, None] = {}
+        """The forms of the calls' labeled addresses that their own callers said, and that the
+        rules miss in more of those calls than they read."""
+        missed: dict[str, int] = {}
         for call in calls:
             label = call.labels.get("address")
             form = form_of(label) if isinstance(label, str) else None
             if form is not None and _read([form], side_text(call, "caller")) == label:
-                learned[form] = None
-        return cls(tuple(learned))
+                rules = extract_address(call)
+                read = rules is not None and address_label(rules) == address_label(str(label))
+                missed[form] = missed.get(form, 0) + (-1 if read else 1)
+        return cls(tuple(form for form, count in missed.items() if count > 0))
 
     def __bool__(self) -> bool:
         return bool(self.forms)
