@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from callcenter.tickets.extract.address_numbers import small_number
+from callcenter.tickets.extract.address_numbers import building_number, small_number
 from callcenter.tickets.extract.numerals import NUMERAL, NUMERAL_CHARS
 
 _KINDS = {"栋": "栋", "动": "栋", "幢": "幢", "座": "座", "号楼": "号楼"}
@@ -30,13 +30,9 @@ _SHOP_KEEPER = re.compile(rf"(?:我|俺)(?:就|们)?(?:是|系)[^|，。]{{0,8}}
                           r"(?:老板|店主|老[\u4e00-\u9fff])")
 
 
-def _number(spoken: str) -> str | None:
-    return spoken if re.fullmatch("[A-Z]", spoken) else small_number(spoken)
-
-
 def between_buildings(text: str) -> str | None:
     for match in _BETWEEN.finditer(text):
-        a, b = _number(match.group("a")), _number(match.group("b"))
+        a, b = building_number(match.group("a")), building_number(match.group("b"))
         if a and b:
             return (f"{a}{_KINDS[match.group('ka')]}{match.group('join')}{b}{_KINDS[match.group('kb')]}"
                     f"{match.group('mid')}{match.group('place')}")
@@ -45,7 +41,7 @@ def between_buildings(text: str) -> str | None:
 
 def shop_of_its_keeper(text: str) -> str | None:
     for match in _SHOP_KEEPER.finditer(text):
-        building = _number(match.group("b"))
+        building = building_number(match.group("b"))
         floor = small_number(match.group("fl")) if match.group("fl") else ""
         if building and floor is not None:
             return f"{building}{_KINDS[match.group('k')]}{f'{floor}楼' if floor else ''}{match.group('shop')}"

@@ -38,6 +38,11 @@ def small_number(spoken: str | None) -> str | None:
     return value if value and len(value) <= 3 and int(value) > 0 else None
 
 
+def building_number(said: str) -> str | None:
+    """A building's number as said: a letter (A, b → B) or a numeral (三 → 3); None if no number."""
+    return said.upper() if said.isascii() and said.isalpha() else small_number(said)
+
+
 def estate_part(phase: str | None, area: str | None) -> str | None:
     """二期 → 2期, C区 → C区, 三区 → 3区, 下区 → 下区; None if a numeral in it is not a number."""
     prefix = ""

@@ -16,6 +16,7 @@ from callcenter.tickets.extract.address_numbers import (
     ESTATE_PREFIX,
     GAP,
     NOT_ROOM,
+    building_number,
     estate_part,
     estate_prefix,
     room_after_floor,
@@ -176,7 +177,7 @@ def _tower(said: str | None) -> str | None:
     """A → A, 三 → 3, not said → ''; None if the numeral is no building's number."""
     if not said:
         return ""
-    return said.upper() if said.isascii() and said.isalpha() else small_number(said)
+    return building_number(said)
 
 
 def read_row(match: re.Match[str]) -> Address | None:

@@ -40,9 +40,7 @@ def heard_digits(text: str) -> str:
     out: list[str] = []
     index = 0
     while index < len(text):
-        end = index
-        while end < len(text) and heard_as(text[end]) is not None:
-            end += 1
+        end = heard_run_end(text, index)
         if end == index:
             out.append(text[index])
             index += 1
@@ -52,8 +50,21 @@ def heard_digits(text: str) -> str:
     return "".join(out)
 
 
+def heard_run_end(text: str, start: int = 0) -> int:
+    """Where the run of characters that sound like digits, beginning at start, ends."""
+    end = start
+    while end < len(text) and heard_as(text[end]) is not None:
+        end += 1
+    return end
+
+
+def said_digits(run: str) -> list[int]:
+    """The places in a run where a digit itself was said (not a word that sounds like one)."""
+    return [i for i, ch in enumerate(run) if ch in DIGITS or ch.isdigit()]
+
+
 def _read_run(run: str) -> str:
-    real = [i for i, ch in enumerate(run) if ch in DIGITS or ch.isdigit()]
+    real = said_digits(run)
     if len(real) < 3:
         return run  # 我要一个: 要 is a word here
     first, last = real[0], real[-1]

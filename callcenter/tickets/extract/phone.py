@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
-from callcenter.tickets.extract.numerals import DIGIT_RUN, DIGITS, heard_as, heard_digits, spelled_digits
+from callcenter.tickets.extract.numerals import (
+    DIGIT_RUN,
+    heard_as,
+    heard_digits,
+    heard_run_end,
+    said_digits,
+    spelled_digits,
+)
 from callcenter.tickets.transcript import Transcript
 
 _LANDLINE_CUE = re.compile(r"(电话|号码|座机|手机)(是|号)?$")
@@ -30,19 +37,14 @@ def _without_hundreds(text: str) -> str:
     kept: list[str] = []
     for index, ch in enumerate(text):
         if ch == "百" and heard_as(text[index + 1:index + 2]) == "零":
-            before = _heard_run(text[:index][::-1])
-            after = _heard_run(text[index + 1:])
+            before = heard_run_end(text[:index][::-1])
+            after = heard_run_end(text[index + 1:])
             if before >= 2 and after >= 4 and before + after >= 10:
                 continue
         kept.append(ch)
     return "".join(kept)
 
 
-def _heard_run(text: str) -> int:
-    count = 0
-    while count < len(text) and heard_as(text[count]) is not None:
-        count += 1
-    return count
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _numbers_in(said: str, text: str) -> list[_Said]:
             mobile = _mobile(digits)
             if mobile:
                 span = said[match.start():match.end()]
-                real = [i for i, ch in enumerate(span) if ch in DIGITS or ch.isdigit()] or [0, len(span) - 1]
+                real = said_digits(span) or [0, len(span) - 1]
                 core = spelled_digits(text[match.start() + real[0]:match.start() + real[-1] + 1])
                 found.append(_Said(mobile, digits, core))
         elif (7 <= len(digits) <= 8 and digits[0] in _LOCAL_FIRST
@@ -78,12 +80,10 @@ def _short_readings(said: str) -> list[tuple[str, ...]]:
     readings: list[tuple[str, ...]] = []
     index = 0
     while index < len(said):
-        end = index
-        while end < len(said) and heard_as(said[end]) is not None:
-            end += 1
+        end = heard_run_end(said, index)
         run = said[index:end]
         index = max(end, index + 1)
-        real = [i for i, ch in enumerate(run) if ch in DIGITS or ch.isdigit()]
+        real = said_digits(run)
         if len(real) < 3:
             continue
         heard = spelled_digits("".join(heard_as(ch) or ch for ch in run))
